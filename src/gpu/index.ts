@@ -1,0 +1,8 @@
+// The GPU layer's public surface: device acquisition, tensors, dispatch, params, WGSL builder.
+export { Gpu, type DispatchSpec, type TypedArray } from './gpu';
+export { acquireDevice, describeAdapter, isNode, type AdapterReport, type AcquireOptions } from './device';
+export { Tensor, expectTensor, numel, shapeStr, BYTES, type DType } from './tensor';
+export { P, Params } from './params';
+export { buildWgsl, type Defines } from './wgsl';
+export { f32ToF16, f16ToF32, bf16ToF32, roundToHalf, toHalfBits, fromHalfBits } from './f16';
+export { sizeClass, type PoolStats } from './pool';

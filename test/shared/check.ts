@@ -1,0 +1,99 @@
+// Numeric helpers for kernel tests: seeded random data, closeness assertions with a useful
+// message, and central finite differences of a scalar function.
+
+/** Mulberry32: small seeded PRNG returning floats in [0, 1). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** n uniform values in [lo, hi). */
+export function randu(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+  const r = rng(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * r();
+  return out;
+}
+
+/** n standard-normal values (Box-Muller), times `scale`. */
+export function randn(n: number, seed: number, scale = 1): Float32Array {
+  const r = rng(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const u = Math.max(r(), 1e-12);
+    const v = r();
+    out[i] = scale * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+  return out;
+}
+
+export interface Tol {
+  atol?: number;
+  rtol?: number;
+}
+
+/** Largest |a-b| / (atol + rtol*|b|) ratio; <= 1 means close. Returns details of the worst element. */
+export function closeness(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: Tol = {}) {
+  const atol = tol.atol ?? 1e-5;
+  const rtol = tol.rtol ?? 1e-4;
+  if (actual.length !== expected.length) throw new Error(`length mismatch: actual ${actual.length}, expected ${expected.length}`);
+  let worst = 0;
+  let at = -1;
+  for (let i = 0; i < actual.length; i++) {
+    const a = actual[i];
+    const e = expected[i];
+    if (!Number.isFinite(a) && !(Number.isNaN(a) && Number.isNaN(e)) && a !== e) return { ratio: Infinity, at: i, actual: a, expected: e };
+    const r = Math.abs(a - e) / (atol + rtol * Math.abs(e));
+    if (r > worst) {
+      worst = r;
+      at = i;
+    }
+  }
+  return { ratio: worst, at, actual: at >= 0 ? actual[at] : 0, expected: at >= 0 ? expected[at] : 0 };
+}
+
+/** Throws with the worst element when actual and expected are not close. */
+export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: Tol = {}, what = 'values'): void {
+  const c = closeness(actual, expected, tol);
+  if (c.ratio > 1) {
+    throw new Error(`${what}: not close (atol ${tol.atol ?? 1e-5}, rtol ${tol.rtol ?? 1e-4}): worst at [${c.at}] actual ${c.actual} vs expected ${c.expected} (ratio ${c.ratio.toFixed(2)})`);
+  }
+}
+
+/** Central finite-difference gradient of f at x (all coordinates, or the listed ones). */
+export function finiteDiff(f: (x: Float64Array) => number, x: ArrayLike<number>, eps = 1e-6, coords?: number[]): Float64Array {
+  const xx = Float64Array.from(x);
+  const g = new Float64Array(xx.length);
+  const idx = coords ?? Array.from({ length: xx.length }, (_, i) => i);
+  for (const i of idx) {
+    const v = xx[i];
+    xx[i] = v + eps;
+    const fp = f(xx);
+    xx[i] = v - eps;
+    const fm = f(xx);
+    xx[i] = v;
+    g[i] = (fp - fm) / (2 * eps);
+  }
+  return g;
+}
+
+/** Dot product (for scalar losses L = sum(w * y) used in gradient checks). */
+export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+/** Pick `k` distinct coordinates out of n, seeded. */
+export function sampleCoords(n: number, k: number, seed: number): number[] {
+  const r = rng(seed);
+  const set = new Set<number>();
+  while (set.size < Math.min(k, n)) set.add(Math.floor(r() * n));
+  return [...set];
+}
