@@ -1,0 +1,31 @@
+// `npm run bench -- <suite> [--json] [suite options]`: headless benchmarks in Node on Dawn.
+// Suites: kernels (matmul/attention vs onnxruntime-web and a naive kernel), grade (answer grading speed).
+// With --json the last line printed is one JSON object with the suite's results.
+
+type Suite = (args: string[]) => Promise<Record<string, unknown>>;
+
+const SUITES: Record<string, () => Promise<Suite>> = {
+  kernels: async () => (await import('./bench/kernels')).benchKernels,
+  grade: async () => (await import('./bench/grade')).benchGrade,
+};
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const name = args.find((a) => !a.startsWith('-'));
+  if (!name || !(name in SUITES)) {
+    console.error(`usage: npm run bench -- <${Object.keys(SUITES).join('|')}> [--json]${name ? `\nunknown suite '${name}'` : ''}`);
+    process.exit(2);
+  }
+  const json = args.includes('--json');
+  const rest = args.filter((a) => a !== name && a !== '--json');
+  const run = await SUITES[name]();
+  const result = await run(rest);
+  if (json) console.log(JSON.stringify(result));
+  else console.log(JSON.stringify(result, null, 2));
+  process.exit(0);
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
