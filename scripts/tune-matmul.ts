@@ -1,0 +1,59 @@
+// Matmul tile tuning: GFLOP/s of matmul (default or given tiles) and the naive kernel per shape.
+// Run: npx tsx --import ./scripts/register-raw.mjs scripts/tune-matmul.ts [--shapes 512x896x896,...]
+//   [--f16] [--transA] [--transB] [--naive] [--reps 3] [--tiles '[{"kernel":"direct","BM":8,...}]']
+// Shapes are M x K x N. Times are wall-clock per call (best of --reps), including dispatch overhead.
+
+import { Gpu, type Tensor } from '../src/gpu';
+import { matmul, matmulNaive, pickMatmulTile, type MatmulOpts, type MatmulTile } from '../src/kernels/matmul';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const flag = (name: string) => process.argv.includes(name);
+
+async function main(): Promise<void> {
+  const gpu = await Gpu.create();
+  console.log(`# ${gpu.describe()}`);
+  const shapes = (arg('--shapes') ?? '1x896x896,8x896x4864,512x896x896,512x896x4864').split(',').map((s) => s.split('x').map(Number));
+  const f16 = flag('--f16');
+  const transA = flag('--transA');
+  const transB = flag('--transB');
+  const reps = Number(arg('--reps') ?? 3);
+  const tiles: Array<MatmulTile | null> = arg('--tiles') ? JSON.parse(arg('--tiles')!) : [null];
+  for (const [M, K, N] of shapes) {
+    const a = gpu.upload(Float32Array.from({ length: M * K }, () => Math.random() - 0.5), transA ? [K, M] : [M, K]);
+    const b = gpu.upload(Float32Array.from({ length: K * N }, () => Math.random() - 0.5), transB ? [N, K] : [K, N], f16 ? 'f16' : 'f32');
+    const out = gpu.empty([M, N]);
+    const flops = 2 * M * N * K;
+    // Repeat small problems inside one timing so each sample takes >= ~50 ms.
+    const inner = Math.max(1, Math.min(200, Math.round(2e8 / flops)));
+    const time = async (fn: () => void): Promise<number> => {
+      fn();
+      await gpu.sync(); // compile + warm up
+      let best = Infinity;
+      for (let r = 0; r < reps; r++) {
+        const ms = await gpu.time(() => {
+          for (let i = 0; i < inner; i++) fn();
+        });
+        best = Math.min(best, ms / inner);
+      }
+      return best;
+    };
+    const report = (name: string, ms: number) =>
+      console.log(`${`${M}x${K}x${N}`.padEnd(14)} ${f16 ? 'f16' : 'f32'} ${name.padEnd(60)} ${ms.toFixed(2).padStart(9)} ms ${(flops / ms / 1e6).toFixed(2).padStart(7)} GFLOP/s`);
+    const base: MatmulOpts = { transA, transB };
+    for (const t of tiles) {
+      const tile = t ?? pickMatmulTile(gpu, M, N);
+      report(`tiled ${JSON.stringify(tile)}`, await time(() => matmul(gpu, out, a, b, { ...base, tile })));
+    }
+    if (flag('--naive')) report('naive', await time(() => matmulNaive(gpu, out, a, b, base)));
+    ([a, b, out] as Tensor[]).forEach((t) => t.release());
+  }
+  gpu.destroy();
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

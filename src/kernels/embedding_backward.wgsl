@@ -1,0 +1,32 @@
+// Embedding backward, pass 2 (thread per (token n, column c)): for the first token of each id, walk
+// the chain of tokens with that id and write dTable[id, c] = (acc ? dTable[id, c] : 0) + sum of dOut[m, c].
+// Each dTable element has exactly one writer. Ids >= V are skipped.
+
+override WG: u32 = 256u;
+
+@group(0) @binding(0) var<storage, read_write> dTable: array<f32>;  // (V, C)
+@group(0) @binding(1) var<storage, read> dOut: array<f32>;          // (N, C)
+@group(0) @binding(2) var<storage, read> ids: array<u32>;           // (N,)
+@group(0) @binding(3) var<storage, read> links: array<u32>;         // (2N,)
+@group(0) @binding(4) var<uniform> p: Params;
+
+struct Params { total: u32, N: u32, C: u32, V: u32, rowStride: u32, acc: u32 }
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x + gid.y * p.rowStride;
+  if (i >= p.total) { return; }
+  let n = i / p.C;
+  let c = i - n * p.C;
+  let id = ids[n];
+  if (links[p.N + n] == 0u || id >= p.V) { return; }
+  var s = 0.0;
+  var m = n;
+  while (m < p.N) {
+    s += dOut[m * p.C + c];
+    m = links[m];
+  }
+  let o = id * p.C + c;
+  if (p.acc != 0u) { s += dTable[o]; }
+  dTable[o] = s;
+}

@@ -1,0 +1,380 @@
+// GPU token sampling, chunked over the vocabulary. Three stages, chosen with buildWgsl:
+//   STATS: one workgroup per (row, chunk): max logit, sum e^((x-m)/T), sum e^(x-m) and (exact mode) the
+//          chunk's Gumbel-max winner argmax_j x_j/T + G_j (greedy rows: argmax_j x_j)
+//   BLOCK: one workgroup per (row, block of 1024): bitonic sort of (logit, id) pairs, keeps the top K
+//          (run in levels until one block per row remains: the row's top K, sorted)
+//   PICK:  one workgroup per row: combines the chunk stats, applies top-p to the candidates, draws the
+//          id by Gumbel-max over the kept candidates, and writes id and log-prob.
+// Randomness: Philox4x32-10 keyed by (seed, step), counter (token / 4, row, 0, 0), word token % 4;
+// so the noise of a token depends only on (seed, step, row, token), never on dispatch order.
+
+override WG: u32 = 256u;
+override CHUNK: u32 = 4096u;
+const BS: u32 = 1024u; // BLOCK sort size (WG * 4)
+
+struct Params {
+  rows: u32,
+  vocab: u32,
+  nChunks: u32,
+  gridStride: u32,
+  seed: u32,
+  step: u32,
+  exact: u32,    // 1: Gumbel-max over the whole vocabulary (no top-k / top-p)
+  k: u32,        // candidates kept per row (BLOCK, PICK)
+  topP: f32,
+  renorm: u32,   // 1: top-p uses probabilities renormalised over the top-k candidates
+  logpRaw: u32,  // 1: logp of the untempered softmax
+  nIn: u32,      // BLOCK: entries per row in the input
+  fromLogits: u32, // BLOCK: input is the logits (1) or (key, id) pairs (0)
+  nBlocks: u32,  // BLOCK: blocks per row
+}
+
+const NEG_BIG: f32 = -3.0e38;
+const MASKED: f32 = -1.0e30;
+const NO_ID: u32 = 0xffffffffu;
+
+fn mulhi(a: u32, b: u32) -> u32 {
+  let a0 = a & 0xffffu;
+  let a1 = a >> 16u;
+  let b0 = b & 0xffffu;
+  let b1 = b >> 16u;
+  let p01 = a0 * b1;
+  let p10 = a1 * b0;
+  let mid = ((a0 * b0) >> 16u) + (p01 & 0xffffu) + (p10 & 0xffffu);
+  return a1 * b1 + (p01 >> 16u) + (p10 >> 16u) + (mid >> 16u);
+}
+
+fn philox(ctr: vec4<u32>, key: vec2<u32>) -> vec4<u32> {
+  var c = ctr;
+  var k = key;
+  for (var r = 0u; r < 10u; r++) {
+    let hi0 = mulhi(0xd2511f53u, c.x);
+    let lo0 = 0xd2511f53u * c.x;
+    let hi1 = mulhi(0xcd9e8d57u, c.z);
+    let lo1 = 0xcd9e8d57u * c.z;
+    c = vec4<u32>(hi1 ^ c.y ^ k.x, lo1, hi0 ^ c.w ^ k.y, lo0);
+    k = k + vec2<u32>(0x9e3779b9u, 0xbb67ae85u);
+  }
+  return c;
+}
+
+// Uniform in (0, 1) from the top 23 bits: (b + 0.5) / 2^23, exact in f32.
+fn uniformOf(bits: u32) -> f32 { return (f32((bits >> 9u) & 0x7fff00u) + 0.5) * (1.0 / 8388608.0); }
+
+// Standard Gumbel noise -log(-log u). -log u uses a series near u = 1, where log is imprecise on GPUs.
+fn gumbel(bits: u32) -> f32 {
+  let u = uniformOf(bits);
+  let d = 1.0 - u; // exact
+  var e: f32;
+  if (d < 0.125) {
+    e = d * (1.0 + d * (0.5 + d * (1.0 / 3.0 + d * (0.25 + d * (0.2 + d * (1.0 / 6.0 + d / 7.0))))));
+  } else {
+    e = -log(u);
+  }
+  return -log(e);
+}
+
+fn noiseWord(r: vec4<u32>, lane: u32) -> u32 {
+  switch lane {
+    case 0u: { return r.x; }
+    case 1u: { return r.y; }
+    case 2u: { return r.z; }
+    default: { return r.w; }
+  }
+}
+
+// Candidate order: larger key first, then smaller id.
+fn before(ka: f32, ia: u32, kb: f32, ib: u32) -> bool {
+  return ka > kb || (ka == kb && ia < ib);
+}
+
+fn nanF32(zero: u32) -> f32 { return bitcast<f32>(0x7fc00000u | zero); }
+
+// 1/T for sampling rows, 1 for greedy rows (T == 0).
+fn invTemp(t: f32) -> f32 {
+  if (t > 0.0) { return 1.0 / t; }
+  return 1.0;
+}
+
+#if STATS
+@group(0) @binding(0) var<storage, read_write> stats: array<f32>; // (B, nChunks, 8): m, sT, sU, gKey, gId, -, -, -
+@group(0) @binding(1) var<storage, read> logits: array<f32>;      // (B, V)
+@group(0) @binding(2) var<storage, read> temps: array<f32>;       // (B,)
+@group(0) @binding(3) var<uniform> p: Params;
+
+var<workgroup> shM: array<f32, WG>;
+var<workgroup> shT: array<f32, WG>;
+var<workgroup> shU: array<f32, WG>;
+var<workgroup> shK: array<f32, WG>;
+var<workgroup> shI: array<u32, WG>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let flat = wid.x + wid.y * p.gridStride;
+  if (flat >= p.rows * p.nChunks) { return; }
+  let row = flat / p.nChunks;
+  let chunk = flat % p.nChunks;
+  let start = chunk * CHUNK;
+  let end = min(start + CHUNK, p.vocab);
+  let base = row * p.vocab;
+  let temp = temps[row];
+  let a = invTemp(temp);
+  let noisy = p.exact != 0u && temp > 0.0;
+  let key = vec2<u32>(p.seed, p.step);
+  var m = NEG_BIG;
+  var sT = 0.0;
+  var sU = 0.0;
+  var bk = NEG_BIG;
+  var bi = NO_ID;
+  for (var q = start / 4u + lid; q * 4u < end; q += WG) {
+    var r = vec4<u32>(0u);
+    if (noisy) { r = philox(vec4<u32>(q, row, 0u, 0u), key); }
+    for (var lane = 0u; lane < 4u; lane++) {
+      let j = q * 4u + lane;
+      if (j >= end) { break; }
+      let x = logits[base + j];
+      if (!(x > MASKED)) { continue; }
+      if (x <= m) {
+        sT += exp((x - m) * a);
+        sU += exp(x - m);
+      } else {
+        sT = sT * exp((m - x) * a) + 1.0;
+        sU = sU * exp(m - x) + 1.0;
+        m = x;
+      }
+      if (p.exact != 0u) {
+        var kj = x;
+        if (noisy) { kj = x * a + gumbel(noiseWord(r, lane)); }
+        if (kj > bk) { bk = kj; bi = j; }
+      }
+    }
+  }
+  shM[lid] = m;
+  shT[lid] = sT;
+  shU[lid] = sU;
+  shK[lid] = bk;
+  shI[lid] = bi;
+  workgroupBarrier();
+  for (var off = WG / 2u; off > 0u; off = off / 2u) {
+    if (lid < off) {
+      let o = lid + off;
+      let M = max(shM[lid], shM[o]);
+      shT[lid] = shT[lid] * exp((shM[lid] - M) * a) + shT[o] * exp((shM[o] - M) * a);
+      shU[lid] = shU[lid] * exp(shM[lid] - M) + shU[o] * exp(shM[o] - M);
+      shM[lid] = M;
+      if (before(shK[o], shI[o], shK[lid], shI[lid])) {
+        shK[lid] = shK[o];
+        shI[lid] = shI[o];
+      }
+    }
+    workgroupBarrier();
+  }
+  if (lid == 0u) {
+    let o = flat * 8u;
+    stats[o] = shM[0];
+    stats[o + 1u] = shT[0];
+    stats[o + 2u] = shU[0];
+    stats[o + 3u] = shK[0];
+    stats[o + 4u] = bitcast<f32>(shI[0]);
+  }
+}
+#endif
+
+#if BLOCK
+@group(0) @binding(0) var<storage, read_write> outPairs: array<u32>; // (B, nBlocks * k, 2): key bits, id
+@group(0) @binding(1) var<storage, read> src: array<u32>;            // logits (B, V) as bits, or pairs (B, nIn, 2)
+@group(0) @binding(2) var<uniform> p: Params;
+
+var<workgroup> sk: array<f32, BS>;
+var<workgroup> si: array<u32, BS>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let flat = wid.x + wid.y * p.gridStride;
+  if (flat >= p.rows * p.nBlocks) { return; }
+  let row = flat / p.nBlocks;
+  let block = flat % p.nBlocks;
+  for (var e = 0u; e < BS / WG; e++) {
+    let l = lid + e * WG;
+    let g = block * BS + l;
+    var kk = NEG_BIG;
+    var id = NO_ID;
+    if (g < p.nIn) {
+      var bits: u32;
+      if (p.fromLogits != 0u) {
+        bits = src[row * p.nIn + g];
+        id = g;
+      } else {
+        let o = (row * p.nIn + g) * 2u;
+        bits = src[o];
+        id = src[o + 1u];
+      }
+      kk = bitcast<f32>(bits);
+      if ((bits & 0x7fffffffu) > 0x7f800000u || !(kk > NEG_BIG)) { kk = NEG_BIG; } // NaN and -inf sort last
+    }
+    sk[l] = kk;
+    si[l] = id;
+  }
+  workgroupBarrier();
+  for (var k = 2u; k <= BS; k = k << 1u) {
+    for (var j = k >> 1u; j > 0u; j = j >> 1u) {
+      for (var e = 0u; e < BS / (2u * WG); e++) {
+        let t = lid + e * WG;
+        let i = (t / j) * 2u * j + (t % j);
+        let l = i + j;
+        let desc = (i & k) == 0u;
+        let swap = select(before(sk[i], si[i], sk[l], si[l]), before(sk[l], si[l], sk[i], si[i]), desc);
+        if (swap) {
+          let tk = sk[i];
+          let ti = si[i];
+          sk[i] = sk[l];
+          si[i] = si[l];
+          sk[l] = tk;
+          si[l] = ti;
+        }
+      }
+      workgroupBarrier();
+    }
+  }
+  for (var l = lid; l < p.k; l += WG) {
+    let o = ((row * p.nBlocks + block) * p.k + l) * 2u;
+    outPairs[o] = bitcast<u32>(sk[l]);
+    outPairs[o + 1u] = si[l];
+  }
+}
+#endif
+
+#if PICK
+@group(0) @binding(0) var<storage, read_write> ids: array<u32>;  // (B,)
+@group(0) @binding(1) var<storage, read_write> logp: array<f32>; // (B,)
+@group(0) @binding(2) var<storage, read> stats: array<f32>;      // (B, nChunks, 8)
+@group(0) @binding(3) var<storage, read> cand: array<u32>;       // (B, k, 2) sorted; stats again in exact mode
+@group(0) @binding(4) var<storage, read> logits: array<f32>;     // (B, V)
+@group(0) @binding(5) var<storage, read> temps: array<f32>;      // (B,)
+@group(0) @binding(6) var<uniform> p: Params;
+
+var<workgroup> shM: array<f32, WG>;
+var<workgroup> shT: array<f32, WG>;
+var<workgroup> shU: array<f32, WG>;
+var<workgroup> shK: array<f32, WG>;
+var<workgroup> shI: array<u32, WG>;
+var<workgroup> shQ: array<f32, WG>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let row = wid.x + wid.y * p.gridStride;
+  if (row >= p.rows) { return; }
+  let temp = temps[row];
+  let a = invTemp(temp);
+  // 1. combine the chunk statistics (and, in exact mode, the chunk winners)
+  var m = NEG_BIG;
+  var sT = 0.0;
+  var sU = 0.0;
+  var bk = NEG_BIG;
+  var bi = NO_ID;
+  for (var c = lid; c < p.nChunks; c += WG) {
+    let o = (row * p.nChunks + c) * 8u;
+    let cm = stats[o];
+    let M = max(m, cm);
+    sT = sT * exp((m - M) * a) + stats[o + 1u] * exp((cm - M) * a);
+    sU = sU * exp(m - M) + stats[o + 2u] * exp(cm - M);
+    m = M;
+    let ck = stats[o + 3u];
+    let ci = bitcast<u32>(stats[o + 4u]);
+    if (before(ck, ci, bk, bi)) { bk = ck; bi = ci; }
+  }
+  // 2. candidate mode: this thread's candidate (thread i holds the i-th largest logit)
+  var x = NEG_BIG;
+  var id = NO_ID;
+  if (p.exact == 0u && lid < p.k) {
+    let o = (row * p.k + lid) * 2u;
+    x = bitcast<f32>(cand[o]);
+    id = cand[o + 1u];
+  }
+  let valid = id < p.vocab && x > MASKED;
+  shM[lid] = m;
+  shT[lid] = sT;
+  shU[lid] = sU;
+  shK[lid] = bk;
+  shI[lid] = bi;
+  workgroupBarrier();
+  for (var off = WG / 2u; off > 0u; off = off / 2u) {
+    if (lid < off) {
+      let o = lid + off;
+      let M = max(shM[lid], shM[o]);
+      shT[lid] = shT[lid] * exp((shM[lid] - M) * a) + shT[o] * exp((shM[o] - M) * a);
+      shU[lid] = shU[lid] * exp(shM[lid] - M) + shU[o] * exp(shM[o] - M);
+      shM[lid] = M;
+      if (before(shK[o], shI[o], shK[lid], shI[lid])) {
+        shK[lid] = shK[o];
+        shI[lid] = shI[o];
+      }
+    }
+    workgroupBarrier();
+  }
+  let rowMax = shM[0];
+  let lseT = rowMax * a + log(shT[0]);
+  let lseU = rowMax + log(shU[0]);
+  let exactId = shI[0];
+  let top = bitcast<f32>(cand[row * p.k * 2u]); // largest candidate logit (unused in exact mode)
+  workgroupBarrier();
+  // 3. base probabilities of the candidates, renormalised over them for top-k
+  let z = x * a;
+  var q = 0.0;
+  if (valid) {
+    if (p.renorm != 0u) { q = exp(z - top * a); } else { q = exp(z - lseT); }
+  }
+  shQ[lid] = q;
+  workgroupBarrier();
+  for (var off = WG / 2u; off > 0u; off = off / 2u) {
+    if (lid < off) { shQ[lid] += shQ[lid + off]; }
+    workgroupBarrier();
+  }
+  var total = 1.0;
+  if (p.renorm != 0u) { total = shQ[0]; }
+  workgroupBarrier();
+  // 4. inclusive prefix sums of the probabilities (candidates are sorted), then the nucleus
+  shQ[lid] = q / total;
+  workgroupBarrier();
+  for (var off = 1u; off < WG; off = off << 1u) {
+    var add = 0.0;
+    if (lid >= off) { add = shQ[lid - off]; }
+    workgroupBarrier();
+    shQ[lid] += add;
+    workgroupBarrier();
+  }
+  var cumBefore = 0.0;
+  if (lid > 0u) { cumBefore = shQ[lid - 1u]; }
+  let kept = valid && (p.topP >= 1.0 || lid == 0u || cumBefore < p.topP);
+  // 5. Gumbel-max over the kept candidates
+  var key = NEG_BIG;
+  if (kept) {
+    let r = philox(vec4<u32>(id / 4u, row, 0u, 0u), vec2<u32>(p.seed, p.step));
+    key = z + gumbel(noiseWord(r, id % 4u));
+  }
+  shK[lid] = key;
+  shI[lid] = select(NO_ID, id, kept);
+  workgroupBarrier();
+  for (var off = WG / 2u; off > 0u; off = off / 2u) {
+    if (lid < off && before(shK[lid + off], shI[lid + off], shK[lid], shI[lid])) {
+      shK[lid] = shK[lid + off];
+      shI[lid] = shI[lid + off];
+    }
+    workgroupBarrier();
+  }
+  if (lid == 0u) {
+    var pick = exactId;
+    if (p.exact == 0u) {
+      if (temp > 0.0) { pick = shI[0]; } else { pick = select(NO_ID, id, valid); } // greedy: the top candidate
+    }
+    if (pick >= p.vocab) {
+      ids[row] = 0u; // every logit masked
+      logp[row] = nanF32(p.seed & 0u);
+    } else {
+      ids[row] = pick;
+      let xp = logits[row * p.vocab + pick];
+      if (p.logpRaw != 0u || !(temp > 0.0)) { logp[row] = xp - lseU; } else { logp[row] = xp * a - lseT; }
+    }
+  }
+}
+#endif

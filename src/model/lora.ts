@@ -1,0 +1,244 @@
+// LoRA adapters for the decoder: typed config (rank, alpha, rsLoRA, target modules), seeded init
+// (A kaiming-uniform, B = 0), gradients, merge / unmerge into the base weights for fast sampling,
+// and save / load in the PEFT layout (adapter_config.json + adapter_model.safetensors).
+
+import { P, buildWgsl, type Gpu, type Tensor } from '../gpu';
+import { grid1D } from '../kernels/grid';
+import { loadSafetensors, writeSafetensors } from '../io/safetensors';
+import { DEFAULT_LORA_MODULES, loraTargets, peftLoraKeys, type LinearModule, type LoraTarget, type ParamTable } from './params';
+import type { ModelWeights } from './weights';
+import mergeSrc from './lora_merge.wgsl?raw';
+
+export interface LoraConfig {
+  /** Rank r of the update B A. Default 16. */
+  rank: number;
+  /** lora_alpha: the update is scaled by alpha / r (or alpha / sqrt(r) with rsLora). Default 32. */
+  alpha: number;
+  /** Rank-stabilised scaling alpha / sqrt(r). Default false. */
+  rsLora: boolean;
+  /** Linear modules to adapt. Default: all seven (q, k, v, o, gate, up, down). */
+  targetModules: LinearModule[];
+  /** Seed of the A initialisation. Default 0. */
+  seed: number;
+}
+
+export const LORA_DEFAULTS: LoraConfig = { rank: 16, alpha: 32, rsLora: false, targetModules: [...DEFAULT_LORA_MODULES], seed: 0 };
+
+/** Fill defaults and validate; errors say how to fix the value. */
+export function resolveLoraConfig(c: Partial<LoraConfig> = {}): LoraConfig {
+  const cfg: LoraConfig = { ...LORA_DEFAULTS, ...c, targetModules: [...(c.targetModules ?? LORA_DEFAULTS.targetModules)] };
+  if (!Number.isInteger(cfg.rank) || cfg.rank < 1) throw new Error(`LoRA: rank must be a positive integer (e.g. 8 or 16), got ${cfg.rank}`);
+  if (!(cfg.alpha > 0) || !Number.isFinite(cfg.alpha)) throw new Error(`LoRA: alpha must be a positive number (commonly 2 * rank), got ${cfg.alpha}`);
+  if (!cfg.targetModules.length) throw new Error(`LoRA: targetModules is empty; choose some of ${DEFAULT_LORA_MODULES.join(', ')}`);
+  for (const m of cfg.targetModules) {
+    if (!DEFAULT_LORA_MODULES.includes(m)) throw new Error(`LoRA: target "${m}" is not a linear module; choose from ${DEFAULT_LORA_MODULES.join(', ')}`);
+  }
+  if (!Number.isInteger(cfg.seed) || cfg.seed < 0) throw new Error(`LoRA: seed must be a non-negative integer, got ${cfg.seed}`);
+  return cfg;
+}
+
+/** Multiplier of B A: alpha / r, or alpha / sqrt(r) for rsLoRA. */
+export function loraScale(cfg: LoraConfig): number {
+  return cfg.rsLora ? cfg.alpha / Math.sqrt(cfg.rank) : cfg.alpha / cfg.rank;
+}
+
+/** One adapted linear layer. */
+export interface LoraParam {
+  target: LoraTarget;
+  A: Tensor; // (r, in)
+  B: Tensor; // (out, r)
+  dA: Tensor; // (r, in)
+  dB: Tensor; // (out, r)
+}
+
+/** Small seeded PRNG (mulberry32), floats in [0, 1). */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** PEFT's init of A: kaiming-uniform with a = sqrt(5), i.e. U(-1/sqrt(in), 1/sqrt(in)). */
+export function kaimingUniformA(rank: number, inF: number, seed: number): Float32Array {
+  const r = rng(seed);
+  const bound = 1 / Math.sqrt(inF);
+  const out = new Float32Array(rank * inF);
+  for (let i = 0; i < out.length; i++) out[i] = (2 * r() - 1) * bound;
+  return out;
+}
+
+export class LoraAdapter {
+  /** Adapters by the base weight's HF key. */
+  readonly params = new Map<string, LoraParam>();
+  readonly scale: number;
+  private merged: ModelWeights | null = null;
+
+  private constructor(
+    private gpu: Gpu,
+    readonly table: ParamTable,
+    readonly config: LoraConfig,
+  ) {
+    this.scale = loraScale(config);
+  }
+
+  /** Fresh adapter: A kaiming-uniform (seeded per target), B = 0, so the model starts unchanged. */
+  static create(gpu: Gpu, table: ParamTable, config: Partial<LoraConfig> = {}): LoraAdapter {
+    const cfg = resolveLoraConfig(config);
+    const ad = new LoraAdapter(gpu, table, cfg);
+    const want = new Set(cfg.targetModules);
+    loraTargets(table)
+      .filter((t) => want.has(t.module))
+      .forEach((t, i) => {
+        const A = gpu.upload(kaimingUniformA(cfg.rank, t.inFeatures, (cfg.seed * 1000003 + i * 7919 + 1) >>> 0), [cfg.rank, t.inFeatures], 'f32', `lora.A.${t.base}`);
+        const B = gpu.zeros([t.outFeatures, cfg.rank], 'f32', `lora.B.${t.base}`);
+        ad.params.set(t.base, { target: t, A, B, dA: gpu.zeros(A.shape, 'f32', `lora.dA.${t.base}`), dB: gpu.zeros(B.shape, 'f32', `lora.dB.${t.base}`) });
+      });
+    if (!ad.params.size) throw new Error(`LoRA: none of the target modules ${cfg.targetModules.join(', ')} exists in this model`);
+    return ad;
+  }
+
+  /** Trainable tensors with their gradients and PEFT names (for the optimizer). */
+  parameters(): { name: string; value: Tensor; grad: Tensor }[] {
+    const out: { name: string; value: Tensor; grad: Tensor }[] = [];
+    for (const p of this.params.values()) {
+      const k = peftLoraKeys(p.target);
+      out.push({ name: k.a, value: p.A, grad: p.dA }, { name: k.b, value: p.B, grad: p.dB });
+    }
+    return out;
+  }
+
+  /** Set every gradient to zero (before accumulating a new step). */
+  zeroGrad(): void {
+    for (const p of this.params.values()) {
+      this.gpu.clear(p.dA);
+      this.gpu.clear(p.dB);
+    }
+  }
+
+  /** Number of trainable values. */
+  get numel(): number {
+    let n = 0;
+    for (const p of this.params.values()) n += p.A.size + p.B.size;
+    return n;
+  }
+
+  get isMerged(): boolean {
+    return this.merged !== null;
+  }
+
+  /**
+   * Add scale * B A into the base weights in place (the model then runs without the side path:
+   * pass no adapter to the decoder while merged). With f16 weights each merge/unmerge rounds once.
+   */
+  merge(weights: ModelWeights): void {
+    if (this.merged) throw new Error('LoRA: adapter is already merged; call unmerge() first');
+    this.applyDelta(weights, this.scale);
+    this.merged = weights;
+  }
+
+  /** Subtract the merged update again (call before training the adapter further). */
+  unmerge(): void {
+    if (!this.merged) throw new Error('LoRA: adapter is not merged');
+    this.applyDelta(this.merged, -this.scale);
+    this.merged = null;
+  }
+
+  private applyDelta(weights: ModelWeights, scale: number): void {
+    if (weights.table.config !== this.table.config && JSON.stringify(weights.table.config) !== JSON.stringify(this.table.config)) {
+      throw new Error('LoRA: the weights belong to a different model than the adapter');
+    }
+    for (const [name, p] of this.params) {
+      const W = weights.byName.get(name);
+      if (!W) throw new Error(`LoRA: base weight '${name}' is missing`);
+      const [outF, inF] = W.shape;
+      const g = grid1D(this.gpu, outF * inF, 256);
+      this.gpu.dispatch({
+        kernel: 'lora.merge',
+        code: buildWgsl(mergeSrc, { F16: W.dtype === 'f16' }),
+        outputs: [W],
+        inputs: [p.A, p.B],
+        params: P().u32(outF).u32(inF).u32(this.config.rank).u32(g.rowStride).f32(scale),
+        workgroups: g.workgroups,
+        constants: { WG: 256 },
+      });
+    }
+  }
+
+  /** adapter_config.json contents (PEFT LoraConfig fields). */
+  peftConfig(baseModel = ''): Record<string, unknown> {
+    return {
+      peft_type: 'LORA',
+      task_type: 'CAUSAL_LM',
+      base_model_name_or_path: baseModel,
+      r: this.config.rank,
+      lora_alpha: this.config.alpha,
+      use_rslora: this.config.rsLora,
+      target_modules: [...this.config.targetModules],
+      lora_dropout: 0,
+      bias: 'none',
+      fan_in_fan_out: false,
+      inference_mode: true,
+      init_lora_weights: true,
+      modules_to_save: null,
+    };
+  }
+
+  /** PEFT files: adapter_config.json text and adapter_model.safetensors bytes. */
+  async save(baseModel = ''): Promise<{ config: string; safetensors: Uint8Array }> {
+    const tensors = [];
+    for (const { name, value } of this.parameters()) tensors.push({ name, shape: value.shape, dtype: 'F32' as const, data: await this.gpu.readF32(value) });
+    return { config: JSON.stringify(this.peftConfig(baseModel), null, 2), safetensors: writeSafetensors(tensors) };
+  }
+
+  /** Load PEFT files (config JSON text or object, safetensors bytes) for the model of `table`. */
+  static async load(gpu: Gpu, table: ParamTable, configJson: string | Record<string, unknown>, safetensors: Uint8Array): Promise<LoraAdapter> {
+    const pc = typeof configJson === 'string' ? (JSON.parse(configJson) as Record<string, unknown>) : configJson;
+    if (pc.peft_type !== undefined && pc.peft_type !== 'LORA') throw new Error(`LoRA: adapter_config.json has peft_type ${JSON.stringify(pc.peft_type)}; only "LORA" adapters load`);
+    if (pc.fan_in_fan_out === true) throw new Error('LoRA: fan_in_fan_out adapters (Conv1D layouts) are not supported');
+    let modules: LinearModule[];
+    const tm = pc.target_modules;
+    if (tm === 'all-linear') modules = [...DEFAULT_LORA_MODULES];
+    else if (Array.isArray(tm)) modules = tm.map((m) => String(m).split('.').pop()!) as LinearModule[];
+    else if (typeof tm === 'string') modules = DEFAULT_LORA_MODULES.filter((m) => new RegExp(tm).test(m));
+    else throw new Error('LoRA: adapter_config.json has no target_modules');
+    const ad = LoraAdapter.create(gpu, table, { rank: Number(pc.r), alpha: Number(pc.lora_alpha ?? pc.r), rsLora: pc.use_rslora === true, targetModules: modules });
+    const byKey = new Map<string, { p: LoraParam; which: 'A' | 'B' }>();
+    for (const p of ad.params.values()) {
+      const k = peftLoraKeys(p.target);
+      byKey.set(k.a, { p, which: 'A' });
+      byKey.set(k.b, { p, which: 'B' });
+    }
+    const seen = new Set<string>();
+    try {
+      await loadSafetensors(safetensors, {
+        dtype: 'f32',
+        label: 'adapter_model.safetensors',
+        onTensor: (name, shape, data) => {
+          const key = name.replace('.default.weight', '.weight');
+          const hit = byKey.get(key);
+          if (!hit) throw new Error(`LoRA: adapter tensor '${name}' does not match any target of this model (expected keys like ${[...byKey.keys()][0]})`);
+          const t = hit.which === 'A' ? hit.p.A : hit.p.B;
+          if (shape.length !== 2 || shape[0] !== t.shape[0] || shape[1] !== t.shape[1]) throw new Error(`LoRA: '${name}' has shape [${shape.join(', ')}], expected [${t.shape.join(', ')}]`);
+          gpu.write(t, data as Float32Array);
+          seen.add(key);
+        },
+      });
+      const missing = [...byKey.keys()].filter((k) => !seen.has(k));
+      if (missing.length) throw new Error(`LoRA: adapter_model.safetensors lacks ${missing.length} tensor(s), e.g. ${missing[0]}`);
+    } catch (e) {
+      ad.release();
+      throw e;
+    }
+    return ad;
+  }
+
+  release(): void {
+    for (const p of this.params.values()) for (const t of [p.A, p.B, p.dA, p.dB]) t.release();
+    this.params.clear();
+  }
+}

@@ -1,0 +1,50 @@
+// copyRows: the model's data-movement kernel. Gathers / scatters rows between tensors with optional
+// index maps: token-major <-> head-major attention layouts, KV-cache writes, logits row chunks.
+
+import { P, type Gpu, type Tensor } from '../gpu';
+import { grid1D } from '../kernels/grid';
+import src from './rows.wgsl?raw';
+
+const WG = 256;
+
+export interface CopyRowsOptions {
+  /** Rows to copy (r = 0..rows-1). */
+  rows: number;
+  /** 4-byte words per row. */
+  width: number;
+  /** u32 (rows,): destination row of each r (NO_ROW skips it). Default dstRow0 + r. */
+  dstIdx?: Tensor;
+  /** u32 (rows,): source row of each r (NO_ROW writes zeros). Default srcRow0 + r. */
+  srcIdx?: Tensor;
+  dstRow0?: number;
+  srcRow0?: number;
+}
+
+/** dst[d(r)] = src[s(r)] row by row; both tensors hold 4-byte elements (f32 / u32 / i32). */
+export function copyRows(gpu: Gpu, dst: Tensor, srcT: Tensor, o: CopyRowsOptions): void {
+  const k = 'model.copyRows';
+  if (dst.dtype === 'f16' || srcT.dtype === 'f16') throw new Error(`${k}: only 4-byte tensors can be copied, got ${dst} <- ${srcT}`);
+  if (dst.buffer === srcT.buffer) throw new Error(`${k}: dst and src must be different tensors (${dst})`);
+  const { rows, width } = o;
+  if (!Number.isInteger(rows) || rows < 0 || !Number.isInteger(width) || width < 1) throw new Error(`${k}: bad rows=${rows} / width=${width}`);
+  for (const [name, t] of [['dstIdx', o.dstIdx], ['srcIdx', o.srcIdx]] as const) {
+    if (t && (t.dtype !== 'u32' || t.size < rows)) throw new Error(`${k}: ${name} must be u32 with at least ${rows} entries, got ${t}`);
+  }
+  const d0 = o.dstRow0 ?? 0;
+  const s0 = o.srcRow0 ?? 0;
+  if (!o.dstIdx && (d0 + rows) * width > dst.size) throw new Error(`${k}: rows [${d0}, ${d0 + rows}) x ${width} overflow dst ${dst}`);
+  if (!o.srcIdx && (s0 + rows) * width > srcT.size) throw new Error(`${k}: rows [${s0}, ${s0 + rows}) x ${width} overflow src ${srcT}`);
+  const total = rows * width;
+  if (total === 0) return;
+  const g = grid1D(gpu, total, WG);
+  const flags = (o.dstIdx ? 1 : 0) | (o.srcIdx ? 2 : 0);
+  gpu.dispatch({
+    kernel: k,
+    code: src,
+    outputs: [dst],
+    inputs: [srcT, o.dstIdx ?? srcT, o.srcIdx ?? srcT],
+    params: P().u32(total).u32(width).u32(g.rowStride).u32(flags).u32(d0).u32(s0),
+    workgroups: g.workgroups,
+    constants: { WG },
+  });
+}

@@ -1,0 +1,30 @@
+// Row copy with optional index maps: for r < rows, dst row d = dstIdx[r] (or dstRow0 + r) receives
+// src row s = srcIdx[r] (or srcRow0 + r), `width` 4-byte words per row. d = NO_ROW skips the row;
+// s = NO_ROW writes zeros. Moves f32 / u32 / i32 data bit-exactly (copied as u32 words).
+
+override WG: u32 = 256u;
+const NO_ROW: u32 = 0xffffffffu;
+
+@group(0) @binding(0) var<storage, read_write> dst: array<u32>;
+@group(0) @binding(1) var<storage, read> src: array<u32>;
+@group(0) @binding(2) var<storage, read> dstIdx: array<u32>; // (rows,) read when flags & 1
+@group(0) @binding(3) var<storage, read> srcIdx: array<u32>; // (rows,) read when flags & 2
+@group(0) @binding(4) var<uniform> p: Params;
+
+struct Params { total: u32, width: u32, rowStride: u32, flags: u32, dstRow0: u32, srcRow0: u32 }
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x + gid.y * p.rowStride;
+  if (i >= p.total) { return; }
+  let r = i / p.width;
+  let c = i % p.width;
+  var d = p.dstRow0 + r;
+  if ((p.flags & 1u) != 0u) { d = dstIdx[r]; }
+  if (d == NO_ROW) { return; }
+  var s = p.srcRow0 + r;
+  if ((p.flags & 2u) != 0u) { s = srcIdx[r]; }
+  var val = 0u;
+  if (s != NO_ROW) { val = src[s * p.width + c]; }
+  dst[d * p.width + c] = val;
+}

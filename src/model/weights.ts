@@ -1,0 +1,188 @@
+// Model weights on the GPU: walk the parameter table, upload each checkpoint tensor as it streams in
+// (2-D matrices f16 when the adapter has shader-f16, else f32; norms and biases always f32), check that
+// every expected tensor arrived, and read weights back (tests, full fine-tune export).
+
+import { f16ToF32, type Gpu, type Tensor } from '../gpu';
+import { loadWeights, type TensorData } from '../io/safetensors';
+import type { ModelSource } from '../io/folder';
+import type { ModelConfig } from './config';
+import { checkpointIgnore, expectedTensors, type LinearModule, type ParamEntry, type ParamTable } from './params';
+
+export type WeightDtype = 'f16' | 'f32';
+
+/** One decoder layer's weights (HF layouts: linear weights are (out, in)). */
+export interface LayerWeights {
+  inputNorm: Tensor; // (C,)
+  q: Tensor; // (Hq*D, C)
+  k: Tensor; // (Hkv*D, C)
+  v: Tensor; // (Hkv*D, C)
+  o: Tensor; // (C, Hq*D)
+  /** Qwen2 q/k/v biases, (out, 1) so they can be added with a K = 1 linear. */
+  qBias?: Tensor;
+  kBias?: Tensor;
+  vBias?: Tensor;
+  /** Qwen3 per-head norms (D,). */
+  qNorm?: Tensor;
+  kNorm?: Tensor;
+  postNorm: Tensor; // (C,)
+  gate: Tensor; // (I, C)
+  up: Tensor; // (I, C)
+  down: Tensor; // (C, I)
+}
+
+export interface ModelWeights {
+  config: ModelConfig;
+  table: ParamTable;
+  /** Storage of the 2-D matrices (embedding, linear, lm_head). */
+  dtype: WeightDtype;
+  embed: Tensor; // (V, C)
+  layers: LayerWeights[];
+  norm: Tensor; // (C,)
+  /** (V, C); the embedding itself when tied. */
+  lmHead: Tensor;
+  /** Every tensor by HF key (biases with their (out, 1) shape). */
+  byName: Map<string, Tensor>;
+  release(): void;
+}
+
+export interface WeightOptions {
+  /** Storage of the 2-D matrices. Default 'f16' when the adapter has shader-f16, else 'f32'. Full fine-tuning needs 'f32'. */
+  dtype?: WeightDtype;
+}
+
+/** HF key of a layer's linear weight. */
+export function linearKey(layer: number, module: LinearModule): string {
+  const block = module === 'gate_proj' || module === 'up_proj' || module === 'down_proj' ? 'mlp' : 'self_attn';
+  return `model.layers.${layer}.${block}.${module}.weight`;
+}
+
+/** The storage dtype a parameter gets: matrices follow `dtype`, 1-D weights stay f32. */
+export function storageDtype(e: ParamEntry, dtype: WeightDtype): WeightDtype {
+  return e.kind === 'linear' || e.kind === 'embed' || e.kind === 'lm_head' ? dtype : 'f32';
+}
+
+/** GPU shape of a parameter: biases become (out, 1) columns, everything else keeps its HF shape. */
+export function gpuShape(e: ParamEntry): number[] {
+  return e.kind === 'bias' ? [e.shape[0], 1] : e.shape;
+}
+
+function resolveDtype(gpu: Gpu, opts: WeightOptions): WeightDtype {
+  const dtype = opts.dtype ?? (gpu.f16 ? 'f16' : 'f32');
+  if (dtype === 'f16' && !gpu.f16) throw new Error("weights: dtype 'f16' needs an adapter with shader-f16; use dtype 'f32'");
+  return dtype;
+}
+
+/** Uploads tensors one at a time (as a checkpoint streams in) and assembles ModelWeights at the end. */
+export class WeightUploader {
+  readonly dtype: WeightDtype;
+  private tensors = new Map<string, Tensor>();
+  private ignore: RegExp[];
+
+  constructor(
+    private gpu: Gpu,
+    readonly table: ParamTable,
+    opts: WeightOptions = {},
+  ) {
+    this.dtype = resolveDtype(gpu, opts);
+    this.ignore = checkpointIgnore(table.config);
+  }
+
+  /** Take one tensor: f32 values, or f16 bit patterns in a Uint16Array. Unknown keys throw; ignorable keys are skipped. */
+  add(name: string, shape: readonly number[], data: TensorData | ArrayLike<number>): void {
+    const e = this.table.byName.get(name);
+    if (!e) {
+      if (this.ignore.some((r) => r.test(name))) return;
+      throw new Error(`weights: checkpoint tensor '${name}' is not a parameter of this ${this.table.config.architecture} model (check that config.json matches the weights)`);
+    }
+    if (shape.length !== e.shape.length || shape.some((d, i) => d !== e.shape[i])) {
+      throw new Error(`weights: '${name}' has shape [${shape.join(', ')}], the config expects [${e.shape.join(', ')}]`);
+    }
+    if (this.tensors.has(name)) throw new Error(`weights: '${name}' was given twice`);
+    if (data instanceof BigInt64Array || data instanceof Int32Array) throw new Error(`weights: '${name}' holds integers; expected floating-point weights`);
+    const dt = storageDtype(e, this.dtype);
+    let values: ArrayLike<number> | Uint16Array = data;
+    // Uint16Array = f16 bits: pass straight to an f16 tensor, decode for an f32 one.
+    if (data instanceof Uint16Array && dt === 'f32') values = f16ToF32(data);
+    this.tensors.set(name, this.gpu.upload(values, gpuShape(e), dt, name));
+  }
+
+  /** Check that every parameter arrived and build the typed view. */
+  finish(): ModelWeights {
+    const missing = this.table.entries.filter((e) => !this.tensors.has(e.name)).map((e) => e.name);
+    if (missing.length) {
+      for (const t of this.tensors.values()) t.release();
+      throw new Error(`weights: ${missing.length} parameter(s) missing from the checkpoint, e.g. ${missing.slice(0, 3).join(', ')}`);
+    }
+    return assemble(this.table, this.dtype, this.tensors);
+  }
+}
+
+function assemble(table: ParamTable, dtype: WeightDtype, byName: Map<string, Tensor>): ModelWeights {
+  const cfg = table.config;
+  const get = (n: string) => byName.get(n)!;
+  const opt = (n: string) => byName.get(n);
+  const layers: LayerWeights[] = [];
+  for (let l = 0; l < cfg.numLayers; l++) {
+    const p = `model.layers.${l}`;
+    layers.push({
+      inputNorm: get(`${p}.input_layernorm.weight`),
+      q: get(linearKey(l, 'q_proj')),
+      k: get(linearKey(l, 'k_proj')),
+      v: get(linearKey(l, 'v_proj')),
+      o: get(linearKey(l, 'o_proj')),
+      qBias: opt(`${p}.self_attn.q_proj.bias`),
+      kBias: opt(`${p}.self_attn.k_proj.bias`),
+      vBias: opt(`${p}.self_attn.v_proj.bias`),
+      qNorm: opt(`${p}.self_attn.q_norm.weight`),
+      kNorm: opt(`${p}.self_attn.k_norm.weight`),
+      postNorm: get(`${p}.post_attention_layernorm.weight`),
+      gate: get(linearKey(l, 'gate_proj')),
+      up: get(linearKey(l, 'up_proj')),
+      down: get(linearKey(l, 'down_proj')),
+    });
+  }
+  const embed = get('model.embed_tokens.weight');
+  return {
+    config: cfg,
+    table,
+    dtype,
+    embed,
+    layers,
+    norm: get('model.norm.weight'),
+    lmHead: cfg.tieEmbeddings ? embed : get('lm_head.weight'),
+    byName,
+    release() {
+      for (const t of byName.values()) t.release();
+    },
+  };
+}
+
+/** Upload host weights (HF keys -> f32 values or f16 bits). */
+export function uploadWeights(gpu: Gpu, table: ParamTable, host: Map<string, ArrayLike<number> | TensorData>, opts: WeightOptions = {}): ModelWeights {
+  const up = new WeightUploader(gpu, table, opts);
+  for (const e of table.entries) {
+    const data = host.get(e.name);
+    if (data) up.add(e.name, e.shape, data);
+  }
+  return up.finish();
+}
+
+/** Stream a checkpoint (model.safetensors or shards) from a ModelSource onto the GPU. */
+export async function loadModelWeights(gpu: Gpu, source: ModelSource, table: ParamTable, opts: WeightOptions & { signal?: AbortSignal } = {}): Promise<ModelWeights> {
+  const up = new WeightUploader(gpu, table, opts);
+  await loadWeights(source, {
+    dtype: up.dtype,
+    expected: expectedTensors(table),
+    ignore: checkpointIgnore(table.config),
+    signal: opts.signal,
+    onTensor: (name, shape, data) => up.add(name, shape, data),
+  });
+  return up.finish();
+}
+
+/** Read every weight back as f32, keyed by HF name with HF shapes. */
+export async function readWeights(gpu: Gpu, w: ModelWeights): Promise<Map<string, Float32Array>> {
+  const out = new Map<string, Float32Array>();
+  for (const [name, t] of w.byName) out.set(name, await gpu.readF32(t));
+  return out;
+}
