@@ -28,26 +28,28 @@ async function main(): Promise<void> {
     const flops = 2 * M * N * K;
     // Repeat small problems inside one timing so each sample takes >= ~50 ms.
     const inner = Math.max(1, Math.min(200, Math.round(2e8 / flops)));
-    const time = async (fn: () => void): Promise<number> => {
-      fn();
-      await gpu.sync(); // compile + warm up
-      let best = Infinity;
-      for (let r = 0; r < reps; r++) {
-        const ms = await gpu.time(() => {
-          for (let i = 0; i < inner; i++) fn();
-        });
-        best = Math.min(best, ms / inner);
-      }
-      return best;
-    };
-    const report = (name: string, ms: number) =>
-      console.log(`${`${M}x${K}x${N}`.padEnd(14)} ${f16 ? 'f16' : 'f32'} ${name.padEnd(60)} ${ms.toFixed(2).padStart(9)} ms ${(flops / ms / 1e6).toFixed(2).padStart(7)} GFLOP/s`);
+    // Candidates are timed round-robin (best of --reps each) so that load from other processes
+    // affects them alike.
     const base: MatmulOpts = { transA, transB };
+    const cands: Array<{ name: string; fn: () => void; best: number }> = [];
     for (const t of tiles) {
       const tile = t ?? pickMatmulTile(gpu, M, N);
-      report(`tiled ${JSON.stringify(tile)}`, await time(() => matmul(gpu, out, a, b, { ...base, tile })));
+      cands.push({ name: `tiled ${JSON.stringify(tile)}`, fn: () => matmul(gpu, out, a, b, { ...base, tile }), best: Infinity });
     }
-    if (flag('--naive')) report('naive', await time(() => matmulNaive(gpu, out, a, b, base)));
+    if (flag('--naive')) cands.push({ name: 'naive', fn: () => matmulNaive(gpu, out, a, b, base), best: Infinity });
+    for (const c of cands) c.fn(); // compile + warm up
+    await gpu.sync();
+    for (let r = 0; r < reps; r++) {
+      for (const c of cands) {
+        const ms = await gpu.time(() => {
+          for (let i = 0; i < inner; i++) c.fn();
+        });
+        c.best = Math.min(c.best, ms / inner);
+      }
+    }
+    for (const c of cands) {
+      console.log(`${`${M}x${K}x${N}`.padEnd(14)} ${f16 ? 'f16' : 'f32'} ${c.name.padEnd(60)} ${c.best.toFixed(2).padStart(9)} ms ${(flops / c.best / 1e6).toFixed(2).padStart(7)} GFLOP/s`);
+    }
     ([a, b, out] as Tensor[]).forEach((t) => t.release());
   }
   gpu.destroy();

@@ -12,15 +12,23 @@ export interface ModelFile {
   stream(start?: number): ReadableStream<Uint8Array>;
 }
 
+export interface OpenOptions {
+  /**
+   * The file may legitimately be absent (an index probe, generation_config.json): remote sources
+   * may remember its absence so a cached model loads offline.
+   */
+  optional?: boolean;
+}
+
 export interface ModelSource {
   /** Human-readable origin for error messages (a path, a hub id). */
   readonly label: string;
   /** File names relative to the model root ('/'-separated), when the source can enumerate them. */
   list?(): Promise<string[]>;
   /** Open a file; throws ModelFileNotFoundError when it does not exist. */
-  open(file: string): Promise<ModelFile>;
+  open(file: string, opts?: OpenOptions): Promise<ModelFile>;
   /** Read and parse a JSON file. */
-  json<T = unknown>(file: string): Promise<T>;
+  json<T = unknown>(file: string, opts?: OpenOptions): Promise<T>;
 }
 
 export class ModelFileNotFoundError extends Error {

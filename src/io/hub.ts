@@ -3,7 +3,7 @@
 // and cached in a BlobStore (Node folder / OPFS / Cache API) so a second load reads locally.
 
 import { defaultStore, type BlobStore } from './cache';
-import { ModelFileNotFoundError, parseJsonFile, type ModelFile, type ModelSource } from './folder';
+import { ModelFileNotFoundError, parseJsonFile, type ModelFile, type ModelSource, type OpenOptions } from './folder';
 
 export const HUB_ENDPOINT = 'https://huggingface.co';
 
@@ -28,7 +28,7 @@ export interface HubOptions {
   store?: BlobStore;
   /** Node cache folder for the default store. Default $INT_LAB_CACHE or ~/.cache/int-lab/hub. */
   cacheDir?: string;
-  /** Re-download even when a complete cached copy exists. Default false. */
+  /** Re-download each file once per HubSource even when a cached copy exists. Default false. */
   refresh?: boolean;
   /** Retries after a failed or interrupted request (each resumes from the bytes held). Default 4. */
   retries?: number;
@@ -87,6 +87,7 @@ export class HubSource implements ModelSource {
   readonly endpoint: string;
   private storePromise?: Promise<BlobStore>;
   private inflight = new Map<string, Promise<ModelFile>>();
+  private refreshed = new Set<string>();
 
   constructor(
     readonly repo: string,
@@ -125,18 +126,21 @@ export class HubSource implements ModelSource {
     return (body.siblings ?? []).map((s) => s.rfilename).sort();
   }
 
-  /** Open a file, downloading it into the cache first unless a complete copy is there. */
-  open(file: string): Promise<ModelFile> {
+  /**
+   * Open a file, downloading it into the cache first unless a complete copy is there. The absence
+   * of an optional file (HTTP 404) is cached too, so a cached model loads without the network.
+   */
+  open(file: string, opts: OpenOptions = {}): Promise<ModelFile> {
     let p = this.inflight.get(file);
     if (!p) {
-      p = this.fetchFile(file).finally(() => this.inflight.delete(file));
+      p = this.fetchFile(file, opts.optional ?? false).finally(() => this.inflight.delete(file));
       this.inflight.set(file, p);
     }
     return p;
   }
 
-  async json<T = unknown>(file: string): Promise<T> {
-    return parseJsonFile<T>(await this.open(file), this.label);
+  async json<T = unknown>(file: string, opts?: OpenOptions): Promise<T> {
+    return parseJsonFile<T>(await this.open(file, opts), this.label);
   }
 
   /** Download several files (e.g. the whole model) ahead of use. */
@@ -144,19 +148,31 @@ export class HubSource implements ModelSource {
     for (const f of files) await this.open(f);
   }
 
-  private async fetchFile(file: string): Promise<ModelFile> {
+  private async fetchFile(file: string, optional: boolean): Promise<ModelFile> {
     const store = await this.store();
     const key = this.key(file);
-    if (!this.opts.refresh) {
+    const absentKey = `${key}.absent`;
+    if (this.opts.refresh && !this.refreshed.has(file)) {
+      this.refreshed.add(file);
+      await store.delete(key);
+      await store.delete(absentKey);
+    } else {
       const hit = await store.get(key);
       if (hit) {
         this.opts.onProgress?.({ file, loaded: hit.size, total: hit.size, cached: true });
         return hit;
       }
-    } else {
-      await store.delete(key);
+      if (optional && (await store.get(absentKey))) throw new ModelFileNotFoundError(file, this.label, 'absent on the hub (cached answer)');
     }
-    await this.downloadTo(store, key, file);
+    try {
+      await this.downloadTo(store, key, file);
+    } catch (e) {
+      if (optional && e instanceof ModelFileNotFoundError) {
+        await (await store.append(absentKey)).close();
+        await store.commit(absentKey);
+      }
+      throw e;
+    }
     const done = await store.get(key);
     if (!done) throw new HubError(`${file}: downloaded but the cache (${store.kind}) did not keep it.`);
     return done;

@@ -125,7 +125,8 @@ function randomReader(f: ModelFile): ByteReader {
 
 function streamReader(stream: ReadableStream<Uint8Array>, label: string, size?: number): ByteReader {
   const reader = stream.getReader();
-  let queue: Uint8Array[] = [];
+  let queue: Uint8Array[] = []; // chunks not fully consumed, from index `head` on
+  let head = 0;
   let queued = 0;
   let ended = false;
   const fill = async (n: number) => {
@@ -142,12 +143,16 @@ function streamReader(stream: ReadableStream<Uint8Array>, label: string, size?: 
     const out = new Uint8Array(n);
     let off = 0;
     while (off < n) {
-      const head = queue[0];
-      const k = Math.min(head.byteLength, n - off);
-      out.set(head.subarray(0, k), off);
+      const chunk = queue[head];
+      const k = Math.min(chunk.byteLength, n - off);
+      out.set(chunk.subarray(0, k), off);
       off += k;
-      if (k === head.byteLength) queue.shift();
-      else queue[0] = head.subarray(k);
+      if (k === chunk.byteLength) head++;
+      else queue[head] = chunk.subarray(k);
+    }
+    if (head > 1024) {
+      queue = queue.slice(head);
+      head = 0;
     }
     queued -= n;
     return out;
@@ -522,7 +527,7 @@ export async function loadShardedSafetensors(
 export async function loadWeights(source: ModelSource, opts: LoadOptions): Promise<LoadSummary> {
   let index: ShardIndex | undefined;
   try {
-    index = await source.json<ShardIndex>('model.safetensors.index.json');
+    index = await source.json<ShardIndex>('model.safetensors.index.json', { optional: true });
   } catch (e) {
     if (!(e instanceof ModelFileNotFoundError)) throw e;
   }

@@ -57,7 +57,7 @@ function idList(v: unknown): number[] {
 
 async function optionalJson(source: ModelSource, file: string): Promise<Record<string, unknown> | undefined> {
   try {
-    return await source.json<Record<string, unknown>>(file);
+    return await source.json<Record<string, unknown>>(file, { optional: true });
   } catch (e) {
     if (e instanceof ModelFileNotFoundError) return undefined;
     throw e;

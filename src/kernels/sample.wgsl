@@ -59,7 +59,7 @@ fn philox(ctr: vec4<u32>, key: vec2<u32>) -> vec4<u32> {
 }
 
 // Uniform in (0, 1) from the top 23 bits: (b + 0.5) / 2^23, exact in f32.
-fn uniformOf(bits: u32) -> f32 { return (f32((bits >> 9u) & 0x7fff00u) + 0.5) * (1.0 / 8388608.0); }
+fn uniformOf(bits: u32) -> f32 { return (f32(bits >> 9u) + 0.5) * (1.0 / 8388608.0); }
 
 // Standard Gumbel noise -log(-log u). -log u uses a series near u = 1, where log is imprecise on GPUs.
 fn gumbel(bits: u32) -> f32 {

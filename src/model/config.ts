@@ -32,6 +32,7 @@ export type RopeScaling =
     }
   | {
       type: 'yarn';
+      /** As written; when absent, max_position_embeddings / original_max_position_embeddings. */
       factor: number;
       originalMaxPositions: number;
       /** Rotations at which the ramp starts extrapolating. Default 32. */
@@ -222,13 +223,16 @@ function parseRope(cfg: Json, maxPositions: number): { theta: number; scaling: R
         },
       };
     }
-    case 'yarn':
+    case 'yarn': {
+      // An explicit factor wins; without one it is the ratio of the extended to the original context.
+      const orig = optNum(block, 'original_max_position_embeddings');
+      const factor = block.factor == null && orig ? maxPositions / orig : posNum(block, 'factor', where);
       return {
         theta,
         scaling: {
           type: 'yarn',
-          factor: posNum(block, 'factor', where),
-          originalMaxPositions: optNum(block, 'original_max_position_embeddings') ?? maxPositions,
+          factor,
+          originalMaxPositions: orig ?? maxPositions,
           betaFast: optNum(block, 'beta_fast') ?? 32,
           betaSlow: optNum(block, 'beta_slow') ?? 1,
           attentionFactor: optNum(block, 'attention_factor'),
@@ -237,6 +241,7 @@ function parseRope(cfg: Json, maxPositions: number): { theta: number; scaling: R
           truncate: block.truncate !== false,
         },
       };
+    }
     case 'dynamic':
       throw new ModelConfigError(
         `${field}.rope_type`,

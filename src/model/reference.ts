@@ -163,7 +163,7 @@ export function referenceForward(m: RefModel, seq: RefSequence, opts: RefOptions
   const ropeScale = ropeAttentionFactor(cfg);
 
   const emb = weight(m, 'model.embed_tokens.weight');
-  let x = new Float64Array(T * C); // (T, C) residual stream
+  let x: Float64Array = new Float64Array(T * C); // (T, C) residual stream
   for (let t = 0; t < T; t++) {
     const id = seq.ids[t];
     if (!(id >= 0 && id < V)) throw new Error(`reference: token id ${id} at position ${t} is outside the vocabulary [0, ${V})`);

@@ -3,6 +3,11 @@
 import { beforeAll, describe, it } from 'vitest';
 import type { Gpu } from '../../src/gpu';
 import { checkAddBackward, checkAddForward, checkDebugNonFinite } from '../shared/checks/add';
+import { checkEmbeddingBackward, checkEmbeddingF16, checkEmbeddingForward } from '../shared/checks/embedding';
+import { checkLoraBackward, checkLoraForward } from '../shared/checks/lora';
+import { checkRmsnormBackward, checkRmsnormF16, checkRmsnormForward } from '../shared/checks/rmsnorm';
+import { checkRopeBackward, checkRopeForward } from '../shared/checks/rope';
+import { checkSwigluBackward, checkSwigluForward } from '../shared/checks/swiglu';
 import { getTestGpu } from '../shared/gpu-env';
 
 let gpu: Gpu;
@@ -16,5 +21,17 @@ describe('kernels in Chromium', () => {
   });
   it('add forward', () => checkAddForward(gpu));
   it('add backward', () => checkAddBackward(gpu));
-  it('debug mode', () => checkDebugNonFinite(gpu));
+  it('debug mode names the kernel', () => checkDebugNonFinite(gpu));
+  it('embedding forward', () => checkEmbeddingForward(gpu));
+  it('embedding backward', () => checkEmbeddingBackward(gpu));
+  it('embedding f16 table (or its clear refusal without shader-f16)', () => checkEmbeddingF16(gpu));
+  it('rmsnorm forward', () => checkRmsnormForward(gpu));
+  it('rmsnorm backward', () => checkRmsnormBackward(gpu));
+  it('rmsnorm f16 weight (or its clear refusal)', () => checkRmsnormF16(gpu));
+  it('rope forward', () => checkRopeForward(gpu));
+  it('rope backward', () => checkRopeBackward(gpu));
+  it('swiglu forward', () => checkSwigluForward(gpu));
+  it('swiglu backward', () => checkSwigluBackward(gpu));
+  it('lora forward (on matmul)', () => checkLoraForward(gpu));
+  it('lora backward (on matmul)', () => checkLoraBackward(gpu));
 });
