@@ -6,6 +6,12 @@ import { grid1D } from './grid';
 import src from './adamw.wgsl?raw';
 
 const WG = 256;
+const codes = new Map<boolean, string>();
+function code(useScale: boolean): string {
+  let c = codes.get(useScale);
+  if (!c) codes.set(useScale, (c = buildWgsl(src, { USE_SCALE_TENSOR: useScale })));
+  return c;
+}
 
 export interface AdamWHyper {
   /** Learning rate (>= 0). */
@@ -58,7 +64,7 @@ export function adamwStep(gpu: Gpu, param: Tensor, m: Tensor, v: Tensor, grad: T
   const useScale = !!hp.gradScaleTensor;
   gpu.dispatch({
     kernel: k,
-    code: buildWgsl(src, { USE_SCALE_TENSOR: useScale }),
+    code: code(useScale),
     outputs: [param, m, v],
     inputs: useScale ? [grad, hp.gradScaleTensor!] : [grad],
     params: P().u32(param.size).u32(g.rowStride).f32(lr).f32(beta1).f32(beta2).f32(1 - beta1).f32(1 - beta2).f32(eps).f32(1 - lr * weightDecay).f32(gradScale).f32(lr / bc1).f32(1 / Math.sqrt(bc2)),

@@ -88,7 +88,7 @@ export function attentionTiles(part: AttnKernelPart, D: number, limitBytes: numb
   let maxD = 0;
   while (attentionWorkgroupBytes(part, smallest, maxD + 1) <= limitBytes) maxD++;
   throw new Error(
-    `attention.${part}: head dim D=${D} needs ${attentionWorkgroupBytes(part, smallest, D)} bytes of workgroup memory even with ` +
+    `attention.${part === 'forward' ? 'forward' : `backward.${part}`}: head dim D=${D} needs ${attentionWorkgroupBytes(part, smallest, D)} bytes of workgroup memory even with ` +
       `${smallest.rows}x${smallest.lanes} tiles, over this adapter's limit of ${limitBytes} bytes (maxComputeWorkgroupStorageSize); ` +
       `the largest head dim that fits is D=${maxD}`,
   );

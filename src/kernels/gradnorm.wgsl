@@ -1,4 +1,7 @@
-// Global L2 norm of many gradient tensors without atomics, overflow-safe (scaled sums of squares):
+// Global L2 norm of many gradient tensors (no atomics, overflow-safe) and the clip factor.
+// Stages PARTIAL, FINAL and CLIP are selected with buildWgsl flags.
+
+// Stages (scaled sums of squares):
 //   PARTIAL: one workgroup per CHUNK of one tensor -> (scale s, q, flag) with sum x^2 = s^2 q,
 //            flag 1 if the chunk has an Inf, 2 if it has a NaN
 //   FINAL:   one workgroup combines all partials -> norm (NaN if any NaN, Inf if any Inf)

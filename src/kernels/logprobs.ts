@@ -1,7 +1,7 @@
 // Token log-probabilities from logits, chunked over the vocabulary: logp = log softmax(logits/T)[target],
 // entropy and the saved log-sum-exp (forward), and dLogits (backward); cross-entropy = -logp wrappers.
 // Plain-TS reference in logprobs.ref.ts.
-//
+
 // Memory: logits (N, V) for a long sequence are large (N = 4096 tokens of a 151,936-word vocabulary is
 // 2.5 GB in f32). Callers run the model head and these kernels on row chunks of tokens: at most
 // logprobsMaxRows(gpu, V) rows fit one binding; beyond that the entry points throw and say so.

@@ -1,4 +1,7 @@
-// Vocabulary-chunked log-softmax statistics. Three stages, chosen with buildWgsl:
+// Vocabulary-chunked log-softmax: logp[target], entropy, lse (forward) and dLogits (backward).
+// Stages STATS, FINAL and BACKWARD are selected with buildWgsl flags.
+
+// Stages:
 //   STATS:    one workgroup per (row, chunk): chunk max m, sum e^(z-m) and sum e^(z-m)(z-m), z = logit/T
 //   FINAL:    one thread per row: combine the chunks -> lse, logp[target], entropy
 //   BACKWARD: one thread per logit: dLogits = (dLogp (onehot - p) - dH p (log p + H)) / T

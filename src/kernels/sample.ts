@@ -1,6 +1,6 @@
 // GPU sampling that returns only token ids (and their log-probs): per-row temperature (0 = greedy),
 // top-k, top-p, seeded counter-based noise. Plain-TS reference in sample.ref.ts.
-//
+
 // Method. Exact mode (topK = 0 and topP = 1): Gumbel-max over the whole vocabulary, chunked: each
 // (row, chunk) workgroup keeps its argmax of logit/T + Gumbel noise, then one pass per row picks the
 // winner; this samples exactly from softmax(logits / T). Truncated modes: the row's top K candidates are
@@ -16,6 +16,9 @@
 //
 // Noise: Philox4x32-10 keyed by (seed, step), counter (token >> 2, row, 0, 0), output word token & 3, so
 // a draw depends only on (seed, step, row, token): reproducible, and independent of dispatch order.
+// `row` is the row's index in this call (a caller that compacts finished rows changes it), and each
+// decoding step needs its own `step`. Calls that differ only in temperature / top-k / top-p share noise.
+// Logits at or below -1e30 (-inf masks) and NaN are never sampled.
 
 import { P, buildWgsl, expectTensor, shapeStr, type Gpu, type Tensor } from '../gpu';
 import { grid1D } from './grid';
@@ -24,8 +27,8 @@ import src from './sample.wgsl?raw';
 const WG = 256;
 /** Vocabulary entries per (row, chunk) workgroup of the statistics pass. */
 const CHUNK = 4096;
-/** Entries sorted per workgroup in the top-k pass (matches BS in sample.wgsl). */
-const BS = 1024;
+/** Most entries sorted per workgroup in the top-k pass (smaller inputs use the next power of two). */
+const MAX_BS = 1024;
 /** Largest supported topK (one candidate per thread of the final pass). */
 export const MAX_TOP_K = 256;
 /** Candidates considered by top-p when topK is 0. */
@@ -96,10 +99,11 @@ export function sampleTokens(gpu: Gpu, ids: Tensor, logp: Tensor, logits: Tensor
     let srcT: Tensor = logits;
     let nIn = V;
     for (let level = 0; ; level++) {
+      const BS = Math.min(MAX_BS, 2 ** Math.ceil(Math.log2(Math.max(nIn, 2))));
       const nBlocks = Math.ceil(nIn / BS);
       const out = gpu.empty([B, nBlocks * K, 2], 'u32', 'sample.candidates'); // (B, nBlocks * K, 2)
       const g = grid1D(gpu, B * nBlocks, 1);
-      gpu.dispatch({ kernel: 'sample.topk', code: code().block, outputs: [out], inputs: [srcT], params: params(g.rowStride, nIn, level === 0 ? 1 : 0, nBlocks), workgroups: g.workgroups, constants: { WG } });
+      gpu.dispatch({ kernel: 'sample.topk', code: code().block, outputs: [out], inputs: [srcT], params: params(g.rowStride, nIn, level === 0 ? 1 : 0, nBlocks), workgroups: g.workgroups, constants: { WG, BS } });
       if (srcT !== logits) srcT.release();
       srcT = out;
       if (nBlocks === 1) break;

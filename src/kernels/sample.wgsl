@@ -1,7 +1,10 @@
-// GPU token sampling, chunked over the vocabulary. Three stages, chosen with buildWgsl:
+// GPU token sampling over a chunked vocabulary: temperature, top-k, top-p, Gumbel-max with Philox noise.
+// Stages STATS, BLOCK and PICK are selected with buildWgsl flags.
+
+// Stages:
 //   STATS: one workgroup per (row, chunk): max logit, sum e^((x-m)/T), sum e^(x-m) and (exact mode) the
 //          chunk's Gumbel-max winner argmax_j x_j/T + G_j (greedy rows: argmax_j x_j)
-//   BLOCK: one workgroup per (row, block of 1024): bitonic sort of (logit, id) pairs, keeps the top K
+//   BLOCK: one workgroup per (row, block of BS <= 1024): bitonic sort of (logit, id) pairs, keeps the top K
 //          (run in levels until one block per row remains: the row's top K, sorted)
 //   PICK:  one workgroup per row: combines the chunk stats, applies top-p to the candidates, draws the
 //          id by Gumbel-max over the kept candidates, and writes id and log-prob.
@@ -10,7 +13,7 @@
 
 override WG: u32 = 256u;
 override CHUNK: u32 = 4096u;
-const BS: u32 = 1024u; // BLOCK sort size (WG * 4)
+override BS: u32 = 1024u; // BLOCK: entries sorted per workgroup (a power of two <= 1024)
 
 struct Params {
   rows: u32,
@@ -194,8 +197,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   if (flat >= p.rows * p.nBlocks) { return; }
   let row = flat / p.nBlocks;
   let block = flat % p.nBlocks;
-  for (var e = 0u; e < BS / WG; e++) {
-    let l = lid + e * WG;
+  for (var l = lid; l < BS; l += WG) {
     let g = block * BS + l;
     var kk = NEG_BIG;
     var id = NO_ID;
@@ -218,8 +220,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   workgroupBarrier();
   for (var k = 2u; k <= BS; k = k << 1u) {
     for (var j = k >> 1u; j > 0u; j = j >> 1u) {
-      for (var e = 0u; e < BS / (2u * WG); e++) {
-        let t = lid + e * WG;
+      for (var t = lid; t < BS / 2u; t += WG) {
         let i = (t / j) * 2u * j + (t % j);
         let l = i + j;
         let desc = (i & k) == 0u;

@@ -108,7 +108,7 @@ const ATTN_IN: readonly LinearModule[] = ['q_proj', 'k_proj', 'v_proj'];
 
 export class Decoder {
   readonly config: ModelConfig;
-  /** LoRA adapter used by forward / backward (null: base model only, e.g. while merged). */
+  /** LoRA adapter used by forward / backward (null: base model only). Its side path is skipped while it is merged. */
   adapter: LoraAdapter | null = null;
   /** Full fine-tune gradients by HF key (biases (out, 1)); empty unless trainBase. */
   readonly grads = new Map<string, Tensor>();
@@ -147,6 +147,11 @@ export class Decoder {
 
   // ------------------------------------------------------------------ linear layers (+ bias, + LoRA)
 
+  /** The adapter whose side path runs: none while it is merged into the weights. */
+  private activeAdapter(): LoraAdapter | null {
+    return this.adapter && !this.adapter.isMerged ? this.adapter : null;
+  }
+
   private W(l: number, m: LinearModule): Tensor {
     return this.weights.byName.get(linearKey(l, m))!;
   }
@@ -160,10 +165,11 @@ export class Decoder {
     linearForward(this.gpu, y, x, this.W(l, m));
     const b = this.bias(l, m);
     if (b && ones) linearForward(this.gpu, y, ones, b, { accumulate: true });
-    const p = this.adapter?.params.get(linearKey(l, m));
-    if (p) {
+    const ad = this.activeAdapter();
+    const p = ad?.params.get(linearKey(l, m));
+    if (ad && p) {
       const h = this.gpu.empty([x.shape[0], p.A.shape[0]], 'f32', `lora.h.${m}`);
-      loraForward(this.gpu, y, h, x, p.A, p.B, this.adapter!.scale);
+      loraForward(this.gpu, y, h, x, p.A, p.B, ad.scale);
       saved.set(m, h);
     }
   }
@@ -176,9 +182,10 @@ export class Decoder {
     const b = this.bias(l, m);
     const dB = b && this.grads.get(`model.layers.${l}.self_attn.${m}.bias`);
     if (b && dB && ones) linearBackward(this.gpu, null, dB, dY, ones, b, { accumulateDW: true });
-    const p = this.adapter?.params.get(key);
+    const ad = this.activeAdapter();
+    const p = ad?.params.get(key);
     const h = saved.get(m);
-    if (p && h) loraBackward(this.gpu, dX, p.dA, p.dB, dY, x, h, p.A, p.B, this.adapter!.scale, { accumulate: true });
+    if (ad && p && h) loraBackward(this.gpu, dX, p.dA, p.dB, dY, x, h, p.A, p.B, ad.scale, { accumulate: true });
   }
 
   // ------------------------------------------------------------------ one decoder layer

@@ -51,6 +51,17 @@ export interface GeneratedSample {
   stopString?: string;
 }
 
+/** Ragged prompts from a padded (B, T) id grid with per-row lengths (padding on the left or the right). */
+export function promptsFromPadded(ids: ArrayLike<number>, B: number, T: number, lengths: ArrayLike<number>, padSide: 'left' | 'right' = 'right'): number[][] {
+  if (ids.length !== B * T) throw new Error(`promptsFromPadded: ${ids.length} ids for a (${B}, ${T}) grid`);
+  return Array.from({ length: B }, (_, b) => {
+    const n = lengths[b];
+    if (!Number.isInteger(n) || n < 1 || n > T) throw new Error(`promptsFromPadded: lengths[${b}] = ${n} must be an integer in [1, ${T}]`);
+    const start = b * T + (padSide === 'left' ? T - n : 0);
+    return Array.from({ length: n }, (_, t) => ids[start + t]);
+  });
+}
+
 function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('generation was aborted', 'AbortError');
 }

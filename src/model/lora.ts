@@ -132,8 +132,9 @@ export class LoraAdapter {
   }
 
   /**
-   * Add scale * B A into the base weights in place (the model then runs without the side path:
-   * pass no adapter to the decoder while merged). With f16 weights each merge/unmerge rounds once.
+   * Add scale * B A into the base weights in place; the decoder skips the side path while merged
+   * (fast sampling). With f16 weights each merge and each unmerge rounds the weight once, so a
+   * merge / unmerge cycle can move a weight by one f16 step; f32 weights come back to ~1e-7.
    */
   merge(weights: ModelWeights): void {
     if (this.merged) throw new Error('LoRA: adapter is already merged; call unmerge() first');

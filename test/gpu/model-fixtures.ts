@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Gpu } from '../../src/gpu';
-import { loadSafetensors } from '../../src/io/safetensors';
+import { NodeFolderSource } from '../../src/io/folder';
+import { loadWeights } from '../../src/io/safetensors';
 import { parseModelConfig, type ModelConfig } from '../../src/model/config';
 import { Decoder, type DecoderOptions } from '../../src/model/decoder';
 import type { TokenBatch } from '../../src/model/layout';
@@ -21,13 +22,13 @@ export interface HostModel {
   weights: Map<string, Float32Array>;
 }
 
-/** A tiny fixture model (tiny-llama, tiny-qwen2, tiny-qwen3) as host f32 weights. */
+/** A tiny fixture model (tiny-llama, tiny-llama-sharded, tiny-qwen2, tiny-qwen3) as host f32 weights. */
 export async function loadFixture(name: string): Promise<HostModel> {
   const dir = join(FIXTURES, name);
   const config = parseModelConfig(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')), JSON.parse(readFileSync(join(dir, 'generation_config.json'), 'utf8')));
   const table = buildParamTable(config);
   const weights = new Map<string, Float32Array>();
-  await loadSafetensors(join(dir, 'model.safetensors'), { dtype: 'f32', onTensor: (n, _s, d) => void weights.set(n, d as Float32Array) });
+  await loadWeights(new NodeFolderSource(dir), { dtype: 'f32', onTensor: (n, _s, d) => void weights.set(n, d as Float32Array) });
   return { config, table, weights };
 }
 

@@ -2,7 +2,11 @@
 // fixture (Llama GQA + llama3 rope, Qwen2 q/k/v bias, Qwen3 q/k-norm + 151,936 vocabulary), for
 // padded (right / left), packed and chunked-logits batches, with f32 and f16 weights.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
 import type { Gpu } from '../../src/gpu';
+import { NodeFolderSource } from '../../src/io/folder';
+import { Decoder } from '../../src/model/decoder';
+import { loadModelWeights } from '../../src/model/weights';
 import { referenceBatch } from '../../src/model/reference';
 import type { TokenBatch } from '../../src/model/layout';
 import { getTestGpu } from '../shared/gpu-env';
@@ -19,11 +23,15 @@ const TOL_F32 = 1e-4;
 const TOL_F16 = 5e-4;
 
 async function parity(m: HostModel, batch: TokenBatch, dtype: 'f32' | 'f16', tol: number, opts: { temperature?: number; chunkBytes?: number } = {}) {
+  await gpu.sync();
+  const inUse = gpu.poolStats().inUse;
   const model = gpuModel(gpu, m, dtype, { logitsChunkBytes: opts.chunkBytes });
   const got = await model.logprobs(batch, { temperature: opts.temperature });
   const want = referenceBatch(refModel(m, { halfWeights: dtype === 'f16' }), batch, { temperature: opts.temperature });
   model.weights.release();
   model.release();
+  await gpu.sync();
+  expect(gpu.poolStats().inUse, 'every buffer returns to the pool').toBe(inUse);
   const dl = maxDiff(got.logp, want.logp);
   console.log(`[parity] ${m.config.family} ${dtype} logp diff ${dl.toExponential(2)} entropy diff ${maxDiff(got.entropy, want.entropy).toExponential(2)} sample ${want.logp.slice(0, 3).join(",")}`);
   const de = maxDiff(got.entropy, want.entropy);
@@ -72,6 +80,35 @@ describe('decoder forward vs reference', () => {
     const r1 = await model.logprobs(b1);
     const r2 = await model.logprobs(b2);
     expect(Array.from(r2.logp)).toEqual(Array.from(r1.logp));
+    model.weights.release();
+    model.release();
+  });
+
+  it('streaming a sharded checkpoint from a model folder gives the same model (f32 and f16 storage)', async () => {
+    const m = await loadFixture('tiny-llama-sharded');
+    const batch = randomBatch(2, 6, m.config.vocabSize, 41, { lengths: [6, 2] });
+    const src = new NodeFolderSource(join(__dirname, '../fixtures/models/tiny-llama-sharded'));
+    const want = referenceBatch(refModel(m), batch);
+    for (const dtype of gpu.f16 ? (['f32', 'f16'] as const) : (['f32'] as const)) {
+      const w = await loadModelWeights(gpu, src, m.table, { dtype });
+      expect(w.embed.dtype).toBe(dtype);
+      expect(w.norm.dtype).toBe('f32');
+      const model = new Decoder(gpu, w);
+      const got = await model.logprobs(batch);
+      expect(maxDiff(got.logp, want.logp)).toBeLessThan(dtype === 'f32' ? TOL_F32 : 1e-2);
+      w.release();
+      model.release();
+    }
+  });
+
+  it('bad batches are refused with a message that says what to fix', async () => {
+    const m = randomModel(smallConfig('llama'), 1);
+    const model = gpuModel(gpu, m, 'f32');
+    const V = m.config.vocabSize;
+    expect(() => model.forward(randomBatch(2, 3, V, 1, { lengths: [3, 4] }))).toThrow(/lengths\[1\] = 4 must be an integer in \[0, T=3\]/);
+    expect(() => model.forward(randomBatch(1, 4, V, 1, { segments: [0, 1, 0, -1] }))).toThrow(/segment 0 is not one contiguous run/);
+    expect(() => model.forward({ ...randomBatch(1, 3, V, 1), ids: [1, V, 2] })).toThrow(/outside the vocabulary/);
+    expect(() => model.forward({ ...randomBatch(1, 3, V, 1), targets: [1, 2] })).toThrow(/targets has 2 entries, expected B\*T = 3/);
     model.weights.release();
     model.release();
   });

@@ -71,18 +71,21 @@ describe('LoRA adapter', () => {
       await randomizeB(ad, 70);
       model.adapter = ad;
       const side = await model.logprobs(batch);
-      ad.merge(model.weights);
-      model.adapter = null;
+      ad.merge(model.weights); // the decoder skips a merged adapter's side path
       const merged = await model.logprobs(batch);
       expect(() => ad.merge(model.weights)).toThrow(/already merged/);
       ad.unmerge();
+      const sideAgain = await model.logprobs(batch); // side path active again
+      model.adapter = null;
       const back = await model.logprobs(batch);
       // f32: only summation order differs. f16: the merged weight is rounded to f16 once.
-      const tolMerge = dtype === 'f32' ? 1e-4 : 2e-2;
-      const tolBack = dtype === 'f32' ? 1e-5 : 2e-2;
+      const tolMerge = dtype === 'f32' ? 1e-4 : 5e-3;
+      const tolBack = dtype === 'f32' ? 1e-5 : 5e-3;
+      console.log(`[model-lora] ${dtype}: adapter moves logp by ${maxDiff(side.logp, base.logp).toFixed(3)}; merged vs side path ${maxDiff(merged.logp, side.logp).toExponential(2)}; unmerged vs base ${maxDiff(back.logp, base.logp).toExponential(2)}`);
       expect(maxDiff(side.logp, base.logp)).toBeGreaterThan(1e-2);
       expect(maxDiff(merged.logp, side.logp)).toBeLessThan(tolMerge);
       expect(maxDiff(back.logp, base.logp)).toBeLessThan(tolBack);
+      expect(maxDiff(sideAgain.logp, side.logp)).toBeLessThan(tolBack);
       ad.release();
       model.weights.release();
       model.release();

@@ -278,6 +278,12 @@ export async function checkAttentionErrors(gpu: Gpu): Promise<void> {
     /attention\.forward: head dim D=4096 needs \d+ bytes of workgroup memory.*limit of \d+ bytes \(maxComputeWorkgroupStorageSize\).*largest head dim that fits is D=\d+/,
     'D too large',
   );
+  const b4096 = () => t([1, 1, 2, 4096]);
+  expectError(
+    () => attentionBackward(gpu, b4096(), b4096(), b4096(), b4096(), b4096(), b4096(), b4096(), b4096(), t([1, 1, 2]), bigD),
+    /attention\.backward\.dq: head dim D=4096 needs \d+ bytes of workgroup memory.*maxComputeWorkgroupStorageSize/,
+    'backward D too large',
+  );
   const dims: AttnDims = { B: 2, Hq: 4, Hkv: 2, Tq: 5, Tk: 6, D: 8 };
   const q = t([2, 4, 5, 8]);
   const k = t([2, 2, 6, 8]);

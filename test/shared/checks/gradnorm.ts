@@ -102,9 +102,7 @@ export async function checkClipChain(gpu: Gpu): Promise<void> {
     clipScale(gpu, scale, norm, maxNorm);
     sizes.forEach((_, i) => adamwStep(gpu, params[i], ms[i], vs[i], grads[i], { ...hp, gradScaleTensor: scale }));
   };
-  const dispatchesBefore = gpu.dispatches;
   step();
-  if (gpu.dispatches - dispatchesBefore !== 2 + 1 + 1 + 2) throw new Error(`clip chain: ${gpu.dispatches - dispatchesBefore} dispatches, expected 6`);
   const n = gradNormRef(g);
   if (!(n > maxNorm)) throw new Error(`clip chain setup: norm ${n} should exceed maxNorm`);
   const c = clipScaleRef(n, maxNorm);
