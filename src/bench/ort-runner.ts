@@ -14,11 +14,23 @@ export interface OrtWebGpu {
   version: string;
   /** Where it runs; the device is always the engine's (gpu.device). */
   runtime: 'node' | 'browser';
+  /** How V8 compiled the runtime's WebAssembly (Node only; a browser decides for itself). */
+  wasmTier: 'optimized' | 'baseline' | 'browser';
+  /** Milliseconds spent loading the runtime and running a first 1x1x1 session to completion. */
+  initMs: number;
 }
 
 export interface OrtInitOptions {
   /** ORT log level. Default 'error' (its warnings about Dawn limits are noise here). */
   logLevel?: 'verbose' | 'info' | 'warning' | 'error' | 'fatal';
+  /**
+   * Node only. 'optimized' (default): V8's normal tiering. The runtime's ~27 MB WebAssembly is then
+   * recompiled by the optimizing compiler in the background; the first run waits for that (tens of
+   * seconds on a 2-core machine), so init performs that first run itself and later timings are clean.
+   * 'baseline': V8 flag --liftoff-only (process-wide, only wasm compiled afterwards): ready in about a second,
+   * slower host-side code in the runtime; GPU work is unchanged. Use for smoke tests.
+   */
+  wasmTier?: 'optimized' | 'baseline';
 }
 
 let loaded: Promise<OrtWebGpu> | null = null;
@@ -47,10 +59,18 @@ export function initOrtWebGpu(gpu: Gpu, opts: OrtInitOptions = {}): Promise<OrtW
 }
 
 async function load(gpu: Gpu, opts: OrtInitOptions): Promise<OrtWebGpu> {
+  const t0 = performance.now();
   const node = gpu.report.runtime === 'node' && isNode();
+  const wasmTier = node ? (opts.wasmTier ?? 'optimized') : 'browser';
+  let restoreNavigator = () => {};
   if (node) {
     allowSharedWriteBuffer(gpu.device.queue);
-    await ensureNavigatorGpu(gpu);
+    restoreNavigator = await ensureNavigatorGpu(gpu);
+    if (wasmTier === 'baseline') {
+      const name = 'node:v8';
+      const v8 = (await import(/* @vite-ignore */ name)) as { setFlagsFromString: (flags: string) => void };
+      v8.setFlagsFromString('--liftoff-only');
+    }
   }
   let ort: Ort;
   try {
@@ -60,13 +80,29 @@ async function load(gpu: Gpu, opts: OrtInitOptions): Promise<OrtWebGpu> {
   }
   ort.env.wasm.numThreads = 1; // no worker threads: the WebGPU EP does the work, and Node workers add nothing here
   ort.env.logLevel = opts.logLevel ?? 'error';
-  return { ort, version: ort.env.versions.web ?? ort.env.versions.common, runtime: node ? 'node' : 'browser' };
+  const rt: OrtWebGpu = { ort, version: ort.env.versions.web ?? ort.env.versions.common, runtime: node ? 'node' : 'browser', wasmTier, initMs: 0 };
+  // First session and run: instantiates the runtime, binds our device, and (optimized tier) waits out the background compile.
+  const a = gpu.upload([1], [1, 1], 'f32', 'ort.warmup.a');
+  const y = gpu.empty([1, 1], 'f32', 'ort.warmup.y');
+  try {
+    const mm = await OrtMatMul.create(rt, gpu, { M: 1, K: 1, N: 1, dtype: 'f32', weights: new Float32Array([2]) }, a, y);
+    await mm.run();
+    const [got] = await gpu.readF32(y);
+    await mm.release();
+    if (got !== 2) throw new Error(`onnxruntime-web's WebGPU EP computed 1 x 2 = ${got} on this device`);
+  } finally {
+    a.release();
+    y.release();
+    restoreNavigator(); // the EP is initialised: later sessions do not look at navigator
+  }
+  rt.initMs = performance.now() - t0;
+  return rt;
 }
 
-/** Node 20 has no `navigator`; the EP requires `navigator.gpu` before it accepts a device. */
-async function ensureNavigatorGpu(gpu: Gpu): Promise<void> {
+/** Node 20 has no `navigator`; the EP requires `navigator.gpu` before it accepts a device. Returns an undo. */
+async function ensureNavigatorGpu(gpu: Gpu): Promise<() => void> {
   const g = globalThis as { navigator?: { gpu?: GPU } };
-  if (g.navigator?.gpu) return;
+  if (g.navigator?.gpu) return () => {};
   // The Dawn instance that created gpu.device (kept on the Gpu so Dawn stays alive); a fresh one otherwise.
   let instance = (gpu as unknown as { instance?: GPU | null }).instance ?? null;
   if (!instance) {
@@ -74,8 +110,12 @@ async function ensureNavigatorGpu(gpu: Gpu): Promise<void> {
     const mod = (await import(/* @vite-ignore */ name)) as { create: (flags: string[]) => GPU };
     instance = mod.create([]);
   }
-  if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: { gpu: instance }, configurable: true, writable: true });
-  else Object.defineProperty(g.navigator, 'gpu', { value: instance, configurable: true });
+  if (!g.navigator) {
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu: instance }, configurable: true, writable: true });
+    return () => void delete (globalThis as { navigator?: unknown }).navigator;
+  }
+  Object.defineProperty(g.navigator, 'gpu', { value: instance, configurable: true });
+  return () => void delete (g.navigator as { gpu?: unknown }).gpu;
 }
 
 const PATCHED = Symbol('int-lab.sharedWriteBuffer');

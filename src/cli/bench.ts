@@ -1,5 +1,6 @@
 // `npm run bench -- <suite> [--json] [suite options]`: headless benchmarks in Node on Dawn.
-// Suites: kernels (matmul/attention vs onnxruntime-web and a naive kernel), grade (answer grading speed).
+// Suites: kernels (matmul/attention vs onnxruntime-web and a naive kernel), grade (answer grading speed),
+// model (prefill / decode / LoRA training throughput of a random Qwen2.5-0.5B-shaped model, memory plans).
 // With --json the last line printed is one JSON object with the suite's results.
 
 type Suite = (args: string[]) => Promise<Record<string, unknown>>;
@@ -7,6 +8,7 @@ type Suite = (args: string[]) => Promise<Record<string, unknown>>;
 const SUITES: Record<string, () => Promise<Suite>> = {
   kernels: async () => (await import('./bench/kernels')).benchKernels,
   grade: async () => (await import('./bench/grade')).benchGrade,
+  model: async () => (await import('./bench/model')).benchModel,
 };
 
 async function main(): Promise<void> {

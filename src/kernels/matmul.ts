@@ -44,15 +44,17 @@ export interface MatmulTile {
  * - default: GPUs, M > 8. 64 x 64 tiles, K in 16-deep slices, 4 x 4 per thread, 256 threads.
  * - gemv: GPUs, M <= 8 (decode). 8 x 32 tiles, 32-deep slices, 1 x 4 per thread, 64 threads: one
  *   workgroup per 32-column block keeps many workgroups busy where a 64 x 64 tile would idle most threads.
- * - cpu: CPU adapters, M > 8. 8 x 128 tiles, 8 x 8 per thread, 16 threads: all threads of a workgroup
- *   share its 8 rows (uniform A loads) and each B load feeds 8 FMAs.
- * - cpuGemv: CPU adapters, M <= 8. Like cpu with BM = TM = M (set at dispatch) so no row is wasted.
+ * - cpu: CPU adapters, M > 8. 16 x 128 tiles, 16 x 8 per thread, 16 threads: all threads of a workgroup
+ *   share its 16 rows (uniform A loads, one scalar load for all SIMD lanes) and each per-lane B load
+ *   feeds 16 FMAs. Larger blocks (32 x 8, 16 x 16) exceed what the driver keeps in registers.
+ * - cpuGemv: CPU adapters, M <= 8. BM = TM = M (set at dispatch, so no row is wasted), 16 columns per
+ *   thread, 8 threads per workgroup.
  */
 export const MATMUL_TILES: Record<'default' | 'gemv' | 'cpu' | 'cpuGemv', MatmulTile> = {
   default: { kernel: 'staged', BM: 64, BN: 64, BK: 16, TM: 4, TN: 4 },
   gemv: { kernel: 'staged', BM: 8, BN: 32, BK: 32, TM: 1, TN: 4 },
-  cpu: { kernel: 'direct', BM: 8, BN: 128, BK: 1, TM: 8, TN: 8 },
-  cpuGemv: { kernel: 'direct', BM: 8, BN: 128, BK: 1, TM: 8, TN: 8 },
+  cpu: { kernel: 'direct', BM: 16, BN: 128, BK: 1, TM: 16, TN: 8 },
+  cpuGemv: { kernel: 'direct', BM: 8, BN: 128, BK: 1, TM: 8, TN: 16 },
 };
 
 /** Software (CPU) adapters: Mesa lavapipe/llvmpipe, SwiftShader. */
@@ -136,12 +138,12 @@ function checkTile(gpu: Gpu, kernel: string, t: MatmulTile): number {
 }
 
 const codeCache = new Map<string, string>();
-function code(which: 'staged' | 'direct' | 'naive', f16: boolean, TM: number, TN: number): string {
-  const key = `${which}|${f16}|${TM}|${TN}`;
+function code(which: 'staged' | 'direct' | 'naive', f16: boolean, TM: number, TN: number, pairs = false): string {
+  const key = `${which}|${f16}|${pairs}|${TM}|${TN}`;
   let c = codeCache.get(key);
   if (!c) {
     const body = which === 'staged' ? stagedSrc : which === 'direct' ? directSrc : naiveSrc;
-    c = buildWgsl(commonSrc + '\n' + body, { F16: f16, ACC: (TM * TN) / 4, TN4: TN / 4 });
+    c = buildWgsl(commonSrc + '\n' + body, { F16: f16, F16_PAIRS: f16 && pairs, ACC: (TM * TN) / 4, TN4: TN / 4 });
     codeCache.set(key, c);
   }
   return c;
@@ -176,7 +178,10 @@ export function matmul(gpu: Gpu, out: Tensor, a: Tensor, b: Tensor, opts: Matmul
   const t = opts.tile ?? pickMatmulTile(gpu, d.M, d.N);
   const WG = checkTile(gpu, kernel, t);
   const constants = { BM: t.BM, BN: t.BN, BK: t.BK, TM: t.TM, TN: t.TN, WG, TRANS_A: opts.transA ? 1 : 0, TRANS_B: opts.transB ? 1 : 0 };
-  const src = code(t.kernel, b.dtype === 'f16', t.TM, t.TN);
+  const f16 = b.dtype === 'f16';
+  // f16 B in the direct kernel: read pairs of halves with one 32-bit load where the pairs are aligned
+  const pairs = f16 && t.kernel === 'direct' && (opts.transB ? d.K % 2 === 0 : d.N % 2 === 0);
+  const src = code(t.kernel, f16, t.TM, t.TN, pairs);
   launch(gpu, kernel, src, constants, out, a, b, d, opts, t.BM, t.BN, true);
 }
 

@@ -30,7 +30,9 @@ struct Params {
 
 @group(0) @binding(0) var<storage, read_write> outBuf: array<f32>; // (batch, M, N)
 @group(0) @binding(1) var<storage, read> aBuf: array<f32>;         // (batch, M, K) or (batch, K, M)
-#if F16
+#if F16_PAIRS
+@group(0) @binding(2) var<storage, read> bBuf: array<u32>;         // f16 B as pairs of halves (see loadB)
+#elif F16
 @group(0) @binding(2) var<storage, read> bBuf: array<f16>;         // (batch | 1, K, N) or (batch | 1, N, K)
 #else
 @group(0) @binding(2) var<storage, read> bBuf: array<f32>;         // (batch | 1, K, N) or (batch | 1, N, K)
@@ -45,8 +47,13 @@ fn loadA(base: u32, m: u32, k: u32) -> f32 {
 
 /** op(B)[k, n] of the batch item starting at `base`, as f32. */
 fn loadB(base: u32, k: u32, n: u32) -> f32 {
-  if (TRANS_B) { return f32(bBuf[base + n * p.K + k]); }
-  return f32(bBuf[base + k * p.N + n]);
+  var i = base + k * p.N + n;
+  if (TRANS_B) { i = base + n * p.K + k; }
+#if F16_PAIRS
+  return unpack2x16float(bBuf[i >> 1u])[i & 1u];
+#else
+  return f32(bBuf[i]);
+#endif
 }
 
 /** out[idx] = alpha * v, or out[idx] += alpha * v when accumulating. */

@@ -1,6 +1,6 @@
 // Kernel benchmark: our matmul (f32 and f16 weights) against onnxruntime-web's WebGPU EP and the
 // naive kernel, all on the same GPUDevice with the same shapes and layout; plus our attention.
-// Usage through the bench CLI: `kernels [--quick] [--no-ort] [--no-naive] [--only=matmul|attention] [--budget-ms=N]`.
+// Usage through the bench CLI: `kernels [--quick] [options]` (see USAGE).
 
 import { Gpu, describeAdapter, roundToHalf, type Tensor } from '../../gpu';
 import { matmul, matmulNaive } from '../../kernels/matmul';
@@ -20,15 +20,18 @@ export interface KernelBenchConfig {
   only: 'matmul' | 'attention' | null;
   /** Timed milliseconds to aim for per measurement (more reps for fast kernels). Default 2500; 400 with --quick. */
   budgetMs: number;
-  /** Fewest timed samples (a single run slower than longRunMs stops after one sample past warm-up). Default 3; 2 with --quick. */
+  /** Fewest timed samples per implementation. Default 3; 2 with --quick. */
   minReps: number;
   /** Most timed samples. Default 15. */
   maxReps: number;
-  /** A single call slower than this gets no more than minReps samples... or one, see minReps. Default 3000. */
+  /** A call slower than this (after warm-up) is timed once only. Default 3000. */
   longRunMs: number;
+  /** How V8 compiles onnxruntime-web's WebAssembly in Node (see OrtInitOptions.wasmTier). Default 'optimized'; 'baseline' with --quick. */
+  ortWasm: 'optimized' | 'baseline';
 }
 
-const USAGE = 'kernels [--quick] [--no-ort] [--no-naive] [--no-transb] [--only=matmul|attention] [--budget-ms=N]';
+const USAGE =
+  'kernels [--quick] [--no-ort] [--no-naive] [--no-transb] [--only=matmul|attention] [--budget-ms=N] [--ort-wasm=optimized|baseline]';
 
 export function parseKernelArgs(args: string[]): KernelBenchConfig {
   const quick = args.includes('--quick');
@@ -42,6 +45,7 @@ export function parseKernelArgs(args: string[]): KernelBenchConfig {
     minReps: quick ? 2 : 3,
     maxReps: 15,
     longRunMs: 3000,
+    ortWasm: quick ? 'baseline' : 'optimized',
   };
   for (const a of args) {
     if (a === 'kernels' || a === '--quick') continue;
@@ -50,6 +54,7 @@ export function parseKernelArgs(args: string[]): KernelBenchConfig {
     else if (a === '--no-transb') cfg.transB = false;
     else if (a.startsWith('--only=') && ['matmul', 'attention'].includes(a.slice(7))) cfg.only = a.slice(7) as 'matmul' | 'attention';
     else if (a.startsWith('--budget-ms=') && Number(a.slice(12)) > 0) cfg.budgetMs = Number(a.slice(12));
+    else if (a === '--ort-wasm=optimized' || a === '--ort-wasm=baseline') cfg.ortWasm = a.slice(11) as 'optimized' | 'baseline';
     else throw new Error(`kernels: unknown or malformed option '${a}'; usage: ${USAGE}`);
   }
   return cfg;
@@ -74,25 +79,52 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-/** One untimed warm-up (pipeline compilation), then timed samples within the config's budget. */
-export async function measure(gpu: Gpu, fn: () => void | Promise<void>, cfg: KernelBenchConfig): Promise<Timing> {
-  await gpu.time(fn);
-  const first = await gpu.time(fn);
-  const inner = first < 25 ? Math.min(64, Math.ceil(25 / Math.max(first, 0.05))) : 1;
-  const samples: number[] = inner === 1 ? [first] : [];
-  let spent = inner === 1 ? first : 0;
-  const wanted = () =>
-    samples.length < cfg.maxReps &&
-    (samples.length < cfg.minReps || spent < cfg.budgetMs) &&
-    !(first > cfg.longRunMs && samples.length >= 2);
-  while (wanted()) {
-    const t = await gpu.time(async () => {
-      for (let i = 0; i < inner; i++) await fn();
-    });
-    spent += t;
-    samples.push(t / inner);
+type Call = () => void | Promise<void>;
+
+/**
+ * Time several implementations of the same work, interleaved so that a change in machine load
+ * hits all of them alike: each gets one untimed warm-up (pipeline compilation) and one sample to size
+ * its batch, then rounds take one sample of every implementation that still wants more (at least
+ * minReps, until its budget is spent or maxReps; a call over longRunMs keeps its single sample).
+ * An implementation that throws is dropped and its error returned.
+ */
+export async function measureInterleaved(gpu: Gpu, calls: Record<string, Call>, cfg: KernelBenchConfig): Promise<{ timings: Record<string, Timing>; errors: Record<string, string> }> {
+  interface State { fn: Call; inner: number; first: number; samples: number[]; spent: number }
+  const states: Record<string, State> = {};
+  const errors: Record<string, string> = {};
+  for (const [name, fn] of Object.entries(calls)) {
+    try {
+      await gpu.time(fn);
+      const first = await gpu.time(fn);
+      const inner = first < 25 ? Math.min(64, Math.ceil(25 / Math.max(first, 0.05))) : 1;
+      states[name] = { fn, inner, first, samples: inner === 1 ? [first] : [], spent: inner === 1 ? first : 0 };
+    } catch (e) {
+      errors[name] = (e as Error).message;
+    }
   }
-  return { ms: median(samples), min_ms: Math.min(...samples), reps: samples.length, inner };
+  const wants = (s: State) =>
+    s.samples.length < cfg.maxReps && (s.samples.length < cfg.minReps || s.spent < cfg.budgetMs) && !(s.first > cfg.longRunMs && s.samples.length >= 1);
+  for (;;) {
+    const round = Object.entries(states).filter(([n, s]) => !(n in errors) && wants(s));
+    if (round.length === 0) break;
+    for (const [name, s] of round) {
+      try {
+        const t = await gpu.time(async () => {
+          for (let i = 0; i < s.inner; i++) await s.fn();
+        });
+        s.spent += t;
+        s.samples.push(t / s.inner);
+      } catch (e) {
+        errors[name] = (e as Error).message;
+      }
+    }
+  }
+  const timings: Record<string, Timing> = {};
+  for (const [name, s] of Object.entries(states)) {
+    if (name in errors || s.samples.length === 0) continue;
+    timings[name] = { ms: median(s.samples), min_ms: Math.min(...s.samples), reps: s.samples.length, inner: s.inner };
+  }
+  return { timings, errors };
 }
 
 // ------------------------------------------------------------------ data
@@ -180,118 +212,121 @@ async function benchMatmul(gpu: Gpu, ort: OrtWebGpu | null, cfg: KernelBenchConf
   const flops = 2 * M * K * N;
   const aHost = uniform(M * K, 1000 + M); // (M, K)
   const wHost = uniform(K * N, 2000 + N, 1 / Math.sqrt(K)); // (K, N): the ONNX MatMul weight layout
-  const roundW = dtype === 'f16';
   const row: KernelRow = { name, shape, dtype, flops, ours_gflops: null, ort_gflops: null, naive_gflops: null, ours_ms: null, ort_ms: null, naive_ms: null, timing: {} };
-  const err: NonNullable<KernelRow['rel_err']> = { ours: null, ort: null, naive: null, ours_transB: null };
-  const a = gpu.upload(aHost, [M, K], 'f32', 'bench.a'); // (M, K)
-  const b = gpu.upload(wHost, [K, N], dtype, 'bench.b'); // (K, N)
-  const y = gpu.empty([M, N], 'f32', 'bench.y'); // (M, N)
+  const owned: Tensor[] = [];
+  const keep = (t: Tensor) => (owned.push(t), t);
+  const a = keep(gpu.upload(aHost, [M, K], 'f32', 'bench.a')); // (M, K)
+  const b = keep(gpu.upload(wHost, [K, N], dtype, 'bench.b')); // (K, N)
+  // One output per implementation, so every result can be checked after the interleaved timing.
+  const outs: Record<string, { y: Tensor; roundA: boolean }> = {};
+  const calls: Record<string, Call> = {};
+  const y = keep(gpu.empty([M, N], 'f32', 'bench.y')); // (M, N)
+  calls.ours = () => matmul(gpu, y, a, b);
+  outs.ours = { y, roundA: false };
+  if (cfg.transB) {
+    const bt = keep(gpu.upload(transpose(wHost, K, N), [N, K], dtype, 'bench.bT')); // (N, K)
+    const yT = keep(gpu.empty([M, N], 'f32', 'bench.yT'));
+    calls.ours_transB = () => matmul(gpu, yT, a, bt, { transB: true });
+    outs.ours_transB = { y: yT, roundA: false };
+  }
+  if (cfg.naive) {
+    const yN = keep(gpu.empty([M, N], 'f32', 'bench.yNaive'));
+    calls.naive = () => matmulNaive(gpu, yN, a, b);
+    outs.naive = { y: yN, roundA: false };
+  }
+  let session: OrtMatMul | null = null;
   try {
-    const t = await measure(gpu, () => matmul(gpu, y, a, b), cfg);
-    row.timing.ours = t;
-    row.ours_ms = t.ms;
-    err.ours = sampledError(await gpu.readF32(y), aHost, wHost, M, K, N, false, roundW);
-    log(`${name} ${shape} ${dtype} ours ${t.ms.toFixed(2)} ms (${gflops(flops, t.ms)} GFLOP/s)`);
-
-    if (cfg.transB) {
-      const bt = gpu.upload(transpose(wHost, K, N), [N, K], dtype, 'bench.bT'); // (N, K)
-      try {
-        const tt = await measure(gpu, () => matmul(gpu, y, a, bt, { transB: true }), cfg);
-        row.timing.ours_transB = tt;
-        row.ours_transB_ms = tt.ms;
-        row.ours_transB_gflops = gflops(flops, tt.ms);
-        err.ours_transB = sampledError(await gpu.readF32(y), aHost, wHost, M, K, N, false, roundW);
-        log(`${name} ${shape} ${dtype} ours transB ${tt.ms.toFixed(2)} ms (${row.ours_transB_gflops} GFLOP/s)`);
-      } finally {
-        bt.release();
-      }
-    }
-
-    if (cfg.naive) {
-      const tn = await measure(gpu, () => matmulNaive(gpu, y, a, b), cfg);
-      row.timing.naive = tn;
-      row.naive_ms = tn.ms;
-      err.naive = sampledError(await gpu.readF32(y), aHost, wHost, M, K, N, false, roundW);
-      log(`${name} ${shape} ${dtype} naive ${tn.ms.toFixed(2)} ms (${gflops(flops, tn.ms)} GFLOP/s)`);
-    }
-
     if (ort) {
-      // ONNX MatMul needs one type for A, B and Y: the f16 model is f16 end to end (A rounded to f16 here).
-      const ao = dtype === 'f16' ? gpu.upload(aHost, [M, K], 'f16', 'bench.a16') : a;
-      const yo = gpu.empty([M, N], dtype, 'bench.yOrt');
-      let mm: OrtMatMul | null = null;
+      // ONNX MatMul has one element type for A, B and Y: the f16 model is f16 end to end (A rounded to f16).
+      const ao = dtype === 'f16' ? keep(gpu.upload(aHost, [M, K], 'f16', 'bench.a16')) : a;
+      const yo = keep(gpu.empty([M, N], dtype, 'bench.yOrt'));
       try {
-        mm = await OrtMatMul.create(ort, gpu, { M, K, N, dtype, weights: wHost }, ao, yo);
-        const session = mm;
-        const to = await measure(gpu, () => session.run(), cfg);
-        row.timing.ort = to;
-        row.ort_ms = to.ms;
-        err.ort = sampledError(await gpu.readF32(yo), aHost, wHost, M, K, N, dtype === 'f16', roundW);
-        log(`${name} ${shape} ${dtype} ort ${to.ms.toFixed(2)} ms (${gflops(flops, to.ms)} GFLOP/s)`);
+        const s = (session = await OrtMatMul.create(ort, gpu, { M, K, N, dtype, weights: wHost }, ao, yo));
+        calls.ort = () => s.run();
+        outs.ort = { y: yo, roundA: dtype === 'f16' };
       } catch (e) {
         row.ort_error = (e as Error).message;
-        log(`${name} ${shape} ${dtype} ort failed: ${row.ort_error}`);
-      } finally {
-        await mm?.release();
-        if (ao !== a) ao.release();
-        yo.release();
       }
     }
+    const { timings, errors } = await measureInterleaved(gpu, calls, cfg);
+    if (errors.ort) row.ort_error = errors.ort;
+    const failed = Object.entries(errors).filter(([k]) => k !== 'ort');
+    if (failed.length) throw new Error(`${name} ${shape} ${dtype}: ${failed.map(([k, m]) => `${k}: ${m}`).join('; ')}`);
+    row.timing = timings;
+    const err: Record<string, number | null> = { ours: null, ort: null, naive: null, ours_transB: null };
+    for (const [k, o] of Object.entries(outs)) {
+      if (timings[k]) err[k] = round(sampledError(await gpu.readF32(o.y), aHost, wHost, M, K, N, o.roundA, dtype === 'f16'), 8);
+    }
+    row.rel_err = { ours: err.ours, ort: err.ort, naive: err.naive, ours_transB: err.ours_transB };
   } finally {
-    a.release();
-    b.release();
-    y.release();
+    await session?.release();
+    for (const t of owned) t.release();
   }
-  row.ours_gflops = gflops(flops, row.ours_ms);
-  row.ort_gflops = gflops(flops, row.ort_ms);
-  row.naive_gflops = gflops(flops, row.naive_ms);
-  for (const k of ['ours_ms', 'ort_ms', 'naive_ms', 'ours_transB_ms'] as const) if (row[k] !== undefined) row[k] = round(row[k] ?? null);
-  row.rel_err = { ours: round(err.ours, 8), ort: round(err.ort, 8), naive: round(err.naive, 8), ours_transB: round(err.ours_transB, 8) };
+  const ms = (k: string) => (row.timing[k] ? row.timing[k].ms : null);
+  row.ours_ms = round(ms('ours'));
+  row.ort_ms = round(ms('ort'));
+  row.naive_ms = round(ms('naive'));
+  row.ours_gflops = gflops(flops, ms('ours'));
+  row.ort_gflops = gflops(flops, ms('ort'));
+  row.naive_gflops = gflops(flops, ms('naive'));
+  if (cfg.transB) {
+    row.ours_transB_ms = round(ms('ours_transB'));
+    row.ours_transB_gflops = gflops(flops, ms('ours_transB'));
+  }
   if (dtype === 'f16') row.note = 'ours: f32 activations, f16 weights, f32 accumulation and output; ort: f16 A, B and Y (ONNX MatMul has one element type)';
+  const g = (k: string) => gflops(flops, ms(k)) ?? '-';
+  log(`${name} ${shape} ${dtype}: ours ${g('ours')}, ours transB ${g('ours_transB')}, ort ${g('ort')}, naive ${g('naive')} GFLOP/s${row.ort_error ? ` (ort failed: ${row.ort_error})` : ''}`);
   return row;
 }
 
 async function benchAttention(gpu: Gpu, cfg: KernelBenchConfig, dims: AttnDims): Promise<KernelRow[]> {
   const { B, Hq, Hkv, Tq, Tk, D } = dims;
   const shape = `B=${B} Hq=${Hq} Hkv=${Hkv} T=${Tq} D=${D}`;
-  const tensors: Tensor[] = [];
+  const owned: Tensor[] = [];
   const up = (n: number[], seed: number, label: string) => {
     const t = gpu.upload(uniform(n.reduce((s, d) => s * d, 1), seed), n, 'f32', label);
-    tensors.push(t);
+    owned.push(t);
     return t;
   };
   const mk = (n: number[], label: string) => {
     const t = gpu.empty(n, 'f32', label);
-    tensors.push(t);
+    owned.push(t);
     return t;
   };
-  const q = up([B, Hq, Tq, D], 11, 'bench.q');
-  const k = up([B, Hkv, Tk, D], 12, 'bench.k');
-  const v = up([B, Hkv, Tk, D], 13, 'bench.v');
-  const dOut = up([B, Hq, Tq, D], 14, 'bench.dOut');
-  const out = mk([B, Hq, Tq, D], 'bench.out');
-  const lse = mk([B, Hq, Tq], 'bench.lse');
+  const q = up([B, Hq, Tq, D], 11, 'bench.q'); // (B, Hq, T, D)
+  const k = up([B, Hkv, Tk, D], 12, 'bench.k'); // (B, Hkv, T, D)
+  const v = up([B, Hkv, Tk, D], 13, 'bench.v'); // (B, Hkv, T, D)
+  const dOut = up([B, Hq, Tq, D], 14, 'bench.dOut'); // (B, Hq, T, D)
+  const out = mk([B, Hq, Tq, D], 'bench.out'); // (B, Hq, T, D)
+  const lse = mk([B, Hq, Tq], 'bench.lse'); // (B, Hq, T)
   const dQ = mk([B, Hq, Tq, D], 'bench.dQ');
   const dK = mk([B, Hkv, Tk, D], 'bench.dK');
   const dV = mk([B, Hkv, Tk, D], 'bench.dV');
-  const rows: KernelRow[] = [];
-  const note = 'ours only: no ORT or naive attention is timed (null)';
   try {
-    for (const pass of ['forward', 'backward'] as const) {
+    attentionForward(gpu, out, lse, q, k, v, dims); // the saved out / lse the backward reads
+    const { timings, errors } = await measureInterleaved(
+      gpu,
+      {
+        forward: () => attentionForward(gpu, out, lse, q, k, v, dims),
+        backward: () => attentionBackward(gpu, dQ, dK, dV, dOut, q, k, v, out, lse, dims),
+      },
+      cfg,
+    );
+    if (Object.keys(errors).length) throw new Error(`attention ${shape}: ${Object.entries(errors).map(([p, m]) => `${p}: ${m}`).join('; ')}`);
+    return (['forward', 'backward'] as const).map((pass) => {
       const flops = attentionFlops(dims, pass);
-      const fn = pass === 'forward' ? () => attentionForward(gpu, out, lse, q, k, v, dims) : () => attentionBackward(gpu, dQ, dK, dV, dOut, q, k, v, out, lse, dims);
-      if (pass === 'backward') {
-        attentionForward(gpu, out, lse, q, k, v, dims); // the saved out / lse the backward reads
-        await gpu.sync();
-      }
-      const t = await measure(gpu, fn, cfg);
-      log(`attention.${pass} ${shape} ours ${t.ms.toFixed(2)} ms (${gflops(flops, t.ms)} GFLOP/s)`);
-      rows.push({ name: `attention.${pass}`, shape, dtype: 'f32', flops, ours_gflops: gflops(flops, t.ms), ort_gflops: null, naive_gflops: null, ours_ms: round(t.ms), ort_ms: null, naive_ms: null, timing: { ours: t }, note: `${note}; causal, flops count visible query-key pairs only` });
-    }
+      const t = timings[pass];
+      log(`attention.${pass} ${shape}: ours ${t.ms.toFixed(2)} ms (${gflops(flops, t.ms)} GFLOP/s)`);
+      return {
+        name: `attention.${pass}`, shape, dtype: 'f32' as const, flops,
+        ours_gflops: gflops(flops, t.ms), ort_gflops: null, naive_gflops: null,
+        ours_ms: round(t.ms), ort_ms: null, naive_ms: null, timing: { ours: t },
+        note: 'ours only (no ORT or naive attention timed); causal, GQA; flops count visible query-key pairs only',
+      };
+    });
   } finally {
-    for (const t of tensors) t.release();
+    for (const t of owned) t.release();
   }
-  return rows;
 }
 
 export async function benchKernels(args: string[]): Promise<Record<string, unknown>> {
@@ -304,8 +339,9 @@ export async function benchKernels(args: string[]): Promise<Record<string, unkno
   let ortError: string | null = null;
   if (cfg.ort && cfg.only !== 'attention') {
     try {
-      ort = await initOrtWebGpu(gpu);
-      log(`onnxruntime-web ${ort.version} WebGPU EP (${ort.runtime}) on the same GPUDevice`);
+      log(`loading onnxruntime-web (wasm tier: ${cfg.ortWasm}${cfg.ortWasm === 'optimized' ? '; the first run waits for V8 to optimize ~27 MB of wasm' : ''})`);
+      ort = await initOrtWebGpu(gpu, { wasmTier: cfg.ortWasm });
+      log(`onnxruntime-web ${ort.version} WebGPU EP (${ort.runtime}) on the same GPUDevice, ready in ${(ort.initMs / 1000).toFixed(1)} s`);
     } catch (e) {
       ortError = (e as Error).message;
       log(`onnxruntime-web unavailable: ${ortError}`);
@@ -338,9 +374,22 @@ export async function benchKernels(args: string[]): Promise<Record<string, unkno
       naive: cfg.naive ? runsOn : null,
       ort: ort ? `onnxruntime-web ${ort.version}, WebGPU EP in ${ort.runtime}, handed the same GPUDevice as ours: ${where}` : null,
     },
-    ort: ort ? { version: ort.version, runtime: ort.runtime, ep: 'webgpu', device: 'shared with ours', io: 'input and output bound to GPU buffers (no host transfer per run)' } : { error: ortError ?? 'disabled (--no-ort)' },
+    ort: ort
+      ? {
+          version: ort.version,
+          runtime: ort.runtime,
+          ep: 'webgpu',
+          device: 'shared with ours',
+          io: 'input and output bound to the engine GPU buffers (no host transfer per run)',
+          wasm_tier: ort.wasmTier,
+          init_s: round(ort.initMs / 1000, 1),
+        }
+      : { error: ortError ?? (cfg.ort ? 'not needed (--only=attention)' : 'disabled (--no-ort)') },
     layout: 'A (M, K) and B (K, N) row-major, Y = A B (ONNX MatMul layout, B a constant weight), identical for ours, naive and ORT; ours_transB_* is the same product with W (N, K) and transB (the engine linear-layer layout y = x W^T)',
-    method: `one warm-up call, then median of timed samples (each sync'd with gpu.time; calls under 25 ms are batched per sample), about ${cfg.budgetMs} ms per measurement, at least ${cfg.minReps} samples unless a call takes over ${cfg.longRunMs} ms`,
+    method:
+      `per implementation one warm-up call, then the median of timed samples taken in interleaved rounds (each sample sync'd with gpu.time; ` +
+      `calls under 25 ms are batched within a sample); about ${cfg.budgetMs} ms of samples each, at least ${cfg.minReps}, one only when a call takes over ${cfg.longRunMs} ms. ` +
+      'GFLOP/s = 2*M*K*N (matmul) or attentionFlops (attention) / median time.',
     config: cfg,
     elapsed_s: round((performance.now() - t0) / 1000, 1),
     results,

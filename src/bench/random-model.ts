@@ -1,0 +1,62 @@
+// Random decoder weights for benchmarks: every parameter of a config's table is filled with seeded
+// uniform noise on the host, one tensor at a time, and handed to the checkpoint WeightUploader (so the
+// result is laid out exactly like a loaded model). No files are read.
+
+import type { Gpu } from '../gpu';
+import type { ModelConfig } from '../model/config';
+import { buildParamTable, type ParamEntry } from '../model/params';
+import { WeightUploader, type ModelWeights, type WeightDtype } from '../model/weights';
+
+export interface RandomModelOptions {
+  /** Seed of the weights. Default 1. */
+  seed?: number;
+  /** Storage of the 2-D matrices. Default 'f16' when the adapter has shader-f16, else 'f32'. */
+  dtype?: WeightDtype;
+}
+
+/** Seeded mulberry32 stream of floats in [0, 1). */
+function stream(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Values of one parameter: linear weights U(+-1/sqrt(in)) (activations keep their scale through the
+ * layers), embeddings U(+-0.05) (logits of a few units), norms 1 +- 0.1, biases U(+-0.02).
+ */
+function fill(e: ParamEntry, next: () => number): Float32Array {
+  const out = new Float32Array(e.numel);
+  let lo: number;
+  let span: number;
+  switch (e.kind) {
+    case 'linear':
+      span = 2 / Math.sqrt(e.shape[1]);
+      lo = -span / 2;
+      break;
+    case 'embed':
+    case 'lm_head':
+      [lo, span] = [-0.05, 0.1];
+      break;
+    case 'bias':
+      [lo, span] = [-0.02, 0.04];
+      break;
+    default:
+      [lo, span] = [0.9, 0.2];
+  }
+  for (let i = 0; i < out.length; i++) out[i] = lo + span * next();
+  return out;
+}
+
+/** Upload a random model of `config` as GPU weights (the caller releases them). */
+export function randomModelWeights(gpu: Gpu, config: ModelConfig, opts: RandomModelOptions = {}): ModelWeights {
+  const table = buildParamTable(config);
+  const up = new WeightUploader(gpu, table, { dtype: opts.dtype });
+  const seed = opts.seed ?? 1;
+  table.entries.forEach((e, i) => up.add(e.name, e.shape, fill(e, stream((seed * 1000003 + i * 7919) >>> 0))));
+  return up.finish();
+}

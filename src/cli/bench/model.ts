@@ -1,0 +1,515 @@
+// Model benchmark: a random model with Qwen2.5-0.5B's layer shapes (fewer layers) on our kernels:
+// prefill tokens/s, steady-state decode tokens/s at several batch sizes (KV cache), LoRA training
+// tokens/s (forward + backward + AdamW), pool peak bytes, and the memory planner for Qwen3-0.6B / 4B.
+// Usage through the bench CLI: `model [--quick] [--layers=N] [--vocab=N] [--prompt=T] [--batches=1,8,64] ...`.
+
+import { cpus, loadavg } from 'node:os';
+import { Gpu, type Tensor } from '../../gpu';
+import { randomModelWeights } from '../../bench/random-model';
+import { linearBackward, linearForward } from '../../kernels/matmul';
+import { parseModelConfig, type ModelConfig } from '../../model/config';
+import { Decoder } from '../../model/decoder';
+import { generate } from '../../model/generate';
+import { QWEN2_5_0_5B, QWEN3_0_6B, QWEN3_4B } from '../../model/known-configs';
+import { LoraAdapter } from '../../model/lora';
+import { planTraining } from '../../model/memory';
+import { countParams } from '../../model/params';
+import type { WeightDtype } from '../../model/weights';
+import { LR_PRESETS, OPTIM_DEFAULTS } from '../../train/config';
+import { AdamW } from '../../train/optimizer';
+
+export interface ModelBenchConfig {
+  /** Tiny model and short runs for smoke tests. Default false. */
+  quick: boolean;
+  /** Decoder layers of the random model. Default 2. */
+  layers: number;
+  /** Vocabulary rows; null: the model's own (151,936; quick 512), capped to what one buffer binding holds. */
+  vocab: number | null;
+  /** Prompt tokens of the prefill measurement. Default 256 (quick 32). */
+  prompt: number;
+  /** Prompt tokens per sequence before the decode measurement. Default 16 (quick 8). */
+  decodePrompt: number;
+  /** Timed decode steps per batch size (two more run untimed: the prefill's token and a warm-up step). Default 8 (quick 3). */
+  decodeSteps: number;
+  /** Sequences decoded together, one measurement each. Default 1, 8, 64. */
+  batches: number[];
+  /** Tokens of the LoRA training sequence. Default 256 (quick 32). */
+  trainSeq: number;
+  /** LoRA rank. Default 16 (quick 4). */
+  rank: number;
+  /** Timed training steps (after one warm-up step on a short sequence). Default 2. */
+  trainSteps: number;
+  /** Timed prefill runs (after one warm-up run). Default 3. */
+  prefillReps: number;
+  /** Weight storage; null: f16 when the adapter has shader-f16, else f32. */
+  dtype: WeightDtype | null;
+  seed: number;
+}
+
+const USAGE =
+  'model [--quick] [--layers=N] [--vocab=N] [--prompt=T] [--decode-prompt=T] [--decode-steps=N] [--batches=1,8,64] ' +
+  '[--train-seq=T] [--rank=R] [--train-steps=N] [--prefill-reps=N] [--dtype=f16|f32] [--seed=N]';
+
+export function parseModelArgs(args: string[]): ModelBenchConfig {
+  const quick = args.includes('--quick');
+  const cfg: ModelBenchConfig = {
+    quick,
+    layers: 2,
+    vocab: null,
+    prompt: quick ? 32 : 256,
+    decodePrompt: quick ? 8 : 16,
+    decodeSteps: quick ? 3 : 8,
+    batches: [1, 8, 64],
+    trainSeq: quick ? 32 : 256,
+    rank: quick ? 4 : 16,
+    trainSteps: 2,
+    prefillReps: 3,
+    dtype: null,
+    seed: 1,
+  };
+  const int = (a: string, v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`model: option '${a}' needs a positive integer; usage: ${USAGE}`);
+    return n;
+  };
+  for (const a of args) {
+    if (a === 'model' || a === '--quick') continue;
+    const [key, val = ''] = a.split('=', 2);
+    switch (key) {
+      case '--layers':
+        cfg.layers = int(a, val);
+        break;
+      case '--vocab':
+        cfg.vocab = int(a, val);
+        break;
+      case '--prompt':
+        cfg.prompt = int(a, val);
+        break;
+      case '--decode-prompt':
+        cfg.decodePrompt = int(a, val);
+        break;
+      case '--decode-steps':
+        cfg.decodeSteps = int(a, val);
+        break;
+      case '--batches':
+        cfg.batches = val.split(',').map((b) => int(a, b));
+        break;
+      case '--train-seq':
+        cfg.trainSeq = int(a, val);
+        break;
+      case '--rank':
+        cfg.rank = int(a, val);
+        break;
+      case '--train-steps':
+        cfg.trainSteps = int(a, val);
+        break;
+      case '--prefill-reps':
+        cfg.prefillReps = int(a, val);
+        break;
+      case '--seed':
+        cfg.seed = int(a, val);
+        break;
+      case '--dtype':
+        if (val !== 'f16' && val !== 'f32') throw new Error(`model: --dtype must be f16 or f32, got '${val}'; usage: ${USAGE}`);
+        cfg.dtype = val;
+        break;
+      default:
+        throw new Error(`model: unknown or malformed option '${a}'; usage: ${USAGE}`);
+    }
+  }
+  return cfg;
+}
+
+// ------------------------------------------------------------------ helpers
+
+let T0 = performance.now();
+let sink: (line: string) => void = (line) => console.error(line);
+const log = (msg: string) => sink(`[bench model ${((performance.now() - T0) / 1000).toFixed(1)}s] ${msg}`);
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** Seeded random token ids in [0, V). */
+function randomIds(n: number, V: number, seed: number): number[] {
+  let s = seed >>> 0;
+  return Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s % V;
+  });
+}
+
+/** The benchmarked model: Qwen2.5-0.5B (quick: a tiny model of the same family) with `layers` layers and `vocab` rows. */
+function benchConfig(cfg: ModelBenchConfig, vocab: number): ModelConfig {
+  const base = cfg.quick
+    ? { ...QWEN2_5_0_5B, hidden_size: 64, intermediate_size: 128, num_attention_heads: 4, num_key_value_heads: 2, bos_token_id: 1, eos_token_id: 2 }
+    : { ...QWEN2_5_0_5B };
+  return parseModelConfig({ ...base, num_hidden_layers: cfg.layers, vocab_size: vocab });
+}
+
+/**
+ * Vocabulary rows to build. The engine keeps the (V, C) embedding in one buffer binding, so by default V
+ * is the model's own, capped at maxStorageBufferBindingSize / (C * bytes per weight) rounded down to a
+ * multiple of 64. `--vocab=N` builds N rows (at most the model's, and it must fit). Rows left out are
+ * covered by the full-vocabulary estimate.
+ */
+function pickVocab(cfg: ModelBenchConfig, gpu: Gpu, dtype: WeightDtype): { vocab: number; requested: number; note: string | null } {
+  const C = cfg.quick ? 64 : QWEN2_5_0_5B.hidden_size;
+  const requested = cfg.quick ? 512 : QWEN2_5_0_5B.vocab_size;
+  const bytes = (v: number) => v * C * (dtype === 'f16' ? 2 : 4);
+  const maxBind = gpu.limits.maxStorageBufferBindingSize ?? 128 * 1024 * 1024;
+  const fit = Math.floor(maxBind / bytes(1) / 64) * 64;
+  if (cfg.vocab !== null) {
+    if (cfg.vocab > requested) throw new Error(`model: --vocab=${cfg.vocab} is larger than the model's vocabulary (${requested}); use --vocab=${requested} or less`);
+    if (cfg.vocab > fit) {
+      throw new Error(`model: --vocab=${cfg.vocab} needs a ${cfg.vocab} x ${C} ${dtype} embedding of ${bytes(cfg.vocab)} bytes, over this adapter's maxStorageBufferBindingSize (${maxBind}); use --vocab=${fit} or less`);
+    }
+    const note = cfg.vocab < requested ? `vocabulary set to ${cfg.vocab} of ${requested} rows (--vocab)` : null;
+    return { vocab: cfg.vocab, requested, note };
+  }
+  if (requested <= fit) return { vocab: requested, requested, note: null };
+  const note =
+    `vocabulary capped from ${requested} to ${fit} rows: the engine binds the (V, ${C}) ${dtype} embedding / tied lm_head as one buffer, ` +
+    `and ${requested} rows (${bytes(requested)} bytes) exceed this adapter's maxStorageBufferBindingSize of ${maxBind}. ` +
+    `Measured throughputs are for ${fit} rows; results.full_vocab_estimate adds the measured lm_head cost of the missing rows`;
+  return { vocab: fit, requested, note };
+}
+
+/** Run a phase with a fresh pool peak; returns its result and the phase's peak bytes. */
+async function phase<T>(gpu: Gpu, fn: () => Promise<T>): Promise<{ value: T; peak: number }> {
+  await gpu.sync();
+  gpu.pool.resetPeak();
+  const value = await fn();
+  await gpu.sync();
+  return { value, peak: gpu.poolStats().peak };
+}
+
+// ------------------------------------------------------------------ measurements
+
+/** Prefill: generate one token after a `prompt`-token prompt (the prompt pass, last-row logits, sampling). */
+async function benchPrefill(model: Decoder, cfg: ModelBenchConfig): Promise<{ tps: number; ms: number; samples_ms: number[] }> {
+  const V = model.config.vocabSize;
+  const run = async (seed: number) => {
+    const t0 = performance.now();
+    await generate(model, [randomIds(cfg.prompt, V, seed)], { maxNewTokens: 1, temperature: 1, eosIds: [], seed });
+    return performance.now() - t0;
+  };
+  log(`prefill: warm-up, ${cfg.prompt} tokens`);
+  await run(cfg.seed);
+  const samples: number[] = [];
+  for (let r = 0; r < cfg.prefillReps; r++) samples.push(await run(cfg.seed + 1 + r));
+  const ms = median(samples);
+  log(`prefill: ${round(ms, 1)} ms for ${cfg.prompt} tokens`);
+  return { tps: (cfg.prompt * 1000) / ms, ms, samples_ms: samples.map((x) => round(x, 1)) };
+}
+
+export interface DecodeRow {
+  batch: number;
+  /** batch * timed steps / their wall time. */
+  tps: number;
+  /** Median wall time of one decode step (all sequences advance one token). */
+  step_ms: number;
+  timed_steps: number;
+  /** Wall time of generate() for the batch, prefill and untimed steps included. */
+  total_ms: number;
+}
+
+/**
+ * Decode at batch B: B distinct prompts, generate(decodeSteps + 2) tokens each. onStep(k) fires after
+ * the tokens of step k are read back; step 0's token comes from the prefill and step 1 is the first
+ * decode step (pipeline compilation for this batch size), so the timed window is onStep(1) .. onStep(last).
+ */
+async function benchDecode(model: Decoder, cfg: ModelBenchConfig, B: number): Promise<DecodeRow> {
+  const V = model.config.vocabSize;
+  const prompts = Array.from({ length: B }, (_, b) => randomIds(cfg.decodePrompt, V, cfg.seed * 7919 + b));
+  const stamps: number[] = [];
+  const t0 = performance.now();
+  await generate(model, prompts, {
+    maxNewTokens: cfg.decodeSteps + 2,
+    temperature: 1,
+    eosIds: [],
+    seed: cfg.seed,
+    onStep: () => void stamps.push(performance.now()),
+  });
+  const total = performance.now() - t0;
+  const timed = stamps.slice(1);
+  const steps = timed.slice(1).map((t, i) => t - timed[i]);
+  if (steps.length !== cfg.decodeSteps) throw new Error(`model: expected ${cfg.decodeSteps} timed decode steps at batch ${B}, saw ${steps.length}`);
+  const ms = timed[timed.length - 1] - timed[0];
+  const row = { batch: B, tps: (B * steps.length * 1000) / ms, step_ms: median(steps), timed_steps: steps.length, total_ms: total };
+  log(`decode batch ${B}: ${round(row.step_ms, 1)} ms/step, ${round(row.tps)} tokens/s (${steps.length} timed steps, ${round(total / 1000, 1)} s in all)`);
+  return row;
+}
+
+export interface TrainResult {
+  tps: number;
+  step_ms: number;
+  /** Median split of a step (each phase sync'd): forward, backward, optimizer (grad norm, clip, AdamW on every LoRA tensor). */
+  forward_ms: number;
+  backward_ms: number;
+  optimizer_ms: number;
+  lora_params: number;
+}
+
+/** LoRA SFT steps on one sequence: zero grads, forward (train), backward of mean NLL, AdamW (src/train/optimizer.ts). */
+async function benchTrain(gpu: Gpu, model: Decoder, cfg: ModelBenchConfig): Promise<TrainResult> {
+  const c = model.config;
+  const ad = LoraAdapter.create(gpu, model.weights.table, { rank: cfg.rank, alpha: 2 * cfg.rank, seed: cfg.seed });
+  model.adapter = ad;
+  const opt = new AdamW(gpu, ad.parameters(), { ...OPTIM_DEFAULTS, lr: LR_PRESETS.loraSmallSft });
+  const step = async (T: number, seed: number) => {
+    const ids = randomIds(T + 1, c.vocabSize, seed);
+    const batch = { B: 1, T, ids: ids.slice(0, T), targets: ids.slice(1) };
+    const t0 = performance.now();
+    opt.zeroGrad();
+    const pass = model.forward(batch, { train: true });
+    await gpu.sync();
+    const t1 = performance.now();
+    model.backward(pass, new Float32Array(T).fill(-1 / T)); // L = -mean log p(target)
+    await gpu.sync();
+    const t2 = performance.now();
+    const res = await opt.step(LR_PRESETS.loraSmallSft); // grad norm, clip, AdamW; reads the norm back
+    if (!res.applied) throw new Error(`model: training step produced a non-finite gradient norm (${res.gradNorm})`);
+    const t3 = performance.now();
+    return { total: t3 - t0, forward: t1 - t0, backward: t2 - t1, optimizer: t3 - t2 };
+  };
+  try {
+    const warm = Math.min(cfg.trainSeq, 32);
+    log(`train: warm-up step on ${warm} tokens (rank ${cfg.rank}, ${ad.numel} LoRA params)`);
+    await step(warm, cfg.seed + 100);
+    const runs = [];
+    for (let s = 0; s < cfg.trainSteps; s++) {
+      runs.push(await step(cfg.trainSeq, cfg.seed + 200 + s));
+      log(`train: step ${s + 1}/${cfg.trainSteps}: ${round(runs[s].total, 1)} ms for ${cfg.trainSeq} tokens`);
+    }
+    const ms = median(runs.map((r) => r.total));
+    return {
+      tps: (cfg.trainSeq * 1000) / ms,
+      step_ms: ms,
+      forward_ms: median(runs.map((r) => r.forward)),
+      backward_ms: median(runs.map((r) => r.backward)),
+      optimizer_ms: median(runs.map((r) => r.optimizer)),
+      lora_params: ad.numel,
+    };
+  } finally {
+    model.adapter = null;
+    opt.release();
+    ad.release();
+  }
+}
+
+/**
+ * Wall milliseconds of the lm_head products over `extraRows` vocabulary rows that the capped model
+ * lacks, for M activation rows: forward (y = h W^T) and, with `train`, the training head's two more
+ * products (logits recomputed in backward, dH += dLogits W). The rows are split into chunks that fit one
+ * binding. Pipelines are already compiled by the phase that ran M rows. Median of `reps` runs.
+ */
+async function extraHeadMs(gpu: Gpu, C: number, dtype: WeightDtype, extraRows: number, M: number, train: boolean, reps: number): Promise<number> {
+  const maxBind = gpu.limits.maxStorageBufferBindingSize ?? 128 * 1024 * 1024;
+  const chunk = Math.max(64, Math.floor(Math.min(maxBind / (C * (dtype === 'f16' ? 2 : 4)), maxBind / (4 * M)) / 64) * 64);
+  const tensors: Tensor[] = [];
+  const keep = (t: Tensor) => (tensors.push(t), t);
+  try {
+    const h = keep(gpu.zeros([M, C], 'f32', 'est.h')); // (M, C)
+    const dH = keep(gpu.zeros([M, C], 'f32', 'est.dH'));
+    const parts: { w: Tensor; y: Tensor }[] = [];
+    for (let r0 = 0; r0 < extraRows; r0 += chunk) {
+      const rows = Math.min(chunk, extraRows - r0);
+      parts.push({ w: keep(gpu.zeros([rows, C], dtype, 'est.lmHead')), y: keep(gpu.zeros([M, rows], 'f32', 'est.logits')) }); // (rows, C), (M, rows)
+    }
+    const samples: number[] = [];
+    for (let r = 0; r < reps; r++) {
+      samples.push(
+        await gpu.time(() => {
+          for (const p of parts) {
+            linearForward(gpu, p.y, h, p.w);
+            if (train) {
+              linearForward(gpu, p.y, h, p.w);
+              linearBackward(gpu, dH, null, p.y, h, p.w, { accumulateDX: true });
+            }
+          }
+        }),
+      );
+    }
+    return median(samples);
+  } finally {
+    tensors.forEach((t) => t.release());
+  }
+}
+
+export interface FullVocabEstimate {
+  vocab: number;
+  prefill_tps: number;
+  decode_tps: Record<string, number>;
+  decode_64_over_1: number | null;
+  train_tps: number;
+  /** Measured extra head milliseconds per step: decode by batch, train per step. */
+  extra_head_ms: { decode: Record<string, number>; train: number };
+}
+
+/** Throughputs with the full vocabulary: measured times plus the measured lm_head products over the missing rows. */
+async function fullVocabEstimate(gpu: Gpu, cfg: ModelBenchConfig, c: ModelConfig, dtype: WeightDtype, requested: number, prefillMs: number, decode: DecodeRow[], trainMs: number): Promise<FullVocabEstimate> {
+  const extra = requested - c.vocabSize;
+  log(`full-vocabulary estimate: timing the lm_head over the ${extra} missing rows`);
+  const dec: Record<string, number> = {};
+  for (const d of decode) dec[String(d.batch)] = await extraHeadMs(gpu, c.hiddenSize, dtype, extra, d.batch, false, 3);
+  const train = await extraHeadMs(gpu, c.hiddenSize, dtype, extra, cfg.trainSeq, true, 1);
+  const prefillExtra = dec['1'] ?? (await extraHeadMs(gpu, c.hiddenSize, dtype, extra, 1, false, 3));
+  // Mean step time of the timed window (B * 1000 / tps), plus the missing rows' head products.
+  const tps = Object.fromEntries(decode.map((d) => [String(d.batch), round((d.batch * 1000) / ((d.batch * 1000) / d.tps + dec[String(d.batch)]), 3)]));
+  return {
+    vocab: requested,
+    prefill_tps: round((cfg.prompt * 1000) / (prefillMs + prefillExtra), 3),
+    decode_tps: tps,
+    decode_64_over_1: tps['1'] && tps['64'] ? round(tps['64'] / tps['1'], 2) : null,
+    train_tps: round((cfg.trainSeq * 1000) / (trainMs + train), 3),
+    extra_head_ms: { decode: Object.fromEntries(Object.entries(dec).map(([k, v]) => [k, round(v, 1)])), train: round(train, 1) },
+  };
+}
+
+// ------------------------------------------------------------------ suite
+
+/** The memory planner's LoRA-step totals for the published Qwen3 configs (seq 1024, rank 16, f16 weights, recompute). */
+export function qwen3MemoryPlans(): Record<'qwen3-0.6b' | 'qwen3-4b', number> {
+  const opts = { seqLen: 1024, rank: 16, weights: 'f16' as const };
+  return {
+    'qwen3-0.6b': planTraining(parseModelConfig(QWEN3_0_6B), opts).totalBytes,
+    'qwen3-4b': planTraining(parseModelConfig(QWEN3_4B), opts).totalBytes,
+  };
+}
+
+/**
+ * Run the suite. `opts.gpu`: use this device (not destroyed afterwards) instead of creating one;
+ * `opts.log`: where progress lines go (default stderr).
+ */
+export async function benchModel(args: string[], opts: { gpu?: Gpu; log?: (line: string) => void } = {}): Promise<Record<string, unknown>> {
+  const cfg = parseModelArgs(args);
+  T0 = performance.now();
+  sink = opts.log ?? ((line) => console.error(line));
+  const loadStart = loadavg()[0];
+  const gpu = opts.gpu ?? (await Gpu.create());
+  const where = gpu.describe();
+  log(`adapter: ${where}`);
+  const dtype: WeightDtype = cfg.dtype ?? (gpu.f16 ? 'f16' : 'f32');
+  const { vocab, requested, note } = pickVocab(cfg, gpu, dtype);
+  const notes: string[] = [];
+  if (note) {
+    notes.push(note);
+    log(`note: ${note}`);
+  }
+  const config = benchConfig(cfg, vocab);
+  let model: Decoder | null = null;
+  try {
+    const built = await phase(gpu, async () => {
+      log(`weights: random ${config.numLayers}-layer model, vocab ${vocab}, ${dtype} matrices`);
+      return new Decoder(gpu, randomModelWeights(gpu, config, { dtype, seed: cfg.seed }));
+    });
+    model = built.value;
+    const m = model;
+    const weightsBytes = gpu.poolStats().inUse;
+    const prefill = await phase(gpu, () => benchPrefill(m, cfg));
+    const decode: DecodeRow[] = [];
+    const decodePeaks: Record<string, number> = {};
+    for (const B of cfg.batches) {
+      const r = await phase(gpu, () => benchDecode(m, cfg, B));
+      decode.push(r.value);
+      decodePeaks[String(B)] = r.peak;
+    }
+    const train = await phase(gpu, () => benchTrain(gpu, m, cfg));
+    const peaks = { weights: built.peak, prefill: prefill.peak, ...Object.fromEntries(Object.entries(decodePeaks).map(([b, p]) => [`decode_${b}`, p])), train: train.peak };
+    const peakBytes = Math.max(...Object.values(peaks));
+
+    const tps = Object.fromEntries(decode.map((d) => [String(d.batch), round(d.tps, 3)]));
+    const d1 = decode.find((d) => d.batch === 1);
+    const d64 = decode.find((d) => d.batch === 64);
+    const ratio = d1 && d64 ? d64.tps / d1.tps : null;
+    const estimate = requested > vocab ? await fullVocabEstimate(gpu, cfg, config, dtype, requested, prefill.value.ms, decode, train.value.step_ms) : null;
+    const plannedTrain = planTraining(config, { seqLen: cfg.trainSeq, rank: cfg.rank, weights: dtype }).totalBytes;
+    const results = {
+      prefill_tps: round(prefill.value.tps, 3),
+      decode_tps: tps,
+      train_tps: round(train.value.tps, 3),
+      peak_bytes: peakBytes,
+      memory_plan: qwen3MemoryPlans(),
+      prefill_ms: round(prefill.value.ms, 1),
+      prefill_samples_ms: prefill.value.samples_ms,
+      decode: decode.map((d) => ({ ...d, tps: round(d.tps, 3), step_ms: round(d.step_ms, 1), total_ms: round(d.total_ms, 1) })),
+      decode_64_over_1: ratio === null ? null : round(ratio, 2),
+      decode_target_10x_holds: ratio === null ? null : ratio >= 10,
+      train_step_ms: round(train.value.step_ms, 1),
+      train_split_ms: { forward: round(train.value.forward_ms, 1), backward: round(train.value.backward_ms, 1), optimizer: round(train.value.optimizer_ms, 1) },
+      lora_params: train.value.lora_params,
+      weights_bytes: weightsBytes,
+      peak_bytes_by_phase: peaks,
+      train_planned_bytes: plannedTrain,
+      full_vocab_estimate: estimate,
+    };
+    const host = { cpus: cpus().length, loadavg_1m_start: round(loadStart), loadavg_1m_end: round(loadavg()[0]) };
+    if (Math.max(host.loadavg_1m_start, host.loadavg_1m_end) > host.cpus) {
+      notes.push(`the host was busy (1-minute load average ${host.loadavg_1m_start} at the start, ${host.loadavg_1m_end} at the end, ${host.cpus} CPUs): on a CPU adapter other processes slow every number down`);
+    }
+    printTable(where, config, dtype, results);
+    for (const n of notes) log(`note: ${n}`);
+    return {
+      suite: 'model',
+      adapter: gpu.report,
+      adapter_description: where,
+      model: {
+        shapes: cfg.quick ? 'tiny Qwen2 (quick)' : 'Qwen2.5-0.5B layer shapes, random weights',
+        layers: config.numLayers,
+        hidden: config.hiddenSize,
+        intermediate: config.intermediateSize,
+        heads: config.numHeads,
+        kv_heads: config.numKvHeads,
+        head_dim: config.headDim,
+        qkv_bias: config.attentionBias,
+        tied_embeddings: config.tieEmbeddings,
+        vocab,
+        vocab_requested: requested,
+        weights_dtype: dtype,
+        params: countParams(model.weights.table).total,
+      },
+      method: {
+        prefill: `generate() of 1 token after a ${cfg.prompt}-token prompt (embedding, layers, KV cache write, last-row logits, sampling, id readback); one warm-up run, median of ${cfg.prefillReps} timed runs; tokens/s = prompt tokens / wall time`,
+        decode: `generate() of ${cfg.decodeSteps + 2} tokens for B distinct ${cfg.decodePrompt}-token prompts (temperature 1, no eos); wall clock between the readback of step 1 and of the last step, i.e. ${cfg.decodeSteps} steady-state decode steps (prefill and the first, pipeline-compiling decode step excluded); tokens/s = B x ${cfg.decodeSteps} / that time`,
+        train: `LoRA r=${cfg.rank} on all 7 linear modules, 1 x ${cfg.trainSeq} tokens: zeroGrad, forward (activation recompute), backward of mean NLL, AdamW step of src/train/optimizer.ts (global grad norm, clip at 1, AdamW on every LoRA tensor, one norm readback), each phase sync'd; one warm-up step on ${Math.min(cfg.trainSeq, 32)} tokens, median of ${cfg.trainSteps} timed step(s); tokens/s = ${cfg.trainSeq} / step time`,
+        peak_bytes: 'BufferPool peak (bytes handed out, size-classed), reset at the start of each phase; peak_bytes is the largest phase peak (weights included)',
+        full_vocab_estimate:
+          'only when the built vocabulary is smaller than the model\'s: each measured step time plus the wall time of the lm_head products over the missing rows ' +
+          '(decode and prefill: y = h W^T for B or 1 rows, median of 3; training: forward, recomputed forward and dH = dLogits W for the sequence, one run), ' +
+          'timed separately on zero-filled weights; the logits softmax / sampling over the missing rows is not included',
+        memory_plan: 'planTraining totals: LoRA step, seq 1024, rank 16, f16 weights, recompute on, materialized attention',
+      },
+      config: cfg,
+      host,
+      notes,
+      elapsed_s: round((performance.now() - T0) / 1000, 1),
+      results,
+    };
+  } finally {
+    if (model) {
+      model.weights.release();
+      model.release();
+    }
+    if (!opts.gpu) gpu.destroy();
+  }
+}
+
+function printTable(where: string, c: ModelConfig, dtype: WeightDtype, r: Record<string, unknown> & { decode: DecodeRow[]; full_vocab_estimate: FullVocabEstimate | null }): void {
+  const mb = (b: unknown) => `${((b as number) / 2 ** 20).toFixed(1)} MiB`;
+  const est = r.full_vocab_estimate;
+  const col = (x: unknown) => String(x ?? '-').padStart(12);
+  const row = (name: string, measured: unknown, estimated: unknown, extra = '') => log(`${name.padEnd(18)}${col(measured)}${est ? col(estimated) : ''}  ${extra}`);
+  log(`adapter: ${where}`);
+  log(`model: ${c.numLayers} layers, C=${c.hiddenSize}, I=${c.intermediateSize}, H=${c.numHeads}/${c.numKvHeads}, D=${c.headDim}, V=${c.vocabSize}, ${dtype} weights`);
+  row('tokens/s', `V=${c.vocabSize}`, est ? `est. V=${est.vocab}` : null);
+  row('prefill', r.prefill_tps, est?.prefill_tps, `(${r.prefill_ms} ms)`);
+  for (const d of r.decode) row(`decode batch ${d.batch}`, d.tps, est?.decode_tps[String(d.batch)], `(${d.step_ms} ms/step)`);
+  const holds = (x: unknown) => (x === null || x === undefined ? 'not measured' : (x as number) >= 10 ? 'holds' : 'does not hold');
+  row('decode 64 / 1', r.decode_64_over_1, est?.decode_64_over_1, `(target >= 10x: ${holds(r.decode_64_over_1)}${est ? `; full vocab: ${holds(est.decode_64_over_1)}` : ''})`);
+  row('LoRA train', r.train_tps, est?.train_tps, `(${r.train_step_ms} ms/step)`);
+  log(`peak pool bytes     ${mb(r.peak_bytes)}  (weights ${mb(r.weights_bytes)}; planner for this training step: ${mb(r.train_planned_bytes)})`);
+  for (const [k, v] of Object.entries(r.memory_plan as Record<string, number>)) log(`plan ${k.padEnd(14)} ${mb(v)} = ${v} bytes (LoRA step, seq 1024, r 16, f16)`);
+}

@@ -1,0 +1,82 @@
+// The experiment arms (the paper's method and baselines): which SFT data each uses before RL and
+// which prompts its RL sees. Every arm with RL runs the same RL budget (IntConfig.rl).
+
+/** SFT data of an arm. */
+export type SftSource =
+  /** no SFT stage */
+  | 'none'
+  /** InT: problem -> on-policy prefix + self-proposed intervention */
+  | 'interventions'
+  /** problem -> reference solution (off-policy imitation) */
+  | 'reference'
+  /** problem -> the model's own full rewrite of its failed attempt, made with the reference */
+  | 'self_reflection';
+
+/** Prompts of an arm's RL stage. */
+export type RlPromptStyle =
+  /** the plain solve prompt */
+  | 'plain'
+  /** the solve prompt with a partial prefix of the reference solution (IntConfig.hint.fraction) */
+  | 'hint';
+
+export type ArmId = 'base' | 'rl' | 'int_rl' | 'sft_ref_rl' | 'sft_reflect_rl' | 'hint_rl';
+
+export interface ArmSpec {
+  id: ArmId;
+  /** Row label of the results table, as the paper names the arm. */
+  label: string;
+  description: string;
+  sft: SftSource;
+  /** RL stage: null for no RL; otherwise its prompt style (the budget is always IntConfig.rl). */
+  rl: { prompts: RlPromptStyle } | null;
+}
+
+export const ARMS: Readonly<Record<ArmId, ArmSpec>> = Object.freeze({
+  base: { id: 'base', label: 'base', description: 'the base model, no training', sft: 'none', rl: null },
+  rl: { id: 'rl', label: '+ RL', description: 'outcome-reward GRPO from the base model', sft: 'none', rl: { prompts: 'plain' } },
+  int_rl: {
+    id: 'int_rl',
+    label: '+ InT + RL',
+    description: 'SFT on prefix + self-proposed intervention, then RL',
+    sft: 'interventions',
+    rl: { prompts: 'plain' },
+  },
+  sft_ref_rl: {
+    id: 'sft_ref_rl',
+    label: '+ SFT on reference solutions + RL',
+    description: 'SFT on the reference solutions, then RL',
+    sft: 'reference',
+    rl: { prompts: 'plain' },
+  },
+  sft_reflect_rl: {
+    id: 'sft_reflect_rl',
+    label: '+ SFT on self-reflections + RL',
+    description: 'SFT on the model\'s reference-guided rewrites of its failed attempts, then RL',
+    sft: 'self_reflection',
+    rl: { prompts: 'plain' },
+  },
+  hint_rl: {
+    id: 'hint_rl',
+    label: '+ hint-guided RL',
+    description: 'RL whose prompts carry a partial prefix of the reference solution',
+    sft: 'none',
+    rl: { prompts: 'hint' },
+  },
+} satisfies Record<ArmId, ArmSpec>);
+
+/** Arm ids in the paper's table order. */
+export const ARM_IDS: readonly ArmId[] = Object.freeze(['base', 'rl', 'hint_rl', 'sft_ref_rl', 'sft_reflect_rl', 'int_rl']);
+
+/** The arm with this id; throws with the list of ids. */
+export function getArm(id: string): ArmSpec {
+  const a = (ARMS as Record<string, ArmSpec>)[id];
+  if (!a) throw new Error(`unknown arm "${id}"; arms are: ${ARM_IDS.join(', ')}`);
+  return a;
+}
+
+/** Parse a comma-separated arm list ("rl,int_rl", or "all"); duplicates are dropped, order kept. */
+export function parseArms(spec: string): ArmSpec[] {
+  const ids = spec.trim() === 'all' ? [...ARM_IDS] : spec.split(',').map((s) => s.trim()).filter(Boolean);
+  if (ids.length === 0) throw new Error(`no arms in ${JSON.stringify(spec)}; list some of ${ARM_IDS.join(', ')} separated by commas, or "all"`);
+  return [...new Set(ids)].map(getArm);
+}

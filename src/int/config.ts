@@ -1,0 +1,410 @@
+// The typed InT experiment config: one object for every stage (rollouts, propose, filter,
+// continuation check, SFT, RL, eval), the paper's values as documented defaults, validation
+// that lists every bad field with its fix, and the preset registry (chains-smoke ... hf-math).
+
+import type { ChainsConfigInput } from '../tasks/chains/config';
+import type { LoraConfig } from '../model/lora';
+import {
+  ConfigError,
+  LR_PRESETS,
+  validateGrpoConfig,
+  validateSftConfig,
+  type GrpoConfig,
+  type GrpoConfigInput,
+  type SftConfig,
+  type SftConfigInput,
+} from '../train/config';
+
+export { ConfigError } from '../train/config';
+
+/** Sampling settings of one generation stage. */
+export interface SamplingConfig {
+  /** Softmax temperature (> 0). */
+  temperature: number;
+  /** Nucleus mass in (0, 1]; 1 turns it off. */
+  topP: number;
+  /** Keep the k most likely tokens; 0 turns it off. */
+  topK: number;
+  /** Longest generation in tokens. */
+  maxNewTokens: number;
+}
+
+/** The paper's sampling for rollouts and evaluation: temperature 0.7, top-p 0.8, top-k 20. */
+export const PAPER_SAMPLING: Readonly<Omit<SamplingConfig, 'maxNewTokens'>> = Object.freeze({ temperature: 0.7, topP: 0.8, topK: 20 });
+
+export interface DataConfig {
+  /** 'chains' (the built-in procedural world) or 'math' (an imported dataset). Default 'chains'. */
+  task: 'chains' | 'math';
+  /** Prompt style of chains: 'compact' (tiny character-level models) or 'chat'. Math is always
+   *  chat. Default 'compact'. */
+  style: 'compact' | 'chat';
+  /** Chains world settings (tiers, counts, seed); ignored for math. Default {} (the default ladder). */
+  chains: ChainsConfigInput;
+  /** Math dataset name or path (e.g. "imo-answerbench"); required when task is 'math'. Default null. */
+  dataset: string | null;
+  /** Use at most this many training / test problems (first ones in task order); null = all. Default null. */
+  maxTrainProblems: number | null;
+  maxTestProblems: number | null;
+}
+
+export interface RolloutConfig {
+  /** Attempts sampled per training problem. Default 4 (the paper). */
+  k: number;
+  /** Default PAPER_SAMPLING with maxNewTokens 1024. */
+  sampling: SamplingConfig;
+  /** Training pool: attempts per problem used to find problems the base model never solves
+   *  (the paper: 0 of 64 or 128); 0 skips this and uses every training problem. Default 64. */
+  poolSamples: number;
+  /** A problem stays in the pool when at most this many of poolSamples are correct. Default 0. */
+  poolMaxCorrect: number;
+}
+
+export interface ProposeConfig {
+  /** Verifier outputs (interventions) sampled per failed attempt. Default 4 (the paper). */
+  perAttempt: number;
+  /** Default PAPER_SAMPLING with maxNewTokens 2048 (the paper gives no separate setting; we use
+   *  the rollout sampling). */
+  sampling: SamplingConfig;
+  /** Use at most this many failed attempts (spread over problems); null = all. Default null. */
+  maxAttempts: number | null;
+}
+
+export interface FilterConfig {
+  /** 'first' (the published rule: one per attempt) or 'all' valid non-duplicate ones. Default 'first'. */
+  keep: 'first' | 'all';
+  /** Accept location = steps + 1 (append a missing step). Default false; chains presets: true. */
+  allowAppend: boolean;
+  /** Accept an empty intervention (delete a step). Default false; chains presets: true. */
+  allowEmpty: boolean;
+  /** Time limit of each math equivalence check in the leak filter, ms. Default 300. */
+  leakTimeoutMs: number;
+}
+
+export interface ContinuationConfig {
+  /** Run the optional check: sample continuations from problem + prefix + intervention and keep
+   *  interventions with pass@k > 0. Default false. */
+  enabled: boolean;
+  /** Continuations per intervention. Default 32 (the paper). */
+  k: number;
+  /** Correct continuations needed to keep an intervention. Default 1 (pass@k > 0). */
+  minCorrect: number;
+  /** Default PAPER_SAMPLING with maxNewTokens 1024. */
+  sampling: SamplingConfig;
+}
+
+export interface BootstrapConfig {
+  /** Resamples over problems. Default 1000. */
+  resamples: number;
+  /** Seed of the resampling. Default 0. */
+  seed: number;
+  /** Two-sided confidence level. Default 0.95. */
+  level: number;
+}
+
+export interface EvalConfig {
+  /** Samples per test problem. Default 128 (the paper). */
+  samples: number;
+  /** Default PAPER_SAMPLING with maxNewTokens 16384 (the paper's 16k budget). */
+  sampling: SamplingConfig;
+  /** pass@k values reported; each must be <= samples. Default [1, 8]. */
+  ks: number[];
+  bootstrap: BootstrapConfig;
+}
+
+export interface HintConfig {
+  /** Share of the reference solution's steps shown in hint-guided RL prompts, in [0, 1].
+   *  Default 0.5 (the paper does not state one). */
+  fraction: number;
+}
+
+export interface IntConfig {
+  /** Model: null for the embedded default model, else a hub id or local folder. Default null. */
+  model: string | null;
+  /** Seed of the whole experiment (sampling, shuffles, bootstrap unless set there). Default 0. */
+  seed: number;
+  data: DataConfig;
+  rollouts: RolloutConfig;
+  propose: ProposeConfig;
+  filter: FilterConfig;
+  continuation: ContinuationConfig;
+  /** LoRA adapter fields passed to resolveLoraConfig (src/model/lora.ts). Default {}. */
+  lora: Partial<LoraConfig>;
+  /** SFT stage; defaults: the paper (lr 1e-6, 4 epochs, cosine to 0.1, warm-up 10%, batch 64). */
+  sft: SftConfig;
+  /** RL stage (every arm with RL uses this same budget); defaults: the paper (GRPO, 8 samples
+   *  per prompt, 32 prompts, lr 1e-6, 400 steps, temperature 1.0, reward - group mean, no KL). */
+  rl: GrpoConfig;
+  eval: EvalConfig;
+  hint: HintConfig;
+}
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+/** What callers and presets pass: any subset, nested sections merged field by field. */
+export type IntConfigInput = Omit<DeepPartial<IntConfig>, 'sft' | 'rl' | 'data'> & {
+  sft?: SftConfigInput;
+  rl?: GrpoConfigInput;
+  data?: Partial<DataConfig>;
+};
+
+/** Defaults of every section except sft / rl (those come from src/train/config.ts). */
+export const INT_DEFAULTS: Readonly<Omit<IntConfig, 'sft' | 'rl'>> = Object.freeze({
+  model: null,
+  seed: 0,
+  data: { task: 'chains', style: 'compact', chains: {}, dataset: null, maxTrainProblems: null, maxTestProblems: null },
+  rollouts: { k: 4, sampling: { ...PAPER_SAMPLING, maxNewTokens: 1024 }, poolSamples: 64, poolMaxCorrect: 0 },
+  propose: { perAttempt: 4, sampling: { ...PAPER_SAMPLING, maxNewTokens: 2048 }, maxAttempts: null },
+  filter: { keep: 'first', allowAppend: false, allowEmpty: false, leakTimeoutMs: 300 },
+  continuation: { enabled: false, k: 32, minCorrect: 1, sampling: { ...PAPER_SAMPLING, maxNewTokens: 1024 } },
+  lora: {},
+  eval: { samples: 128, sampling: { ...PAPER_SAMPLING, maxNewTokens: 16384 }, ks: [1, 8], bootstrap: { resamples: 1000, seed: 0, level: 0.95 } },
+  hint: { fraction: 0.5 },
+} as Omit<IntConfig, 'sft' | 'rl'>);
+
+// ---------------------------------------------------------------- merging and validation
+
+const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Merge `over` into `base`: plain objects recursively, everything else (arrays included)
+ *  replaced; undefined values in `over` are ignored. Returns a new object. */
+export function mergeConfig<T>(base: T, over: unknown): T {
+  if (!isPlain(base) || !isPlain(over)) return (over === undefined ? base : over) as T;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
+    out[k] = isPlain(out[k]) && isPlain(v) ? mergeConfig(out[k], v) : v;
+  }
+  return out as T;
+}
+
+type Problems = string[];
+
+function unknownKeys(p: Problems, prefix: string, input: unknown, known: readonly string[]): void {
+  if (!isPlain(input)) return;
+  for (const k of Object.keys(input)) {
+    if (!known.includes(k)) p.push(`${prefix}${k} is not a field; known fields: ${known.join(', ')}`);
+  }
+}
+
+function check(p: Problems, name: string, v: unknown, ok: boolean, rule: string, fix: string): void {
+  if (!ok) p.push(`${name} (${JSON.stringify(v)}) must be ${rule}: ${fix}`);
+}
+
+const isInt = (v: unknown, min: number) => typeof v === 'number' && Number.isSafeInteger(v) && v >= min;
+const isIntOrNull = (v: unknown, min: number) => v === null || isInt(v, min);
+
+function checkSampling(p: Problems, name: string, s: SamplingConfig, input: unknown): void {
+  if (!isPlain(s)) {
+    p.push(`${name} must be an object { temperature, topP, topK, maxNewTokens }`);
+    return;
+  }
+  unknownKeys(p, `${name}.`, input, ['temperature', 'topP', 'topK', 'maxNewTokens']);
+  check(p, `${name}.temperature`, s.temperature, typeof s.temperature === 'number' && s.temperature > 0 && Number.isFinite(s.temperature), 'a finite number > 0', 'use 0.7 (the paper)');
+  check(p, `${name}.topP`, s.topP, typeof s.topP === 'number' && s.topP > 0 && s.topP <= 1, 'in (0, 1]', 'use 0.8 (the paper) or 1 to turn it off');
+  check(p, `${name}.topK`, s.topK, isInt(s.topK, 0), 'an integer >= 0', 'use 20 (the paper) or 0 to turn it off');
+  check(p, `${name}.maxNewTokens`, s.maxNewTokens, isInt(s.maxNewTokens, 1), 'an integer >= 1', 'use e.g. 1024');
+}
+
+const SECTION_KEYS: Record<string, readonly string[]> = {
+  '': ['model', 'seed', 'data', 'rollouts', 'propose', 'filter', 'continuation', 'lora', 'sft', 'rl', 'eval', 'hint'],
+  data: Object.keys(INT_DEFAULTS.data),
+  rollouts: Object.keys(INT_DEFAULTS.rollouts),
+  propose: Object.keys(INT_DEFAULTS.propose),
+  filter: Object.keys(INT_DEFAULTS.filter),
+  continuation: Object.keys(INT_DEFAULTS.continuation),
+  eval: Object.keys(INT_DEFAULTS.eval),
+  hint: Object.keys(INT_DEFAULTS.hint),
+};
+
+/** Run a train/config validator and move its problems under `prefix`. */
+function nested<T>(p: Problems, prefix: string, f: () => T): T | null {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      for (const q of e.problems) p.push(`${prefix}${q}`);
+      return null;
+    }
+    throw e;
+  }
+}
+
+/** Fill defaults (INT_DEFAULTS, SFT / GRPO defaults of src/train/config.ts) under `input` and
+ *  validate. Throws a ConfigError listing every bad field with its fix. */
+export function resolveIntConfig(input: IntConfigInput = {}): IntConfig {
+  const p: Problems = [];
+  if (!isPlain(input)) throw new ConfigError('InT config', ['the config must be an object (or be left out for the defaults)']);
+  unknownKeys(p, '', input, SECTION_KEYS['']);
+  for (const s of Object.keys(SECTION_KEYS)) if (s) unknownKeys(p, `${s}.`, (input as Record<string, unknown>)[s], SECTION_KEYS[s]);
+  const { sft: sftIn, rl: rlIn, ...rest } = input;
+  const c = mergeConfig(structuredClone(INT_DEFAULTS) as Omit<IntConfig, 'sft' | 'rl'>, structuredClone(rest));
+
+  check(p, 'model', c.model, c.model === null || (typeof c.model === 'string' && c.model.trim() !== ''), 'null or a non-empty string', 'use null for the embedded model, or a hub id such as "Qwen/Qwen3-0.6B"');
+  check(p, 'seed', c.seed, isInt(c.seed, 0), 'an integer >= 0', 'use e.g. 0');
+
+  const d = c.data;
+  check(p, 'data.task', d.task, d.task === 'chains' || d.task === 'math', '"chains" or "math"', 'use "chains" for the built-in world');
+  check(p, 'data.style', d.style, d.style === 'compact' || d.style === 'chat', '"compact" or "chat"', 'use "compact" for tiny models, "chat" for chat models');
+  if (d.task === 'math' && d.style !== 'chat') p.push(`data.style ("${d.style}") must be "chat" when data.task is "math": math prompts are chat prompts`);
+  check(p, 'data.chains', d.chains, isPlain(d.chains), 'an object of chains settings', 'use {} for the default ladder');
+  if (d.task === 'math') {
+    check(p, 'data.dataset', d.dataset, typeof d.dataset === 'string' && d.dataset.trim() !== '', 'a dataset name or path when data.task is "math"', 'e.g. "imo-answerbench"');
+  }
+  check(p, 'data.maxTrainProblems', d.maxTrainProblems, isIntOrNull(d.maxTrainProblems, 1), 'null or an integer >= 1', 'use null for all problems');
+  check(p, 'data.maxTestProblems', d.maxTestProblems, isIntOrNull(d.maxTestProblems, 1), 'null or an integer >= 1', 'use null for all problems');
+
+  const r = c.rollouts;
+  check(p, 'rollouts.k', r.k, isInt(r.k, 1), 'an integer >= 1', 'use 4 (the paper)');
+  checkSampling(p, 'rollouts.sampling', r.sampling, input.rollouts?.sampling);
+  check(p, 'rollouts.poolSamples', r.poolSamples, isInt(r.poolSamples, 0), 'an integer >= 0', 'use 64 (the paper) or 0 to use every training problem');
+  check(p, 'rollouts.poolMaxCorrect', r.poolMaxCorrect, isInt(r.poolMaxCorrect, 0), 'an integer >= 0', 'use 0 (problems never solved)');
+  if (isInt(r.poolSamples, 1) && isInt(r.poolMaxCorrect, 0) && r.poolMaxCorrect >= r.poolSamples) {
+    p.push(`rollouts.poolMaxCorrect (${r.poolMaxCorrect}) must be < rollouts.poolSamples (${r.poolSamples}), else every problem is in the pool: use 0`);
+  }
+
+  const pr = c.propose;
+  check(p, 'propose.perAttempt', pr.perAttempt, isInt(pr.perAttempt, 1), 'an integer >= 1', 'use 4 (the paper)');
+  checkSampling(p, 'propose.sampling', pr.sampling, input.propose?.sampling);
+  check(p, 'propose.maxAttempts', pr.maxAttempts, isIntOrNull(pr.maxAttempts, 1), 'null or an integer >= 1', 'use null for every failed attempt');
+
+  const f = c.filter;
+  check(p, 'filter.keep', f.keep, f.keep === 'first' || f.keep === 'all', '"first" or "all"', 'use "first" (the paper: one per attempt)');
+  check(p, 'filter.allowAppend', f.allowAppend, typeof f.allowAppend === 'boolean', 'true or false', 'use false (true for the chains world)');
+  check(p, 'filter.allowEmpty', f.allowEmpty, typeof f.allowEmpty === 'boolean', 'true or false', 'use false (true for the chains world)');
+  check(p, 'filter.leakTimeoutMs', f.leakTimeoutMs, isInt(f.leakTimeoutMs, 1), 'an integer >= 1', 'use 300');
+
+  const ct = c.continuation;
+  check(p, 'continuation.enabled', ct.enabled, typeof ct.enabled === 'boolean', 'true or false', 'use false to skip the optional check');
+  check(p, 'continuation.k', ct.k, isInt(ct.k, 1), 'an integer >= 1', 'use 32 (the paper)');
+  check(p, 'continuation.minCorrect', ct.minCorrect, isInt(ct.minCorrect, 1), 'an integer >= 1', 'use 1 (keep interventions with pass@k > 0)');
+  if (isInt(ct.k, 1) && isInt(ct.minCorrect, 1) && ct.minCorrect > ct.k) {
+    p.push(`continuation.minCorrect (${ct.minCorrect}) must be <= continuation.k (${ct.k}): no intervention could pass; use 1`);
+  }
+  checkSampling(p, 'continuation.sampling', ct.sampling, input.continuation?.sampling);
+  check(p, 'lora', c.lora, isPlain(c.lora), 'an object of LoRA fields', 'use {} for the defaults, e.g. { rank: 8 }');
+
+  const e = c.eval;
+  check(p, 'eval.samples', e.samples, isInt(e.samples, 1), 'an integer >= 1', 'use 128 (the paper)');
+  checkSampling(p, 'eval.sampling', e.sampling, input.eval?.sampling);
+  if (!Array.isArray(e.ks) || e.ks.length === 0 || !e.ks.every((k) => isInt(k, 1))) {
+    p.push(`eval.ks (${JSON.stringify(e.ks)}) must be a non-empty list of integers >= 1: use [1, 8]`);
+  } else if (isInt(e.samples, 1) && e.ks.some((k) => k > e.samples)) {
+    p.push(`eval.ks (${JSON.stringify(e.ks)}) has k > eval.samples (${e.samples}): pass@k needs at least k samples; drop those k or raise eval.samples`);
+  }
+  const b = e.bootstrap;
+  unknownKeys(p, 'eval.bootstrap.', input.eval?.bootstrap, ['resamples', 'seed', 'level']);
+  check(p, 'eval.bootstrap.resamples', b?.resamples, isInt(b?.resamples, 1), 'an integer >= 1', 'use 1000');
+  check(p, 'eval.bootstrap.seed', b?.seed, isInt(b?.seed, 0), 'an integer >= 0', 'use 0');
+  check(p, 'eval.bootstrap.level', b?.level, typeof b?.level === 'number' && b.level > 0 && b.level < 1, 'in (0, 1)', 'use 0.95');
+  check(p, 'hint.fraction', c.hint.fraction, typeof c.hint.fraction === 'number' && c.hint.fraction >= 0 && c.hint.fraction <= 1, 'in [0, 1]', 'use 0.5 (half the reference steps)');
+
+  const sft = nested(p, 'sft.', () => validateSftConfig(sftIn ?? {}));
+  const rl = nested(p, 'rl.', () => validateGrpoConfig(rlIn ?? {}));
+  if (p.length || !sft || !rl) throw new ConfigError('InT config', p);
+  return { ...c, sft, rl };
+}
+
+// ---------------------------------------------------------------- presets
+
+/** A named set of overrides on top of the defaults. */
+export interface IntPreset {
+  name: string;
+  /** One line: what it is for. */
+  description: string;
+  config: IntConfigInput;
+}
+
+const CHAINS_FILTER = { allowAppend: true, allowEmpty: true } as const;
+
+/** The built-in presets. Values are starting points, sized for the named use. */
+export const INT_PRESETS: Readonly<Record<string, IntPreset>> = Object.freeze({
+  'chains-smoke': {
+    name: 'chains-smoke',
+    description: 'seconds-long end-to-end check of every stage on 8 easy chains problems',
+    config: {
+      data: { task: 'chains', style: 'compact', chains: { counts: { easy: { train: 8, test: 8 }, medium: { train: 0, test: 0 }, hard: { train: 0, test: 0 } } }, maxTrainProblems: 8, maxTestProblems: 8 },
+      rollouts: { k: 2, poolSamples: 0, sampling: { maxNewTokens: 64 } },
+      propose: { perAttempt: 2, sampling: { maxNewTokens: 128 }, maxAttempts: 8 },
+      filter: CHAINS_FILTER,
+      continuation: { enabled: false, k: 2 },
+      lora: { rank: 4, alpha: 8 },
+      sft: { epochs: 1, batchSize: 4, microBatchTokens: 2048, optim: { lr: LR_PRESETS.loraSmallSft } },
+      rl: { steps: 2, numGenerations: 2, promptsPerStep: 2, maxCompletionLength: 64, microBatchTokens: 2048, optim: { lr: LR_PRESETS.loraSmallRl } },
+      eval: { samples: 4, ks: [1, 2], sampling: { maxNewTokens: 64 }, bootstrap: { resamples: 100 } },
+    },
+  },
+  'chains-quick': {
+    name: 'chains-quick',
+    description: 'minutes-long run on a small chains ladder (32 train / 16 test problems per tier)',
+    config: {
+      data: { task: 'chains', style: 'compact', chains: { counts: { easy: { train: 32, test: 16 }, medium: { train: 32, test: 16 }, hard: { train: 32, test: 16 } } } },
+      rollouts: { k: 4, poolSamples: 8, sampling: { maxNewTokens: 160 } },
+      propose: { perAttempt: 4, sampling: { maxNewTokens: 256 } },
+      filter: CHAINS_FILTER,
+      continuation: { enabled: true, k: 8 },
+      lora: { rank: 8, alpha: 16 },
+      sft: { epochs: 2, batchSize: 16, optim: { lr: LR_PRESETS.loraSmallSft } },
+      rl: { steps: 20, numGenerations: 4, promptsPerStep: 8, maxCompletionLength: 160, optim: { lr: LR_PRESETS.loraSmallRl } },
+      eval: { samples: 16, ks: [1, 4], sampling: { maxNewTokens: 160 } },
+    },
+  },
+  'chains-full': {
+    name: 'chains-full',
+    description: 'the paper\'s pipeline shape on the full default chains ladder (256 train / 64 test per tier)',
+    config: {
+      data: { task: 'chains', style: 'compact' },
+      rollouts: { k: 4, poolSamples: 32, sampling: { maxNewTokens: 256 } },
+      propose: { perAttempt: 4, sampling: { maxNewTokens: 384 } },
+      filter: CHAINS_FILTER,
+      continuation: { enabled: true, k: 32 },
+      lora: { rank: 16, alpha: 32 },
+      sft: { epochs: 4, batchSize: 64, optim: { lr: LR_PRESETS.loraSmallSft } },
+      rl: { steps: 200, numGenerations: 8, promptsPerStep: 32, maxCompletionLength: 256, optim: { lr: LR_PRESETS.loraSmallRl } },
+      eval: { samples: 64, ks: [1, 8], sampling: { maxNewTokens: 256 } },
+    },
+  },
+  'hf-math': {
+    name: 'hf-math',
+    description: 'a small hub chat model on an imported math dataset (IMO-AnswerBench by default), LoRA SFT + RL',
+    config: {
+      model: 'Qwen/Qwen3-0.6B',
+      data: { task: 'math', style: 'chat', dataset: 'imo-answerbench' },
+      rollouts: { k: 4, poolSamples: 0, sampling: { maxNewTokens: 2048 } },
+      propose: { perAttempt: 4, sampling: { maxNewTokens: 2048 } },
+      continuation: { enabled: false, k: 8 },
+      lora: { rank: 16, alpha: 32 },
+      sft: { epochs: 4, batchSize: 16, optim: { lr: LR_PRESETS.loraSmallSft } },
+      rl: { steps: 50, numGenerations: 8, promptsPerStep: 8, maxCompletionLength: 2048, optim: { lr: LR_PRESETS.loraSmallRl } },
+      eval: { samples: 8, ks: [1, 8], sampling: { maxNewTokens: 4096 } },
+    },
+  },
+} satisfies Record<string, IntPreset>);
+
+const registry = new Map<string, IntPreset>(Object.entries(INT_PRESETS));
+
+/** Names of the registered presets. */
+export function presetNames(): string[] {
+  return [...registry.keys()];
+}
+
+/** Add (or with `replace`, overwrite) a preset. Its config is validated now. */
+export function registerPreset(preset: IntPreset, replace = false): void {
+  if (!preset || typeof preset.name !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(preset.name)) {
+    throw new Error(`preset name must be lowercase letters, digits and dashes, got ${JSON.stringify(preset?.name)}`);
+  }
+  if (registry.has(preset.name) && !replace) throw new Error(`preset "${preset.name}" already exists; pick another name or pass replace = true`);
+  resolveIntConfig(preset.config);
+  registry.set(preset.name, preset);
+}
+
+/** The preset of this name; throws with the list of known names. */
+export function getPreset(name: string): IntPreset {
+  const p = registry.get(name);
+  if (!p) throw new Error(`unknown InT preset "${name}"; known presets: ${presetNames().join(', ')}`);
+  return p;
+}
+
+/** Defaults, then the preset's overrides, then `overrides`; validated. */
+export function presetConfig(name: string, overrides: IntConfigInput = {}): IntConfig {
+  return resolveIntConfig(mergeConfig(getPreset(name).config, overrides));
+}

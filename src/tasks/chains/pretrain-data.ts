@@ -1,0 +1,452 @@
+// Pretraining documents for the embedded chains model, in its own compact format: solve traces
+// (some with propagating slips, more on harder steps), verification + intervention logs,
+// continuations from a prefix, hint-solve and self-reflect rewrites; and the packer to token ids.
+//
+// Only train-split programs are drawn (the split is a hash of the program, see generate.ts), so
+// nothing here ever shows the model a test problem. Example i depends only on (seed, i).
+
+import type { CharTokenizer } from '../../io/char-tokenizer';
+import type { Problem } from '../task';
+import { resolveChainsConfig, type ChainsConfig, type ChainsConfigInput, type TierSpec } from './config';
+import { generateProgram, makeProblem, splitOfProgram } from './generate';
+import { canonicalProgram, programOf, runProgram, type OpKind } from './program';
+import { compactRenderers, hintCount } from './render';
+import { createRng, type Rng } from './rng';
+import { injectError, SLIP_KINDS, solutionSteps, type SlipKind } from './solve';
+import { joinSteps } from './steps';
+import { compactVerification } from './verify';
+
+/** What an example teaches.
+ *  solve     solve prompt -> a full trace drawn from the slip model (correct or with one slip)
+ *  verify    verify prompt for an attempt with one propagating slip (at a uniformly drawn operation
+ *            step) -> the ideal log + intervention
+ *  verifyOk  verify prompt for a correct attempt -> "1 ok .. all ok"
+ *  continue  solve prompt + the first j correct steps -> the rest of the solution
+ *  hint      hintSolve prompt -> a full trace (hinted steps correct, later ones from the slip model)
+ *  reflect   selfReflect prompt for an attempt with one slip (uniform step) -> the full correct solution */
+export type PretrainKind = 'solve' | 'verify' | 'verifyOk' | 'continue' | 'hint' | 'reflect';
+export const PRETRAIN_KINDS: readonly PretrainKind[] = ['solve', 'verify', 'verifyOk', 'continue', 'hint', 'reflect'];
+
+/** Per-step slip hazard of a trace. A trace walks its steps in order; step k slips with
+ *  probability h_k (the first slip ends the walk, later steps continue exactly from the wrong
+ *  value), so a trace is right with probability prod(1 - h_k). With d = digits of the largest of
+ *  |prev|, operand, |result| at step k:
+ *    h_k = min(maxStep, scale * tier[t] * (base + op[kind] + perDigit * (d - 1) + perPosition * (k - 1)
+ *                                          + (kind == mul ? mulOperandDigit * (operand digits - 1) : 0)))
+ *  The defaults make a trace right, at the data level, about 0.84 of the time on easy, 0.45 on
+ *  medium and 0.05 on hard (DEFAULT_LADDER train problems), ~0.45 with tiers equally weighted; a
+ *  trained model adds errors of its own on top. Sampling below temperature 1 suppresses slips
+ *  that spread over many alternative characters: raise `scale` for evaluation at e.g. 0.7. */
+export interface SlipModel {
+  /** Global multiplier. Default 1. */
+  scale: number;
+  /** Hazard of every step. Default 0.005. */
+  base: number;
+  /** Extra hazard per operation. Default add 0, sub 0.005, mul 0.05, div 0.08, mod 0.08. */
+  op: Record<OpKind, number>;
+  /** Extra hazard per digit of the step's largest number beyond the first. Default 0.03. */
+  perDigit: number;
+  /** Extra hazard per digit of a multiplier beyond the first. Default 0.04. */
+  mulOperandDigit: number;
+  /** Extra hazard per earlier step (step k gets perPosition * (k - 1)): long chains wear a small
+   *  model down. Default 0.015. */
+  perPosition: number;
+  /** Multiplier per tier name (missing tiers: 1). Default {}. */
+  tier: Record<string, number>;
+  /** Cap of one step's hazard. Default 0.5. */
+  maxStep: number;
+  /** Slip kinds drawn (see solve.ts). Default all. */
+  kinds: SlipKind[];
+}
+
+export const DEFAULT_SLIP_MODEL: Readonly<SlipModel> = Object.freeze({
+  scale: 1,
+  base: 0.005,
+  op: Object.freeze({ add: 0, sub: 0.005, mul: 0.05, div: 0.08, mod: 0.08 }),
+  perDigit: 0.03,
+  mulOperandDigit: 0.04,
+  perPosition: 0.015,
+  tier: {},
+  maxStep: 0.5,
+  kinds: [...SLIP_KINDS],
+});
+
+/** Default mix (relative weights, normalised): solving dominates; verification gets a quarter. */
+export const DEFAULT_PRETRAIN_MIX: Readonly<Record<PretrainKind, number>> = Object.freeze({
+  solve: 0.45,
+  verify: 0.2,
+  verifyOk: 0.05,
+  continue: 0.1,
+  hint: 0.1,
+  reflect: 0.1,
+});
+
+export interface PretrainDataConfig {
+  /** Seed of the example stream. Default 20240601 (distinct from the chains task's seed). */
+  seed: number;
+  /** Tiers and testShare of the world (counts are not used: programs are drawn fresh per
+   *  example). testShare must equal the experiment's so that the splits agree. Default: the
+   *  chains defaults (DEFAULT_LADDER, testShare 0.5). */
+  chains: ChainsConfig;
+  /** Relative weight of each tier (missing tiers: 1). Default {} (tiers equally likely). */
+  tierWeights: Record<string, number>;
+  /** Relative weight of each kind. Default DEFAULT_PRETRAIN_MIX. */
+  mix: Record<PretrainKind, number>;
+  /** Slip model of solve / hint / continue traces. Default DEFAULT_SLIP_MODEL. */
+  slip: SlipModel;
+  /** Hint fractions drawn uniformly for "hint" examples. Default [0.25, 0.5, 0.75]. */
+  hintFractions: number[];
+  /** Hazard multiplier on the steps a hint does not cover. Default 1 (a hint only makes the
+   *  hinted steps safe, so hint-guided RL still sees failures); 0 makes hinted traces correct. */
+  hintSlipScale: number;
+  /** Hazard multiplier on continuation steps. Default 0: continuations are always correct. */
+  continueSlipScale: number;
+  /** Canonical programs never drawn (e.g. the experiment's train pool, so InT sees unseen problems). */
+  holdOut: ReadonlySet<string>;
+}
+
+export interface PretrainDataInput {
+  seed?: number;
+  chains?: ChainsConfigInput;
+  tierWeights?: Record<string, number>;
+  mix?: Partial<Record<PretrainKind, number>>;
+  slip?: Partial<Omit<SlipModel, 'op'>> & { op?: Partial<Record<OpKind, number>> };
+  hintFractions?: number[];
+  hintSlipScale?: number;
+  continueSlipScale?: number;
+  /** Problems or canonical programs to keep out. */
+  holdOut?: Iterable<Problem | string>;
+}
+
+export const DEFAULT_PRETRAIN_SEED = 20240601;
+
+/** Configs made by resolvePretrainConfig (an input object is never mistaken for one). */
+const RESOLVED = new WeakSet<object>();
+
+/** One document: the loss covers `completion` only. */
+export interface PretrainExample {
+  kind: PretrainKind;
+  prompt: string;
+  completion: string;
+  /** The train-split problem it is about (meta.program holds the program). */
+  problem: Problem;
+  /** 1-based step where the completion's trace slips (solve / hint / continue), else null. */
+  completionSlip: number | null;
+  /** 1-based step of the injected error in the prompt's attempt (verify / reflect), else null. */
+  attemptSlip: number | null;
+}
+
+function nonNeg(where: string, x: unknown): number {
+  if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) {
+    throw new Error(`${where} must be a finite number >= 0, got ${JSON.stringify(x)}`);
+  }
+  return x;
+}
+
+function weights<K extends string>(where: string, keys: readonly K[], given: Record<string, unknown>, dflt: number | Record<K, number>) {
+  for (const k of Object.keys(given)) {
+    if (!keys.includes(k as K)) throw new Error(`${where} has unknown key "${k}"; use ${keys.join(', ')}`);
+  }
+  const out = {} as Record<K, number>;
+  for (const k of keys) out[k] = nonNeg(`${where}.${k}`, given[k] ?? (typeof dflt === 'number' ? dflt : dflt[k]));
+  if (keys.every((k) => out[k] === 0)) throw new Error(`${where} weights are all 0; give at least one a weight > 0`);
+  return out;
+}
+
+/** Fill defaults and validate; errors say which field is wrong and how to fix it. */
+export function resolvePretrainConfig(input: PretrainDataInput = {}): PretrainDataConfig {
+  const seed = input.seed ?? DEFAULT_PRETRAIN_SEED;
+  if (!Number.isSafeInteger(seed)) throw new Error(`pretrain seed must be an integer, got ${seed}`);
+  const chains = resolveChainsConfig(input.chains ?? {});
+  const tierNames = chains.tiers.map((t) => t.name);
+  const tierWeights = weights('pretrain tierWeights', tierNames, input.tierWeights ?? {}, 1);
+  const mix = weights('pretrain mix', PRETRAIN_KINDS, input.mix ?? {}, DEFAULT_PRETRAIN_MIX);
+  const s = input.slip ?? {};
+  const d = DEFAULT_SLIP_MODEL;
+  const kinds = [...(s.kinds ?? d.kinds)];
+  if (kinds.length === 0 || kinds.some((k) => !SLIP_KINDS.includes(k))) {
+    throw new Error(`pretrain slip.kinds must be a non-empty subset of ${SLIP_KINDS.join(', ')}, got ${JSON.stringify(s.kinds)}`);
+  }
+  const opKeys: OpKind[] = ['add', 'sub', 'mul', 'div', 'mod'];
+  const op = {} as Record<OpKind, number>;
+  for (const k of Object.keys(s.op ?? {})) {
+    if (!opKeys.includes(k as OpKind)) throw new Error(`pretrain slip.op has unknown op "${k}"; use ${opKeys.join(', ')}`);
+  }
+  for (const k of opKeys) op[k] = nonNeg(`pretrain slip.op.${k}`, s.op?.[k] ?? d.op[k]);
+  const tier: Record<string, number> = {};
+  for (const [k, v] of Object.entries(s.tier ?? {})) {
+    if (!tierNames.includes(k)) throw new Error(`pretrain slip.tier has "${k}" which is not a tier (${tierNames.join(', ')})`);
+    tier[k] = nonNeg(`pretrain slip.tier.${k}`, v);
+  }
+  const maxStep = nonNeg('pretrain slip.maxStep', s.maxStep ?? d.maxStep);
+  if (maxStep > 1) throw new Error(`pretrain slip.maxStep must be <= 1 (a probability), got ${maxStep}`);
+  const slip: SlipModel = {
+    scale: nonNeg('pretrain slip.scale', s.scale ?? d.scale),
+    base: nonNeg('pretrain slip.base', s.base ?? d.base),
+    op,
+    perDigit: nonNeg('pretrain slip.perDigit', s.perDigit ?? d.perDigit),
+    mulOperandDigit: nonNeg('pretrain slip.mulOperandDigit', s.mulOperandDigit ?? d.mulOperandDigit),
+    perPosition: nonNeg('pretrain slip.perPosition', s.perPosition ?? d.perPosition),
+    tier,
+    maxStep,
+    kinds,
+  };
+  const hintFractions = [...(input.hintFractions ?? [0.25, 0.5, 0.75])];
+  if (hintFractions.length === 0 || hintFractions.some((f) => !(typeof f === 'number' && f >= 0 && f <= 1))) {
+    throw new Error(`pretrain hintFractions must be a non-empty list of numbers in [0, 1], got ${JSON.stringify(input.hintFractions)}`);
+  }
+  const holdOut = new Set<string>();
+  for (const h of input.holdOut ?? []) holdOut.add(typeof h === 'string' ? h : canonicalProgram(programOf(h)));
+  const cfg: PretrainDataConfig = {
+    seed,
+    chains,
+    tierWeights,
+    mix,
+    slip,
+    hintFractions,
+    hintSlipScale: nonNeg('pretrain hintSlipScale', input.hintSlipScale ?? 1),
+    continueSlipScale: nonNeg('pretrain continueSlipScale', input.continueSlipScale ?? 0),
+    holdOut,
+  };
+  RESOLVED.add(cfg);
+  return cfg;
+}
+
+function digitCount(x: number): number {
+  return String(Math.abs(x)).length;
+}
+
+/** Slip hazard of each operation step (index 0 = step 1) of a problem; see SlipModel. The answer
+ *  line never slips on its own (it copies the last value). */
+export function slipHazards(problem: Problem, slip: SlipModel): number[] {
+  const prog = programOf(problem);
+  const values = runProgram(prog);
+  const tierScale = slip.tier[problem.difficulty] ?? 1;
+  let prev = prog.start;
+  return prog.ops.map((op, i) => {
+    const d = Math.max(digitCount(prev), digitCount(op.operand), digitCount(values[i]));
+    let h = slip.base + slip.op[op.kind] + slip.perDigit * (d - 1) + slip.perPosition * i;
+    if (op.kind === 'mul') h += slip.mulOperandDigit * (digitCount(op.operand) - 1);
+    prev = values[i];
+    return Math.min(slip.maxStep, slip.scale * tierScale * h);
+  });
+}
+
+/** Probability that a solve trace drawn from the slip model is right: prod(1 - h_k). */
+export function expectedSolveRate(problem: Problem, slip: SlipModel): number {
+  return slipHazards(problem, slip).reduce((acc, h) => acc * (1 - h), 1);
+}
+
+/** A trace from the slip model: steps before `from` (1-based) are safe, the others slip with
+ *  hazard * `hazardScale`. Returns the full solution lines and the slipped step (or null). A
+ *  step where no allowed slip changes the final answer counts as right. */
+export function sampleTrace(
+  problem: Problem,
+  slip: SlipModel,
+  rng: Rng,
+  opts: { from?: number; hazardScale?: number } = {},
+): { steps: string[]; slip: number | null } {
+  const hz = slipHazards(problem, slip);
+  const scale = opts.hazardScale ?? 1;
+  for (let k = Math.max(1, opts.from ?? 1); k <= hz.length && scale > 0; k++) {
+    if (!rng.bool(Math.min(1, hz[k - 1] * scale))) continue;
+    try {
+      const a = injectError(problem, k, rng, { style: 'compact', slips: slip.kinds });
+      return { steps: a.steps, slip: k };
+    } catch {
+      // No allowed slip changes the answer at this step: the step stays right.
+    }
+  }
+  return { steps: solutionSteps(problem, 'compact'), slip: null };
+}
+
+function pickWeighted<K extends string>(w: Record<K, number>, keys: readonly K[], rng: Rng): K {
+  let u = rng.next() * keys.reduce((a, k) => a + w[k], 0);
+  for (const k of keys) {
+    u -= w[k];
+    if (u < 0 && w[k] > 0) return k;
+  }
+  return keys.filter((k) => w[k] > 0).at(-1)!;
+}
+
+/** A fresh train-split program of `tier` that is not held out, as a Problem. */
+function drawProblem(cfg: PretrainDataConfig, tier: TierSpec, rng: Rng, index: number): Problem {
+  for (let tries = 0; tries < 10_000; tries++) {
+    const prog = generateProgram(tier, rng);
+    const canon = canonicalProgram(prog);
+    if (splitOfProgram(canon, cfg.chains.testShare) !== 'train' || cfg.holdOut.has(canon)) continue;
+    return makeProblem(prog, `pretrain-${tier.name}-${index}`, tier.name, 'train');
+  }
+  throw new Error(
+    `pretrain: no train-split program of tier "${tier.name}" outside holdOut in 10000 draws; ` +
+      'shrink holdOut, lower chains.testShare or widen the tier',
+  );
+}
+
+/** Uniform 1-based operation step of a problem. */
+function anyStep(problem: Problem, rng: Rng): number {
+  return rng.int(1, programOf(problem).ops.length);
+}
+
+/** Example number `index` of the stream (a pure function of cfg.seed and index). */
+export function pretrainExample(index: number, cfg: PretrainDataConfig): PretrainExample {
+  if (!Number.isSafeInteger(index) || index < 0) throw new Error(`pretrain example index must be an integer >= 0, got ${index}`);
+  const rng = createRng(cfg.seed).fork(index);
+  const tierName = pickWeighted(cfg.tierWeights, cfg.chains.tiers.map((t) => t.name), rng);
+  const kind = pickWeighted(cfg.mix, PRETRAIN_KINDS, rng);
+  const problem = drawProblem(cfg, cfg.chains.tiers.find((t) => t.name === tierName)!, rng, index);
+  const R = compactRenderers;
+  const base = { kind, problem, completionSlip: null, attemptSlip: null };
+  switch (kind) {
+    case 'solve': {
+      const t = sampleTrace(problem, cfg.slip, rng);
+      return { ...base, prompt: R.solve(problem), completion: joinSteps(t.steps), completionSlip: t.slip };
+    }
+    case 'verify': {
+      const a = injectError(problem, anyStep(problem, rng), rng, { style: 'compact', slips: cfg.slip.kinds });
+      const prompt = R.verifyAndIntervene(problem, a.steps);
+      return { ...base, prompt, completion: compactVerification(problem, a.steps), attemptSlip: a.stepIndex };
+    }
+    case 'verifyOk': {
+      const steps = solutionSteps(problem, 'compact');
+      return { ...base, prompt: R.verifyAndIntervene(problem, steps), completion: compactVerification(problem, steps) };
+    }
+    case 'continue': {
+      const n = programOf(problem).ops.length;
+      const j = rng.int(1, n); // prefix steps; j = n leaves only the answer line
+      const t = sampleTrace(problem, cfg.slip, rng, { from: j + 1, hazardScale: cfg.continueSlipScale });
+      const prompt = R.solve(problem) + t.steps.slice(0, j).map((s) => `${s}\n`).join('');
+      return { ...base, prompt, completion: joinSteps(t.steps.slice(j)), completionSlip: t.slip };
+    }
+    case 'hint': {
+      const f = rng.pick(cfg.hintFractions);
+      const k = hintCount(problem, f);
+      const t = sampleTrace(problem, cfg.slip, rng, { from: k + 1, hazardScale: cfg.hintSlipScale });
+      return { ...base, prompt: R.hintSolve(problem, f), completion: joinSteps(t.steps), completionSlip: t.slip };
+    }
+    case 'reflect': {
+      const a = injectError(problem, anyStep(problem, rng), rng, { style: 'compact', slips: cfg.slip.kinds });
+      const completion = joinSteps(solutionSteps(problem, 'compact'));
+      return { ...base, prompt: R.selfReflect(problem, a.steps), completion, attemptSlip: a.stepIndex };
+    }
+  }
+}
+
+/** `count` consecutive examples starting at index `start` (default 0). */
+export function generatePretrainExamples(count: number, input: PretrainDataInput | PretrainDataConfig = {}, start = 0): PretrainExample[] {
+  if (!Number.isSafeInteger(count) || count < 0) throw new Error(`pretrain example count must be an integer >= 0, got ${count}`);
+  const cfg = isResolved(input) ? input : resolvePretrainConfig(input);
+  return Array.from({ length: count }, (_, i) => pretrainExample(start + i, cfg));
+}
+
+function isResolved(x: PretrainDataInput | PretrainDataConfig): x is PretrainDataConfig {
+  return RESOLVED.has(x);
+}
+
+// ---------------------------------------------------------------- token ids
+
+/** One tokenised document: <|bos|> prompt completion <|eos|>. */
+export interface EncodedExample {
+  ids: Int32Array; // (T,)
+  /** 1 where ids[t] is a target the loss counts (completion characters and the final <|eos|>). */
+  lossMask: Uint8Array; // (T,)
+  /** Tokens before the completion (<|bos|> + prompt). */
+  promptLength: number;
+  kind: PretrainKind;
+}
+
+/** Tokenise one example. Characters outside the tokenizer's alphabet are refused (they would
+ *  become <|unk|>), naming the character. */
+export function encodeExample(ex: Pick<PretrainExample, 'prompt' | 'completion' | 'kind'>, tok: CharTokenizer): EncodedExample {
+  const p = tok.encode(ex.prompt);
+  const c = tok.encode(ex.completion);
+  for (const [part, ids, text] of [['prompt', p, ex.prompt], ['completion', c, ex.completion]] as const) {
+    const bad = ids.findIndex((id) => id < 4);
+    if (bad >= 0) {
+      throw new Error(
+        `${ex.kind} example ${part} has ${JSON.stringify([...text][bad])} at character ${bad}, which is not in the ` +
+          'tokenizer alphabet; map the text with toCompactAlphabet first',
+      );
+    }
+  }
+  const T = p.length + c.length + 2;
+  const ids = new Int32Array(T);
+  const lossMask = new Uint8Array(T);
+  ids[0] = tok.bosId;
+  ids.set(p, 1);
+  ids.set(c, 1 + p.length);
+  ids[T - 1] = tok.eosId;
+  lossMask.fill(1, 1 + p.length);
+  return { ids, lossMask, promptLength: 1 + p.length, kind: ex.kind };
+}
+
+export interface PackOptions {
+  /** Longest sequence kept, in tokens (bos and eos included). */
+  maxLength: number;
+  /** What to do with a longer one: "error" (default) throws, "drop" leaves it out and counts it. */
+  overflow?: 'error' | 'drop';
+}
+
+/** Tokenise examples into one sequence each (see encodeExample), enforcing maxLength. */
+export function packExamples(
+  examples: readonly Pick<PretrainExample, 'prompt' | 'completion' | 'kind'>[],
+  tok: CharTokenizer,
+  opts: PackOptions,
+): { sequences: EncodedExample[]; dropped: number } {
+  if (!Number.isSafeInteger(opts.maxLength) || opts.maxLength < 3) {
+    throw new Error(`maxLength must be an integer >= 3 (bos, one token, eos), got ${opts.maxLength}; e.g. 1024`);
+  }
+  const overflow = opts.overflow ?? 'error';
+  const sequences: EncodedExample[] = [];
+  let dropped = 0;
+  examples.forEach((ex, i) => {
+    const e = encodeExample(ex, tok);
+    if (e.ids.length <= opts.maxLength) sequences.push(e);
+    else if (overflow === 'drop') dropped++;
+    else {
+      throw new Error(
+        `example ${i} (${ex.kind}) is ${e.ids.length} tokens but maxLength is ${opts.maxLength}; raise maxLength, ` +
+          'pass overflow: "drop", or lower the tier weight of the long tiers',
+      );
+    }
+  });
+  return { sequences, dropped };
+}
+
+/** Fixed-length rows made by laying whole sequences end to end (greedy, in order; a sequence
+ *  never straddles two rows), the rest of each row padded with <|pad|> (mask 0). */
+export interface PackedRows {
+  ids: Int32Array; // (R, T)
+  lossMask: Uint8Array; // (R, T)
+  rows: number;
+  rowLength: number;
+  /** Tokens that are not padding. */
+  tokens: number;
+}
+
+export function packRows(sequences: readonly EncodedExample[], rowLength: number, padId: number): PackedRows {
+  if (!Number.isSafeInteger(rowLength) || rowLength < 1) throw new Error(`rowLength must be an integer >= 1, got ${rowLength}`);
+  const starts: number[] = []; // row of each sequence
+  let row = -1;
+  let used = rowLength;
+  sequences.forEach((s, i) => {
+    const L = s.ids.length;
+    if (L > rowLength) throw new Error(`sequence ${i} is ${L} tokens, longer than rowLength ${rowLength}; raise rowLength`);
+    if (used + L > rowLength) {
+      row++;
+      used = 0;
+    }
+    starts.push(row * rowLength + used);
+    used += L;
+  });
+  const rows = row + 1;
+  const ids = new Int32Array(rows * rowLength).fill(padId);
+  const lossMask = new Uint8Array(rows * rowLength);
+  let tokens = 0;
+  sequences.forEach((s, i) => {
+    ids.set(s.ids, starts[i]);
+    lossMask.set(s.lossMask, starts[i]);
+    tokens += s.ids.length;
+  });
+  return { ids, lossMask, rows, rowLength, tokens };
+}

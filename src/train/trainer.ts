@@ -1,0 +1,369 @@
+// The training step loop: SFT steps and GRPO-family steps (rl.ts) over micro-batches packed under a
+// token budget, gradients accumulated on the GPU, AdamW with global-norm clipping, schedules, TRL-named
+// metrics, skipped (never NaN-writing) steps, and checkpoint save / resume (checkpoint.ts).
+
+import type { Gpu } from '../gpu';
+import type { Decoder } from '../model/decoder';
+import type { TokenBatch } from '../model/layout';
+import { loadCheckpoint, saveCheckpoint, type CheckpointStore, type TrainerSnapshot } from './checkpoint';
+import type { GrpoConfig, SftConfig } from './config';
+import { aggregateMicroBatches, stepMetrics, type CompletionStats, type MicroPart, type StepMetrics } from './metrics';
+import { packMicroBatches } from './microbatch';
+import { objectiveFor, type ObjectiveConfig, type ObjectiveStats, type TrainSequence } from './objectives';
+import { AdamW, type OptimParam } from './optimizer';
+import { grpoStep, type RewardFn, type RlStepResult } from './rl';
+import type { AdvantageResult } from './advantages';
+import { learningRate } from './schedule';
+
+/** One SFT row: the loss covers the completion, conditioned on the prompt. */
+export interface SftExample {
+  /** Prompt ids (at least one, e.g. BOS). */
+  prompt: readonly number[];
+  /** Completion ids: the tokens trained on. */
+  completion: readonly number[];
+}
+
+/** A row to train on: prompt + completion ids, and the objective's view of its completion tokens. */
+export interface TrainRow {
+  prompt: readonly number[];
+  completion: readonly number[];
+  seq: TrainSequence;
+}
+
+export interface TrainerOptions {
+  /** SFT or GRPO-family config (validateSftConfig / validateGrpoConfig); its `optim` drives AdamW. */
+  config: SftConfig | GrpoConfig;
+  /** Optimiser steps of the whole run, for warm-up and cosine decay. Default: steps x passesPerBatch
+   *  (GRPO); SFT needs it when it has a warm-up or a cosine schedule (see sftTotalSteps). */
+  totalSteps?: number;
+  /** Called after the backward passes of a step, before the update (inspect or edit gradients). */
+  onGradients?: (params: readonly OptimParam[]) => void | Promise<void>;
+  /** Called with each step's metrics. */
+  onStep?: (m: StepMetrics) => void;
+}
+
+/** What one optimiser step did. */
+export interface StepResult {
+  metrics: StepMetrics;
+  /** The update was not applied (bad input, non-finite loss or gradient); see `reason`. */
+  skipped: boolean;
+  reason?: string;
+  /** Micro-batches the effective batch was split into (0 when nothing ran). */
+  microBatches: number;
+}
+
+/** Extra inputs of a step's metrics (RL: reward and completion statistics). */
+export interface StepExtras {
+  rewards?: AdvantageResult;
+  completions?: CompletionStats;
+  /** Start of the step (performance.now()), when work before runStep (generation) should count in tokens/s. */
+  t0?: number;
+  /** Logits temperature of the training forward. Default 1. */
+  temperature?: number;
+  /** Skip the step without running the model (e.g. a non-finite reward), with this reason. */
+  skip?: string;
+}
+
+/** Optimiser steps of an SFT run: ceil(rows / batchSize) x epochs. */
+export function sftTotalSteps(rows: number, cfg: Pick<SftConfig, 'batchSize' | 'epochs'>): number {
+  return Math.max(1, Math.ceil(rows / cfg.batchSize) * cfg.epochs);
+}
+
+/** Small seeded PRNG step (mulberry32): returns [value in u32, next state]. */
+export function nextRandom(state: number): [number, number] {
+  const s = (state + 0x6d2b79f5) >>> 0;
+  let t = s;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return [(t ^ (t >>> 14)) >>> 0, s];
+}
+
+function zeroStats(sequences: number): ObjectiveStats {
+  return { tokens: 0, sequences, clip_ratio_low: 0, clip_ratio_high: 0, clip_ratio_region: 0, kl: null, entropy: null, nll: 0 };
+}
+
+export class Trainer {
+  readonly gpu: Gpu;
+  readonly config: SftConfig | GrpoConfig;
+  readonly optimizer: AdamW;
+  readonly mode: 'lora' | 'full';
+  readonly totalSteps: number;
+  /** Optimiser steps attempted so far (applied or skipped); the next step's 0-based schedule index. */
+  step = 0;
+  /** Steps whose update was not applied. */
+  skippedSteps = 0;
+  /** State of the seeded generator behind the rollout seeds (saved in checkpoints). */
+  rngState: number;
+  /** Metrics of every step so far. */
+  readonly history: StepMetrics[] = [];
+
+  constructor(
+    readonly model: Decoder,
+    readonly opts: TrainerOptions,
+  ) {
+    this.gpu = model.gpu;
+    this.config = opts.config;
+    if (!this.config || (this.config.kind !== 'sft' && this.config.kind !== 'grpo')) {
+      throw new Error('Trainer: config must be a validated SFT or GRPO config (validateSftConfig / validateGrpoConfig)');
+    }
+    if (model.adapter && model.trainBase) throw new Error('Trainer: the model has both a LoRA adapter and full fine-tune gradients; use one (detach the adapter or build the Decoder without trainBase)');
+    if (model.adapter?.isMerged) throw new Error('Trainer: the LoRA adapter is merged into the weights; unmerge() it before training');
+    this.mode = model.adapter ? 'lora' : 'full';
+    const params: OptimParam[] = model.adapter
+      ? model.adapter.parameters()
+      : [...model.grads].map(([name, grad]) => ({ name, value: model.weights.byName.get(name)!, grad }));
+    this.optimizer = new AdamW(this.gpu, params, this.config.optim);
+    this.totalSteps = this.resolveTotalSteps(opts.totalSteps);
+    this.rngState = this.config.seed >>> 0;
+  }
+
+  private resolveTotalSteps(given: number | undefined): number {
+    const c = this.config;
+    if (given !== undefined) {
+      if (!Number.isSafeInteger(given) || given < 1) throw new Error(`Trainer: totalSteps must be an integer >= 1, got ${given}`);
+      return given;
+    }
+    if (c.kind === 'grpo') return c.steps * c.passesPerBatch;
+    const o = c.optim;
+    if (o.schedule === 'cosine' || o.warmupRatio > 0 || o.warmupSteps > 0) {
+      throw new Error('Trainer: an SFT run with a warm-up or a cosine schedule needs totalSteps; pass totalSteps: sftTotalSteps(rows, config)');
+    }
+    return 1;
+  }
+
+  /** Trainable parameters with their gradients. */
+  get params(): readonly OptimParam[] {
+    return this.optimizer.params;
+  }
+
+  /** Learning rate of the next step. */
+  get learningRate(): number {
+    return learningRate(this.step, this.totalSteps, this.config.optim);
+  }
+
+  /** Next seed of the seeded generator (rollout sampling). */
+  nextSeed(): number {
+    const [v, s] = nextRandom(this.rngState);
+    this.rngState = s;
+    return v;
+  }
+
+  /** One SFT step on these examples (the effective batch): masked NLL of the completions. */
+  async sftStep(examples: readonly SftExample[]): Promise<StepResult> {
+    const t0 = performance.now();
+    const rows = examples.map((e, i) => this.makeRow(e.prompt, e.completion, `example ${i}`));
+    return this.runStep(rows, this.config, { t0 });
+  }
+
+  /** One GRPO-family step: sample numGenerations completions per prompt with the current policy, grade
+   *  them with rewardFn, group-relative advantages, then passesPerBatch optimiser steps (see rl.ts). */
+  async rlStep(prompts: readonly (readonly number[])[], rewardFn: RewardFn): Promise<RlStepResult> {
+    if (this.config.kind !== 'grpo') throw new Error('Trainer.rlStep: this trainer has an SFT config; build a Trainer with validateGrpoConfig({...}) for RL');
+    return grpoStep(this, this.config, prompts, rewardFn);
+  }
+
+  /** Validate one prompt + completion and make its row (mask 1 on every completion token). */
+  makeRow(prompt: readonly number[], completion: readonly number[], what: string): TrainRow {
+    const c = this.model.config;
+    if (!prompt || !completion || typeof prompt.length !== 'number' || typeof completion.length !== 'number') {
+      throw new Error(`${what}: prompt and completion must be arrays of token ids`);
+    }
+    prompt = Array.from(prompt);
+    completion = Array.from(completion);
+    if (prompt.length === 0) throw new Error(`${what}: the prompt is empty; give it at least one token (e.g. BOS ${c.bosId ?? ''}) so the first completion token has a context`);
+    const L = prompt.length + completion.length;
+    if (L > c.maxPositions) {
+      throw new Error(`${what} is ${L} tokens long (prompt ${prompt.length} + completion ${completion.length}), over the model's context of ${c.maxPositions} tokens (max_position_embeddings): shorten or drop it`);
+    }
+    for (const [part, ids] of [['prompt', prompt], ['completion', completion]] as const) {
+      ids.forEach((id, t) => {
+        if (!Number.isInteger(id) || id < 0 || id >= c.vocabSize) throw new Error(`${what}: ${part} token ${t} is ${id}, outside the vocabulary [0, ${c.vocabSize})`);
+      });
+    }
+    const C = completion.length;
+    return { prompt, completion, seq: { logp: new Float32Array(C), mask: new Uint8Array(C).fill(1) } };
+  }
+
+  /** Right-padded (B, T) batch of rows: inputs ids[0..L-2], targets ids[1..L-1]. */
+  static rowsBatch(rows: readonly TrainRow[]): TokenBatch {
+    const lens = rows.map((r) => r.prompt.length + r.completion.length - 1);
+    const B = rows.length;
+    const T = Math.max(1, ...lens);
+    const ids = new Uint32Array(B * T);
+    const targets = new Uint32Array(B * T);
+    rows.forEach((r, b) => {
+      const all = [...r.prompt, ...r.completion];
+      for (let t = 0; t < lens[b]; t++) {
+        ids[b * T + t] = all[t];
+        targets[b * T + t] = all[t + 1];
+      }
+    });
+    return { B, T, ids, targets, lengths: lens };
+  }
+
+  /** Per-token log-probs (and entropies) of the rows' completions without gradients (e.g. reference
+   *  log-probs with the adapter off). Results in micro-batches under the config's token budget. */
+  async scoreRows(rows: readonly TrainRow[], temperature = 1): Promise<{ logp: Float32Array[]; entropy: Float32Array[] }> {
+    const logp: Float32Array[] = new Array(rows.length);
+    const entropy: Float32Array[] = new Array(rows.length);
+    for (const mb of this.pack(rows)) {
+      const part = mb.map((i) => rows[i]);
+      const batch = Trainer.rowsBatch(part);
+      const pass = this.model.forward(batch, { temperature });
+      try {
+        const lp = await this.gpu.readF32(pass.logp);
+        const en = await this.gpu.readF32(pass.entropy);
+        part.forEach((r, b) => {
+          const o = b * batch.T + r.prompt.length - 1;
+          logp[mb[b]] = lp.slice(o, o + r.completion.length);
+          entropy[mb[b]] = en.slice(o, o + r.completion.length);
+        });
+      } finally {
+        pass.release();
+      }
+    }
+    return { logp, entropy };
+  }
+
+  private pack(rows: readonly TrainRow[]): number[][] {
+    const lengths = rows.map((r) => r.prompt.length + r.completion.length);
+    return packMicroBatches(lengths, this.config.microBatchTokens).map((m) => m.indices);
+  }
+
+  /**
+   * One optimiser step on rows forming the effective batch: zero the gradients, then per micro-batch
+   * forward, objective (with effective-batch totals), backward; then clip + AdamW. A skipped
+   * micro-batch (non-finite log-probs, empty batch) or a non-finite gradient norm skips the update.
+   */
+  async runStep(rows: readonly TrainRow[], cfg: ObjectiveConfig, extra: StepExtras = {}): Promise<StepResult> {
+    const t0 = extra.t0 ?? performance.now();
+    const temperature = extra.temperature ?? 1;
+    const lr = this.learningRate;
+    const objective = objectiveFor(cfg);
+    const seqs = rows.map((r) => r.seq);
+    const parts: MicroPart[] = [];
+    let tokens = 0;
+    let microBatches = 0;
+    let gradNorm: number | null = null;
+    let reason: string | undefined;
+    this.optimizer.zeroGrad();
+
+    if (extra.skip !== undefined || rows.length === 0) {
+      parts.push({ loss: 0, stats: zeroStats(rows.length), skip: true, reason: extra.skip ?? 'empty batch: no sequences to train on' });
+    } else {
+      const ctx = objective.context(seqs, cfg);
+      const wantEntropy = cfg.kind === 'grpo' && cfg.entropyCoef > 0;
+      for (const mb of this.pack(rows)) {
+        const part = mb.map((i) => rows[i]);
+        const batch = Trainer.rowsBatch(part);
+        const pass = this.model.forward(batch, { train: true, temperature });
+        microBatches++;
+        let used = false;
+        try {
+          const lp = await this.gpu.readF32(pass.logp);
+          const en = await this.gpu.readF32(pass.entropy);
+          const offs = part.map((r, b) => b * batch.T + r.prompt.length - 1);
+          part.forEach((r, b) => {
+            r.seq.logp = lp.slice(offs[b], offs[b] + r.completion.length);
+            r.seq.entropy = en.slice(offs[b], offs[b] + r.completion.length);
+          });
+          const res = objective.compute(part.map((r) => r.seq), cfg, ctx);
+          parts.push(res);
+          if (res.skip) break;
+          const N = batch.B * batch.T;
+          const dLogp = new Float32Array(N);
+          const dEnt = wantEntropy && res.dEntropy ? new Float32Array(N) : null;
+          part.forEach((r, b) => {
+            dLogp.set(res.dLogp[b], offs[b]);
+            if (dEnt) dEnt.set(res.dEntropy![b], offs[b]);
+          });
+          tokens += part.reduce((n, r) => n + r.prompt.length + r.completion.length - 1, 0);
+          used = true;
+          this.model.backward(pass, dLogp, dEnt);
+        } finally {
+          if (!used) pass.release();
+        }
+      }
+    }
+
+    const agg = aggregateMicroBatches(parts);
+    if (agg.skip) reason = agg.reasons.join('; ');
+    else {
+      await this.opts.onGradients?.(this.params);
+      const r = await this.optimizer.step(lr);
+      gradNorm = r.gradNorm;
+      if (!r.applied) reason = `gradient norm is ${r.gradNorm}: a gradient is NaN or infinite; the update was not applied`;
+    }
+    const skipped = reason !== undefined;
+    this.step++;
+    if (skipped) this.skippedSteps++;
+    const secs = (performance.now() - t0) / 1000;
+    const metrics = stepMetrics({
+      step: this.step,
+      objective: skipped && !agg.skip ? { ...agg, skip: true } : agg,
+      rewards: extra.rewards,
+      completions: extra.completions,
+      gradNorm,
+      learningRate: lr,
+      tokensPerSecond: tokens > 0 && secs > 0 ? tokens / secs : null,
+      skippedSteps: this.skippedSteps,
+    });
+    this.history.push(metrics);
+    this.opts.onStep?.(metrics);
+    return { metrics, skipped, microBatches, ...(reason !== undefined ? { reason } : {}) };
+  }
+
+  /** Everything a checkpoint holds, read back to the host. */
+  async snapshot(): Promise<TrainerSnapshot> {
+    const weights = new Map<string, { shape: number[]; data: Float32Array }>();
+    for (const p of this.params) weights.set(p.name, { shape: [...p.value.shape], data: await this.gpu.readF32(p.value) });
+    return {
+      mode: this.mode,
+      weights,
+      optim: await this.optimizer.exportState(),
+      peftConfig: this.model.adapter?.peftConfig() ?? null,
+      state: {
+        step: this.step,
+        skippedSteps: this.skippedSteps,
+        rngState: this.rngState,
+        totalSteps: this.totalSteps,
+        config: this.config,
+        history: this.history.map((m) => ({ ...m })),
+      },
+    };
+  }
+
+  /** Put a snapshot back: trained weights, optimiser moments, counters, RNG state and metrics. */
+  restore(s: TrainerSnapshot): void {
+    if (s.mode !== this.mode) throw new Error(`Trainer.restore: the checkpoint is a ${s.mode} checkpoint but this trainer trains ${this.mode === 'lora' ? 'a LoRA adapter' : 'all weights'}`);
+    for (const p of this.params) {
+      const w = s.weights.get(p.name);
+      if (!w) throw new Error(`Trainer.restore: the checkpoint has no tensor '${p.name}'; it belongs to another model or adapter layout`);
+      if (w.data.length !== p.value.size) throw new Error(`Trainer.restore: '${p.name}' has ${w.data.length} values in the checkpoint, ${p.value.size} here`);
+    }
+    for (const p of this.params) this.gpu.write(p.value, s.weights.get(p.name)!.data);
+    this.optimizer.importState(s.optim);
+    this.step = s.state.step;
+    this.skippedSteps = s.state.skippedSteps;
+    this.rngState = s.state.rngState >>> 0;
+    this.history.length = 0;
+    this.history.push(...s.state.history.map((m) => ({ ...m })));
+  }
+
+  /** Save a checkpoint named `name` (default step-NNNNNN) into the store; returns the name. */
+  async save(store: CheckpointStore, name = `step-${String(this.step).padStart(6, '0')}`): Promise<string> {
+    await saveCheckpoint(store, name, await this.snapshot());
+    return name;
+  }
+
+  /** Resume from a checkpoint (default: the latest complete one in the store). */
+  async resume(store: CheckpointStore, name?: string): Promise<string> {
+    const { name: got, snapshot } = await loadCheckpoint(store, name);
+    this.restore(snapshot);
+    return got;
+  }
+
+  release(): void {
+    this.optimizer.release();
+  }
+}

@@ -1,0 +1,115 @@
+// The model benchmark suite: a --quick run gives finite, positive throughputs and byte counts in the
+// documented JSON shape (also through the CLI's --json last line); the built-in Qwen configs equal the
+// published config.json files; bad options fail with a clear message.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Gpu } from '../../src/gpu';
+import { benchModel, parseModelArgs } from '../../src/cli/bench/model';
+import { parseModelConfig } from '../../src/model/config';
+import { QWEN2_5_0_5B, QWEN3_0_6B, QWEN3_4B } from '../../src/model/known-configs';
+import { planTraining } from '../../src/model/memory';
+import { getTestGpu } from '../shared/gpu-env';
+
+const ROOT = join(__dirname, '../..');
+const REAL = join(ROOT, 'test/fixtures/models/real');
+const realJson = (name: string) => JSON.parse(readFileSync(join(REAL, name, 'config.json'), 'utf8')) as Record<string, unknown>;
+
+let gpu: Gpu;
+beforeAll(async () => {
+  gpu = await getTestGpu();
+});
+
+const positive = (x: unknown) => {
+  expect(typeof x).toBe('number');
+  expect(Number.isFinite(x)).toBe(true);
+  expect(x as number).toBeGreaterThan(0);
+};
+
+type Results = {
+  prefill_tps: number;
+  decode_tps: Record<string, number>;
+  train_tps: number;
+  peak_bytes: number;
+  weights_bytes: number;
+  memory_plan: Record<string, number>;
+  decode_64_over_1: number;
+  decode_target_10x_holds: boolean;
+  full_vocab_estimate: { vocab: number; prefill_tps: number; decode_tps: Record<string, number>; train_tps: number } | null;
+};
+
+/** The documented shape: suite, adapter, results with finite positive numbers. */
+function checkShape(r: Record<string, unknown>, decodeKeys: string[]): Results {
+  expect(r.suite).toBe('model');
+  const adapter = r.adapter as { runtime: string; features: Record<string, boolean>; limits: Record<string, number> };
+  expect(adapter.runtime).toBe('node');
+  expect(typeof adapter.features.shaderF16).toBe('boolean');
+  const res = r.results as Results;
+  positive(res.prefill_tps);
+  positive(res.train_tps);
+  positive(res.peak_bytes);
+  expect(Object.keys(res.decode_tps).sort()).toEqual([...decodeKeys].sort());
+  for (const k of decodeKeys) positive(res.decode_tps[k]);
+  expect(Object.keys(res.memory_plan).sort()).toEqual(['qwen3-0.6b', 'qwen3-4b']);
+  for (const v of Object.values(res.memory_plan)) positive(v);
+  return res;
+}
+
+describe('model benchmark', () => {
+  it('--quick with a reduced vocabulary: every number finite and positive, plus the full-vocabulary estimate', async () => {
+    const lines: string[] = [];
+    const r = await benchModel(['--quick', '--vocab=256', '--decode-steps=2', '--train-steps=1', '--prefill-reps=1'], { gpu, log: (l) => lines.push(l) });
+    expect(JSON.parse(JSON.stringify(r))).toEqual(r); // plain JSON
+    expect(lines.some((l) => /decode batch 64\b.*tokens\/s/.test(l))).toBe(true);
+    const res = checkShape(r, ['1', '8', '64']);
+    expect(res.peak_bytes).toBeGreaterThan(res.weights_bytes);
+    positive(res.decode_64_over_1);
+    expect(res.decode_target_10x_holds).toBe(res.decode_64_over_1 >= 10);
+    expect((r.model as { vocab: number }).vocab).toBe(256);
+    // The estimate adds the head cost of the 256 missing rows: same keys, finite, slower than measured.
+    const est = res.full_vocab_estimate!;
+    expect(est.vocab).toBe(512);
+    positive(est.prefill_tps);
+    positive(est.train_tps);
+    expect(est.train_tps).toBeLessThan(res.train_tps);
+    for (const k of ['1', '8', '64']) {
+      positive(est.decode_tps[k]);
+      expect(est.decode_tps[k]).toBeLessThan(res.decode_tps[k]);
+    }
+    // Memory plans: the planner on the published config.json files, seq 1024, rank 16, f16 weights.
+    const opts = { seqLen: 1024, rank: 16, weights: 'f16' as const };
+    expect(res.memory_plan['qwen3-0.6b']).toBe(planTraining(parseModelConfig(realJson('Qwen3-0.6B')), opts).totalBytes);
+    expect(res.memory_plan['qwen3-4b']).toBe(planTraining(parseModelConfig(realJson('Qwen3-4B-Instruct-2507')), opts).totalBytes);
+    expect(res.memory_plan['qwen3-4b']).toBeGreaterThan(3 * res.memory_plan['qwen3-0.6b']);
+  });
+
+  it('CLI: `bench model --quick --json` prints the result as one JSON object on its last line', () => {
+    const out = spawnSync(process.execPath, ['--import', 'tsx', '--import', './scripts/register-raw.mjs', 'src/cli/bench.ts', 'model', '--quick', '--json', '--batches=1,4', '--decode-steps=2', '--train-steps=1', '--prefill-reps=1'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
+    expect(out.status, out.stderr).toBe(0);
+    const last = out.stdout.trim().split('\n').pop()!;
+    const res = checkShape(JSON.parse(last), ['1', '4']);
+    expect(res.full_vocab_estimate).toBeNull();
+    expect(res.decode_64_over_1).toBeNull(); // batch 64 not measured
+  });
+
+  it('the built-in configs equal the published config.json files', () => {
+    for (const [known, dir] of [[QWEN2_5_0_5B, 'Qwen2.5-0.5B-Instruct'], [QWEN3_0_6B, 'Qwen3-0.6B'], [QWEN3_4B, 'Qwen3-4B-Instruct-2507']] as const) {
+      const json = realJson(dir);
+      for (const [k, v] of Object.entries(known)) expect([dir, k, json[k]]).toEqual([dir, k, v]);
+      expect(parseModelConfig(known)).toEqual(parseModelConfig(json));
+    }
+  });
+
+  it('bad options fail with a message that says how to fix them', async () => {
+    expect(() => parseModelArgs(['--layers=0'])).toThrow(/--layers=0.*positive integer/);
+    expect(() => parseModelArgs(['--frobnicate'])).toThrow(/unknown or malformed option '--frobnicate'.*usage/);
+    expect(() => parseModelArgs(['--dtype=bf16'])).toThrow(/--dtype must be f16 or f32/);
+    expect(parseModelArgs(['--batches=2,16', '--layers=3'])).toMatchObject({ batches: [2, 16], layers: 3, trainSeq: 256, rank: 16 });
+    await expect(benchModel(['--quick', '--vocab=1000'], { gpu, log: () => {} })).rejects.toThrow(/larger than the model's vocabulary \(512\)/);
+  });
+});
