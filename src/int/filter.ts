@@ -146,8 +146,8 @@ export interface MathLeakOptions {
 }
 
 /** Math: the content leaks when (1) the gold, normalised as the grader normalises answers
- *  (cleanAnswer + compactKey), appears in the normalised content at a token boundary (for a
- *  plain-number gold: a number token of the content equals it), (2) the content states a final
+ *  (cleanAnswer + compactKey), appears in the normalised content at a token boundary, ignoring
+ *  case (for a plain-number gold: a sign-aware number token of the content equals it), (2) the content states a final
  *  answer (\boxed, "the answer is", "Answer:") equivalent to the gold, or (3) the right-hand side
  *  of an "=" in a math span or clause is equivalent to the gold. Conservative by design: gold
  *  "12" leaks from "=12" and "x_{12}", never from "120" or "12.5". */
@@ -155,13 +155,13 @@ export async function mathLeakCheck(content: string, gold: string, opts: MathLea
   const timeoutMs = opts.timeoutMs ?? 300;
   const g = compactKey(cleanAnswer(gold));
   if (g === '') throw new Error(`mathLeakCheck: gold answer ${JSON.stringify(gold)} is empty after normalisation; every problem needs a gold answer`);
-  const c = compactWithGaps(cleanAnswer(content));
+  const cleaned = cleanAnswer(content);
   const num = goldNumber(g);
   if (num !== null) {
-    const hit = numberTokens(c.s).find((t) => t.value === num);
+    const hit = numberTokens(cleaned).find((t) => t.value === num);
     if (hit) return { leaks: true, why: `contains the answer ${num} as "${hit.text}"` };
   } else {
-    const at = containsAtBoundary(c, g);
+    const at = containsAtBoundary(compactWithGaps(cleaned.toLowerCase()), g.toLowerCase());
     if (at >= 0) return { leaks: true, why: `contains the normalised answer "${g}" at ${at}` };
   }
   const stated = extractAnswer(content);

@@ -109,7 +109,6 @@ export function scanJsonObject(text: string, i: number): number {
 
 /** Where the closing tag after `from` starts, or -1. */
 function findClose(text: string, from: number): { at: number; end: number } {
-  CLOSE_RE.lastIndex = 0;
   const m = CLOSE_RE.exec(text.slice(from));
   return m ? { at: from + m.index, end: from + m.index + m[0].length } : { at: -1, end: -1 };
 }
@@ -120,7 +119,6 @@ function findClose(text: string, from: number): { at: number; end: number } {
  *  and 'truncated' when only whitespace follows it. */
 export function findInterventionBlocks(text: string): InterventionBlock[] {
   const blocks: InterventionBlock[] = [];
-  OPEN_RE.lastIndex = 0;
   let pos = 0;
   for (;;) {
     OPEN_RE.lastIndex = pos;

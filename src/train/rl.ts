@@ -48,6 +48,9 @@ export async function grpoStep(trainer: Trainer, cfg: GrpoConfig, prompts: reado
   const mc = model.config;
   const G = cfg.numGenerations;
   if (typeof rewardFn !== 'function') throw new Error('rlStep: rewardFn must be a function (completion -> number)');
+  if (cfg.beta > 0 && trainer.mode !== 'lora') {
+    throw new Error('rlStep: beta > 0 needs a reference model; in LoRA mode it is the base model with the adapter off. Use LoRA, or set beta to 0');
+  }
   prompts.forEach((p, i) => {
     if (!p || p.length === 0) throw new Error(`rlStep: prompt ${i} is empty; give it at least one token (e.g. BOS)`);
     if (p.length + cfg.maxCompletionLength > mc.maxPositions) {
@@ -60,9 +63,6 @@ export async function grpoStep(trainer: Trainer, cfg: GrpoConfig, prompts: reado
       if (!Number.isInteger(id) || id < 0 || id >= mc.vocabSize) throw new Error(`rlStep: prompt ${i} token ${t} is ${id}, outside the vocabulary [0, ${mc.vocabSize})`);
     });
   });
-  if (cfg.beta > 0 && trainer.mode !== 'lora') {
-    throw new Error('rlStep: beta > 0 needs a reference model; in LoRA mode it is the base model with the adapter off. Use LoRA, or set beta to 0');
-  }
   const seed = trainer.nextSeed();
   if (prompts.length === 0) {
     const empty = assignAdvantages([]);

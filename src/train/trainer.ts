@@ -50,6 +50,9 @@ export interface StepResult {
   reason?: string;
   /** Micro-batches the effective batch was split into (0 when nothing ran). */
   microBatches: number;
+  /** Global gradient norm before clipping, as measured (NaN / Inf for a non-finite gradient; the
+   *  metrics report null for a skipped step); null when no update was attempted. */
+  gradNorm: number | null;
 }
 
 /** Extra inputs of a step's metrics (RL: reward and completion statistics). */
@@ -248,8 +251,11 @@ export class Trainer {
     let reason: string | undefined;
     this.optimizer.zeroGrad();
 
-    if (extra.skip !== undefined || rows.length === 0) {
-      parts.push({ loss: 0, stats: zeroStats(rows.length), skip: true, reason: extra.skip ?? 'empty batch: no sequences to train on' });
+    const skip =
+      extra.skip ??
+      (rows.length === 0 ? 'empty batch: no sequences to train on' : rows.every((r) => r.completion.length === 0) ? 'no completion tokens: every completion is empty' : undefined);
+    if (skip !== undefined) {
+      parts.push({ loss: 0, stats: zeroStats(rows.length), skip: true, reason: skip });
     } else {
       const ctx = objective.context(seqs, cfg);
       const wantEntropy = cfg.kind === 'grpo' && cfg.entropyCoef > 0;
@@ -303,14 +309,14 @@ export class Trainer {
       objective: skipped && !agg.skip ? { ...agg, skip: true } : agg,
       rewards: extra.rewards,
       completions: extra.completions,
-      gradNorm,
+      gradNorm: skipped ? null : gradNorm,
       learningRate: lr,
       tokensPerSecond: tokens > 0 && secs > 0 ? tokens / secs : null,
       skippedSteps: this.skippedSteps,
     });
     this.history.push(metrics);
     this.opts.onStep?.(metrics);
-    return { metrics, skipped, microBatches, ...(reason !== undefined ? { reason } : {}) };
+    return { metrics, skipped, microBatches, gradNorm, ...(reason !== undefined ? { reason } : {}) };
   }
 
   /** Everything a checkpoint holds, read back to the host. */
@@ -350,7 +356,8 @@ export class Trainer {
     this.history.push(...s.state.history.map((m) => ({ ...m })));
   }
 
-  /** Save a checkpoint named `name` (default step-NNNNNN) into the store; returns the name. */
+  /** Save a checkpoint named `name` (default step-NNNNNN) into the store; returns the name. Use a new
+   *  name per save: the checkpoint LATEST names stays loadable while another one is written. */
   async save(store: CheckpointStore, name = `step-${String(this.step).padStart(6, '0')}`): Promise<string> {
     await saveCheckpoint(store, name, await this.snapshot());
     return name;

@@ -8,6 +8,7 @@ import type { Gpu } from '../../src/gpu';
 import { parseModelConfig } from '../../src/model/config';
 import type { Decoder } from '../../src/model/decoder';
 import { LoraAdapter } from '../../src/model/lora';
+import type { WeightDtype } from '../../src/model/weights';
 import type { SftExample } from '../../src/train/trainer';
 import type { OptimParam } from '../../src/train/optimizer';
 import { gpuModel, randomModel, type HostModel } from './model-fixtures';
@@ -21,9 +22,10 @@ export function tinyLlama(seed = 7): HostModel {
   return randomModel(parseModelConfig({ ...raw, tie_word_embeddings: false }), seed);
 }
 
-/** A decoder on f32 weights: 'full' trains every weight, 'lora' a rank-8 adapter on every linear layer. */
-export function trainModel(gpu: Gpu, m: HostModel, mode: 'full' | 'lora', loraSeed = 0): Decoder {
-  const model = gpuModel(gpu, m, 'f32', { trainBase: mode === 'full' });
+/** A decoder: 'full' trains every weight (f32), 'lora' a rank-8 adapter on every linear layer (base
+ *  weights f32 unless `base` says f16). */
+export function trainModel(gpu: Gpu, m: HostModel, mode: 'full' | 'lora', loraSeed = 0, base: WeightDtype = 'f32'): Decoder {
+  const model = gpuModel(gpu, m, mode === 'full' ? 'f32' : base, { trainBase: mode === 'full' });
   if (mode === 'lora') model.adapter = LoraAdapter.create(gpu, m.table, { rank: 8, alpha: 16, seed: loraSeed });
   return model;
 }

@@ -19,8 +19,8 @@ beforeAll(async () => {
 const models: ReturnType<typeof trainModel>[] = [];
 afterAll(() => models.forEach(releaseModel));
 
-function trainer(mode: 'full' | 'lora', cfg: SftConfigInput, extra: Partial<ConstructorParameters<typeof Trainer>[1]> = {}, seed = 7): Trainer {
-  const model = trainModel(gpu, tinyLlama(seed), mode);
+function trainer(mode: 'full' | 'lora', cfg: SftConfigInput, extra: Partial<ConstructorParameters<typeof Trainer>[1]> = {}, base: 'f16' | 'f32' = 'f32'): Trainer {
+  const model = trainModel(gpu, tinyLlama(7), mode, 0, base);
   models.push(model);
   return new Trainer(model, { config: validateSftConfig(cfg), ...extra });
 }
@@ -81,18 +81,20 @@ describe('SFT convergence', () => {
     const before = await meanNll(t, data);
     for (let i = 0; i < 40; i++) expect((await t.sftStep(data)).skipped).toBe(false);
     const after = await meanNll(t, data);
-    console.log(`[sft full] mean NLL ${before.toFixed(3)} -> ${after.toFixed(4)} in 40 steps; ${t.history.at(-1)!.tokens_per_second!.toFixed(0)} tokens/s`);
+    console.log(`[sft full] mean NLL ${before.toFixed(3)} -> ${after.toExponential(2)} in 40 steps; ${t.history.at(-1)!.tokens_per_second!.toFixed(0)} tokens/s`);
     expect(before).toBeGreaterThan(3);
     expect(after).toBeLessThan(0.05);
   });
 
-  it('LoRA (cosine schedule with warm-up) drives the mean NLL of 4 rows below 0.05', async () => {
+  it('LoRA on f16 base weights (where supported; cosine schedule with warm-up) drives the mean NLL of 4 rows below 0.05', async () => {
     const steps = 60;
-    const t = trainer('lora', { batchSize: 4, optim: { lr: 3e-2, schedule: 'cosine', minLrRatio: 0.1, warmupRatio: 0.05 } }, { totalSteps: steps });
+    const base = gpu.f16 ? 'f16' : 'f32';
+    const t = trainer('lora', { batchSize: 4, optim: { lr: 3e-2, schedule: 'cosine', minLrRatio: 0.1, warmupRatio: 0.05 } }, { totalSteps: steps }, base);
+    expect(t.model.weights.dtype).toBe(base);
     const before = await meanNll(t, data);
     for (let i = 0; i < steps; i++) expect((await t.sftStep(data)).skipped).toBe(false);
     const after = await meanNll(t, data);
-    console.log(`[sft lora] mean NLL ${before.toFixed(3)} -> ${after.toFixed(4)} in ${steps} steps`);
+    console.log(`[sft lora, ${base} base] mean NLL ${before.toFixed(3)} -> ${after.toFixed(4)} in ${steps} steps`);
     expect(after).toBeLessThan(0.05);
   });
 });
@@ -135,6 +137,9 @@ describe('SFT steps: bad input', () => {
     expect(r.metrics.skipped_steps).toBe(1);
     expect(r.metrics.loss).toBeNull();
     expect(t.skippedSteps).toBe(1);
+    const noTokens = await t.sftStep([{ prompt: [BOS], completion: [] }]);
+    expect(noTokens.reason).toMatch(/every completion is empty/);
+    expect(t.skippedSteps).toBe(2);
     const ctx = t.model.config.maxPositions; // 512
     const long = { prompt: [BOS], completion: new Array(ctx).fill(65) };
     await expect(t.sftStep([sftData(1)[0], long])).rejects.toThrow(new RegExp(`example 1 is ${ctx + 1} tokens long.*context of ${ctx} tokens`));
@@ -142,10 +147,10 @@ describe('SFT steps: bad input', () => {
     await expect(t.sftStep([{ prompt: [], completion: [65] }])).rejects.toThrow(/example 0: the prompt is empty/);
     // Fits the context but not the micro-batch budget (64 tokens).
     await expect(t.sftStep([{ prompt: [BOS], completion: new Array(80).fill(65) }])).rejects.toThrow(/sequence 0 is 81 tokens long but microBatchTokens is 64/);
-    expect(t.step).toBe(1); // the rejected calls did not count as steps
-    const ok = await t.sftStep(sftData(2));
+    expect(t.step).toBe(2); // the rejected calls did not count as steps
+    const ok = await t.sftStep([...sftData(2), { prompt: [BOS, 50], completion: [] }]); // an empty completion among others is fine
     expect(ok.skipped).toBe(false);
-    expect(ok.metrics.step).toBe(2);
-    expect(ok.metrics.skipped_steps).toBe(1);
+    expect(ok.metrics.step).toBe(3);
+    expect(ok.metrics.skipped_steps).toBe(2);
   });
 });

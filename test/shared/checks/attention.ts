@@ -209,7 +209,7 @@ export async function checkAttentionBackward(gpu: Gpu): Promise<void> {
 
 /** Finite differences of the GPU forward (f32) at a few coordinates of q, k and v agree with the GPU backward. */
 export async function checkAttentionGpuFiniteDiff(gpu: Gpu): Promise<void> {
-  const c: Case = { dims: { B: 1, Hq: 4, Hkv: 2, Tq: 9, Tk: 11, D: 16 } };
+  const c: Case = { dims: { B: 1, Hq: 4, Hkv: 2, Tq: 9, Tk: 11, D: 24 } };
   const { B, Hq, Hkv, Tq, Tk, D } = c.dims;
   const data = inputs(c, 51);
   const w = randn(B * Hq * Tq * D, 52);

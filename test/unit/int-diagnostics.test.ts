@@ -1,0 +1,81 @@
+// Diagnostics on hand-made records: the never-solved continuation table and location accuracy.
+import { describe, expect, it } from 'vitest';
+import { continuationTable, locationAccuracy, neverSolvedProblems, START_CONDITIONS, type ContinuationRecord } from '../../src/int/diagnostics';
+
+describe('continuationTable', () => {
+  // p1..p4 never solved by the base model; p9 was solved (outside the table).
+  const records: ContinuationRecord[] = [
+    { problemId: 'p1', condition: 'problem_only', samples: 8, correct: 0 },
+    { problemId: 'p2', condition: 'problem_only', samples: 8, correct: 1 },
+    { problemId: 'p1', attemptId: 'a1', condition: 'prefix', samples: 8, correct: 0 },
+    { problemId: 'p1', attemptId: 'a2', condition: 'prefix', samples: 8, correct: 2 },
+    { problemId: 'p3', attemptId: 'a3', condition: 'prefix', samples: 8, correct: 0 },
+    { problemId: 'p1', attemptId: 'a1', condition: 'prefix_original', samples: 8, correct: 0 },
+    { problemId: 'p3', attemptId: 'a3', condition: 'prefix_original', samples: 8, correct: 0 },
+    { problemId: 'p1', attemptId: 'a1', condition: 'prefix_intervention', samples: 8, correct: 3 },
+    { problemId: 'p1', attemptId: 'a2', condition: 'prefix_intervention', samples: 8, correct: 1 },
+    { problemId: 'p3', attemptId: 'a3', condition: 'prefix_intervention', samples: 8, correct: 1 },
+    { problemId: 'p4', attemptId: 'a4', condition: 'prefix_intervention', samples: 8, correct: 0 },
+    { problemId: 'p9', attemptId: 'a9', condition: 'prefix_intervention', samples: 8, correct: 8 },
+  ];
+
+  it('counts problems solved at least once per condition', () => {
+    const t = continuationTable(records, ['p1', 'p2', 'p3', 'p4']);
+    expect(t.neverSolved).toBe(4);
+    expect(t.ignored).toBe(1);
+    expect(Object.keys(t.rows)).toEqual([...START_CONDITIONS]);
+    expect(t.rows.problem_only).toMatchObject({ problems: 2, solved: 1, samples: 16, correct: 1 });
+    expect(t.rows.prefix).toMatchObject({ problems: 2, solved: 1, samples: 24, correct: 2 });
+    expect(t.rows.prefix_original).toMatchObject({ problems: 2, solved: 0, samples: 16, correct: 0 });
+    expect(t.rows.prefix_intervention).toMatchObject({ problems: 3, solved: 2, samples: 32, correct: 5 });
+    expect(t.rows.prefix_intervention.sampleAccuracy).toBeCloseTo(5 / 32, 12);
+  });
+
+  it('without a never-solved set, every problem with a record counts', () => {
+    const t = continuationTable(records);
+    expect(t.neverSolved).toBe(5);
+    expect(t.ignored).toBe(0);
+    expect(t.rows.prefix_intervention.solved).toBe(3);
+  });
+
+  it('an empty condition has NaN accuracy; bad records are refused', () => {
+    expect(continuationTable([], []).rows.prefix.sampleAccuracy).toBeNaN();
+    expect(() => continuationTable([{ problemId: 'x', condition: 'prefix', samples: 2, correct: 3 }])).toThrow(/correct <= samples/);
+    expect(() => continuationTable([{ problemId: 'x', condition: 'suffix' as 'prefix', samples: 2, correct: 0 }])).toThrow(/condition/);
+  });
+
+  it('neverSolvedProblems picks problems with no correct sample', () => {
+    const os = [
+      { problemId: 'a', tier: 't', n: 64, c: 0 },
+      { problemId: 'b', tier: 't', n: 64, c: 1 },
+      { problemId: 'c', tier: 't', n: 64, c: 0 },
+    ];
+    expect(neverSolvedProblems(os)).toEqual(['a', 'c']);
+    expect(neverSolvedProblems(os, 1)).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('locationAccuracy', () => {
+  it('exact / early / late over scored records, offsets and tiers', () => {
+    const r = locationAccuracy([
+      { attemptId: '1', problemId: 'p', tier: 'easy', proposed: 2, truth: 2 },
+      { attemptId: '2', problemId: 'p', tier: 'easy', proposed: 1, truth: 3 },
+      { attemptId: '3', problemId: 'p', tier: 'hard', proposed: 5, truth: 4 },
+      { attemptId: '4', problemId: 'p', tier: 'hard', proposed: 4, truth: 4 },
+      { attemptId: '5', problemId: 'p', tier: 'hard', proposed: null, truth: 4 },
+      { attemptId: '6', problemId: 'p', proposed: 3, truth: null },
+    ]);
+    expect(r).toMatchObject({ total: 6, proposed: 5, scored: 4, exact: 2, early: 1, late: 1 });
+    expect(r.accuracy).toBe(0.5);
+    expect(r.notLate).toBe(0.75);
+    expect(r.offsets).toEqual({ '0': 2, '-2': 1, '1': 1 });
+    expect(r.byTier.easy).toMatchObject({ total: 2, scored: 2, exact: 1, early: 1, accuracy: 0.5 });
+    expect(r.byTier.hard).toMatchObject({ total: 3, proposed: 2, scored: 2, exact: 1, late: 1 });
+    expect(r.byTier.unknown).toMatchObject({ total: 1, scored: 0 });
+    expect(r.byTier.unknown.accuracy).toBeNaN();
+  });
+
+  it('refuses locations that are not 1-based integers', () => {
+    expect(() => locationAccuracy([{ attemptId: 'x', problemId: 'p', proposed: 0, truth: 1 }])).toThrow(/proposed must be/);
+  });
+});
