@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     const b = gpu.upload(Float32Array.from({ length: K * N }, () => Math.random() - 0.5), transB ? [N, K] : [K, N], f16 ? 'f16' : 'f32');
     const out = gpu.empty([M, N]);
     const flops = 2 * M * N * K;
-    // Repeat small problems inside one timing so each sample takes >= ~50 ms.
+    // Repeat small problems inside one timing so each sample does ~1e8 flops.
     const inner = Math.max(1, Math.min(200, Math.round(1e8 / flops)));
     // Candidates are timed round-robin (best of --reps each) so that load from other processes
     // affects them alike.

@@ -40,13 +40,16 @@ export interface MatmulTile {
 }
 
 /**
- * The tile configurations (measured numbers: scripts/tune-matmul.ts).
+ * The tile configurations, picked by pickMatmulTile (measure with scripts/tune-matmul.ts).
  * - default: GPUs, M > 8. 64 x 64 tiles, K in 16-deep slices, 4 x 4 per thread, 256 threads.
  * - gemv: GPUs, M <= 8 (decode). 8 x 32 tiles, 32-deep slices, 1 x 4 per thread, 64 threads: one
  *   workgroup per 32-column block keeps many workgroups busy where a 64 x 64 tile would idle most threads.
- * - cpu: CPU adapters, M > 8. 16 x 128 tiles, 16 x 8 per thread, 16 threads: all threads of a workgroup
- *   share its 16 rows (uniform A loads, one scalar load for all SIMD lanes) and each per-lane B load
- *   feeds 16 FMAs. Larger blocks (32 x 8, 16 x 16) exceed what the driver keeps in registers.
+ * - cpu: CPU adapters, M > 8. 16 x 128 tiles, 16 x 8 per thread, 16 threads, no workgroup memory: all
+ *   threads of a workgroup share its 16 rows (uniform A loads: one scalar load for all SIMD lanes) and
+ *   each per-lane B load (the costly operation on a CPU driver) feeds 16 FMAs. Larger blocks (32 x 8,
+ *   16 x 16) are no longer fully unrolled by the driver and run several times slower. On lavapipe
+ *   (2 cores) at 512 x 896 x 896 this runs ~20 GFLOP/s (idle machine) against ~4 for the 'default'
+ *   staged tile, whose barriers make the driver keep the accumulators in memory, and ~2.4 for the naive kernel.
  * - cpuGemv: CPU adapters, M <= 8. BM = TM = M (set at dispatch, so no row is wasted), 16 columns per
  *   thread, 8 threads per workgroup.
  */
@@ -180,7 +183,8 @@ export function matmul(gpu: Gpu, out: Tensor, a: Tensor, b: Tensor, opts: Matmul
   const constants = { BM: t.BM, BN: t.BN, BK: t.BK, TM: t.TM, TN: t.TN, WG, TRANS_A: opts.transA ? 1 : 0, TRANS_B: opts.transB ? 1 : 0 };
   const f16 = b.dtype === 'f16';
   // f16 B in the direct kernel: read pairs of halves with one 32-bit load where the pairs are aligned
-  const pairs = f16 && t.kernel === 'direct' && (opts.transB ? d.K % 2 === 0 : d.N % 2 === 0);
+  // (B^T pairs step K by 2, which only pays with small row blocks; see matmul_direct.wgsl)
+  const pairs = f16 && t.kernel === 'direct' && (opts.transB ? d.K % 2 === 0 && t.TM <= 8 : d.N % 2 === 0);
   const src = code(t.kernel, f16, t.TM, t.TN, pairs);
   launch(gpu, kernel, src, constants, out, a, b, d, opts, t.BM, t.BN, true);
 }

@@ -4,7 +4,8 @@
 // (one scalar load broadcast to all SIMD lanes) and only B loads vary per lane. No barriers: CPU
 // drivers run a workgroup's lanes as coroutines, and live registers across a barrier are spilled.
 // f16 B with F16_PAIRS: B is read as 32-bit pairs of halves, which halves the per-lane loads (the
-// costly part on CPU drivers): pairs along N for plain B (N even), along K for B^T (K even).
+// costly part on CPU drivers): pairs along N for plain B (N even), along K for B^T (K even; used
+// with TM <= 8 only: the doubled loop body of larger blocks is no longer unrolled by the driver).
 // Appended to matmul_common.wgsl. ${ACC} = TM * TN / 4 and ${TN4} = TN / 4 are filled in by buildWgsl.
 
 @compute @workgroup_size(WG)

@@ -137,7 +137,7 @@ function randomIds(n: number, V: number, seed: number): number[] {
   let s = seed >>> 0;
   return Array.from({ length: n }, () => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s % V;
+    return (s >>> 8) % V; // high bits: the LCG's low bits are periodic
   });
 }
 

@@ -154,6 +154,7 @@ export async function checkMatmulF16(gpu: Gpu): Promise<void> {
   }
   await runCase(gpu, { batch: 3, M: 37, K: 45, N: 29, bBatched: false, transB: true, half: true, tile: SMALL_STAGED, seed: seed++ });
   await runCase(gpu, { batch: 1, M: 1, K: 44, N: 29, bBatched: false, transB: true, half: true, seed: seed++ });
+  await runCase(gpu, { batch: 2, M: 5, K: 44, N: 29, bBatched: false, transA: true, transB: true, half: true, seed: seed++ });
   await runCase(gpu, { batch: 2, M: 9, K: 14, N: 6, bBatched: true, half: true, alpha: 0.25, accumulate: true, seed: seed++ });
   await runCase(gpu, { batch: 2, M: 9, K: 13, N: 7, bBatched: true, half: true, transB: true, naive: true, seed: seed++ });
 }

@@ -1,0 +1,107 @@
+// The base model of an experiment: the embedded chains model (public/models/chains-tiny), a local
+// Hugging Face folder or a hub id, or (when the embedded model is not there yet) a seeded
+// random-init character-level tiny Llama with the same tokenizer, so every code path still runs.
+
+import type { Gpu } from '../gpu';
+import { randomModelWeights } from '../bench/random-model';
+import { CHAR_BOS_ID, CHAR_EOS_ID, CHAR_SPECIAL_TOKENS, compactCharTokenizer } from '../io/char-tokenizer';
+import type { ModelSource } from '../io/folder';
+import { loadTokenizer } from '../io/tokenizer';
+import { parseModelConfig, type ModelConfig } from '../model/config';
+import { Decoder } from '../model/decoder';
+import { buildParamTable, type ParamTable } from '../model/params';
+import { loadModelWeights } from '../model/weights';
+import { charCodec, hfCodec, type TextCodec } from './engine';
+
+/** Folder of the embedded default model, relative to the project root. */
+export const DEFAULT_MODEL_DIR = 'public/models/chains-tiny';
+
+export interface BaseModel {
+  decoder: Decoder;
+  codec: TextCodec;
+  table: ParamTable;
+  /** What was loaded, for logs and results ("public/models/chains-tiny", "random-init ..."). */
+  label: string;
+  /** Name written into PEFT adapter configs (base_model_name_or_path). */
+  baseName: string;
+  randomInit: boolean;
+}
+
+/** config.json of the random-init stand-in: a 2-layer char-level Llama (C 64, context 1024). */
+export function randomCharModelConfig(): ModelConfig {
+  return parseModelConfig({
+    architectures: ['LlamaForCausalLM'],
+    model_type: 'llama',
+    hidden_size: 64,
+    intermediate_size: 128,
+    num_hidden_layers: 2,
+    num_attention_heads: 4,
+    num_key_value_heads: 2,
+    head_dim: 16,
+    vocab_size: compactCharTokenizer().vocabSize,
+    max_position_embeddings: 1024,
+    rms_norm_eps: 1e-6,
+    rope_theta: 10000,
+    tie_word_embeddings: false,
+    bos_token_id: CHAR_BOS_ID,
+    eos_token_id: CHAR_EOS_ID,
+  });
+}
+
+/** A tokenizer.json that is the character tokenizer of the embedded model. */
+function isCharTokenizer(json: unknown): boolean {
+  const vocab = (json as { model?: { vocab?: Record<string, number> } })?.model?.vocab;
+  return !!vocab && typeof vocab === 'object' && vocab[CHAR_SPECIAL_TOKENS.bos] === CHAR_BOS_ID && Object.keys(vocab).length === compactCharTokenizer().vocabSize;
+}
+
+/** Load a model folder / hub repo (config.json, tokenizer.json, safetensors). */
+export async function loadBaseModel(gpu: Gpu, source: ModelSource, label: string): Promise<BaseModel> {
+  const cfgJson = await source.json('config.json');
+  let gen: unknown;
+  try {
+    gen = await source.json('generation_config.json');
+  } catch {
+    gen = undefined; // optional file
+  }
+  const config = parseModelConfig(cfgJson, gen);
+  const table = buildParamTable(config);
+  const weights = await loadModelWeights(gpu, source, table, { dtype: 'f32' });
+  const tokJson = await source.json('tokenizer.json');
+  const codec = isCharTokenizer(tokJson) ? charCodec(compactCharTokenizer()) : hfCodec(await loadTokenizer(source));
+  return { decoder: new Decoder(gpu, weights), codec, table, label, baseName: label, randomInit: false };
+}
+
+/** The random-init stand-in (seeded). */
+export function randomBaseModel(gpu: Gpu, seed: number): BaseModel {
+  const config = randomCharModelConfig();
+  const table = buildParamTable(config);
+  const weights = randomModelWeights(gpu, config, { seed: seed + 1, dtype: 'f32' });
+  return {
+    decoder: new Decoder(gpu, weights),
+    codec: charCodec(compactCharTokenizer()),
+    table,
+    label: `random-init char-level tiny Llama (seed ${seed}; ${DEFAULT_MODEL_DIR} not found)`,
+    baseName: 'int-lab/random-char-llama',
+    randomInit: true,
+  };
+}
+
+/** Resolve IntConfig.model in Node: null -> the embedded model folder under `root` when it has a
+ *  config.json, else the random stand-in (or an error when `requireModel`); an existing folder
+ *  path -> that folder; anything else -> a hub id. */
+export async function resolveBaseModel(gpu: Gpu, model: string | null, opts: { root: string; seed: number; requireModel?: boolean }): Promise<BaseModel> {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const { NodeFolderSource } = await import('../io/folder');
+  if (model === null) {
+    const dir = path.join(opts.root, DEFAULT_MODEL_DIR);
+    if (fs.existsSync(path.join(dir, 'config.json')) && fs.existsSync(path.join(dir, 'tokenizer.json'))) {
+      return loadBaseModel(gpu, new NodeFolderSource(dir), DEFAULT_MODEL_DIR);
+    }
+    if (opts.requireModel) throw new Error(`the embedded model ${dir} is missing (config.json + tokenizer.json + model.safetensors); pretrain it or pass --model`);
+    return randomBaseModel(gpu, opts.seed);
+  }
+  if (fs.existsSync(model) && fs.statSync(model).isDirectory()) return loadBaseModel(gpu, new NodeFolderSource(model), model);
+  const { HubSource } = await import('../io/hub');
+  return loadBaseModel(gpu, new HubSource(model), model);
+}

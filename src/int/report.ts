@@ -1,0 +1,179 @@
+// The outputs of an experiment: results.json (numbers only, no timings, so the same seed gives
+// the same file), results.md (arms table, pipeline counts, diagnostics), metrics.csv (every step
+// of every arm) and interventions.jsonl (one line per verifier output with its verdicts).
+
+import { formatJsonl } from '../io/datasets/jsonl';
+import { METRIC_COLUMNS, csvRow } from '../train/metrics';
+import type { IntConfig } from './config';
+import { START_CONDITIONS } from './diagnostics';
+import type { FilterCounts, FilterResult } from './filter';
+import { splice } from './splice';
+import type { Attempt, ContinuationCheck, Diagnostics, PoolResult, Proposal, Reflection, SftSets } from './stages';
+import type { Interval } from './stats';
+import type { EvalResult, TrainLog } from './train-arm';
+
+export interface ArmResult {
+  id: string;
+  label: string;
+  sft: TrainLog;
+  rl: TrainLog;
+  eval: EvalResult;
+}
+
+export interface ExperimentResults {
+  preset: string | null;
+  model: string;
+  task: string;
+  seed: number;
+  config: IntConfig;
+  problems: { train: number; test: number; pool: number };
+  pipeline: {
+    rollouts: { attempts: number; correct: number; failures: number; problemsNeverSolved: number };
+    proposals: { attempts: number; outputs: number };
+    filter: FilterCounts;
+    afterContinuation: FilterCounts;
+    continuation: { checked: number; samples: number; correct: number } | null;
+    reflections: { total: number; correct: number };
+    sftRows: { interventions: number; reference: number; self_reflection: number };
+  };
+  diagnostics: Pick<Diagnostics, 'table' | 'location'> & { neverSolved: number };
+  arms: Record<string, { label: string; sftRows: number; sftDropped: number; sftSteps: number; rlSteps: number; eval: EvalResult['summary'] }>;
+  /** Per arm, per-step metrics (metrics.csv; left out of results.json). */
+  metrics: { arm: string; stage: 'sft' | 'rl'; steps: TrainLog['steps'] }[];
+}
+
+export interface ReportInputs {
+  config: IntConfig;
+  preset: string | null;
+  model: string;
+  task: string;
+  train: number;
+  test: number;
+  pool: PoolResult;
+  attempts: Attempt[];
+  proposals: Proposal[];
+  filtered: FilterResult;
+  checked: ContinuationCheck;
+  reflections: Reflection[];
+  diagnostics: Diagnostics;
+  sets: SftSets;
+  arms: Record<string, ArmResult>;
+}
+
+/** Assemble results.json's object. */
+export function buildReport(x: ReportInputs): ExperimentResults {
+  const armsOut: ExperimentResults['arms'] = {};
+  const metrics: ExperimentResults['metrics'] = [];
+  for (const a of Object.values(x.arms)) {
+    armsOut[a.id] = { label: a.label, sftRows: a.sft.rows, sftDropped: a.sft.dropped, sftSteps: a.sft.steps.length, rlSteps: a.rl.steps.length, eval: a.eval.summary };
+    metrics.push({ arm: a.id, stage: 'sft', steps: a.sft.steps }, { arm: a.id, stage: 'rl', steps: a.rl.steps });
+  }
+  const c = x.checked.outcomes;
+  return {
+    preset: x.preset,
+    model: x.model,
+    task: x.task,
+    seed: x.config.seed,
+    config: x.config,
+    problems: { train: x.train, test: x.test, pool: x.pool.problemIds.length },
+    pipeline: {
+      rollouts: {
+        attempts: x.attempts.length,
+        correct: x.attempts.filter((a) => a.correct).length,
+        failures: x.attempts.filter((a) => !a.correct).length,
+        problemsNeverSolved: x.diagnostics.neverSolved.length,
+      },
+      proposals: { attempts: x.proposals.length, outputs: x.proposals.reduce((n, p) => n + p.outputs.length, 0) },
+      filter: x.filtered.counts,
+      afterContinuation: x.checked.result.counts,
+      continuation: x.config.continuation.enabled ? { checked: c.length, samples: c.reduce((n, o) => n + o.samples, 0), correct: c.reduce((n, o) => n + o.correct, 0) } : null,
+      reflections: { total: x.reflections.length, correct: x.reflections.filter((r) => r.correct).length },
+      sftRows: { interventions: x.sets.interventions.length, reference: x.sets.reference.length, self_reflection: x.sets.self_reflection.length },
+    },
+    diagnostics: { table: x.diagnostics.table, location: x.diagnostics.location, neverSolved: x.diagnostics.neverSolved.length },
+    arms: armsOut,
+    metrics,
+  };
+}
+
+const pct = (v: number) => (Number.isFinite(v) ? (100 * v).toFixed(1) : 'n/a');
+const ci = (i: Interval | undefined) => (i ? `${pct(i.estimate)} [${pct(i.lo)}, ${pct(i.hi)}]` : 'n/a');
+
+/** results.md. */
+export function resultsMarkdown(r: ExperimentResults): string {
+  const ks = r.config.eval.ks;
+  const tiers = [...new Set(Object.values(r.arms).flatMap((a) => Object.keys(a.eval.tiers)))];
+  const L: string[] = [];
+  L.push(`# InT experiment${r.preset ? `: ${r.preset}` : ''}`, '');
+  L.push(`Model: ${r.model}. Task: ${r.task}. Seed ${r.seed}. Problems: ${r.problems.train} train (pool ${r.problems.pool}), ${r.problems.test} held-out test; ${r.config.eval.samples} samples per test problem.`, '');
+  L.push('## Arms (held-out, %, 95% bootstrap interval over problems)', '');
+  L.push(`| arm | SFT rows | RL steps | ${ks.map((k) => `pass@${k}`).join(' | ')} | ${tiers.map((t) => `pass@1 ${t}`).join(' | ')} |`);
+  L.push(`|---|---|---|${ks.map(() => '---').join('|')}|${tiers.map(() => '---').join('|')}|`);
+  for (const a of Object.values(r.arms)) {
+    L.push(`| ${a.label} | ${a.sftRows} | ${a.rlSteps} | ${ks.map((k) => ci(a.eval.overall.passAt[String(k)])).join(' | ')} | ${tiers.map((t) => ci(a.eval.tiers[t]?.passAt['1'])).join(' | ')} |`);
+  }
+  const p = r.pipeline;
+  L.push('', '## Pipeline', '');
+  L.push(`- rollouts: ${p.rollouts.attempts} attempts, ${p.rollouts.correct} correct, ${p.rollouts.failures} failed; ${p.rollouts.problemsNeverSolved} problems never solved`);
+  L.push(`- proposals: ${p.proposals.outputs} verifier outputs for ${p.proposals.attempts} failed attempts`);
+  L.push(`- filter: ${Object.entries(p.filter.byStatus).filter(([, n]) => n > 0).map(([s, n]) => `${s} ${n}`).join(', ') || 'nothing'}`);
+  if (p.continuation) L.push(`- continuation check: ${p.continuation.correct} of ${p.continuation.samples} continuations correct over ${p.continuation.checked} interventions; ${p.afterContinuation.byStatus.kept} kept`);
+  L.push(`- self-reflections: ${p.reflections.correct} correct of ${p.reflections.total}`);
+  L.push(`- SFT rows: InT ${p.sftRows.interventions}, reference ${p.sftRows.reference}, self-reflection ${p.sftRows.self_reflection}`);
+  L.push('', '## Diagnostics', '', `Never-solved problems: ${r.diagnostics.neverSolved}. Solved at least once when continuing from:`, '');
+  L.push('| start | problems | solved | correct / samples |', '|---|---|---|---|');
+  for (const c of START_CONDITIONS) {
+    const row = r.diagnostics.table.rows[c];
+    L.push(`| ${c.replace(/_/g, ' ')} | ${row.problems} | ${row.solved} | ${row.correct} / ${row.samples} |`);
+  }
+  const loc = r.diagnostics.location;
+  if (loc) {
+    L.push('', `Location accuracy (proposed == true first divergent step): ${loc.exact} of ${loc.scored} scored (${pct(loc.accuracy)}%); early ${loc.early}, late ${loc.late}; ${loc.proposed} of ${loc.total} attempts had a parsed location.`);
+  }
+  return L.join('\n') + '\n';
+}
+
+/** metrics.csv: arm, stage, then the trainer's metric columns. */
+export function metricsCsv(r: ExperimentResults): string {
+  const lines = [`arm,stage,${METRIC_COLUMNS.join(',')}`];
+  for (const m of r.metrics) for (const s of m.steps) lines.push(`${m.arm},${m.stage},${csvRow(s)}`);
+  return lines.join('\n') + '\n';
+}
+
+/** interventions.jsonl: one line per verifier output (attempt, steps, verification text, parsed
+ *  location and intervention, filter verdict, the spliced trace, continuation outcome). */
+export function interventionsJsonl(proposals: readonly Proposal[], checked: ContinuationCheck): string {
+  const prop = new Map(proposals.map((p) => [p.attemptId, p]));
+  const cont = new Map(checked.outcomes.map((o) => [`${o.attemptId}#${o.sample}`, { samples: o.samples, correct: o.correct }]));
+  const rows = checked.result.verdicts.map((v) => {
+    const p = prop.get(v.attemptId)!;
+    const spliced = v.content !== null && v.location !== null ? splice(p.steps, v.location, v.content).newSteps : null;
+    return {
+      attemptId: v.attemptId,
+      problemId: v.problemId,
+      tier: p.tier,
+      sample: v.sample,
+      attempt: p.attempt,
+      steps: p.steps,
+      verification: p.outputs[v.sample],
+      location: v.location,
+      trueLocation: p.truth,
+      intervention: v.content,
+      status: v.status,
+      detail: v.detail,
+      spliced,
+      continuation: cont.get(`${v.attemptId}#${v.sample}`) ?? null,
+    };
+  });
+  return formatJsonl(rows);
+}
+
+/** Every file's text. */
+buildReport.files = (r: ExperimentResults, proposals: readonly Proposal[], checked: ContinuationCheck) => ({
+  // Step metrics (they hold wall-clock rates) go to metrics.csv only: results.json is a pure
+  // function of the config and seed.
+  json: JSON.stringify({ ...r, metrics: undefined }, null, 2) + '\n',
+  md: resultsMarkdown(r),
+  csv: metricsCsv(r),
+  jsonl: interventionsJsonl(proposals, checked),
+});

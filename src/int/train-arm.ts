@@ -1,0 +1,135 @@
+// Training and evaluation of one arm on the GPU: LoRA SFT on the arm's examples (Trainer.sftStep,
+// shuffled epochs), GRPO on the training problems with the task's grader as the binary reward
+// (Trainer.rlStep, plain or hint prompts), and held-out evaluation (pass@k with bootstrap CIs).
+
+import type { Problem, Task } from '../tasks/task';
+import { createRng } from '../tasks/chains/rng';
+import type { Decoder } from '../model/decoder';
+import type { StepMetrics } from '../train/metrics';
+import { sftTotalSteps, Trainer, type SftExample as TokenExample } from '../train/trainer';
+import type { GrpoConfig, SftConfig } from '../train/config';
+import type { ArmSpec } from './arms';
+import type { EvalConfig, IntConfig } from './config';
+import type { Engine, TextCodec } from './engine';
+import type { SftExample } from './splice';
+import { completionEnds, stageSeed } from './stages';
+import { outcomesFromSamples, summarizeOutcomes, type EvalSummary, type ProblemOutcome, type SampleResult } from './stats';
+
+export interface TrainLog {
+  /** Metrics of every optimiser step. */
+  steps: StepMetrics[];
+  /** Rows used (SFT) or prompts seen (RL). */
+  rows: number;
+  /** Rows dropped because they do not fit the model's context. */
+  dropped: number;
+}
+
+/** Tokenise SFT examples; rows longer than the context are dropped (and counted). */
+export function tokenizeSft(codec: TextCodec, examples: readonly SftExample[], maxPositions: number): { rows: TokenExample[]; dropped: number } {
+  const rows: TokenExample[] = [];
+  let dropped = 0;
+  for (const ex of examples) {
+    const prompt = codec.promptIds(ex.prompt);
+    const completion = codec.completionIds(ex.completion, completionEnds(ex));
+    if (completion.length === 0 || prompt.length + completion.length > maxPositions) dropped++;
+    else rows.push({ prompt, completion });
+  }
+  return { rows, dropped };
+}
+
+/** Seeded Fisher-Yates shuffle (a copy). */
+function shuffled<T>(xs: readonly T[], seed: number): T[] {
+  const r = createRng(seed);
+  const a = [...xs];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(r.next() * (i + 1));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}
+
+/** SFT of the decoder's adapter on `examples` for cfg.epochs epochs of cfg.batchSize rows. */
+export async function trainSft(model: Decoder, codec: TextCodec, examples: readonly SftExample[], cfg: SftConfig, onStep?: (m: StepMetrics, done: number, total: number) => void): Promise<TrainLog> {
+  const { rows, dropped } = tokenizeSft(codec, examples, model.config.maxPositions);
+  if (rows.length === 0) return { steps: [], rows: 0, dropped };
+  const total = sftTotalSteps(rows.length, cfg);
+  const trainer = new Trainer(model, { config: cfg, totalSteps: total });
+  try {
+    for (let epoch = 0; epoch < cfg.epochs; epoch++) {
+      const order = cfg.shuffle ? shuffled(rows, stageSeed(cfg.seed, `sft-epoch-${epoch}`)) : rows;
+      for (let b = 0; b < order.length; b += cfg.batchSize) {
+        const r = await trainer.sftStep(order.slice(b, b + cfg.batchSize));
+        onStep?.(r.metrics, trainer.step, total);
+      }
+    }
+    return { steps: trainer.history.map((m) => ({ ...m })), rows: rows.length, dropped };
+  } finally {
+    trainer.release();
+  }
+}
+
+/** The prompt text of an arm's RL stage for a problem. */
+export function rlPrompt(task: Task, arm: ArmSpec, p: Problem, hintFraction: number): string {
+  return arm.rl?.prompts === 'hint' ? task.prompts.hintSolve(p, hintFraction) : task.prompts.solve(p);
+}
+
+/** GRPO on `problems` (seeded shuffled cycle, promptsPerStep per step, cfg.steps steps); reward 1
+ *  for a completion the task grades correct, else 0. */
+export async function trainRl(
+  model: Decoder,
+  codec: TextCodec,
+  task: Task,
+  arm: ArmSpec,
+  problems: readonly Problem[],
+  cfg: GrpoConfig,
+  hintFraction: number,
+  onStep?: (m: StepMetrics, done: number, total: number) => void,
+): Promise<TrainLog> {
+  if (problems.length === 0) throw new Error('trainRl: no training problems; raise data.maxTrainProblems or the chains counts');
+  const trainer = new Trainer(model, { config: cfg });
+  const fits = problems.filter((p) => codec.promptIds(rlPrompt(task, arm, p, hintFraction)).length + cfg.maxCompletionLength <= model.config.maxPositions);
+  if (fits.length === 0) throw new Error(`trainRl: no prompt fits the context (${model.config.maxPositions}) with maxCompletionLength ${cfg.maxCompletionLength}; lower rl.maxCompletionLength`);
+  let order: Problem[] = [];
+  let cycle = 0;
+  try {
+    for (let step = 0; step < cfg.steps; step++) {
+      const batch: Problem[] = [];
+      while (batch.length < cfg.promptsPerStep) {
+        if (order.length === 0) order = shuffled(fits, stageSeed(cfg.seed, `rl-cycle-${cycle++}`));
+        batch.push(order.shift()!);
+      }
+      const prompts = batch.map((p) => codec.promptIds(rlPrompt(task, arm, p, hintFraction)));
+      const r = await trainer.rlStep(prompts, async (s) => ((await task.grade(codec.decode(s.completion), batch[s.prompt])).correct ? 1 : 0));
+      onStep?.(r.metrics, step + 1, cfg.steps);
+    }
+    return { steps: trainer.history.map((m) => ({ ...m })), rows: cfg.steps * cfg.promptsPerStep, dropped: problems.length - fits.length };
+  } finally {
+    trainer.release();
+  }
+}
+
+export interface EvalResult {
+  summary: EvalSummary;
+  outcomes: ProblemOutcome[];
+}
+
+/** eval.samples samples per held-out problem with the plain solve prompt, graded; pass@k for
+ *  eval.ks with bootstrap intervals over problems, overall and per tier. */
+export async function evaluate(engine: Engine, task: Task, problems: readonly Problem[], cfg: EvalConfig, seed: number, progress?: (d: number, t: number) => void): Promise<EvalResult> {
+  const gens = await engine.generate(problems.map((p) => ({ prompt: task.prompts.solve(p) })), { n: cfg.samples, ...cfg.sampling, seed: stageSeed(seed, 'eval'), onProgress: progress });
+  const samples: SampleResult[] = [];
+  for (const [i, p] of problems.entries()) {
+    for (const g of gens[i]) samples.push({ problemId: p.id, tier: p.difficulty, correct: (await task.grade(g.text, p)).correct });
+  }
+  const outcomes = outcomesFromSamples(samples);
+  return { outcomes, summary: summarizeOutcomes(outcomes, { ks: cfg.ks, ...cfg.bootstrap }) };
+}
+
+/** The RL config of a run: the shared budget, its seed offset by the experiment seed. */
+export function armRlConfig(config: IntConfig): GrpoConfig {
+  return { ...config.rl, seed: config.rl.seed + config.seed };
+}
+
+export function armSftConfig(config: IntConfig): SftConfig {
+  return { ...config.sft, seed: config.sft.seed + config.seed };
+}
