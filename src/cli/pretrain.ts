@@ -15,7 +15,25 @@ import { initWeights, paramCount, tinyLlamaConfigJson } from '../model/init';
 import { readWeights, uploadWeights } from '../model/weights';
 import { encodeExample, pretrainExample, resolvePretrainConfig, type PretrainDataInput } from '../tasks/chains/pretrain-data';
 import { validateSftConfig } from '../train/config';
-import { Trainer, type SftExample } from '../train/trainer';
+import { learningRate } from '../train/schedule';
+import { Trainer, type SftExample, type TrainerOptions } from '../train/trainer';
+
+/** Trainer whose schedule runs on the larger of step progress and time progress: with a time
+ *  budget the cosine decay still completes when the machine is slower than planned. */
+class BudgetedTrainer extends Trainer {
+  private readonly t0 = performance.now();
+  constructor(model: Decoder, opts: TrainerOptions, private readonly budgetSeconds: number) {
+    super(model, opts);
+  }
+  /** Fraction of the time budget used (0 without a budget). */
+  timeProgress(): number {
+    return this.budgetSeconds > 0 ? (performance.now() - this.t0) / 1000 / this.budgetSeconds : 0;
+  }
+  override get learningRate(): number {
+    const byTime = Math.floor(this.timeProgress() * this.totalSteps);
+    return learningRate(Math.min(this.totalSteps - 1, Math.max(this.step, byTime)), this.totalSteps, this.config.optim);
+  }
+}
 
 /** Data recipe of chains-tiny: solving and verifying dominate, a little of every other format (so
  *  the hint and self-reflection arms find a model that knows them); medium problems a little more
@@ -43,15 +61,15 @@ export interface PretrainOptions {
   intermediate: number;
   /** Context length (max_position_embeddings). Default 1024. */
   maxPositions: number;
-  /** Optimiser steps. Default 240. */
+  /** Optimiser steps (an upper bound when maxMinutes ends the run first). Default 400. */
   steps: number;
-  /** Tokens (bos + prompt + completion + eos, unpadded) per optimiser step. Default 4096. */
+  /** Tokens (bos + prompt + completion + eos, unpadded) per optimiser step. Default 2048. */
   batchTokens: number;
   /** Padded-token budget of one micro-batch. Default 8192. */
   microBatchTokens: number;
   /** Peak learning rate. Default 3e-3. */
   lr: number;
-  /** Linear warm-up steps. Default 20. */
+  /** Linear warm-up steps. Default 10. */
   warmupSteps: number;
   /** Cosine floor as a fraction of lr. Default 0.1. */
   minLrRatio: number;
@@ -61,9 +79,11 @@ export interface PretrainOptions {
   seed: number;
   /** Pretraining data: seed, mix, slip model... Default PRETRAIN_DATA_RECIPE. */
   data: PretrainDataInput;
-  /** Write the model folder every this many steps (0: only at the end). Default 100. */
+  /** Write the model folder every this many steps (0: only at the end). Default 25. */
   saveEvery: number;
-  /** Stop early (and save) after this many minutes of training; 0 = no limit. Default 0. */
+  /** Time budget in minutes (0 = none): training stops (and saves) when it is spent, and the
+   *  learning-rate schedule advances by the larger of step and time progress, so the cosine decay
+   *  completes on a slower machine too. Default 36. */
   maxMinutes: number;
   /** Log line sink. Default console.log. */
   log: (line: string) => void;
@@ -79,17 +99,17 @@ export const PRETRAIN_DEFAULTS: Readonly<Omit<PretrainOptions, 'log' | 'gpu' | '
   kvHeads: 2,
   intermediate: 256,
   maxPositions: 1024,
-  steps: 240,
-  batchTokens: 4096,
+  steps: 400,
+  batchTokens: 2048,
   microBatchTokens: 8192,
   lr: 3e-3,
-  warmupSteps: 20,
+  warmupSteps: 10,
   minLrRatio: 0.1,
   weightDecay: 0.1,
   seed: 0,
   data: PRETRAIN_DATA_RECIPE,
-  saveEvery: 100,
-  maxMinutes: 0,
+  saveEvery: 25,
+  maxMinutes: 36,
 });
 
 export interface PretrainResult {
@@ -187,7 +207,7 @@ export async function pretrain(input: Partial<PretrainOptions> = {}): Promise<Pr
   const { table, weights } = initWeights(config, { seed: o.seed });
   const gw = uploadWeights(gpu, table, weights, { dtype: 'f32' });
   const model = new Decoder(gpu, gw, { trainBase: true, recompute: false });
-  const trainer = new Trainer(model, {
+  const trainer = new BudgetedTrainer(model, {
     config: validateSftConfig({
       epochs: 1,
       batchSize: 1 << 20,
@@ -197,7 +217,7 @@ export async function pretrain(input: Partial<PretrainOptions> = {}): Promise<Pr
       optim: { lr: o.lr, beta1: 0.9, beta2: 0.99, weightDecay: o.weightDecay, schedule: 'cosine', minLrRatio: o.minLrRatio, warmupSteps: o.warmupSteps, warmupRatio: 0 },
     }),
     totalSteps: o.steps,
-  });
+  }, o.maxMinutes * 60);
 
   await mkdir(o.out, { recursive: true });
   await writeFile(o.csv, CSV_HEADER + '\n');
@@ -237,7 +257,7 @@ export async function pretrain(input: Partial<PretrainOptions> = {}): Promise<Pr
         o.log(`[pretrain] step ${trainer.step}/${o.steps} loss ${loss.toFixed(4)} lr ${lr.toExponential(2)} gn ${r.gradNorm?.toFixed(3)} ${(tokens / elapsed()).toFixed(0)} tok/s ${elapsed().toFixed(0)}s${r.skipped ? ` SKIPPED: ${r.reason}` : ''}`);
         await writeFile(o.csv, [CSV_HEADER, ...csvLines].join('\n') + '\n');
       }
-      if (o.maxMinutes > 0 && elapsed() > o.maxMinutes * 60) {
+      if (trainer.timeProgress() >= 1) {
         o.log(`[pretrain] time limit of ${o.maxMinutes} min reached at step ${trainer.step}`);
         break;
       }
@@ -276,7 +296,7 @@ const HELP = `npm run pretrain -- [options]
   --data-seed N        pretraining document seed (default: pretrain-data.ts default)
   --slip-scale X       slip model scale (default 1)
   --save-every N       write the folder every N steps (default ${PRETRAIN_DEFAULTS.saveEvery})
-  --max-minutes X      stop and save after X minutes (default: no limit)`;
+  --max-minutes X      time budget: stop and save after X minutes, lr schedule follows it (default 36; 0 = none)`;
 
 /** Parse command-line flags into options; unknown flags are errors. */
 export function parsePretrainArgs(argv: readonly string[]): Partial<PretrainOptions> {

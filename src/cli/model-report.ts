@@ -1,0 +1,104 @@
+// `npm run model-report [-- --json]`: loads a chains model folder the way the app does (Hugging Face
+// layout: config.json, tokenizer files, model.safetensors) and prints its held-out measurements
+// (src/int/model-report.ts); with --json the last line is the report as one JSON object.
+
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Gpu } from '../gpu';
+import { NodeFolderSource } from '../io/folder';
+import { loadTokenizer } from '../io/tokenizer';
+import { parseModelConfig } from '../model/config';
+import { Decoder } from '../model/decoder';
+import { buildParamTable } from '../model/params';
+import { loadModelWeights } from '../model/weights';
+import { formatReport, modelReport, type ModelReportOptions, type ReportCodec } from '../int/model-report';
+
+/** A model folder loaded for measuring: the decoder (f32 weights) and its text codec. */
+export interface LoadedChainsModel {
+  model: Decoder;
+  codec: ReportCodec;
+  release(): void;
+}
+
+/** Load a model folder through the normal Hugging Face path (NodeFolderSource, weights loader, loadTokenizer). */
+export async function loadChainsModel(gpu: Gpu, dir: string): Promise<LoadedChainsModel> {
+  const source = new NodeFolderSource(dir);
+  const config = parseModelConfig(await source.json('config.json'), await source.json('generation_config.json').catch(() => undefined));
+  const weights = await loadModelWeights(gpu, source, buildParamTable(config), { dtype: 'f32' });
+  const tok = await loadTokenizer(source);
+  const eosId = tok.eosIds[0];
+  if (eosId === undefined) throw new Error(`${dir}: the tokenizer has no eos id; give generation_config.json an eos_token_id`);
+  const model = new Decoder(gpu, weights);
+  return {
+    model,
+    codec: { encode: (t) => tok.encode(t, { addSpecialTokens: true }), decode: (ids) => tok.decode(ids, { skipSpecialTokens: false }), eosId },
+    release() {
+      model.release();
+      weights.release();
+    },
+  };
+}
+
+const HELP = `npm run model-report -- [options]
+  --model DIR        model folder (default public/models/chains-tiny)
+  --json             print the report as one JSON object on the last line
+  --out FILE         also write the report JSON to FILE (e.g. <model>/report.json)
+  --per-tier N       held-out problems per tier (default 64)
+  --samples N        solve samples per problem (default 8)
+  --cont-samples N   continuations per start and condition (default 8)
+  --max-cont N       never-solved problems continued (default 64)
+  --solve-only       solve figures only
+  --seed N           sampling seed (default 0)`;
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  let dir = 'public/models/chains-tiny';
+  let json = false;
+  let out: string | null = null;
+  const o: Partial<ModelReportOptions> = {};
+  const num = (flag: string, v: string | undefined) => {
+    const x = Number(v);
+    if (v === undefined || !Number.isSafeInteger(x) || x < 0) throw new Error(`${flag} needs a whole number, got ${JSON.stringify(v)}`);
+    return x;
+  };
+  try {
+    for (let i = 0; i < argv.length; i++) {
+      const a = argv[i];
+      if (a === '--help' || a === '-h') throw new Error(HELP);
+      else if (a === '--model') dir = argv[++i];
+      else if (a === '--json') json = true;
+      else if (a === '--out') out = argv[++i];
+      else if (a === '--solve-only') o.solveOnly = true;
+      else if (a === '--per-tier') o.problemsPerTier = num(a, argv[++i]);
+      else if (a === '--samples') o.samples = num(a, argv[++i]);
+      else if (a === '--cont-samples') o.continuationSamples = num(a, argv[++i]);
+      else if (a === '--max-cont') o.maxContinuationProblems = num(a, argv[++i]);
+      else if (a === '--seed') o.seed = num(a, argv[++i]);
+      else throw new Error(`unknown option ${a}\n${HELP}`);
+    }
+  } catch (e) {
+    console.error((e as Error).message);
+    process.exit(2);
+  }
+  const gpu = await Gpu.create();
+  const log = (l: string) => console.error(l);
+  log(`[report] adapter: ${gpu.describe()}`);
+  const m = await loadChainsModel(gpu, resolve(dir));
+  try {
+    const r = await modelReport(m.model, m.codec, { ...o, log });
+    for (const line of formatReport(r)) console.log(line);
+    if (out) await writeFile(out, JSON.stringify({ model: dir, ...r }, null, 2) + '\n');
+    if (json) console.log(JSON.stringify({ model: dir, ...r }));
+  } finally {
+    m.release();
+  }
+  process.exit(0);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,373 @@
+// Measurements of a chains model on the held-out split: solve pass@1 / pass@k per tier, location
+// accuracy and answer leaks of the interventions it proposes for its own failed attempts, and the
+// continuation table (prefix vs prefix + original step vs prefix + intervention on never-solved
+// problems). Used by `npm run model-report`, the embedded-model test and the app.
+
+import type { Decoder } from '../model/decoder';
+import { generate, type GeneratedSample } from '../model/generate';
+import { createChainsTask, type ChainsConfigInput } from '../tasks/chains';
+import type { Problem } from '../tasks/task';
+import { PAPER_SAMPLING } from './config';
+import { continuationTable, locationAccuracy, type ContinuationRecord, type LocationRecord, type StartCondition } from './diagnostics';
+import { chainsLeakCheck } from './filter';
+import { parseInterventionOutput } from './parse';
+import { passAtK } from './stats';
+
+/** Text <-> ids of the model. `encode` must add <|bos|> (the documents start with it). */
+export interface ReportCodec {
+  encode(text: string): number[];
+  decode(ids: readonly number[]): string;
+  eosId: number;
+}
+
+export interface Sampling {
+  temperature: number;
+  topP: number;
+  topK: number;
+}
+
+export interface ModelReportOptions {
+  /** Held-out problems per tier (the first N of the test split). Default 64 (all of the default split). */
+  problemsPerTier: number;
+  /** Solve samples per problem (pass@1 is their mean; pass@k needs k <= samples). Default 8. */
+  samples: number;
+  /** Sampling of solves and continuations. Default temperature 1, no top-p / top-k (what the model was trained to imitate). */
+  solveSampling: Sampling;
+  /** Sampling of the verify-and-intervene outputs. Default the paper's (0.7, 0.8, 20). */
+  proposeSampling: Sampling;
+  /** Most new tokens of a solve / continuation. Default 400 (the longest hard solution is ~350). */
+  maxSolveTokens: number;
+  /** Most new tokens of a verification log. Default 300. */
+  maxVerifyTokens: number;
+  /** Failed attempts verified per problem. Default 1. */
+  attemptsPerProblem: number;
+  /** Continuations per start and condition. Default 8. */
+  continuationSamples: number;
+  /** At most this many never-solved problems in the continuation table. Default 64. */
+  maxContinuationProblems: number;
+  /** Prompts per generate call (each with its group of samples). Default 24. */
+  batchPrompts: number;
+  /** Seed of all sampling. Default 0. */
+  seed: number;
+  /** Chains world config (must match the one the model was trained against). Default {}. */
+  chains: ChainsConfigInput;
+  /** Skip the verify / continuation parts (solve figures only). Default false. */
+  solveOnly: boolean;
+  /** Progress lines. Default: none. */
+  log: (line: string) => void;
+}
+
+export const MODEL_REPORT_DEFAULTS: Readonly<ModelReportOptions> = Object.freeze({
+  problemsPerTier: 64,
+  samples: 8,
+  solveSampling: { temperature: 1, topP: 1, topK: 0 },
+  proposeSampling: { ...PAPER_SAMPLING },
+  maxSolveTokens: 400,
+  maxVerifyTokens: 300,
+  attemptsPerProblem: 1,
+  continuationSamples: 8,
+  maxContinuationProblems: 64,
+  batchPrompts: 24,
+  seed: 0,
+  chains: {},
+  solveOnly: false,
+  log: () => {},
+});
+
+/** One problem's solve samples. */
+export interface SolveRecord {
+  problem: Problem;
+  completions: string[];
+  correct: boolean[];
+}
+
+export interface TierFigures {
+  problems: number;
+  pass1: number;
+  /** pass@k with k = samples (unbiased estimator; = solved at least once). */
+  passK: number;
+}
+
+export interface ContinuationRow {
+  problems: number;
+  solved: number;
+  samples: number;
+  correct: number;
+}
+
+export interface ModelReport {
+  problems: number;
+  samples: number;
+  solve_pass1: number;
+  solve_pass1_by_tier: Record<string, number>;
+  pass_k_by_tier: Record<string, TierFigures>;
+  /** pass@8 of the hardest tier (pass@samples when fewer than 8 samples). */
+  hard_pass8: number;
+  hard_tier: string;
+  /** solve pass@1 on FIXED_SAMPLE (what the checkpoint test reproduces). */
+  fixed_sample: { problems_per_tier: number; samples: number; seed: number; solve_pass1: number };
+  verify?: {
+    attempts: number;
+    parsed: number;
+    scored: number;
+    verify_location_acc: number;
+    not_late: number;
+    by_tier: Record<string, { scored: number; accuracy: number }>;
+    offsets: Record<string, number>;
+  };
+  intervention_leak_rate?: number;
+  continuation?: {
+    never_solved: number;
+    starts: number;
+    samples_per_start: number;
+    prefix: ContinuationRow;
+    prefix_original: ContinuationRow;
+    prefix_intervention: ContinuationRow;
+  };
+  settings: Omit<ModelReportOptions, 'log' | 'chains'>;
+  seconds: number;
+}
+
+/** Sample `groupSize` completions for each prompt text, in batches; returns the decoded texts (no eos). */
+export async function sampleTexts(
+  model: Decoder,
+  codec: ReportCodec,
+  prompts: readonly string[],
+  o: { groupSize: number; maxNewTokens: number; sampling: Sampling; seed: number; batchPrompts: number },
+): Promise<string[][]> {
+  const out: string[][] = new Array(prompts.length);
+  // Similar lengths together: a batch decodes until its longest sample ends.
+  const order = prompts.map((p, i) => ({ i, len: p.length })).sort((a, b) => a.len - b.len || a.i - b.i);
+  for (let b = 0; b < order.length; b += o.batchPrompts) {
+    const part = order.slice(b, b + o.batchPrompts);
+    const maxNew = Math.min(o.maxNewTokens, model.config.maxPositions - Math.max(...part.map((x) => codec.encode(prompts[x.i]).length)));
+    if (maxNew < 1) throw new Error(`model report: a prompt fills the model's context of ${model.config.maxPositions} tokens; shorten it`);
+    const samples: GeneratedSample[] = await generate(
+      model,
+      part.map((x) => codec.encode(prompts[x.i])),
+      { groupSize: o.groupSize, maxNewTokens: maxNew, ...o.sampling, seed: (o.seed + b * 7919) >>> 0, eosIds: [codec.eosId] },
+    );
+    part.forEach((x, k) => {
+      out[x.i] = samples
+        .slice(k * o.groupSize, (k + 1) * o.groupSize)
+        .map((s) => codec.decode(s.tokens.filter((t) => t !== codec.eosId)));
+    });
+  }
+  return out;
+}
+
+/** The held-out problems the report uses: the first `perTier` test problems of every tier. */
+export function reportProblems(perTier: number, chains: ChainsConfigInput = {}): Problem[] {
+  const task = createChainsTask(chains);
+  const byTier = new Map<string, Problem[]>();
+  for (const p of task.problems('test')) {
+    const list = byTier.get(p.difficulty) ?? [];
+    if (list.length < perTier) list.push(p);
+    byTier.set(p.difficulty, list);
+  }
+  return [...byTier.values()].flat();
+}
+
+/** Solve every problem `samples` times and grade the samples. */
+export async function measureSolve(model: Decoder, codec: ReportCodec, problems: readonly Problem[], opts: Partial<ModelReportOptions> = {}): Promise<SolveRecord[]> {
+  const o = { ...MODEL_REPORT_DEFAULTS, ...opts };
+  const task = createChainsTask(o.chains);
+  const texts = await sampleTexts(model, codec, problems.map((p) => task.renderers.compact.solve(p)), {
+    groupSize: o.samples,
+    maxNewTokens: o.maxSolveTokens,
+    sampling: o.solveSampling,
+    seed: o.seed,
+    batchPrompts: o.batchPrompts,
+  });
+  return problems.map((problem, i) => ({ problem, completions: texts[i], correct: texts[i].map((t) => task.grade(t, problem).correct) }));
+}
+
+/** pass@1 overall (mean over problems) and per tier, and pass@k per tier. */
+export function solveFigures(records: readonly SolveRecord[]): { pass1: number; byTier: Record<string, TierFigures> } {
+  const tiers = new Map<string, SolveRecord[]>();
+  for (const r of records) tiers.set(r.problem.difficulty, [...(tiers.get(r.problem.difficulty) ?? []), r]);
+  const p1 = (r: SolveRecord) => r.correct.filter(Boolean).length / r.correct.length;
+  const byTier: Record<string, TierFigures> = {};
+  for (const [t, rs] of tiers) {
+    byTier[t] = {
+      problems: rs.length,
+      pass1: rs.reduce((a, r) => a + p1(r), 0) / rs.length,
+      passK: rs.reduce((a, r) => a + passAtK(r.correct.length, r.correct.filter(Boolean).length, r.correct.length), 0) / rs.length,
+    };
+  }
+  return { pass1: records.reduce((a, r) => a + p1(r), 0) / Math.max(1, records.length), byTier };
+}
+
+/** The fixed sample a checkpoint's card records and its test re-measures: the first 4 held-out
+ *  problems of every tier, 4 solve samples each, seed 0, the report's solve sampling. */
+export const FIXED_SAMPLE = Object.freeze({ problemsPerTier: 4, samples: 4, seed: 0 });
+
+/** solve pass@1 on FIXED_SAMPLE. */
+export async function fixedSamplePass1(model: Decoder, codec: ReportCodec, opts: Partial<ModelReportOptions> = {}): Promise<number> {
+  const o = { ...MODEL_REPORT_DEFAULTS, ...opts, ...FIXED_SAMPLE };
+  const recs = await measureSolve(model, codec, reportProblems(FIXED_SAMPLE.problemsPerTier, o.chains), o);
+  return solveFigures(recs).pass1;
+}
+
+/** Run every measurement. */
+export async function modelReport(model: Decoder, codec: ReportCodec, opts: Partial<ModelReportOptions> = {}): Promise<ModelReport> {
+  const o: ModelReportOptions = { ...MODEL_REPORT_DEFAULTS, ...opts };
+  const t0 = performance.now();
+  const task = createChainsTask(o.chains);
+  const R = task.renderers.compact;
+  const problems = reportProblems(o.problemsPerTier, o.chains);
+  o.log(`[report] solving ${problems.length} held-out problems x ${o.samples} samples`);
+  const solves = await measureSolve(model, codec, problems, o);
+  const { pass1, byTier } = solveFigures(solves);
+  const tierNames = task.config.tiers.map((t) => t.name);
+  const hard = tierNames[tierNames.length - 1];
+  const k8 = Math.min(8, o.samples);
+  const hardRecs = solves.filter((r) => r.problem.difficulty === hard);
+  const hardPass8 = hardRecs.reduce((a, r) => a + passAtK(r.correct.length, r.correct.filter(Boolean).length, k8), 0) / Math.max(1, hardRecs.length);
+  const { log: _log, chains: _chains, ...settings } = o;
+  const report: ModelReport = {
+    problems: problems.length,
+    samples: o.samples,
+    solve_pass1: pass1,
+    solve_pass1_by_tier: Object.fromEntries(Object.entries(byTier).map(([t, f]) => [t, f.pass1])),
+    pass_k_by_tier: byTier,
+    hard_pass8: hardPass8,
+    hard_tier: hard,
+    fixed_sample: {
+      problems_per_tier: FIXED_SAMPLE.problemsPerTier,
+      samples: FIXED_SAMPLE.samples,
+      seed: FIXED_SAMPLE.seed,
+      solve_pass1: await fixedSamplePass1(model, codec, o),
+    },
+    settings,
+    seconds: 0,
+  };
+  o.log(`[report] solve pass@1 ${pass1.toFixed(3)} (${Object.entries(byTier).map(([t, f]) => `${t} ${f.pass1.toFixed(3)}`).join(', ')})`);
+  if (o.solveOnly) {
+    report.seconds = (performance.now() - t0) / 1000;
+    return report;
+  }
+
+  // ---- verify-and-intervene on the model's own failed attempts
+  interface Attempt { id: string; problem: Problem; steps: string[]; truth: number | null; solvedEver: boolean }
+  const attempts: Attempt[] = [];
+  for (const r of solves) {
+    let taken = 0;
+    r.completions.forEach((text, j) => {
+      if (r.correct[j] || taken >= o.attemptsPerProblem) return;
+      const steps = task.splitSteps(text);
+      if (steps.length === 0) return;
+      attempts.push({ id: `${r.problem.id}#${j}`, problem: r.problem, steps, truth: task.firstDivergentStep(steps, r.problem), solvedEver: r.correct.some(Boolean) });
+      taken++;
+    });
+  }
+  o.log(`[report] verifying ${attempts.length} failed attempts`);
+  const verifyTexts = await sampleTexts(model, codec, attempts.map((a) => R.verifyAndIntervene(a.problem, a.steps)), {
+    groupSize: 1,
+    maxNewTokens: o.maxVerifyTokens,
+    sampling: o.proposeSampling,
+    seed: o.seed + 1,
+    batchPrompts: o.batchPrompts * 4,
+  });
+  const proposals = attempts.map((a, i) => {
+    const parsed = parseInterventionOutput(verifyTexts[i][0], a.steps.length, { allowAppend: true, allowEmpty: true });
+    return parsed.ok ? { location: parsed.location, content: parsed.content } : null;
+  });
+  const locRecords: LocationRecord[] = attempts.map((a, i) => ({ attemptId: a.id, problemId: a.problem.id, tier: a.problem.difficulty, proposed: proposals[i]?.location ?? null, truth: a.truth }));
+  const acc = locationAccuracy(locRecords);
+  const parsedIdx = proposals.flatMap((p, i) => (p ? [i] : []));
+  const leaks = parsedIdx.filter((i) => chainsLeakCheck(proposals[i]!.content, attempts[i].problem.answer).leaks).length;
+  report.verify = {
+    attempts: attempts.length,
+    parsed: parsedIdx.length,
+    scored: acc.scored,
+    // Unparsed outputs count as wrong: the denominator is every attempt with a true location.
+    verify_location_acc: acc.exact / Math.max(1, locRecords.filter((r) => r.truth !== null).length),
+    not_late: acc.notLate,
+    by_tier: Object.fromEntries(Object.entries(acc.byTier).map(([t, c]) => [t, { scored: c.scored, accuracy: c.accuracy }])),
+    offsets: acc.offsets,
+  };
+  report.intervention_leak_rate = parsedIdx.length ? leaks / parsedIdx.length : NaN;
+  o.log(`[report] location accuracy ${report.verify.verify_location_acc.toFixed(3)} (${acc.exact}/${attempts.length}), leak rate ${report.intervention_leak_rate.toFixed(3)}`);
+
+  // ---- continuations on never-solved problems
+  const starts = parsedIdx.filter((i) => !attempts[i].solvedEver).slice(0, o.maxContinuationProblems);
+  const neverSolved = solves.filter((r) => !r.correct.some(Boolean)).map((r) => r.problem.id);
+  const conds: Exclude<StartCondition, 'problem_only'>[] = ['prefix', 'prefix_original', 'prefix_intervention'];
+  const prompts: { i: number; cond: (typeof conds)[number]; text: string; lead: string }[] = [];
+  for (const i of starts) {
+    const a = attempts[i];
+    const p = proposals[i]!;
+    const prefix = a.steps.slice(0, p.location - 1);
+    const lines = (xs: string[]) => xs.map((s) => `${s}\n`).join('');
+    const original = a.steps[p.location - 1];
+    const lead: Record<(typeof conds)[number], string[]> = {
+      prefix,
+      prefix_original: original === undefined ? prefix : [...prefix, original],
+      prefix_intervention: p.content ? [...prefix, p.content] : prefix,
+    };
+    for (const cond of conds) prompts.push({ i, cond, text: R.solve(a.problem) + lines(lead[cond]), lead: lines(lead[cond]) });
+  }
+  o.log(`[report] continuing ${starts.length} never-solved starts x ${conds.length} conditions x ${o.continuationSamples}`);
+  const contTexts = prompts.length
+    ? await sampleTexts(model, codec, prompts.map((p) => p.text), {
+        groupSize: o.continuationSamples,
+        maxNewTokens: o.maxSolveTokens,
+        sampling: o.solveSampling,
+        seed: o.seed + 2,
+        batchPrompts: o.batchPrompts,
+      })
+    : [];
+  const records: ContinuationRecord[] = prompts.map((p, k) => {
+    const a = attempts[p.i];
+    return {
+      problemId: a.problem.id,
+      attemptId: a.id,
+      condition: p.cond,
+      samples: o.continuationSamples,
+      correct: contTexts[k].filter((t) => task.grade(p.lead + t, a.problem).correct).length,
+    };
+  });
+  const table = continuationTable(records, neverSolved);
+  const row = (c: StartCondition): ContinuationRow => ({ problems: table.rows[c].problems, solved: table.rows[c].solved, samples: table.rows[c].samples, correct: table.rows[c].correct });
+  report.continuation = {
+    never_solved: neverSolved.length,
+    starts: starts.length,
+    samples_per_start: o.continuationSamples,
+    prefix: row('prefix'),
+    prefix_original: row('prefix_original'),
+    prefix_intervention: row('prefix_intervention'),
+  };
+  report.seconds = (performance.now() - t0) / 1000;
+  return report;
+}
+
+/** Human-readable summary lines of a report. */
+export function formatReport(r: ModelReport): string[] {
+  const f = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(3));
+  const lines = [
+    `held-out problems: ${r.problems} (${r.samples} samples each, temperature ${r.settings.solveSampling.temperature})`,
+    `solve_pass1: ${f(r.solve_pass1)}  (${Object.entries(r.pass_k_by_tier).map(([t, x]) => `${t} ${f(x.pass1)}`).join(', ')})`,
+    `pass@${r.samples} by tier: ${Object.entries(r.pass_k_by_tier).map(([t, x]) => `${t} ${f(x.passK)}`).join(', ')}`,
+    `hard_pass8 (${r.hard_tier}): ${f(r.hard_pass8)}`,
+    `fixed sample (${r.fixed_sample.problems_per_tier} per tier x ${r.fixed_sample.samples}, seed ${r.fixed_sample.seed}): solve_pass1 ${f(r.fixed_sample.solve_pass1)}`,
+  ];
+  if (r.verify) {
+    lines.push(
+      `verify_location_acc: ${f(r.verify.verify_location_acc)} on ${r.verify.attempts} failed attempts (${r.verify.parsed} parsed; ` +
+        `${Object.entries(r.verify.by_tier).map(([t, x]) => `${t} ${f(x.accuracy)} of ${x.scored}`).join(', ')}); not late ${f(r.verify.not_late)}`,
+      `intervention_leak_rate: ${f(r.intervention_leak_rate)}`,
+    );
+  }
+  if (r.continuation) {
+    const c = r.continuation;
+    lines.push(`continuations on never-solved problems (${c.never_solved} never solved, ${c.starts} starts, ${c.samples_per_start} samples each):`);
+    lines.push('  condition            solved  problems  correct/samples');
+    for (const k of ['prefix', 'prefix_original', 'prefix_intervention'] as const) {
+      const x = c[k];
+      lines.push(`  ${k.padEnd(20)} ${String(x.solved).padStart(6)}  ${String(x.problems).padStart(8)}  ${x.correct}/${x.samples}`);
+    }
+  }
+  lines.push(`measured in ${r.seconds.toFixed(0)} s`);
+  return lines;
+}

@@ -1,0 +1,63 @@
+// The committed embedded model public/models/chains-tiny: it loads through the normal Hugging Face
+// folder path (NodeFolderSource, weights loader, loadTokenizer), its tokenizer.json agrees with the
+// character tokenizer, its card states the figures of report.json, and it reproduces the card's
+// fixed-sample solve_pass1 within tolerance.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadChainsModel, type LoadedChainsModel } from '../../src/cli/model-report';
+import type { Gpu } from '../../src/gpu';
+import { compactCharTokenizer } from '../../src/io/char-tokenizer';
+import { FIXED_SAMPLE, fixedSamplePass1, type ModelReport } from '../../src/int/model-report';
+import { paramCount } from '../../src/model/init';
+import { getTestGpu } from '../shared/gpu-env';
+
+const DIR = join(__dirname, '../../public/models/chains-tiny');
+const report = JSON.parse(readFileSync(join(DIR, 'report.json'), 'utf8')) as ModelReport;
+const card = readFileSync(join(DIR, 'README.md'), 'utf8');
+
+/** Tolerance of the fixed-sample pass@1: sampling is seeded, so on the adapter that measured the card
+ *  the figure repeats exactly; another adapter's float rounding can flip a few of the 48 samples. */
+const TOLERANCE = 0.1;
+
+let gpu: Gpu;
+let m: LoadedChainsModel;
+beforeAll(async () => {
+  gpu = await getTestGpu();
+  m = await loadChainsModel(gpu, DIR);
+});
+afterAll(() => m?.release());
+
+describe('embedded chains-tiny model', () => {
+  it('loads as a Llama with the character vocabulary and a small file', () => {
+    const c = m.model.config;
+    expect(c.architecture).toBe('LlamaForCausalLM');
+    expect(c.vocabSize).toBe(compactCharTokenizer().vocabSize);
+    expect(c.maxPositions).toBeGreaterThanOrEqual(1024);
+    const params = paramCount(c);
+    expect(card).toContain(params.toLocaleString('en-US'));
+    expect(readFileSync(join(DIR, 'model.safetensors')).byteLength).toBeLessThan(8 * 1024 * 1024);
+  });
+
+  it('has a tokenizer.json that encodes like the character tokenizer', () => {
+    const tok = compactCharTokenizer();
+    const text = 'q:913 -27 *4 //3\nr:886,3544\nt:\n1 913-27=886\n<intervention>{"content": "a", "location": 2}</intervention>';
+    expect(m.codec.encode(text)).toEqual(tok.encode(text, { addBos: true }));
+    expect(m.codec.decode(tok.encode(text))).toBe(text);
+    expect(m.codec.eosId).toBe(tok.eosId);
+  });
+
+  it("states report.json's measured figures in its card", () => {
+    for (const x of [report.solve_pass1, report.hard_pass8, report.fixed_sample.solve_pass1]) expect(card).toContain(x.toFixed(3));
+    expect(report.fixed_sample).toMatchObject({ problems_per_tier: FIXED_SAMPLE.problemsPerTier, samples: FIXED_SAMPLE.samples, seed: FIXED_SAMPLE.seed });
+  });
+
+  it("reproduces the card's fixed-sample solve_pass1", async () => {
+    const got = await fixedSamplePass1(m.model, m.codec);
+    console.log(`[embedded-model] fixed-sample solve_pass1 ${got.toFixed(3)} (card ${report.fixed_sample.solve_pass1.toFixed(3)})`);
+    expect(Math.abs(got - report.fixed_sample.solve_pass1)).toBeLessThanOrEqual(TOLERANCE);
+    // Not a model that never or always solves: the fixed sample spans easy to hard problems.
+    expect(got).toBeGreaterThan(0.05);
+    expect(got).toBeLessThan(0.95);
+  });
+});
