@@ -97,3 +97,25 @@ export function sampleCoords(n: number, k: number, seed: number): number[] {
   while (set.size < Math.min(k, n)) set.add(Math.floor(r() * n));
   return [...set];
 }
+
+/** Throws unless fn throws an error whose message matches re (kernels' bad-input checks). */
+export function expectError(fn: () => void, re: RegExp, what: string): void {
+  let msg = '';
+  try {
+    fn();
+  } catch (e) {
+    msg = (e as Error).message;
+  }
+  if (!re.test(msg)) throw new Error(`${what}: expected an error matching ${re}, got: ${msg || 'no error'}`);
+}
+
+/** Async form of expectError for promises that must reject. */
+export async function expectReject(p: Promise<unknown>, re: RegExp, what: string): Promise<void> {
+  let msg = '';
+  try {
+    await p;
+  } catch (e) {
+    msg = (e as Error).message;
+  }
+  if (!re.test(msg)) throw new Error(`${what}: expected an error matching ${re}, got: ${msg || 'no error'}`);
+}

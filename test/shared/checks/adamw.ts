@@ -5,17 +5,8 @@
 import type { Gpu } from '../../../src/gpu';
 import { adamwStep, type AdamWHyper } from '../../../src/kernels/adamw';
 import { adamwStepRef } from '../../../src/kernels/adamw.ref';
-import { assertClose, randn } from '../check';
+import { assertClose, expectError, randn } from '../check';
 
-function expectThrow(fn: () => void, re: RegExp, what: string): void {
-  try {
-    fn();
-  } catch (e) {
-    if (!re.test((e as Error).message)) throw new Error(`${what}: error "${(e as Error).message}" does not match ${re}`);
-    return;
-  }
-  throw new Error(`${what}: expected an error matching ${re}`);
-}
 
 const HP = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1 };
 
@@ -98,11 +89,11 @@ export async function checkAdamwScaleTensor(gpu: Gpu): Promise<void> {
 export async function checkAdamwBadInputs(gpu: Gpu): Promise<void> {
   const p = gpu.zeros([10]);
   const ok = { ...HP, step: 1 };
-  expectThrow(() => adamwStep(gpu, p, gpu.zeros([11]), p, p, ok), /adamw: m must have shape \[10\]/, 'm shape');
-  expectThrow(() => adamwStep(gpu, p, p, p, gpu.zeros([10], 'f16'), ok), /adamw: grad must be f32/, 'grad dtype');
-  expectThrow(() => adamwStep(gpu, p, p, p, p, { ...ok, step: 0 }), /adamw: step must be an integer >= 1/, 'step');
-  expectThrow(() => adamwStep(gpu, p, p, p, p, { ...ok, beta2: 1 }), /adamw: beta2 must be in \[0, 1\)/, 'beta2');
-  expectThrow(() => adamwStep(gpu, p, p, p, p, { ...ok, lr: NaN }), /adamw: lr must be a finite number/, 'lr');
-  expectThrow(() => adamwStep(gpu, p, p, p, p, { ...ok, gradScaleTensor: gpu.zeros([2]) }), /adamw: gradScaleTensor must have shape \[1\]/, 'scale shape');
+  expectError(() => adamwStep(gpu, p, gpu.zeros([11]), p, p, ok), /adamw: m must have shape \[10\]/, 'm shape');
+  expectError(() => adamwStep(gpu, p, p, p, gpu.zeros([10], 'f16'), ok), /adamw: grad must be f32/, 'grad dtype');
+  expectError(() => adamwStep(gpu, p, p, p, p, { ...ok, step: 0 }), /adamw: step must be an integer >= 1/, 'step');
+  expectError(() => adamwStep(gpu, p, p, p, p, { ...ok, beta2: 1 }), /adamw: beta2 must be in \[0, 1\)/, 'beta2');
+  expectError(() => adamwStep(gpu, p, p, p, p, { ...ok, lr: NaN }), /adamw: lr must be a finite number/, 'lr');
+  expectError(() => adamwStep(gpu, p, p, p, p, { ...ok, gradScaleTensor: gpu.zeros([2]) }), /adamw: gradScaleTensor must have shape \[1\]/, 'scale shape');
   p.release();
 }

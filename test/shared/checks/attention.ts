@@ -3,7 +3,7 @@
 import type { Gpu, Tensor } from '../../../src/gpu';
 import { attentionBackward, attentionForward, attentionTiles, type AttnDims, type AttnOptions } from '../../../src/kernels/attention';
 import { attentionBackwardRef, attentionForwardRef, visibleKeys, type AttnRefOptions } from '../../../src/kernels/attention.ref';
-import { assertClose, dot, finiteDiff, randn, sampleCoords } from '../check';
+import { assertClose, dot, expectError, finiteDiff, randn, sampleCoords } from '../check';
 
 interface Case {
   dims: AttnDims;
@@ -252,15 +252,6 @@ export async function checkAttentionGpuFiniteDiff(gpu: Gpu): Promise<void> {
   [...u.all, out, lse, dOut, dQ, dK, dV, o2, l2].forEach((t) => t.release());
 }
 
-function expectError(fn: () => void, re: RegExp, what: string): void {
-  let msg = '';
-  try {
-    fn();
-  } catch (e) {
-    msg = (e as Error).message;
-  }
-  if (!re.test(msg)) throw new Error(`${what}: expected an error matching ${re}, got: ${msg || 'no error'}`);
-}
 
 /** Bad inputs throw errors that name the kernel and the limit or the expected shape. */
 export async function checkAttentionErrors(gpu: Gpu): Promise<void> {

@@ -3,31 +3,13 @@
 import { roundToHalf, type Gpu, type Tensor } from '../../../src/gpu';
 import { embeddingBackward, embeddingCheckIds, embeddingForward } from '../../../src/kernels/embedding';
 import { embeddingBackwardRef, embeddingForwardRef } from '../../../src/kernels/embedding.ref';
-import { assertClose, dot, finiteDiff, randn, rng } from '../check';
+import { assertClose, dot, expectError, expectReject, finiteDiff, randn, rng } from '../check';
 
 const N = 37;
 const C = 45;
 const V = 50;
 
-function expectError(fn: () => void, re: RegExp, what: string): void {
-  let msg = '';
-  try {
-    fn();
-  } catch (e) {
-    msg = (e as Error).message;
-  }
-  if (!re.test(msg)) throw new Error(`${what}: expected an error matching ${re}, got: ${msg || 'no error'}`);
-}
 
-async function expectReject(p: Promise<unknown>, re: RegExp, what: string): Promise<void> {
-  let msg = '';
-  try {
-    await p;
-  } catch (e) {
-    msg = (e as Error).message;
-  }
-  if (!re.test(msg)) throw new Error(`${what}: expected an error matching ${re}, got: ${msg || 'no error'}`);
-}
 
 /** n ids in [0, range), seeded; small ranges give many repeated ids. */
 function randIds(n: number, range: number, seed: number): number[] {

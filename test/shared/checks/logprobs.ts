@@ -5,22 +5,13 @@
 import { Tensor, type Gpu } from '../../../src/gpu';
 import { crossEntropyBackward, crossEntropyForward, logprobsBackward, logprobsForward, logprobsMaxRows } from '../../../src/kernels/logprobs';
 import { logprobsBackwardRef, logprobsForwardRef } from '../../../src/kernels/logprobs.ref';
-import { assertClose, dot, finiteDiff, randn, rng, sampleCoords } from '../check';
+import { assertClose, dot, expectError, finiteDiff, randn, rng, sampleCoords } from '../check';
 
 function targetsFor(N: number, V: number, seed: number): Uint32Array {
   const r = rng(seed);
   return Uint32Array.from({ length: N }, () => Math.floor(r() * V));
 }
 
-function expectThrow(fn: () => void, re: RegExp, what: string): void {
-  try {
-    fn();
-  } catch (e) {
-    if (!re.test((e as Error).message)) throw new Error(`${what}: error "${(e as Error).message}" does not match ${re}`);
-    return;
-  }
-  throw new Error(`${what}: expected an error matching ${re}`);
-}
 
 /** Forward at a ragged vocabulary, two temperatures, an ignored row and -inf masked logits. */
 export async function checkLogprobsForward(gpu: Gpu): Promise<void> {
@@ -216,17 +207,17 @@ export async function checkLogprobsBadInputs(gpu: Gpu): Promise<void> {
   const logits = gpu.zeros([3, 10]);
   const targets = gpu.zeros([3], 'u32');
   const out = gpu.zeros([3]);
-  expectThrow(() => logprobsForward(gpu, out, null, out, logits, gpu.zeros([4], 'u32')), /logprobs\.forward: targets must have shape \[3\]/, 'targets shape');
-  expectThrow(() => logprobsForward(gpu, out, null, out, logits, gpu.zeros([3])), /logprobs\.forward: targets must be u32 or i32/, 'targets dtype');
-  expectThrow(() => logprobsForward(gpu, out, null, out, gpu.zeros([3, 10], 'f16'), targets), /logprobs\.forward: logits must be f32/, 'logits dtype');
-  expectThrow(() => logprobsForward(gpu, gpu.zeros([2]), null, out, logits, targets), /logprobs\.forward: logp must have shape \[3\]/, 'logp shape');
-  expectThrow(() => logprobsForward(gpu, out, null, out, logits, targets, { temperature: 0 }), /logprobs\.forward: temperature must be/, 'temperature');
-  expectThrow(() => logprobsBackward(gpu, gpu.zeros([3, 9]), out, null, logits, targets, out), /logprobs\.backward: dLogits must have shape \[3, 10\]/, 'dLogits shape');
+  expectError(() => logprobsForward(gpu, out, null, out, logits, gpu.zeros([4], 'u32')), /logprobs\.forward: targets must have shape \[3\]/, 'targets shape');
+  expectError(() => logprobsForward(gpu, out, null, out, logits, gpu.zeros([3])), /logprobs\.forward: targets must be u32 or i32/, 'targets dtype');
+  expectError(() => logprobsForward(gpu, out, null, out, gpu.zeros([3, 10], 'f16'), targets), /logprobs\.forward: logits must be f32/, 'logits dtype');
+  expectError(() => logprobsForward(gpu, gpu.zeros([2]), null, out, logits, targets), /logprobs\.forward: logp must have shape \[3\]/, 'logp shape');
+  expectError(() => logprobsForward(gpu, out, null, out, logits, targets, { temperature: 0 }), /logprobs\.forward: temperature must be/, 'temperature');
+  expectError(() => logprobsBackward(gpu, gpu.zeros([3, 9]), out, null, logits, targets, out), /logprobs\.backward: dLogits must have shape \[3, 10\]/, 'dLogits shape');
   // A tensor whose shape claims more than one binding can hold (its small buffer is never bound).
   const V = 151936;
   const rows = logprobsMaxRows(gpu, V) + 1;
   const huge = new Tensor(gpu, logits.buffer, [rows, V], 'f32', 'logits');
-  expectThrow(
+  expectError(
     () => logprobsForward(gpu, gpu.zeros([rows]), null, gpu.zeros([rows]), huge, gpu.zeros([rows], 'u32')),
     /logprobs\.forward: .*maxStorageBufferBindingSize.*row chunks of at most \d+ rows/,
     'over the binding limit',

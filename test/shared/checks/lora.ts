@@ -3,20 +3,11 @@
 import type { Gpu, Tensor } from '../../../src/gpu';
 import { loraBackward, loraForward } from '../../../src/kernels/lora';
 import { loraBackwardRef, loraForwardRef, type LoraDims } from '../../../src/kernels/lora.ref';
-import { assertClose, dot, finiteDiff, randn, sampleCoords } from '../check';
+import { assertClose, dot, expectError, finiteDiff, randn, sampleCoords } from '../check';
 
 const DIMS: LoraDims = { N: 37, inF: 45, outF: 29, r: 8 };
 const SCALE = 2; // lora_alpha / r, e.g. 16 / 8
 
-function expectError(fn: () => void, re: RegExp, what: string): void {
-  let msg = '';
-  try {
-    fn();
-  } catch (e) {
-    msg = (e as Error).message;
-  }
-  if (!re.test(msg)) throw new Error(`${what}: expected an error matching ${re}, got: ${msg || 'no error'}`);
-}
 
 function data(d: LoraDims, seed: number) {
   return {

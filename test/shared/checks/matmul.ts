@@ -4,17 +4,8 @@
 import { roundToHalf, type Gpu, type Tensor } from '../../../src/gpu';
 import { MATMUL_TILES, linearBackward, linearForward, matmul, matmulNaive, type MatmulOpts, type MatmulTile } from '../../../src/kernels/matmul';
 import { linearBackwardRef, linearForwardRef, matmulBackwardRef, matmulRef } from '../../../src/kernels/matmul.ref';
-import { assertClose, dot, finiteDiff, randn, sampleCoords } from '../check';
+import { assertClose, dot, expectError, finiteDiff, randn, sampleCoords } from '../check';
 
-function expectError(fn: () => void, re: RegExp, what: string): void {
-  let msg = '';
-  try {
-    fn();
-  } catch (e) {
-    msg = (e as Error).message;
-  }
-  if (!re.test(msg)) throw new Error(`${what}: expected an error matching ${re}, got: ${msg || 'no error'}`);
-}
 
 const TOL = { atol: 1e-4, rtol: 1e-4 };
 

@@ -3,19 +3,10 @@
 import { roundToHalf, type Gpu, type Tensor } from '../../../src/gpu';
 import { rmsnormBackward, rmsnormForward } from '../../../src/kernels/rmsnorm';
 import { rmsnormBackwardRef, rmsnormForwardRef } from '../../../src/kernels/rmsnorm.ref';
-import { assertClose, dot, finiteDiff, randn, sampleCoords } from '../check';
+import { assertClose, dot, expectError, finiteDiff, randn, sampleCoords } from '../check';
 
 const EPS = 1e-6;
 
-function expectError(fn: () => void, re: RegExp, what: string): void {
-  let msg = '';
-  try {
-    fn();
-  } catch (e) {
-    msg = (e as Error).message;
-  }
-  if (!re.test(msg)) throw new Error(`${what}: expected an error matching ${re}, got: ${msg || 'no error'}`);
-}
 
 function weights(C: number, seed: number, half: boolean): Float32Array {
   const w = randn(C, seed, 0.5).map((v) => 1 + v);

@@ -3,7 +3,7 @@
 import type { Gpu, Tensor } from '../../../src/gpu';
 import { ropeBackward, ropeForward, ropeInvFreq } from '../../../src/kernels/rope';
 import { ropeBackwardRef, ropeForwardRef } from '../../../src/kernels/rope.ref';
-import { assertClose, dot, finiteDiff, randn, rng, sampleCoords } from '../check';
+import { assertClose, dot, expectError, finiteDiff, randn, rng, sampleCoords } from '../check';
 
 const N = 37;
 const H = 3;
@@ -12,15 +12,6 @@ const H = 3;
  *  A wrong pairing, sign or frequency gives O(1) errors, far above this. */
 const TRIG_TOL = { atol: 2 ** -11 * 4, rtol: 1e-5 };
 
-function expectError(fn: () => void, re: RegExp, what: string): void {
-  let msg = '';
-  try {
-    fn();
-  } catch (e) {
-    msg = (e as Error).message;
-  }
-  if (!re.test(msg)) throw new Error(`${what}: expected an error matching ${re}, got: ${msg || 'no error'}`);
-}
 
 /** Positions 0, 1 and random ones up to 40000 (angles up to 4e4 rad exercise the range reduction). */
 function positionsFor(n: number, seed: number): number[] {

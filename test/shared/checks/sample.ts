@@ -5,17 +5,8 @@
 import type { Gpu } from '../../../src/gpu';
 import { sampleTokens, type SampleOptions } from '../../../src/kernels/sample';
 import { keptTokens, philox4x32, sampleRef } from '../../../src/kernels/sample.ref';
-import { assertClose, randn, rng } from '../check';
+import { assertClose, expectError, randn, rng } from '../check';
 
-function expectThrow(fn: () => void, re: RegExp, what: string): void {
-  try {
-    fn();
-  } catch (e) {
-    if (!re.test((e as Error).message)) throw new Error(`${what}: error "${(e as Error).message}" does not match ${re}`);
-    return;
-  }
-  throw new Error(`${what}: expected an error matching ${re}`);
-}
 
 async function runSample(gpu: Gpu, x: Float32Array, B: number, V: number, opts: SampleOptions): Promise<{ ids: Uint32Array; logp: Float32Array }> {
   const logits = gpu.upload(x, [B, V]);
@@ -205,14 +196,14 @@ export async function checkSampleBadInputs(gpu: Gpu): Promise<void> {
   const ids = gpu.zeros([2], 'u32');
   const logp = gpu.zeros([2]);
   const ok: SampleOptions = { temperature: 1, topK: 0, topP: 1, seed: 1, step: 0 };
-  expectThrow(() => sampleTokens(gpu, ids, logp, logits, { ...ok, topK: 300 }), /sample: topK 300 is over the supported 256/, 'topK');
-  expectThrow(() => sampleTokens(gpu, ids, logp, logits, { ...ok, topP: 0 }), /sample: topP must be in \(0, 1\]/, 'topP');
-  expectThrow(() => sampleTokens(gpu, ids, logp, logits, { ...ok, temperature: new Float32Array(3) }), /sample: 3 temperatures for 2 rows/, 'temperature count');
-  expectThrow(() => sampleTokens(gpu, ids, logp, logits, { ...ok, temperature: -1 }), /sample: temperatures must be finite and >= 0/, 'negative temperature');
-  expectThrow(() => sampleTokens(gpu, ids, logp, logits, { ...ok, seed: -1 }), /sample: seed and step must be u32/, 'seed');
-  expectThrow(() => sampleTokens(gpu, gpu.zeros([3], 'u32'), logp, logits, ok), /sample: ids must have shape \[2\]/, 'ids shape');
-  expectThrow(() => sampleTokens(gpu, gpu.zeros([2]), logp, logits, ok), /sample: ids must be u32 or i32/, 'ids dtype');
-  expectThrow(() => sampleTokens(gpu, ids, logp, gpu.zeros([2, 1000], 'f16'), ok), /sample: logits must be f32/, 'logits dtype');
+  expectError(() => sampleTokens(gpu, ids, logp, logits, { ...ok, topK: 300 }), /sample: topK 300 is over the supported 256/, 'topK');
+  expectError(() => sampleTokens(gpu, ids, logp, logits, { ...ok, topP: 0 }), /sample: topP must be in \(0, 1\]/, 'topP');
+  expectError(() => sampleTokens(gpu, ids, logp, logits, { ...ok, temperature: new Float32Array(3) }), /sample: 3 temperatures for 2 rows/, 'temperature count');
+  expectError(() => sampleTokens(gpu, ids, logp, logits, { ...ok, temperature: -1 }), /sample: temperatures must be finite and >= 0/, 'negative temperature');
+  expectError(() => sampleTokens(gpu, ids, logp, logits, { ...ok, seed: -1 }), /sample: seed and step must be u32/, 'seed');
+  expectError(() => sampleTokens(gpu, gpu.zeros([3], 'u32'), logp, logits, ok), /sample: ids must have shape \[2\]/, 'ids shape');
+  expectError(() => sampleTokens(gpu, gpu.zeros([2]), logp, logits, ok), /sample: ids must be u32 or i32/, 'ids dtype');
+  expectError(() => sampleTokens(gpu, ids, logp, gpu.zeros([2, 1000], 'f16'), ok), /sample: logits must be f32/, 'logits dtype');
   // topK >= V means no top-k, so a large topK is fine on a small vocabulary
   const small = gpu.upload(randn(200, 9), [2, 100]);
   sampleTokens(gpu, ids, logp, small, { ...ok, topK: 1000 });

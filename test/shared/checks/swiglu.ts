@@ -3,20 +3,11 @@
 import type { Gpu, Tensor } from '../../../src/gpu';
 import { swigluBackward, swigluForward } from '../../../src/kernels/swiglu';
 import { swigluBackwardRef, swigluForwardRef } from '../../../src/kernels/swiglu.ref';
-import { assertClose, dot, finiteDiff, randn, sampleCoords } from '../check';
+import { assertClose, dot, expectError, finiteDiff, randn, sampleCoords } from '../check';
 
 const N = 37;
 const F = 45;
 
-function expectError(fn: () => void, re: RegExp, what: string): void {
-  let msg = '';
-  try {
-    fn();
-  } catch (e) {
-    msg = (e as Error).message;
-  }
-  if (!re.test(msg)) throw new Error(`${what}: expected an error matching ${re}, got: ${msg || 'no error'}`);
-}
 
 export async function checkSwigluForward(gpu: Gpu): Promise<void> {
   const gate = randn(N * F, 11, 3); // wide range: exercises both branches of the stable sigmoid
