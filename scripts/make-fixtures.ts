@@ -8,21 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { parseModelConfig } from '../src/model/config';
 import { buildParamTable, type ParamEntry } from '../src/model/params';
 import { writeSafetensors, type StDtype, type TensorToWrite } from '../src/io/safetensors';
+import { mulberry32 as rng } from '../src/util/random';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'test/fixtures/models');
 
-/** Small seeded PRNG (mulberry32) -> uniform [0, 1). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Random values for one parameter: linear ~ U(+-1/sqrt(in)), embeddings U(+-0.5), norms 1 +- 0.2, biases +-0.1. */
 function init(e: ParamEntry, rand: () => number): Float32Array {

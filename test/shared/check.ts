@@ -1,17 +1,10 @@
 // Numeric helpers for kernel tests: seeded random data, closeness assertions with a useful
 // message, and central finite differences of a scalar function.
 
-/** Mulberry32: small seeded PRNG returning floats in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../src/util/random';
+
+/** Seeded PRNG returning floats in [0, 1). */
+export const rng = mulberry32;
 
 /** n uniform values in [lo, hi). */
 export function randu(n: number, seed: number, lo = -1, hi = 1): Float32Array {

@@ -12,17 +12,8 @@ import {
   type ObjectiveName,
   type TrainSequence,
 } from '../../src/train/objectives';
+import { mulberry32 as rng } from '../../src/util/random';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const EPS_LOW = 0.2;
 const EPS_HIGH = 0.28;

@@ -8,23 +8,15 @@ import { Deadline, MathLimits, MathTooLarge } from './limits';
 import { Node, freeVars, needsIntegers, renameVars } from './parse';
 import { Evaluator, FLOAT_REL_TOL, Undefined, Value, rat, sameValue, toFloat } from './evaluate';
 import { symbolicCompare } from './symbolic';
+import { mulberry32 } from '../../util/random';
+
+export { mulberry32 };
 
 export type Verdict = 'eq' | 'ne' | 'unknown';
 
 /** Relative tolerance when one side is written as a decimal (e.g. 0.333333 vs 1/3). */
 export const DECIMAL_REL_TOL = 1e-6;
 
-/** Small deterministic PRNG (mulberry32), so verdicts are reproducible. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function infSign(n: Node): number {
   if (n.t === 'sym' && n.name === 'infty') return 1;
