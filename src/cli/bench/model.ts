@@ -500,7 +500,7 @@ export async function benchModel(args: string[], opts: { gpu?: Gpu; log?: (line:
 function printTable(where: string, c: ModelConfig, dtype: WeightDtype, r: Record<string, unknown> & { decode: DecodeRow[]; full_vocab_estimate: FullVocabEstimate | null }): void {
   const mb = (b: unknown) => `${((b as number) / 2 ** 20).toFixed(1)} MiB`;
   const est = r.full_vocab_estimate;
-  const col = (x: unknown) => String(x ?? '-').padStart(12);
+  const col = (x: unknown) => String(x ?? '-').padStart(15);
   const row = (name: string, measured: unknown, estimated: unknown, extra = '') => log(`${name.padEnd(18)}${col(measured)}${est ? col(estimated) : ''}  ${extra}`);
   log(`adapter: ${where}`);
   log(`model: ${c.numLayers} layers, C=${c.hiddenSize}, I=${c.intermediateSize}, H=${c.numHeads}/${c.numKvHeads}, D=${c.headDim}, V=${c.vocabSize}, ${dtype} weights`);

@@ -1,0 +1,174 @@
+// The single-page app: starts the engine worker, shows the WebGPU report (or the no-WebGPU page),
+// and switches between the setup, run, rollouts, results and saved-runs views.
+import * as Comlink from 'comlink';
+import type { EngineApi } from '../../workers/engine.worker';
+import type { AdapterReport } from '../gpu';
+import { button, el } from './dom';
+import { deleteRun, listRuns, parseRunJson, saveRun } from './runs-db';
+import { resolveSettings, settingsFromHash, settingsToHash, type Settings } from './state';
+import { noWebgpuPage, webgpuReport } from './views/webgpu';
+import { setupView } from './views/setup';
+import { runView } from './views/run';
+import { rolloutsView } from './views/rollouts';
+import { resultsView } from './views/results';
+import type { ModelChoice, RunRecord } from './worker/types';
+
+export interface AppOptions {
+  /** Absolute URL of the embedded model folder. Default ./models/chains-tiny/ next to the page. */
+  modelUrl?: string;
+  /** Start the experiment at once (zero-setup start from a link: #...&autorun=1). */
+  autorun?: boolean;
+}
+
+type Tab = 'setup' | 'run' | 'rollouts' | 'results' | 'runs';
+
+export interface App {
+  engine: Comlink.Remote<EngineApi>;
+  settings: Settings;
+  /** Resolves with the adapter report, or null when WebGPU is missing. */
+  ready: Promise<AdapterReport | null>;
+  show(tab: Tab): void;
+  run(): Promise<RunRecord | null>;
+  /** The run shown in the results view. */
+  readonly current: RunRecord | null;
+  dispose(): void;
+}
+
+export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
+  const modelUrl = opts.modelUrl ?? new URL('./models/chains-tiny/', location.href).href;
+  const { settings, problems } = settingsFromHash(location.hash);
+  const worker = new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), { type: 'module' });
+  const engine = Comlink.wrap<EngineApi>(worker);
+  let report: AdapterReport | null = null;
+  let current: RunRecord | null = null;
+  let running = false;
+
+  const header = el('header', {}, el('h1', { text: 'InT Lab' }), el('p', { text: 'Intervention Training in your browser: rollouts, self-proposed interventions, LoRA SFT and RL on WebGPU.' }));
+  const status = el('p', { cls: 'status', text: 'Starting the engine…', attrs: { 'data-testid': 'status' } });
+  const gpuBox = el('div');
+  const nav = el('nav', { cls: 'tabs' });
+  const panes: Record<Tab, HTMLElement> = { setup: el('div'), run: el('div'), rollouts: el('div'), results: el('div'), runs: el('div') };
+  const tabButtons = {} as Record<Tab, HTMLButtonElement>;
+  for (const t of Object.keys(panes) as Tab[]) {
+    tabButtons[t] = button(t[0].toUpperCase() + t.slice(1), () => show(t), { 'data-tab': t });
+    nav.append(tabButtons[t]);
+  }
+  root.replaceChildren(header, status, gpuBox, nav, ...Object.values(panes));
+  for (const p of problems) status.after(el('p', { cls: 'status error', text: p }));
+
+  function show(tab: Tab): void {
+    for (const [t, p] of Object.entries(panes)) p.hidden = t !== tab;
+    for (const [t, b] of Object.entries(tabButtons)) b.classList.toggle('active', t === tab);
+    if (tab === 'runs') void renderRuns();
+  }
+  const changed = () => history.replaceState(null, '', settingsToHash(settings));
+
+  function renderSetup(): void {
+    panes.setup.replaceChildren(setupView({ settings, report, checkDataset: (u) => engine.checkDataset(u), changed, run: () => void run() }));
+  }
+
+  function showRun(r: RunRecord): void {
+    current = r;
+    panes.results.replaceChildren(resultsView(r));
+    panes.rollouts.replaceChildren(rolloutsView(r));
+  }
+
+  async function renderRuns(): Promise<void> {
+    const pane = panes.runs;
+    const imp = el('input', { attrs: { type: 'file', accept: '.json,application/json' } });
+    const err = el('p', { cls: 'status error', attrs: { role: 'alert' } });
+    imp.addEventListener('change', async () => {
+      const f = imp.files?.[0];
+      if (!f) return;
+      try {
+        const r = parseRunJson(await f.text(), f.name);
+        await saveRun(r);
+        showRun(r);
+        show('results');
+      } catch (e) {
+        err.textContent = (e as Error).message;
+      }
+    });
+    const list = el('ul');
+    try {
+      for (const r of await listRuns()) {
+        const arms = Object.keys(r.results.arms).length;
+        list.append(
+          el('li', {}, `${r.created} · ${r.preset ?? 'custom'} · seed ${r.config.seed} · ${arms} arms `, button('Open', () => (showRun(r), show('results'))), ' ', button('Delete', () => void deleteRun(r.id).then(renderRuns))),
+        );
+      }
+    } catch (e) {
+      err.textContent = (e as Error).message;
+    }
+    if (!list.firstChild) list.append(el('li', { text: 'no saved runs yet' }));
+    pane.replaceChildren(el('h2', { text: 'Saved runs' }), list, el('p', {}, 'Import a run JSON: ', imp), err);
+  }
+
+  async function run(): Promise<RunRecord | null> {
+    if (running) return null;
+    let config;
+    try {
+      config = resolveSettings(settings);
+    } catch (e) {
+      status.className = 'status error';
+      status.textContent = (e as Error).message;
+      return null;
+    }
+    running = true;
+    const view = runView(settings.arms, { pause: () => void engine.pause(), resume: () => void engine.resume(), cancel: () => void engine.cancel() });
+    panes.run.replaceChildren(view.root);
+    show('run');
+    const model: ModelChoice = settings.model.kind === 'embedded' ? { kind: 'embedded', url: modelUrl } : settings.model;
+    const t0 = performance.now();
+    try {
+      const r = await engine.runExperiment(config, settings.preset, settings.arms, model, settings.dataset, Comlink.proxy(view.events));
+      view.finish(`finished in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      showRun(r);
+      try {
+        await saveRun(r);
+      } catch (e) {
+        view.events.note(`not saved: ${(e as Error).message}`);
+      }
+      return r;
+    } catch (e) {
+      view.finish((e as Error).message, true);
+      return null;
+    } finally {
+      running = false;
+    }
+  }
+
+  const ready = (async () => {
+    try {
+      report = await engine.init();
+      status.textContent = 'Ready. Press "Run experiment" for a browser-sized run on the embedded model and the procedural world.';
+      gpuBox.replaceChildren(webgpuReport(report));
+      renderSetup();
+      show('setup');
+      const hash = new URLSearchParams(location.hash.replace(/^#/, ''));
+      if (opts.autorun || hash.get('autorun') === '1') void run();
+      return report;
+    } catch (e) {
+      status.textContent = '';
+      gpuBox.replaceChildren(noWebgpuPage((e as Error).message));
+      nav.hidden = true;
+      renderRuns().then(() => (panes.runs.hidden = false));
+      return null;
+    }
+  })();
+
+  return {
+    engine,
+    settings,
+    ready,
+    show,
+    run,
+    dispose() {
+      worker.terminate();
+      root.replaceChildren();
+    },
+    get current() {
+      return current;
+    },
+  };
+}

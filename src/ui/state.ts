@@ -1,0 +1,94 @@
+// The app's settings (preset, seed, config overrides, arms, model, dataset), their resolution to
+// an IntConfig, and the URL hash that carries preset + seed + overrides so a link reproduces a run.
+import { ARM_IDS, type ArmId } from '../int/arms';
+import { mergeConfig, presetConfig, registerPreset, presetNames, type IntConfig, type IntConfigInput } from '../int/config';
+import type { DatasetUpload } from './worker/types';
+
+/** A browser-sized preset: chains-smoke on 4 train / 4 test problems with 2 eval samples. */
+export const BROWSER_PRESET = 'browser-smoke';
+if (!presetNames().includes(BROWSER_PRESET)) {
+  registerPreset({
+    name: BROWSER_PRESET,
+    description: 'chains-smoke shrunk for a browser tab: 4 train / 4 test easy problems, 2 eval samples',
+    config: mergeConfig(presetConfig('chains-smoke') as unknown as IntConfigInput, {
+      data: { maxTrainProblems: 4, maxTestProblems: 4 },
+      propose: { maxAttempts: 4 },
+      rl: { steps: 1 },
+      eval: { samples: 2, ks: [1, 2], bootstrap: { resamples: 100 } },
+    }) as IntConfigInput,
+  });
+}
+
+export type ModelSetting = { kind: 'embedded' } | { kind: 'hub'; id: string } | { kind: 'folder'; files: File[] };
+
+export interface Settings {
+  preset: string;
+  seed: number;
+  /** Overrides on top of the preset (what the setup view edited). */
+  overrides: IntConfigInput;
+  arms: ArmId[];
+  model: ModelSetting;
+  dataset: DatasetUpload | null;
+}
+
+export function defaultSettings(): Settings {
+  return { preset: BROWSER_PRESET, seed: 0, overrides: {}, arms: [...ARM_IDS], model: { kind: 'embedded' }, dataset: null };
+}
+
+/** The resolved config of the settings (throws ConfigError with every bad field). */
+export function resolveSettings(s: Settings): IntConfig {
+  const hub = s.model.kind === 'hub' ? s.model.id : null;
+  return presetConfig(s.preset, mergeConfig(s.overrides, { seed: s.seed, model: hub ?? undefined }) as IntConfigInput);
+}
+
+function b64url(text: string): string {
+  return btoa(String.fromCharCode(...new TextEncoder().encode(text))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+function unb64url(s: string): string {
+  const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
+  return new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
+}
+
+/** "#preset=..&seed=..&arms=..&cfg=<base64url JSON>" (model hub id too; files never travel). */
+export function settingsToHash(s: Settings): string {
+  const p = new URLSearchParams();
+  p.set('preset', s.preset);
+  p.set('seed', String(s.seed));
+  if (s.arms.length !== ARM_IDS.length) p.set('arms', s.arms.join(','));
+  if (s.model.kind === 'hub') p.set('model', s.model.id);
+  if (Object.keys(s.overrides).length > 0) p.set('cfg', b64url(JSON.stringify(s.overrides)));
+  return `#${p.toString()}`;
+}
+
+/** Settings from a hash; unknown or broken parts fall back to defaults and are reported. */
+export function settingsFromHash(hash: string): { settings: Settings; problems: string[] } {
+  const s = defaultSettings();
+  const problems: string[] = [];
+  const p = new URLSearchParams(hash.replace(/^#/, ''));
+  const preset = p.get('preset');
+  if (preset) {
+    if (presetNames().includes(preset)) s.preset = preset;
+    else problems.push(`unknown preset "${preset}" in the link; using ${s.preset}`);
+  }
+  const seed = p.get('seed');
+  if (seed !== null) {
+    if (/^\d+$/.test(seed)) s.seed = Number(seed);
+    else problems.push(`seed "${seed}" in the link is not a non-negative integer; using 0`);
+  }
+  const arms = p.get('arms');
+  if (arms) {
+    const ids = arms.split(',').filter((a): a is ArmId => (ARM_IDS as readonly string[]).includes(a));
+    if (ids.length > 0) s.arms = ids;
+  }
+  const model = p.get('model');
+  if (model) s.model = { kind: 'hub', id: model };
+  const cfg = p.get('cfg');
+  if (cfg) {
+    try {
+      s.overrides = JSON.parse(unb64url(cfg)) as IntConfigInput;
+    } catch {
+      problems.push('the config in the link (cfg=...) could not be read; using the preset');
+    }
+  }
+  return { settings: s, problems };
+}

@@ -1,0 +1,60 @@
+// Results view: the arms table (held-out pass@k with 95% bootstrap intervals) and the diagnostics
+// table, each copyable as Markdown or CSV; run exports (run JSON, metrics CSV, results.md).
+import { START_CONDITIONS } from '../../int/diagnostics';
+import type { ExperimentResults } from '../../int/report';
+import type { Interval } from '../../int/stats';
+import { button, copyText, csvTable, download, el, markdownTable, table } from '../dom';
+import type { RunRecord } from '../worker/types';
+
+const pct = (v: number) => (Number.isFinite(v) ? (100 * v).toFixed(1) : 'n/a');
+const ci = (i: Interval | undefined) => (i ? `${pct(i.estimate)} [${pct(i.lo)}, ${pct(i.hi)}]` : 'n/a');
+
+/** Header and rows of the arms table. */
+export function armsTable(r: ExperimentResults): { head: string[]; rows: string[][] } {
+  const ks = r.config.eval.ks;
+  const tiers = [...new Set(Object.values(r.arms).flatMap((a) => Object.keys(a.eval.tiers)))];
+  const head = ['arm', 'SFT rows', 'SFT steps', 'RL steps', ...ks.map((k) => `pass@${k} % [95% CI]`), ...tiers.map((t) => `pass@1 ${t}`)];
+  const rows = Object.entries(r.arms).map(([, a]) => [a.label, String(a.sftRows), String(a.sftSteps), String(a.rlSteps), ...ks.map((k) => ci(a.eval.overall.passAt[String(k)])), ...tiers.map((t) => ci(a.eval.tiers[t]?.passAt['1']))]);
+  return { head, rows };
+}
+
+/** Header and rows of the diagnostics table (never-solved problems by start condition). */
+export function diagnosticsTable(r: ExperimentResults): { head: string[]; rows: string[][] } {
+  const head = ['start', 'problems', 'solved', 'correct / samples'];
+  const rows = START_CONDITIONS.map((c) => {
+    const row = r.diagnostics.table.rows[c];
+    return [c.replace(/_/g, ' '), String(row.problems), String(row.solved), `${row.correct} / ${row.samples}`];
+  });
+  return { head, rows };
+}
+
+function copyable(title: string, t: { head: string[]; rows: string[][] }, testid: string): HTMLElement {
+  const note = el('span', { cls: 'note' });
+  const done = (what: string) => () => void copyText(what === 'md' ? markdownTable(t.head, t.rows) : csvTable(t.head, t.rows)).then(() => (note.textContent = `copied as ${what === 'md' ? 'Markdown' : 'CSV'}`));
+  return el('div', {}, el('h3', { text: title }), table(t.head, t.rows, `report ${testid}`), el('p', {}, button('Copy as Markdown', done('md')), ' ', button('Copy as CSV', done('csv')), ' ', note));
+}
+
+export function resultsView(run: RunRecord): HTMLElement {
+  const r = run.results;
+  const root = el('section', { attrs: { id: 'results' } }, el('h2', { text: 'Results' }));
+  root.append(el('p', { text: `${r.model} on ${r.task}, seed ${r.seed}; ${r.problems.train} train (pool ${r.problems.pool}) / ${r.problems.test} held-out problems, ${r.config.eval.samples} samples each.` }));
+  root.append(copyable('Arms (held-out)', armsTable(r), 'arms-table'), copyable('Diagnostics (never-solved problems)', diagnosticsTable(r), 'diagnostics-table'));
+  const loc = r.diagnostics.location;
+  if (loc) root.append(el('p', { text: `Location accuracy: ${loc.exact} of ${loc.scored} scored proposals name the true first divergent step (${pct(loc.accuracy)}%); early ${loc.early}, late ${loc.late}.` }));
+  const p = r.pipeline;
+  root.append(el('p', { text: `Pipeline: ${p.rollouts.attempts} attempts (${p.rollouts.correct} correct), ${p.proposals.outputs} verifier outputs, ${p.filter.byStatus.kept ?? 0} interventions kept; SFT rows InT ${p.sftRows.interventions}, reference ${p.sftRows.reference}, self-reflection ${p.sftRows.self_reflection}.` }));
+  root.append(
+    el(
+      'p',
+      {},
+      button('Export run JSON', () => download(`${run.id}.json`, JSON.stringify(run), 'application/json')),
+      ' ',
+      button('Export metrics CSV', () => download(`${run.id}-metrics.csv`, run.files.csv, 'text/csv')),
+      ' ',
+      button('Export results.md', () => download(`${run.id}-results.md`, run.files.md, 'text/markdown')),
+      ' ',
+      button('Export interventions JSONL', () => download(`${run.id}-interventions.jsonl`, run.files.jsonl, 'application/jsonl')),
+    ),
+  );
+  return root;
+}

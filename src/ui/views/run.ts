@@ -1,0 +1,116 @@
+// Run view: one progress bar per stage with rate-based ETA, live uPlot charts of the step metrics
+// (SFT loss, RL reward, ...) and held-out pass@1 per arm, pause / resume / cancel.
+import { ARM_IDS, getArm, type ArmId } from '../../int/arms';
+import type { StepMetrics } from '../../train/metrics';
+import { button, el, fmtSeconds } from '../dom';
+import { LivePlot } from '../plots';
+import type { RunEvents } from '../worker/types';
+
+export const DATA_STAGES = ['load model', 'pool', 'rollouts', 'propose', 'filter', 'continuations', 'reflect', 'diagnostics', 'sft-sets'];
+
+export function stageNames(arms: readonly ArmId[]): string[] {
+  return [...DATA_STAGES, ...arms.flatMap((a) => [`${a}/sft`, `${a}/rl`, `${a}/eval`])];
+}
+
+interface Bar {
+  row: HTMLElement;
+  bar: HTMLProgressElement;
+  text: HTMLElement;
+  t0: number | null;
+}
+
+export interface RunControls {
+  pause(): void;
+  resume(): void;
+  cancel(): void;
+}
+
+/** The run view and the event sink that drives it. */
+export function runView(arms: readonly ArmId[], controls: RunControls): { root: HTMLElement; events: RunEvents; finish(text: string, error?: boolean): void } {
+  const root = el('section', { attrs: { id: 'run' } }, el('h2', { text: 'Run' }));
+  const status = el('p', { cls: 'status', text: 'starting…', attrs: { 'data-testid': 'run-status' } });
+  let paused = false;
+  const pauseBtn = button('Pause', () => {
+    paused = !paused;
+    pauseBtn.textContent = paused ? 'Resume' : 'Pause';
+    if (paused) controls.pause();
+    else controls.resume();
+    status.textContent = paused ? 'pausing at the next stage boundary…' : 'running';
+  });
+  const cancelBtn = button('Cancel', () => {
+    controls.cancel();
+    status.textContent = 'cancelling…';
+  });
+  const log = el('pre', { cls: 'log' });
+  root.append(el('p', {}, pauseBtn, ' ', cancelBtn), status);
+
+  const bars = new Map<string, Bar>();
+  const list = el('div', { cls: 'stages' });
+  for (const name of stageNames(arms)) {
+    const bar = el('progress', { attrs: { max: '1', value: '0' } });
+    const text = el('span', { cls: 'eta', text: 'waiting' });
+    const row = el('div', { cls: 'stage', attrs: { 'data-stage': name } }, el('span', { cls: 'name', text: name }), bar, text);
+    bars.set(name, { row, bar, text, t0: null });
+    list.append(row);
+  }
+  const plots = {
+    sftLoss: new LivePlot('SFT loss'),
+    rlReward: new LivePlot('RL reward mean'),
+    rlLoss: new LivePlot('RL loss'),
+    pass1: new LivePlot('held-out pass@1 by arm (x = arm number)'),
+  };
+  const armNo = el('p', { cls: 'note', text: `arm numbers: ${arms.map((a) => `${ARM_IDS.indexOf(a)} = ${getArm(a).label}`).join(', ')}` });
+  root.append(list, el('div', { cls: 'plots' }, ...Object.values(plots).map((p) => p.root)), armNo, log);
+  const steps = new Map<string, number>();
+
+  const events: RunEvents = {
+    note(text) {
+      log.textContent += `${text}\n`;
+    },
+    stage(name, done, total) {
+      const b = bars.get(name);
+      if (!b) return;
+      status.textContent = paused ? status.textContent : `running ${name}`;
+      const now = performance.now();
+      if (b.t0 === null) b.t0 = now;
+      b.row.classList.add('active');
+      b.bar.max = Math.max(total, 1);
+      b.bar.value = done;
+      const el = (now - b.t0) / 1000;
+      const eta = done > 0 ? (el * (total - done)) / done : NaN;
+      b.text.textContent = `${done}/${total} · ${fmtSeconds(el)} elapsed · ETA ${fmtSeconds(eta)}`;
+    },
+    stageDone(name, seconds) {
+      const b = bars.get(name);
+      if (!b) return;
+      b.bar.max = 1;
+      b.bar.value = 1;
+      b.row.classList.remove('active');
+      b.row.classList.add('done');
+      b.text.textContent = `done in ${fmtSeconds(seconds)}`;
+    },
+    metric(arm, stage, m: StepMetrics) {
+      const key = `${arm}/${stage}`;
+      const step = m.step ?? (steps.get(key) ?? 0) + 1;
+      steps.set(key, step);
+      if (stage === 'sft') plots.sftLoss.add(arm, step, m.loss);
+      else {
+        plots.rlReward.add(arm, step, m.reward);
+        plots.rlLoss.add(arm, step, m.loss);
+      }
+    },
+    armDone(arm, pass1) {
+      if (pass1) plots.pass1.add(arm, ARM_IDS.indexOf(arm as ArmId), pass1.estimate);
+    },
+  };
+  return {
+    root,
+    events,
+    finish(text, error = false) {
+      status.textContent = text;
+      status.className = error ? 'status error' : 'status';
+      pauseBtn.disabled = true;
+      cancelBtn.disabled = true;
+    },
+  };
+}
