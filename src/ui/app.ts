@@ -12,6 +12,7 @@ import { runView } from './views/run';
 import { rolloutsView } from './views/rollouts';
 import { resultsView } from './views/results';
 import type { ModelChoice, RunRecord } from './worker/types';
+import './style.css';
 
 export interface AppOptions {
   /** Absolute URL of the embedded model folder. Default ./models/chains-tiny/ next to the page. */
@@ -54,6 +55,8 @@ export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
     nav.append(tabButtons[t]);
   }
   root.replaceChildren(header, status, gpuBox, nav, ...Object.values(panes));
+  panes.results.append(el('p', { text: 'No run yet: start one in the setup view, or open a saved / imported run under Runs.' }));
+  panes.rollouts.append(el('p', { text: 'No run yet.' }));
   for (const p of problems) status.after(el('p', { cls: 'status error', text: p }));
 
   function show(tab: Tab): void {
@@ -145,6 +148,10 @@ export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
       gpuBox.replaceChildren(webgpuReport(report));
       renderSetup();
       show('setup');
+      // Runs survive reloads: the newest saved run fills the results and rollouts views.
+      listRuns()
+        .then((rs) => !current && rs[0] && showRun(rs[0]))
+        .catch(() => undefined);
       const hash = new URLSearchParams(location.hash.replace(/^#/, ''));
       if (opts.autorun || hash.get('autorun') === '1') void run();
       return report;

