@@ -64,6 +64,7 @@ export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
     for (const [t, b] of Object.entries(tabButtons)) b.classList.toggle('active', t === tab);
     if (tab === 'runs') void renderRuns();
   }
+  show('setup');
   const changed = () => history.replaceState(null, '', settingsToHash(settings));
 
   function renderSetup(): void {
@@ -159,7 +160,7 @@ export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
       status.textContent = '';
       gpuBox.replaceChildren(noWebgpuPage((e as Error).message));
       nav.hidden = true;
-      renderRuns().then(() => (panes.runs.hidden = false));
+      show('runs'); // saved and imported runs can still be viewed without WebGPU
       return null;
     }
   })();

@@ -39,14 +39,15 @@ function parseLeaf(text: string, def: Json): Json {
 
 /**
  * Render the editor. `defaults` is the preset's resolved config, `overrides` the current edits
- * (mutated in place); `onChange` runs after every edit.
+ * (mutated in place); `onChange` runs after every edit. Top-level keys in `skipTop` have their own
+ * controls in the setup view (model choice, seed) and are left out.
  */
-export function configEditor(defaults: IntConfig, overrides: Record<string, unknown>, onChange: () => void): HTMLElement {
+export function configEditor(defaults: IntConfig, overrides: Record<string, unknown>, onChange: () => void, skipTop: readonly string[] = ['model', 'seed']): HTMLElement {
   const root = el('div', { cls: 'config-editor' });
   const walk = (node: Json, path: string[], into: HTMLElement) => {
     if (node !== null && typeof node === 'object' && !Array.isArray(node) && Object.keys(node).length > 0) {
       const fs = path.length === 0 ? into : el('fieldset', {}, el('legend', { text: path[path.length - 1] }));
-      for (const [k, v] of Object.entries(node)) walk(v, [...path, k], fs);
+      for (const [k, v] of Object.entries(node)) if (path.length > 0 || !skipTop.includes(k)) walk(v, [...path, k], fs);
       if (fs !== into) into.append(fs);
       return;
     }

@@ -40,7 +40,7 @@ export function resultsView(run: RunRecord): HTMLElement {
   root.append(el('p', { text: `${r.model} on ${r.task}, seed ${r.seed}; ${r.problems.train} train (pool ${r.problems.pool}) / ${r.problems.test} held-out problems, ${r.config.eval.samples} samples each.` }));
   root.append(copyable('Arms (held-out)', armsTable(r), 'arms-table'), copyable('Diagnostics (never-solved problems)', diagnosticsTable(r), 'diagnostics-table'));
   const loc = r.diagnostics.location;
-  if (loc) root.append(el('p', { text: `Location accuracy: ${loc.exact} of ${loc.scored} scored proposals name the true first divergent step (${pct(loc.accuracy)}%); early ${loc.early}, late ${loc.late}.` }));
+  if (loc) root.append(el('p', { text: `Location accuracy: ${loc.exact} of ${loc.scored} scored proposals name the true first divergent step (${Number.isFinite(loc.accuracy) ? `${pct(loc.accuracy)}%` : 'none scored'}); early ${loc.early}, late ${loc.late}.` }));
   const p = r.pipeline;
   root.append(el('p', { text: `Pipeline: ${p.rollouts.attempts} attempts (${p.rollouts.correct} correct), ${p.proposals.outputs} verifier outputs, ${p.filter.byStatus.kept ?? 0} interventions kept; SFT rows InT ${p.sftRows.interventions}, reference ${p.sftRows.reference}, self-reflection ${p.sftRows.self_reflection}.` }));
   root.append(

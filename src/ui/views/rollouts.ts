@@ -42,7 +42,11 @@ export function rolloutsView(run: RunRecord): HTMLElement {
   const outcome = el('select', {}, ...['all', 'failed', 'correct'].map((v) => el('option', { text: v, attrs: { value: v } })));
   const verdict = el('select', {}, ...['all', 'kept', 'rejected'].map((v) => el('option', { text: `interventions: ${v}`, attrs: { value: v } })));
   const list = el('div');
-  root.append(el('p', { cls: 'filters' }, text, ' ', outcome, ' ', verdict), list);
+  root.append(
+    el('p', { cls: 'filters' }, text, ' ', outcome, ' ', verdict),
+    el('p', { cls: 'note', text: 'Shaded step: the first error the verifier names; dashed outline: the true first divergent step (when the task knows it). In a diff, struck-out steps are cut and the green line is the intervention spliced in their place.' }),
+    list,
+  );
 
   const verdicts = new Map<string, CandidateVerdict[]>();
   for (const v of run.filtered.verdicts) (verdicts.get(v.attemptId) ?? verdicts.set(v.attemptId, []).get(v.attemptId)!).push(v);
