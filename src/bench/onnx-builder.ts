@@ -150,7 +150,7 @@ export function buildMatMulModel(spec: MatMulModelSpec): Uint8Array {
   const raw = dtype === 'f16' ? littleEndianBytes(weights instanceof Uint16Array ? weights : f32ToF16(weights)) : littleEndianBytes(weights);
 
   const model = new ProtoWriter();
-  model.int(1, 8); // ir_version 8 (ONNX 1.10+, fits opsets up to 17 and is read by every current runtime)
+  model.int(1, 8); // ir_version 8 (the IR of ONNX 1.10 to 1.13, which covers opsets up to 18)
   model.string(2, 'int-lab'); // producer_name
   model.message(7, (g) => {
     // GraphProto: node = 1, name = 2, initializer = 5, input = 11, output = 12
