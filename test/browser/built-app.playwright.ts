@@ -62,7 +62,11 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+main().then(
+  () => console.log('e2e: 1 passed, 0 failed'),
+  (e) => {
+    console.error(e);
+    console.log('e2e: 0 passed, 1 failed');
+    process.exit(1);
+  },
+);
