@@ -104,7 +104,7 @@ async function ensureNavigatorGpu(gpu: Gpu): Promise<() => void> {
   const g = globalThis as { navigator?: { gpu?: GPU } };
   if (g.navigator?.gpu) return () => {};
   // The Dawn instance that created gpu.device (kept on the Gpu so Dawn stays alive); a fresh one otherwise.
-  let instance = (gpu as unknown as { instance?: GPU | null }).instance ?? null;
+  let instance = gpu.gpuInstance;
   if (!instance) {
     const name = 'webgpu';
     const mod = (await import(/* @vite-ignore */ name)) as { create: (flags: string[]) => GPU };

@@ -75,6 +75,10 @@ export class Gpu implements TensorOwner {
     return new Gpu(device, report, instance);
   }
 
+  /** The GPU instance that created this device (Dawn's in Node; navigator.gpu in a browser), or null after destroy(). */
+  get gpuInstance(): GPU | null {
+    return this.instance;
+  }
   get f16(): boolean {
     return this.report.features.shaderF16;
   }
