@@ -6,6 +6,7 @@ import type { Gpu } from '../gpu';
 import type { ModelConfig } from '../model/config';
 import { buildParamTable, type ParamEntry } from '../model/params';
 import { WeightUploader, type ModelWeights, type WeightDtype } from '../model/weights';
+import { mulberry32 as stream } from '../util/random';
 
 export interface RandomModelOptions {
   /** Seed of the weights. Default 1. */
@@ -14,16 +15,6 @@ export interface RandomModelOptions {
   dtype?: WeightDtype;
 }
 
-/** Seeded mulberry32 stream of floats in [0, 1). */
-function stream(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Values of one parameter: linear weights U(+-1/sqrt(in)) (activations keep their scale through the

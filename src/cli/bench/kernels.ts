@@ -7,6 +7,7 @@ import { Gpu, describeAdapter, roundToHalf, type Tensor } from '../../gpu';
 import { matmul, matmulNaive } from '../../kernels/matmul';
 import { attentionBackward, attentionFlops, attentionForward, type AttnDims } from '../../kernels/attention';
 import { OrtMatMul, initOrtWebGpu, type OrtWebGpu } from '../../bench/ort-runner';
+import { mulberry32 as rng } from '../../util/random';
 
 export interface KernelBenchConfig {
   /** Reduced set for smoke tests (decode shapes, short attention). Default false. */
@@ -130,15 +131,6 @@ export async function measureInterleaved(gpu: Gpu, calls: Record<string, Call>, 
 
 // ------------------------------------------------------------------ data
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function uniform(n: number, seed: number, scale = 1): Float32Array {
   const r = rng(seed);
