@@ -9,6 +9,7 @@ import { parseModelConfig } from '../src/model/config';
 import { buildParamTable, type ParamEntry } from '../src/model/params';
 import { writeSafetensors, type StDtype, type TensorToWrite } from '../src/io/safetensors';
 import { mulberry32 as rng } from '../src/util/random';
+import { bosPostProcessor } from '../src/io/char-tokenizer';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'test/fixtures/models');
@@ -82,17 +83,7 @@ function byteTokenizer(specials: string[], bos?: string) {
   const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
   const bosId = bos ? first + specials.indexOf(bos) : -1;
   const post = bos
-    ? {
-        type: 'TemplateProcessing',
-        single: [{ SpecialToken: { id: bos, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
-        pair: [
-          { SpecialToken: { id: bos, type_id: 0 } },
-          { Sequence: { id: 'A', type_id: 0 } },
-          { SpecialToken: { id: bos, type_id: 1 } },
-          { Sequence: { id: 'B', type_id: 1 } },
-        ],
-        special_tokens: { [bos]: { id: bos, ids: [bosId], tokens: [bos] } },
-      }
+    ? bosPostProcessor(bos, bosId)
     : { ...byteLevel, trim_offsets: false };
   return {
     json: {

@@ -169,17 +169,7 @@ export class CharTokenizer {
       })),
       normalizer: null,
       pre_tokenizer: { type: 'Split', pattern: { Regex: '[\\s\\S]' }, behavior: 'Isolated', invert: false },
-      post_processor: {
-        type: 'TemplateProcessing',
-        single: [{ SpecialToken: { id: bos, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
-        pair: [
-          { SpecialToken: { id: bos, type_id: 0 } },
-          { Sequence: { id: 'A', type_id: 0 } },
-          { SpecialToken: { id: bos, type_id: 1 } },
-          { Sequence: { id: 'B', type_id: 1 } },
-        ],
-        special_tokens: { [bos]: { id: bos, ids: [CHAR_BOS_ID], tokens: [bos] } },
-      },
+      post_processor: bosPostProcessor(bos, CHAR_BOS_ID),
       decoder: { type: 'Fuse' },
       model: {
         type: 'BPE',
@@ -228,6 +218,21 @@ export class CharTokenizer {
 }
 
 /** The tokenizer of the embedded chains model (COMPACT_ALPHABET). */
+/** A tokenizer.json post-processor that puts `bos` (id `bosId`) before each sequence when special tokens are added. */
+export function bosPostProcessor(bos: string, bosId: number) {
+  return {
+    type: 'TemplateProcessing',
+    single: [{ SpecialToken: { id: bos, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
+    pair: [
+      { SpecialToken: { id: bos, type_id: 0 } },
+      { Sequence: { id: 'A', type_id: 0 } },
+      { SpecialToken: { id: bos, type_id: 1 } },
+      { Sequence: { id: 'B', type_id: 1 } },
+    ],
+    special_tokens: { [bos]: { id: bos, ids: [bosId], tokens: [bos] } },
+  };
+}
+
 export function compactCharTokenizer(): CharTokenizer {
   return new CharTokenizer(COMPACT_ALPHABET);
 }
