@@ -1,10 +1,13 @@
 // The run folder of a headless experiment (Node): stage outputs as JSON under stages/, run.json
-// with the resolved config and the completed stages in order, and atomic writes, so that an
-// interrupted run resumes from its last completed stage.
+// with the resolved config and the completed stages in order, LoRA checkpoints as PEFT files under
+// checkpoints/<arm>/<sft|rl>/, and atomic writes, so an interrupted run resumes from its last
+// completed stage. It is the pipeline's StageStore in Node.
 
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { IntConfig } from './config';
+import { EXPORT_FILES } from './exports';
+import type { AdapterFiles, StageStore } from './pipeline';
 
 export interface RunInfo {
   format: 'int-lab-experiment';
@@ -25,7 +28,7 @@ export function writeAtomic(path: string, data: string | Uint8Array): void {
   renameSync(`${path}.partial`, path);
 }
 
-export class RunStore {
+export class RunStore implements StageStore {
   info: RunInfo;
   constructor(
     readonly dir: string,
@@ -80,6 +83,27 @@ export class RunStore {
     this.info.seconds[name] = Math.round(seconds * 1000) / 1000;
     this.flush();
     return value;
+  }
+
+  /** Folder of a saved adapter: checkpoints/<arm>/<sft|rl> for the key "<arm>/<sft|rl>". */
+  adapterDir(key: string): string {
+    return this.path('checkpoints', ...key.split('/'));
+  }
+
+  saveAdapter(key: string, files: AdapterFiles): void {
+    const dir = this.adapterDir(key);
+    writeAtomic(join(dir, EXPORT_FILES.adapterConfig), files.config);
+    writeAtomic(join(dir, EXPORT_FILES.adapterWeights), files.safetensors);
+  }
+
+  loadAdapter(key: string): AdapterFiles {
+    const dir = this.adapterDir(key);
+    const cfg = join(dir, EXPORT_FILES.adapterConfig);
+    const weights = join(dir, EXPORT_FILES.adapterWeights);
+    if (!existsSync(cfg) || !existsSync(weights)) {
+      throw new Error(`${dir} lacks ${EXPORT_FILES.adapterConfig} or ${EXPORT_FILES.adapterWeights}: the run folder is incomplete; delete stages/${key}.json (and its entry in run.json) to recompute that stage`);
+    }
+    return { config: readFileSync(cfg, 'utf8'), safetensors: new Uint8Array(readFileSync(weights)) };
   }
 
   flush(): void {

@@ -1,17 +1,19 @@
 // The single-page app: starts the engine worker, shows the WebGPU report (or the no-WebGPU page),
-// and switches between the setup, run, rollouts, results and saved-runs views.
+// and switches between the setup, run, rollouts, results and saved-runs views; unfinished runs
+// stored by the worker are listed above the setup view with Resume / Discard.
 import * as Comlink from 'comlink';
 import type { EngineApi } from '../../workers/engine.worker';
 import type { AdapterReport } from '../gpu';
+import type { ArmId } from '../int/arms';
 import { button, el } from './dom';
 import { deleteRun, listRuns, parseRunJson, saveRun } from './runs-db';
 import { resolveSettings, settingsFromHash, settingsToHash, type Settings } from './state';
 import { noWebgpuPage, webgpuReport } from './views/webgpu';
 import { setupView } from './views/setup';
-import { runView } from './views/run';
+import { pendingRunsView, runView } from './views/run';
 import { rolloutsView } from './views/rollouts';
 import { resultsView } from './views/results';
-import type { ModelChoice, RunRecord } from './worker/types';
+import type { ModelChoice, PendingRunSummary, RunEvents, RunRecord } from './worker/types';
 import './style.css';
 
 export interface AppOptions {
@@ -30,6 +32,10 @@ export interface App {
   ready: Promise<AdapterReport | null>;
   show(tab: Tab): void;
   run(): Promise<RunRecord | null>;
+  /** Continue a stored unfinished run (see pendingRuns()). */
+  resume(runId: string): Promise<RunRecord | null>;
+  /** Unfinished runs stored in this browser (re-read from the worker). */
+  pendingRuns(): Promise<PendingRunSummary[]>;
   /** The run shown in the results view. */
   readonly current: RunRecord | null;
   dispose(): void;
@@ -49,6 +55,10 @@ export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
   const gpuBox = el('div');
   const nav = el('nav', { cls: 'tabs' });
   const panes: Record<Tab, HTMLElement> = { setup: el('div'), run: el('div'), rollouts: el('div'), results: el('div'), runs: el('div') };
+  let pending: PendingRunSummary[] = [];
+  const pendingBox = el('div');
+  const setupBox = el('div');
+  panes.setup.append(pendingBox, setupBox);
   const tabButtons = {} as Record<Tab, HTMLButtonElement>;
   for (const t of Object.keys(panes) as Tab[]) {
     tabButtons[t] = button(t[0].toUpperCase() + t.slice(1), () => show(t), { 'data-tab': t });
@@ -68,7 +78,7 @@ export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
   const changed = () => history.replaceState(null, '', settingsToHash(settings));
 
   function renderSetup(): void {
-    panes.setup.replaceChildren(setupView({ settings, report, checkDataset: (u) => engine.checkDataset(u), changed, run: () => void run() }));
+    setupBox.replaceChildren(setupView({ settings, report, checkDataset: (u) => engine.checkDataset(u), changed, run: () => void run() }));
   }
 
   function showRun(r: RunRecord): void {
@@ -98,7 +108,7 @@ export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
       for (const r of await listRuns()) {
         const arms = Object.keys(r.results.arms).length;
         list.append(
-          el('li', {}, `${r.created} · ${r.preset ?? 'custom'} · seed ${r.config.seed} · ${arms} arms `, button('Open', () => (showRun(r), show('results'))), ' ', button('Delete', () => void deleteRun(r.id).then(renderRuns))),
+          el('li', { attrs: { 'data-testid': 'saved-run' } }, `${r.created} · ${r.preset ?? 'custom'} · seed ${r.config.seed} · ${arms} arms `, button('Open', () => (showRun(r), show('results'))), ' ', button('Delete', () => void deleteRun(r.id).then(renderRuns))),
         );
       }
     } catch (e) {
@@ -108,24 +118,42 @@ export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
     pane.replaceChildren(el('h2', { text: 'Saved runs' }), list, el('p', {}, 'Import a run JSON: ', imp), err);
   }
 
-  async function run(): Promise<RunRecord | null> {
-    if (running) return null;
-    let config;
+  async function pendingRuns(): Promise<PendingRunSummary[]> {
     try {
-      config = resolveSettings(settings);
+      pending = await engine.listPendingRuns();
+    } catch (e) {
+      pending = [];
+      pendingBox.replaceChildren(el('p', { cls: 'status error', text: `unfinished runs could not be listed: ${(e as Error).message}` }));
+      return pending;
+    }
+    renderPending();
+    return pending;
+  }
+
+  function renderPending(): void {
+    pendingBox.replaceChildren(pendingRunsView(pending, { resume: (id) => void resume(id), discard: (id) => void discard(id) }, running));
+  }
+
+  async function discard(id: string): Promise<void> {
+    try {
+      await engine.discardPendingRun(id);
     } catch (e) {
       status.className = 'status error';
       status.textContent = (e as Error).message;
-      return null;
     }
+    await pendingRuns();
+  }
+
+  /** Show the run view and drive one run (new or resumed) to its end. */
+  async function drive(arms: readonly ArmId[], stored: readonly string[], start: (events: RunEvents) => Promise<RunRecord>): Promise<RunRecord | null> {
     running = true;
-    const view = runView(settings.arms, { pause: () => void engine.pause(), resume: () => void engine.resume(), cancel: () => void engine.cancel() });
+    renderPending();
+    const view = runView(arms, { pause: () => void engine.pause(), resume: () => void engine.resume(), cancel: () => void engine.cancel() }, stored);
     panes.run.replaceChildren(view.root);
     show('run');
-    const model: ModelChoice = settings.model.kind === 'embedded' ? { kind: 'embedded', url: modelUrl } : settings.model;
     const t0 = performance.now();
     try {
-      const r = await engine.runExperiment(config, settings.preset, settings.arms, model, settings.dataset, Comlink.proxy(view.events));
+      const r = await start(Comlink.proxy(view.events));
       view.finish(`finished in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       showRun(r);
       try {
@@ -139,7 +167,33 @@ export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
       return null;
     } finally {
       running = false;
+      await pendingRuns();
     }
+  }
+
+  async function run(): Promise<RunRecord | null> {
+    if (running) return null;
+    let config;
+    try {
+      config = resolveSettings(settings);
+    } catch (e) {
+      status.className = 'status error';
+      status.textContent = (e as Error).message;
+      return null;
+    }
+    const model: ModelChoice = settings.model.kind === 'embedded' ? { kind: 'embedded', url: modelUrl } : settings.model;
+    return drive(settings.arms, [], (events) => engine.runExperiment(config, settings.preset, settings.arms, model, settings.dataset, events));
+  }
+
+  async function resume(runId: string): Promise<RunRecord | null> {
+    if (running) return null;
+    const p = pending.find((r) => r.id === runId) ?? (await pendingRuns()).find((r) => r.id === runId);
+    if (!p) {
+      status.className = 'status error';
+      status.textContent = `no unfinished run "${runId}" is stored in this browser`;
+      return null;
+    }
+    return drive(p.arms, p.completed, (events) => engine.resumeExperiment(runId, events));
   }
 
   const ready = (async () => {
@@ -149,6 +203,7 @@ export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
       gpuBox.replaceChildren(webgpuReport(report));
       renderSetup();
       show('setup');
+      await pendingRuns();
       // Runs survive reloads: the newest saved run fills the results and rollouts views.
       listRuns()
         .then((rs) => !current && rs[0] && showRun(rs[0]))
@@ -171,6 +226,8 @@ export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
     ready,
     show,
     run,
+    resume,
+    pendingRuns,
     dispose() {
       worker.terminate();
       root.replaceChildren();

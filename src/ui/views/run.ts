@@ -1,15 +1,17 @@
-// Run view: one progress bar per stage with rate-based ETA, live uPlot charts of the step metrics
-// (SFT loss, RL reward, ...) and held-out pass@1 per arm, pause / resume / cancel.
+// Run view: one progress bar per stage with rate-based ETA (stages of a resumed run that were
+// already stored show as loaded), live uPlot charts of the step metrics (SFT loss, RL reward, ...)
+// and held-out pass@1 per arm, pause / resume / cancel; and the list of unfinished stored runs.
 import { ARM_IDS, getArm, type ArmId } from '../../int/arms';
+import { DATA_STAGE_NAMES, pipelineStages } from '../../int/pipeline';
 import type { StepMetrics } from '../../train/metrics';
 import { button, el, fmtSeconds } from '../dom';
 import { LivePlot } from '../plots';
-import type { RunEvents } from '../worker/types';
+import type { PendingRunSummary, RunEvents } from '../worker/types';
 
-export const DATA_STAGES = ['load model', 'pool', 'rollouts', 'propose', 'filter', 'continuations', 'reflect', 'diagnostics', 'sft-sets'];
+export const DATA_STAGES = ['load model', ...DATA_STAGE_NAMES];
 
 export function stageNames(arms: readonly ArmId[]): string[] {
-  return [...DATA_STAGES, ...arms.flatMap((a) => [`${a}/sft`, `${a}/rl`, `${a}/eval`])];
+  return ['load model', ...pipelineStages(arms)];
 }
 
 interface Bar {
@@ -25,8 +27,9 @@ export interface RunControls {
   cancel(): void;
 }
 
-/** The run view and the event sink that drives it. */
-export function runView(arms: readonly ArmId[], controls: RunControls): { root: HTMLElement; events: RunEvents; finish(text: string, error?: boolean): void } {
+/** The run view and the event sink that drives it; `stored` lists the stages a resumed run
+ *  already holds (shown as stored until the worker loads them). */
+export function runView(arms: readonly ArmId[], controls: RunControls, stored: readonly string[] = []): { root: HTMLElement; events: RunEvents; finish(text: string, error?: boolean): void } {
   const root = el('section', { attrs: { id: 'run' } }, el('h2', { text: 'Run' }));
   const status = el('p', { cls: 'status', text: 'starting…', attrs: { 'data-testid': 'run-status' } });
   let paused = false;
@@ -48,7 +51,7 @@ export function runView(arms: readonly ArmId[], controls: RunControls): { root: 
   const list = el('div', { cls: 'stages' });
   for (const name of stageNames(arms)) {
     const bar = el('progress', { attrs: { max: '1', value: '0' } });
-    const text = el('span', { cls: 'eta', text: 'waiting' });
+    const text = el('span', { cls: 'eta', text: stored.includes(name) ? 'stored, not loaded yet' : 'waiting' });
     const row = el('div', { cls: 'stage', attrs: { 'data-stage': name } }, el('span', { cls: 'name', text: name }), bar, text);
     bars.set(name, { row, bar, text, t0: null });
     list.append(row);
@@ -89,6 +92,15 @@ export function runView(arms: readonly ArmId[], controls: RunControls): { root: 
       b.row.classList.add('done');
       b.text.textContent = `done in ${fmtSeconds(seconds)}`;
     },
+    stageLoaded(name) {
+      const b = bars.get(name);
+      if (!b) return;
+      b.bar.max = 1;
+      b.bar.value = 1;
+      b.row.classList.remove('active');
+      b.row.classList.add('done', 'loaded');
+      b.text.textContent = 'loaded (stored earlier, not recomputed)';
+    },
     metric(arm, stage, m: StepMetrics) {
       const key = `${arm}/${stage}`;
       const step = m.step ?? (steps.get(key) ?? 0) + 1;
@@ -113,4 +125,38 @@ export function runView(arms: readonly ArmId[], controls: RunControls): { root: 
       cancelBtn.disabled = true;
     },
   };
+}
+
+export interface PendingActions {
+  resume(id: string): void;
+  discard(id: string): void;
+}
+
+/** Unfinished runs stored in this browser, each with its completed stages and Resume / Discard;
+ *  `busy` disables the buttons while a run is going. Empty when there are none. */
+export function pendingRunsView(runs: readonly PendingRunSummary[], actions: PendingActions, busy = false): HTMLElement {
+  const box = el('section', { cls: 'pending-runs', attrs: { id: 'pending-runs', 'data-testid': 'pending-runs' } });
+  if (runs.length === 0) return box;
+  box.append(el('h3', { text: 'Unfinished runs' }), el('p', { cls: 'note', text: 'These runs stopped before the end (page reload, cancel, error). Resume continues from the last completed stage; completed stages are loaded, not recomputed.' }));
+  const list = el('ul');
+  for (const r of runs) {
+    const total = pipelineStages(r.arms).length;
+    const resume = button('Resume', () => actions.resume(r.id), { 'data-testid': 'resume-run' });
+    const discard = button('Discard', () => actions.discard(r.id), { 'data-testid': 'discard-run' });
+    resume.disabled = busy || r.cannotResume !== null;
+    discard.disabled = busy;
+    const done = r.completed.length > 0 ? r.completed.join(', ') : 'none yet';
+    list.append(
+      el(
+        'li',
+        { attrs: { 'data-testid': 'pending-run', 'data-run-id': r.id } },
+        el('div', { text: `${r.created} · ${r.preset ?? 'custom'} · model ${r.model}${r.dataset ? ` · dataset ${r.dataset}` : ''} · ${r.arms.length} arms` }),
+        el('div', { cls: 'completed', attrs: { 'data-testid': 'pending-completed' }, text: `completed ${r.completed.length} of ${total} stages: ${done}` }),
+        ...(r.cannotResume ? [el('div', { cls: 'status error', text: r.cannotResume })] : []),
+        el('div', {}, resume, ' ', discard),
+      ),
+    );
+  }
+  box.append(list);
+  return box;
 }

@@ -1,32 +1,18 @@
-// The InT experiment inside the browser worker: the same stage functions as the headless run
-// (src/int/stages.ts, train-arm.ts, report.ts), kept in memory instead of a run folder; the
-// LoRA adapter of an arm stays on the GPU from SFT through RL to evaluation.
+// The InT experiment inside the browser worker: the same stage pipeline as the headless run
+// (src/int/pipeline.ts) over a StageStore (IndexedDB, see idb-store.ts, so a reload can resume),
+// with pause / resume / cancel (RunControl), model loading and the uploaded dataset's task.
 import type { Gpu } from '../../gpu';
 import { getArm, type ArmId } from '../../int/arms';
 import type { IntConfig } from '../../int/config';
-import { DecoderEngine } from '../../int/engine';
 import { loadBaseModel, randomBaseModel, type BaseModel } from '../../int/model';
-import { buildReport, type ArmResult } from '../../int/report';
-import {
-  buildSftSets,
-  checkContinuations,
-  filterProposals,
-  pickFailures,
-  proposeInterventions,
-  reflectAttempts,
-  runDiagnostics,
-  sampleAttempts,
-  selectPool,
-  type StageContext,
-} from '../../int/stages';
-import { armRlConfig, armSftConfig, evaluate, trainRl, trainSft, type TrainLog } from '../../int/train-arm';
+import { problemsOf, runPipeline, type AdapterFiles, type PipelineHooks, type StageStore } from '../../int/pipeline';
+import { buildReport } from '../../int/report';
 import { importDataset } from '../../io/datasets/import';
 import { BrowserFolderSource, ModelFileNotFoundError } from '../../io/folder';
 import { HubSource } from '../../io/hub';
-import { LoraAdapter } from '../../model/lora';
 import { createChainsTask } from '../../tasks/chains/task';
 import { createMathTask } from '../../tasks/math/task';
-import type { Problem, Task } from '../../tasks/task';
+import type { Task } from '../../tasks/task';
 import type { DatasetUpload, ModelChoice, RunEvents, RunRecord } from './types';
 import { UrlFolderSource } from './url-source';
 
@@ -86,10 +72,36 @@ export async function browserTask(config: IntConfig, dataset: DatasetUpload | nu
   return createMathTask(problems, { name: dataset.name, seed: 0 });
 }
 
-const take = (ps: Problem[], n: number | null) => (n === null ? ps : ps.slice(0, n));
+/** An in-memory StageStore: the fallback when IndexedDB is unavailable (the run cannot resume). */
+export class MemoryStageStore implements StageStore {
+  readonly stages = new Map<string, unknown>();
+  readonly adapters = new Map<string, AdapterFiles>();
+  readonly seconds: Record<string, number> = {};
+  constructor(readonly id: string) {}
+  has(name: string): boolean {
+    return this.stages.has(name);
+  }
+  load<T>(name: string): T {
+    return this.stages.get(name) as T;
+  }
+  complete(name: string, value: unknown, seconds: number): void {
+    this.stages.set(name, value);
+    this.seconds[name] = Math.round(seconds * 1000) / 1000;
+  }
+  saveAdapter(key: string, files: AdapterFiles): void {
+    this.adapters.set(key, files);
+  }
+  loadAdapter(key: string): AdapterFiles {
+    const f = this.adapters.get(key);
+    if (!f) throw new Error(`no LoRA adapter "${key}" was saved in this run`);
+    return f;
+  }
+}
 
 export interface BrowserRunOptions {
   gpu: Gpu;
+  /** Where stages go (IndexedDB, so a reload can resume); its id becomes the run record's id. */
+  store: StageStore & { readonly id: string; readonly seconds: Readonly<Record<string, number>> };
   config: IntConfig;
   preset: string | null;
   arms: ArmId[];
@@ -99,79 +111,54 @@ export interface BrowserRunOptions {
   control: RunControl;
 }
 
-/** Run every stage and arm; returns the run record. */
+/** Run (or continue) every stage and arm through the store; returns the run record. */
 export async function runBrowserExperiment(o: BrowserRunOptions): Promise<RunRecord> {
   const { gpu, config, events, control } = o;
-  const seconds: Record<string, number> = {};
   const task = await browserTask(config, o.dataset);
-  const train = take(task.problems('train'), config.data.maxTrainProblems);
-  const test = take(task.problems('test'), config.data.maxTestProblems);
-  const byId = new Map([...train, ...test].map((p) => [p.id, p]));
+  const { train, test } = problemsOf(task, config);
   events.stage('load model', 0, 1);
+  const t0 = performance.now();
   const base = await loadModel(gpu, o.model, config.seed);
-  events.stageDone('load model', 0);
+  events.stageDone('load model', (performance.now() - t0) / 1000);
   events.note(`model: ${base.label}; task: ${task.name}; ${train.length} train / ${test.length} test problems`);
-  const engine = new DecoderEngine(gpu, base.decoder, base.codec);
-  const ctxOf = (name: string): StageContext => ({
-    engine,
-    task,
-    config,
-    progress: (d, t) => {
+  const hooks: PipelineHooks = {
+    gate: () => control.gate(),
+    stageStart: (name) => events.stage(name, 0, 1),
+    progress: (name, d, t) => {
       control.check();
       events.stage(name, d, t);
     },
-  });
-  async function stage<T>(name: string, f: (ctx: StageContext) => Promise<T> | T): Promise<T> {
-    await control.gate();
-    events.stage(name, 0, 1);
-    const t0 = performance.now();
-    const v = await f(ctxOf(name));
-    seconds[name] = (performance.now() - t0) / 1000;
-    events.stageDone(name, seconds[name]);
-    return v;
-  }
+    stageDone: (name, seconds) => events.stageDone(name, seconds),
+    stageLoaded: (name) => {
+      events.stageLoaded(name);
+      events.note(`[${name}] already complete, loaded from the stored run`);
+    },
+    metric: (arm, stage, m) => events.metric(arm, stage, m),
+    armDone: (a) => events.armDone(a.id, a.eval.summary.overall.passAt['1'] ?? null),
+  };
   try {
-    const pool = await stage('pool', (c) => selectPool(c, train));
-    const poolSet = new Set(pool.problemIds);
-    const attempts = await stage('rollouts', (c) => sampleAttempts(c, train.filter((p) => poolSet.has(p.id))));
-    const failures = pickFailures(attempts, task, byId, config.propose.maxAttempts);
-    const proposals = await stage('propose', (c) => proposeInterventions(c, failures, byId));
-    const filtered = await stage('filter', (c) => filterProposals(c, proposals, byId));
-    const checked = await stage('continuations', (c) => (config.continuation.enabled ? checkContinuations(c, proposals, filtered, byId) : { outcomes: [], result: filtered }));
-    const arms = o.arms.map(getArm);
-    const reflections = await stage('reflect', (c) => (arms.some((a) => a.sft === 'self_reflection') ? reflectAttempts(c, failures, byId) : []));
-    const diagnostics = await stage('diagnostics', (c) => runDiagnostics(c, attempts, proposals, filtered, byId));
-    const sets = await stage('sft-sets', () => buildSftSets(task, proposals, checked.result.kept, reflections, byId));
-
-    const armResults: Record<string, ArmResult> = {};
-    for (const arm of arms) {
-      const adapter = LoraAdapter.create(gpu, base.table, { ...config.lora, seed: config.seed });
-      base.decoder.adapter = adapter;
-      try {
-        const examples = arm.sft === 'none' ? [] : sets[arm.sft];
-        const empty: TrainLog = { steps: [], rows: 0, dropped: 0 };
-        const sft = await stage(`${arm.id}/sft`, (c) =>
-          examples.length === 0 ? empty : trainSft(base.decoder, base.codec, examples, armSftConfig(config), (m, d, t) => (events.metric(arm.id, 'sft', m), c.progress?.(d, t))),
-        );
-        const rl = await stage(`${arm.id}/rl`, (c) =>
-          arm.rl ? trainRl(base.decoder, base.codec, task, arm, train, armRlConfig(config), config.hint.fraction, (m, d, t) => (events.metric(arm.id, 'rl', m), c.progress?.(d, t))) : empty,
-        );
-        const trained = sft.rows > 0 || arm.rl !== null;
-        if (!trained) base.decoder.adapter = null;
-        const ev = await stage(`${arm.id}/eval`, (c) => evaluate(new DecoderEngine(gpu, base.decoder, base.codec), task, test, config.eval, config.seed, c.progress));
-        armResults[arm.id] = { id: arm.id, label: arm.label, sft, rl, eval: ev };
-        events.armDone(arm.id, ev.summary.overall.passAt['1'] ?? null);
-      } finally {
-        base.decoder.adapter = null;
-        adapter.release();
-      }
-    }
-    const results = buildReport({ config, preset: o.preset, model: base.label, task: task.name, train: train.length, test: test.length, pool, attempts, proposals, filtered, checked, reflections, diagnostics, sets, arms: armResults });
-    const files = buildReport.files(results, proposals, checked);
+    const run = await runPipeline({ gpu, config, preset: o.preset, arms: o.arms.map(getArm), task, base, store: o.store, hooks });
+    if (!run.results || !run.data) throw new Error('the run stopped before its report');
+    const { results, data } = run;
+    const files = buildReport.files(results, data.proposals, data.checked);
     const steps: Record<string, string[]> = {};
-    for (const a of attempts) steps[a.id] = task.splitSteps(a.text);
+    for (const a of data.attempts) steps[a.id] = task.splitSteps(a.text);
     const created = new Date().toISOString();
-    return { format: 'int-lab-run', version: 1, id: `run-${created.replace(/[:.]/g, '-')}`, created, preset: o.preset, config, results, attempts, proposals, filtered, steps, seconds, files: { md: files.md, csv: files.csv, jsonl: files.jsonl } };
+    return {
+      format: 'int-lab-run',
+      version: 1,
+      id: o.store.id,
+      created,
+      preset: o.preset,
+      config,
+      results,
+      attempts: data.attempts,
+      proposals: data.proposals,
+      filtered: data.filtered,
+      steps,
+      seconds: { ...o.store.seconds },
+      files: { md: files.md, csv: files.csv, jsonl: files.jsonl },
+    };
   } finally {
     base.decoder.adapter = null;
     base.decoder.weights.release();

@@ -1,5 +1,6 @@
-// Messages between the page and the engine worker: model choice, dataset upload, run events and
-// the finished run record (what the UI shows, persists and exports).
+// Messages between the page and the engine worker: model choice, dataset upload, run events, the
+// finished run record (what the UI shows, persists and exports) and the stored unfinished runs.
+import type { ArmId } from '../../int/arms';
 import type { IntConfig } from '../../int/config';
 import type { ExperimentResults } from '../../int/report';
 import type { Attempt, Proposal } from '../../int/stages';
@@ -35,6 +36,8 @@ export interface RunEvents {
   note(text: string): void;
   stage(name: string, done: number, total: number): void;
   stageDone(name: string, seconds: number): void;
+  /** A stage was already complete in the stored run and was loaded, not recomputed. */
+  stageLoaded(name: string): void;
   metric(arm: string, stage: 'sft' | 'rl', m: StepMetrics): void;
   /** An arm finished its held-out evaluation: pass@1 estimate and 95% interval. */
   armDone(arm: string, pass1: { estimate: number; lo: number; hi: number } | null): void;
@@ -56,4 +59,37 @@ export interface RunRecord {
   steps: Record<string, string[]>;
   seconds: Record<string, number>;
   files: { md: string; csv: string; jsonl: string };
+}
+
+/** An unfinished run kept in IndexedDB (database "int-lab-pending") so that it can resume after a
+ *  reload: what it was started with and its completed stages (their outputs sit beside it). */
+export interface PendingRun {
+  format: 'int-lab-pending-run';
+  version: 1;
+  id: string;
+  created: string;
+  preset: string | null;
+  config: IntConfig;
+  arms: ArmId[];
+  /** A 'folder' choice keeps its File objects (IndexedDB stores them) unless they could not be stored. */
+  model: ModelChoice;
+  dataset: DatasetUpload | null;
+  /** Completed stages in completion order, and the seconds each took when it was computed. */
+  completed: string[];
+  seconds: Record<string, number>;
+  /** Why this run cannot resume (null when it can). */
+  cannotResume: string | null;
+}
+
+/** What the page lists of a pending run (no file bytes). */
+export interface PendingRunSummary {
+  id: string;
+  created: string;
+  preset: string | null;
+  arms: ArmId[];
+  /** "embedded", "hub <id>" or "local folder (n files)". */
+  model: string;
+  dataset: string | null;
+  completed: string[];
+  cannotResume: string | null;
 }

@@ -1,0 +1,250 @@
+// One InT experiment as a storage-agnostic pipeline: the data stages (pool, rollouts, propose,
+// filter, continuations, reflect, diagnostics, sft-sets), then per arm LoRA SFT -> RL -> held-out
+// eval, each stage skipped when the StageStore already holds it. The Node run folder (run-store.ts)
+// and the browser's IndexedDB (ui/worker/idb-store.ts) implement the store; hooks report progress.
+
+import type { Gpu } from '../gpu';
+import { LoraAdapter } from '../model/lora';
+import type { Problem, Task } from '../tasks/task';
+import type { StepMetrics } from '../train/metrics';
+import type { ArmSpec } from './arms';
+import type { IntConfig } from './config';
+import { DecoderEngine, type Engine } from './engine';
+import { EXPORT_FILES, exportRlPrompts, exportSftSet, type ExportSink } from './exports';
+import type { FilterResult } from './filter';
+import type { BaseModel } from './model';
+import { buildReport, type ArmResult, type ExperimentResults } from './report';
+import {
+  buildSftSets,
+  checkContinuations,
+  filterProposals,
+  pickFailures,
+  proposeInterventions,
+  reflectAttempts,
+  runDiagnostics,
+  sampleAttempts,
+  selectPool,
+  type Attempt,
+  type ContinuationCheck,
+  type Diagnostics,
+  type PoolResult,
+  type Proposal,
+  type Reflection,
+  type SftSets,
+  type StageContext,
+} from './stages';
+import { armRlConfig, armSftConfig, evaluate, trainRl, trainSft, type EvalResult, type TrainLog } from './train-arm';
+
+export type MaybePromise<T> = T | Promise<T>;
+
+/** A LoRA adapter in the PEFT layout: adapter_config.json text and adapter_model.safetensors bytes. */
+export interface AdapterFiles {
+  config: string;
+  safetensors: Uint8Array;
+}
+
+/** Where completed stages live. Stage names: the data stages and "<arm>/sft|rl|eval"; adapter keys:
+ *  "<arm>/sft" and "<arm>/rl" (the adapter after that stage). Values are plain JSON. */
+export interface StageStore {
+  has(name: string): MaybePromise<boolean>;
+  load<T>(name: string): MaybePromise<T>;
+  /** Persist a stage's output and mark it completed (atomically: both or neither). */
+  complete(name: string, value: unknown, seconds: number): MaybePromise<unknown>;
+  saveAdapter(key: string, files: AdapterFiles): MaybePromise<void>;
+  /** The saved adapter of `key`; throws saying so when it is missing. */
+  loadAdapter(key: string): MaybePromise<AdapterFiles>;
+}
+
+/** What the pipeline reports while it runs. Every hook is optional. */
+export interface PipelineHooks {
+  /** Called before every stage (computed or loaded); waits while paused, throws to cancel. */
+  gate?(): Promise<void>;
+  /** A stage starts computing. */
+  stageStart?(name: string): void;
+  /** Progress of the computing stage (units done, units total); may throw to cancel. */
+  progress?(name: string, done: number, total: number): void;
+  /** A stage was computed and stored. */
+  stageDone?(name: string, seconds: number): void;
+  /** A stage was already complete and was loaded from the store. */
+  stageLoaded?(name: string): void;
+  /** One optimiser step of an arm's SFT or RL. */
+  metric?(arm: string, stage: 'sft' | 'rl', m: StepMetrics): void;
+  /** An arm has its held-out evaluation (computed or loaded). */
+  armDone?(arm: ArmResult): void;
+}
+
+export interface PipelineOptions {
+  gpu: Gpu;
+  config: IntConfig;
+  preset: string | null;
+  /** Arms in table order. */
+  arms: readonly ArmSpec[];
+  task: Task;
+  /** The loaded base model (the caller releases it). */
+  base: BaseModel;
+  store: StageStore;
+  hooks?: PipelineHooks;
+  /** Where exports go: sft/ and rl/ when sft-sets is computed, adapters/<arm>/ per trained arm. */
+  exports?: ExportSink | null;
+  /** Stop after this stage is computed (a later call continues from the store). */
+  stopAfter?: string;
+  /** Wraps the data stages' engine (tests script a verifier through it). */
+  wrapEngine?: (engine: Engine, task: Task) => Engine;
+}
+
+/** The data stages' outputs (what reports and viewers need besides the results). */
+export interface PipelineData {
+  pool: PoolResult;
+  attempts: Attempt[];
+  proposals: Proposal[];
+  filtered: FilterResult;
+  checked: ContinuationCheck;
+  reflections: Reflection[];
+  diagnostics: Diagnostics;
+  sets: SftSets;
+}
+
+export interface PipelineRun {
+  /** null when stopped early. */
+  results: ExperimentResults | null;
+  data: PipelineData | null;
+  /** Stages computed by this call, in order. */
+  ran: string[];
+  /** Completed stages loaded from the store, in order. */
+  skipped: string[];
+  stoppedAfter: string | null;
+}
+
+/** The data stages, in order (each arm then adds "<arm>/sft", "<arm>/rl", "<arm>/eval"). */
+export const DATA_STAGE_NAMES = ['pool', 'rollouts', 'propose', 'filter', 'continuations', 'reflect', 'diagnostics', 'sft-sets'] as const;
+
+/** Every stage of a run over `arms`, in order. */
+export function pipelineStages(arms: readonly string[]): string[] {
+  return [...DATA_STAGE_NAMES, ...arms.flatMap((a) => [`${a}/sft`, `${a}/rl`, `${a}/eval`])];
+}
+
+/** Training and test problems of a config (data.maxTrainProblems / maxTestProblems). */
+export function problemsOf(task: Task, config: IntConfig): { train: Problem[]; test: Problem[] } {
+  const take = (ps: Problem[], n: number | null) => (n === null ? ps : ps.slice(0, n));
+  return { train: take(task.problems('train'), config.data.maxTrainProblems), test: take(task.problems('test'), config.data.maxTestProblems) };
+}
+
+class Stopped extends Error {}
+
+const EMPTY_LOG: TrainLog = { steps: [], rows: 0, dropped: 0 };
+
+/** Run (or continue) every stage; see the file header. */
+export async function runPipeline(o: PipelineOptions): Promise<PipelineRun> {
+  const { gpu, config, task, base, store } = o;
+  const hooks = o.hooks ?? {};
+  const ran: string[] = [];
+  const skipped: string[] = [];
+  const { train, test } = problemsOf(task, config);
+  const byId = new Map([...train, ...test].map((p) => [p.id, p]));
+  const baseEngine = new DecoderEngine(gpu, base.decoder, base.codec);
+  const engine = o.wrapEngine ? o.wrapEngine(baseEngine, task) : baseEngine;
+
+  /** Run one stage unless it is complete; store its JSON output. */
+  async function stage<T>(name: string, f: (ctx: StageContext) => Promise<T> | T): Promise<T> {
+    await hooks.gate?.();
+    if (await store.has(name)) {
+      const v = await store.load<T>(name);
+      skipped.push(name);
+      hooks.stageLoaded?.(name);
+      return v;
+    }
+    hooks.stageStart?.(name);
+    const t0 = performance.now();
+    const value = await f({ engine, task, config, progress: (d, t) => hooks.progress?.(name, d, t) });
+    const seconds = (performance.now() - t0) / 1000;
+    await store.complete(name, value, seconds);
+    hooks.stageDone?.(name, seconds);
+    ran.push(name);
+    if (o.stopAfter === name) throw new Stopped(name);
+    return value;
+  }
+
+  try {
+    const pool = await stage<PoolResult>('pool', (ctx) => selectPool(ctx, train));
+    const poolSet = new Set(pool.problemIds);
+    const attempts = await stage<Attempt[]>('rollouts', (ctx) => sampleAttempts(ctx, train.filter((p) => poolSet.has(p.id))));
+    const failures = pickFailures(attempts, task, byId, config.propose.maxAttempts);
+    const proposals = await stage<Proposal[]>('propose', (ctx) => proposeInterventions(ctx, failures, byId));
+    const filtered = await stage<FilterResult>('filter', (ctx) => filterProposals(ctx, proposals, byId));
+    const checked = await stage<ContinuationCheck>('continuations', async (ctx) =>
+      config.continuation.enabled ? checkContinuations(ctx, proposals, filtered, byId) : { outcomes: [], result: filtered },
+    );
+    const wantsReflect = o.arms.some((a) => a.sft === 'self_reflection');
+    const reflections = await stage<Reflection[]>('reflect', async (ctx) => (wantsReflect ? reflectAttempts(ctx, failures, byId) : []));
+    const diagnostics = await stage<Diagnostics>('diagnostics', (ctx) => runDiagnostics(ctx, attempts, proposals, filtered, byId));
+    const sets = await stage<SftSets>('sft-sets', async () => {
+      const s = buildSftSets(task, proposals, checked.result.kept, reflections, byId);
+      if (o.exports) {
+        await exportSftSet(o.exports, 'sft', s.interventions);
+        await exportRlPrompts(o.exports, 'rl', train, task.prompts, { dataSource: task.name });
+      }
+      return s;
+    });
+
+    const armResults: Record<string, ArmResult> = {};
+    for (const arm of o.arms) {
+      armResults[arm.id] = await runArm(arm);
+      hooks.armDone?.(armResults[arm.id]);
+    }
+    const data: PipelineData = { pool, attempts, proposals, filtered, checked, reflections, diagnostics, sets };
+    const results = buildReport({ config, preset: o.preset, model: base.label, task: task.name, train: train.length, test: test.length, ...data, arms: armResults });
+    return { results, data, ran, skipped, stoppedAfter: null };
+
+    /** SFT (adapter saved as "<arm>/sft"), RL (saved as "<arm>/rl"), then held-out evaluation. */
+    async function runArm(arm: ArmSpec): Promise<ArmResult> {
+      const key = (what: 'sft' | 'rl') => `${arm.id}/${what}`;
+      const examples = arm.sft === 'none' ? [] : sets[arm.sft];
+      /** Run f with an adapter (fresh when `from` is null, else the stored one) on the model; store it under `saveTo`. */
+      const withAdapter = async <T>(from: string | null, saveTo: string | null, f: () => Promise<T>): Promise<T> => {
+        let adapter: LoraAdapter;
+        if (from === null) adapter = LoraAdapter.create(gpu, base.table, { ...config.lora, seed: config.seed });
+        else {
+          const files = await store.loadAdapter(from);
+          adapter = await LoraAdapter.load(gpu, base.table, files.config, files.safetensors);
+        }
+        base.decoder.adapter = adapter;
+        try {
+          const v = await f();
+          if (saveTo) await store.saveAdapter(saveTo, await adapter.save(base.baseName));
+          return v;
+        } finally {
+          base.decoder.adapter = null;
+          adapter.release();
+        }
+      };
+      const trained = arm.sft !== 'none' || arm.rl !== null;
+      const sftLog = await stage<TrainLog>(key('sft'), async (ctx) => {
+        if (examples.length === 0 || arm.sft === 'none') return EMPTY_LOG;
+        return withAdapter(null, key('sft'), () => trainSft(base.decoder, base.codec, examples, armSftConfig(config), (m, d, t) => (hooks.metric?.(arm.id, 'sft', m), ctx.progress?.(d, t))));
+      });
+      const afterSft = sftLog.rows > 0 ? key('sft') : null;
+      const rlLog = await stage<TrainLog>(key('rl'), async (ctx) => {
+        if (!arm.rl) return EMPTY_LOG;
+        return withAdapter(afterSft, key('rl'), () =>
+          trainRl(base.decoder, base.codec, task, arm, train, armRlConfig(config), config.hint.fraction, (m, d, t) => (hooks.metric?.(arm.id, 'rl', m), ctx.progress?.(d, t))),
+        );
+      });
+      const finalKey = arm.rl ? key('rl') : afterSft;
+      const ev = await stage<EvalResult>(`${arm.id}/eval`, async (ctx) => {
+        const run = () => evaluate(new DecoderEngine(gpu, base.decoder, base.codec), task, test, config.eval, config.seed, ctx.progress);
+        return trained && finalKey ? withAdapter(finalKey, null, run) : run();
+      });
+      if (trained && finalKey && o.exports) {
+        const files = await store.loadAdapter(finalKey);
+        await o.exports.writeFile(`adapters/${arm.id}/${EXPORT_FILES.adapterConfig}`, files.config);
+        await o.exports.writeFile(`adapters/${arm.id}/${EXPORT_FILES.adapterWeights}`, files.safetensors);
+      }
+      return { id: arm.id, label: arm.label, sft: sftLog, rl: rlLog, eval: ev };
+    }
+  } catch (e) {
+    if (e instanceof Stopped) return { results: null, data: null, ran, skipped, stoppedAfter: e.message };
+    throw e;
+  } finally {
+    base.decoder.adapter = null;
+  }
+}
