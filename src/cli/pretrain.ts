@@ -13,7 +13,9 @@ import { parseModelConfig, type ModelConfig } from '../model/config';
 import { Decoder } from '../model/decoder';
 import { initWeights, paramCount, tinyLlamaConfigJson } from '../model/init';
 import { readWeights, uploadWeights } from '../model/weights';
-import { encodeExample, pretrainExample, resolvePretrainConfig, type PretrainDataInput } from '../tasks/chains/pretrain-data';
+import { encodeExample, pretrainExample, resolvePretrainConfig, type PretrainDataConfig, type PretrainDataInput } from '../tasks/chains/pretrain-data';
+import { probeDocs, probeSummary } from '../tasks/chains/pretrain-probe';
+import { TINY_LADDER } from '../tasks/chains/config';
 import { validateSftConfig } from '../train/config';
 import { learningRate } from '../train/schedule';
 import { Trainer, type SftExample, type TrainerOptions } from '../train/trainer';
@@ -35,13 +37,39 @@ class BudgetedTrainer extends Trainer {
   }
 }
 
-/** Data recipe of chains-tiny: solving and verifying dominate, a little of every other format (so
- *  the hint and self-reflection arms find a model that knows them); medium problems a little more
- *  likely and the long hard ones a little less (they cost the most tokens and are the least learnable). */
+/** Data recipe of chains-tiny, on TINY_LADDER: solving and verifying dominate, a little of every
+ *  other format (so the hint and self-reflection arms find a model that knows them). */
 export const PRETRAIN_DATA_RECIPE: Readonly<PretrainDataInput> = Object.freeze({
-  tierWeights: { easy: 1, medium: 1.25, hard: 0.75 },
+  chains: { tiers: [...TINY_LADDER] },
+  tierWeights: { easy: 1, medium: 1.25, hard: 1 },
   mix: { solve: 0.5, verify: 0.25, verifyOk: 0.05, continue: 0.1, hint: 0.05, reflect: 0.05 },
 });
+
+/** One curriculum phase (see PretrainOptions.phases). */
+export interface CurriculumPhase {
+  until: number;
+  data: PretrainDataInput;
+}
+
+/** Curriculum of chains-tiny: the copy-and-compute circuits form within minutes on one- and
+ *  two-operation problems (whose traces need no search for "the next operation") but not on the
+ *  full mix, so the run starts on the easy tier and lengthens the documents step by step. */
+export const PRETRAIN_CURRICULUM: readonly CurriculumPhase[] = Object.freeze(<CurriculumPhase[]>[
+  {
+    until: 0.12,
+    data: {
+      tierWeights: { easy: 1, medium: 0, hard: 0 },
+      mix: { solve: 0.6, verify: 0.1, verifyOk: 0.05, continue: 0.25, hint: 0, reflect: 0 },
+    },
+  },
+  {
+    until: 0.35,
+    data: {
+      tierWeights: { easy: 2, medium: 2, hard: 0.5 },
+      mix: { solve: 0.45, verify: 0.25, verifyOk: 0.05, continue: 0.2, hint: 0.025, reflect: 0.025 },
+    },
+  },
+]);
 
 /** Everything a pretraining run depends on. Defaults: the committed chains-tiny recipe. */
 export interface PretrainOptions {
@@ -61,11 +89,12 @@ export interface PretrainOptions {
   intermediate: number;
   /** Context length (max_position_embeddings). Default 1024. */
   maxPositions: number;
-  /** Optimiser steps (an upper bound when maxMinutes ends the run first). Default 400. */
+  /** Optimiser steps (an upper bound when maxMinutes ends the run first). Default 4000. */
   steps: number;
-  /** Tokens (bos + prompt + completion + eos, unpadded) per optimiser step. Default 2048. */
+  /** Tokens (bos + prompt + completion + eos, unpadded) per optimiser step. Default 1024. */
   batchTokens: number;
-  /** Padded-token budget of one micro-batch. Default 8192. */
+  /** Padded-token budget of one micro-batch (rows x longest row; a step's documents are sorted by
+   *  length, so a small budget means little padding). Default 1024. */
   microBatchTokens: number;
   /** Peak learning rate. Default 3e-3. */
   lr: number;
@@ -79,11 +108,23 @@ export interface PretrainOptions {
   seed: number;
   /** Pretraining data: seed, mix, slip model... Default PRETRAIN_DATA_RECIPE. */
   data: PretrainDataInput;
+  /** Which tokens the loss covers: "document" (everything after <|bos|>: the prompt's reference
+   *  lists, attempts and prefixes are computable too, so they teach arithmetic at no extra cost) or
+   *  "completion" (the completion and its <|eos|> only). Default "document". */
+  lossOn: 'document' | 'completion';
+  /** Curriculum: earlier phases, each used until run progress (the larger of step and time
+   *  progress) reaches `until` in (0, 1); `data` is used after the last one. Example indices run on
+   *  across phases. Default PRETRAIN_CURRICULUM. */
+  phases: CurriculumPhase[];
+  /** Score the probe (pretrain-probe.ts) every this many steps and at the end (0: never). Default 100. */
+  probeEvery: number;
+  /** Probe documents per tier and kind. Default 16. */
+  probePerTier: number;
   /** Write the model folder every this many steps (0: only at the end). Default 25. */
   saveEvery: number;
   /** Time budget in minutes (0 = none): training stops (and saves) when it is spent, and the
    *  learning-rate schedule advances by the larger of step and time progress, so the cosine decay
-   *  completes on a slower machine too. Default 36. */
+   *  completes on a slower machine too. Default 44. */
   maxMinutes: number;
   /** Log line sink. Default console.log. */
   log: (line: string) => void;
@@ -99,17 +140,21 @@ export const PRETRAIN_DEFAULTS: Readonly<Omit<PretrainOptions, 'log' | 'gpu' | '
   kvHeads: 2,
   intermediate: 256,
   maxPositions: 1024,
-  steps: 400,
-  batchTokens: 2048,
-  microBatchTokens: 8192,
+  steps: 4000,
+  batchTokens: 1024,
+  microBatchTokens: 1024,
   lr: 3e-3,
   warmupSteps: 10,
   minLrRatio: 0.1,
   weightDecay: 0.1,
   seed: 0,
   data: PRETRAIN_DATA_RECIPE,
-  saveEvery: 25,
-  maxMinutes: 36,
+  lossOn: 'document',
+  phases: PRETRAIN_CURRICULUM as CurriculumPhase[],
+  probeEvery: 100,
+  probePerTier: 16,
+  saveEvery: 100,
+  maxMinutes: 44,
 });
 
 export interface PretrainResult {
@@ -194,15 +239,29 @@ export async function pretrain(input: Partial<PretrainOptions> = {}): Promise<Pr
   if (o.microBatchTokens < o.maxPositions) {
     throw new Error(`pretrain: microBatchTokens (${o.microBatchTokens}) must be >= maxPositions (${o.maxPositions}) so the longest document fits a micro-batch`);
   }
+  if (o.lossOn !== 'document' && o.lossOn !== 'completion') throw new Error(`pretrain: lossOn must be "document" or "completion", got ${JSON.stringify(o.lossOn)}`);
   const tok = compactCharTokenizer();
   const configJson = pretrainConfigJson(o, tok);
   const config = parseModelConfig(configJson);
   const params = paramCount(config);
   const data = resolvePretrainConfig(o.data);
+  let lastUntil = 0;
+  const phases: { until: number; data: PretrainDataConfig }[] = o.phases.map((ph, i) => {
+    if (!(typeof ph.until === 'number' && ph.until > lastUntil && ph.until < 1)) {
+      throw new Error(`pretrain: phases[${i}].until must be in (${lastUntil}, 1) and increase from phase to phase, got ${ph.until}`);
+    }
+    lastUntil = ph.until;
+    return { until: ph.until, data: resolvePretrainConfig({ ...o.data, ...ph.data, chains: { ...o.data.chains, ...ph.data.chains } }) };
+  });
+  const probe = o.probeEvery > 0 ? probeDocs(data, tok, o.probePerTier, o.maxPositions) : [];
+  const probeCsv = join(o.out, 'probe.csv');
+  const probeGroups = [...new Set(probe.map((d) => d.group))];
+  const probeLines: string[] = [];
   const gpu = o.gpu ?? (await Gpu.create());
   o.log(`[pretrain] adapter: ${gpu.describe()}`);
   o.log(`[pretrain] model: C=${o.hidden} L=${o.layers} H=${o.heads} KV=${o.kvHeads} I=${o.intermediate} V=${tok.vocabSize} ctx=${o.maxPositions}: ${params} parameters`);
   o.log(`[pretrain] ${o.steps} steps x ${o.batchTokens} tokens, lr ${o.lr} (warm-up ${o.warmupSteps}, cosine to ${o.minLrRatio}), wd ${o.weightDecay}, data seed ${data.seed}`);
+  if (phases.length > 0) o.log(`[pretrain] curriculum: ${phases.length} early phase(s) until progress ${phases.map((p) => p.until).join(', ')}, then the full recipe`);
 
   const { table, weights } = initWeights(config, { seed: o.seed });
   const gw = uploadWeights(gpu, table, weights, { dtype: 'f32' });
@@ -227,6 +286,20 @@ export async function pretrain(input: Partial<PretrainOptions> = {}): Promise<Pr
   let tokens = 0;
   const t0 = performance.now();
   const elapsed = () => (performance.now() - t0) / 1000;
+  const runProbe = async () => {
+    if (probe.length === 0) return;
+    const rows = probe.map((d, i) => trainer.makeRow(d.prompt, d.completion, `probe document ${i}`));
+    const { logp } = await trainer.scoreRows(rows);
+    const p = probeSummary(probe, logp);
+    probeLines.push([trainer.step, elapsed().toFixed(1), tokens, ...probeGroups.flatMap((g) => [p[g].p.toFixed(4), p[g].nll.toFixed(4)])].join(','));
+    const head = probeGroups.flatMap((g) => [`p_${g.replace(':', '_')}`, `nll_${g.replace(':', '_')}`]);
+    await writeFile(probeCsv, ['step,elapsed_s,tokens,' + head.join(','), ...probeLines].join('\n') + '\n');
+    o.log(`[pretrain] probe at step ${trainer.step} (P(right completion) / nats per token): ` + probeGroups.map((g) => `${g} ${p[g].p.toFixed(3)}/${p[g].nll.toFixed(2)}`).join('  '));
+  };
+  const dataNow = (): PretrainDataConfig => {
+    const progress = Math.max(trainer.step / o.steps, trainer.timeProgress());
+    return phases.find((ph) => progress < ph.until)?.data ?? data;
+  };
   const save = async (why: string) => {
     const w = await readWeights(gpu, gw);
     await writeModelFolder(o.out, configJson, w, tok, { steps: String(trainer.step), examples: String(next), tokens: String(tokens) });
@@ -237,11 +310,13 @@ export async function pretrain(input: Partial<PretrainOptions> = {}): Promise<Pr
     while (trainer.step < o.steps) {
       const batch: SftExample[] = [];
       let got = 0;
+      const stepData = dataNow();
       while (got < o.batchTokens) {
-        const e = encodeExample(pretrainExample(next++, data), tok);
+        const e = encodeExample(pretrainExample(next++, stepData), tok);
         if (e.ids.length > o.maxPositions) continue;
         const ids = Array.from(e.ids);
-        batch.push({ prompt: ids.slice(0, e.promptLength), completion: ids.slice(e.promptLength) });
+        const cut = o.lossOn === 'document' ? 1 : e.promptLength;
+        batch.push({ prompt: ids.slice(0, cut), completion: ids.slice(cut) });
         got += ids.length;
       }
       // Longest first, so each micro-batch holds rows of similar length (little padding).
@@ -257,12 +332,14 @@ export async function pretrain(input: Partial<PretrainOptions> = {}): Promise<Pr
         o.log(`[pretrain] step ${trainer.step}/${o.steps} loss ${loss.toFixed(4)} lr ${lr.toExponential(2)} gn ${r.gradNorm?.toFixed(3)} ${(tokens / elapsed()).toFixed(0)} tok/s ${elapsed().toFixed(0)}s${r.skipped ? ` SKIPPED: ${r.reason}` : ''}`);
         await writeFile(o.csv, [CSV_HEADER, ...csvLines].join('\n') + '\n');
       }
+      if (o.probeEvery > 0 && trainer.step % o.probeEvery === 0) await runProbe();
       if (trainer.timeProgress() >= 1) {
         o.log(`[pretrain] time limit of ${o.maxMinutes} min reached at step ${trainer.step}`);
         break;
       }
       if (o.saveEvery > 0 && trainer.step % o.saveEvery === 0 && trainer.step < o.steps) await save('periodic');
     }
+    if (o.probeEvery > 0 && trainer.step % o.probeEvery !== 0) await runProbe();
     await save('final');
   } finally {
     trainer.release();
@@ -296,7 +373,12 @@ const HELP = `npm run pretrain -- [options]
   --data-seed N        pretraining document seed (default: pretrain-data.ts default)
   --slip-scale X       slip model scale (default 1)
   --save-every N       write the folder every N steps (default ${PRETRAIN_DEFAULTS.saveEvery})
-  --max-minutes X      time budget: stop and save after X minutes, lr schedule follows it (default 36; 0 = none)`;
+  --probe-every N      score the probe (P(correct solve trace), P(ideal verify log) per tier on fresh
+                       train-split problems) every N steps into <out>/probe.csv (default ${PRETRAIN_DEFAULTS.probeEvery}; 0 = never)
+  --probe-per-tier N   probe documents per tier and kind (default ${PRETRAIN_DEFAULTS.probePerTier})
+  --no-curriculum      train on the full recipe from the first step
+  --loss-on WHAT       "document" (every token after <|bos|>, default) or "completion" 
+  --max-minutes X      time budget: stop and save after X minutes, lr schedule follows it (default 44; 0 = none)`;
 
 /** Parse command-line flags into options; unknown flags are errors. */
 export function parsePretrainArgs(argv: readonly string[]): Partial<PretrainOptions> {
@@ -311,13 +393,19 @@ export function parsePretrainArgs(argv: readonly string[]): Partial<PretrainOpti
     '--hidden': 'hidden', '--layers': 'layers', '--heads': 'heads', '--kv-heads': 'kvHeads', '--intermediate': 'intermediate',
     '--max-positions': 'maxPositions', '--steps': 'steps', '--batch-tokens': 'batchTokens', '--micro-batch-tokens': 'microBatchTokens',
     '--lr': 'lr', '--warmup-steps': 'warmupSteps', '--min-lr-ratio': 'minLrRatio', '--weight-decay': 'weightDecay', '--seed': 'seed',
-    '--save-every': 'saveEvery', '--max-minutes': 'maxMinutes',
+    '--save-every': 'saveEvery', '--max-minutes': 'maxMinutes', '--probe-every': 'probeEvery', '--probe-per-tier': 'probePerTier',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--help' || a === '-h') throw new Error(HELP);
     if (a === '--out') o.out = argv[++i];
     else if (a === '--csv') o.csv = argv[++i];
+    else if (a === '--no-curriculum') o.phases = [];
+    else if (a === '--loss-on') {
+      const v = argv[++i];
+      if (v !== 'document' && v !== 'completion') throw new Error(`--loss-on must be "document" or "completion", got ${JSON.stringify(v)}`);
+      o.lossOn = v;
+    }
     else if (a === '--data-seed') data.seed = num(a, argv[++i]);
     else if (a === '--slip-scale') data.slip = { scale: num(a, argv[++i]) };
     else if (keys[a]) (o as Record<string, number>)[keys[a]] = num(a, argv[++i]);

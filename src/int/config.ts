@@ -2,7 +2,7 @@
 // continuation check, SFT, RL, eval), the paper's values as documented defaults, validation
 // that lists every bad field with its fix, and the preset registry (chains-smoke ... hf-math).
 
-import type { ChainsConfigInput } from '../tasks/chains/config';
+import { TINY_LADDER, type ChainsConfigInput } from '../tasks/chains/config';
 import type { LoraConfig } from '../model/lora';
 import {
   ConfigError,
@@ -320,9 +320,9 @@ const CHAINS_FILTER = { allowAppend: true, allowEmpty: true } as const;
 export const INT_PRESETS: Readonly<Record<string, IntPreset>> = Object.freeze({
   'chains-smoke': {
     name: 'chains-smoke',
-    description: 'end-to-end check of every stage and arm on 8 easy chains problems (about 1 minute on a 2-core CPU through lavapipe)',
+    description: 'end-to-end check of every stage and arm on 8 easy problems of the embedded model\'s ladder (TINY_LADDER) (about 1 minute on a 2-core CPU through lavapipe)',
     config: {
-      data: { task: 'chains', style: 'compact', chains: { counts: { easy: { train: 8, test: 8 }, medium: { train: 0, test: 0 }, hard: { train: 0, test: 0 } } }, maxTrainProblems: 8, maxTestProblems: 8 },
+      data: { task: 'chains', style: 'compact', chains: { tiers: [...TINY_LADDER], counts: { easy: { train: 8, test: 8 }, medium: { train: 0, test: 0 }, hard: { train: 0, test: 0 } } }, maxTrainProblems: 8, maxTestProblems: 8 },
       rollouts: { k: 2, poolSamples: 0, sampling: { maxNewTokens: 64 } },
       propose: { perAttempt: 2, sampling: { maxNewTokens: 128 }, maxAttempts: 8 },
       filter: CHAINS_FILTER,
@@ -335,9 +335,9 @@ export const INT_PRESETS: Readonly<Record<string, IntPreset>> = Object.freeze({
   },
   'chains-quick': {
     name: 'chains-quick',
-    description: 'minutes-long run on a small chains ladder (32 train / 16 test problems per tier)',
+    description: 'all arms on the embedded model\'s ladder (TINY_LADDER), 32 train / 16 test problems per tier (under 30 minutes on a 2-core CPU)',
     config: {
-      data: { task: 'chains', style: 'compact', chains: { counts: { easy: { train: 32, test: 16 }, medium: { train: 32, test: 16 }, hard: { train: 32, test: 16 } } } },
+      data: { task: 'chains', style: 'compact', chains: { tiers: [...TINY_LADDER], counts: { easy: { train: 32, test: 16 }, medium: { train: 32, test: 16 }, hard: { train: 32, test: 16 } } } },
       rollouts: { k: 4, poolSamples: 8, sampling: { maxNewTokens: 160 } },
       propose: { perAttempt: 4, sampling: { maxNewTokens: 256 } },
       filter: CHAINS_FILTER,

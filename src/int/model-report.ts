@@ -5,7 +5,7 @@
 
 import type { Decoder } from '../model/decoder';
 import { generate, type GeneratedSample } from '../model/generate';
-import { createChainsTask, type ChainsConfigInput } from '../tasks/chains';
+import { createChainsTask, TINY_LADDER, type ChainsConfigInput } from '../tasks/chains';
 import type { Problem } from '../tasks/task';
 import { PAPER_SAMPLING } from './config';
 import { continuationTable, locationAccuracy, type ContinuationRecord, type LocationRecord, type StartCondition } from './diagnostics';
@@ -49,7 +49,7 @@ export interface ModelReportOptions {
   batchPrompts: number;
   /** Seed of all sampling. Default 0. */
   seed: number;
-  /** Chains world config (must match the one the model was trained against). Default {}. */
+  /** Chains world config (must match the one the model was trained against). Default TINY_LADDER, the embedded model's. */
   chains: ChainsConfigInput;
   /** Skip the verify / continuation parts (solve figures only). Default false. */
   solveOnly: boolean;
@@ -69,7 +69,7 @@ export const MODEL_REPORT_DEFAULTS: Readonly<ModelReportOptions> = Object.freeze
   maxContinuationProblems: 64,
   batchPrompts: 24,
   seed: 0,
-  chains: {},
+  chains: { tiers: [...TINY_LADDER] },
   solveOnly: false,
   log: () => {},
 });
@@ -157,7 +157,7 @@ export async function sampleTexts(
 }
 
 /** The held-out problems the report uses: the first `perTier` test problems of every tier. */
-export function reportProblems(perTier: number, chains: ChainsConfigInput = {}): Problem[] {
+export function reportProblems(perTier: number, chains: ChainsConfigInput = MODEL_REPORT_DEFAULTS.chains): Problem[] {
   const task = createChainsTask(chains);
   const byTier = new Map<string, Problem[]>();
   for (const p of task.problems('test')) {

@@ -4,14 +4,68 @@
 // results table lists every arm, and saves screenshots under test/__screenshots__/. Then it starts a
 // second run, reloads the page once the data stages (from 'rollouts' on) and one arm's SFT are
 // complete, resumes the stored run and checks that the completed stages are loaded (not
-// recomputed) and that the run finishes with every arm.
+// recomputed) and that the run finishes with every arm. Last, the same preset and seed run headless
+// in Node (Dawn on lavapipe) through the same pipeline, and the two results tables must agree
+// within AGREEMENT (see there).
 import http from 'node:http';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { ARM_IDS, getArm } from '../../src/int/arms';
+import { runExperiment } from '../../src/int/experiment';
+import type { ExperimentResults } from '../../src/int/report';
+import { defaultSettings, resolveSettings } from '../../src/ui/state';
+import { Gpu } from '../../src/gpu';
 
-const DIST = join(import.meta.dirname, '../../dist');
+/** How far a browser run (SwiftShader) and a Node run (lavapipe) of the same preset and seed may
+ *  differ. Sampling is seeded (Philox) and identical on both, but the adapters round differently
+ *  (other kernel variants, other reduction orders), so a token whose two best candidates are within
+ *  rounding can flip and the trajectories part. Problem counts must be equal; rollout successes may
+ *  differ by a few samples; each arm's held-out pass@1 (2 samples x 4 problems here, steps of 0.125)
+ *  by at most two samples. */
+const AGREEMENT = { rolloutCorrect: 3, pass1: 0.25 };
+
+/** Compare two results tables; returns the disagreements (empty when they agree). */
+function disagreements(node: ExperimentResults, web: ExperimentResults): string[] {
+  const out: string[] = [];
+  for (const k of ['train', 'test', 'pool'] as const) {
+    if (node.problems[k] !== web.problems[k]) out.push(`problems.${k}: node ${node.problems[k]}, browser ${web.problems[k]}`);
+  }
+  if (node.pipeline.rollouts.attempts !== web.pipeline.rollouts.attempts) out.push(`rollout attempts: node ${node.pipeline.rollouts.attempts}, browser ${web.pipeline.rollouts.attempts}`);
+  const dc = Math.abs(node.pipeline.rollouts.correct - web.pipeline.rollouts.correct);
+  if (dc > AGREEMENT.rolloutCorrect) out.push(`rollouts correct: node ${node.pipeline.rollouts.correct}, browser ${web.pipeline.rollouts.correct} (more than ${AGREEMENT.rolloutCorrect} apart)`);
+  for (const id of ARM_IDS) {
+    const a = node.arms[id]?.eval.overall.passAt['1']?.estimate;
+    const b = web.arms[id]?.eval.overall.passAt['1']?.estimate;
+    if (a === undefined || b === undefined) out.push(`${id}: pass@1 missing (node ${a}, browser ${b})`);
+    else if (Math.abs(a - b) > AGREEMENT.pass1 + 1e-9) out.push(`${id} pass@1: node ${a.toFixed(3)}, browser ${b.toFixed(3)} (more than ${AGREEMENT.pass1} apart)`);
+  }
+  return out;
+}
+
+/** The newest finished run stored in the page's IndexedDB ("int-lab" / "runs"). */
+async function newestStoredRun(page: Page): Promise<{ results: ExperimentResults; config: unknown }> {
+  return page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const r = indexedDB.open('int-lab');
+        r.onerror = () => reject(new Error(String(r.error)));
+        r.onsuccess = () => {
+          const q = r.result.transaction('runs', 'readonly').objectStore('runs').getAll();
+          q.onerror = () => reject(new Error(String(q.error)));
+          q.onsuccess = () => {
+            const all = (q.result as { created: string; results: ExperimentResults; config: unknown }[]).sort((x, y) => y.created.localeCompare(x.created));
+            if (all.length === 0) reject(new Error('no finished run is stored in IndexedDB'));
+            else resolve({ results: all[0].results, config: all[0].config });
+          };
+        };
+      }),
+  ) as Promise<{ results: ExperimentResults; config: unknown }>;
+}
+
+const ROOT = join(import.meta.dirname, '../..');
+const DIST = join(ROOT, 'dist');
 const SHOTS = join(import.meta.dirname, '../__screenshots__');
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm' };
 /** The second run is reloaded once this stage is done (after the data stages and an arm's SFT). */
@@ -72,6 +126,7 @@ async function main(): Promise<void> {
     await page.click('[data-tab=results]');
     await page.screenshot({ path: join(SHOTS, 'built-app-results.png'), fullPage: true });
     console.log(`ok: ${status}; ${rows.length} arms; ${spliced} spliced interventions shown; ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const web = await newestStoredRun(page);
     if ((await page.$$('[data-testid=resume-run]')).length !== 0) throw new Error('a finished run is still listed as unfinished');
 
     // ---- a second run, interrupted by a page reload once 'rollouts' and an SFT adapter (sft_ref_rl)
@@ -106,6 +161,25 @@ async function main(): Promise<void> {
     await page.click('[data-tab=run]');
     await page.screenshot({ path: join(SHOTS, 'built-app-resumed.png'), fullPage: true });
     console.log(`ok: resumed run ${status2}; ${loaded.length} stored stages loaded (${loaded[0]} … ${loaded[loaded.length - 1]}); ${rows2.length} arms; ${((t2 - t1) / 1000).toFixed(1)} s until the reload was resumed, ${((Date.now() - t2) / 1000).toFixed(1)} s resumed; ${((Date.now() - t0) / 1000).toFixed(1)} s in all`);
+
+    // ---- the same preset and seed in Node, through the same pipeline, on Dawn
+    const settings = defaultSettings();
+    const config = resolveSettings(settings);
+    if (JSON.stringify(config) !== JSON.stringify(web.config)) throw new Error('the browser run used another config than the default settings resolve to in Node');
+    const t3 = Date.now();
+    const out = await mkdtemp(join(tmpdir(), 'int-e2e-node-'));
+    const gpu = await Gpu.create();
+    try {
+      const node = await runExperiment({ out, config, preset: settings.preset, arms: settings.arms, root: ROOT, gpu });
+      if (!node.results) throw new Error('the Node run stopped early');
+      const bad = disagreements(node.results, web.results);
+      const summary = ARM_IDS.map((id) => `${id} ${node.results!.arms[id].eval.overall.passAt['1']?.estimate.toFixed(3)}/${web.results.arms[id].eval.overall.passAt['1']?.estimate.toFixed(3)}`).join(', ');
+      if (bad.length > 0) throw new Error(`Node and browser results disagree beyond the stated tolerance: ${bad.join('; ')}`);
+      console.log(`ok: Node (${gpu.describe()}) and browser agree: rollouts correct ${node.results.pipeline.rollouts.correct}/${web.results.pipeline.rollouts.correct}; pass@1 node/browser ${summary}; Node run ${((Date.now() - t3) / 1000).toFixed(1)} s`);
+    } finally {
+      gpu.destroy();
+      await rm(out, { recursive: true, force: true });
+    }
   } finally {
     await browser.close();
     server.close();
@@ -113,7 +187,7 @@ async function main(): Promise<void> {
 }
 
 main().then(
-  () => console.log('e2e: 2 passed (full run; reload and resume), 0 failed'),
+  () => console.log('e2e: 3 passed (full run; reload and resume; Node and browser agree), 0 failed'),
   (e) => {
     console.error(e);
     console.log('e2e: failed (see the error above)');

@@ -66,6 +66,18 @@ describe('pretrain', () => {
     expect(losses[0]).toBeGreaterThan(3.8);
     expect(losses[4]).toBeLessThan(losses[0] - 0.3);
 
+    // The probe ran once at the end: P(right completion) in [0, 1] and a finite NLL per group.
+    const [probeHead, ...probeRows] = (await readFile(join(out, 'probe.csv'), 'utf8')).trim().split('\n');
+    expect(probeHead.split(',').slice(0, 5)).toEqual(['step', 'elapsed_s', 'tokens', 'p_solve_easy', 'nll_solve_easy']);
+    expect(probeRows).toHaveLength(1);
+    const cells = probeRows[0].split(',').map(Number);
+    expect(cells[0]).toBe(5);
+    for (let i = 3; i < cells.length; i += 2) {
+      expect(cells[i]).toBeGreaterThanOrEqual(0);
+      expect(cells[i]).toBeLessThanOrEqual(1);
+      expect(cells[i + 1]).toBeGreaterThan(0);
+    }
+
     const header = await readSafetensorsHeader(join(out, 'model.safetensors'));
     expect(header.tensors.length).toBe(1 + 9 + 2); // embed, 9 per layer, norm, lm_head
     const m = await loadChainsModel(gpu, out);
@@ -89,6 +101,16 @@ describe('pretrain', () => {
     const la = csvLosses(await readFile(join(dir, 'b', 'loss.csv'), 'utf8'));
     const lb = csvLosses(await readFile(join(dir, 'c', 'loss.csv'), 'utf8'));
     expect(lb).toEqual(la);
+  });
+
+  it('trains on completions only or on whole documents, with and without the curriculum', async () => {
+    const a = await pretrain(tiny(join(dir, 'e'), { steps: 2, saveEvery: 0, probeEvery: 0, lossOn: 'completion', phases: [] }));
+    const b = await pretrain(tiny(join(dir, 'f'), { steps: 2, saveEvery: 0, probeEvery: 0, lossOn: 'document', phases: [] }));
+    expect(a.tokens).toBe(b.tokens); // same documents
+    // Whole documents include the unpredictable question digits: a different loss on the same data.
+    expect(a.firstLoss).not.toBeCloseTo(b.firstLoss, 3);
+    await expect(pretrain(tiny(join(dir, 'g'), { lossOn: 'all' as never }))).rejects.toThrow(/lossOn/);
+    await expect(pretrain(tiny(join(dir, 'h'), { phases: [{ until: 1.5, data: {} }] }))).rejects.toThrow(/phases\[0\]\.until/);
   });
 
   it('rejects a micro-batch budget shorter than the context', async () => {

@@ -63,6 +63,25 @@ export const DEFAULT_LADDER: readonly TierSpec[] = Object.freeze([
   },
 ] as TierSpec[]);
 
+/** The ladder of the embedded chains-tiny model (and of the chains-smoke / chains-quick presets and
+ *  the app's default run): DEFAULT_LADDER moved down one rung, sized for a 0.3M-parameter character
+ *  model pretrained in minutes on a CPU. easy: 1-2 one-digit add/sub steps; medium: 3-4 such steps
+ *  (DEFAULT_LADDER's easy); hard: 5-7 steps with two-digit operands and small multiplications
+ *  (DEFAULT_LADDER's medium), which such a model almost never gets all right. */
+export const TINY_LADDER: readonly TierSpec[] = Object.freeze([
+  {
+    name: 'easy',
+    steps: [1, 2],
+    start: [2, 20],
+    ops: ['add', 'sub'],
+    operands: { add: [1, 9], sub: [1, 9] },
+    allowNegative: false,
+    maxAbs: 99,
+  },
+  { ...DEFAULT_LADDER[0], name: 'medium' },
+  { ...DEFAULT_LADDER[1], name: 'hard' },
+] as TierSpec[]);
+
 /** Problems per split for one tier. */
 export interface TierCounts {
   train: number;
