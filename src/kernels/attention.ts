@@ -1,13 +1,18 @@
 // Causal scaled-dot-product attention with grouped-query heads, a causal offset (KV cache decode),
-// per-batch key windows (kvLens, keyStart) and an O(T)-memory online-softmax forward and backward.
-// Plain-TS reference in attention.ref.ts.
+// per-batch key windows (kvLens, keyStart) and an O(T)-memory online-softmax forward and backward, in two
+// kernel variants: 'tiled' (workgroup-memory tiles, GPUs) and 'direct' (no workgroup memory or barriers,
+// CPU adapters). Plain-TS reference in attention.ref.ts.
 
-import { P, buildWgsl, expectTensor, type Gpu, type Tensor } from '../gpu';
+import { P, buildWgsl, expectTensor, type DispatchSpec, type Gpu, type Tensor } from '../gpu';
 import { grid1D } from './grid';
+import { isCpuAdapter } from './matmul';
 import fwdSrc from './attention.wgsl?raw';
 import prepSrc from './attention_prep.wgsl?raw';
 import dqSrc from './attention_dq.wgsl?raw';
 import dkvSrc from './attention_dkv.wgsl?raw';
+import directFwdSrc from './attention_direct.wgsl?raw';
+import directDqSrc from './attention_direct_dq.wgsl?raw';
+import directDkvSrc from './attention_direct_dkv.wgsl?raw';
 
 /** Attention shape. q: (B, Hq, Tq, D); k, v: (B, Hkv, Tk, D) (or a cache of capacity kvStrideT); out like q. */
 export interface AttnDims {
@@ -24,7 +29,19 @@ export interface AttnDims {
   D: number;
 }
 
+/**
+ * Kernel family. 'tiled': workgroups share query / key tiles through workgroup memory (GPUs).
+ * 'direct': one invocation per query row (forward, dQ) or key row (dK / dV) with its vectors in
+ * registers, no workgroup memory and no barriers, for CPU adapters (lavapipe, SwiftShader): there a
+ * barrier makes the driver keep live registers in memory, while a load whose address is the same in
+ * every invocation of a workgroup (the direct kernels' key / query loop) is one scalar load for all
+ * SIMD lanes. On lavapipe (2 cores, D = 24) 'direct' runs the forward and backward 8-10x faster.
+ */
+export type AttnVariant = 'tiled' | 'direct';
+
 export interface AttnOptions {
+  /** Kernel family; default 'direct' on CPU adapters (isCpuAdapter) when D <= ATTN_DIRECT.maxD, else 'tiled'. */
+  variant?: AttnVariant;
   /** Score scale; default 1 / sqrt(D). */
   scale?: number;
   /** u32 (B,): keys j >= kvLens[b] are masked and the causal offset uses kvLens[b] (clamped to Tk) instead of Tk. */
@@ -33,7 +50,7 @@ export interface AttnOptions {
   keyStart?: Tensor;
   /** Rows of the T axis in the k / v buffers (a KV cache larger than Tk); default Tk. */
   kvStrideT?: number;
-  /** Cap on workgroup memory used when choosing tiles; default the adapter's maxComputeWorkgroupStorageSize. */
+  /** Cap on workgroup memory used when choosing tiles ('tiled' only); default the adapter's maxComputeWorkgroupStorageSize. */
   workgroupBytes?: number;
 }
 
@@ -124,6 +141,9 @@ function check(kernel: string, gpu: Gpu, q: Tensor, k: Tensor, v: Tensor, dims: 
   }
   if (Hq % Hkv !== 0) throw new Error(`${kernel}: Hq=${Hq} must be a multiple of Hkv=${Hkv} (grouped-query heads)`);
   if (Tq > Tk) throw new Error(`${kernel}: Tq=${Tq} query rows but only Tk=${Tk} keys; queries are the last Tq positions of the keys, so Tq <= Tk`);
+  if (opts.variant !== undefined && opts.variant !== 'tiled' && opts.variant !== 'direct') {
+    throw new Error(`${kernel}: variant must be 'tiled' or 'direct', got ${JSON.stringify(opts.variant)}`);
+  }
   const S = opts.kvStrideT ?? Tk;
   if (!Number.isInteger(S) || S < Tk) throw new Error(`${kernel}: kvStrideT=${S} must be an integer >= Tk=${Tk}`);
   const scale = opts.scale ?? 1 / Math.sqrt(D);
@@ -152,6 +172,46 @@ function code(src: string, D: number, t: AttnTiles): string {
 }
 
 /**
+ * Shape of the 'direct' kernels, measured on lavapipe (2 cores, D = 24, T = 64..500):
+ * - wg: invocations per workgroup (query rows; key rows for dK / dV). A workgroup walks every key
+ *   (query) its last (first) row needs and masks the rest, so large workgroups waste work on the causal
+ *   diagonal: 8 and 16 run alike, 32 ~10% slower, 64 up to 2x slower on the forward.
+ * - maxD: largest head dim. Each invocation holds up to 4 * D floats in registers; at D = 128 lavapipe
+ *   needs tens of seconds to compile the backward (once: Mesa caches shaders on disk) and still runs it
+ *   2-3x faster than 'tiled'. Larger D defaults to 'tiled'; forcing 'direct' there throws.
+ */
+export const ATTN_DIRECT: Readonly<{ wg: number; maxD: number }> = { wg: 16, maxD: 128 };
+
+/** The variant a call with these options runs: opts.variant, else 'direct' on CPU adapters when D fits. */
+export function attentionVariant(gpu: Gpu, D: number, opts: AttnOptions = {}): AttnVariant {
+  return opts.variant ?? (isCpuAdapter(gpu) && D <= ATTN_DIRECT.maxD ? 'direct' : 'tiled');
+}
+
+const directCache = new Map<string, string>();
+/** WGSL of one direct kernel at head dim D (vec4 key / value / query rows when D % 4 == 0). */
+function directCode(src: string, name: string, D: number): string {
+  const key = `${name}|${D}`;
+  let c = directCache.get(key);
+  if (!c) directCache.set(key, (c = buildWgsl(src, { D, D4: Math.ceil(D / 4), VEC4: D % 4 === 0 })));
+  return c;
+}
+
+/** One kernel launch of the backward, minus its bindings. */
+type Launch = Pick<DispatchSpec, 'code' | 'params' | 'workgroups' | 'constants'>;
+
+/** Direct-kernel geometry: `rows` invocations per (batch, kv head), flattened over an x / y grid. */
+function directGrid(kernel: string, gpu: Gpu, dims: AttnDims, rows: number) {
+  if (dims.D > ATTN_DIRECT.maxD) {
+    throw new Error(`${kernel}: head dim D=${dims.D} is over the direct kernels' limit of ${ATTN_DIRECT.maxD} (per-invocation register arrays); use variant 'tiled'`);
+  }
+  // Rows are packed into whole SIMD groups (8 lanes on a 256-bit CPU driver); fewer rows than wg need a smaller workgroup only.
+  const wg = Math.min(ATTN_DIRECT.wg, Math.max(8, 2 ** Math.ceil(Math.log2(rows))));
+  const tiles = Math.ceil(rows / wg);
+  const g = grid1D(gpu, dims.B * dims.Hkv * tiles * wg, wg);
+  return { wg, tiles, groupsX: g.workgroups[0], workgroups: g.workgroups };
+}
+
+/**
  * out = softmax(scale * q k^T + causal / window mask) v per (batch, query head), and lse = the row's
  * log-sum-exp of the scaled scores (saved for the backward). q, out: (B, Hq, Tq, D); k, v: (B, Hkv, S, D)
  * with S = opts.kvStrideT ?? Tk (only the first Tk rows are read); lse: (B, Hq, Tq). All f32.
@@ -163,6 +223,19 @@ export function attentionForward(gpu: Gpu, out: Tensor, lse: Tensor, q: Tensor, 
   expectTensor(kn, 'out', out, 'f32', [B, Hq, Tq, D]);
   expectTensor(kn, 'lse', lse, 'f32', [B, Hq, Tq]);
   noAlias(kn, { out, lse }, { q, k, v, kvLens: opts.kvLens, keyStart: opts.keyStart });
+  if (attentionVariant(gpu, D, opts) === 'direct') {
+    const g = directGrid(kn, gpu, dims, Tq * (Hq / Hkv));
+    gpu.dispatch({
+      kernel: kn,
+      code: directCode(directFwdSrc, 'forward', D),
+      outputs: [out, lse],
+      inputs: [q, k, v, opts.kvLens ?? q, opts.keyStart ?? q],
+      params: P().u32(B).u32(Hq).u32(Hkv).u32(Tq).u32(Tk).u32(c.S).u32(c.flags).f32(c.scale).u32(g.tiles).u32(g.groupsX),
+      workgroups: g.workgroups,
+      constants: { WG: g.wg },
+    });
+    return;
+  }
   const t = attentionTiles('forward', D, c.limit, c.maxInv, Tq * (Hq / Hkv));
   gpu.dispatch({
     kernel: kn,
@@ -206,8 +279,23 @@ export function attentionBackward(
   expectTensor(kn, 'dV', dV, 'f32', [B, Hkv, c.S, D]);
   noAlias(kn, { dQ, dK, dV }, { dOut, q, k, v, out, lse, kvLens: opts.kvLens, keyStart: opts.keyStart });
   if (dQ.buffer === dK.buffer || dQ.buffer === dV.buffer || dK.buffer === dV.buffer) throw new Error(`${kn}: dQ, dK and dV must be different tensors`);
-  const tq = attentionTiles('dq', D, c.limit, c.maxInv, Tq * (Hq / Hkv));
-  const tkv = attentionTiles('dkv', D, c.limit, c.maxInv);
+  // Pick the dQ and dK / dV kernels first: a head dim over a variant's limit throws before any temporary exists.
+  const nRows = Tq * (Hq / Hkv);
+  let dq: Launch;
+  let dkv: Launch;
+  if (attentionVariant(gpu, D, opts) === 'direct') {
+    const gq = directGrid(`${kn}.dq`, gpu, dims, nRows);
+    const gkv = directGrid(`${kn}.dkv`, gpu, dims, c.S);
+    const params = (t: { tiles: number; groupsX: number }) => P().u32(B).u32(Hq).u32(Hkv).u32(Tq).u32(c.S).f32(c.scale).u32(t.tiles).u32(t.groupsX);
+    dq = { code: directCode(directDqSrc, 'dq', D), params: params(gq), workgroups: gq.workgroups, constants: { WG: gq.wg } };
+    dkv = { code: directCode(directDkvSrc, 'dkv', D), params: params(gkv), workgroups: gkv.workgroups, constants: { WG: gkv.wg } };
+  } else {
+    const tq = attentionTiles('dq', D, c.limit, c.maxInv, nRows);
+    const tkv = attentionTiles('dkv', D, c.limit, c.maxInv);
+    const params = P().u32(Hq).u32(Hkv).u32(Tq).u32(c.S).f32(c.scale);
+    dq = { code: code(dqSrc, D, tq), params, workgroups: [Math.ceil(nRows / tq.rows), Hkv, B], constants: { ROWS: tq.rows, LANES: tq.lanes, D } };
+    dkv = { code: code(dkvSrc, D, tkv), params, workgroups: [Math.ceil(c.S / tkv.rows), Hkv, B], constants: { ROWS: tkv.rows, LANES: tkv.lanes, D } };
+  }
 
   const rows = B * Hq * Tq;
   const stats = gpu.empty([B, Hq, Tq, 2], 'f32', 'attention.stats'); // lse, Di per query row
@@ -222,24 +310,8 @@ export function attentionBackward(
     workgroups: g.workgroups,
     constants: { WG: 64 },
   });
-  gpu.dispatch({
-    kernel: `${kn}.dq`,
-    code: code(dqSrc, D, tq),
-    outputs: [dQ],
-    inputs: [q, k, v, dOut, stats, range],
-    params: P().u32(Hq).u32(Hkv).u32(Tq).u32(c.S).f32(c.scale),
-    workgroups: [Math.ceil((Tq * (Hq / Hkv)) / tq.rows), Hkv, B],
-    constants: { ROWS: tq.rows, LANES: tq.lanes, D },
-  });
-  gpu.dispatch({
-    kernel: `${kn}.dkv`,
-    code: code(dkvSrc, D, tkv),
-    outputs: [dK, dV],
-    inputs: [q, k, v, dOut, stats, range],
-    params: P().u32(Hq).u32(Hkv).u32(Tq).u32(c.S).f32(c.scale),
-    workgroups: [Math.ceil(c.S / tkv.rows), Hkv, B],
-    constants: { ROWS: tkv.rows, LANES: tkv.lanes, D },
-  });
+  gpu.dispatch({ kernel: `${kn}.dq`, outputs: [dQ], inputs: [q, k, v, dOut, stats, range], ...dq });
+  gpu.dispatch({ kernel: `${kn}.dkv`, outputs: [dK, dV], inputs: [q, k, v, dOut, stats, range], ...dkv });
   stats.release();
   range.release();
 }

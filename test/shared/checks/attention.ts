@@ -1,7 +1,8 @@
 // Causal attention checks (forward and backward vs the float64 reference, masks, KV-cache decode, GQA,
-// finite differences, bad inputs), shared by the Node (Dawn) and browser (Chromium) test projects.
+// finite differences, bad inputs), shared by the Node (Dawn) and browser (Chromium) test projects. Each GPU
+// check takes the kernel variant to run ('tiled' / 'direct'; default: the adapter's choice).
 import type { Gpu, Tensor } from '../../../src/gpu';
-import { attentionBackward, attentionForward, attentionTiles, type AttnDims, type AttnOptions } from '../../../src/kernels/attention';
+import { ATTN_DIRECT, attentionBackward, attentionForward, attentionTiles, attentionVariant, type AttnDims, type AttnOptions, type AttnVariant } from '../../../src/kernels/attention';
 import { attentionBackwardRef, attentionForwardRef, visibleKeys, type AttnRefOptions } from '../../../src/kernels/attention.ref';
 import { assertClose, dot, expectError, finiteDiff, randn, sampleCoords } from '../check';
 
@@ -15,6 +16,8 @@ interface Case {
   workgroupBytes?: number;
   /** Spread of q (larger = peakier softmax). */
   qScale?: number;
+  /** Kernel variant; default the adapter's choice. */
+  variant?: AttnVariant;
 }
 
 const FWD_TOL = { atol: 2e-5, rtol: 1e-4 };
@@ -25,7 +28,7 @@ function describe(c: Case): string {
   const extra = [c.S !== undefined ? `S=${c.S}` : '', c.kvLens ? `kvLens=${c.kvLens}` : '', c.keyStart ? `keyStart=${c.keyStart}` : '', c.workgroupBytes ? `wgBytes=${c.workgroupBytes}` : '']
     .filter(Boolean)
     .join(' ');
-  return `attention B=${B} Hq=${Hq} Hkv=${Hkv} Tq=${Tq} Tk=${Tk} D=${D}${extra ? ' ' + extra : ''}`;
+  return `attention${c.variant ? ` (${c.variant})` : ''} B=${B} Hq=${Hq} Hkv=${Hkv} Tq=${Tq} Tk=${Tk} D=${D}${extra ? ' ' + extra : ''}`;
 }
 
 function refOpts(c: Case): AttnRefOptions {
@@ -65,7 +68,7 @@ function upload(gpu: Gpu, c: Case, data: { q: Float32Array; k: Float32Array; v: 
   const q = gpu.upload(data.q, [B, Hq, Tq, D]);
   const k = gpu.upload(data.k, [B, Hkv, S, D]);
   const v = gpu.upload(data.v, [B, Hkv, S, D]);
-  const opts: AttnOptions = { scale: c.scale, kvStrideT: c.S, workgroupBytes: c.workgroupBytes };
+  const opts: AttnOptions = { scale: c.scale, kvStrideT: c.S, workgroupBytes: c.workgroupBytes, variant: c.variant };
   const all = [q, k, v];
   if (c.kvLens) all.push((opts.kvLens = gpu.upload(c.kvLens, [B], 'u32')));
   if (c.keyStart) all.push((opts.keyStart = gpu.upload(c.keyStart, [B], 'u32')));
@@ -112,37 +115,39 @@ async function backwardCase(gpu: Gpu, c: Case, seed: number): Promise<void> {
   [...u.all, out, lse, dOut, dQ, dK, dV].forEach((t) => t.release());
 }
 
-/** Forward at ragged lengths (not multiples of the tiles), D in {24, 40, 64, 128}, GQA groups 1, 2, 7, several tiles. */
-export async function checkAttentionForward(gpu: Gpu): Promise<void> {
-  await forwardCase(gpu, { dims: { B: 2, Hq: 4, Hkv: 2, Tq: 37, Tk: 37, D: 64 } }, 1);
-  await forwardCase(gpu, { dims: { B: 1, Hq: 14, Hkv: 2, Tq: 21, Tk: 21, D: 128 } }, 2);
-  await forwardCase(gpu, { dims: { B: 1, Hq: 7, Hkv: 1, Tq: 19, Tk: 19, D: 24 } }, 3);
-  await forwardCase(gpu, { dims: { B: 2, Hq: 2, Hkv: 2, Tq: 13, Tk: 13, D: 40 }, scale: 0.3 }, 4);
+/** Forward at ragged lengths (not multiples of the tiles), D in {6, 24, 40, 64, 128}, GQA groups 1, 2, 7, several tiles. */
+export async function checkAttentionForward(gpu: Gpu, variant?: AttnVariant): Promise<void> {
+  await forwardCase(gpu, { dims: { B: 2, Hq: 4, Hkv: 2, Tq: 37, Tk: 37, D: 64 }, variant }, 1);
+  await forwardCase(gpu, { dims: { B: 1, Hq: 14, Hkv: 2, Tq: 21, Tk: 21, D: 128 }, variant }, 2);
+  await forwardCase(gpu, { dims: { B: 1, Hq: 7, Hkv: 1, Tq: 19, Tk: 19, D: 24 }, variant }, 3);
+  await forwardCase(gpu, { dims: { B: 2, Hq: 2, Hkv: 2, Tq: 13, Tk: 13, D: 40 }, scale: 0.3, variant }, 4);
+  // D not a multiple of 4 (the direct kernels' scalar row path), with a cache window.
+  await forwardCase(gpu, { dims: { B: 2, Hq: 4, Hkv: 1, Tq: 11, Tk: 14, D: 6 }, S: 15, kvLens: [14, 12], keyStart: [0, 2], variant }, 8);
   // Peaky softmax over many tiles: the running max changes as tiles arrive.
-  await forwardCase(gpu, { dims: { B: 1, Hq: 2, Hkv: 1, Tq: 130, Tk: 130, D: 64 }, qScale: 4 }, 5);
+  await forwardCase(gpu, { dims: { B: 1, Hq: 2, Hkv: 1, Tq: 130, Tk: 130, D: 64 }, qScale: 4, variant }, 5);
 }
 
-/** Small-tile path (as on an adapter with 16 KiB of workgroup memory) gives the same results. */
-export async function checkAttentionSmallTiles(gpu: Gpu): Promise<void> {
+/** Small-tile path (as on an adapter with 16 KiB of workgroup memory) gives the same results; the direct variant ignores the cap. */
+export async function checkAttentionSmallTiles(gpu: Gpu, variant?: AttnVariant): Promise<void> {
   const big = attentionTiles('forward', 128, 32768);
   const small = attentionTiles('forward', 128, 16384);
   if (big.rows * big.lanes <= small.rows * small.lanes) throw new Error(`expected smaller tiles under 16 KiB, got ${JSON.stringify(big)} vs ${JSON.stringify(small)}`);
-  const c: Case = { dims: { B: 1, Hq: 4, Hkv: 2, Tq: 29, Tk: 29, D: 128 }, workgroupBytes: 16384 };
+  const c: Case = { dims: { B: 1, Hq: 4, Hkv: 2, Tq: 29, Tk: 29, D: 128 }, workgroupBytes: 16384, variant };
   await forwardCase(gpu, c, 6);
   await backwardCase(gpu, c, 7);
 }
 
 /** Tq < Tk: decode one token against a KV cache (capacity S > Tk, NaN in the unused tail), and a chunk of 5. */
-export async function checkAttentionDecode(gpu: Gpu): Promise<void> {
-  await forwardCase(gpu, { dims: { B: 2, Hq: 14, Hkv: 2, Tq: 1, Tk: 45, D: 64 }, S: 48 }, 11);
-  await forwardCase(gpu, { dims: { B: 1, Hq: 4, Hkv: 1, Tq: 5, Tk: 40, D: 64 } }, 12);
+export async function checkAttentionDecode(gpu: Gpu, variant?: AttnVariant): Promise<void> {
+  await forwardCase(gpu, { dims: { B: 2, Hq: 14, Hkv: 2, Tq: 1, Tk: 45, D: 64 }, S: 48, variant }, 11);
+  await forwardCase(gpu, { dims: { B: 1, Hq: 4, Hkv: 1, Tq: 5, Tk: 40, D: 64 }, variant }, 12);
 }
 
 /** kvLens and keyStart: ragged cache ends, left padding, rows with no visible key (out = 0, lse = 0, no NaN). */
-export async function checkAttentionMasks(gpu: Gpu): Promise<void> {
-  const prefill: Case = { dims: { B: 3, Hq: 2, Hkv: 1, Tq: 20, Tk: 20, D: 64 }, kvLens: [20, 15, 12], keyStart: [0, 3, 9] };
-  const decode: Case = { dims: { B: 3, Hq: 4, Hkv: 2, Tq: 1, Tk: 30, D: 64 }, S: 32, kvLens: [30, 17, 5], keyStart: [0, 2, 5] };
-  const leftPad: Case = { dims: { B: 2, Hq: 2, Hkv: 2, Tq: 18, Tk: 18, D: 40 }, keyStart: [0, 6] };
+export async function checkAttentionMasks(gpu: Gpu, variant?: AttnVariant): Promise<void> {
+  const prefill: Case = { dims: { B: 3, Hq: 2, Hkv: 1, Tq: 20, Tk: 20, D: 64 }, kvLens: [20, 15, 12], keyStart: [0, 3, 9], variant };
+  const decode: Case = { dims: { B: 3, Hq: 4, Hkv: 2, Tq: 1, Tk: 30, D: 64 }, S: 32, kvLens: [30, 17, 5], keyStart: [0, 2, 5], variant };
+  const leftPad: Case = { dims: { B: 2, Hq: 2, Hkv: 2, Tq: 18, Tk: 18, D: 40 }, keyStart: [0, 6], variant };
   gpu.debug = true; // any non-finite value written by a kernel fails the sync
   try {
     for (const [c, seed] of [[prefill, 21], [decode, 22], [leftPad, 23]] as const) {
@@ -199,17 +204,18 @@ export async function checkAttentionRefGrad(): Promise<void> {
   }
 }
 
-/** GPU backward vs the reference: ragged T, GQA 2 and 7, an offset with a cache stride, D in {40, 64, 128}. */
-export async function checkAttentionBackward(gpu: Gpu): Promise<void> {
-  await backwardCase(gpu, { dims: { B: 2, Hq: 4, Hkv: 2, Tq: 37, Tk: 37, D: 64 } }, 41);
-  await backwardCase(gpu, { dims: { B: 1, Hq: 7, Hkv: 1, Tq: 19, Tk: 23, D: 40 }, S: 25 }, 42);
-  await backwardCase(gpu, { dims: { B: 1, Hq: 14, Hkv: 2, Tq: 21, Tk: 21, D: 128 } }, 43);
-  await backwardCase(gpu, { dims: { B: 1, Hq: 2, Hkv: 1, Tq: 70, Tk: 70, D: 24 }, qScale: 3 }, 44);
+/** GPU backward vs the reference: ragged T, GQA 2 and 7, an offset with a cache stride, D in {6, 24, 40, 64, 128}. */
+export async function checkAttentionBackward(gpu: Gpu, variant?: AttnVariant): Promise<void> {
+  await backwardCase(gpu, { dims: { B: 2, Hq: 4, Hkv: 2, Tq: 37, Tk: 37, D: 64 }, variant }, 41);
+  await backwardCase(gpu, { dims: { B: 1, Hq: 7, Hkv: 1, Tq: 19, Tk: 23, D: 40 }, S: 25, variant }, 42);
+  await backwardCase(gpu, { dims: { B: 1, Hq: 14, Hkv: 2, Tq: 21, Tk: 21, D: 128 }, variant }, 43);
+  await backwardCase(gpu, { dims: { B: 1, Hq: 2, Hkv: 1, Tq: 70, Tk: 70, D: 24 }, qScale: 3, variant }, 44);
+  await backwardCase(gpu, { dims: { B: 2, Hq: 4, Hkv: 2, Tq: 9, Tk: 12, D: 6 }, S: 13, kvLens: [12, 10], keyStart: [0, 3], variant }, 45);
 }
 
 /** Finite differences of the GPU forward (f32) at a few coordinates of q, k and v agree with the GPU backward. */
-export async function checkAttentionGpuFiniteDiff(gpu: Gpu): Promise<void> {
-  const c: Case = { dims: { B: 1, Hq: 4, Hkv: 2, Tq: 9, Tk: 11, D: 24 } };
+export async function checkAttentionGpuFiniteDiff(gpu: Gpu, variant?: AttnVariant): Promise<void> {
+  const c: Case = { dims: { B: 1, Hq: 4, Hkv: 2, Tq: 9, Tk: 11, D: 24 }, variant };
   const { B, Hq, Hkv, Tq, Tk, D } = c.dims;
   const data = inputs(c, 51);
   const w = randn(B * Hq * Tq * D, 52);
@@ -247,11 +253,33 @@ export async function checkAttentionGpuFiniteDiff(gpu: Gpu): Promise<void> {
       an[n] = grads[name][i];
     }
     gpu.write(t, base);
-    assertClose(an, fd, { atol: 3e-3, rtol: 2e-2 }, `GPU d${name} vs GPU finite differences`);
+    assertClose(an, fd, { atol: 3e-3, rtol: 2e-2 }, `${describe(c)}: GPU d${name} vs GPU finite differences`);
   }
   [...u.all, out, lse, dOut, dQ, dK, dV, o2, l2].forEach((t) => t.release());
 }
 
+/**
+ * Direct variant over more than 65535 workgroups (one per batch item here): the flat workgroup index is
+ * split over x and y, with padding workgroups that must do nothing; kvLens varies per batch item.
+ */
+export async function checkAttentionDirectLargeGrid(gpu: Gpu): Promise<void> {
+  const B = 65537;
+  const kvLens = Array.from({ length: B }, (_, b) => 1 + ((b * 7) % 3));
+  const c: Case = { dims: { B, Hq: 2, Hkv: 1, Tq: 2, Tk: 3, D: 6 }, kvLens, variant: 'direct' };
+  await forwardCase(gpu, c, 61);
+  await backwardCase(gpu, c, 62);
+}
+
+/** The default variant: 'direct' on CPU adapters while D fits, 'tiled' on GPUs and past the direct limit; an explicit variant wins. */
+export function checkAttentionDefaultVariant(gpu: Gpu, isCpu: boolean): void {
+  const want = isCpu ? 'direct' : 'tiled';
+  const got = attentionVariant(gpu, 24);
+  if (got !== want) throw new Error(`attention: default variant at D=24 on ${isCpu ? 'a CPU' : 'a GPU'} adapter should be ${want}, got ${got}`);
+  if (attentionVariant(gpu, ATTN_DIRECT.maxD + 1) !== 'tiled') throw new Error(`attention: D=${ATTN_DIRECT.maxD + 1} should default to 'tiled'`);
+  for (const v of ['tiled', 'direct'] as const) {
+    if (attentionVariant(gpu, 24, { variant: v }) !== v) throw new Error(`attention: variant '${v}' was not honoured`);
+  }
+}
 
 /** Bad inputs throw errors that name the kernel and the limit or the expected shape. */
 export async function checkAttentionErrors(gpu: Gpu): Promise<void> {
@@ -262,10 +290,11 @@ export async function checkAttentionErrors(gpu: Gpu): Promise<void> {
     made.push(x);
     return x;
   };
-  // D too large for the workgroup memory.
+  // D too large for the workgroup memory (tiled; the default on every adapter at this D) or the registers (direct).
   const bigD: AttnDims = { B: 1, Hq: 1, Hkv: 1, Tq: 2, Tk: 2, D: 4096 };
+  if (attentionVariant(gpu, 4096) !== 'tiled') throw new Error(`attention: D=4096 should default to the tiled variant, got ${attentionVariant(gpu, 4096)}`);
   expectError(
-    () => attentionForward(gpu, t([1, 1, 2, 4096]), t([1, 1, 2]), t([1, 1, 2, 4096]), t([1, 1, 2, 4096]), t([1, 1, 2, 4096]), bigD),
+    () => attentionForward(gpu, t([1, 1, 2, 4096]), t([1, 1, 2]), t([1, 1, 2, 4096]), t([1, 1, 2, 4096]), t([1, 1, 2, 4096]), bigD, { variant: 'tiled' }),
     /attention\.forward: head dim D=4096 needs \d+ bytes of workgroup memory.*limit of \d+ bytes \(maxComputeWorkgroupStorageSize\).*largest head dim that fits is D=\d+/,
     'D too large',
   );
@@ -274,6 +303,19 @@ export async function checkAttentionErrors(gpu: Gpu): Promise<void> {
     () => attentionBackward(gpu, b4096(), b4096(), b4096(), b4096(), b4096(), b4096(), b4096(), b4096(), t([1, 1, 2]), bigD),
     /attention\.backward\.dq: head dim D=4096 needs \d+ bytes of workgroup memory.*maxComputeWorkgroupStorageSize/,
     'backward D too large',
+  );
+  const overD = ATTN_DIRECT.maxD + 1;
+  const dOver: AttnDims = { ...bigD, D: overD };
+  const o1 = () => t([1, 1, 2, overD]);
+  expectError(
+    () => attentionForward(gpu, o1(), t([1, 1, 2]), o1(), o1(), o1(), dOver, { variant: 'direct' }),
+    new RegExp(`attention\\.forward: head dim D=${overD} is over the direct kernels' limit of ${ATTN_DIRECT.maxD}.*use variant 'tiled'`),
+    'direct D too large',
+  );
+  expectError(
+    () => attentionBackward(gpu, o1(), o1(), o1(), o1(), o1(), o1(), o1(), o1(), t([1, 1, 2]), dOver, { variant: 'direct' }),
+    new RegExp(`attention\\.backward\\.dq: head dim D=${overD} is over the direct kernels' limit`),
+    'direct backward D too large',
   );
   const dims: AttnDims = { B: 2, Hq: 4, Hkv: 2, Tq: 5, Tk: 6, D: 8 };
   const q = t([2, 4, 5, 8]);
@@ -289,6 +331,8 @@ export async function checkAttentionErrors(gpu: Gpu): Promise<void> {
   expectError(() => attentionForward(gpu, out, lse, q, k, v, dims, { keyStart: t([3], 'u32') }), /attention\.forward: keyStart must have shape \[2\]/, 'keyStart shape');
   expectError(() => attentionForward(gpu, out, lse, q, k, v, dims, { kvStrideT: 4 }), /attention\.forward: kvStrideT=4 must be an integer >= Tk=6/, 'kvStrideT');
   expectError(() => attentionForward(gpu, q, lse, q, k, v, dims), /attention\.forward: out and q must be different tensors/, 'aliasing');
+  const badVariant = { variant: 'fast' } as unknown as AttnOptions;
+  expectError(() => attentionForward(gpu, out, lse, q, k, v, dims, badVariant), /attention\.forward: variant must be 'tiled' or 'direct', got "fast"/, 'variant');
   const dQ = t([2, 4, 5, 8]);
   const dK = t([2, 2, 6, 8]);
   expectError(() => attentionBackward(gpu, dQ, dK, t([2, 2, 5, 8]), out, q, k, v, out, lse, dims), /attention\.backward: dV must have shape \[2, 2, 6, 8\]/, 'dV shape');
