@@ -112,6 +112,7 @@ export function resultsMarkdown(r: ExperimentResults): string {
   for (const a of Object.values(r.arms)) {
     L.push(`| ${a.label} | ${a.sftRows} | ${a.rlSteps} | ${ks.map((k) => ci(a.eval.overall.passAt[String(k)])).join(' | ')} | ${tiers.map((t) => ci(a.eval.tiers[t]?.passAt['1'])).join(' | ')} |`);
   }
+  L.push('', ...readingLines(r, tiers));
   const p = r.pipeline;
   L.push('', '## Pipeline', '');
   L.push(`- rollouts: ${p.rollouts.attempts} attempts, ${p.rollouts.correct} correct, ${p.rollouts.failures} failed; ${p.rollouts.problemsNeverSolved} problems never solved`);
@@ -131,6 +132,32 @@ export function resultsMarkdown(r: ExperimentResults): string {
     L.push('', `Location accuracy (proposed == true first divergent step): ${loc.exact} of ${loc.scored} scored (${pct(loc.accuracy)}%); early ${loc.early}, late ${loc.late}; ${loc.proposed} of ${loc.total} attempts had a parsed location.`);
   }
   return L.join('\n') + '\n';
+}
+
+/** How two intervals compare: which is higher, and whether they are apart (no overlap). */
+export function compareIntervals(a: Interval | undefined, b: Interval | undefined): 'higher' | 'lower' | 'overlap' | 'n/a' {
+  if (!a || !b || ![a.lo, a.hi, b.lo, b.hi].every(Number.isFinite)) return 'n/a';
+  if (a.lo > b.hi) return 'higher';
+  if (a.hi < b.lo) return 'lower';
+  return 'overlap';
+}
+
+/** The "Reading" section: the method's central comparison (InT + RL against RL only, pass@1,
+ *  overall and per tier, hardest tier last), stated from the intervals alone, whatever they say. */
+function readingLines(r: ExperimentResults, tiers: string[]): string[] {
+  const int = r.arms.int_rl;
+  const rl = r.arms.rl;
+  const L = ['## Reading', ''];
+  if (!int || !rl) return [...L, 'InT + RL and RL only were not both run, so the central comparison is not made.'];
+  const rows: [string, Interval | undefined, Interval | undefined][] = [
+    ['overall', int.eval.overall.passAt['1'], rl.eval.overall.passAt['1']],
+    ...tiers.map((t): [string, Interval | undefined, Interval | undefined] => [t, int.eval.tiers[t]?.passAt['1'], rl.eval.tiers[t]?.passAt['1']]),
+  ];
+  const say = { higher: 'InT + RL is higher and the 95% intervals do not overlap', lower: 'RL only is higher and the 95% intervals do not overlap', overlap: 'the 95% intervals overlap: no difference is resolved at this scale', 'n/a': 'not measured' };
+  for (const [name, a, b] of rows) L.push(`- ${name}: InT + RL ${ci(a)} vs RL only ${ci(b)}: ${say[compareIntervals(a, b)]}.`);
+  const base = r.arms.base?.eval.overall.passAt['1'];
+  if (base) L.push(`- base model (no training): ${ci(base)} overall.`);
+  return L;
 }
 
 /** metrics.csv: arm, stage, then the trainer's metric columns. */
