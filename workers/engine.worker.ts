@@ -1,19 +1,33 @@
 // The engine's web worker: owns the GPUDevice and exposes the engine API to the page through
 // comlink: init (adapter report), dataset checks, runExperiment with live events, pause/resume/cancel,
-// and the unfinished runs kept in IndexedDB (list, resume, discard).
+// the unfinished runs kept in IndexedDB (list, resume, discard), and pretraining a model from
+// scratch (kept in IndexedDB as a model folder). One job (run or pretraining) at a time.
 import * as Comlink from 'comlink';
 import { Gpu, type AdapterReport } from '../src/gpu';
 import type { ArmId } from '../src/int/arms';
 import type { IntConfig } from '../src/int/config';
 import { importDataset } from '../src/io/datasets/import';
+import { MemoryPretrainSink, runPretrain } from '../src/tasks/chains/pretrain-run';
+import { pretrainedModelName, saveStoredModel, summarizeModel, type StoredModel, type StoredModelSummary } from '../src/ui/models-db';
 import { saveRun } from '../src/ui/runs-db';
 import { MemoryStageStore, RunControl, runBrowserExperiment } from '../src/ui/worker/browser-run';
 import { deletePendingRun, IdbStageStore, listPendingRuns, newRunId } from '../src/ui/worker/idb-store';
-import type { DatasetCheck, DatasetUpload, ModelChoice, PendingRun, PendingRunSummary, RunEvents, RunRecord } from '../src/ui/worker/types';
+import type { DatasetCheck, DatasetUpload, ModelChoice, PendingRun, PendingRunSummary, PretrainEvents, PretrainSettings, RunEvents, RunRecord } from '../src/ui/worker/types';
 
 let gpu: Gpu | null = null;
+/** The job in progress (an experiment run or a pretraining) and its switches; null when idle. */
+let job: 'run' | 'pretrain' | null = null;
 let control: RunControl | null = null;
 let activeRunId: string | null = null;
+/** Set by stopPretrain: the pretraining ends at its next step and is saved. */
+let stopRequested = false;
+
+function claimJob(kind: 'run' | 'pretrain'): RunControl {
+  if (job) throw new Error(`${job === 'run' ? 'an experiment run' : 'a pretraining'} is already in progress; wait for it or cancel it first`);
+  job = kind;
+  control = new RunControl();
+  return control;
+}
 
 async function device(): Promise<Gpu> {
   if (!gpu) {
@@ -31,9 +45,7 @@ type RunInputs = Pick<PendingRun, 'config' | 'preset' | 'arms' | 'model' | 'data
 /** Take the run slot at once (so that cancel works while the store opens), then drive the run
  *  opened by `open`: the finished run is saved as a RunRecord and its stored stages removed. */
 async function drive(open: () => Promise<{ store: IdbStageStore | MemoryStageStore; inputs: RunInputs }>, events: RunEvents): Promise<RunRecord> {
-  if (control) throw new Error('a run is already in progress; cancel it first');
-  const c = new RunControl();
-  control = c;
+  const c = claimJob('run');
   try {
     const { store, inputs } = await open();
     activeRunId = store.id;
@@ -49,6 +61,7 @@ async function drive(open: () => Promise<{ store: IdbStageStore | MemoryStageSto
     }
     return record;
   } finally {
+    job = null;
     control = null;
     activeRunId = null;
   }
@@ -106,6 +119,53 @@ const api = {
     await deletePendingRun(runId);
   },
 
+  /** Pretrain the chains model from scratch on this device (settings left out take the CLI's
+   *  defaults), with live step / probe events; the finished model folder (with loss.csv and
+   *  probe.csv) is stored in IndexedDB under "pretrained-<time>" and becomes a model choice
+   *  ({ kind: 'stored', name }). cancel() aborts it (nothing is stored); stopPretrain() ends it early
+   *  and stores what it learnt so far. */
+  async pretrain(settings: PretrainSettings, events: PretrainEvents): Promise<StoredModelSummary> {
+    const c = claimJob('pretrain');
+    stopRequested = false;
+    try {
+      const sink = new MemoryPretrainSink('the browser model folder');
+      const r = await runPretrain(
+        {
+          ...settings,
+          gpu: await device(),
+          log: (line) => events.log(line),
+          onStep: (s) => events.step(s),
+          onProbe: (p) => events.probe(p),
+          cancelled: () => c.cancelled,
+          stopEarly: () => stopRequested,
+        },
+        sink,
+      );
+      const created = new Date().toISOString();
+      const model: StoredModel = {
+        name: pretrainedModelName(created),
+        files: sink.files(),
+        created,
+        steps: r.steps,
+        tokens: r.tokens,
+        minutes: r.seconds / 60,
+        params: r.params,
+        lastLoss: r.lastLoss,
+      };
+      await saveStoredModel(model);
+      return summarizeModel(model);
+    } finally {
+      job = null;
+      control = null;
+      stopRequested = false;
+    }
+  },
+
+  /** End the pretraining in progress after its current step; it is saved and stored as usual. */
+  stopPretrain(): void {
+    if (job === 'pretrain') stopRequested = true;
+  },
+
   /** Pause at the next stage boundary. */
   pause(): void {
     control?.pause();
@@ -113,7 +173,8 @@ const api = {
   resume(): void {
     control?.resume();
   },
-  /** Stop the run at its next progress tick; runExperiment then rejects with "the run was cancelled". */
+  /** Stop the run at its next progress tick (runExperiment then rejects with "the run was cancelled"),
+   *  or the pretraining before its next step (pretrain rejects with "pretraining was cancelled"). */
   cancel(): void {
     control?.cancel();
   },

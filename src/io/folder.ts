@@ -1,6 +1,7 @@
 // Where model files come from: the ModelSource interface (HF folder layout: config.json,
-// model.safetensors, tokenizer.json, ...) and its local implementations: a Node folder path, and a
-// browser folder (directory handle, <input webkitdirectory> FileList, or drag-and-drop entries).
+// model.safetensors, tokenizer.json, ...) and its local implementations: a Node folder path, a
+// browser folder (directory handle, <input webkitdirectory> FileList, or drag-and-drop entries) and
+// files held in memory (a model pretrained in the browser and kept in IndexedDB).
 
 /** One file of a model, readable by byte range or as a stream, never required to fit in one buffer. */
 export interface ModelFile {
@@ -103,6 +104,33 @@ export function bytesFile(name: string, bytes: Uint8Array): ModelFile {
       });
     },
   };
+}
+
+/** A model folder held in memory as file name -> bytes (works in Node and browsers). */
+export class MemoryFolderSource implements ModelSource {
+  private readonly files = new Map<string, Uint8Array>();
+
+  constructor(
+    files: Record<string, Uint8Array>,
+    readonly label = 'the in-memory model folder',
+  ) {
+    for (const [path, bytes] of Object.entries(files)) this.files.set(cleanRel(path), bytes);
+  }
+
+  async list(): Promise<string[]> {
+    return [...this.files.keys()].sort();
+  }
+
+  async open(file: string): Promise<ModelFile> {
+    const rel = cleanRel(file);
+    const bytes = this.files.get(rel);
+    if (!bytes) throw new ModelFileNotFoundError(rel, this.label);
+    return bytesFile(rel, bytes);
+  }
+
+  async json<T = unknown>(file: string): Promise<T> {
+    return parseJsonFile<T>(await this.open(file), this.label);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

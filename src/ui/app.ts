@@ -1,11 +1,13 @@
 // The single-page app: starts the engine worker, shows the WebGPU report (or the no-WebGPU page),
-// and switches between the setup, run, rollouts, results and saved-runs views; unfinished runs
-// stored by the worker are listed above the setup view with Resume / Discard.
+// and switches between the setup, run, rollouts, results, saved-runs and pretrain views; unfinished
+// runs stored by the worker are listed above the setup view with Resume / Discard, and models
+// pretrained in the browser become model choices in the setup view.
 import * as Comlink from 'comlink';
 import type { EngineApi } from '../../workers/engine.worker';
 import type { AdapterReport } from '../gpu';
 import type { ArmId } from '../int/arms';
 import { button, el } from './dom';
+import { deleteStoredModel, listStoredModels, type StoredModelSummary } from './models-db';
 import { deleteRun, listRuns, parseRunJson, saveRun } from './runs-db';
 import { resolveSettings, settingsFromHash, settingsToHash, type Settings } from './state';
 import { noWebgpuPage, webgpuReport } from './views/webgpu';
@@ -13,6 +15,7 @@ import { setupView } from './views/setup';
 import { pendingRunsView, runView } from './views/run';
 import { rolloutsView } from './views/rollouts';
 import { resultsView } from './views/results';
+import { pretrainView } from './views/pretrain';
 import type { ModelChoice, PendingRunSummary, RunEvents, RunRecord } from './worker/types';
 import './style.css';
 
@@ -23,7 +26,7 @@ export interface AppOptions {
   autorun?: boolean;
 }
 
-type Tab = 'setup' | 'run' | 'rollouts' | 'results' | 'runs';
+type Tab = 'setup' | 'run' | 'rollouts' | 'results' | 'runs' | 'pretrain';
 
 export interface App {
   engine: Comlink.Remote<EngineApi>;
@@ -36,6 +39,8 @@ export interface App {
   resume(runId: string): Promise<RunRecord | null>;
   /** Unfinished runs stored in this browser (re-read from the worker). */
   pendingRuns(): Promise<PendingRunSummary[]>;
+  /** Models pretrained in this browser (re-read from IndexedDB; they are also model choices). */
+  storedModels(): Promise<StoredModelSummary[]>;
   /** The run shown in the results view. */
   readonly current: RunRecord | null;
   dispose(): void;
@@ -54,7 +59,8 @@ export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
   const status = el('p', { cls: 'status', text: 'Starting the engine…', attrs: { 'data-testid': 'status' } });
   const gpuBox = el('div');
   const nav = el('nav', { cls: 'tabs' });
-  const panes: Record<Tab, HTMLElement> = { setup: el('div'), run: el('div'), rollouts: el('div'), results: el('div'), runs: el('div') };
+  const panes: Record<Tab, HTMLElement> = { setup: el('div'), run: el('div'), rollouts: el('div'), results: el('div'), runs: el('div'), pretrain: el('div') };
+  let stored: StoredModelSummary[] = [];
   let pending: PendingRunSummary[] = [];
   const pendingBox = el('div');
   const setupBox = el('div');
@@ -78,7 +84,33 @@ export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
   const changed = () => history.replaceState(null, '', settingsToHash(settings));
 
   function renderSetup(): void {
-    setupBox.replaceChildren(setupView({ settings, report, checkDataset: (u) => engine.checkDataset(u), changed, run: () => void run() }));
+    setupBox.replaceChildren(setupView({ settings, report, storedModels: stored, checkDataset: (u) => engine.checkDataset(u), changed, run: () => void run() }));
+  }
+
+  const pretrain = pretrainView({
+    start: (s, events) => engine.pretrain(s, Comlink.proxy(events)),
+    cancel: () => void engine.cancel(),
+    stop: () => void engine.stopPretrain(),
+    remove: async (name) => {
+      await deleteStoredModel(name);
+      if (settings.model.kind === 'stored' && settings.model.name === name) settings.model = { kind: 'embedded' };
+      await storedModels();
+    },
+    stored: () => void storedModels(),
+  });
+  panes.pretrain.append(pretrain.root);
+
+  async function storedModels(): Promise<StoredModelSummary[]> {
+    try {
+      stored = await listStoredModels();
+    } catch (e) {
+      stored = [];
+      status.className = 'status error';
+      status.textContent = `pretrained models could not be listed: ${(e as Error).message}`;
+    }
+    pretrain.showModels(stored);
+    if (report) renderSetup();
+    return stored;
   }
 
   function showRun(r: RunRecord): void {
@@ -204,6 +236,7 @@ export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
       renderSetup();
       show('setup');
       await pendingRuns();
+      await storedModels();
       // Runs survive reloads: the newest saved run fills the results and rollouts views.
       listRuns()
         .then((rs) => !current && rs[0] && showRun(rs[0]))
@@ -228,6 +261,7 @@ export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
     run,
     resume,
     pendingRuns,
+    storedModels,
     dispose() {
       worker.terminate();
       root.replaceChildren();

@@ -19,7 +19,7 @@ if (!presetNames().includes(BROWSER_PRESET)) {
   });
 }
 
-export type ModelSetting = { kind: 'embedded' } | { kind: 'hub'; id: string } | { kind: 'folder'; files: File[] };
+export type ModelSetting = { kind: 'embedded' } | { kind: 'hub'; id: string } | { kind: 'folder'; files: File[] } | { kind: 'stored'; name: string };
 
 export interface Settings {
   preset: string;

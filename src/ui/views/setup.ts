@@ -1,4 +1,5 @@
-// Setup view: model (embedded, known hub ids with size and memory need, a local folder), task
+// Setup view: model (embedded, models pretrained in this browser, known hub ids with size and
+// memory need, a local folder), task
 // (procedural world with difficulty, or an uploaded JSONL / CSV / Parquet file with its row
 // errors), arms, preset + seed, and every setting with its default.
 import { ARM_IDS, getArm, type ArmId } from '../../int/arms';
@@ -7,6 +8,7 @@ import type { AdapterReport } from '../../gpu';
 import { button, el, table } from '../dom';
 import { resolveSettings, type Settings } from '../state';
 import type { DatasetCheck, DatasetUpload } from '../worker/types';
+import type { StoredModelSummary } from '../models-db';
 import type { RowError } from '../../io/datasets/import';
 import { configEditor } from './config-editor';
 import { fmtParams, KNOWN_MODELS, modelNeed } from './models';
@@ -14,6 +16,8 @@ import { fmtParams, KNOWN_MODELS, modelNeed } from './models';
 export interface SetupDeps {
   settings: Settings;
   report: AdapterReport | null;
+  /** Models pretrained in this browser (the Pretrain tab), newest first. */
+  storedModels?: readonly StoredModelSummary[];
   checkDataset(upload: DatasetUpload): Promise<DatasetCheck>;
   /** Settings changed (the app updates the URL hash). */
   changed(): void;
@@ -54,12 +58,17 @@ export function setupView(d: SetupDeps): HTMLElement {
     r.addEventListener('change', () => {
       if (value === 'embedded') s.model = { kind: 'embedded' };
       else if (value === 'folder') s.model = { kind: 'folder', files: [] };
+      else if (value.startsWith('stored:')) s.model = { kind: 'stored', name: value.slice('stored:'.length) };
       else s.model = { kind: 'hub', id: value };
       rerender();
     });
     return el('label', { cls: 'choice' }, r, ` ${text}`);
   };
   model.append(radio('embedded', 'embedded chains-tiny (models/chains-tiny, loads with the page)', s.model.kind === 'embedded'));
+  for (const m of d.storedModels ?? []) {
+    const text = `${m.name} (pretrained in this browser: ${m.steps} steps, ${m.minutes.toFixed(1)} min, final loss ${m.lastLoss.toFixed(3)})`;
+    model.append(radio(`stored:${m.name}`, text, s.model.kind === 'stored' && s.model.name === m.name));
+  }
   const cfgNow = safeResolve(s);
   const seq = cfgNow ? cfgNow.rollouts.sampling.maxNewTokens + 512 : 1024;
   const rank = cfgNow?.lora.rank ?? 16;

@@ -8,11 +8,12 @@ import { loadBaseModel, randomBaseModel, type BaseModel } from '../../int/model'
 import { problemsOf, runPipeline, type AdapterFiles, type PipelineHooks, type StageStore } from '../../int/pipeline';
 import { buildReport } from '../../int/report';
 import { importDataset } from '../../io/datasets/import';
-import { BrowserFolderSource, ModelFileNotFoundError } from '../../io/folder';
+import { BrowserFolderSource, MemoryFolderSource, ModelFileNotFoundError } from '../../io/folder';
 import { HubSource } from '../../io/hub';
 import { createChainsTask } from '../../tasks/chains/task';
 import { createMathTask } from '../../tasks/math/task';
 import type { Task } from '../../tasks/task';
+import { getStoredModel } from '../models-db';
 import type { DatasetUpload, ModelChoice, RunEvents, RunRecord } from './types';
 import { UrlFolderSource } from './url-source';
 
@@ -54,6 +55,11 @@ export class RunCancelled extends Error {
 export async function loadModel(gpu: Gpu, choice: ModelChoice, seed: number): Promise<BaseModel> {
   if (choice.kind === 'hub') return loadBaseModel(gpu, new HubSource(choice.id), choice.id);
   if (choice.kind === 'folder') return loadBaseModel(gpu, BrowserFolderSource.fromFiles(choice.files), 'local folder');
+  if (choice.kind === 'stored') {
+    const m = await getStoredModel(choice.name);
+    if (!m) throw new Error(`no model "${choice.name}" is stored in this browser (it was deleted, or the site data was cleared); pick another model in the setup view or pretrain one again`);
+    return loadBaseModel(gpu, new MemoryFolderSource(m.files, `stored model "${choice.name}"`), choice.name);
+  }
   try {
     return await loadBaseModel(gpu, new UrlFolderSource(choice.url), 'models/chains-tiny');
   } catch (e) {

@@ -97,6 +97,7 @@ export function newRunId(created = new Date().toISOString()): string {
 function modelLabel(m: ModelChoice): string {
   if (m.kind === 'embedded') return 'embedded';
   if (m.kind === 'hub') return `hub ${m.id}`;
+  if (m.kind === 'stored') return `stored ${m.name}`;
   return `local folder (${m.files.length} files)`;
 }
 

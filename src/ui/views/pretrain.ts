@@ -1,0 +1,211 @@
+// Pretrain view: trains the chains model from scratch in the worker (the `npm run pretrain`
+// recipe) with its key settings and defaults, Start / Stop and save / Cancel, live step, loss and
+// tokens/s with a loss plot; and the models pretrained in this browser (download as .tar, delete).
+import { PRETRAIN_RUN_DEFAULTS, type PretrainRunConfig } from '../../tasks/chains/pretrain-run';
+import { button, el, fmtSeconds, table } from '../dom';
+import { getStoredModel, modelFolderTar, type StoredModelSummary } from '../models-db';
+import { LivePlot } from '../plots';
+import type { PretrainEvents, PretrainSettings } from '../worker/types';
+
+export interface PretrainDeps {
+  /** Run a pretraining in the worker; resolves with the stored model. */
+  start(settings: PretrainSettings, events: PretrainEvents): Promise<StoredModelSummary>;
+  /** Abort the pretraining (nothing is stored). */
+  cancel(): void;
+  /** End the pretraining after its current step; what it learnt so far is stored. */
+  stop(): void;
+  /** Delete a stored model. */
+  remove(name: string): Promise<void>;
+  /** A model was stored: the app refreshes its model lists. */
+  stored(model: StoredModelSummary): void;
+}
+
+type NumberKey = { [K in keyof PretrainRunConfig]: PretrainRunConfig[K] extends number ? K : never }[keyof PretrainRunConfig];
+
+/** The settings shown, in order, with what they mean. */
+const FIELDS: ReadonlyArray<{ key: NumberKey; label: string; int: boolean }> = [
+  { key: 'maxMinutes', label: 'time budget, minutes (0 = none)', int: false },
+  { key: 'steps', label: 'optimiser steps', int: true },
+  { key: 'hidden', label: 'hidden size', int: true },
+  { key: 'layers', label: 'layers', int: true },
+  { key: 'heads', label: 'attention heads', int: true },
+  { key: 'kvHeads', label: 'key/value heads', int: true },
+  { key: 'intermediate', label: 'MLP width', int: true },
+  { key: 'batchTokens', label: 'tokens per step', int: true },
+  { key: 'lr', label: 'peak learning rate', int: false },
+  { key: 'seed', label: 'seed', int: true },
+  { key: 'probeEvery', label: 'probe every N steps (0 = never)', int: true },
+];
+
+/** Offer bytes as a file download. */
+function downloadBytes(name: string, bytes: Uint8Array, type = 'application/x-tar'): void {
+  const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type }));
+  const a = el('a', { attrs: { href: url, download: name } });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export interface PretrainView {
+  root: HTMLElement;
+  /** Show the stored models (newest first). */
+  showModels(models: readonly StoredModelSummary[]): void;
+}
+
+export function pretrainView(d: PretrainDeps): PretrainView {
+  const root = el('section', { attrs: { id: 'pretrain' } }, el('h2', { text: 'Pretrain' }));
+  root.append(
+    el('p', {
+      cls: 'note',
+      text: 'Train the character-level chains model from scratch on this device, with the recipe of `npm run pretrain` (data mix, curriculum, cosine schedule). The finished model is kept in this browser and appears as a model choice in the setup view.',
+    }),
+  );
+
+  // ---- settings, each with its default
+  const form = el('fieldset', { cls: 'pretrain-settings' }, el('legend', { text: 'Settings' }));
+  const inputs = new Map<NumberKey, HTMLInputElement>();
+  for (const f of FIELDS) {
+    const def = PRETRAIN_RUN_DEFAULTS[f.key];
+    const input = el('input', { attrs: { type: 'number', step: f.int ? '1' : 'any', min: '0', 'data-pretrain': f.key, id: `pretrain-${f.key}` } });
+    input.value = String(def);
+    inputs.set(f.key, input);
+    form.append(el('div', { cls: 'field' }, el('label', { attrs: { for: input.id } }, el('span', { cls: 'key', text: f.label })), input, el('span', { cls: 'default', text: `default ${def}` })));
+  }
+  const reset = button('Reset to defaults', () => {
+    for (const f of FIELDS) inputs.get(f.key)!.value = String(PRETRAIN_RUN_DEFAULTS[f.key]);
+  });
+  form.append(el('p', {}, reset));
+
+  /** The settings that differ from the defaults; throws naming a bad field. */
+  const read = (): PretrainSettings => {
+    const out: PretrainSettings = {};
+    for (const f of FIELDS) {
+      const text = inputs.get(f.key)!.value.trim();
+      const v = Number(text);
+      if (text === '' || !Number.isFinite(v) || v < 0 || (f.int && !Number.isInteger(v))) {
+        throw new Error(`${f.label}: "${text}" is not ${f.int ? 'a whole number' : 'a number'} >= 0; type a value like the default (${PRETRAIN_RUN_DEFAULTS[f.key]})`);
+      }
+      if (v !== PRETRAIN_RUN_DEFAULTS[f.key]) out[f.key] = v;
+    }
+    return out;
+  };
+
+  // ---- controls and live progress
+  const status = el('p', { cls: 'status', text: 'idle', attrs: { 'data-testid': 'pretrain-status' } });
+  const bar = el('progress', { attrs: { max: '1', value: '0' } });
+  const probeText = el('p', { cls: 'note', attrs: { 'data-testid': 'pretrain-probe' } });
+  const log = el('pre', { cls: 'log pretrain-log' });
+  const plotBox = el('div', { cls: 'plots' });
+  let plot: LivePlot | null = null;
+  const lines: string[] = [];
+  const addLog = (line: string) => {
+    lines.push(line);
+    if (lines.length > 300) lines.splice(0, lines.length - 300);
+    log.textContent = lines.join('\n');
+  };
+
+  const startBtn = button('Start pretraining', () => void start(), { 'data-testid': 'pretrain-start' });
+  const stopBtn = button('Stop and save', () => {
+    d.stop();
+    status.textContent = 'stopping after this step; the model will be saved…';
+  }, { 'data-testid': 'pretrain-stop' });
+  const cancelBtn = button('Cancel', () => {
+    d.cancel();
+    status.textContent = 'cancelling…';
+  }, { 'data-testid': 'pretrain-cancel' });
+  const setRunning = (on: boolean) => {
+    startBtn.disabled = on;
+    reset.disabled = on;
+    stopBtn.disabled = !on;
+    cancelBtn.disabled = !on;
+    for (const i of inputs.values()) i.disabled = on;
+  };
+  setRunning(false);
+
+  async function start(): Promise<void> {
+    let settings: PretrainSettings;
+    try {
+      settings = read();
+    } catch (e) {
+      status.className = 'status error';
+      status.textContent = (e as Error).message;
+      return;
+    }
+    setRunning(true);
+    status.className = 'status';
+    status.textContent = 'starting…';
+    bar.value = 0;
+    probeText.textContent = '';
+    lines.length = 0;
+    log.textContent = '';
+    plot?.destroy();
+    plot = new LivePlot('pretraining loss (nats per token)', 560);
+    plotBox.replaceChildren(plot.root);
+    const p = plot;
+    const events: PretrainEvents = {
+      log: addLog,
+      step(s) {
+        bar.value = s.progress;
+        const eta = s.progress > 0 ? (s.elapsed * (1 - s.progress)) / s.progress : NaN;
+        status.textContent = `step ${s.step}/${s.steps} · loss ${s.loss.toFixed(4)} · ${s.tokensPerSecond.toFixed(0)} tokens/s · ${fmtSeconds(s.elapsed)} elapsed · ETA ${fmtSeconds(eta)}${s.skipped ? ` · step skipped: ${s.skipped}` : ''}`;
+        p.add('loss', s.step, s.loss);
+      },
+      probe(info) {
+        probeText.textContent = `probe at step ${info.step}, P(right completion): ` + Object.entries(info.groups).map(([g, v]) => `${g} ${v.p.toFixed(3)}`).join(' · ');
+      },
+    };
+    try {
+      const m = await d.start(settings, events);
+      bar.value = 1;
+      status.textContent = `done: stored as ${m.name} (${m.steps} steps, ${m.tokens} tokens, ${m.minutes.toFixed(1)} min, final loss ${m.lastLoss.toFixed(3)}); pick it in the setup view's model list`;
+      d.stored(m);
+    } catch (e) {
+      status.className = 'status error';
+      status.textContent = (e as Error).message;
+    } finally {
+      setRunning(false);
+    }
+  }
+
+  root.append(form, el('p', {}, startBtn, ' ', stopBtn, ' ', cancelBtn), el('div', {}, bar), status, probeText, plotBox, log);
+
+  // ---- stored models
+  const modelsBox = el('div', { attrs: { 'data-testid': 'stored-models' } });
+  const modelsErr = el('p', { cls: 'status error', attrs: { role: 'alert' } });
+  root.append(el('h3', { text: 'Models pretrained in this browser' }), modelsBox, modelsErr);
+
+  async function download(name: string): Promise<void> {
+    modelsErr.textContent = '';
+    try {
+      const m = await getStoredModel(name);
+      if (!m) throw new Error(`the model "${name}" is no longer stored in this browser`);
+      downloadBytes(`${name}.tar`, modelFolderTar(m));
+    } catch (e) {
+      modelsErr.textContent = (e as Error).message;
+    }
+  }
+
+  function showModels(models: readonly StoredModelSummary[]): void {
+    if (models.length === 0) {
+      modelsBox.replaceChildren(el('p', { text: 'none yet' }));
+      return;
+    }
+    const t = table(['name', 'parameters', 'steps', 'tokens', 'minutes', 'final loss', 'size', ''], models.map((m) => [m.name, String(m.params), String(m.steps), String(m.tokens), m.minutes.toFixed(1), m.lastLoss.toFixed(3), `${(m.bytes / 1e6).toFixed(2)} MB`, '']));
+    t.querySelectorAll('tbody tr').forEach((tr, i) => {
+      const name = models[i].name;
+      tr.setAttribute('data-testid', 'stored-model');
+      tr.lastElementChild!.append(
+        button('Download .tar', () => void download(name), { 'data-testid': 'stored-model-download' }),
+        ' ',
+        button('Delete', () => {
+          modelsErr.textContent = '';
+          d.remove(name).catch((e: Error) => (modelsErr.textContent = e.message));
+        }),
+      );
+    });
+    modelsBox.replaceChildren(t);
+  }
+  showModels([]);
+  return { root, showModels };
+}
