@@ -6,10 +6,12 @@
 import { P, buildWgsl, expectTensor, type DispatchSpec, type Gpu, type Tensor } from '../gpu';
 import { grid1D } from './grid';
 import { isCpuAdapter } from './matmul';
+import tiledCommonSrc from './attention_tiled_common.wgsl?raw';
 import fwdSrc from './attention.wgsl?raw';
 import prepSrc from './attention_prep.wgsl?raw';
 import dqSrc from './attention_dq.wgsl?raw';
 import dkvSrc from './attention_dkv.wgsl?raw';
+import directCommonSrc from './attention_direct_common.wgsl?raw';
 import directFwdSrc from './attention_direct.wgsl?raw';
 import directDqSrc from './attention_direct_dq.wgsl?raw';
 import directDkvSrc from './attention_direct_dkv.wgsl?raw';
@@ -167,8 +169,12 @@ function noAlias(kernel: string, outputs: Record<string, Tensor>, inputs: Record
     }
 }
 
-function code(src: string, D: number, t: AttnTiles): string {
-  return buildWgsl(src, { DPT: Math.ceil(D / t.lanes) });
+const TILED_SRC: Record<AttnKernelPart, string> = { forward: fwdSrc, dq: dqSrc, dkv: dkvSrc };
+const DIRECT_SRC: Record<AttnKernelPart, string> = { forward: directFwdSrc, dq: directDqSrc, dkv: directDkvSrc };
+
+/** WGSL of one tiled kernel: attention_tiled_common.wgsl + its body (QUERY_ROWS: the forward / dQ helpers). */
+function code(part: AttnKernelPart, D: number, t: AttnTiles): string {
+  return buildWgsl(tiledCommonSrc + '\n' + TILED_SRC[part], { DPT: Math.ceil(D / t.lanes), QUERY_ROWS: part !== 'dkv' });
 }
 
 /**
@@ -188,11 +194,18 @@ export function attentionVariant(gpu: Gpu, D: number, opts: AttnOptions = {}): A
 }
 
 const directCache = new Map<string, string>();
-/** WGSL of one direct kernel at head dim D (vec4 key / value / query rows when D % 4 == 0). */
-function directCode(src: string, name: string, D: number): string {
-  const key = `${name}|${D}`;
+/**
+ * WGSL of one direct kernel at head dim D: attention_direct_common.wgsl + its body (vec4 key / value / query
+ * rows when D % 4 == 0). QA / QB name the buffers its inner loop walks: k, v (forward, dQ) or q, g = dOut (dK / dV).
+ */
+function directCode(part: AttnKernelPart, D: number): string {
+  const key = `${part}|${D}`;
   let c = directCache.get(key);
-  if (!c) directCache.set(key, (c = buildWgsl(src, { D, D4: Math.ceil(D / 4), VEC4: D % 4 === 0 })));
+  if (!c) {
+    const [QA, QB] = part === 'dkv' ? ['q', 'g'] : ['k', 'v'];
+    c = buildWgsl(directCommonSrc + '\n' + DIRECT_SRC[part], { D, D4: Math.ceil(D / 4), VEC4: D % 4 === 0, QA, QB });
+    directCache.set(key, c);
+  }
   return c;
 }
 
@@ -227,7 +240,7 @@ export function attentionForward(gpu: Gpu, out: Tensor, lse: Tensor, q: Tensor, 
     const g = directGrid(kn, gpu, dims, Tq * (Hq / Hkv));
     gpu.dispatch({
       kernel: kn,
-      code: directCode(directFwdSrc, 'forward', D),
+      code: directCode('forward', D),
       outputs: [out, lse],
       inputs: [q, k, v, opts.kvLens ?? q, opts.keyStart ?? q],
       params: P().u32(B).u32(Hq).u32(Hkv).u32(Tq).u32(Tk).u32(c.S).u32(c.flags).f32(c.scale).u32(g.tiles).u32(g.groupsX),
@@ -239,7 +252,7 @@ export function attentionForward(gpu: Gpu, out: Tensor, lse: Tensor, q: Tensor, 
   const t = attentionTiles('forward', D, c.limit, c.maxInv, Tq * (Hq / Hkv));
   gpu.dispatch({
     kernel: kn,
-    code: code(fwdSrc, D, t),
+    code: code('forward', D, t),
     outputs: [out, lse],
     // Absent windows bind q in their place (never read: flags say so).
     inputs: [q, k, v, opts.kvLens ?? q, opts.keyStart ?? q],
@@ -287,14 +300,14 @@ export function attentionBackward(
     const gq = directGrid(`${kn}.dq`, gpu, dims, nRows);
     const gkv = directGrid(`${kn}.dkv`, gpu, dims, c.S);
     const params = (t: { tiles: number; groupsX: number }) => P().u32(B).u32(Hq).u32(Hkv).u32(Tq).u32(c.S).f32(c.scale).u32(t.tiles).u32(t.groupsX);
-    dq = { code: directCode(directDqSrc, 'dq', D), params: params(gq), workgroups: gq.workgroups, constants: { WG: gq.wg } };
-    dkv = { code: directCode(directDkvSrc, 'dkv', D), params: params(gkv), workgroups: gkv.workgroups, constants: { WG: gkv.wg } };
+    dq = { code: directCode('dq', D), params: params(gq), workgroups: gq.workgroups, constants: { WG: gq.wg } };
+    dkv = { code: directCode('dkv', D), params: params(gkv), workgroups: gkv.workgroups, constants: { WG: gkv.wg } };
   } else {
     const tq = attentionTiles('dq', D, c.limit, c.maxInv, nRows);
     const tkv = attentionTiles('dkv', D, c.limit, c.maxInv);
     const params = P().u32(Hq).u32(Hkv).u32(Tq).u32(c.S).f32(c.scale);
-    dq = { code: code(dqSrc, D, tq), params, workgroups: [Math.ceil(nRows / tq.rows), Hkv, B], constants: { ROWS: tq.rows, LANES: tq.lanes, D } };
-    dkv = { code: code(dkvSrc, D, tkv), params, workgroups: [Math.ceil(c.S / tkv.rows), Hkv, B], constants: { ROWS: tkv.rows, LANES: tkv.lanes, D } };
+    dq = { code: code('dq', D, tq), params, workgroups: [Math.ceil(nRows / tq.rows), Hkv, B], constants: { ROWS: tq.rows, LANES: tq.lanes, D } };
+    dkv = { code: code('dkv', D, tkv), params, workgroups: [Math.ceil(c.S / tkv.rows), Hkv, B], constants: { ROWS: tkv.rows, LANES: tkv.lanes, D } };
   }
 
   const rows = B * Hq * Tq;

@@ -3,11 +3,8 @@
 // hk * G + g, so the G heads sharing a kv head share each key / value tile. The workgroup walks the visible
 // keys in tiles of LANES held in workgroup memory, keeping a running max m, sum l and output accumulator
 // per row in registers.
+// Appended to attention_tiled_common.wgsl (ROWS, LANES, D, DPT, tileOf, queryRow, keyEnd, loadKvTile).
 
-override ROWS: u32 = 16u;  // packed query rows per workgroup
-override LANES: u32 = 16u; // keys per tile = threads per query row
-override D: u32 = 64u;     // head dim
-const DPT: u32 = ${DPT}u;  // head-dim columns per thread: ceil(D / LANES); thread `lane` owns d = lane + c * LANES
 const NEG: f32 = -1e30;    // masked score (finite on purpose: no inf arithmetic)
 
 @group(0) @binding(0) var<storage, read_write> outBuf: array<f32>; // (B, Hq, Tq, D)
@@ -27,39 +24,27 @@ var<workgroup> vs: array<f32, LANES * D>;        // value tile
 var<workgroup> ss: array<f32, ROWS * LANES>;     // scores of the tile
 var<workgroup> ps: array<f32, ROWS * LANES>;     // probabilities of the tile (relative to the running max)
 
-/** Element offset of query row i of head h in batch b in a (B, Hq, Tq, D) tensor. */
-fn qOffset(b: u32, h: u32, i: u32) -> u32 { return ((b * p.Hq + h) * p.Tq + i) * D; }
-
 @compute @workgroup_size(ROWS * LANES)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
   let WG = ROWS * LANES;
   let KS = D + 1u;
-  let b = wid.z;
-  let hk = wid.y;
-  let G = p.Hq / p.Hkv;
-  let nRows = p.Tq * G;
-  let q0 = wid.x * ROWS;
+  let t = tileOf(wid);
   let r = tid / LANES;
   let lane = tid % LANES;
 
-  // Key window of batch b: [start, end); query i sits at qPos = i + end - Tq.
+  // Key window of batch b: [start, end).
   var end = p.Tk;
-  if ((p.flags & 1u) != 0u) { end = min(kvLens[b], p.Tk); }
+  if ((p.flags & 1u) != 0u) { end = min(kvLens[t.b], p.Tk); }
   var start = 0u;
-  if ((p.flags & 2u) != 0u) { start = min(keyStart[b], end); }
-  let off = i32(end) - i32(p.Tq);
-  let rho = q0 + r;
-  let rowOk = rho < nRows;
-  let qPos = i32(rho / G) + off;
-  // Keys any row of this tile can see: [start, kEnd).
-  let lastQuery = (min(q0 + ROWS, nRows) - 1u) / G;
-  let kEnd = min(i32(end), i32(lastQuery) + off + 1);
+  if ((p.flags & 2u) != 0u) { start = min(keyStart[t.b], end); }
+  let qr = queryRow(t, r, end);
+  let kEnd = keyEnd(t, end);
 
-  let kBase = (b * p.Hkv + hk) * p.S * D;
+  let kBase = kvOffset(t.b, t.hk, 0u);
   for (var e = tid; e < ROWS * D; e += WG) {
-    let re = q0 + e / D;
+    let re = t.row0 + e / D;
     var x = 0.0;
-    if (re < nRows) { x = qBuf[qOffset(b, hk * G + re % G, re / G) + e % D] * p.scale; }
+    if (re < t.nRows) { x = qBuf[packedOffset(t, re) + e % D] * p.scale; }
     qs[e] = x;
   }
 
@@ -69,26 +54,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var k0 = i32(start);
   loop {
     if (k0 >= kEnd) { break; }
-    for (var e = tid; e < LANES * D; e += WG) {
-      let j = e / D;
-      let d = e % D;
-      let kj = u32(k0) + j;
-      var kx = 0.0;
-      var vx = 0.0;
-      if (kj < end) {
-        let idx = kBase + kj * D + d;
-        kx = kBuf[idx];
-        vx = vBuf[idx];
-      }
-      ks[j * KS + d] = kx;
-      vs[e] = vx;
-    }
+    loadKvTile(tid, u32(k0), end, kBase, D);
     workgroupBarrier();
 
     // Thread (r, lane) scores key k0 + lane against query row r.
     let kj = k0 + i32(lane);
     var s = NEG;
-    if (rowOk && kj <= qPos) {
+    if (qr.ok && kj <= qr.qPos) {
       var acc = 0.0;
       for (var d = 0u; d < D; d++) { acc += qs[r * D + d] * ks[lane * KS + d]; }
       s = acc;
@@ -122,8 +94,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     k0 += i32(LANES);
   }
 
-  if (rowOk) {
-    let row = qOffset(b, hk * G + rho % G, rho / G) / D;
+  if (qr.ok) {
+    let row = packedOffset(t, qr.rho) / D;
     var inv = 0.0;
     if (l > 0.0) { inv = 1.0 / l; }
     for (var c = 0u; c < DPT; c++) {

@@ -4,10 +4,7 @@
 // workgroup's keys (bounds uniform over the workgroup: query, dOut and stats loads broadcast to all
 // lanes), recomputing P and dS: dV = P^T dOut, dK = scale * dS^T Q. Rows outside the key window get
 // zeros. With VEC4 (D % 4 == 0) query / dOut rows are read as vec4 quads.
-
-override WG: u32 = 16u;    // keys per workgroup
-const D: u32 = ${D}u;      // head dim (sizes the register arrays)
-const D4: u32 = ${D4}u;    // head-dim quads: ceil(D / 4)
+// Appended to attention_direct_common.wgsl (WG, D, D4, qQuad / gQuad, slotOf, kvOffset).
 
 @group(0) @binding(0) var<storage, read_write> dK: array<f32>;     // (B, Hkv, S, D)
 @group(0) @binding(1) var<storage, read_write> dV: array<f32>;     // (B, Hkv, S, D)
@@ -19,9 +16,9 @@ const D4: u32 = ${D4}u;    // head-dim quads: ceil(D / 4)
 @group(0) @binding(3) var<storage, read> kBuf: array<f32>;         // (B, Hkv, S, D)
 @group(0) @binding(4) var<storage, read> vBuf: array<f32>;         // (B, Hkv, S, D)
 #if VEC4
-@group(0) @binding(5) var<storage, read> dOut: array<vec4<f32>>;   // (B, Hq, Tq, D / 4)
+@group(0) @binding(5) var<storage, read> gBuf: array<vec4<f32>>;   // dOut (B, Hq, Tq, D / 4)
 #else
-@group(0) @binding(5) var<storage, read> dOut: array<f32>;         // (B, Hq, Tq, D)
+@group(0) @binding(5) var<storage, read> gBuf: array<f32>;         // dOut (B, Hq, Tq, D)
 #endif
 @group(0) @binding(6) var<storage, read> stats: array<vec2<f32>>;  // (B, Hq, Tq): lse, Di
 @group(0) @binding(7) var<storage, read> range: array<u32>;        // (B, 2): first key, key end
@@ -30,39 +27,16 @@ const D4: u32 = ${D4}u;    // head-dim quads: ceil(D / 4)
 // tiles: workgroups per (batch, kv head); groupsX: workgroups along x (flat index = x + y * groupsX).
 struct Params { B: u32, Hq: u32, Hkv: u32, Tq: u32, S: u32, scale: f32, tiles: u32, groupsX: u32 }
 
-/** Quad c (head dims 4c..4c+3) of the query / dOut row that starts at element e. Without VEC4, dims past D
- *  repeat the row's last element: their partners (the zero-padded k / v quads, the accumulators'
- *  padding that is never stored) make them harmless. */
-fn qQuad(e: u32, c: u32) -> vec4<f32> {
-#if VEC4
-  return qBuf[e / 4u + c];
-#else
-  let d = 4u * c;
-  return vec4<f32>(qBuf[e + d], qBuf[e + min(d + 1u, D - 1u)], qBuf[e + min(d + 2u, D - 1u)], qBuf[e + min(d + 3u, D - 1u)]);
-#endif
-}
-fn gQuad(e: u32, c: u32) -> vec4<f32> {
-#if VEC4
-  return dOut[e / 4u + c];
-#else
-  let d = 4u * c;
-  return vec4<f32>(dOut[e + d], dOut[e + min(d + 1u, D - 1u)], dOut[e + min(d + 2u, D - 1u)], dOut[e + min(d + 3u, D - 1u)]);
-#endif
-}
-
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let flat = wid.x + wid.y * p.groupsX;
-  let tile = flat % p.tiles;
-  let hk = (flat / p.tiles) % p.Hkv;
-  let b = flat / p.tiles / p.Hkv;
-  if (b >= p.B) { return; } // padding workgroups of the x / y split
+  let slot = slotOf(wid);
+  if (slot.b >= p.B) { return; } // padding workgroups of the x / y split
 
   let G = p.Hq / p.Hkv;
-  let k0 = tile * WG;
+  let k0 = slot.tile * WG;
   let j = k0 + lid;
-  let start = range[2u * b];
-  let end = range[2u * b + 1u];
+  let start = range[2u * slot.b];
+  let end = range[2u * slot.b + 1u];
   let off = i32(end) - i32(p.Tq);
   let keyOk = j >= start && j < end;
   // First query that can see the workgroup's first key in the window (qPos = i + off >= j); none
@@ -70,7 +44,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var iLo = u32(clamp(i32(max(k0, start)) - off, 0, i32(p.Tq)));
   if (k0 + WG <= start || k0 >= end) { iLo = p.Tq; }
 
-  let kRow = ((b * p.Hkv + hk) * p.S + min(j, p.S - 1u)) * D;
+  let kRow = kvOffset(slot, min(j, p.S - 1u));
   var kx: array<vec4<f32>, D4>;
   var vx: array<vec4<f32>, D4>;
   for (var d = 0u; d < D; d++) {
@@ -82,7 +56,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var dk: array<vec4<f32>, D4>;
   var dv: array<vec4<f32>, D4>;
   for (var g = 0u; g < G; g++) {
-    let rowBase = (b * p.Hq + hk * G + g) * p.Tq;
+    let rowBase = (slot.b * p.Hq + slot.hk * G + g) * p.Tq;
     for (var i = iLo; i < p.Tq; i++) {
       let e = (rowBase + i) * D;
       var s = 0.0;

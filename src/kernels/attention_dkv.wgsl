@@ -1,11 +1,7 @@
 // Causal attention backward, dK and dV: one workgroup owns ROWS keys of one (batch, kv head) with LANES
 // threads per key, walks every query head of the group and the query tiles (LANES rows) that can see its
 // keys, recomputes P and dS, and accumulates dV = P^T dOut and dK = scale * dS^T Q in registers.
-
-override ROWS: u32 = 16u;  // keys per workgroup
-override LANES: u32 = 16u; // queries per tile = threads per key
-override D: u32 = 64u;
-const DPT: u32 = ${DPT}u;  // ceil(D / LANES): thread `lane` owns d = lane + c * LANES
+// Appended to attention_tiled_common.wgsl (ROWS = keys per workgroup, LANES = queries per tile, D, DPT, tileOf).
 
 @group(0) @binding(0) var<storage, read_write> dK: array<f32>; // (B, Hkv, S, D)
 @group(0) @binding(1) var<storage, read_write> dV: array<f32>; // (B, Hkv, S, D)
@@ -32,15 +28,13 @@ var<workgroup> diS: array<f32, LANES>;
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
   let WG = ROWS * LANES;
   let QS = D + 1u;
-  let b = wid.z;
-  let hk = wid.y;
-  let G = p.Hq / p.Hkv;
-  let k0 = wid.x * ROWS;
+  let t = tileOf(wid);
+  let k0 = t.row0;
   let r = tid / LANES;
   let lane = tid % LANES;
 
-  let start = range[2u * b];
-  let end = range[2u * b + 1u];
+  let start = range[2u * t.b];
+  let end = range[2u * t.b + 1u];
   let off = i32(end) - i32(p.Tq);
   let kj = k0 + r;
   let keyOk = kj >= start && kj < end;
@@ -48,7 +42,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var iLo = u32(max(i32(k0) - off, 0));
   if (k0 + ROWS <= start || k0 >= end) { iLo = p.Tq; }
 
-  let kBase = (b * p.Hkv + hk) * p.S * D;
+  let kBase = kvOffset(t.b, t.hk, 0u);
   for (var e = tid; e < ROWS * D; e += WG) {
     let j = k0 + e / D;
     var kx = 0.0;
@@ -63,10 +57,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 
   var dk: array<f32, DPT>;
   var dv: array<f32, DPT>;
-  for (var g = 0u; g < G; g++) {
-    let h = hk * G + g;
-    let qBase = (b * p.Hq + h) * p.Tq * D;
-    let sBase = (b * p.Hq + h) * p.Tq;
+  for (var g = 0u; g < t.G; g++) {
+    let sBase = (t.b * p.Hq + t.hk * t.G + g) * p.Tq; // first query row of head hk * G + g
+    let qBase = sBase * D;
     for (var i0 = iLo; i0 < p.Tq; i0 += LANES) {
       for (var e = tid; e < LANES * D; e += WG) {
         let c = e / D;

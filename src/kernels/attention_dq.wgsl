@@ -1,11 +1,7 @@
 // Causal attention backward, dQ: one workgroup owns ROWS packed query rows (rho = i * G + g: query i of
 // head hk * G + g) of one (batch, kv head) with LANES threads per row, walks the visible keys in tiles of
 // LANES, recomputes P = exp(s - lse) and dS = P * (dOut . v - Di), and accumulates dQ = scale * dS K in registers.
-
-override ROWS: u32 = 16u;  // packed query rows per workgroup
-override LANES: u32 = 16u; // keys per tile = threads per query row
-override D: u32 = 64u;
-const DPT: u32 = ${DPT}u;  // ceil(D / LANES): thread `lane` owns d = lane + c * LANES
+// Appended to attention_tiled_common.wgsl (ROWS, LANES, D, DPT, tileOf, queryRow, keyEnd, loadKvTile).
 
 @group(0) @binding(0) var<storage, read_write> dQ: array<f32>; // (B, Hq, Tq, D)
 @group(0) @binding(1) var<storage, read> qBuf: array<f32>;     // (B, Hq, Tq, D)
@@ -24,47 +20,36 @@ var<workgroup> ks: array<f32, LANES * (D + 1u)>;  // key tile (padded rows)
 var<workgroup> vs: array<f32, LANES * (D + 1u)>;  // value tile (padded rows)
 var<workgroup> dss: array<f32, ROWS * LANES>;     // dS of the tile
 
-/** Element offset of query row i of head h in batch b in a (B, Hq, Tq, D) tensor. */
-fn qOffset(b: u32, h: u32, i: u32) -> u32 { return ((b * p.Hq + h) * p.Tq + i) * D; }
-
 @compute @workgroup_size(ROWS * LANES)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
   let WG = ROWS * LANES;
   let KS = D + 1u;
-  let b = wid.z;
-  let hk = wid.y;
-  let G = p.Hq / p.Hkv;
-  let nRows = p.Tq * G;
-  let q0 = wid.x * ROWS;
+  let t = tileOf(wid);
   let r = tid / LANES;
   let lane = tid % LANES;
 
-  let start = range[2u * b];
-  let end = range[2u * b + 1u];
-  let off = i32(end) - i32(p.Tq);
-  let rho = q0 + r;
-  let rowOk = rho < nRows;
-  let qPos = i32(rho / G) + off;
-  let lastQuery = (min(q0 + ROWS, nRows) - 1u) / G;
-  let kEnd = min(i32(end), i32(lastQuery) + off + 1);
+  let start = range[2u * t.b];
+  let end = range[2u * t.b + 1u];
+  let qr = queryRow(t, r, end);
+  let kEnd = keyEnd(t, end);
 
-  let kBase = (b * p.Hkv + hk) * p.S * D;
+  let kBase = kvOffset(t.b, t.hk, 0u);
   for (var e = tid; e < ROWS * D; e += WG) {
-    let re = q0 + e / D;
+    let re = t.row0 + e / D;
     var x = 0.0;
     var g = 0.0;
-    if (re < nRows) {
-      let idx = qOffset(b, hk * G + re % G, re / G) + e % D;
+    if (re < t.nRows) {
+      let idx = packedOffset(t, re) + e % D;
       x = qBuf[idx] * p.scale;
       g = dOut[idx];
     }
     qs[e] = x;
     dos[e] = g;
   }
-  let row = qOffset(b, hk * G + rho % G, rho / G) / D;
+  let row = packedOffset(t, qr.rho) / D;
   var lse = 0.0;
   var di = 0.0;
-  if (rowOk) {
+  if (qr.ok) {
     lse = stats[2u * row];
     di = stats[2u * row + 1u];
   }
@@ -73,25 +58,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var k0 = i32(start);
   loop {
     if (k0 >= kEnd) { break; }
-    for (var e = tid; e < LANES * D; e += WG) {
-      let j = e / D;
-      let d = e % D;
-      let kj = u32(k0) + j;
-      var kx = 0.0;
-      var vx = 0.0;
-      if (kj < end) {
-        let idx = kBase + kj * D + d;
-        kx = kBuf[idx];
-        vx = vBuf[idx];
-      }
-      ks[j * KS + d] = kx;
-      vs[j * KS + d] = vx;
-    }
+    loadKvTile(tid, u32(k0), end, kBase, KS);
     workgroupBarrier();
 
     let kj = k0 + i32(lane);
     var ds = 0.0;
-    if (rowOk && kj <= qPos) {
+    if (qr.ok && kj <= qr.qPos) {
       var s = 0.0;
       var dp = 0.0;
       for (var d = 0u; d < D; d++) {
@@ -114,7 +86,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     k0 += i32(LANES);
   }
 
-  if (rowOk) {
+  if (qr.ok) {
     let base = row * D;
     for (var c = 0u; c < DPT; c++) {
       let d = lane + c * LANES;

@@ -5,12 +5,17 @@
 
 import { P, buildWgsl, expectTensor, type Gpu, type Tensor } from '../gpu';
 import { grid1D } from './grid';
-import fwdSrc from './embedding.wgsl?raw';
+import weightTypeSrc from './weight_type.wgsl?raw';
+import commonSrc from './embedding_common.wgsl?raw';
+import fwdBody from './embedding.wgsl?raw';
 import linksSrc from './embedding_links.wgsl?raw';
-import bwdSrc from './embedding_backward.wgsl?raw';
+import bwdBody from './embedding_backward.wgsl?raw';
 
 const WG = 256;
 const LINKS_WG = 64;
+// Per-element kernels: embedding_common.wgsl + the body (the forward after weight_type.wgsl, built per table dtype).
+const fwdSrc = weightTypeSrc + '\n' + commonSrc + '\n' + fwdBody;
+const bwdSrc = commonSrc + '\n' + bwdBody;
 
 export interface EmbeddingBackwardOptions {
   /** dTable += gradient (e.g. over micro-batches) instead of overwrite. Default false. */

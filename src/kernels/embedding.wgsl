@@ -1,16 +1,6 @@
 // Embedding lookup: out[n, c] = table[ids[n], c]. Ids are read as u32 (an i32 id buffer is
 // bit-identical, so negative ids become huge); an id >= V yields a zero row (never reads out of bounds).
-#if F16
-enable f16;
-#endif
-
-override WG: u32 = 256u;
-
-#if F16
-alias WT = f16;
-#else
-alias WT = f32;
-#endif
+// Appended to weight_type.wgsl + embedding_common.wgsl (the table's element type WT: f16 with F16; WG, elementOf).
 
 @group(0) @binding(0) var<storage, read_write> outBuf: array<f32>;  // (N, C)
 @group(0) @binding(1) var<storage, read> ids: array<u32>;           // (N,)
@@ -21,12 +11,10 @@ struct Params { total: u32, C: u32, V: u32, rowStride: u32 }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x + gid.y * p.rowStride;
-  if (i >= p.total) { return; }
-  let n = i / p.C;
-  let c = i - n * p.C;
-  let id = ids[n];
+  let e = elementOf(gid);
+  if (e.i >= p.total) { return; }
+  let id = ids[e.n];
   var v = 0.0;
-  if (id < p.V) { v = f32(table[id * p.C + c]); }
-  outBuf[i] = v;
+  if (id < p.V) { v = f32(table[id * p.C + e.c]); }
+  outBuf[e.i] = v;
 }

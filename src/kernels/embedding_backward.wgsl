@@ -1,8 +1,7 @@
 // Embedding backward, pass 2 (thread per (token n, column c)): for the first token of each id, walk
 // the chain of tokens with that id and write dTable[id, c] = (acc ? dTable[id, c] : 0) + sum of dOut[m, c].
 // Each dTable element has exactly one writer. Ids >= V are skipped.
-
-override WG: u32 = 256u;
+// Appended to embedding_common.wgsl (WG, elementOf).
 
 @group(0) @binding(0) var<storage, read_write> dTable: array<f32>;  // (V, C)
 @group(0) @binding(1) var<storage, read> dOut: array<f32>;          // (N, C)
@@ -14,19 +13,17 @@ struct Params { total: u32, N: u32, C: u32, V: u32, rowStride: u32, acc: u32 }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x + gid.y * p.rowStride;
-  if (i >= p.total) { return; }
-  let n = i / p.C;
-  let c = i - n * p.C;
-  let id = ids[n];
-  if (links[p.N + n] == 0u || id >= p.V) { return; }
+  let e = elementOf(gid);
+  if (e.i >= p.total) { return; }
+  let id = ids[e.n];
+  if (links[p.N + e.n] == 0u || id >= p.V) { return; }
   var s = 0.0;
-  var m = n;
+  var m = e.n;
   while (m < p.N) {
-    s += dOut[m * p.C + c];
+    s += dOut[m * p.C + e.c];
     m = links[m];
   }
-  let o = id * p.C + c;
+  let o = id * p.C + e.c;
   if (p.acc != 0u) { s += dTable[o]; }
   dTable[o] = s;
 }

@@ -8,7 +8,8 @@
 
 import { P, buildWgsl, expectTensor, shapeStr, type Gpu, type Tensor } from '../gpu';
 import { grid1D } from './grid';
-import src from './logprobs.wgsl?raw';
+import chunksSrc from './vocab_chunks.wgsl?raw';
+import bodySrc from './logprobs.wgsl?raw';
 
 const WG = 256;
 /** Vocabulary entries per (row, chunk) workgroup in the statistics pass. */
@@ -27,6 +28,8 @@ export interface LogprobsBackwardOptions extends LogprobsOptions {
   entropy?: Tensor;
 }
 
+/** vocab_chunks.wgsl + this family's stages (one per buildWgsl flag). */
+const src = chunksSrc + '\n' + bodySrc;
 let codes: { stats: string; final: string; backward: string } | null = null;
 function code() {
   if (!codes) codes = { stats: buildWgsl(src, { STATS: true }), final: buildWgsl(src, { FINAL: true }), backward: buildWgsl(src, { BACKWARD: true }) };

@@ -6,10 +6,8 @@
 //   FINAL:    one thread per row: combine the chunks -> lse, logp[target], entropy
 //   BACKWARD: one thread per logit: dLogits = (dLogp (onehot - p) - dH p (log p + H)) / T
 // A sign of -1 turns logp into the cross-entropy loss (and dLoss into dLogp).
-// Logits at or below -1e30 (e.g. -inf masks) have probability 0 and are skipped.
-
-override WG: u32 = 256u;
-override CHUNK: u32 = 4096u;
+// Logits at or below MASKED (e.g. -inf masks) have probability 0 and are skipped.
+// Appended to vocab_chunks.wgsl (WG, CHUNK, NEG_BIG, MASKED, chunkOf, nanF32).
 
 struct Params {
   rows: u32,
@@ -26,9 +24,6 @@ struct Params {
 // Running statistics of a set of z values relative to its max m: s = sum e^(z-m), w = sum e^(z-m)(z-m).
 struct Stat { m: f32, s: f32, w: f32 }
 
-const NEG_BIG: f32 = -3.0e38;
-const MASKED: f32 = -1.0e30;
-
 fn emptyStat() -> Stat { return Stat(NEG_BIG, 0.0, 0.0); }
 
 fn combine(a: Stat, b: Stat) -> Stat {
@@ -39,9 +34,6 @@ fn combine(a: Stat, b: Stat) -> Stat {
   let eb = exp(b.m - M);
   return Stat(M, a.s * ea + b.s * eb, (a.w + (a.m - M) * a.s) * ea + (b.w + (b.m - M) * b.s) * eb);
 }
-
-// NaN from a runtime zero (a constant NaN is rejected by WGSL constant evaluation).
-fn nanF32(zero: u32) -> f32 { return bitcast<f32>(0x7fc00000u | zero); }
 
 #if STATS
 @group(0) @binding(0) var<storage, read_write> partial: array<f32>; // (N, nChunks, 3): m, s, w
@@ -56,16 +48,12 @@ var<workgroup> shW: array<f32, WG>;
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let flat = wid.x + wid.y * p.gridStride;
   if (flat >= p.rows * p.nChunks) { return; } // uniform across the workgroup
-  let row = flat / p.nChunks;
-  let chunk = flat % p.nChunks;
-  let start = chunk * CHUNK;
-  let end = min(start + CHUNK, p.vocab);
-  let base = row * p.vocab;
+  let ch = chunkOf(flat);
   var m = NEG_BIG;
   var s = 0.0;
   var w = 0.0;
-  for (var j = start + lid; j < end; j += WG) {
-    let z = logits[base + j] * p.invT;
+  for (var j = ch.start + lid; j < ch.end; j += WG) {
+    let z = logits[ch.base + j] * p.invT;
     if (z <= MASKED) { continue; }
     if (z <= m) {
       let e = exp(z - m);

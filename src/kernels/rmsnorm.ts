@@ -4,6 +4,8 @@
 
 import { P, buildWgsl, expectTensor, type Gpu, type Tensor } from '../gpu';
 import { grid1D } from './grid';
+import weightTypeSrc from './weight_type.wgsl?raw';
+import commonSrc from './rmsnorm_common.wgsl?raw';
 import fwdSrc from './rmsnorm.wgsl?raw';
 import bwdSrc from './rmsnorm_backward.wgsl?raw';
 import dwSrc from './rmsnorm_dweight.wgsl?raw';
@@ -32,6 +34,11 @@ function rowWg(gpu: Gpu, C: number): number {
   return Math.min(wg, cap);
 }
 
+/** WGSL of a row kernel: weight_type.wgsl + rmsnorm_common.wgsl + its body. */
+function rowCode(body: string, F16: boolean): string {
+  return buildWgsl(weightTypeSrc + '\n' + commonSrc + '\n' + body, { F16 });
+}
+
 function weightF16(kernel: string, gpu: Gpu, weight: Tensor): boolean {
   if (weight.dtype === 'f16' && !gpu.f16) throw new Error(`${kernel}: weight is f16 but this adapter has no shader-f16; upload the weight as f32`);
   return weight.dtype === 'f16';
@@ -55,7 +62,7 @@ export function rmsnormForward(gpu: Gpu, out: Tensor, rstd: Tensor, x: Tensor, w
   const g = grid1D(gpu, N, 1);
   gpu.dispatch({
     kernel: k,
-    code: buildWgsl(fwdSrc, { F16 }),
+    code: rowCode(fwdSrc, F16),
     outputs: [out, rstd],
     inputs: [x, weight],
     params: P().u32(N).u32(C).u32(g.rowStride).f32(eps),
@@ -93,7 +100,7 @@ export function rmsnormBackward(
   const g = grid1D(gpu, N, 1);
   gpu.dispatch({
     kernel: k,
-    code: buildWgsl(bwdSrc, { F16 }),
+    code: rowCode(bwdSrc, F16),
     outputs: [dX],
     inputs: [dOut, x, weight, rstd],
     params: P().u32(N).u32(C).u32(g.rowStride).u32(opts.accumulateDX ? 1 : 0),

@@ -1,16 +1,6 @@
 // RMSNorm backward for dX, one workgroup per row:
 //   dX = rstd * (w * dy - x * rstd^2 * mean(dy * w * x))   (overwritten, or added when p.acc != 0).
-#if F16
-enable f16;
-#endif
-
-override WG: u32 = 256u;  // power of two
-
-#if F16
-alias WT = f16;
-#else
-alias WT = f32;
-#endif
+// Appended to weight_type.wgsl + rmsnorm_common.wgsl (WT, WG, rowSum).
 
 @group(0) @binding(0) var<storage, read_write> dX: array<f32>;  // (N, C)
 @group(0) @binding(1) var<storage, read> dOut: array<f32>;      // (N, C)
@@ -21,8 +11,6 @@ alias WT = f32;
 
 struct Params { rows: u32, C: u32, rowStride: u32, acc: u32 }
 
-var<workgroup> red: array<f32, WG>;
-
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let row = wid.x + wid.y * p.rowStride;
@@ -32,14 +20,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   for (var c = lid.x; c < p.C; c += WG) {
     s += dOut[base + c] * f32(wBuf[c]) * xBuf[base + c];
   }
-  red[lid.x] = s;
-  workgroupBarrier();
-  for (var k = WG / 2u; k > 0u; k >>= 1u) {
-    if (lid.x < k) { red[lid.x] += red[lid.x + k]; }
-    workgroupBarrier();
-  }
+  let total = rowSum(s, lid.x);
   let r = rstdBuf[row];
-  let coef = r * r * red[0] / f32(p.C);
+  let coef = r * r * total / f32(p.C);
   for (var c = lid.x; c < p.C; c += WG) {
     let i = base + c;
     var v = r * (f32(wBuf[c]) * dOut[i] - xBuf[i] * coef);

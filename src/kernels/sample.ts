@@ -22,7 +22,8 @@
 
 import { P, buildWgsl, expectTensor, shapeStr, type Gpu, type Tensor } from '../gpu';
 import { grid1D } from './grid';
-import src from './sample.wgsl?raw';
+import chunksSrc from './vocab_chunks.wgsl?raw';
+import bodySrc from './sample.wgsl?raw';
 
 const WG = 256;
 /** Vocabulary entries per (row, chunk) workgroup of the statistics pass. */
@@ -49,6 +50,8 @@ export interface SampleOptions {
   logpMode?: 'tempered' | 'untempered';
 }
 
+/** vocab_chunks.wgsl + this family's stages (one per buildWgsl flag). */
+const src = chunksSrc + '\n' + bodySrc;
 let codes: { stats: string; block: string; pick: string } | null = null;
 function code() {
   if (!codes) codes = { stats: buildWgsl(src, { STATS: true }), block: buildWgsl(src, { BLOCK: true }), pick: buildWgsl(src, { PICK: true }) };

@@ -10,9 +10,8 @@
 //          id by Gumbel-max over the kept candidates, and writes id and log-prob.
 // Randomness: Philox4x32-10 keyed by (seed, step), counter (token / 4, row, 0, 0), word token % 4;
 // so the noise of a token depends only on (seed, step, row, token), never on dispatch order.
+// Appended to vocab_chunks.wgsl (WG, CHUNK, NEG_BIG, MASKED, chunkOf, nanF32).
 
-override WG: u32 = 256u;
-override CHUNK: u32 = 4096u;
 override BS: u32 = 1024u; // BLOCK: entries sorted per workgroup (a power of two <= 1024)
 
 struct Params {
@@ -32,8 +31,6 @@ struct Params {
   nBlocks: u32,  // BLOCK: blocks per row
 }
 
-const NEG_BIG: f32 = -3.0e38;
-const MASKED: f32 = -1.0e30;
 const NO_ID: u32 = 0xffffffffu;
 
 fn mulhi(a: u32, b: u32) -> u32 {
@@ -91,67 +88,24 @@ fn before(ka: f32, ia: u32, kb: f32, ib: u32) -> bool {
   return ka > kb || (ka == kb && ia < ib);
 }
 
-fn nanF32(zero: u32) -> f32 { return bitcast<f32>(0x7fc00000u | zero); }
-
 // 1/T for sampling rows, 1 for greedy rows (T == 0).
 fn invTemp(t: f32) -> f32 {
   if (t > 0.0) { return 1.0 / t; }
   return 1.0;
 }
 
-#if STATS
-@group(0) @binding(0) var<storage, read_write> stats: array<f32>; // (B, nChunks, 8): m, sT, sU, gKey, gId, -, -, -
-@group(0) @binding(1) var<storage, read> logits: array<f32>;      // (B, V)
-@group(0) @binding(2) var<storage, read> temps: array<f32>;       // (B,)
-@group(0) @binding(3) var<uniform> p: Params;
-
+#if !BLOCK
+// Softmax statistics of a set of logits x at inverse temperature a: max m, sT = sum e^((x - m) a),
+// sU = sum e^(x - m), and the best (key, id) by `before`; one set per thread, then combined.
 var<workgroup> shM: array<f32, WG>;
 var<workgroup> shT: array<f32, WG>;
 var<workgroup> shU: array<f32, WG>;
 var<workgroup> shK: array<f32, WG>;
 var<workgroup> shI: array<u32, WG>;
 
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let flat = wid.x + wid.y * p.gridStride;
-  if (flat >= p.rows * p.nChunks) { return; }
-  let row = flat / p.nChunks;
-  let chunk = flat % p.nChunks;
-  let start = chunk * CHUNK;
-  let end = min(start + CHUNK, p.vocab);
-  let base = row * p.vocab;
-  let temp = temps[row];
-  let a = invTemp(temp);
-  let noisy = p.exact != 0u && temp > 0.0;
-  let key = vec2<u32>(p.seed, p.step);
-  var m = NEG_BIG;
-  var sT = 0.0;
-  var sU = 0.0;
-  var bk = NEG_BIG;
-  var bi = NO_ID;
-  for (var q = start / 4u + lid; q * 4u < end; q += WG) {
-    var r = vec4<u32>(0u);
-    if (noisy) { r = philox(vec4<u32>(q, row, 0u, 0u), key); }
-    for (var lane = 0u; lane < 4u; lane++) {
-      let j = q * 4u + lane;
-      if (j >= end) { break; }
-      let x = logits[base + j];
-      if (!(x > MASKED)) { continue; }
-      if (x <= m) {
-        sT += exp((x - m) * a);
-        sU += exp(x - m);
-      } else {
-        sT = sT * exp((m - x) * a) + 1.0;
-        sU = sU * exp(m - x) + 1.0;
-        m = x;
-      }
-      if (p.exact != 0u) {
-        var kj = x;
-        if (noisy) { kj = x * a + gumbel(noiseWord(r, lane)); }
-        if (kj > bk) { bk = kj; bi = j; }
-      }
-    }
-  }
+/** Combine every thread's statistics (m, sT, sU, bk, bi) into shM[0], shT[0], shU[0], shK[0], shI[0]
+ *  (STATS: over a chunk; PICK: over the chunks). Holds barriers: call it from workgroup-uniform control flow. */
+fn reduceStats(lid: u32, a: f32, m: f32, sT: f32, sU: f32, bk: f32, bi: u32) {
   shM[lid] = m;
   shT[lid] = sT;
   shU[lid] = sU;
@@ -172,6 +126,53 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     }
     workgroupBarrier();
   }
+}
+#endif
+
+#if STATS
+@group(0) @binding(0) var<storage, read_write> stats: array<f32>; // (B, nChunks, 8): m, sT, sU, gKey, gId, -, -, -
+@group(0) @binding(1) var<storage, read> logits: array<f32>;      // (B, V)
+@group(0) @binding(2) var<storage, read> temps: array<f32>;       // (B,)
+@group(0) @binding(3) var<uniform> p: Params;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let flat = wid.x + wid.y * p.gridStride;
+  if (flat >= p.rows * p.nChunks) { return; }
+  let ch = chunkOf(flat);
+  let temp = temps[ch.row];
+  let a = invTemp(temp);
+  let noisy = p.exact != 0u && temp > 0.0;
+  let key = vec2<u32>(p.seed, p.step);
+  var m = NEG_BIG;
+  var sT = 0.0;
+  var sU = 0.0;
+  var bk = NEG_BIG;
+  var bi = NO_ID;
+  for (var q = ch.start / 4u + lid; q * 4u < ch.end; q += WG) {
+    var r = vec4<u32>(0u);
+    if (noisy) { r = philox(vec4<u32>(q, ch.row, 0u, 0u), key); }
+    for (var lane = 0u; lane < 4u; lane++) {
+      let j = q * 4u + lane;
+      if (j >= ch.end) { break; }
+      let x = logits[ch.base + j];
+      if (!(x > MASKED)) { continue; }
+      if (x <= m) {
+        sT += exp((x - m) * a);
+        sU += exp(x - m);
+      } else {
+        sT = sT * exp((m - x) * a) + 1.0;
+        sU = sU * exp(m - x) + 1.0;
+        m = x;
+      }
+      if (p.exact != 0u) {
+        var kj = x;
+        if (noisy) { kj = x * a + gumbel(noiseWord(r, lane)); }
+        if (kj > bk) { bk = kj; bi = j; }
+      }
+    }
+  }
+  reduceStats(lid, a, m, sT, sU, bk, bi);
   if (lid == 0u) {
     let o = flat * 8u;
     stats[o] = shM[0];
@@ -254,12 +255,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 @group(0) @binding(5) var<storage, read> temps: array<f32>;      // (B,)
 @group(0) @binding(6) var<uniform> p: Params;
 
-var<workgroup> shM: array<f32, WG>;
-var<workgroup> shT: array<f32, WG>;
-var<workgroup> shU: array<f32, WG>;
-var<workgroup> shK: array<f32, WG>;
-var<workgroup> shI: array<u32, WG>;
-var<workgroup> shQ: array<f32, WG>;
+var<workgroup> shQ: array<f32, WG>; // candidate probabilities, then their prefix sums
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -293,26 +289,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     id = cand[o + 1u];
   }
   let valid = id < p.vocab && x > MASKED;
-  shM[lid] = m;
-  shT[lid] = sT;
-  shU[lid] = sU;
-  shK[lid] = bk;
-  shI[lid] = bi;
-  workgroupBarrier();
-  for (var off = WG / 2u; off > 0u; off = off / 2u) {
-    if (lid < off) {
-      let o = lid + off;
-      let M = max(shM[lid], shM[o]);
-      shT[lid] = shT[lid] * exp((shM[lid] - M) * a) + shT[o] * exp((shM[o] - M) * a);
-      shU[lid] = shU[lid] * exp(shM[lid] - M) + shU[o] * exp(shM[o] - M);
-      shM[lid] = M;
-      if (before(shK[o], shI[o], shK[lid], shI[lid])) {
-        shK[lid] = shK[o];
-        shI[lid] = shI[o];
-      }
-    }
-    workgroupBarrier();
-  }
+  reduceStats(lid, a, m, sT, sU, bk, bi);
   let rowMax = shM[0];
   let lseT = rowMax * a + log(shT[0]);
   let lseU = rowMax + log(shU[0]);

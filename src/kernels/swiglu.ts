@@ -3,10 +3,14 @@
 
 import { P, expectTensor, type Gpu, type Tensor } from '../gpu';
 import { grid1D } from './grid';
-import fwdSrc from './swiglu.wgsl?raw';
-import bwdSrc from './swiglu_backward.wgsl?raw';
+import commonSrc from './swiglu_common.wgsl?raw';
+import fwdBody from './swiglu.wgsl?raw';
+import bwdBody from './swiglu_backward.wgsl?raw';
 
 const WG = 256;
+// The kernels: swiglu_common.wgsl + each body (no buildWgsl flags).
+const fwdSrc = commonSrc + '\n' + fwdBody;
+const bwdSrc = commonSrc + '\n' + bwdBody;
 
 /** out = silu(gate) * up. gate, up, out: (N, F) f32 (any shape, all equal). */
 export function swigluForward(gpu: Gpu, out: Tensor, gate: Tensor, up: Tensor): void {

@@ -1,6 +1,5 @@
 // SwiGLU backward: dUp = dOut * silu(gate); dGate = dOut * up * sigmoid(g) * (1 + g * (1 - sigmoid(g))).
-
-override WG: u32 = 256u;
+// Appended to swiglu_common.wgsl (WG, Params, sigmoid).
 
 @group(0) @binding(0) var<storage, read_write> dGate: array<f32>;  // (N, F)
 @group(0) @binding(1) var<storage, read_write> dUp: array<f32>;    // (N, F)
@@ -8,13 +7,6 @@ override WG: u32 = 256u;
 @group(0) @binding(3) var<storage, read> gateBuf: array<f32>;      // (N, F)
 @group(0) @binding(4) var<storage, read> upBuf: array<f32>;        // (N, F)
 @group(0) @binding(5) var<uniform> p: Params;
-
-struct Params { n: u32, rowStride: u32 }
-
-fn sigmoid(g: f32) -> f32 {
-  let e = exp(-abs(g));
-  return select(e / (1.0 + e), 1.0 / (1.0 + e), g >= 0.0);
-}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
