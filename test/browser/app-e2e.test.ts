@@ -1,11 +1,18 @@
 // End-to-end check of the app in Chromium (SwiftShader WebGPU): it loads, reports the adapter,
-// shows the setup defaults, reports a bad dataset in the page, runs the browser-smoke preset through
-// the UI (embedded model, procedural world, every arm) and shows every arm in the results table.
+// shows the setup defaults, reports a bad dataset and a model folder with a missing shard in the page,
+// runs the browser-smoke preset through the UI (embedded model, procedural world, every arm) and
+// shows every arm in the results table.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { page } from 'vitest/browser';
 import { ARM_IDS, getArm } from '../../src/int/arms';
 import { mountApp, type App } from '../../src/ui/app';
 import { listRuns } from '../../src/ui/runs-db';
+import configUrl from '../fixtures/models/tiny-llama-sharded/config.json?url';
+import genUrl from '../fixtures/models/tiny-llama-sharded/generation_config.json?url';
+import indexUrl from '../fixtures/models/tiny-llama-sharded/model.safetensors.index.json?url';
+import shard1Url from '../fixtures/models/tiny-llama-sharded/model-00001-of-00002.safetensors?url';
+import tokenizerUrl from '../fixtures/models/tiny-llama-sharded/tokenizer.json?url';
+import tokConfigUrl from '../fixtures/models/tiny-llama-sharded/tokenizer_config.json?url';
 
 let app: App;
 let root: HTMLElement;
@@ -57,6 +64,48 @@ describe('InT Lab app', () => {
     console.log(alert.textContent);
     expect(alert.textContent).toContain('Cannot use bad.csv');
     expect(app.settings.dataset).toBeNull();
+  });
+
+  it('shows a model folder with a missing shard as a clear in-page error naming the shard', async () => {
+    // The sharded fixture folder without model-00002-of-00002.safetensors, as a folder picker gives it.
+    const parts: Array<[string, string]> = [
+      ['config.json', configUrl],
+      ['generation_config.json', genUrl],
+      ['model.safetensors.index.json', indexUrl],
+      ['model-00001-of-00002.safetensors', shard1Url],
+      ['tokenizer.json', tokenizerUrl],
+      ['tokenizer_config.json', tokConfigUrl],
+    ];
+    const dt = new DataTransfer();
+    for (const [name, url] of parts) {
+      const res = await fetch(url);
+      expect(res.ok, `fixture ${name}`).toBe(true);
+      dt.items.add(new File([await res.arrayBuffer()], name));
+    }
+    root.querySelector<HTMLInputElement>('#setup input[name=model][value=folder]')!.click();
+    const pick = await until('the folder picker', () => root.querySelector<HTMLInputElement>('#setup input[type=file][webkitdirectory]'), 5_000);
+    pick.files = dt.files;
+    pick.dispatchEvent(new Event('change'));
+    expect(app.settings.model).toMatchObject({ kind: 'folder' });
+    (root.querySelector('[data-testid=run]') as HTMLButtonElement).click();
+    const status = await until('the model load error', () => {
+      const s = root.querySelector('#run [data-testid=run-status]');
+      return s && /^(running|starting|cancelling)/.test(s.textContent ?? '') ? null : s;
+    }, 60_000);
+    console.log(status.textContent);
+    expect(status.className).toContain('error');
+    expect(status.getAttribute('role')).toBe('alert');
+    const text = status.textContent ?? '';
+    expect(text).toMatch(/^Cannot load the local model folder: /);
+    expect(text).toContain('model-00002-of-00002.safetensors');
+    expect(text).toMatch(/missing/i);
+    expect(text).not.toContain('model-00001-of-00002.safetensors (');
+    expect(text).toMatch(/pick the complete model folder/);
+    expect(root.querySelector('.stage[data-stage="load model"]')?.classList.contains('done')).toBe(false);
+    // back to the embedded model for the runs below
+    app.show('setup');
+    root.querySelector<HTMLInputElement>('#setup input[name=model][value=embedded]')!.click();
+    expect(app.settings.model).toEqual({ kind: 'embedded' });
   });
 
   it('cancels a run from the run view', async () => {

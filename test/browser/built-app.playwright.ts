@@ -1,8 +1,9 @@
 // Playwright script for the built app (run `npx vite build` first, then
-// `npx tsx test/browser/built-app.playwright.ts [seconds]`): serves dist/ on 127.0.0.1, opens it in
-// the system Chromium (SwiftShader WebGPU), runs the default preset through the UI, checks that the
-// results table lists every arm, and saves screenshots under test/__screenshots__/. Then it starts a
-// second run, reloads the page once the data stages (from 'rollouts' on) and one arm's SFT are
+// `npx tsx test/browser/built-app.playwright.ts [seconds]`): serves dist/ on 127.0.0.1; first opens it
+// in a Chromium with WebGPU switched off and checks the page explains what to use (no uncaught
+// errors); then opens it in the system Chromium (SwiftShader WebGPU), runs the default preset through
+// the UI, checks that the results table lists every arm, and saves screenshots under
+// test/__screenshots__/. Then it starts a second run, reloads the page once the data stages (from 'rollouts' on) and one arm's SFT are
 // complete, resumes the stored run and checks that the completed stages are loaded (not
 // recomputed) and that the run finishes with every arm. Last, the same preset and seed run headless
 // in Node (Dawn on lavapipe) through the same pipeline, and the two results tables must agree
@@ -72,6 +73,63 @@ const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javas
 const RELOAD_AFTER = 'sft_ref_rl/sft';
 const FLAGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--no-sandbox', '--headless', '--disable-gpu-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
 
+/** A Chromium without WebGPU: no --enable-unsafe-webgpu / Vulkan, and the WebGPU feature switched off. */
+const NO_WEBGPU_FLAGS = ['--disable-features=WebGPU', '--no-sandbox', '--headless', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** What a page sees of WebGPU, in the page itself and in a worker: 'no navigator.gpu', 'no adapter'
+ *  or 'adapter'. (Written without named inner functions: the evaluated code must not need helpers.) */
+const PROBE = `(async (nav) => (!nav.gpu ? 'no navigator.gpu' : (await nav.gpu.requestAdapter()) ? 'adapter' : 'no adapter'))`;
+async function webgpuSeen(page: Page): Promise<{ page: string; worker: string }> {
+  return page.evaluate(async (probe) => {
+    const src = `${probe}(navigator).then((r) => postMessage(r), (e) => postMessage('error: ' + e));`;
+    const url = URL.createObjectURL(new Blob([src], { type: 'text/javascript' }));
+    const w = new Worker(url);
+    try {
+      const worker = await new Promise<string>((resolve, reject) => {
+        w.onmessage = (e) => resolve(String(e.data));
+        w.onerror = (e) => reject(new Error(`the probe worker failed: ${e.message}`));
+      });
+      const inPage = (await (0, eval)(probe)(navigator)) as string;
+      return { page: inPage, worker };
+    } finally {
+      w.terminate();
+      URL.revokeObjectURL(url);
+    }
+  }, PROBE);
+}
+
+/** Open the app in a Chromium without WebGPU: the page must show #no-webgpu with the browsers and
+ *  flags that work, and nothing may reach the console as an error (page, engine worker) or go uncaught. */
+async function checkNoWebgpu(url: string): Promise<string> {
+  const t0 = Date.now();
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: NO_WEBGPU_FLAGS });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(`console error${m.worker() ? ' (worker)' : ''}: ${m.text()}${m.location().url ? ` (${m.location().url})` : ''}`);
+    });
+    page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
+    await page.goto(url);
+    const seen = await webgpuSeen(page);
+    if (seen.page === 'adapter' || seen.worker === 'adapter') throw new Error(`the no-WebGPU Chromium still has a WebGPU adapter (page: ${seen.page}, worker: ${seen.worker})`);
+    await page.waitForSelector('#no-webgpu', { timeout: 15_000 });
+    const text = ((await page.textContent('#no-webgpu')) ?? '').replace(/\s+/g, ' ');
+    for (const want of ['WebGPU is not available', 'Chrome', 'Edge', 'Safari', 'Firefox', '--enable-unsafe-webgpu', 'chrome://flags/#enable-unsafe-webgpu']) {
+      if (!text.includes(want)) throw new Error(`#no-webgpu should mention "${want}": "${text}"`);
+    }
+    if (await page.$('#webgpu-report')) throw new Error('the page shows a WebGPU report although there is no adapter');
+    if (await page.isVisible('[data-testid=run]')) throw new Error('the page offers "Run experiment" although there is no WebGPU');
+    await page.waitForTimeout(500); // let late errors (worker, IndexedDB) arrive
+    if (errors.length > 0) throw new Error(`the no-WebGPU page logged errors:\n${errors.join('\n')}`);
+    await page.screenshot({ path: join(SHOTS, 'built-app-no-webgpu.png'), fullPage: true });
+    return `ok: without WebGPU (page: ${seen.page}, worker: ${seen.worker}) the page shows #no-webgpu with the browsers and flags, no console errors; ${((Date.now() - t0) / 1000).toFixed(1)} s`;
+  } finally {
+    await browser.close();
+  }
+}
+
 /** A static file server for dist/ (404 for missing files, like a plain static host). */
 function serve(dir: string): Promise<http.Server> {
   const server = http.createServer(async (req, res) => {
@@ -106,7 +164,13 @@ async function main(): Promise<void> {
   const limitS = Number(process.argv[2] ?? 300);
   const server = await serve(DIST);
   const port = (server.address() as { port: number }).port;
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: FLAGS });
+  try {
+    console.log(await checkNoWebgpu(`http://127.0.0.1:${port}/`));
+  } catch (e) {
+    server.close();
+    throw e;
+  }
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
   const t0 = Date.now();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
@@ -187,7 +251,7 @@ async function main(): Promise<void> {
 }
 
 main().then(
-  () => console.log('e2e: 3 passed (full run; reload and resume; Node and browser agree), 0 failed'),
+  () => console.log('e2e: 4 passed (no-WebGPU page; full run; reload and resume; Node and browser agree), 0 failed'),
   (e) => {
     console.error(e);
     console.log('e2e: failed (see the error above)');

@@ -121,6 +121,8 @@ export function runView(arms: readonly ArmId[], controls: RunControls, stored: r
     finish(text, error = false) {
       status.textContent = text;
       status.className = error ? 'status error' : 'status';
+      if (error) status.setAttribute('role', 'alert');
+      else status.removeAttribute('role');
       pauseBtn.disabled = true;
       cancelBtn.disabled = true;
     },

@@ -53,8 +53,11 @@ export class RunCancelled extends Error {
 
 /** Load the chosen model; the embedded one falls back to the seeded random stand-in when absent. */
 export async function loadModel(gpu: Gpu, choice: ModelChoice, seed: number): Promise<BaseModel> {
-  if (choice.kind === 'hub') return loadBaseModel(gpu, new HubSource(choice.id), choice.id);
-  if (choice.kind === 'folder') return loadBaseModel(gpu, BrowserFolderSource.fromFiles(choice.files), 'local folder');
+  if (choice.kind === 'hub') return loadBaseModel(gpu, new HubSource(choice.id), choice.id).catch((e) => rethrowAs(`Cannot load the hub model ${choice.id}`, e));
+  if (choice.kind === 'folder') {
+    if (choice.files.length === 0) throw new Error('No local model folder was picked: choose the folder (config.json, *.safetensors, tokenizer.json) under "a local model folder" in the setup view.');
+    return loadBaseModel(gpu, BrowserFolderSource.fromFiles(choice.files), 'local folder').catch((e) => rethrowAs('Cannot load the local model folder', e));
+  }
   if (choice.kind === 'stored') {
     const m = await getStoredModel(choice.name);
     if (!m) throw new Error(`no model "${choice.name}" is stored in this browser (it was deleted, or the site data was cleared); pick another model in the setup view or pretrain one again`);
@@ -66,6 +69,14 @@ export async function loadModel(gpu: Gpu, choice: ModelChoice, seed: number): Pr
     if (e instanceof ModelFileNotFoundError) return randomBaseModel(gpu, seed);
     throw e;
   }
+}
+
+/** Rethrow a model loading error with what was being loaded in front (the name is kept). */
+function rethrowAs(what: string, e: unknown): never {
+  const inner = e instanceof Error ? e : new Error(String(e));
+  const out = new Error(`${what}: ${inner.message}`, { cause: inner });
+  out.name = inner.name;
+  throw out;
 }
 
 /** The task of a config: the chains world, or the uploaded dataset. */
