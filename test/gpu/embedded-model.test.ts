@@ -49,6 +49,10 @@ describe('embedded chains-tiny model', () => {
 
   it("states report.json's measured figures in its card", () => {
     for (const x of [report.solve_pass1, report.hard_pass8, report.fixed_sample.solve_pass1]) expect(card).toContain(x.toFixed(3));
+    // The committed checkpoint's report meets the solve targets (a retrained model must too).
+    expect(report.solve_pass1).toBeGreaterThanOrEqual(0.25);
+    expect(report.solve_pass1).toBeLessThanOrEqual(0.65);
+    expect(report.hard_pass8).toBeLessThan(0.1);
     expect(report.fixed_sample).toMatchObject({ problems_per_tier: FIXED_SAMPLE.problemsPerTier, samples: FIXED_SAMPLE.samples, seed: FIXED_SAMPLE.seed });
   });
 
