@@ -13,7 +13,7 @@ import { DecoderEngine, type Engine } from './engine';
 import { EXPORT_FILES, exportRlPrompts, exportSftSet, type ExportSink } from './exports';
 import type { FilterResult } from './filter';
 import type { BaseModel } from './model';
-import { buildReport, type ArmResult, type ExperimentResults } from './report';
+import { buildReport, type ArmResult, type ExperimentResults, type PipelineData } from './report';
 import {
   buildSftSets,
   checkContinuations,
@@ -92,17 +92,7 @@ export interface PipelineOptions {
   wrapEngine?: (engine: Engine, task: Task) => Engine;
 }
 
-/** The data stages' outputs (what reports and viewers need besides the results). */
-export interface PipelineData {
-  pool: PoolResult;
-  attempts: Attempt[];
-  proposals: Proposal[];
-  filtered: FilterResult;
-  checked: ContinuationCheck;
-  reflections: Reflection[];
-  diagnostics: Diagnostics;
-  sets: SftSets;
-}
+export type { PipelineData };
 
 export interface PipelineRun {
   /** null when stopped early. */

@@ -42,13 +42,8 @@ export interface ExperimentResults {
   metrics: { arm: string; stage: 'sft' | 'rl'; steps: TrainLog['steps'] }[];
 }
 
-export interface ReportInputs {
-  config: IntConfig;
-  preset: string | null;
-  model: string;
-  task: string;
-  train: number;
-  test: number;
+/** The data stages' outputs (what reports and viewers need besides the arms). */
+export interface PipelineData {
   pool: PoolResult;
   attempts: Attempt[];
   proposals: Proposal[];
@@ -57,6 +52,15 @@ export interface ReportInputs {
   reflections: Reflection[];
   diagnostics: Diagnostics;
   sets: SftSets;
+}
+
+export interface ReportInputs extends PipelineData {
+  config: IntConfig;
+  preset: string | null;
+  model: string;
+  task: string;
+  train: number;
+  test: number;
   arms: Record<string, ArmResult>;
 }
 

@@ -8,6 +8,7 @@ import { loadSafetensors, writeSafetensors } from '../io/safetensors';
 import { DEFAULT_LORA_MODULES, loraTargets, peftLoraKeys, type LinearModule, type LoraTarget, type ParamTable } from './params';
 import type { ModelWeights } from './weights';
 import mergeSrc from './lora_merge.wgsl?raw';
+import weightTypeSrc from '../kernels/weight_type.wgsl?raw';
 
 export interface LoraConfig {
   /** Rank r of the update B A. Default 16. */
@@ -160,7 +161,7 @@ export class LoraAdapter {
       const g = grid1D(this.gpu, outF * inF, 256);
       this.gpu.dispatch({
         kernel: 'lora.merge',
-        code: buildWgsl(mergeSrc, { F16: W.dtype === 'f16' }),
+        code: buildWgsl(weightTypeSrc + '\n' + mergeSrc, { F16: W.dtype === 'f16' }),
         outputs: [W],
         inputs: [p.A, p.B],
         params: P().u32(outF).u32(inF).u32(this.config.rank).u32(g.rowStride).f32(scale),

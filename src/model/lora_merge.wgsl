@@ -1,11 +1,6 @@
 // LoRA merge: W (out, in) += scale * B (out, r) A (r, in), in place, one thread per weight element.
 // W is f32, or f16 when F16 (the sum is formed in f32 and rounded once). A negative scale unmerges.
-#if F16
-enable f16;
-alias WT = f16;
-#else
-alias WT = f32;
-#endif
+// Appended to src/kernels/weight_type.wgsl (the WT alias).
 
 override WG: u32 = 256u;
 
