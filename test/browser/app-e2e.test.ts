@@ -13,19 +13,11 @@ import indexUrl from '../fixtures/models/tiny-llama-sharded/model.safetensors.in
 import shard1Url from '../fixtures/models/tiny-llama-sharded/model-00001-of-00002.safetensors?url';
 import tokenizerUrl from '../fixtures/models/tiny-llama-sharded/tokenizer.json?url';
 import tokConfigUrl from '../fixtures/models/tiny-llama-sharded/tokenizer_config.json?url';
+import { until } from '../shared/until';
 
 let app: App;
 let root: HTMLElement;
 
-async function until<T>(what: string, f: () => T | null | undefined | false, timeoutMs: number): Promise<T> {
-  const t0 = performance.now();
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (performance.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 beforeAll(async () => {
   await page.viewport(1280, 1000);

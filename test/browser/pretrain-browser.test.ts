@@ -15,6 +15,7 @@ import { pretrainView } from '../../src/ui/views/pretrain';
 import { loadModel } from '../../src/ui/worker/browser-run';
 import type { PretrainEvents } from '../../src/ui/worker/types';
 import { getTestGpu } from '../shared/gpu-env';
+import { until } from '../shared/until';
 
 /** A tiny shape: 1 layer, width 32, ~512-token steps, no probe, no time budget. */
 const TINY: Partial<PretrainRunConfig> = {
@@ -43,15 +44,6 @@ afterAll(async () => {
   await deleteStoredModel(testModel).catch(() => undefined);
 });
 
-async function until<T>(what: string, f: () => T | null | undefined | false, timeoutMs: number): Promise<T> {
-  const t0 = performance.now();
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (performance.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('pretraining in the browser', () => {
   it('trains a few steps into an in-memory folder that loads back, generates, and is a stored model choice', async () => {
