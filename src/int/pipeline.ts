@@ -118,12 +118,12 @@ export function problemsOf(task: Task, config: IntConfig): { train: Problem[]; t
   const take = (ps: Problem[], n: number | null) => (n === null ? ps : ps.slice(0, n));
   const train = take(task.problems('train'), config.data.maxTrainProblems);
   const test = take(task.problems('test'), config.data.maxTestProblems);
-  for (const [split, list, other] of [['train', train, 'test'], ['test', test, 'train']] as const) {
+  for (const [split, list] of [['train', train], ['test', test]] as const) {
     if (list.length === 0) {
       throw new Error(
         `the task "${task.name}" has no ${split} problems (${train.length} train, ${test.length} test), so the experiment cannot ` +
           `${split === 'train' ? 'sample rollouts or train' : 'evaluate on held-out problems'}: use a larger dataset (a split is drawn ` +
-          `by a hash of each problem id, about 20% test), or for the chains world give counts.<tier>.${split} > 0 (the ${other} split is fine)`,
+          `by a hash of each problem id, about 20% test), or for the chains world give counts.<tier>.${split} > 0`,
       );
     }
   }

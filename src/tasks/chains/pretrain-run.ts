@@ -357,17 +357,18 @@ export async function runPretrain(input: Partial<PretrainRunOptions>, sink: Pret
   const checkCancel = () => {
     if (o.cancelled?.()) throw new PretrainCancelled(trainer.step);
   };
+  // The probe's rows and CSV header never change: built once, scored at every probe.
+  const probeRows = probe.map((d, i) => trainer.makeRow(d.prompt, d.completion, `probe document ${i}`));
+  const probeHead = 'step,elapsed_s,tokens,' + probeGroups.flatMap((g) => [`p_${g.replace(':', '_')}`, `nll_${g.replace(':', '_')}`]).join(',');
   const runProbe = async () => {
     if (probe.length === 0) return;
-    const rows = probe.map((d, i) => trainer.makeRow(d.prompt, d.completion, `probe document ${i}`));
-    const { logp } = await trainer.scoreRows(rows);
+    const { logp } = await trainer.scoreRows(probeRows);
     const p = probeSummary(probe, logp);
     probeLines.push([trainer.step, elapsed().toFixed(1), tokens, ...probeGroups.flatMap((g) => [p[g].p.toFixed(4), p[g].nll.toFixed(4)])].join(','));
-    const head = probeGroups.flatMap((g) => [`p_${g.replace(':', '_')}`, `nll_${g.replace(':', '_')}`]);
-    await sink.probeCsv(['step,elapsed_s,tokens,' + head.join(','), ...probeLines].join('\n') + '\n');
+    await sink.probeCsv([probeHead, ...probeLines].join('\n') + '\n');
     const line = `[pretrain] probe at step ${trainer.step} (P(right completion) / nats per token): ` + probeGroups.map((g) => `${g} ${p[g].p.toFixed(3)}/${p[g].nll.toFixed(2)}`).join('  ');
     o.log(line);
-    o.onProbe?.({ step: trainer.step, elapsed: elapsed(), tokens, groups: Object.fromEntries(probeGroups.map((g) => [g, { p: p[g].p, nll: p[g].nll }])), line });
+    o.onProbe?.({ step: trainer.step, elapsed: elapsed(), tokens, groups: p, line });
   };
   const dataNow = (): PretrainDataConfig => phases.find((ph) => progress() < ph.until)?.data ?? data;
   const save = async (why: string) => {
