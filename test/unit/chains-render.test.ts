@@ -64,12 +64,21 @@ describe('compact renderers', () => {
     expect(compactRenderers.hintSolve(example, 0.7)).toBe('q:37 +18 *3 -29\nh:55,165\n');
     expect(compactRenderers.hintSolve(example, 0.2)).toBe('q:37 +18 *3 -29\n');
     expect(compactRenderers.verifyAndIntervene(example, steps)).toBe(
-      'q:37 +18 *3 -29\nr:55,165,136\nt:\n1 37+18=55\n2 55*3=155\n3 155-29=126\n4 =126\nv:\n',
+      'q:37 +18 *3 -29\nt:\n1 37+18=55 r:55\n2 55*3=155 r:165\n3 155-29=126 r:136\n4 =126 r:136\nv:\n',
     );
     expect(compactRenderers.selfReflect(example, steps)).toBe(
-      'q:37 +18 *3 -29\nr:55,165,136\nt:\n1 37+18=55\n2 55*3=155\n3 155-29=126\n4 =126\nw:\n',
+      'q:37 +18 *3 -29\nt:\n1 37+18=55 r:55\n2 55*3=155 r:165\n3 155-29=126 r:136\n4 =126 r:136\nw:\n',
     );
     expect(() => compactRenderers.hintSolve(example, 1.5)).toThrow(/\[0, 1\]/);
+  });
+
+  it('give every attempt line its reference value, pad a short attempt and leave extra lines bare', () => {
+    expect(compactRenderers.verifyAndIntervene(example, ['37+18=55', '=55'])).toBe(
+      'q:37 +18 *3 -29\nt:\n1 37+18=55 r:55\n2 =55 r:165\n3  r:136\n4  r:136\nv:\n',
+    );
+    expect(compactRenderers.verifyAndIntervene(example, ['37+18=55', '55*3=165', '165-29=136', '=136', '=1'])).toBe(
+      'q:37 +18 *3 -29\nt:\n1 37+18=55 r:55\n2 55*3=165 r:165\n3 165-29=136 r:136\n4 =136 r:136\n5 =1\nv:\n',
+    );
   });
 
   it('are short: a hard solve prompt fits in one line', () => {

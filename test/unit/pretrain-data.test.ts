@@ -25,6 +25,7 @@ import {
 import {
   DEFAULT_PRETRAIN_MIX,
   PRETRAIN_KINDS,
+  documentLossStart,
   encodeExample,
   expectedSolveRate,
   generatePretrainExamples,
@@ -40,14 +41,14 @@ const tok = compactCharTokenizer();
 const N = 3000;
 const examples = generatePretrainExamples(N);
 
-/** The attempt lines of a compact verify / selfReflect prompt ("t:" block, "K line" each). */
+/** The attempt lines of a compact verify / selfReflect prompt ("t:" block, "K line r:V" each). */
 function attemptOf(prompt: string): string[] {
   const lines = prompt.split('\n');
   const from = lines.indexOf('t:') + 1;
   const to = lines.findIndex((l, i) => i >= from && /^[vw]:$/.test(l));
   return lines.slice(from, to).map((l, i) => {
     expect(l.startsWith(`${i + 1} `)).toBe(true);
-    return l.slice(String(i + 1).length + 1);
+    return l.slice(String(i + 1).length + 1).replace(/ r:-?\d+$/, '');
   });
 }
 
@@ -279,6 +280,28 @@ describe('packing', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('the whole-document loss never trains the character that picks the format after the question', () => {
+    const seen = new Set<string>();
+    for (const e of examples.slice(0, 600)) {
+      const ids = encodeExample(e, tok).ids;
+      const start = documentLossStart(e);
+      const firstTarget = tok.decode(ids.slice(start, start + 1));
+      const qEnd = e.prompt.indexOf('\n') + 2; // token index just past the question's newline
+      if (e.kind === 'solve' || e.kind === 'continue' || e.prompt.length === qEnd - 1) {
+        // The second line is solution text: a digit or "-" starts it, and it is trained.
+        expect(start).toBe(1);
+        expect(tok.decode(ids.slice(qEnd, qEnd + 1))).toMatch(/^[-0-9=]$/);
+      } else {
+        // "t" of the attempt block or "h" of a hint line sits at qEnd and is left out.
+        expect(start).toBe(qEnd + 1);
+        expect(tok.decode(ids.slice(qEnd, qEnd + 1))).toMatch(/^[th]$/);
+        expect(firstTarget).toBe(':');
+      }
+      seen.add(e.kind);
+    }
+    expect([...seen].sort()).toEqual([...PRETRAIN_KINDS].sort());
+  });
 
   it('enforces maxLength: error by default, drop on request', () => {
     const few = examples.slice(0, 200);

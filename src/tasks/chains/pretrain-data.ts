@@ -380,6 +380,18 @@ export function encodeExample(ex: Pick<PretrainExample, 'prompt' | 'completion' 
   return { ids, lossMask, promptLength: 1 + p.length, kind: ex.kind };
 }
 
+/** Where the whole-document loss starts, as a token index of encodeExample(ex).ids: after
+ *  <|bos|> (1), except in documents whose second line is not part of a solution (verify, verifyOk,
+ *  reflect, hint with a hint line): there it starts after the first character of that line. That
+ *  character ("t", "h") is what tells the formats apart right after the question; at inference the
+ *  prompt always gives it, so training it would only teach a solve prompt to turn into another
+ *  format. Character-level: token t + 1 is prompt character t. */
+export function documentLossStart(ex: Pick<PretrainExample, 'prompt' | 'kind'>): number {
+  const nl = ex.prompt.indexOf('\n');
+  if (ex.kind === 'solve' || ex.kind === 'continue' || nl < 0 || nl === ex.prompt.length - 1) return 1;
+  return nl + 3;
+}
+
 export interface PackOptions {
   /** Longest sequence kept, in tokens (bos and eos included). */
   maxLength: number;

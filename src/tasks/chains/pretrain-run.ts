@@ -12,7 +12,7 @@ import { validateSftConfig } from '../../train/config';
 import { learningRate } from '../../train/schedule';
 import { Trainer, type SftExample, type TrainerOptions } from '../../train/trainer';
 import { TINY_LADDER } from './config';
-import { encodeExample, pretrainExample, resolvePretrainConfig, type PretrainDataConfig, type PretrainDataInput } from './pretrain-data';
+import { documentLossStart, encodeExample, pretrainExample, resolvePretrainConfig, type PretrainDataConfig, type PretrainDataInput } from './pretrain-data';
 import { probeDocs, probeSummary } from './pretrain-probe';
 
 /** Trainer whose schedule runs on the larger of step progress and time progress: with a time
@@ -37,7 +37,7 @@ class BudgetedTrainer extends Trainer {
 export const PRETRAIN_DATA_RECIPE: Readonly<PretrainDataInput> = Object.freeze({
   chains: { tiers: [...TINY_LADDER] },
   tierWeights: { easy: 1, medium: 1.25, hard: 1 },
-  mix: { solve: 0.5, verify: 0.25, verifyOk: 0.05, continue: 0.1, hint: 0.05, reflect: 0.05 },
+  mix: { solve: 0.45, verify: 0.3, verifyOk: 0.05, continue: 0.1, hint: 0.05, reflect: 0.05 },
 });
 
 /** One curriculum phase (see PretrainRunConfig.phases). */
@@ -101,7 +101,8 @@ export interface PretrainRunConfig {
   /** Pretraining data: seed, mix, slip model... Default PRETRAIN_DATA_RECIPE. */
   data: PretrainDataInput;
   /** Which tokens the loss covers: "document" (everything after <|bos|>: the prompt's reference
-   *  lists, attempts and prefixes are computable too, so they teach arithmetic at no extra cost) or
+   *  values, attempts and prefixes are computable too, so they teach arithmetic at no extra cost;
+   *  but not the character that picks the format after the question, see documentLossStart) or
    *  "completion" (the completion and its <|eos|> only). Default "document". */
   lossOn: 'document' | 'completion';
   /** Curriculum: earlier phases, each used until run progress (the larger of step and time
@@ -384,10 +385,11 @@ export async function runPretrain(input: Partial<PretrainRunOptions>, sink: Pret
       let got = 0;
       const stepData = dataNow();
       while (got < o.batchTokens) {
-        const e = encodeExample(pretrainExample(next++, stepData), tok);
+        const ex = pretrainExample(next++, stepData);
+        const e = encodeExample(ex, tok);
         if (e.ids.length > o.maxPositions) continue;
         const ids = Array.from(e.ids);
-        const cut = o.lossOn === 'document' ? 1 : e.promptLength;
+        const cut = o.lossOn === 'document' ? documentLossStart(ex) : e.promptLength;
         batch.push({ prompt: ids.slice(0, cut), completion: ids.slice(cut) });
         got += ids.length;
       }

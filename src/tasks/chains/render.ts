@@ -4,9 +4,12 @@
 // Compact formats (every prompt ends in "\n"; the model continues after it):
 //   solve         q:37 +18 *3 -29\n                  -> "37+18=55\n55*3=165\n165-29=136\n=136"
 //   hintSolve     q:37 +18 *3 -29\nh:55,165\n         -> same continuation
-//   verify        q:..\nr:55,165,136\nt:\n1 37+18=55\n2 55*3=155\n..\nv:\n
+//   verify        q:..\nt:\n1 37+18=55 r:55\n2 55*3=155 r:165\n..\nv:\n
 //                                                    -> "1 ok\n2 bad 55*3=165 not 155\n<intervention>...</intervention>"
-//   selfReflect   q:..\nr:..\nt:\n1 ..\nw:\n          -> a full corrected solution
+//   selfReflect   q:..\nt:\n1 .. r:55\n..\nw:\n     -> a full corrected solution
+// In verify and selfReflect prompts each attempt line carries the reference value of its step
+// (" r:V"; the answer line carries the final value), so the check of step K is local to line K;
+// reference steps the attempt never reached are listed with an empty attempt ("4  r:136").
 // A compact solution ends with its answer line (the only line starting with "="), so sampling
 // can stop at the newline after it; a verification output ends with "</intervention>".
 
@@ -82,8 +85,19 @@ function compactQuestion(p: Problem): string {
   return `${COMPACT_MARK.question}${canonicalProgram(programOf(p))}\n`;
 }
 
-function compactAttempt(steps: string[]): string {
-  return `${COMPACT_MARK.attempt}\n${steps.map((s, i) => `${i + 1} ${toCompactAlphabet(s)}\n`).join('')}`;
+/** The numbered attempt, each line followed by the reference value of its step: line K < n+1
+ *  gets the K-th running value, line n+1 (the answer line) the final value, later lines nothing.
+ *  An attempt shorter than n+1 lines is padded with empty lines that still carry their value. */
+function compactAttempt(p: Problem, steps: string[]): string {
+  const ref = referenceSteps(p);
+  const refOf = (i: number) => (i < ref.length ? ref[i] : i === ref.length ? ref[ref.length - 1] : undefined);
+  const n = Math.max(steps.length, ref.length + 1);
+  let out = `${COMPACT_MARK.attempt}\n`;
+  for (let i = 0; i < n; i++) {
+    const r = refOf(i);
+    out += `${i + 1} ${toCompactAlphabet(steps[i] ?? '')}${r === undefined ? '' : ` ${COMPACT_MARK.reference}${r}`}\n`;
+  }
+  return out;
 }
 
 function compactReference(p: Problem, count?: number): string {
@@ -100,16 +114,10 @@ export const compactRenderers: PromptRenderers = {
     return `${compactQuestion(p)}${COMPACT_MARK.hint}${compactReference(p, k)}\n`;
   },
   verifyAndIntervene(p, steps) {
-    return (
-      `${compactQuestion(p)}${COMPACT_MARK.reference}${compactReference(p)}\n` +
-      `${compactAttempt(steps)}${COMPACT_MARK.verify}\n`
-    );
+    return `${compactQuestion(p)}${compactAttempt(p, steps)}${COMPACT_MARK.verify}\n`;
   },
   selfReflect(p, steps) {
-    return (
-      `${compactQuestion(p)}${COMPACT_MARK.reference}${compactReference(p)}\n` +
-      `${compactAttempt(steps)}${COMPACT_MARK.rewrite}\n`
-    );
+    return `${compactQuestion(p)}${compactAttempt(p, steps)}${COMPACT_MARK.rewrite}\n`;
   },
 };
 
