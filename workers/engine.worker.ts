@@ -46,8 +46,10 @@ type RunInputs = Pick<PendingRun, 'config' | 'preset' | 'arms' | 'model' | 'data
  *  opened by `open`: the finished run is saved as a RunRecord and its stored stages removed. */
 async function drive(open: () => Promise<{ store: IdbStageStore | MemoryStageStore; inputs: RunInputs }>, events: RunEvents): Promise<RunRecord> {
   const c = claimJob('run');
+  let opened: IdbStageStore | MemoryStageStore | null = null;
   try {
     const { store, inputs } = await open();
+    opened = store;
     activeRunId = store.id;
     c.check();
     const record = await runBrowserExperiment({ gpu: await device(), store, ...inputs, events, control: c });
@@ -60,6 +62,13 @@ async function drive(open: () => Promise<{ store: IdbStageStore | MemoryStageSto
       }
     }
     return record;
+  } catch (e) {
+    // A run that ends (error or cancel) before completing any stage has computed nothing: keeping
+    // it would only list a run that cannot get further (e.g. a model folder missing a shard).
+    if (opened instanceof IdbStageStore && opened.completed.length === 0) {
+      await opened.discard().catch(() => {});
+    }
+    throw e;
   } finally {
     job = null;
     control = null;

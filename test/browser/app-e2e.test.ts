@@ -94,6 +94,8 @@ describe('InT Lab app', () => {
     expect(text).not.toContain('model-00001-of-00002.safetensors (');
     expect(text).toMatch(/pick the complete model folder/);
     expect(root.querySelector('.stage[data-stage="load model"]')?.classList.contains('done')).toBe(false);
+    // Nothing was computed, so the failed run is not kept as an unfinished run.
+    expect(await app.pendingRuns()).toEqual([]);
     // back to the embedded model for the runs below
     app.show('setup');
     root.querySelector<HTMLInputElement>('#setup input[name=model][value=embedded]')!.click();
@@ -111,6 +113,7 @@ describe('InT Lab app', () => {
     }, 60_000);
     expect(status).toBe('the run was cancelled');
     expect(root.querySelector('[data-testid=run-status]')?.className).toContain('error');
+    expect(await app.pendingRuns()).toEqual([]);
   });
 
   it('runs the browser-smoke preset end to end and shows every arm', async () => {
