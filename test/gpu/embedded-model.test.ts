@@ -41,7 +41,7 @@ describe('embedded chains-tiny model', () => {
 
   it('has a tokenizer.json that encodes like the character tokenizer', () => {
     const tok = compactCharTokenizer();
-    const text = 'q:913 -27 *4 //3\nr:886,3544\nt:\n1 913-27=886\n<intervention>{"content": "a", "location": 2}</intervention>';
+    const text = 'q:913 -27 *4 //3\nt:\n1 913-27=886 r:886\n2  r:3544\n<intervention>{"content": "a", "location": 2}</intervention>';
     expect(m.codec.encode(text)).toEqual(tok.encode(text, { addBos: true }));
     expect(m.codec.decode(tok.encode(text))).toBe(text);
     expect(m.codec.eosId).toBe(tok.eosId);
@@ -53,6 +53,14 @@ describe('embedded chains-tiny model', () => {
     expect(report.solve_pass1).toBeGreaterThanOrEqual(0.25);
     expect(report.solve_pass1).toBeLessThanOrEqual(0.65);
     expect(report.hard_pass8).toBeLessThan(0.1);
+    // Its own failures get verification logs that parse, and its interventions help: continuing from
+    // prefix + intervention solves more never-solved problems than the prefix alone.
+    const v = report.verify!;
+    const c = report.continuation!;
+    expect(card).toContain(v.verify_location_acc.toFixed(3));
+    expect(v.parsed / v.attempts).toBeGreaterThan(0.5);
+    expect(card).toContain(`${c.prefix_intervention.solved} / ${c.prefix_intervention.problems}`);
+    expect(c.prefix_intervention.solved).toBeGreaterThan(c.prefix.solved);
     expect(report.fixed_sample).toMatchObject({ problems_per_tier: FIXED_SAMPLE.problemsPerTier, samples: FIXED_SAMPLE.samples, seed: FIXED_SAMPLE.seed });
   });
 
