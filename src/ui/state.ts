@@ -2,19 +2,25 @@
 // an IntConfig, and the URL hash that carries preset + seed + overrides so a link reproduces a run.
 import { ARM_IDS, type ArmId } from '../int/arms';
 import { mergeConfig, presetConfig, registerPreset, presetNames, type IntConfig, type IntConfigInput } from '../int/config';
+import { TINY_LADDER } from '../tasks/chains';
 import type { DatasetUpload } from './worker/types';
 
-/** A browser-sized preset: chains-smoke on 4 train / 4 test problems with 2 eval samples. */
+/** A browser-sized preset: chains-smoke on 2 medium + 2 hard train / test problems with 2 eval samples. */
 export const BROWSER_PRESET = 'browser-smoke';
 if (!presetNames().includes(BROWSER_PRESET)) {
   registerPreset({
     name: BROWSER_PRESET,
-    description: 'chains-smoke shrunk for a browser tab: 4 train / 4 test easy problems, 2 eval samples',
+    description: 'chains-smoke sized for a browser tab: 2 medium + 2 hard train / test problems (the embedded model solves easy ones every time, so they would show no intervention), 2 eval samples',
     config: mergeConfig(presetConfig('chains-smoke') as unknown as IntConfigInput, {
-      data: { maxTrainProblems: 4, maxTestProblems: 4 },
-      propose: { maxAttempts: 4 },
-      rl: { steps: 1 },
-      eval: { samples: 2, ks: [1, 2], bootstrap: { resamples: 100 } },
+      data: {
+        chains: { tiers: [...TINY_LADDER], counts: { easy: { train: 0, test: 0 }, medium: { train: 2, test: 2 }, hard: { train: 2, test: 2 } } },
+        maxTrainProblems: 4,
+        maxTestProblems: 4,
+      },
+      rollouts: { sampling: { maxNewTokens: 128 } },
+      propose: { maxAttempts: 4, sampling: { maxNewTokens: 192 } },
+      rl: { steps: 1, maxCompletionLength: 128 },
+      eval: { samples: 2, ks: [1, 2], sampling: { maxNewTokens: 128 }, bootstrap: { resamples: 100 } },
     }) as IntConfigInput,
   });
 }

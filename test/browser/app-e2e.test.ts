@@ -132,7 +132,10 @@ describe('InT Lab app', () => {
     const spliced = root.querySelectorAll('#rollouts [data-testid=spliced]').length;
     const kept = app.current!.filtered.kept.length;
     console.log(`interventions: ${kept} kept, ${spliced} spliced diffs shown`);
-    if (app.current!.filtered.verdicts.some((v) => v.location !== null && v.content !== null)) expect(spliced).toBeGreaterThan(0);
+    // The preset's medium / hard problems give the embedded model failures to verify; its parsed
+    // interventions are spliced into their attempts in the rollouts view.
+    expect(app.current!.results.pipeline.rollouts.failures).toBeGreaterThan(0);
+    expect(spliced).toBeGreaterThan(0);
     const id = app.current!.id;
     for (let i = 0; i < 50 && !(await listRuns()).some((r) => r.id === id); i++) await new Promise((r) => setTimeout(r, 100));
     expect((await listRuns()).map((r) => r.id)).toContain(id);

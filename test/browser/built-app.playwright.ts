@@ -186,6 +186,7 @@ async function main(): Promise<void> {
     const rows = await armRows(page);
     await page.click('[data-tab=rollouts]');
     const spliced = await page.$$eval('[data-testid=spliced]', (e) => e.length);
+    if (spliced === 0) throw new Error('the rollouts view shows no spliced intervention after the browser-smoke run');
     await page.screenshot({ path: join(SHOTS, 'built-app-rollouts.png'), fullPage: true });
     await page.click('[data-tab=results]');
     await page.screenshot({ path: join(SHOTS, 'built-app-results.png'), fullPage: true });
