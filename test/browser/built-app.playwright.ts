@@ -23,9 +23,9 @@ import { Gpu } from '../../src/gpu';
  *  differ. Sampling is seeded (Philox) and identical on both, but the adapters round differently
  *  (other kernel variants, other reduction orders), so a token whose two best candidates are within
  *  rounding can flip and the trajectories part. Problem counts must be equal; rollout successes may
- *  differ by a few samples; each arm's held-out pass@1 (2 samples x 4 problems here, steps of 0.125)
- *  by at most two samples. */
-const AGREEMENT = { rolloutCorrect: 3, pass1: 0.25 };
+ *  differ by a few samples, and so may the interventions kept by the filter; each arm's held-out
+ *  pass@1 (2 samples x 4 problems here, steps of 0.125) by at most two samples. */
+const AGREEMENT = { rolloutCorrect: 3, kept: 2, pass1: 0.25 };
 
 /** Compare two results tables; returns the disagreements (empty when they agree). */
 function disagreements(node: ExperimentResults, web: ExperimentResults): string[] {
@@ -36,6 +36,8 @@ function disagreements(node: ExperimentResults, web: ExperimentResults): string[
   if (node.pipeline.rollouts.attempts !== web.pipeline.rollouts.attempts) out.push(`rollout attempts: node ${node.pipeline.rollouts.attempts}, browser ${web.pipeline.rollouts.attempts}`);
   const dc = Math.abs(node.pipeline.rollouts.correct - web.pipeline.rollouts.correct);
   if (dc > AGREEMENT.rolloutCorrect) out.push(`rollouts correct: node ${node.pipeline.rollouts.correct}, browser ${web.pipeline.rollouts.correct} (more than ${AGREEMENT.rolloutCorrect} apart)`);
+  const [nk, wk] = [node.pipeline.filter.byStatus.kept, web.pipeline.filter.byStatus.kept];
+  if (Math.abs(nk - wk) > AGREEMENT.kept) out.push(`interventions kept: node ${nk}, browser ${wk} (more than ${AGREEMENT.kept} apart)`);
   for (const id of ARM_IDS) {
     const a = node.arms[id]?.eval.overall.passAt['1']?.estimate;
     const b = web.arms[id]?.eval.overall.passAt['1']?.estimate;
@@ -240,7 +242,7 @@ async function main(): Promise<void> {
       const bad = disagreements(node.results, web.results);
       const summary = ARM_IDS.map((id) => `${id} ${node.results!.arms[id].eval.overall.passAt['1']?.estimate.toFixed(3)}/${web.results.arms[id].eval.overall.passAt['1']?.estimate.toFixed(3)}`).join(', ');
       if (bad.length > 0) throw new Error(`Node and browser results disagree beyond the stated tolerance: ${bad.join('; ')}`);
-      console.log(`ok: Node (${gpu.describe()}) and browser agree: rollouts correct ${node.results.pipeline.rollouts.correct}/${web.results.pipeline.rollouts.correct}; pass@1 node/browser ${summary}; Node run ${((Date.now() - t3) / 1000).toFixed(1)} s`);
+      console.log(`ok: Node (${gpu.describe()}) and browser agree: rollouts correct ${node.results.pipeline.rollouts.correct}/${web.results.pipeline.rollouts.correct}; interventions kept ${node.results.pipeline.filter.byStatus.kept}/${web.results.pipeline.filter.byStatus.kept}; pass@1 node/browser ${summary}; Node run ${((Date.now() - t3) / 1000).toFixed(1)} s`);
     } finally {
       gpu.destroy();
       await rm(out, { recursive: true, force: true });
