@@ -18,6 +18,11 @@ export const LR_PRESETS = Object.freeze({
   loraSmallSft: 2e-4,
   /** LoRA RL on a small (<1B) model (RL wants a gentler rate than SFT). */
   loraSmallRl: 1e-4,
+  /** LoRA SFT on a tiny character-level model (chains-tiny, ~0.3M parameters, pretrained at 3e-3):
+   *  at loraSmallSft a few SFT steps change its adapter by ~0.003 and no seeded sample. */
+  loraTinySft: 2e-3,
+  /** LoRA RL on a tiny character-level model. */
+  loraTinyRl: 1e-3,
 });
 
 export interface OptimConfig {

@@ -57,7 +57,7 @@ describe('defaults', () => {
     expect(c.seed).toBe(0);
     expect(c.optim.lr).toBe(2e-4);
     expect(c.optim.schedule).toBe('cosine');
-    expect(LR_PRESETS).toEqual({ paperFullFinetune: 1e-6, loraSmallSft: 2e-4, loraSmallRl: 1e-4 });
+    expect(LR_PRESETS).toEqual({ paperFullFinetune: 1e-6, loraSmallSft: 2e-4, loraSmallRl: 1e-4, loraTinySft: 2e-3, loraTinyRl: 1e-3 });
     expect(validateOptimConfig({ lr: undefined }).lr).toBe(1e-6);
   });
 });
