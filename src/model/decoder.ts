@@ -16,6 +16,7 @@ import { attentionSoftmaxScale, ropeAttentionFactor, ropeInvFreq, type ModelConf
 import type { KVCache } from './kvcache';
 import { batchLayout, headRowMap, keyStarts, NO_ROW, type BatchLayout, type TokenBatch } from './layout';
 import type { LoraAdapter } from './lora';
+import { LOGITS_CHUNK_BYTES, logitsChunkRows } from './memory';
 import type { LinearModule } from './params';
 import { copyRows } from './rows';
 import { linearKey, type ModelWeights } from './weights';
@@ -125,7 +126,7 @@ export class Decoder {
   ) {
     this.config = weights.config;
     this.recompute = opts.recompute ?? true;
-    this.logitsChunkBytes = opts.logitsChunkBytes ?? 64 * 1024 * 1024;
+    this.logitsChunkBytes = opts.logitsChunkBytes ?? LOGITS_CHUNK_BYTES;
     this.invFreq = gpu.upload(ropeInvFreq(this.config), [this.config.headDim / 2], 'f32', 'rope.invFreq');
     this.ropeScaling = ropeAttentionFactor(this.config);
     this.scale = attentionSoftmaxScale(this.config);
@@ -408,9 +409,7 @@ export class Decoder {
 
   /** Rows per logits chunk for this vocabulary. */
   chunkRows(N: number): number {
-    const V = this.config.vocabSize;
-    const maxBind = this.gpu.limits.maxStorageBufferBindingSize ?? 128 * 1024 * 1024;
-    return Math.max(1, Math.min(N, Math.floor(Math.min(maxBind, this.logitsChunkBytes) / (4 * V))));
+    return logitsChunkRows(this.config.vocabSize, N, this.logitsChunkBytes, this.gpu.limits.maxStorageBufferBindingSize ?? 128 * 1024 * 1024);
   }
 
   /** Per-token log-probs and entropies of a batch (GPU tensors). With train, keeps what backward() needs. */

@@ -51,7 +51,8 @@ export interface TrainingPlanOptions {
   weights: WeightDtype;
   /** Keep only each layer's input and recompute the layer in backward. Default true. */
   recompute?: boolean;
-  /** Tokens per logits chunk: the (chunk, vocab) f32 logits buffer is reused chunk by chunk. Default 256. */
+  /** Tokens per logits chunk: the (chunk, vocab) f32 logits buffer and its gradient are reused chunk
+   *  by chunk. Default the decoder's: logitsChunkRows(vocab, tokens). */
   logitsChunk?: number;
   /** Default 'materialized'. */
   attention?: AttentionMode;
@@ -60,6 +61,16 @@ export interface TrainingPlanOptions {
 }
 
 const F32 = 4;
+
+/** Default cap on one logits chunk in the decoder (rows x vocab x 4 bytes). */
+export const LOGITS_CHUNK_BYTES = 64 * 1024 * 1024;
+
+/** Rows per logits chunk, the decoder's rule: as many f32 vocab rows as fit in the smaller of
+ *  `capBytes` and the binding limit, at least 1 and at most N. */
+export function logitsChunkRows(vocab: number, N: number, capBytes = LOGITS_CHUNK_BYTES, maxBinding = 128 * 1024 * 1024): number {
+  return Math.max(1, Math.min(N, Math.floor(Math.min(maxBinding, capBytes) / (F32 * vocab))));
+}
+
 const bytesOf = (d: WeightDtype) => (d === 'f16' ? 2 : 4);
 
 function item(name: string, bytes: number, largestBuffer: number, detail: string): MemoryItem {
@@ -140,7 +151,7 @@ export function planTraining(config: ModelConfig, opts: TrainingPlanOptions): Me
   const T = opts.seqLen;
   const N = B * T;
   const recompute = opts.recompute ?? true;
-  const chunk = Math.min(opts.logitsChunk ?? 256, N);
+  const chunk = Math.min(opts.logitsChunk ?? logitsChunkRows(config.vocabSize, N), N);
   const attention = opts.attention ?? 'materialized';
   const table = buildParamTable(config, { loraModules: opts.loraModules });
   const loraN = loraParamCount(table, opts.rank);
@@ -170,9 +181,9 @@ export function planTraining(config: ModelConfig, opts: TrainingPlanOptions): Me
   items.push(
     item(
       'head + logits',
-      N * (2 * C + 1) * F32 + logitsBuf + N * 5 * F32,
+      N * (2 * C + 1) * F32 + 2 * logitsBuf + N * 5 * F32,
       logitsBuf,
-      `final norm in/out, ${chunk} x ${c.vocabSize} f32 logits chunk (dlogits in place), per-token logp/entropy/ids/targets/weights`,
+      `final norm in/out, ${chunk} x ${c.vocabSize} f32 logits chunk and its gradient, per-token logp/entropy/ids/targets/weights`,
     ),
   );
   const title =

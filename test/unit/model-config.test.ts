@@ -21,7 +21,7 @@ import {
   loraTargets,
   peftLoraKeys,
 } from '../../src/model/params';
-import { formatMemoryPlan, planInference, planTraining } from '../../src/model/memory';
+import { formatMemoryPlan, logitsChunkRows, planInference, planTraining } from '../../src/model/memory';
 import { readSafetensorsHeader } from '../../src/io/safetensors';
 
 const FIX = new URL('../fixtures/models/', import.meta.url).pathname;
@@ -315,6 +315,17 @@ describe('memory planner', () => {
     expect(planTraining(c, { ...base, weights: 'f32' }).totalBytes - f16).toBe(596_049_920 * 2);
     expect(planTraining(c, { ...base, attention: 'flash' }).totalBytes).toBeLessThan(f16);
     expect(planTraining(c, { ...base, logitsChunk: 64 }).totalBytes).toBeLessThan(f16);
+  });
+
+  it("counts the logits chunk and its gradient, with the decoder's rows per chunk", () => {
+    const c = real('Qwen3-0.6B');
+    const rows = logitsChunkRows(c.vocabSize, 512);
+    expect(rows).toBe(Math.floor((64 * 1024 * 1024) / (4 * c.vocabSize)));
+    const head = planTraining(c, { seqLen: 512, rank: 8, weights: 'f16' }).items.find((i) => i.name === 'head + logits')!;
+    expect(head.bytes).toBe(512 * (2 * c.hiddenSize + 1) * 4 + 2 * rows * c.vocabSize * 4 + 512 * 5 * 4);
+    expect(head.largestBuffer).toBe(rows * c.vocabSize * 4);
+    expect(logitsChunkRows(100, 7)).toBe(7);
+    expect(logitsChunkRows(1e9, 512)).toBe(1);
   });
 
   it('inference KV cache is 2 * layers * batch * context * kv_dim * bytes', () => {
