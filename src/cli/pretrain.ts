@@ -6,10 +6,8 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { CharTokenizer } from '../io/char-tokenizer';
 import type { PretrainDataInput } from '../tasks/chains/pretrain-data';
 import {
-  modelFolderFiles,
   PRETRAIN_DATA_RECIPE,
   PRETRAIN_RUN_DEFAULTS,
   runPretrain,
@@ -17,27 +15,6 @@ import {
   type PretrainRunOptions,
   type PretrainRunResult,
   type PretrainSink,
-} from '../tasks/chains/pretrain-run';
-
-export {
-  CSV_HEADER,
-  generationConfigJson,
-  MemoryPretrainSink,
-  modelFolderFiles,
-  PRETRAIN_CURRICULUM,
-  PRETRAIN_DATA_RECIPE,
-  PRETRAIN_RUN_DEFAULTS,
-  PretrainCancelled,
-  pretrainConfigJson,
-  runPretrain,
-  type CurriculumPhase,
-  type ModelFolderFiles,
-  type PretrainProbeInfo,
-  type PretrainRunConfig,
-  type PretrainRunOptions,
-  type PretrainRunResult,
-  type PretrainSink,
-  type PretrainStepInfo,
 } from '../tasks/chains/pretrain-run';
 
 /** Everything a pretraining run depends on (see PretrainRunConfig for the training settings),
@@ -66,17 +43,6 @@ async function writeFolderFiles(dir: string, files: ModelFolderFiles): Promise<v
     await writeFile(tmp, body);
     await rename(tmp, join(dir, name));
   }
-}
-
-/** Write a Hugging Face model folder (each file written beside, then renamed into place). */
-export async function writeModelFolder(
-  dir: string,
-  configJson: Record<string, unknown>,
-  weights: Map<string, Float32Array>,
-  tok: CharTokenizer,
-  metadata: Record<string, string> = {},
-): Promise<void> {
-  await writeFolderFiles(dir, modelFolderFiles(configJson, weights, tok, metadata));
 }
 
 /** The disk sink of a run: the model folder in `out`, the loss curve at `csv`, probe.csv in `out`. */

@@ -409,7 +409,7 @@ export class Decoder {
 
   /** Rows per logits chunk for this vocabulary. */
   chunkRows(N: number): number {
-    return logitsChunkRows(this.config.vocabSize, N, this.logitsChunkBytes, this.gpu.limits.maxStorageBufferBindingSize ?? 128 * 1024 * 1024);
+    return logitsChunkRows(this.config.vocabSize, N, this.logitsChunkBytes, this.gpu.limits.maxStorageBufferBindingSize);
   }
 
   /** Per-token log-probs and entropies of a batch (GPU tensors). With train, keeps what backward() needs. */
