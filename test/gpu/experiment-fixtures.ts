@@ -12,11 +12,13 @@ import type { Problem, Task } from '../../src/tasks/task';
 /** Prompts of the compact verifier end with this line. */
 const VERIFY_MARK = '\nv:\n';
 
-/** Parse the numbered attempt lines of a compact verify prompt. */
+/** Parse the numbered attempt lines of a compact verify prompt ("K line r:V"). */
 function promptSteps(prompt: string): string[] {
   const t = prompt.indexOf('\nt:\n');
   const body = prompt.slice(t + 4, prompt.length - VERIFY_MARK.length + 1);
-  return body.split('\n').filter(Boolean).map((l) => l.replace(/^\d+ /, ''));
+  const lines = body.split('\n').filter(Boolean).map((l) => l.replace(/^\d+ /, '').replace(/ ?r:-?\d+$/, ''));
+  while (lines.length && lines[lines.length - 1] === '') lines.pop(); // reference lines the attempt never reached
+  return lines;
 }
 
 export function scriptedVerifier(engine: Engine, task: Task): Engine {

@@ -178,6 +178,18 @@ describe('pretraining examples', () => {
     expect(Math.max(...locations)).toBeGreaterThanOrEqual(10); // hard chains: late errors too
   });
 
+  it('firstStepErrorShare puts that share of verify errors on step 1; 0 keeps the uniform stream', () => {
+    const verifyOnly = { tierWeights: { easy: 0, medium: 0 }, mix: { solve: 0, verify: 1, verifyOk: 0, continue: 0, hint: 0, reflect: 0 } };
+    const firstShare = (ex: PretrainExample[]) => ex.filter((e) => e.attemptSlip === 1).length / ex.length;
+    const uniform = generatePretrainExamples(600, verifyOnly);
+    const early = generatePretrainExamples(600, { ...verifyOnly, firstStepErrorShare: 0.5 });
+    for (const e of early) expect(firstDivergentStep(attemptOf(e.prompt), e.problem)).toBe(e.attemptSlip);
+    expect(firstShare(uniform)).toBeLessThan(0.2);
+    expect(firstShare(early)).toBeGreaterThan(0.5);
+    expect(firstShare(generatePretrainExamples(100, { ...verifyOnly, firstStepErrorShare: 1 }))).toBe(1);
+    expect(generatePretrainExamples(50, { ...verifyOnly, firstStepErrorShare: 0 })).toEqual(uniform.slice(0, 50));
+  });
+
   it('verifyOk and reflect examples', () => {
     for (const e of examples.filter((x) => x.kind === 'verifyOk')) {
       const attempt = attemptOf(e.prompt);
@@ -242,6 +254,7 @@ describe('pretraining examples', () => {
     expect(() => resolvePretrainConfig({ slip: { maxStep: 2 } })).toThrow(/maxStep must be <= 1/);
     expect(() => resolvePretrainConfig({ slip: { kinds: [] } })).toThrow(/slip\.kinds/);
     expect(() => resolvePretrainConfig({ hintFractions: [1.5] })).toThrow(/hintFractions/);
+    expect(() => resolvePretrainConfig({ firstStepErrorShare: 1.5 })).toThrow(/firstStepErrorShare .* \[0, 1\]/);
     expect(() => generatePretrainExamples(-1)).toThrow(/count/);
   });
 });

@@ -18,12 +18,12 @@ import { compactVerification } from './verify';
 
 /** What an example teaches.
  *  solve     solve prompt -> a full trace drawn from the slip model (correct or with one slip)
- *  verify    verify prompt for an attempt with one propagating slip (at a uniformly drawn operation
- *            step) -> the ideal log + intervention
+ *  verify    verify prompt for an attempt with one propagating slip (at an operation step drawn as
+ *            firstStepErrorShare says) -> the ideal log + intervention
  *  verifyOk  verify prompt for a correct attempt -> "1 ok .. all ok"
  *  continue  solve prompt + the first j correct steps -> the rest of the solution
  *  hint      hintSolve prompt -> a full trace (hinted steps correct, later ones from the slip model)
- *  reflect   selfReflect prompt for an attempt with one slip (uniform step) -> the full correct solution */
+ *  reflect   selfReflect prompt for an attempt with one slip (step as for verify) -> the full correct solution */
 export type PretrainKind = 'solve' | 'verify' | 'verifyOk' | 'continue' | 'hint' | 'reflect';
 export const PRETRAIN_KINDS: readonly PretrainKind[] = ['solve', 'verify', 'verifyOk', 'continue', 'hint', 'reflect'];
 
@@ -101,6 +101,10 @@ export interface PretrainDataConfig {
   hintSlipScale: number;
   /** Hazard multiplier on continuation steps. Default 0: continuations are always correct. */
   continueSlipScale: number;
+  /** Share of verify and reflect attempts whose slip is on step 1; the rest is uniform over the
+   *  operation steps. A trained tiny model's own failed attempts on long chains mostly go wrong on
+   *  their first line, where uniform drawing puts 1 / steps of the errors. Default 0 (uniform). */
+  firstStepErrorShare: number;
   /** Canonical programs never drawn (e.g. the experiment's train pool, so InT sees unseen problems). */
   holdOut: ReadonlySet<string>;
 }
@@ -114,6 +118,7 @@ export interface PretrainDataInput {
   hintFractions?: number[];
   hintSlipScale?: number;
   continueSlipScale?: number;
+  firstStepErrorShare?: number;
   /** Problems or canonical programs to keep out. */
   holdOut?: Iterable<Problem | string>;
 }
@@ -191,6 +196,9 @@ export function resolvePretrainConfig(input: PretrainDataInput = {}): PretrainDa
     maxStep,
     kinds,
   };
+  if ((input.firstStepErrorShare ?? 0) > 1) {
+    throw new Error(`pretrain firstStepErrorShare is a share of attempts and must be in [0, 1], got ${input.firstStepErrorShare}`);
+  }
   const hintFractions = [...(input.hintFractions ?? [0.25, 0.5, 0.75])];
   if (hintFractions.length === 0 || hintFractions.some((f) => !(typeof f === 'number' && f >= 0 && f <= 1))) {
     throw new Error(`pretrain hintFractions must be a non-empty list of numbers in [0, 1], got ${JSON.stringify(input.hintFractions)}`);
@@ -206,6 +214,7 @@ export function resolvePretrainConfig(input: PretrainDataInput = {}): PretrainDa
     hintFractions,
     hintSlipScale: nonNeg('pretrain hintSlipScale', input.hintSlipScale ?? 1),
     continueSlipScale: nonNeg('pretrain continueSlipScale', input.continueSlipScale ?? 0),
+    firstStepErrorShare: nonNeg('pretrain firstStepErrorShare', input.firstStepErrorShare ?? 0),
     holdOut,
   };
   RESOLVED.add(cfg);
@@ -283,8 +292,11 @@ function drawProblem(cfg: PretrainDataConfig, tier: TierSpec, rng: Rng, index: n
   );
 }
 
-/** Uniform 1-based operation step of a problem. */
-function anyStep(problem: Problem, rng: Rng): number {
+/** 1-based operation step where a verify / reflect attempt slips: step 1 with probability
+ *  firstStepErrorShare, else uniform. */
+function errorStep(problem: Problem, cfg: PretrainDataConfig, rng: Rng): number {
+  // Share 0 draws no extra random number, so the stream matches a recipe without this knob.
+  if (cfg.firstStepErrorShare > 0 && rng.bool(cfg.firstStepErrorShare)) return 1;
   return rng.int(1, programOf(problem).ops.length);
 }
 
@@ -303,7 +315,7 @@ export function pretrainExample(index: number, cfg: PretrainDataConfig): Pretrai
       return { ...base, prompt: R.solve(problem), completion: joinSteps(t.steps), completionSlip: t.slip };
     }
     case 'verify': {
-      const a = injectError(problem, anyStep(problem, rng), rng, { style: 'compact', slips: cfg.slip.kinds });
+      const a = injectError(problem, errorStep(problem, cfg, rng), rng, { style: 'compact', slips: cfg.slip.kinds });
       const prompt = R.verifyAndIntervene(problem, a.steps);
       return { ...base, prompt, completion: compactVerification(problem, a.steps), attemptSlip: a.stepIndex };
     }
@@ -325,7 +337,7 @@ export function pretrainExample(index: number, cfg: PretrainDataConfig): Pretrai
       return { ...base, prompt: R.hintSolve(problem, f), completion: joinSteps(t.steps), completionSlip: t.slip };
     }
     case 'reflect': {
-      const a = injectError(problem, anyStep(problem, rng), rng, { style: 'compact', slips: cfg.slip.kinds });
+      const a = injectError(problem, errorStep(problem, cfg, rng), rng, { style: 'compact', slips: cfg.slip.kinds });
       const completion = joinSteps(solutionSteps(problem, 'compact'));
       return { ...base, prompt: R.selfReflect(problem, a.steps), completion, attemptSlip: a.stepIndex };
     }
