@@ -196,12 +196,13 @@ export function resolvePretrainConfig(input: PretrainDataInput = {}): PretrainDa
     maxStep,
     kinds,
   };
-  if ((input.firstStepErrorShare ?? 0) > 1) {
-    throw new Error(`pretrain firstStepErrorShare is a share of attempts and must be in [0, 1], got ${input.firstStepErrorShare}`);
-  }
   const hintFractions = [...(input.hintFractions ?? [0.25, 0.5, 0.75])];
   if (hintFractions.length === 0 || hintFractions.some((f) => !(typeof f === 'number' && f >= 0 && f <= 1))) {
     throw new Error(`pretrain hintFractions must be a non-empty list of numbers in [0, 1], got ${JSON.stringify(input.hintFractions)}`);
+  }
+  const firstStepErrorShare = nonNeg('pretrain firstStepErrorShare', input.firstStepErrorShare ?? 0);
+  if (firstStepErrorShare > 1) {
+    throw new Error(`pretrain firstStepErrorShare is a share of attempts and must be in [0, 1], got ${firstStepErrorShare}`);
   }
   const holdOut = new Set<string>();
   for (const h of input.holdOut ?? []) holdOut.add(typeof h === 'string' ? h : canonicalProgram(programOf(h)));
@@ -214,7 +215,7 @@ export function resolvePretrainConfig(input: PretrainDataInput = {}): PretrainDa
     hintFractions,
     hintSlipScale: nonNeg('pretrain hintSlipScale', input.hintSlipScale ?? 1),
     continueSlipScale: nonNeg('pretrain continueSlipScale', input.continueSlipScale ?? 0),
-    firstStepErrorShare: nonNeg('pretrain firstStepErrorShare', input.firstStepErrorShare ?? 0),
+    firstStepErrorShare,
     holdOut,
   };
   RESOLVED.add(cfg);
