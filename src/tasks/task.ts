@@ -43,6 +43,22 @@ export interface PromptRenderers {
   selfReflect(p: Problem, steps: string[]): string;
 }
 
+/** A verifier that reads an attempt one step at a time: the caller feeds the header, then check
+ *  line 1 + lineEnd; the model writes a verdict line; while the verdict passes the step, the
+ *  caller feeds the next check line; the first verdict that does not pass goes on to the fix
+ *  and the intervention block. The check of step K thus sits next to step K, and the verifier
+ *  never sees later steps before judging earlier ones (see runStepwiseVerify in src/int). */
+export interface StepwiseVerify {
+  /** The prompt before any check line. */
+  header(p: Problem): string;
+  /** The check lines of an attempt, in order (without newline). */
+  lines(p: Problem, steps: string[]): string[];
+  /** What follows a check line before its verdict (e.g. " "). */
+  lineEnd: string;
+  /** Whether a verdict (the text written after a check line, up to its newline) passes the step. */
+  passes(verdict: string): boolean;
+}
+
 export interface Task {
   /** Task name, e.g. "chains" or "math:imo-answerbench". */
   name: string;
@@ -56,4 +72,7 @@ export interface Task {
   joinSteps(steps: string[]): string;
   /** Grade a model response. May be async (symbolic equivalence runs with a time limit). */
   grade(response: string, p: Problem): Grade | Promise<Grade>;
+  /** When present, verification uses this stepwise protocol instead of one verifyAndIntervene
+   *  prompt (the compact chains format). */
+  stepwiseVerify?: StepwiseVerify;
 }

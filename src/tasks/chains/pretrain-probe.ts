@@ -1,8 +1,10 @@
 // Probe documents that watch a pretraining run learn: fresh train-split problems (never the test
 // split) with their correct solve trace and their ideal verification log, per tier. The mean of
 // P(completion) = exp(sum of completion log-probs) over a group is exactly the chance that sampling
-// at temperature 1 writes that completion: "p_solve" is a solve-rate estimate, "p_verify" a
-// lower bound on the chance of a fully right verification log.
+// at temperature 1 writes that completion: "p_solve" is a solve-rate estimate, "p_verify" the
+// chance of the right bad verdict, fix and intervention block given the check lines up to the
+// bad one (earlier lines with their "ok" verdicts are conditioned on, as the stepwise verifier
+// sees them).
 
 import { encodeExample, pretrainExample, resolvePretrainConfig, type PretrainDataConfig, type PretrainKind } from './pretrain-data';
 import type { CharTokenizer } from '../../io/char-tokenizer';
@@ -41,7 +43,10 @@ export function probeDocs(data: PretrainDataConfig, tok: CharTokenizer, perTier 
         const e = encodeExample(ex, tok);
         if (e.ids.length > maxLength) continue;
         const ids = Array.from(e.ids);
-        out.push({ group: `${kind}:${tier.name}`, problem: ex.problem, prompt: ids.slice(0, e.promptLength), completion: ids.slice(e.promptLength) });
+        // Character-level: completion character c is token promptLength + c.
+        const cut = e.promptLength + (kind === 'verify' ? ex.completion.indexOf(' bad ') + 1 : 0);
+        if (cut < e.promptLength) throw new Error(`probe: verify document ${i} has no bad verdict`);
+        out.push({ group: `${kind}:${tier.name}`, problem: ex.problem, prompt: ids.slice(0, cut), completion: ids.slice(cut) });
         n++;
       }
     }

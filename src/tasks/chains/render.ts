@@ -4,10 +4,11 @@
 // Compact formats (every prompt ends in "\n"; the model continues after it):
 //   solve         q:37 +18 *3 -29\n                  -> "37+18=55\n55*3=165\n165-29=136\n=136"
 //   hintSolve     q:37 +18 *3 -29\nh:55,165\n         -> same continuation
-//   verify        q:..\nt:\n1 37+18=55 r:55\n2 55*3=155 r:165\n..\nv:\n
-//                                                    -> "1 ok\n2 bad 55*3=165 not 155\n<intervention>...</intervention>"
+//   verify        q:..\nv:\n   then one check line at a time, each answered by a verdict:
+//                 "1 37+18=55 r:55 " -> "ok\n"; "2 55*3=155 r:165 " -> "bad 55*3=165 not 155\n<intervention>..."
+//                 (stepwise: the verifier reads line K only after passing lines 1..K-1; see verify.ts)
 //   selfReflect   q:..\nt:\n1 .. r:55\n..\nw:\n     -> a full corrected solution
-// In verify and selfReflect prompts each attempt line carries the reference value of its step
+// Check lines (verify) and attempt lines (selfReflect) carry the reference value of their step
 // (" r:V"; the answer line carries the final value), so the check of step K is local to line K;
 // reference steps the attempt never reached are listed with an empty attempt ("4  r:136").
 // A compact solution ends with its answer line (the only line starting with "="), so sampling
@@ -85,19 +86,23 @@ function compactQuestion(p: Problem): string {
   return `${COMPACT_MARK.question}${canonicalProgram(programOf(p))}\n`;
 }
 
-/** The numbered attempt, each line followed by the reference value of its step: line K < n+1
+/** The numbered check lines of an attempt, each followed by the reference value of its step: line K < n+1
  *  gets the K-th running value, line n+1 (the answer line) the final value, later lines nothing.
  *  An attempt shorter than n+1 lines is padded with empty lines that still carry their value. */
-function compactAttempt(p: Problem, steps: string[]): string {
+export function compactCheckLines(p: Problem, steps: string[]): string[] {
   const ref = referenceSteps(p);
   const refOf = (i: number) => (i < ref.length ? ref[i] : i === ref.length ? ref[ref.length - 1] : undefined);
   const n = Math.max(steps.length, ref.length + 1);
-  let out = `${COMPACT_MARK.attempt}\n`;
+  const out: string[] = [];
   for (let i = 0; i < n; i++) {
     const r = refOf(i);
-    out += `${i + 1} ${toCompactAlphabet(steps[i] ?? '')}${r === undefined ? '' : ` ${COMPACT_MARK.reference}${r}`}\n`;
+    out.push(`${i + 1} ${toCompactAlphabet(steps[i] ?? '')}${r === undefined ? '' : ` ${COMPACT_MARK.reference}${r}`}`);
   }
   return out;
+}
+
+function compactAttempt(p: Problem, steps: string[]): string {
+  return `${COMPACT_MARK.attempt}\n${compactCheckLines(p, steps).map((l) => `${l}\n`).join('')}`;
 }
 
 function compactReference(p: Problem, count?: number): string {
@@ -113,8 +118,10 @@ export const compactRenderers: PromptRenderers = {
     if (k === 0) return compactQuestion(p);
     return `${compactQuestion(p)}${COMPACT_MARK.hint}${compactReference(p, k)}\n`;
   },
-  verifyAndIntervene(p, steps) {
-    return `${compactQuestion(p)}${compactAttempt(p, steps)}${COMPACT_MARK.verify}\n`;
+  /** Only the header: the compact verifier is stepwise and gets the check lines one at a time
+   *  (compactStepwiseVerify in verify.ts). */
+  verifyAndIntervene(p) {
+    return `${compactQuestion(p)}${COMPACT_MARK.verify}\n`;
   },
   selfReflect(p, steps) {
     return `${compactQuestion(p)}${compactAttempt(p, steps)}${COMPACT_MARK.rewrite}\n`;

@@ -11,7 +11,7 @@ import { chatRenderers, compactRenderers, renderersFor } from './render';
 import type { Rng } from './rng';
 import { correctStep, injectError, solutionSteps, solutionText, type InjectOptions, type InjectedAttempt } from './solve';
 import { joinSteps, splitSteps } from './steps';
-import { compactVerification } from './verify';
+import { compactStepwiseVerify, compactVerification } from './verify';
 
 export interface ChainsTask extends Task {
   name: 'chains';
@@ -32,7 +32,7 @@ export interface ChainsTask extends Task {
   checkSteps(attempt: string | string[], p: Problem, style?: Style): StepVerdict[];
   /** An attempt with a slip at 1-based stepIndex (style defaults to the task's style). */
   injectError(p: Problem, stepIndex: number, rng: Rng, opts?: InjectOptions): InjectedAttempt;
-  /** Ideal compact verification log + intervention block for an attempt. */
+  /** Ideal compact verification log (check lines with their verdicts) + intervention block. */
   compactVerification(p: Problem, attempt: string | string[]): string;
 }
 
@@ -70,5 +70,7 @@ export function createChainsTask(input: ChainsConfigInput = {}): ChainsTask {
     checkSteps: (attempt, p, s = style) => checkSteps(attempt, p, s),
     injectError: (p, k, rng, opts = {}) => injectError(p, k, rng, { style, ...opts }),
     compactVerification,
+    // The compact verifier is stepwise; a chat model gets the one-prompt verifyAndIntervene.
+    ...(style === 'compact' ? { stepwiseVerify: compactStepwiseVerify } : {}),
   };
 }

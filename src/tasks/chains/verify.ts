@@ -1,19 +1,21 @@
-// The compact verification + intervention output (what a tiny model is pretrained to write
-// after a compact verifyAndIntervene prompt), and the parser of intervention blocks.
+// The compact stepwise verification (what a tiny model is pretrained to write after the compact
+// verify header, one check line at a time), and the parser of intervention blocks.
 //
-// Format, one line each, stopping at the first bad step:
-//   "K ok"                      step K is right
-//   "K bad E not V"             step K should be E (model's own step format); the attempt wrote
-//                               the value V, or its whole line V when the line itself is off,
-//                               or "missing" when the attempt ended before step K
-//   "K bad extra"               a line after the answer line (content of the fix is "")
-// then the standard block
+// The log is the check lines of the attempt (render.ts: "K <attempt line> r:V"), each followed
+// by " " and its verdict, stopping at the first bad step:
+//   "ok"              step K is right (the verifier is then shown line K+1)
+//   "bad E not V"     step K should be E (model's own step format); the attempt wrote the value V,
+//                     or its whole line V when the line itself is off, or "missing" when the
+//                     attempt ended before step K
+//   "bad extra"       a line after the answer line (content of the fix is "")
+// then, after a bad verdict, the standard block on its own line
 //   <intervention>{"content": "E", "location": K}</intervention>
-// For a fully correct attempt the log ends with "all ok" and there is no block.
+// A fully correct attempt's log is every line with "ok" and no block.
 
-import type { Problem } from '../task';
-import { checkSteps } from './diverge';
-import { toCompactAlphabet } from './render';
+import type { Problem, StepwiseVerify } from '../task';
+import { checkSteps, type StepVerdict } from './diverge';
+import { compactCheckLines, compactRenderers, toCompactAlphabet } from './render';
+import { splitSteps } from './steps';
 
 /** A parsed intervention: the replacement step and the 1-based step it replaces. */
 export interface Intervention {
@@ -48,34 +50,43 @@ export function parseIntervention(text: string): Intervention | null {
 
 const MAX_QUOTED = 32;
 
-/** The ideal compact verification log + intervention for an attempt (a solution text or a list
- *  of steps, numbered 1..n as in the compact verifyAndIntervene prompt). Every character is in
- *  COMPACT_ALPHABET. */
-export function compactVerification(problem: Problem, attempt: string | string[]): string {
-  const verdicts = checkSteps(attempt, problem, 'compact');
-  const lines: string[] = [];
-  for (const v of verdicts) {
-    switch (v.status) {
-      case 'ok':
-        lines.push(`${v.index} ok`);
-        break;
-      case 'wrong':
-        lines.push(`${v.index} bad ${v.expected} not ${v.got}`);
-        break;
-      case 'mismatch':
-      case 'malformed':
-        lines.push(`${v.index} bad ${v.expected} not ${toCompactAlphabet(v.line ?? '').slice(0, MAX_QUOTED)}`);
-        break;
-      case 'missing':
-        lines.push(`${v.index} bad ${v.expected} not missing`);
-        break;
-      case 'extra':
-        lines.push(`${v.index} bad extra`);
-        break;
-    }
+/** The ideal verdict on one check line ("ok", "bad E not V", "bad extra"). */
+export function compactVerdict(v: StepVerdict): string {
+  switch (v.status) {
+    case 'ok':
+      return 'ok';
+    case 'wrong':
+      return `bad ${v.expected} not ${v.got}`;
+    case 'mismatch':
+    case 'malformed':
+      return `bad ${v.expected} not ${toCompactAlphabet(v.line ?? '').slice(0, MAX_QUOTED)}`;
+    case 'missing':
+      return `bad ${v.expected} not missing`;
+    case 'extra':
+      return 'bad extra';
   }
+}
+
+/** What follows a check line before its verdict. */
+export const COMPACT_LINE_END = ' ';
+
+/** The compact stepwise protocol (Task.stepwiseVerify of a compact chains task). */
+export const compactStepwiseVerify: StepwiseVerify = {
+  header: (p) => compactRenderers.verifyAndIntervene(p, []),
+  lines: (p, steps) => compactCheckLines(p, steps),
+  lineEnd: COMPACT_LINE_END,
+  passes: (verdict) => verdict.trim() === 'ok',
+};
+
+/** The ideal compact verification log + intervention for an attempt (a solution text or a list
+ *  of steps, numbered 1..n as in the check lines): what follows the verify header. Every
+ *  character is in COMPACT_ALPHABET. */
+export function compactVerification(problem: Problem, attempt: string | string[]): string {
+  const steps = typeof attempt === 'string' ? splitSteps(attempt) : attempt;
+  const verdicts = checkSteps(steps, problem, 'compact');
+  const lines = compactCheckLines(problem, steps);
+  const log = verdicts.map((v) => `${lines[v.index - 1]}${COMPACT_LINE_END}${compactVerdict(v)}`);
   const last = verdicts[verdicts.length - 1];
-  if (!last || last.status === 'ok') return [...lines, 'all ok'].join('\n');
-  lines.push(formatInterventionBlock(last.expected ?? '', last.index));
-  return lines.join('\n');
+  if (!last || last.status === 'ok') return log.join('\n');
+  return [...log, formatInterventionBlock(last.expected ?? '', last.index)].join('\n');
 }
