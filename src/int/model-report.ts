@@ -5,13 +5,15 @@
 
 import type { Decoder } from '../model/decoder';
 import { generate, type GeneratedSample } from '../model/generate';
-import { createChainsTask, TINY_LADDER, type ChainsConfigInput } from '../tasks/chains';
+import { compactStepwiseVerify, createChainsTask, TINY_LADDER, type ChainsConfigInput } from '../tasks/chains';
 import type { Problem } from '../tasks/task';
 import { PAPER_SAMPLING } from './config';
 import { continuationTable, locationAccuracy, type ContinuationRecord, type LocationRecord, type StartCondition } from './diagnostics';
 import { chainsLeakCheck } from './filter';
 import { parseInterventionOutput } from './parse';
+import { VERIFY_STOP } from './stages';
 import { passAtK } from './stats';
+import { runStepwiseVerify, type TextGenerator } from './stepwise';
 
 /** Text <-> ids of the model. `encode` must add <|bos|> (the documents start with it). */
 export interface ReportCodec {
@@ -133,7 +135,7 @@ export async function sampleTexts(
   model: Decoder,
   codec: ReportCodec,
   prompts: readonly string[],
-  o: { groupSize: number; maxNewTokens: number; sampling: Sampling; seed: number; batchPrompts: number },
+  o: { groupSize: number; maxNewTokens: number; sampling: Sampling; seed: number; batchPrompts: number; stop?: string[] },
 ): Promise<string[][]> {
   const out: string[][] = new Array(prompts.length);
   // Similar lengths together: a batch decodes until its longest sample ends.
@@ -145,7 +147,14 @@ export async function sampleTexts(
     const samples: GeneratedSample[] = await generate(
       model,
       part.map((x) => codec.encode(prompts[x.i])),
-      { groupSize: o.groupSize, maxNewTokens: maxNew, ...o.sampling, seed: (o.seed + b * 7919) >>> 0, eosIds: [codec.eosId] },
+      {
+        groupSize: o.groupSize,
+        maxNewTokens: maxNew,
+        ...o.sampling,
+        seed: (o.seed + b * 7919) >>> 0,
+        eosIds: [codec.eosId],
+        ...(o.stop?.length ? { stop: o.stop, decode: (ids: number[]) => codec.decode(ids) } : {}),
+      },
     );
     part.forEach((x, k) => {
       out[x.i] = samples
@@ -262,12 +271,22 @@ export async function modelReport(model: Decoder, codec: ReportCodec, opts: Part
     });
   }
   o.log(`[report] verifying ${attempts.length} failed attempts`);
-  const verifyTexts = await sampleTexts(model, codec, attempts.map((a) => R.verifyAndIntervene(a.problem, a.steps)), {
-    groupSize: 1,
-    maxNewTokens: o.maxVerifyTokens,
-    sampling: o.proposeSampling,
+  // The compact verifier is stepwise: check line K, its verdict, the next line after an ok.
+  const gen: TextGenerator = (reqs, g) =>
+    sampleTexts(model, codec, reqs.map((r) => r.prompt + r.prefix), {
+      groupSize: g.n,
+      maxNewTokens: g.maxNewTokens,
+      sampling: o.proposeSampling,
+      seed: g.seed,
+      batchPrompts: o.batchPrompts * 4,
+      stop: g.stop,
+    });
+  const verifyTexts = await runStepwiseVerify(gen, compactStepwiseVerify, attempts, {
+    n: 1,
+    maxVerdictTokens: Math.min(96, o.maxVerifyTokens),
+    maxTailTokens: o.maxVerifyTokens,
+    end: VERIFY_STOP,
     seed: o.seed + 1,
-    batchPrompts: o.batchPrompts * 4,
   });
   const proposals = attempts.map((a, i) => {
     const parsed = parseInterventionOutput(verifyTexts[i][0], a.steps.length, { allowAppend: true, allowEmpty: true });

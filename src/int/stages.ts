@@ -11,6 +11,7 @@ import type { Engine, Generation } from './engine';
 import { applyContinuationCheck, filterInterventions, leakCheckFor, type ContinuationOutcome, type FilterResult, type KeptIntervention } from './filter';
 import { continuationStarts, continuationText, interventionExample, splice, type SftExample } from './splice';
 import type { ProblemOutcome } from './stats';
+import { runStepwiseVerify, type TextGenerator } from './stepwise';
 
 /** What every stage needs. */
 export interface StageContext {
@@ -31,6 +32,12 @@ const SOLUTION_STOPS: string[] = [];
 
 async function sample(ctx: StageContext, reqs: { prompt: string; prefix?: string }[], n: number, s: SamplingConfig, name: string, stop: string[] = []): Promise<Generation[][]> {
   return ctx.engine.generate(reqs, { n, ...s, seed: stageSeed(ctx.config.seed, name), stop, onProgress: ctx.progress });
+}
+
+/** The stage engine as a TextGenerator (stepwise verification) with the given sampling. */
+function engineTextGenerator(ctx: StageContext, s: SamplingConfig): TextGenerator {
+  return async (reqs, o) =>
+    (await ctx.engine.generate(reqs, { n: o.n, temperature: s.temperature, topP: s.topP, topK: s.topK, maxNewTokens: o.maxNewTokens, seed: o.seed, stop: o.stop })).map((g) => g.map((x) => x.text));
 }
 
 // ---------------------------------------------------------------- 1-2. pool and rollouts
@@ -118,12 +125,26 @@ export interface Proposal {
 /** The intervention block ends a verification output. */
 export const VERIFY_STOP = '</intervention>';
 
+/** Most tokens of one verdict line of a stepwise verifier. */
+const MAX_VERDICT_TOKENS = 96;
+
 /** Ask the same model to verify each failed attempt against the reference and propose one
- *  intervention (propose.perAttempt samples each). */
+ *  intervention (propose.perAttempt samples each): one verifyAndIntervene prompt, or the task's
+ *  stepwise protocol where it has one (the outputs are then the logs after its header). */
 export async function proposeInterventions(ctx: StageContext, failures: readonly Attempt[], byId: Map<string, Problem>): Promise<Proposal[]> {
   const pc = ctx.config.propose;
   const items = failures.map((a) => ({ a, p: byId.get(a.problemId)!, steps: ctx.task.splitSteps(a.text) }));
-  const gens = await sample(ctx, items.map((x) => ({ prompt: ctx.task.prompts.verifyAndIntervene(x.p, x.steps) })), pc.perAttempt, pc.sampling, 'propose', [VERIFY_STOP]);
+  const fmt = ctx.task.stepwiseVerify;
+  const texts = fmt
+    ? await runStepwiseVerify(engineTextGenerator(ctx, pc.sampling), fmt, items.map((x) => ({ problem: x.p, steps: x.steps })), {
+        n: pc.perAttempt,
+        maxVerdictTokens: Math.min(MAX_VERDICT_TOKENS, pc.sampling.maxNewTokens),
+        maxTailTokens: pc.sampling.maxNewTokens,
+        end: VERIFY_STOP,
+        seed: stageSeed(ctx.config.seed, 'propose'),
+        onProgress: ctx.progress,
+      })
+    : (await sample(ctx, items.map((x) => ({ prompt: ctx.task.prompts.verifyAndIntervene(x.p, x.steps) })), pc.perAttempt, pc.sampling, 'propose', [VERIFY_STOP])).map((g) => g.map((x) => x.text));
   const fds = (ctx.task as { firstDivergentStep?: (s: string[], p: Problem) => number | null }).firstDivergentStep;
   return items.map((x, i) => ({
     attemptId: x.a.id,
@@ -131,7 +152,7 @@ export async function proposeInterventions(ctx: StageContext, failures: readonly
     tier: x.p.difficulty,
     attempt: x.a.text,
     steps: x.steps,
-    outputs: gens[i].map((g) => g.text),
+    outputs: texts[i],
     truth: fds ? fds(x.steps, x.p) : null,
   }));
 }

@@ -1,39 +1,28 @@
-// Shared helpers of the experiment tests: an Engine wrapper that answers compact verify prompts
-// like a known verifier (sample 0 leaks the gold answer, sample 1 is the ideal log and
-// intervention, later samples repeat sample 1), so a random-init model still feeds every
+// Shared helpers of the experiment tests: an Engine wrapper that answers the compact stepwise
+// verifier like a known verifier (right "ok" verdicts; at the first wrong line sample 0 leaks the
+// gold answer, later samples write the ideal verdict and intervention), so a random-init model still feeds every
 // downstream stage with real interventions; and small readers of the run folder.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Engine, GenRequest, Generation } from '../../src/int/engine';
-import { formatInterventionBlock, type ChainsTask } from '../../src/tasks/chains';
+import { formatInterventionBlock } from '../../src/tasks/chains';
 import type { Problem, Task } from '../../src/tasks/task';
+import { checkedLines, idealVerdict } from '../shared/compact-log';
 
-/** Prompts of the compact verifier end with this line. */
+/** The compact verifier's header ends with this line; the check lines come as the prefix. */
 const VERIFY_MARK = '\nv:\n';
 
-/** Parse the numbered attempt lines of a compact verify prompt ("K line r:V"). */
-function promptSteps(prompt: string): string[] {
-  const t = prompt.indexOf('\nt:\n');
-  const body = prompt.slice(t + 4, prompt.length - VERIFY_MARK.length + 1);
-  const lines = body.split('\n').filter(Boolean).map((l) => l.replace(/^\d+ /, '').replace(/ ?r:-?\d+$/, ''));
-  while (lines.length && lines[lines.length - 1] === '') lines.pop(); // reference lines the attempt never reached
-  return lines;
-}
-
 export function scriptedVerifier(engine: Engine, task: Task): Engine {
-  const chains = task as ChainsTask;
   const byQuestion = new Map<string, Problem>();
   for (const p of [...task.problems('train'), ...task.problems('test')]) byQuestion.set(task.prompts.solve(p), p);
   const answer = (r: GenRequest, j: number): string | null => {
-    if (!r.prompt.endsWith(VERIFY_MARK)) return null;
+    if (!r.prompt.endsWith(VERIFY_MARK) || !r.prefix) return null;
     const p = byQuestion.get(r.prompt.slice(0, r.prompt.indexOf('\n') + 1));
     if (!p) throw new Error(`scriptedVerifier: unknown problem in ${JSON.stringify(r.prompt.slice(0, 40))}`);
-    const steps = promptSteps(r.prompt);
-    const ideal = chains.compactVerification(p, steps);
-    if (j !== 0) return ideal;
-    const loc = chains.firstDivergentStep(steps, p) ?? 1;
-    return `${loc} bad\n${formatInterventionBlock(`so the result is ${p.answer}`, loc)}`;
+    const ideal = idealVerdict(p, r.prefix);
+    if (ideal === 'ok\n' || j !== 0) return ideal;
+    return `bad\n${formatInterventionBlock(`so the result is ${p.answer}`, checkedLines(r.prefix).length)}`;
   };
   return {
     codec: engine.codec,

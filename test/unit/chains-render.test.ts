@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   chatRenderers,
   COMPACT_ALPHABET,
+  compactCheckLines,
   compactRenderers,
   compactVerification,
   createChainsTask,
@@ -63,9 +64,9 @@ describe('compact renderers', () => {
     expect(compactRenderers.solve(example)).toBe('q:37 +18 *3 -29\n');
     expect(compactRenderers.hintSolve(example, 0.7)).toBe('q:37 +18 *3 -29\nh:55,165\n');
     expect(compactRenderers.hintSolve(example, 0.2)).toBe('q:37 +18 *3 -29\n');
-    expect(compactRenderers.verifyAndIntervene(example, steps)).toBe(
-      'q:37 +18 *3 -29\nt:\n1 37+18=55 r:55\n2 55*3=155 r:165\n3 155-29=126 r:136\n4 =126 r:136\nv:\n',
-    );
+    // The verifier is stepwise: its prompt is the header, the check lines come one at a time.
+    expect(compactRenderers.verifyAndIntervene(example, steps)).toBe('q:37 +18 *3 -29\nv:\n');
+    expect(compactCheckLines(example, steps)).toEqual(['1 37+18=55 r:55', '2 55*3=155 r:165', '3 155-29=126 r:136', '4 =126 r:136']);
     expect(compactRenderers.selfReflect(example, steps)).toBe(
       'q:37 +18 *3 -29\nt:\n1 37+18=55 r:55\n2 55*3=155 r:165\n3 155-29=126 r:136\n4 =126 r:136\nw:\n',
     );
@@ -73,11 +74,11 @@ describe('compact renderers', () => {
   });
 
   it('give every attempt line its reference value, pad a short attempt and leave extra lines bare', () => {
-    expect(compactRenderers.verifyAndIntervene(example, ['37+18=55', '=55'])).toBe(
-      'q:37 +18 *3 -29\nt:\n1 37+18=55 r:55\n2 =55 r:165\n3  r:136\n4  r:136\nv:\n',
+    expect(compactRenderers.selfReflect(example, ['37+18=55', '=55'])).toBe(
+      'q:37 +18 *3 -29\nt:\n1 37+18=55 r:55\n2 =55 r:165\n3  r:136\n4  r:136\nw:\n',
     );
-    expect(compactRenderers.verifyAndIntervene(example, ['37+18=55', '55*3=165', '165-29=136', '=136', '=1'])).toBe(
-      'q:37 +18 *3 -29\nt:\n1 37+18=55 r:55\n2 55*3=165 r:165\n3 165-29=136 r:136\n4 =136 r:136\n5 =1\nv:\n',
+    expect(compactCheckLines(example, ['37+18=55', '55*3=165', '165-29=136', '=136', '=1'])).toEqual(
+      ['1 37+18=55 r:55', '2 55*3=165 r:165', '3 165-29=136 r:136', '4 =136 r:136', '5 =1'],
     );
   });
 
@@ -119,13 +120,16 @@ describe('compact verification output', () => {
   it('matches the documented example', () => {
     const out = compactVerification(example, ['37+18=55', '55*3=155', '155-29=126', '=126']);
     expect(out).toBe(
-      '1 ok\n2 bad 55*3=165 not 155\n<intervention>{"content": "55*3=165", "location": 2}</intervention>',
+      '1 37+18=55 r:55 ok\n2 55*3=155 r:165 bad 55*3=165 not 155\n<intervention>{"content": "55*3=165", "location": 2}</intervention>',
     );
     expect(compactVerification(example, ['37+18=55'])).toBe(
-      '1 ok\n2 bad 55*3=165 not missing\n<intervention>{"content": "55*3=165", "location": 2}</intervention>',
+      '1 37+18=55 r:55 ok\n2  r:165 bad 55*3=165 not missing\n<intervention>{"content": "55*3=165", "location": 2}</intervention>',
     );
-    expect(compactVerification(example, ['37+18=55', '55+3=58'])).toContain('2 bad 55*3=165 not 55+3=58\n');
-    expect(compactVerification(example, solutionSteps(example))).toBe('1 ok\n2 ok\n3 ok\n4 ok\nall ok');
+    expect(compactVerification(example, ['37+18=55', '55+3=58'])).toContain('\n2 55+3=58 r:165 bad 55*3=165 not 55+3=58\n');
+    expect(compactVerification(example, solutionSteps(example))).toBe('1 37+18=55 r:55 ok\n2 55*3=165 r:165 ok\n3 165-29=136 r:136 ok\n4 =136 r:136 ok');
+    expect(compactVerification(example, [...solutionSteps(example), '=1'])).toBe(
+      '1 37+18=55 r:55 ok\n2 55*3=165 r:165 ok\n3 165-29=136 r:136 ok\n4 =136 r:136 ok\n5 =1 bad extra\n<intervention>{"content": "", "location": 5}</intervention>',
+    );
   });
 
   it('parses: the last block has the right location and the correct step as content', () => {
@@ -138,8 +142,9 @@ describe('compact verification output', () => {
         const out = compactVerification(p, a.steps);
         const lines = out.split('\n');
         expect(lines.length).toBe(k + 1);
-        for (let i = 0; i < k - 1; i++) expect(lines[i]).toBe(`${i + 1} ok`);
-        expect(lines[k - 1].startsWith(`${k} bad `)).toBe(true);
+        const check = compactCheckLines(p, a.steps);
+        for (let i = 0; i < k - 1; i++) expect(lines[i]).toBe(`${check[i]} ok`);
+        expect(lines[k - 1].startsWith(`${check[k - 1]} bad `)).toBe(true);
         // Independent parse of the final block.
         const m = /<intervention>(.*)<\/intervention>$/.exec(out)!;
         const obj = JSON.parse(m[1]);

@@ -6,10 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compactCharTokenizer } from '../../src/io/char-tokenizer';
+import { checkedLines } from '../shared/compact-log';
 import { NodeFolderSource } from '../../src/io/folder';
 import { loadTokenizer } from '../../src/io/tokenizer';
 import {
   COMPACT_ALPHABET,
+  canonicalProgram,
   correctStep,
   createChainsTask,
   firstDivergentStep,
@@ -41,7 +43,7 @@ const tok = compactCharTokenizer();
 const N = 3000;
 const examples = generatePretrainExamples(N);
 
-/** The attempt lines of a compact verify / selfReflect prompt ("t:" block, "K line r:V" each). */
+/** The attempt lines of a compact selfReflect prompt ("t:" block, "K line r:V" each). */
 function attemptOf(prompt: string): string[] {
   const lines = prompt.split('\n');
   const from = lines.indexOf('t:') + 1;
@@ -164,15 +166,16 @@ describe('pretraining examples', () => {
     const locations = new Set<number>();
     for (const e of verify) {
       const k = e.attemptSlip!;
-      const attempt = attemptOf(e.prompt);
-      expect(firstDivergentStep(attempt, e.problem)).toBe(k);
-      expect(gradeChains(attempt.join('\n'), e.problem).correct).toBe(false);
+      expect(e.prompt).toBe(`q:${canonicalProgram(programOf(e.problem))}\nv:\n`);
+      // Stepwise: the log shows the attempt up to its first wrong line, each line with its verdict.
+      const checked = checkedLines(e.completion);
+      expect(checked.length).toBe(k);
+      expect(firstDivergentStep(checked.map((c) => c.line), e.problem)).toBe(k);
       const iv = parseIntervention(e.completion);
       expect(iv).toEqual({ location: k, content: correctStep(e.problem, k) });
       expect(e.completion.endsWith('</intervention>')).toBe(true);
-      const log = e.completion.split('\n');
-      expect(log.slice(0, k - 1)).toEqual(Array.from({ length: k - 1 }, (_, i) => `${i + 1} ok`));
-      expect(log[k - 1].startsWith(`${k} bad ${correctStep(e.problem, k)} not `)).toBe(true);
+      expect(checked.slice(0, k - 1).map((c) => c.verdict)).toEqual(Array.from({ length: k - 1 }, () => 'ok'));
+      expect(checked[k - 1].verdict.startsWith(`bad ${correctStep(e.problem, k)} not `)).toBe(true);
       locations.add(k);
     }
     expect(Math.max(...locations)).toBeGreaterThanOrEqual(10); // hard chains: late errors too
@@ -183,7 +186,7 @@ describe('pretraining examples', () => {
     const firstShare = (ex: PretrainExample[]) => ex.filter((e) => e.attemptSlip === 1).length / ex.length;
     const uniform = generatePretrainExamples(600, verifyOnly);
     const early = generatePretrainExamples(600, { ...verifyOnly, firstStepErrorShare: 0.5 });
-    for (const e of early) expect(firstDivergentStep(attemptOf(e.prompt), e.problem)).toBe(e.attemptSlip);
+    for (const e of early) expect(firstDivergentStep(checkedLines(e.completion).map((c) => c.line), e.problem)).toBe(e.attemptSlip);
     expect(firstShare(uniform)).toBeLessThan(0.2);
     expect(firstShare(early)).toBeGreaterThan(0.5);
     expect(firstShare(generatePretrainExamples(100, { ...verifyOnly, firstStepErrorShare: 1 }))).toBe(1);
@@ -192,9 +195,9 @@ describe('pretraining examples', () => {
 
   it('verifyOk and reflect examples', () => {
     for (const e of examples.filter((x) => x.kind === 'verifyOk')) {
-      const attempt = attemptOf(e.prompt);
-      expect(attempt.join('\n')).toBe(solutionText(e.problem));
-      expect(e.completion.endsWith(`${attempt.length} ok\nall ok`)).toBe(true);
+      const checked = checkedLines(e.completion);
+      expect(checked.map((c) => c.line).join('\n')).toBe(solutionText(e.problem));
+      expect(checked.every((c) => c.verdict === 'ok')).toBe(true);
       expect(parseIntervention(e.completion)).toBeNull();
     }
     for (const e of examples.filter((x) => x.kind === 'reflect')) {
@@ -306,9 +309,9 @@ describe('packing', () => {
         expect(start).toBe(1);
         expect(tok.decode(ids.slice(qEnd, qEnd + 1))).toMatch(/^[-0-9=]$/);
       } else {
-        // "t" of the attempt block or "h" of a hint line sits at qEnd and is left out.
+        // "t" of the attempt block, "v" of the verify log or "h" of a hint line sits at qEnd and is left out.
         expect(start).toBe(qEnd + 1);
-        expect(tok.decode(ids.slice(qEnd, qEnd + 1))).toMatch(/^[th]$/);
+        expect(tok.decode(ids.slice(qEnd, qEnd + 1))).toMatch(/^[thv]$/);
         expect(firstTarget).toBe(':');
       }
       seen.add(e.kind);
