@@ -12,15 +12,16 @@ import { generateProgram, makeProblem, splitOfProgram } from './generate';
 import { canonicalProgram, programOf, runProgram, type OpKind } from './program';
 import { compactRenderers, hintCount } from './render';
 import { createRng, type Rng } from './rng';
-import { injectError, SLIP_KINDS, solutionSteps, type SlipKind } from './solve';
+import { injectCopySlip, injectError, SLIP_KINDS, type InjectedAttempt, solutionSteps, type SlipKind } from './solve';
 import { joinSteps } from './steps';
 import { compactVerification } from './verify';
 
 /** What an example teaches.
  *  solve     solve prompt -> a full trace drawn from the slip model (correct or with one slip)
- *  verify    verify prompt for an attempt with one propagating slip (at an operation step drawn as
- *            firstStepErrorShare says) -> the ideal log + intervention
- *  verifyOk  verify prompt for a correct attempt -> "1 ok .. all ok"
+ *  verify    verify header -> the ideal stepwise log + intervention of an attempt with one
+ *            propagating slip (at an operation step drawn as firstStepErrorShare says; a copy slip
+ *            with probability copySlipShare, else an arithmetic one)
+ *  verifyOk  verify header -> the stepwise log of a correct attempt (every line "ok")
  *  continue  solve prompt + the first j correct steps -> the rest of the solution
  *  hint      hintSolve prompt -> a full trace (hinted steps correct, later ones from the slip model)
  *  reflect   selfReflect prompt for an attempt with one slip (step as for verify) -> the full correct solution */
@@ -105,6 +106,11 @@ export interface PretrainDataConfig {
    *  operation steps. A trained tiny model's own failed attempts on long chains mostly go wrong on
    *  their first line, where uniform drawing puts 1 / steps of the errors. Default 0 (uniform). */
   firstStepErrorShare: number;
+  /** Share of verify attempts whose slip is a copy slip (injectCopySlip: right arithmetic on a
+   *  miscopied operand or previous value) instead of an arithmetic one. Arithmetic slips can be
+   *  caught by re-doing the line, which fails where the model's own arithmetic fails; a copy slip
+   *  is only caught by comparing the line's value with its reference value. Default 0. */
+  copySlipShare: number;
   /** Canonical programs never drawn (e.g. the experiment's train pool, so InT sees unseen problems). */
   holdOut: ReadonlySet<string>;
 }
@@ -119,6 +125,7 @@ export interface PretrainDataInput {
   hintSlipScale?: number;
   continueSlipScale?: number;
   firstStepErrorShare?: number;
+  copySlipShare?: number;
   /** Problems or canonical programs to keep out. */
   holdOut?: Iterable<Problem | string>;
 }
@@ -204,6 +211,10 @@ export function resolvePretrainConfig(input: PretrainDataInput = {}): PretrainDa
   if (firstStepErrorShare > 1) {
     throw new Error(`pretrain firstStepErrorShare is a share of attempts and must be in [0, 1], got ${firstStepErrorShare}`);
   }
+  const copySlipShare = nonNeg('pretrain copySlipShare', input.copySlipShare ?? 0);
+  if (copySlipShare > 1) {
+    throw new Error(`pretrain copySlipShare is a share of attempts and must be in [0, 1], got ${copySlipShare}`);
+  }
   const holdOut = new Set<string>();
   for (const h of input.holdOut ?? []) holdOut.add(typeof h === 'string' ? h : canonicalProgram(programOf(h)));
   const cfg: PretrainDataConfig = {
@@ -216,6 +227,7 @@ export function resolvePretrainConfig(input: PretrainDataInput = {}): PretrainDa
     hintSlipScale: nonNeg('pretrain hintSlipScale', input.hintSlipScale ?? 1),
     continueSlipScale: nonNeg('pretrain continueSlipScale', input.continueSlipScale ?? 0),
     firstStepErrorShare,
+    copySlipShare,
     holdOut,
   };
   RESOLVED.add(cfg);
@@ -316,7 +328,17 @@ export function pretrainExample(index: number, cfg: PretrainDataConfig): Pretrai
       return { ...base, prompt: R.solve(problem), completion: joinSteps(t.steps), completionSlip: t.slip };
     }
     case 'verify': {
-      const a = injectError(problem, errorStep(problem, cfg, rng), rng, { style: 'compact', slips: cfg.slip.kinds });
+      const k = errorStep(problem, cfg, rng);
+      // Share 0 draws no extra random number, so the stream matches a recipe without this knob.
+      const copy = cfg.copySlipShare > 0 && rng.bool(cfg.copySlipShare);
+      const arithmetic = () => injectError(problem, k, rng, { style: 'compact', slips: cfg.slip.kinds });
+      let a: InjectedAttempt;
+      try {
+        a = copy ? injectCopySlip(problem, k, rng, { style: 'compact' }) : arithmetic();
+      } catch (e) {
+        if (!copy) throw e;
+        a = arithmetic(); // a later division or modulo erases every copy slip at this step
+      }
       const prompt = R.verifyAndIntervene(problem, a.steps);
       return { ...base, prompt, completion: compactVerification(problem, a.steps), attemptSlip: a.stepIndex };
     }

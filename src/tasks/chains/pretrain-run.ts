@@ -38,6 +38,10 @@ export const PRETRAIN_DATA_RECIPE: Readonly<PretrainDataInput> = Object.freeze({
   chains: { tiers: [...TINY_LADDER] },
   tierWeights: { easy: 1, medium: 1.25, hard: 1 },
   mix: { solve: 0.45, verify: 0.3, verifyOk: 0.05, continue: 0.1, hint: 0.05, reflect: 0.05 },
+  // Half the verify slips are copy slips (only the reference value reveals them), and a fifth of
+  // them sit on step 1, where the model's own long-chain failures mostly start.
+  copySlipShare: 0.5,
+  firstStepErrorShare: 0.2,
 });
 
 /** One curriculum phase (see PretrainRunConfig.phases). */

@@ -46,6 +46,13 @@ export function correctStep(p: Problem | Program, location: number, style: Style
 export type SlipKind = 'digit' | 'carry' | 'transpose' | 'wrongOp' | 'rounding';
 export const SLIP_KINDS: readonly SlipKind[] = ['digit', 'carry', 'transpose', 'wrongOp', 'rounding'];
 
+/** Kinds of injected copy slips: the line's arithmetic is right but it works on a wrong number,
+ *  so only the reference value (not re-doing the step) shows the error:
+ *  operand   the operation's operand miscopied (one digit changed: "55*8=440" for "*3")
+ *  carried   the previous value miscopied (one digit changed: "56*3=168" after "=55") */
+export type CopySlipKind = 'operand' | 'carried';
+export const COPY_SLIP_KINDS: readonly CopySlipKind[] = ['operand', 'carried'];
+
 /** An attempt with one injected error. */
 export interface InjectedAttempt {
   /** The attempt's lines (op lines then an answer line), in the requested style. */
@@ -54,7 +61,7 @@ export interface InjectedAttempt {
   text: string;
   /** 1-based index of the wrong step (= firstDivergentStep of the attempt). */
   stepIndex: number;
-  slip: SlipKind;
+  slip: SlipKind | CopySlipKind;
   /** Correct value of the wrong step, and the value the attempt wrote there. */
   correctValue: number;
   wrongValue: number;
@@ -212,4 +219,59 @@ export function injectError(problem: Problem, stepIndex: number, rng: Rng, opts:
     `injectError: no ${kinds.join('/')} slip at step ${stepIndex} of problem "${problem.id}" changes the final ` +
       'answer (a later step erases it); pick another step or allow more slip kinds',
   );
+}
+
+/** One-digit variants of a non-negative-or-negative integer (sign kept, no leading zero). */
+function digitVariants(v: number): number[] {
+  const ds = digitsOf(v);
+  const out: number[] = [];
+  for (let i = 0; i < ds.length; i++) {
+    for (let d = i === 0 && ds.length > 1 ? 1 : 0; d <= 9; d++) {
+      if (String(d) !== ds[i]) out.push(withSign(v, Number(ds.slice(0, i) + d + ds.slice(i + 1))));
+    }
+  }
+  return out;
+}
+
+/** An attempt whose step `stepIndex` (1-based operation line) does right arithmetic on a
+ *  miscopied operand or previous value (a copy slip), later steps continuing exactly from its
+ *  result; steps before it are correct and the final answer is wrong. Unlike injectError's slips,
+ *  re-doing the line's arithmetic does not reveal it: the line's value differs from the
+ *  reference. Throws when no copy slip at that step changes the final answer. */
+export function injectCopySlip(problem: Problem, stepIndex: number, rng: Rng, opts: { style?: Style } = {}): InjectedAttempt {
+  const prog = programOf(problem);
+  const n = prog.ops.length;
+  if (!Number.isInteger(stepIndex) || stepIndex < 1 || stepIndex > n) {
+    throw new Error(`injectCopySlip stepIndex is 1-based and must be in 1..${n} (the operation lines), got ${stepIndex}`);
+  }
+  const style = opts.style ?? 'compact';
+  const values = runProgram(prog);
+  const gold = values[n - 1];
+  const prev = stepIndex === 1 ? prog.start : values[stepIndex - 2];
+  const op = prog.ops[stepIndex - 1];
+  const order = COPY_SLIP_KINDS.map((k) => ({ k, r: rng.next() })).sort((a, b) => a.r - b.r);
+  for (const { k } of order) {
+    const cands = k === 'operand' ? digitVariants(op.operand).filter((x) => x > 0) : digitVariants(prev);
+    const start = cands.length ? rng.int(0, cands.length - 1) : 0;
+    for (let j = 0; j < cands.length; j++) {
+      const x = cands[(start + j) % cands.length];
+      const [from, operand] = k === 'operand' ? [prev, x] : [x, op.operand];
+      const value = applyOp(from, { kind: op.kind, operand });
+      if (!Number.isSafeInteger(value) || Math.abs(value) > SAFE_ABS || value === values[stepIndex - 1]) continue;
+      const steps = solutionSteps(prog, style).slice(0, stepIndex - 1);
+      steps.push(formatStep(from, op.kind, operand, value, style));
+      let cur = value;
+      let ok = true;
+      for (let i = stepIndex; i < n; i++) {
+        const next = applyOp(cur, prog.ops[i]);
+        if (!Number.isSafeInteger(next) || Math.abs(next) > SAFE_ABS) ok = false;
+        steps.push(formatStep(cur, prog.ops[i].kind, prog.ops[i].operand, next, style));
+        cur = next;
+      }
+      if (!ok || cur === gold) continue;
+      steps.push(formatAnswer(cur, style));
+      return { steps, text: joinSteps(steps), stepIndex, slip: k, correctValue: values[stepIndex - 1], wrongValue: value, answer: cur, goldAnswer: gold };
+    }
+  }
+  throw new Error(`injectCopySlip: no copy slip at step ${stepIndex} of problem "${problem.id}" changes the final answer; pick another step`);
 }
