@@ -7,6 +7,8 @@ import {
   createChainsTask,
   createRng,
   firstDivergentStep,
+  COPY_SLIP_KINDS,
+  injectCopySlip,
   injectError,
   makeProblem,
   parseAnswerLine,
@@ -130,6 +132,49 @@ describe('chains error injection', () => {
     const op = injectError(p, 2, rng, { slips: ['wrongOp'] });
     expect(op.steps[1]).toBe('55+3=58');
     expect(op.steps[3]).toBe('=29');
+  });
+});
+
+describe('chains copy slips', () => {
+  it('do right arithmetic on a miscopied number, diverge at their step and propagate', () => {
+    const rng = createRng(42);
+    const seen = new Set<string>();
+    let cases = 0;
+    for (const p of all) {
+      const k = rng.int(1, programOf(p).ops.length);
+      let a;
+      try {
+        a = injectCopySlip(p, k, rng);
+      } catch (e) {
+        expect(String(e)).toMatch(/no copy slip at step/);
+        continue;
+      }
+      expect(firstDivergentStep(a.steps, p)).toBe(k);
+      expect(checkSteps(a.steps, p)[k - 1].status).toBe('mismatch');
+      // The slipped line's own arithmetic is right: only its value against the reference shows it.
+      const s = parseStep(a.steps[k - 1])!;
+      expect(applyOp(s.prev, { kind: s.kind, operand: s.operand })).toBe(s.result);
+      expect(s.result).toBe(a.wrongValue);
+      expect(a.wrongValue).not.toBe(runProgram(programOf(p))[k - 1]);
+      const op = programOf(p).ops[k - 1];
+      const prev = k === 1 ? programOf(p).start : runProgram(programOf(p))[k - 2];
+      expect(a.slip === 'operand' ? s.prev === prev && s.operand !== op.operand : s.prev !== prev && s.operand === op.operand).toBe(true);
+      // Later lines continue exactly from the wrong value, answer line included.
+      let cur = s.result;
+      for (let i = k; i < programOf(p).ops.length; i++) {
+        const t = parseStep(a.steps[i])!;
+        expect([t.prev, t.kind, t.operand]).toEqual([cur, programOf(p).ops[i].kind, programOf(p).ops[i].operand]);
+        expect(t.result).toBe(applyOp(cur, programOf(p).ops[i]));
+        cur = t.result;
+      }
+      expect(a.steps[a.steps.length - 1]).toBe(`=${cur}`);
+      expect(task.grade(a.text, p).correct).toBe(false);
+      seen.add(a.slip);
+      cases++;
+    }
+    expect(cases).toBeGreaterThan(all.length * 0.9);
+    expect([...seen].sort()).toEqual([...COPY_SLIP_KINDS].sort());
+    expect(() => injectCopySlip(example, 0, rng)).toThrow(/1-based/);
   });
 });
 

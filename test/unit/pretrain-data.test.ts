@@ -11,6 +11,7 @@ import { NodeFolderSource } from '../../src/io/folder';
 import { loadTokenizer } from '../../src/io/tokenizer';
 import {
   COMPACT_ALPHABET,
+  applyOp,
   canonicalProgram,
   correctStep,
   createChainsTask,
@@ -18,6 +19,7 @@ import {
   gradeChains,
   hintCount,
   parseIntervention,
+  parseStep,
   programOf,
   solutionText,
   splitOfProgram,
@@ -179,6 +181,24 @@ describe('pretraining examples', () => {
       locations.add(k);
     }
     expect(Math.max(...locations)).toBeGreaterThanOrEqual(10); // hard chains: late errors too
+  });
+
+  it('copySlipShare makes that share of verify slips copy slips (right arithmetic, wrong value); 0 draws none', () => {
+    const verifyOnly = { mix: { solve: 0, verify: 1, verifyOk: 0, continue: 0, hint: 0, reflect: 0 } };
+    const copied = (ex: PretrainExample[]) =>
+      ex.filter((e) => {
+        const c = checkedLines(e.completion);
+        const s = parseStep(c[c.length - 1].line);
+        const op = programOf(e.problem).ops[c.length - 1];
+        // Same operation, right arithmetic, and still the first divergent line: a miscopied number.
+        return !!s && !!op && s.kind === op.kind && applyOp(s.prev, { kind: s.kind, operand: s.operand }) === s.result;
+      }).length / ex.length;
+    const plain = generatePretrainExamples(400, verifyOnly);
+    const half = generatePretrainExamples(400, { ...verifyOnly, copySlipShare: 0.5 });
+    for (const e of half) expect(firstDivergentStep(checkedLines(e.completion).map((c) => c.line), e.problem)).toBe(e.attemptSlip);
+    expect(copied(half)).toBeGreaterThan(copied(plain) + 0.3);
+    expect(generatePretrainExamples(50, { ...verifyOnly, copySlipShare: 0 })).toEqual(plain.slice(0, 50));
+    expect(() => resolvePretrainConfig({ copySlipShare: 1.5 })).toThrow(/copySlipShare is a share of attempts and must be in \[0, 1\]/);
   });
 
   it('firstStepErrorShare puts that share of verify errors on step 1; 0 keeps the uniform stream', () => {
