@@ -95,6 +95,18 @@ function withSign(v: number, magnitude: number): number {
   return v < 0 ? -magnitude : magnitude;
 }
 
+/** One-digit variants of an integer (sign kept, no leading zero), by position then digit. */
+function digitVariants(v: number): number[] {
+  const ds = digitsOf(v);
+  const out: number[] = [];
+  for (let i = 0; i < ds.length; i++) {
+    for (let d = i === 0 && ds.length > 1 ? 1 : 0; d <= 9; d++) {
+      if (String(d) !== ds[i]) out.push(withSign(v, Number(ds.slice(0, i) + d + ds.slice(i + 1))));
+    }
+  }
+  return out;
+}
+
 /** All slips of `kind` for the correct step prev -op-> value, in a deterministic order. */
 function candidatesOf(kind: SlipKind, prev: number, op: Op, value: number): Candidate[] {
   const out: Candidate[] = [];
@@ -104,12 +116,7 @@ function candidatesOf(kind: SlipKind, prev: number, op: Op, value: number): Cand
   };
   switch (kind) {
     case 'digit':
-      for (let i = 0; i < ds.length; i++) {
-        for (let d = i === 0 && ds.length > 1 ? 1 : 0; d <= 9; d++) {
-          if (String(d) === ds[i]) continue;
-          push(withSign(value, Number(ds.slice(0, i) + d + ds.slice(i + 1))));
-        }
-      }
+      for (const v of digitVariants(value)) push(v);
       break;
     case 'carry':
       for (let p = 10; p <= Math.abs(value) * 10 && p <= 1e12; p *= 10) {
@@ -176,23 +183,26 @@ export function errorPropagates(prog: Program, k: number): boolean {
   return candidatesOf('digit', prev, prog.ops[k - 1], values[k - 1]).some((c) => finalFrom(prog, k, c.value) !== gold);
 }
 
+/** The program around 1-based operation step `stepIndex`: its value before and after the step
+ *  and the final answer. Throws (naming `fn`) when stepIndex is not an operation line. */
+function slipSite(problem: Problem, stepIndex: number, fn: string) {
+  const prog = programOf(problem);
+  const n = prog.ops.length;
+  if (!Number.isInteger(stepIndex) || stepIndex < 1 || stepIndex > n) {
+    throw new Error(`${fn} stepIndex is 1-based and must be in 1..${n} (the operation lines), got ${stepIndex}`);
+  }
+  const values = runProgram(prog);
+  return { prog, n, gold: values[n - 1], prev: stepIndex === 1 ? prog.start : values[stepIndex - 2], op: prog.ops[stepIndex - 1], value: values[stepIndex - 1] };
+}
+
 /** An attempt whose step `stepIndex` (1-based, an operation line: 1..ops.length) holds one
  *  plausible arithmetic slip and whose later steps, answer line included, correctly continue
  *  from the wrong value. Steps before it are correct. The slip is chosen so that the final
  *  answer is wrong (an error that a later mod or division would erase is skipped). Throws when
  *  no allowed slip at that step changes the final answer. */
 export function injectError(problem: Problem, stepIndex: number, rng: Rng, opts: InjectOptions = {}): InjectedAttempt {
-  const prog = programOf(problem);
-  const n = prog.ops.length;
-  if (!Number.isInteger(stepIndex) || stepIndex < 1 || stepIndex > n) {
-    throw new Error(`injectError stepIndex is 1-based and must be in 1..${n} (the operation lines), got ${stepIndex}`);
-  }
+  const { prog, gold, prev, op, value } = slipSite(problem, stepIndex, 'injectError');
   const style = opts.style ?? 'compact';
-  const values = runProgram(prog);
-  const gold = values[n - 1];
-  const prev = stepIndex === 1 ? prog.start : values[stepIndex - 2];
-  const op = prog.ops[stepIndex - 1];
-  const value = values[stepIndex - 1];
   const kinds = opts.slips ?? SLIP_KINDS;
   // Random kind order, random candidate order inside a kind; first one that changes the answer.
   const order = kinds.map((k) => ({ k, r: rng.next() })).sort((a, b) => a.r - b.r);
@@ -221,17 +231,6 @@ export function injectError(problem: Problem, stepIndex: number, rng: Rng, opts:
   );
 }
 
-/** One-digit variants of a non-negative-or-negative integer (sign kept, no leading zero). */
-function digitVariants(v: number): number[] {
-  const ds = digitsOf(v);
-  const out: number[] = [];
-  for (let i = 0; i < ds.length; i++) {
-    for (let d = i === 0 && ds.length > 1 ? 1 : 0; d <= 9; d++) {
-      if (String(d) !== ds[i]) out.push(withSign(v, Number(ds.slice(0, i) + d + ds.slice(i + 1))));
-    }
-  }
-  return out;
-}
 
 /** An attempt whose step `stepIndex` (1-based operation line) does right arithmetic on a
  *  miscopied operand or previous value (a copy slip), later steps continuing exactly from its
@@ -239,16 +238,8 @@ function digitVariants(v: number): number[] {
  *  re-doing the line's arithmetic does not reveal it: the line's value differs from the
  *  reference. Throws when no copy slip at that step changes the final answer. */
 export function injectCopySlip(problem: Problem, stepIndex: number, rng: Rng, opts: { style?: Style } = {}): InjectedAttempt {
-  const prog = programOf(problem);
-  const n = prog.ops.length;
-  if (!Number.isInteger(stepIndex) || stepIndex < 1 || stepIndex > n) {
-    throw new Error(`injectCopySlip stepIndex is 1-based and must be in 1..${n} (the operation lines), got ${stepIndex}`);
-  }
+  const { prog, n, gold, prev, op, value: right } = slipSite(problem, stepIndex, 'injectCopySlip');
   const style = opts.style ?? 'compact';
-  const values = runProgram(prog);
-  const gold = values[n - 1];
-  const prev = stepIndex === 1 ? prog.start : values[stepIndex - 2];
-  const op = prog.ops[stepIndex - 1];
   const order = COPY_SLIP_KINDS.map((k) => ({ k, r: rng.next() })).sort((a, b) => a.r - b.r);
   for (const { k } of order) {
     const cands = k === 'operand' ? digitVariants(op.operand).filter((x) => x > 0) : digitVariants(prev);
@@ -257,7 +248,7 @@ export function injectCopySlip(problem: Problem, stepIndex: number, rng: Rng, op
       const x = cands[(start + j) % cands.length];
       const [from, operand] = k === 'operand' ? [prev, x] : [x, op.operand];
       const value = applyOp(from, { kind: op.kind, operand });
-      if (!Number.isSafeInteger(value) || Math.abs(value) > SAFE_ABS || value === values[stepIndex - 1]) continue;
+      if (!Number.isSafeInteger(value) || Math.abs(value) > SAFE_ABS || value === right) continue;
       const steps = solutionSteps(prog, style).slice(0, stepIndex - 1);
       steps.push(formatStep(from, op.kind, operand, value, style));
       let cur = value;
@@ -270,7 +261,7 @@ export function injectCopySlip(problem: Problem, stepIndex: number, rng: Rng, op
       }
       if (!ok || cur === gold) continue;
       steps.push(formatAnswer(cur, style));
-      return { steps, text: joinSteps(steps), stepIndex, slip: k, correctValue: values[stepIndex - 1], wrongValue: value, answer: cur, goldAnswer: gold };
+      return { steps, text: joinSteps(steps), stepIndex, slip: k, correctValue: right, wrongValue: value, answer: cur, goldAnswer: gold };
     }
   }
   throw new Error(`injectCopySlip: no copy slip at step ${stepIndex} of problem "${problem.id}" changes the final answer; pick another step`);
