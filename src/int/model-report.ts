@@ -13,7 +13,7 @@ import { chainsLeakCheck } from './filter';
 import { parseInterventionOutput } from './parse';
 import { VERIFY_STOP } from './stages';
 import { passAtK } from './stats';
-import { runStepwiseVerify, type TextGenerator } from './stepwise';
+import { MAX_VERDICT_TOKENS, runStepwiseVerify, type TextGenerator } from './stepwise';
 
 /** Text <-> ids of the model. `encode` must add <|bos|> (the documents start with it). */
 export interface ReportCodec {
@@ -283,7 +283,7 @@ export async function modelReport(model: Decoder, codec: ReportCodec, opts: Part
     });
   const verifyTexts = await runStepwiseVerify(gen, compactStepwiseVerify, attempts, {
     n: 1,
-    maxVerdictTokens: Math.min(96, o.maxVerifyTokens),
+    maxVerdictTokens: Math.min(MAX_VERDICT_TOKENS, o.maxVerifyTokens),
     maxTailTokens: o.maxVerifyTokens,
     end: VERIFY_STOP,
     seed: o.seed + 1,

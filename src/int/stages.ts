@@ -11,7 +11,7 @@ import type { Engine, Generation } from './engine';
 import { applyContinuationCheck, filterInterventions, leakCheckFor, type ContinuationOutcome, type FilterResult, type KeptIntervention } from './filter';
 import { continuationStarts, continuationText, interventionExample, splice, type SftExample } from './splice';
 import type { ProblemOutcome } from './stats';
-import { runStepwiseVerify, type TextGenerator } from './stepwise';
+import { MAX_VERDICT_TOKENS, runStepwiseVerify, type TextGenerator } from './stepwise';
 
 /** What every stage needs. */
 export interface StageContext {
@@ -124,9 +124,6 @@ export interface Proposal {
 
 /** The intervention block ends a verification output. */
 export const VERIFY_STOP = '</intervention>';
-
-/** Most tokens of one verdict line of a stepwise verifier. */
-const MAX_VERDICT_TOKENS = 96;
 
 /** Ask the same model to verify each failed attempt against the reference and propose one
  *  intervention (propose.perAttempt samples each): one verifyAndIntervene prompt, or the task's

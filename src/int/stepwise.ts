@@ -14,10 +14,13 @@ export type TextGenerator = (
   opts: { n: number; maxNewTokens: number; stop: string[]; seed: number },
 ) => Promise<string[][]>;
 
+/** Most tokens of one verdict line: a bad verdict quotes the fix and the attempt's line. */
+export const MAX_VERDICT_TOKENS = 96;
+
 export interface StepwiseOptions {
   /** Samples (independent logs) per attempt. */
   n: number;
-  /** Most tokens of one verdict line (a bad verdict quotes the fix and the attempt's line). */
+  /** Most tokens of one verdict line (e.g. MAX_VERDICT_TOKENS). */
   maxVerdictTokens: number;
   /** Most tokens of what follows the failing verdict (the intervention block). */
   maxTailTokens: number;
@@ -56,11 +59,17 @@ export async function runStepwiseVerify(
       if (l.state !== 'reading') continue;
       l.text += lines[l.item][l.line] + fmt.lineEnd;
       const key = `${l.item}\u0000${l.text}`;
-      groups.set(key, [...(groups.get(key) ?? []), l]);
+      const g = groups.get(key);
+      if (g) g.push(l);
+      else groups.set(key, [l]);
     }
     // One call per group size keeps the generator's n uniform.
     const bySize = new Map<number, Log[][]>();
-    for (const g of groups.values()) bySize.set(g.length, [...(bySize.get(g.length) ?? []), g]);
+    for (const g of groups.values()) {
+      const same = bySize.get(g.length);
+      if (same) same.push(g);
+      else bySize.set(g.length, [g]);
+    }
     for (const [size, gs] of bySize) {
       const out = await gen(
         gs.map((g) => ({ prompt: headers[g[0].item], prefix: g[0].text })),

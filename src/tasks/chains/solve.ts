@@ -81,10 +81,13 @@ export interface InjectOptions {
 const SAFE_ABS = 1e15;
 
 interface Candidate {
-  slip: SlipKind;
+  slip: SlipKind | CopySlipKind;
   value: number;
   /** The op the attempt line shows (differs from the program's only for wrongOp). */
   shownKind: OpKind;
+  /** The previous value / operand the line shows when miscopied (copy slips); default the right one. */
+  shownPrev?: number;
+  shownOperand?: number;
 }
 
 function digitsOf(v: number): string {
@@ -159,7 +162,8 @@ function buildAttempt(prog: Program, k: number, c: Candidate, style: Style): { s
     const op = prog.ops[i - 1];
     const next = i === k ? c.value : applyOp(prev, op);
     if (!Number.isSafeInteger(next) || Math.abs(next) > SAFE_ABS) return null;
-    steps.push(formatStep(prev, i === k ? c.shownKind : op.kind, op.operand, next, style));
+    const slipped = i === k;
+    steps.push(formatStep(slipped ? (c.shownPrev ?? prev) : prev, slipped ? c.shownKind : op.kind, slipped ? (c.shownOperand ?? op.operand) : op.operand, next, style));
     prev = next;
   }
   steps.push(formatAnswer(prev, style));
@@ -238,7 +242,7 @@ export function injectError(problem: Problem, stepIndex: number, rng: Rng, opts:
  *  re-doing the line's arithmetic does not reveal it: the line's value differs from the
  *  reference. Throws when no copy slip at that step changes the final answer. */
 export function injectCopySlip(problem: Problem, stepIndex: number, rng: Rng, opts: { style?: Style } = {}): InjectedAttempt {
-  const { prog, n, gold, prev, op, value: right } = slipSite(problem, stepIndex, 'injectCopySlip');
+  const { prog, gold, prev, op, value: right } = slipSite(problem, stepIndex, 'injectCopySlip');
   const style = opts.style ?? 'compact';
   const order = COPY_SLIP_KINDS.map((k) => ({ k, r: rng.next() })).sort((a, b) => a.r - b.r);
   for (const { k } of order) {
@@ -246,22 +250,12 @@ export function injectCopySlip(problem: Problem, stepIndex: number, rng: Rng, op
     const start = cands.length ? rng.int(0, cands.length - 1) : 0;
     for (let j = 0; j < cands.length; j++) {
       const x = cands[(start + j) % cands.length];
-      const [from, operand] = k === 'operand' ? [prev, x] : [x, op.operand];
-      const value = applyOp(from, { kind: op.kind, operand });
-      if (!Number.isSafeInteger(value) || Math.abs(value) > SAFE_ABS || value === right) continue;
-      const steps = solutionSteps(prog, style).slice(0, stepIndex - 1);
-      steps.push(formatStep(from, op.kind, operand, value, style));
-      let cur = value;
-      let ok = true;
-      for (let i = stepIndex; i < n; i++) {
-        const next = applyOp(cur, prog.ops[i]);
-        if (!Number.isSafeInteger(next) || Math.abs(next) > SAFE_ABS) ok = false;
-        steps.push(formatStep(cur, prog.ops[i].kind, prog.ops[i].operand, next, style));
-        cur = next;
-      }
-      if (!ok || cur === gold) continue;
-      steps.push(formatAnswer(cur, style));
-      return { steps, text: joinSteps(steps), stepIndex, slip: k, correctValue: right, wrongValue: value, answer: cur, goldAnswer: gold };
+      const [shownPrev, shownOperand] = k === 'operand' ? [prev, x] : [x, op.operand];
+      const c: Candidate = { slip: k, value: applyOp(shownPrev, { kind: op.kind, operand: shownOperand }), shownKind: op.kind, shownPrev, shownOperand };
+      if (c.value === right) continue;
+      const built = buildAttempt(prog, stepIndex, c, style);
+      if (!built || built.answer === gold) continue;
+      return { steps: built.steps, text: joinSteps(built.steps), stepIndex, slip: k, correctValue: right, wrongValue: c.value, answer: built.answer, goldAnswer: gold };
     }
   }
   throw new Error(`injectCopySlip: no copy slip at step ${stepIndex} of problem "${problem.id}" changes the final answer; pick another step`);
