@@ -20,6 +20,10 @@ export interface TrainSequence {
   entropy?: Vec; // (T,)
   /** 1 for completion tokens that count, 0 for the rest (padding, tokens after EOS). */
   mask: Vec | Uint8Array; // (T,)
+  /** SFT only: loss weight of each counted token (finite, >= 0; default 1). The loss is then the
+   *  weighted mean sum(w_t * -logp_t) / sum(w_t) over the effective batch, so a few decisive tokens
+   *  (e.g. a verdict) can count as much as many routine ones. */
+  weight?: Vec; // (T,)
   /** Outcome reward (GRPO family). */
   reward?: number;
   /** Group id: sequences sampled from the same prompt share it. */
@@ -45,7 +49,8 @@ export type Normalisation = 'token' | 'sequence' | 'constant';
  *  context to every micro-batch: their losses then sum to the full-batch loss and their
  *  gradients to the full-batch gradient, whatever the split. */
 export interface ObjectiveContext {
-  /** Counted tokens (mask = 1, truncated sequences excluded when masked) in the effective batch. */
+  /** Counted tokens (mask = 1, truncated sequences excluded when masked) in the effective batch;
+   *  with SFT loss weights, the sum of their weights. */
   totalTokens: number;
   /** Sequences in the effective batch. */
   totalSequences: number;
@@ -124,7 +129,7 @@ function dropped(seq: TrainSequence, cfg: ObjectiveConfig): boolean {
 function countedTokens(seq: TrainSequence, cfg: ObjectiveConfig): number {
   if (dropped(seq, cfg)) return 0;
   let n = 0;
-  for (let t = 0; t < seq.mask.length; t++) if (seq.mask[t] !== 0) n++;
+  for (let t = 0; t < seq.mask.length; t++) if (seq.mask[t] !== 0) n += seq.weight ? seq.weight[t] : 1;
   return n;
 }
 
@@ -151,6 +156,13 @@ function checkStructure(spec: Spec, batch: Batch, cfg: ObjectiveConfig): void {
     }
     if (s.entropy) same('entropy', s.entropy, '');
     if (s.refLogp) same('refLogp', s.refLogp, '');
+    if (s.weight) {
+      if (pg) throw new Error(`${where} has per-token loss weights, which only the sft objective uses; drop seq.weight for ${spec.name}`);
+      same('weight', s.weight, 'give one loss weight per completion token');
+      for (let t = 0; t < T; t++) {
+        if (!(Number.isFinite(s.weight[t]) && s.weight[t] >= 0)) throw new Error(`${where}: weight[${t}] is ${s.weight[t]}; loss weights must be finite and >= 0`);
+      }
+    }
     if (!pg) return;
     same('oldLogp', s.oldLogp, 'store the sampling log-probs at generation time (on the first pass they equal logp)');
     if (typeof s.advantage !== 'number') {
@@ -201,7 +213,7 @@ function run(spec: Spec, batch: Batch, cfg: ObjectiveConfig, ctxIn?: ObjectiveCo
     );
   }
   if (spec.normalisation === 'token' && ctx.totalTokens === 0) {
-    return skipped(batch, 'no counted tokens in the effective batch (every mask is 0)', entropyCoef > 0);
+    return skipped(batch, 'no counted tokens in the effective batch (every mask or loss weight is 0)', entropyCoef > 0);
   }
   const bad = findNonFinite(spec, batch, cfg);
   if (bad) return skipped(batch, bad, entropyCoef > 0);
@@ -229,12 +241,13 @@ function run(spec: Spec, batch: Batch, cfg: ObjectiveConfig, ctxIn?: ObjectiveCo
     for (let t = 0; t < T; t++) {
       if (s.mask[t] === 0) continue;
       const lp = s.logp[t];
-      nllSum -= lp;
+      nllSum -= (s.weight ? s.weight[t] : 1) * lp;
       let l = 0; // per-token loss
       let dl = 0; // d(per-token loss)/dlogp
       if (!pg) {
-        l = -lp;
-        dl = -1;
+        const wt = s.weight ? s.weight[t] : 1;
+        l = -wt * lp;
+        dl = -wt;
       } else {
         const logRatio = lp - s.oldLogp![t];
         if (Math.abs(logRatio) > Math.abs(maxLogRatio)) maxLogRatio = logRatio;
@@ -308,7 +321,7 @@ function objective(spec: Spec): Objective {
 }
 
 /** The objective table. Per-token loss l_t and the weight w of each counted token:
- *  sft      l = -logp;                               w = 1 / (counted tokens of the effective batch)
+ *  sft      l = -w_t logp (w_t = seq.weight, default 1); w = 1 / (sum of w_t over the counted tokens of the effective batch)
  *  grpo     l = -min(r A, clip(r, 1-epsL, 1+epsH) A); w = 1 / (tokens of its sequence x sequences of the effective batch)
  *  dr_grpo  same l;                                   w = 1 / (constantNormaliser x sequences of the effective batch)
  *  dapo     same l (epsH defaults to 0.28);            w = 1 / (counted tokens of the effective batch)

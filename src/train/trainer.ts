@@ -21,6 +21,9 @@ export interface SftExample {
   prompt: readonly number[];
   /** Completion ids: the tokens trained on. */
   completion: readonly number[];
+  /** Loss weight of each completion token (finite, >= 0). Default: all 1. The step's loss is the
+   *  weighted mean of the completion NLL over the whole batch (TrainSequence.weight). */
+  weights?: readonly number[];
 }
 
 /** A row to train on: prompt + completion ids, and the objective's view of its completion tokens. */
@@ -154,7 +157,11 @@ export class Trainer {
   /** One SFT step on these examples (the effective batch): masked NLL of the completions. */
   async sftStep(examples: readonly SftExample[]): Promise<StepResult> {
     const t0 = performance.now();
-    const rows = examples.map((e, i) => this.makeRow(e.prompt, e.completion, `example ${i}`));
+    const rows = examples.map((e, i) => {
+      const row = this.makeRow(e.prompt, e.completion, `example ${i}`);
+      if (e.weights !== undefined) row.seq.weight = lossWeights(e.weights, e.completion.length, `example ${i}`);
+      return row;
+    });
     return this.runStep(rows, this.config, { t0 });
   }
 
@@ -373,4 +380,17 @@ export class Trainer {
   release(): void {
     this.optimizer.release();
   }
+}
+
+/** Validated per-token loss weights of an SFT example. */
+function lossWeights(w: readonly number[], n: number, what: string): Float32Array {
+  if (!w || typeof w.length !== 'number' || w.length !== n) {
+    throw new Error(`${what}: weights has ${w?.length} entries but the completion has ${n} tokens; give one loss weight per completion token (or leave weights out for all 1)`);
+  }
+  const out = new Float32Array(n);
+  for (let t = 0; t < n; t++) {
+    if (!(Number.isFinite(w[t]) && w[t] >= 0)) throw new Error(`${what}: weights[${t}] is ${w[t]}; loss weights must be finite numbers >= 0`);
+    out[t] = w[t];
+  }
+  return out;
 }

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadChainsModel } from '../../src/cli/model-report';
 import { pretrain, type PretrainOptions } from '../../src/cli/pretrain';
-import { CSV_HEADER } from '../../src/tasks/chains/pretrain-run';
+import { CSV_HEADER, verdictWeights } from '../../src/tasks/chains/pretrain-run';
+import { documentLossStart, encodeExample, pretrainExample, resolvePretrainConfig } from '../../src/tasks/chains/pretrain-data';
 import type { Gpu } from '../../src/gpu';
 import { compactCharTokenizer } from '../../src/io/char-tokenizer';
 import { readSafetensorsHeader } from '../../src/io/safetensors';
@@ -112,6 +113,35 @@ describe('pretrain', () => {
     expect(a.firstLoss).not.toBeCloseTo(b.firstLoss, 3);
     await expect(pretrain(tiny(join(dir, 'g'), { lossOn: 'all' as never }))).rejects.toThrow(/lossOn/);
     await expect(pretrain(tiny(join(dir, 'h'), { phases: [{ until: 1.5, data: {} }] }))).rejects.toThrow(/phases\[0\]\.until/);
+  });
+
+  it('weights the verifier decisions by verdictLossWeight (1: the plain mean)', async () => {
+    const base = { steps: 1, saveEvery: 0, probeEvery: 0, phases: [], data: { mix: { solve: 0, verify: 1, verifyOk: 0, continue: 0, hint: 0, reflect: 0 } } };
+    const one = await pretrain(tiny(join(dir, 'i'), { ...base, verdictLossWeight: 1 }));
+    const ten = await pretrain(tiny(join(dir, 'j'), { ...base, verdictLossWeight: 10 }));
+    expect(ten.tokens).toBe(one.tokens); // same documents
+    expect(ten.firstLoss).not.toBeCloseTo(one.firstLoss, 4); // same documents, another mean
+    // The weights land on the decisions: each weighted target is the "o" / "b" after a check line's " ".
+    const tok = compactCharTokenizer();
+    const data = resolvePretrainConfig({ mix: base.data.mix });
+    let decisions = 0;
+    for (let i = 0; i < 40; i++) {
+      const ex = pretrainExample(i, data);
+      const e = encodeExample(ex, tok);
+      const cut = documentLossStart(ex);
+      const { weights } = verdictWeights(ex.verdictAt, e.promptLength - cut, e.ids.length - cut, 10);
+      expect(weights).toHaveLength(e.ids.length - cut);
+      const at = weights!.flatMap((w, k) => (w === 10 ? [k + cut] : []));
+      expect(at).toHaveLength(ex.verdictAt.length);
+      for (const k of at) {
+        expect(tok.decode([e.ids[k - 1], e.ids[k]])).toMatch(/^ [ob]$/);
+        decisions++;
+      }
+      expect(weights!.filter((w) => w === 1)).toHaveLength(weights!.length - at.length);
+    }
+    expect(decisions).toBeGreaterThan(100);
+    expect(verdictWeights([3], 0, 10, 1)).toEqual({}); // weight 1: no weights at all
+    await expect(pretrain(tiny(join(dir, 'k'), { verdictLossWeight: -1 }))).rejects.toThrow(/verdictLossWeight must be a finite number >= 0/);
   });
 
   it('rejects a micro-batch budget shorter than the context', async () => {

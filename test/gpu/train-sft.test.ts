@@ -128,6 +128,26 @@ describe('SFT steps: schedule and metrics', () => {
   });
 });
 
+describe('SFT steps: per-token loss weights', () => {
+  it('the step loss is the weighted mean NLL of the completions; bad weights throw naming the example', async () => {
+    const t = trainer('full', { batchSize: 4, optim: { lr: 1e-3 } }, { totalSteps: 10 });
+    const data = sftData(4);
+    const weights = data.map((e, i) => e.completion.map((_, k) => (k * 3 + i) % 4)); // 0..3, some tokens left out
+    const rows = data.map((e, i) => t.makeRow(e.prompt, e.completion, `example ${i}`));
+    const { logp } = await t.scoreRows(rows);
+    let s = 0;
+    let n = 0;
+    logp.forEach((lp, i) => lp.forEach((x, k) => ((s -= weights[i][k] * x), (n += weights[i][k]))));
+    const plain = await meanNll(t, data);
+    expect(Math.abs(s / n - plain)).toBeGreaterThan(1e-3); // the weights matter on these rows
+    const r = await t.sftStep(data.map((e, i) => ({ ...e, weights: weights[i] })));
+    expect(r.skipped).toBe(false);
+    expect(r.metrics.loss!).toBeCloseTo(s / n, 4);
+    await expect(t.sftStep([{ ...data[0], weights: [1] }])).rejects.toThrow(/example 0: weights has 1 entries but the completion has \d+ tokens/);
+    await expect(t.sftStep([data[1], { ...data[0], weights: data[0].completion.map(() => -1) }])).rejects.toThrow(/example 1: weights\[0\] is -1/);
+  });
+});
+
 describe('SFT steps: bad input', () => {
   it('an empty batch is a skipped, counted step; bad rows throw naming the row and the limit', async () => {
     const t = trainer('lora', { batchSize: 2, microBatchTokens: 64, optim: { lr: 1e-3 } }, { totalSteps: 10 });

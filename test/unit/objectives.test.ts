@@ -144,6 +144,29 @@ describe('loss values and normalisation', () => {
     expect(OBJECTIVES.sft.normalisation).toBe('token');
   });
 
+  it('sft with loss weights is the weighted mean NLL; its gradient matches finite differences', () => {
+    const w = [new Float64Array([3, 0.5, 7]), new Float64Array([1, 0, 2, 1])];
+    const batch = seqs().map((s, i) => ({ ...s, weight: w[i] }));
+    const r = OBJECTIVES.sft.compute(batch, validateSftConfig());
+    const total = 3 + 0.5 + 1 + 0 + 2 + 1; // the padding token (mask 0) does not count, whatever its weight
+    expect(r.loss).toBeCloseTo((3 * 1 + 0.5 * 2 + (1 + 0 + 2 + 1) * 0.5) / total, 12);
+    expect(r.stats.nll).toBeCloseTo(r.loss, 12);
+    expect(r.dLogp[0][0]).toBeCloseTo(-3 / total, 7);
+    expect(r.dLogp[1][1]).toBe(0);
+    expect(r.dLogp[0][2]).toBe(0);
+    const h = 1e-6;
+    batch.forEach((s, i) => {
+      for (let t = 0; t < s.logp.length; t++) {
+        const up = OBJECTIVES.sft.compute(withLogp(batch, i, t, s.logp[t] + h), validateSftConfig()).loss;
+        const dn = OBJECTIVES.sft.compute(withLogp(batch, i, t, s.logp[t] - h), validateSftConfig()).loss;
+        expect(Math.abs((up - dn) / (2 * h) - r.dLogp[i][t])).toBeLessThan(1e-7);
+      }
+    });
+    // All weights 1 is the plain mean.
+    const ones = seqs().map((s) => ({ ...s, weight: new Float64Array(s.logp.length).fill(1) }));
+    expect(OBJECTIVES.sft.compute(ones, validateSftConfig()).loss).toBeCloseTo((1 + 2 + 4 * 0.5) / 6, 12);
+  });
+
   it('on-policy (ratio 1): grpo weighs each sequence equally, dapo each token, dr_grpo by the constant', () => {
     const b = seqs();
     const grpo = OBJECTIVES.grpo.compute(b, cfgFor('grpo'));
@@ -431,5 +454,10 @@ describe('bad input', () => {
     expect(() => OBJECTIVES.grpo.compute([one()], cfgFor('grpo', { entropyCoef: 0.1 }))).toThrow(/entropy/);
     expect(() => OBJECTIVES.dapo.compute([one()], validateSftConfig())).toThrow(/validateGrpoConfig\(\{ lossType: "dapo" \}\)/);
     expect(() => OBJECTIVES.dapo.compute([one(), one()], cfgFor('dapo'), { totalTokens: 3, totalSequences: 2 })).toThrow(/context\(allSequences, cfg\)/);
+    const sft = validateSftConfig();
+    expect(() => OBJECTIVES.grpo.compute([{ ...one(), weight: new Float64Array([1, 2]) }], cfg)).toThrow(/only the sft objective uses/);
+    expect(() => OBJECTIVES.sft.compute([{ ...one(), weight: new Float64Array([1]) }], sft)).toThrow(/weight has 1 entries but logp has 2/);
+    expect(() => OBJECTIVES.sft.compute([{ ...one(), weight: new Float64Array([1, -1]) }], sft)).toThrow(/weight\[1\] is -1; loss weights must be finite and >= 0/);
+    expect(() => OBJECTIVES.sft.compute([{ ...one(), weight: new Float64Array([NaN, 1]) }], sft)).toThrow(/weight\[0\] is NaN/);
   });
 });

@@ -178,6 +178,8 @@ describe('pretraining examples', () => {
       expect(e.completion.endsWith('</intervention>')).toBe(true);
       expect(checked.slice(0, k - 1).map((c) => c.verdict)).toEqual(Array.from({ length: k - 1 }, () => 'ok'));
       expect(checked[k - 1].verdict.startsWith(`bad ${correctStep(e.problem, k)} not `)).toBe(true);
+      // verdictAt: the first character of each verdict, right after its check line and " ".
+      expect(e.verdictAt.map((j) => e.completion.slice(j - 1, j + 1))).toEqual([...Array(k - 1).fill(' o'), ' b']);
       locations.add(k);
     }
     expect(Math.max(...locations)).toBeGreaterThanOrEqual(10); // hard chains: late errors too
@@ -219,7 +221,9 @@ describe('pretraining examples', () => {
       expect(checked.map((c) => c.line).join('\n')).toBe(solutionText(e.problem));
       expect(checked.every((c) => c.verdict === 'ok')).toBe(true);
       expect(parseIntervention(e.completion)).toBeNull();
+      expect(e.verdictAt.map((j) => e.completion.slice(j, j + 2))).toEqual(checked.map(() => 'ok'));
     }
+    for (const e of examples.filter((x) => x.kind !== 'verify' && x.kind !== 'verifyOk')) expect(e.verdictAt).toEqual([]);
     for (const e of examples.filter((x) => x.kind === 'reflect')) {
       expect(e.prompt.endsWith('\nw:\n')).toBe(true);
       expect(firstDivergentStep(attemptOf(e.prompt), e.problem)).toBe(e.attemptSlip);

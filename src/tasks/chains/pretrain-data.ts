@@ -14,7 +14,7 @@ import { compactRenderers, hintCount } from './render';
 import { createRng, type Rng } from './rng';
 import { injectCopySlip, injectError, SLIP_KINDS, type InjectedAttempt, solutionSteps, type SlipKind } from './solve';
 import { joinSteps } from './steps';
-import { compactVerification } from './verify';
+import { compactVerificationLog } from './verify';
 
 /** What an example teaches.
  *  solve     solve prompt -> a full trace drawn from the slip model (correct or with one slip)
@@ -146,6 +146,9 @@ export interface PretrainExample {
   completionSlip: number | null;
   /** 1-based step of the injected error in the prompt's attempt (verify / reflect), else null. */
   attemptSlip: number | null;
+  /** Character offsets in `completion` of the verifier's decisions (the first character of each
+   *  verdict, "o" or "b"; verify / verifyOk), else []. A run may weight their loss (verdictLossWeight). */
+  verdictAt: number[];
 }
 
 function nonNeg(where: string, x: unknown): number {
@@ -321,7 +324,7 @@ export function pretrainExample(index: number, cfg: PretrainDataConfig): Pretrai
   const kind = pickWeighted(cfg.mix, PRETRAIN_KINDS, rng);
   const problem = drawProblem(cfg, cfg.chains.tiers.find((t) => t.name === tierName)!, rng, index);
   const R = compactRenderers;
-  const base = { kind, problem, completionSlip: null, attemptSlip: null };
+  const base = { kind, problem, completionSlip: null, attemptSlip: null, verdictAt: [] as number[] };
   switch (kind) {
     case 'solve': {
       const t = sampleTrace(problem, cfg.slip, rng);
@@ -339,12 +342,13 @@ export function pretrainExample(index: number, cfg: PretrainDataConfig): Pretrai
         if (!copy) throw e;
         a = arithmetic(); // a later division or modulo erases every copy slip at this step
       }
-      const prompt = R.verifyAndIntervene(problem, a.steps);
-      return { ...base, prompt, completion: compactVerification(problem, a.steps), attemptSlip: a.stepIndex };
+      const log = compactVerificationLog(problem, a.steps);
+      return { ...base, prompt: R.verifyAndIntervene(problem, a.steps), completion: log.text, verdictAt: log.verdictAt, attemptSlip: a.stepIndex };
     }
     case 'verifyOk': {
       const steps = solutionSteps(problem, 'compact');
-      return { ...base, prompt: R.verifyAndIntervene(problem, steps), completion: compactVerification(problem, steps) };
+      const log = compactVerificationLog(problem, steps);
+      return { ...base, prompt: R.verifyAndIntervene(problem, steps), completion: log.text, verdictAt: log.verdictAt };
     }
     case 'continue': {
       const n = programOf(problem).ops.length;

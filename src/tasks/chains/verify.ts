@@ -82,11 +82,24 @@ export const compactStepwiseVerify: StepwiseVerify = {
  *  of steps, numbered 1..n as in the check lines): what follows the verify header. Every
  *  character is in COMPACT_ALPHABET. */
 export function compactVerification(problem: Problem, attempt: string | string[]): string {
+  return compactVerificationLog(problem, attempt).text;
+}
+
+/** compactVerification's text, and the character offset of each verdict in it (its first
+ *  character, "o" or "b": the decision the verifier makes on that line). */
+export function compactVerificationLog(problem: Problem, attempt: string | string[]): { text: string; verdictAt: number[] } {
   const steps = typeof attempt === 'string' ? splitSteps(attempt) : attempt;
   const verdicts = checkSteps(steps, problem, 'compact');
   const lines = compactCheckLines(problem, steps);
-  const log = verdicts.map((v) => `${lines[v.index - 1]}${COMPACT_LINE_END}${compactVerdict(v)}`);
+  let text = '';
+  const verdictAt: number[] = [];
+  verdicts.forEach((v, i) => {
+    if (i > 0) text += '\n';
+    text += `${lines[v.index - 1]}${COMPACT_LINE_END}`;
+    verdictAt.push(text.length);
+    text += compactVerdict(v);
+  });
   const last = verdicts[verdicts.length - 1];
-  if (!last || last.status === 'ok') return log.join('\n');
-  return [...log, formatInterventionBlock(last.expected ?? '', last.index)].join('\n');
+  if (last && last.status !== 'ok') text += `\n${formatInterventionBlock(last.expected ?? '', last.index)}`;
+  return { text, verdictAt };
 }
