@@ -1,11 +1,12 @@
 // Measurements of a chains model on the held-out split: solve pass@1 / pass@k per tier, location
 // accuracy and answer leaks of the interventions it proposes for its own failed attempts, and the
 // continuation table (prefix vs prefix + original step vs prefix + intervention on never-solved
-// problems). Used by `npm run model-report`, the embedded-model test and the app.
+// problems), and the verifier's line-by-line decisions (ok / bad) on those attempts given the ideal
+// log so far, which separate the skill of checking one line from errors compounding over a log. Used by `npm run model-report`, the embedded-model test and the app.
 
 import type { Decoder } from '../model/decoder';
 import { generate, type GeneratedSample } from '../model/generate';
-import { compactStepwiseVerify, createChainsTask, TINY_LADDER, type ChainsConfigInput } from '../tasks/chains';
+import { compactStepwiseVerify, compactVerificationLog, createChainsTask, TINY_LADDER, type ChainsConfigInput } from '../tasks/chains';
 import type { Problem } from '../tasks/task';
 import { PAPER_SAMPLING } from './config';
 import { continuationTable, locationAccuracy, type ContinuationRecord, type LocationRecord, type StartCondition } from './diagnostics';
@@ -90,6 +91,11 @@ export interface TierFigures {
   passK: number;
 }
 
+export interface DecisionFigures {
+  lines: number;
+  accuracy: number;
+}
+
 export interface ContinuationRow {
   problems: number;
   solved: number;
@@ -116,6 +122,13 @@ export interface ModelReport {
     not_late: number;
     by_tier: Record<string, { scored: number; accuracy: number }>;
     offsets: Record<string, number>;
+  };
+  /** Greedy verdict decisions on the same failed attempts, each line given the ideal log before
+   *  it: lines before the first error (right answer "ok") and the first wrong line ("bad"). */
+  verify_decisions?: {
+    ok_lines: DecisionFigures;
+    first_error: DecisionFigures;
+    first_error_by_tier: Record<string, DecisionFigures>;
   };
   intervention_leak_rate?: number;
   continuation?: {
@@ -309,6 +322,11 @@ export async function modelReport(model: Decoder, codec: ReportCodec, opts: Part
   report.intervention_leak_rate = parsedIdx.length ? leaks / parsedIdx.length : NaN;
   o.log(`[report] location accuracy ${report.verify.verify_location_acc.toFixed(3)} (${acc.exact}/${attempts.length}), leak rate ${report.intervention_leak_rate.toFixed(3)}`);
 
+  // ---- line-by-line decisions, each given the ideal log before it
+  report.verify_decisions = await measureDecisions(model, codec, attempts, o);
+  const d = report.verify_decisions;
+  o.log(`[report] verdict decisions: ok lines ${d.ok_lines.accuracy.toFixed(3)} of ${d.ok_lines.lines}, first errors ${d.first_error.accuracy.toFixed(3)} of ${d.first_error.lines}`);
+
   // ---- continuations on never-solved problems
   const starts = parsedIdx.filter((i) => !attempts[i].solvedEver).slice(0, o.maxContinuationProblems);
   const neverSolved = solves.filter((r) => !r.correct.some(Boolean)).map((r) => r.problem.id);
@@ -361,6 +379,40 @@ export async function modelReport(model: Decoder, codec: ReportCodec, opts: Part
   return report;
 }
 
+/** Greedy first character of the verdict on every check line up to the first wrong one, each
+ *  prompt being the verify header + the ideal log before that line + the line (as the stepwise
+ *  verifier sees it when it has been right so far). */
+async function measureDecisions(
+  model: Decoder,
+  codec: ReportCodec,
+  attempts: readonly { problem: Problem; steps: string[]; truth: number | null }[],
+  o: ModelReportOptions,
+): Promise<NonNullable<ModelReport['verify_decisions']>> {
+  const items: { prompt: string; want: string; firstError: boolean; tier: string }[] = [];
+  for (const a of attempts) {
+    if (a.truth === null) continue;
+    const header = compactStepwiseVerify.header(a.problem);
+    const { text, verdictAt } = compactVerificationLog(a.problem, a.steps);
+    verdictAt.forEach((at, k) => items.push({ prompt: header + text.slice(0, at), want: text[at], firstError: k === verdictAt.length - 1, tier: a.problem.difficulty }));
+  }
+  const outs = await sampleTexts(model, codec, items.map((x) => x.prompt), {
+    groupSize: 1,
+    maxNewTokens: 1,
+    sampling: { temperature: 0, topP: 1, topK: 0 },
+    seed: o.seed,
+    batchPrompts: o.batchPrompts * 4,
+  });
+  const tally = (xs: number[]): DecisionFigures => ({ lines: xs.length, accuracy: xs.length ? xs.filter((i) => outs[i][0] === items[i].want).length / xs.length : NaN });
+  const idx = items.map((_, i) => i);
+  const firsts = idx.filter((i) => items[i].firstError);
+  const tiers = [...new Set(firsts.map((i) => items[i].tier))];
+  return {
+    ok_lines: tally(idx.filter((i) => !items[i].firstError)),
+    first_error: tally(firsts),
+    first_error_by_tier: Object.fromEntries(tiers.map((t) => [t, tally(firsts.filter((i) => items[i].tier === t))])),
+  };
+}
+
 /** Human-readable summary lines of a report. */
 export function formatReport(r: ModelReport): string[] {
   const f = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(3));
@@ -376,6 +428,13 @@ export function formatReport(r: ModelReport): string[] {
       `verify_location_acc: ${f(r.verify.verify_location_acc)} on ${r.verify.attempts} failed attempts (${r.verify.parsed} parsed; ` +
         `${Object.entries(r.verify.by_tier).map(([t, x]) => `${t} ${f(x.accuracy)} of ${x.scored}`).join(', ')}); not late ${f(r.verify.not_late)}`,
       `intervention_leak_rate: ${f(r.intervention_leak_rate)}`,
+    );
+  }
+  if (r.verify_decisions) {
+    const d = r.verify_decisions;
+    lines.push(
+      `verdict decisions given the ideal log so far (greedy): "ok" on ${f(d.ok_lines.accuracy)} of ${d.ok_lines.lines} right lines, ` +
+        `"bad" on ${f(d.first_error.accuracy)} of ${d.first_error.lines} first wrong lines (${Object.entries(d.first_error_by_tier).map(([t, x]) => `${t} ${f(x.accuracy)} of ${x.lines}`).join(', ')})`,
     );
   }
   if (r.continuation) {

@@ -1,14 +1,14 @@
 // The committed embedded model public/models/chains-tiny: it loads through the normal Hugging Face
 // folder path (NodeFolderSource, weights loader, loadTokenizer), its tokenizer.json agrees with the
 // character tokenizer, its card states the figures of report.json, and it reproduces the card's
-// fixed-sample solve_pass1 within tolerance.
+// fixed-sample solve_pass1 within tolerance; model-report measures it end to end on a small sample.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadChainsModel, type LoadedChainsModel } from '../../src/cli/model-report';
 import type { Gpu } from '../../src/gpu';
 import { compactCharTokenizer } from '../../src/io/char-tokenizer';
-import { FIXED_SAMPLE, fixedSamplePass1, type ModelReport } from '../../src/int/model-report';
+import { FIXED_SAMPLE, fixedSamplePass1, formatReport, modelReport, type ModelReport } from '../../src/int/model-report';
 import { paramCount } from '../../src/model/init';
 import { getTestGpu } from '../shared/gpu-env';
 
@@ -62,6 +62,26 @@ describe('embedded chains-tiny model', () => {
     expect(card).toContain(`${c.prefix_intervention.solved} / ${c.prefix_intervention.problems}`);
     expect(c.prefix_intervention.solved).toBeGreaterThan(c.prefix.solved);
     expect(report.fixed_sample).toMatchObject({ problems_per_tier: FIXED_SAMPLE.problemsPerTier, samples: FIXED_SAMPLE.samples, seed: FIXED_SAMPLE.seed });
+  });
+
+  it('model-report measures it end to end (a small sample): every figure present and consistent', async () => {
+    const r = await modelReport(m.model, m.codec, { problemsPerTier: 2, samples: 2, continuationSamples: 2, maxContinuationProblems: 2 });
+    expect(r.problems).toBe(6);
+    expect(Object.keys(r.pass_k_by_tier)).toEqual(['easy', 'medium', 'hard']);
+    const v = r.verify!;
+    expect(v.attempts).toBeGreaterThan(0);
+    expect(v.verify_location_acc).toBeGreaterThanOrEqual(0);
+    expect(v.verify_location_acc).toBeLessThanOrEqual(1);
+    // One decision per check line up to the first wrong one: one first error per attempt with a true location.
+    const d = r.verify_decisions!;
+    expect(d.first_error.lines).toBeGreaterThan(0);
+    expect(d.first_error.lines).toBeLessThanOrEqual(v.attempts);
+    expect(Object.values(d.first_error_by_tier).reduce((a, x) => a + x.lines, 0)).toBe(d.first_error.lines);
+    for (const x of [d.ok_lines, d.first_error]) if (x.lines) expect(x.accuracy).toBeGreaterThanOrEqual(0), expect(x.accuracy).toBeLessThanOrEqual(1);
+    expect(r.continuation!.samples_per_start).toBe(2);
+    const text = formatReport(r).join('\n');
+    expect(text).toMatch(/verdict decisions given the ideal log so far \(greedy\): "ok" on [\d.n\/a]+ of \d+ right lines/);
+    expect(text).toContain(`verify_location_acc: ${v.verify_location_acc.toFixed(3)}`);
   });
 
   it("reproduces the card's fixed-sample solve_pass1", async () => {
