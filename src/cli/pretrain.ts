@@ -89,7 +89,8 @@ const HELP = `npm run pretrain -- [options]
   --probe-per-tier N   probe documents per tier and kind (default ${PRETRAIN_DEFAULTS.probePerTier})
   --no-curriculum      train on the full recipe from the first step
   --loss-on WHAT       "document" (every token after <|bos|>, default) or "completion" 
-  --verdict-weight X   loss weight of each verifier decision ("o"/"b" of a verdict; default ${PRETRAIN_DEFAULTS.verdictLossWeight}; 1 = none)
+  --verdict-weight-ok X   loss weight of each "ok" decision of the verifier (default ${PRETRAIN_DEFAULTS.verdictWeightOk}; 1 = none)
+  --verdict-weight-bad X  loss weight of each "bad" decision (default ${PRETRAIN_DEFAULTS.verdictWeightBad}; 1 = none)
   --max-minutes X      time budget: stop and save after X minutes, lr schedule follows it (default 44; 0 = none)`;
 
 /** Parse command-line flags into options; unknown flags are errors. */
@@ -106,7 +107,7 @@ export function parsePretrainArgs(argv: readonly string[]): Partial<PretrainOpti
     '--max-positions': 'maxPositions', '--steps': 'steps', '--batch-tokens': 'batchTokens', '--micro-batch-tokens': 'microBatchTokens',
     '--lr': 'lr', '--warmup-steps': 'warmupSteps', '--min-lr-ratio': 'minLrRatio', '--weight-decay': 'weightDecay', '--seed': 'seed',
     '--save-every': 'saveEvery', '--max-minutes': 'maxMinutes', '--probe-every': 'probeEvery', '--probe-per-tier': 'probePerTier',
-    '--verdict-weight': 'verdictLossWeight',
+    '--verdict-weight-ok': 'verdictWeightOk', '--verdict-weight-bad': 'verdictWeightBad',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];

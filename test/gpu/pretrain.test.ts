@@ -115,33 +115,36 @@ describe('pretrain', () => {
     await expect(pretrain(tiny(join(dir, 'h'), { phases: [{ until: 1.5, data: {} }] }))).rejects.toThrow(/phases\[0\]\.until/);
   });
 
-  it('weights the verifier decisions by verdictLossWeight (1: the plain mean)', async () => {
+  it('weights the verifier decisions by verdictWeightOk / verdictWeightBad (1: the plain mean)', async () => {
     const base = { steps: 1, saveEvery: 0, probeEvery: 0, phases: [], data: { mix: { solve: 0, verify: 1, verifyOk: 0, continue: 0, hint: 0, reflect: 0 } } };
-    const one = await pretrain(tiny(join(dir, 'i'), { ...base, verdictLossWeight: 1 }));
-    const ten = await pretrain(tiny(join(dir, 'j'), { ...base, verdictLossWeight: 10 }));
-    expect(ten.tokens).toBe(one.tokens); // same documents
+    const one = await pretrain(tiny(join(dir, 'i'), { ...base, verdictWeightOk: 1, verdictWeightBad: 1 }));
+    const ten = await pretrain(tiny(join(dir, 'j'), { ...base, verdictWeightOk: 10, verdictWeightBad: 20 }));
+    expect(ten.tokens).toBe(one.tokens);
     expect(ten.firstLoss).not.toBeCloseTo(one.firstLoss, 4); // same documents, another mean
     // The weights land on the decisions: each weighted target is the "o" / "b" after a check line's " ".
     const tok = compactCharTokenizer();
     const data = resolvePretrainConfig({ mix: base.data.mix });
-    let decisions = 0;
+    const seen = { o: 0, b: 0 };
     for (let i = 0; i < 40; i++) {
       const ex = pretrainExample(i, data);
       const e = encodeExample(ex, tok);
       const cut = documentLossStart(ex);
-      const { weights } = verdictWeights(ex.verdictAt, e.promptLength - cut, e.ids.length - cut, 10);
+      const { weights } = verdictWeights(ex.completion, ex.verdictAt, e.promptLength - cut, e.ids.length - cut, { ok: 10, bad: 20 });
       expect(weights).toHaveLength(e.ids.length - cut);
-      const at = weights!.flatMap((w, k) => (w === 10 ? [k + cut] : []));
+      const at = weights!.flatMap((w, k) => (w !== 1 ? [k + cut] : []));
       expect(at).toHaveLength(ex.verdictAt.length);
       for (const k of at) {
-        expect(tok.decode([e.ids[k - 1], e.ids[k]])).toMatch(/^ [ob]$/);
-        decisions++;
+        const [space, c] = tok.decode([e.ids[k - 1], e.ids[k]]);
+        expect(space).toBe(' ');
+        expect(weights![k - cut]).toBe(c === 'o' ? 10 : c === 'b' ? 20 : NaN);
+        seen[c as 'o' | 'b']++;
       }
-      expect(weights!.filter((w) => w === 1)).toHaveLength(weights!.length - at.length);
     }
-    expect(decisions).toBeGreaterThan(100);
-    expect(verdictWeights([3], 0, 10, 1)).toEqual({}); // weight 1: no weights at all
-    await expect(pretrain(tiny(join(dir, 'k'), { verdictLossWeight: -1 }))).rejects.toThrow(/verdictLossWeight must be a finite number >= 0/);
+    expect(seen.o).toBeGreaterThan(50);
+    expect(seen.b).toBe(40); // every verify document ends with its one bad line
+    expect(verdictWeights('ok', [0], 0, 3, { ok: 1, bad: 1 })).toEqual({}); // weights 1: no weights at all
+    expect(() => verdictWeights('ok', [1], 0, 3, { ok: 2, bad: 3 })).toThrow(/character 1 of the completion is "k"/);
+    await expect(pretrain(tiny(join(dir, 'k'), { verdictWeightBad: -1 }))).rejects.toThrow(/verdictWeightBad must be a finite number >= 0/);
   });
 
   it('rejects a micro-batch budget shorter than the context', async () => {

@@ -147,7 +147,7 @@ export interface PretrainExample {
   /** 1-based step of the injected error in the prompt's attempt (verify / reflect), else null. */
   attemptSlip: number | null;
   /** Character offsets in `completion` of the verifier's decisions (the first character of each
-   *  verdict, "o" or "b"; verify / verifyOk), else []. A run may weight their loss (verdictLossWeight). */
+   *  verdict, "o" or "b"; verify / verifyOk), else []. A run may weight their loss (verdictWeightOk / verdictWeightBad). */
   verdictAt: number[];
 }
 

@@ -109,12 +109,15 @@ export interface PretrainRunConfig {
    *  but not the character that picks the format after the question, see documentLossStart) or
    *  "completion" (the completion and its <|eos|> only). Default "document". */
   lossOn: 'document' | 'completion';
-  /** Loss weight of each verifier decision (the first character of a verdict, "o" or "b", in
+  /** Loss weight of each verifier decision that a line is right (the "o" of an "ok" verdict in
    *  verify / verifyOk documents); every other counted token weighs 1 and the step loss is the
-   *  weighted mean. A verify document holds one decision per ~16 characters and all but one say
-   *  "ok", so at weight 1 always answering "ok" costs almost nothing and comparing a line's value
-   *  with its reference is learned late. Default 10. */
-  verdictLossWeight: number;
+   *  weighted mean. A verify document holds one decision per ~16 characters (~1% of the tokens), so
+   *  at weight 1 comparing a line's value with its reference is learned late. Default 7.5. */
+  verdictWeightOk: number;
+  /** Loss weight of each decision that a line is wrong (the "b" of a "bad" verdict). About half as
+   *  many lines are wrong as right, so the default, 15, gives both decisions the same total weight:
+   *  an unsure verifier is not pushed towards "ok" by the share of right lines. */
+  verdictWeightBad: number;
   /** Curriculum: earlier phases, each used until run progress (the larger of step and time
    *  progress) reaches `until` in (0, 1); `data` is used after the last one. Example indices run on
    *  across phases. Default PRETRAIN_CURRICULUM. */
@@ -148,7 +151,8 @@ export const PRETRAIN_RUN_DEFAULTS: Readonly<PretrainRunConfig> = Object.freeze(
   seed: 0,
   data: PRETRAIN_DATA_RECIPE,
   lossOn: 'document',
-  verdictLossWeight: 10,
+  verdictWeightOk: 7.5,
+  verdictWeightBad: 15,
   phases: PRETRAIN_CURRICULUM as CurriculumPhase[],
   probeEvery: 100,
   probePerTier: 16,
@@ -311,17 +315,20 @@ export class MemoryPretrainSink implements PretrainSink {
   }
 }
 
-/** Per-token loss weights of a document's trained part: `weight` on the verdict decisions
- *  (character offsets `at` of the completion, which starts `offset` tokens into the trained part),
- *  1 elsewhere; nothing when no token differs (plain mean). Character-level: one token per character. */
-export function verdictWeights(at: readonly number[], offset: number, n: number, weight: number): { weights?: number[] } {
-  if (weight === 1 || at.length === 0) return {};
-  const w = new Array<number>(n).fill(1);
+/** Per-token loss weights of a document's trained part: `w.ok` / `w.bad` on the verdict decisions
+ *  (character offsets `at` of `completion`, which starts `offset` tokens into the trained part of
+ *  `n` tokens; "o" is an ok, "b" a bad decision), 1 elsewhere; nothing when no token differs from 1
+ *  (the plain mean). Character-level: one token per character. */
+export function verdictWeights(completion: string, at: readonly number[], offset: number, n: number, w: { ok: number; bad: number }): { weights?: number[] } {
+  if (at.length === 0 || (w.ok === 1 && w.bad === 1)) return {};
+  const out = new Array<number>(n).fill(1);
   for (const j of at) {
+    const c = completion[j];
+    if (c !== 'o' && c !== 'b') throw new Error(`verdictWeights: character ${j} of the completion is ${JSON.stringify(c)}, not the "o" / "b" of a verdict`);
     if (offset + j < 0 || offset + j >= n) throw new Error(`verdictWeights: verdict offset ${j} lies outside the ${n - offset}-token completion`);
-    w[offset + j] = weight;
+    out[offset + j] = c === 'o' ? w.ok : w.bad;
   }
-  return { weights: w };
+  return { weights: out };
 }
 
 /** Run a pretraining; the model folder and CSVs go to `sink` as it goes. Returns what it did. */
@@ -334,8 +341,8 @@ export async function runPretrain(input: Partial<PretrainRunOptions>, sink: Pret
     throw new Error(`pretrain: microBatchTokens (${o.microBatchTokens}) must be >= maxPositions (${o.maxPositions}) so the longest document fits a micro-batch`);
   }
   if (o.lossOn !== 'document' && o.lossOn !== 'completion') throw new Error(`pretrain: lossOn must be "document" or "completion", got ${JSON.stringify(o.lossOn)}`);
-  if (!(typeof o.verdictLossWeight === 'number' && Number.isFinite(o.verdictLossWeight) && o.verdictLossWeight >= 0)) {
-    throw new Error(`pretrain: verdictLossWeight must be a finite number >= 0 (1 = no extra weight), got ${o.verdictLossWeight}`);
+  for (const k of ['verdictWeightOk', 'verdictWeightBad'] as const) {
+    if (!(typeof o[k] === 'number' && Number.isFinite(o[k]) && o[k] >= 0)) throw new Error(`pretrain: ${k} must be a finite number >= 0 (1 = no extra weight), got ${o[k]}`);
   }
   const tok = compactCharTokenizer();
   const configJson = pretrainConfigJson(o, tok);
@@ -417,7 +424,7 @@ export async function runPretrain(input: Partial<PretrainRunOptions>, sink: Pret
         if (e.ids.length > o.maxPositions) continue;
         const ids = Array.from(e.ids);
         const cut = o.lossOn === 'document' ? documentLossStart(ex) : e.promptLength;
-        batch.push({ prompt: ids.slice(0, cut), completion: ids.slice(cut), ...verdictWeights(ex.verdictAt, e.promptLength - cut, ids.length - cut, o.verdictLossWeight) });
+        batch.push({ prompt: ids.slice(0, cut), completion: ids.slice(cut), ...verdictWeights(ex.completion, ex.verdictAt, e.promptLength - cut, ids.length - cut, { ok: o.verdictWeightOk, bad: o.verdictWeightBad }) });
         got += ids.length;
       }
       // Longest first, so each micro-batch holds rows of similar length (little padding).

@@ -33,7 +33,8 @@ const FIELDS: ReadonlyArray<{ key: NumberKey; label: string; int: boolean }> = [
   { key: 'intermediate', label: 'MLP width', int: true },
   { key: 'batchTokens', label: 'tokens per step', int: true },
   { key: 'lr', label: 'peak learning rate', int: false },
-  { key: 'verdictLossWeight', label: 'loss weight of a verifier decision', int: false },
+  { key: 'verdictWeightOk', label: 'loss weight of a verifier "ok"', int: false },
+  { key: 'verdictWeightBad', label: 'loss weight of a verifier "bad"', int: false },
   { key: 'seed', label: 'seed', int: true },
   { key: 'probeEvery', label: 'probe every N steps (0 = never)', int: true },
 ];
