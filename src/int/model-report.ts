@@ -2,7 +2,8 @@
 // accuracy and answer leaks of the interventions it proposes for its own failed attempts, and the
 // continuation table (prefix vs prefix + original step vs prefix + intervention on never-solved
 // problems), and the verifier's line-by-line decisions (ok / bad) on those attempts given the ideal
-// log so far, which separate the skill of checking one line from errors compounding over a log. Used by `npm run model-report`, the embedded-model test and the app.
+// log so far, which separate the skill of checking one line from errors compounding over a log.
+// Used by `npm run model-report`, the embedded-model test and the app.
 
 import type { Decoder } from '../model/decoder';
 import { generate, type GeneratedSample } from '../model/generate';

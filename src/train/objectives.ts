@@ -241,11 +241,11 @@ function run(spec: Spec, batch: Batch, cfg: ObjectiveConfig, ctxIn?: ObjectiveCo
     for (let t = 0; t < T; t++) {
       if (s.mask[t] === 0) continue;
       const lp = s.logp[t];
-      nllSum -= (s.weight ? s.weight[t] : 1) * lp;
+      const wt = s.weight ? s.weight[t] : 1; // SFT loss weight (checkStructure refuses it for pg)
+      nllSum -= wt * lp;
       let l = 0; // per-token loss
       let dl = 0; // d(per-token loss)/dlogp
       if (!pg) {
-        const wt = s.weight ? s.weight[t] : 1;
         l = -wt * lp;
         dl = -wt;
       } else {
