@@ -91,6 +91,8 @@ const HELP = `npm run pretrain -- [options]
   --loss-on WHAT       "document" (every token after <|bos|>, default) or "completion" 
   --verdict-weight-ok X   loss weight of each "ok" decision of the verifier (default ${PRETRAIN_DEFAULTS.verdictWeightOk}; 1 = none)
   --verdict-weight-bad X  loss weight of each "bad" decision (default ${PRETRAIN_DEFAULTS.verdictWeightBad}; 1 = none)
+  --verdict-balance X  in [0, 1]: weigh "ok" and "bad" the same at every line of every problem length,
+                       so a line's position does not predict its verdict (default ${PRETRAIN_DEFAULTS.verdictBalance}; 0 = off)
   --max-minutes X      time budget: stop and save after X minutes, lr schedule follows it (default 44; 0 = none)`;
 
 /** Parse command-line flags into options; unknown flags are errors. */
@@ -107,7 +109,7 @@ export function parsePretrainArgs(argv: readonly string[]): Partial<PretrainOpti
     '--max-positions': 'maxPositions', '--steps': 'steps', '--batch-tokens': 'batchTokens', '--micro-batch-tokens': 'microBatchTokens',
     '--lr': 'lr', '--warmup-steps': 'warmupSteps', '--min-lr-ratio': 'minLrRatio', '--weight-decay': 'weightDecay', '--seed': 'seed',
     '--save-every': 'saveEvery', '--max-minutes': 'maxMinutes', '--probe-every': 'probeEvery', '--probe-per-tier': 'probePerTier',
-    '--verdict-weight-ok': 'verdictWeightOk', '--verdict-weight-bad': 'verdictWeightBad',
+    '--verdict-weight-ok': 'verdictWeightOk', '--verdict-weight-bad': 'verdictWeightBad', '--verdict-balance': 'verdictBalance',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];

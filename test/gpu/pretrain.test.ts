@@ -107,7 +107,7 @@ describe('pretrain', () => {
 
   it('trains on completions only or on whole documents, with and without the curriculum', async () => {
     // Decision weights off: they weigh the same characters under both settings and would pull the means together.
-    const plain = { steps: 2, saveEvery: 0, probeEvery: 0, phases: [], verdictWeightOk: 1, verdictWeightBad: 1 };
+    const plain = { steps: 2, saveEvery: 0, probeEvery: 0, phases: [], verdictWeightOk: 1, verdictWeightBad: 1, verdictBalance: 0 };
     const a = await pretrain(tiny(join(dir, 'e'), { ...plain, lossOn: 'completion' }));
     const b = await pretrain(tiny(join(dir, 'f'), { ...plain, lossOn: 'document' }));
     expect(a.tokens).toBe(b.tokens); // same documents
@@ -119,10 +119,13 @@ describe('pretrain', () => {
 
   it('weights the verifier decisions by verdictWeightOk / verdictWeightBad (1: the plain mean)', async () => {
     const base = { steps: 1, saveEvery: 0, probeEvery: 0, phases: [], data: { mix: { solve: 0, verify: 1, verifyOk: 0, continue: 0, hint: 0, reflect: 0 } } };
-    const one = await pretrain(tiny(join(dir, 'i'), { ...base, verdictWeightOk: 1, verdictWeightBad: 1 }));
-    const ten = await pretrain(tiny(join(dir, 'j'), { ...base, verdictWeightOk: 10, verdictWeightBad: 20 }));
+    const one = await pretrain(tiny(join(dir, 'i'), { ...base, verdictWeightOk: 1, verdictWeightBad: 1, verdictBalance: 0 }));
+    const ten = await pretrain(tiny(join(dir, 'j'), { ...base, verdictWeightOk: 10, verdictWeightBad: 20, verdictBalance: 0 }));
+    const bal = await pretrain(tiny(join(dir, 'l'), { ...base, verdictWeightOk: 10, verdictWeightBad: 20, verdictBalance: 1 }));
     expect(ten.tokens).toBe(one.tokens);
+    expect(bal.tokens).toBe(one.tokens);
     expect(ten.firstLoss).not.toBeCloseTo(one.firstLoss, 4); // same documents, another mean
+    expect(bal.firstLoss).not.toBeCloseTo(ten.firstLoss, 4); // the balance moves weight between lines
     // The weights land on the decisions: each weighted target is the "o" / "b" after a check line's " ".
     const tok = compactCharTokenizer();
     const data = resolvePretrainConfig({ mix: base.data.mix });
@@ -146,7 +149,11 @@ describe('pretrain', () => {
     expect(seen.b).toBe(40); // every verify document ends with its one bad line
     expect(verdictWeights('ok', [0], 0, 3, { ok: 1, bad: 1 })).toEqual({}); // weights 1: no weights at all
     expect(() => verdictWeights('ok', [1], 0, 3, { ok: 2, bad: 3 })).toThrow(/character 1 of the completion is "k"/);
+    expect(verdictWeights('ok', [0], 0, 3, { ok: 2, bad: 3 }, [0.5])).toEqual({ weights: [1, 1, 1] }); // 2 x 0.5 on the decision
+    expect(verdictWeights('bad', [0], 1, 4, { ok: 2, bad: 3 }, [0.5])).toEqual({ weights: [1, 1.5, 1, 1] });
+    expect(() => verdictWeights('ok', [0], 0, 3, { ok: 2, bad: 3 }, [])).toThrow(/0 factors for 1 decisions/);
     await expect(pretrain(tiny(join(dir, 'k'), { verdictWeightBad: -1 }))).rejects.toThrow(/verdictWeightBad must be a finite number >= 0/);
+    await expect(pretrain(tiny(join(dir, 'm'), { verdictBalance: 2 }))).rejects.toThrow(/verdictBalance must be a number in \[0, 1\]/);
   });
 
   it('rejects a micro-batch budget shorter than the context', async () => {

@@ -14,6 +14,7 @@ import { Trainer, type SftExample, type TrainerOptions } from '../../train/train
 import { TINY_LADDER } from './config';
 import { documentLossStart, encodeExample, pretrainExample, resolvePretrainConfig, type PretrainDataConfig, type PretrainDataInput } from './pretrain-data';
 import { probeDocs, probeSummary } from './pretrain-probe';
+import { balanceFactors, recipeVerdictRates, type VerdictRates } from './verdict-balance';
 
 /** Trainer whose schedule runs on the larger of step progress and time progress: with a time
  *  budget the cosine decay still completes when the machine is slower than planned. */
@@ -112,12 +113,18 @@ export interface PretrainRunConfig {
   /** Loss weight of each verifier decision that a line is right (the "o" of an "ok" verdict in
    *  verify / verifyOk documents); every other counted token weighs 1 and the step loss is the
    *  weighted mean. A verify document holds one decision per ~16 characters (~1% of the tokens), so
-   *  at weight 1 comparing a line's value with its reference is learned late. Default 7.5. */
+   *  at weight 1 comparing a line's value with its reference is learned late. Default 10. */
   verdictWeightOk: number;
   /** Loss weight of each decision that a line is wrong (the "b" of a "bad" verdict). About half as
-   *  many lines are wrong as right, so the default, 15, gives both decisions the same total weight:
-   *  an unsure verifier is not pushed towards "ok" by the share of right lines. */
+   *  many lines are wrong as right; with verdictBalance at 1 the classes already weigh the same, so
+   *  the default is 10 too. */
   verdictWeightBad: number;
+  /** Position balance of the decisions (verdict-balance.ts), in [0, 1]: each decision's weight is
+   *  multiplied by (0.5 / share of its class at its (reference steps, line) cell) ^ verdictBalance,
+   *  the shares measured on the run's own data at the start. At 1 "ok" and "bad" weigh the same at
+   *  every line of every problem length, so the line's position tells the verifier nothing and
+   *  only comparing the value with its reference does; 0 turns it off. Default 1. */
+  verdictBalance: number;
   /** Curriculum: earlier phases, each used until run progress (the larger of step and time
    *  progress) reaches `until` in (0, 1); `data` is used after the last one. Example indices run on
    *  across phases. Default PRETRAIN_CURRICULUM. */
@@ -151,8 +158,9 @@ export const PRETRAIN_RUN_DEFAULTS: Readonly<PretrainRunConfig> = Object.freeze(
   seed: 0,
   data: PRETRAIN_DATA_RECIPE,
   lossOn: 'document',
-  verdictWeightOk: 7.5,
-  verdictWeightBad: 15,
+  verdictWeightOk: 10,
+  verdictWeightBad: 10,
+  verdictBalance: 1,
   phases: PRETRAIN_CURRICULUM as CurriculumPhase[],
   probeEvery: 100,
   probePerTier: 16,
@@ -317,17 +325,19 @@ export class MemoryPretrainSink implements PretrainSink {
 
 /** Per-token loss weights of a document's trained part: `w.ok` / `w.bad` on the verdict decisions
  *  (character offsets `at` of `completion`, which starts `offset` tokens into the trained part of
- *  `n` tokens; "o" is an ok, "b" a bad decision), 1 elsewhere; nothing when no token differs from 1
- *  (the plain mean). Character-level: one token per character. */
-export function verdictWeights(completion: string, at: readonly number[], offset: number, n: number, w: { ok: number; bad: number }): { weights?: number[] } {
-  if (at.length === 0 || (w.ok === 1 && w.bad === 1)) return {};
+ *  `n` tokens; "o" is an ok, "b" a bad decision), each times its `factors` entry (default 1), and 1
+ *  elsewhere; nothing when no token differs from 1 (the plain mean). Character-level: one token
+ *  per character. */
+export function verdictWeights(completion: string, at: readonly number[], offset: number, n: number, w: { ok: number; bad: number }, factors?: readonly number[]): { weights?: number[] } {
+  if (factors && factors.length !== at.length) throw new Error(`verdictWeights: ${factors.length} factors for ${at.length} decisions`);
+  if (at.length === 0 || (w.ok === 1 && w.bad === 1 && (!factors || factors.every((f) => f === 1)))) return {};
   const out = new Array<number>(n).fill(1);
-  for (const j of at) {
+  at.forEach((j, k) => {
     const c = completion[j];
     if (c !== 'o' && c !== 'b') throw new Error(`verdictWeights: character ${j} of the completion is ${JSON.stringify(c)}, not the "o" / "b" of a verdict`);
     if (offset + j < 0 || offset + j >= n) throw new Error(`verdictWeights: verdict offset ${j} lies outside the ${n - offset}-token completion`);
-    out[offset + j] = c === 'o' ? w.ok : w.bad;
-  }
+    out[offset + j] = (c === 'o' ? w.ok : w.bad) * (factors?.[k] ?? 1);
+  });
   return { weights: out };
 }
 
@@ -343,6 +353,9 @@ export async function runPretrain(input: Partial<PretrainRunOptions>, sink: Pret
   if (o.lossOn !== 'document' && o.lossOn !== 'completion') throw new Error(`pretrain: lossOn must be "document" or "completion", got ${JSON.stringify(o.lossOn)}`);
   for (const k of ['verdictWeightOk', 'verdictWeightBad'] as const) {
     if (!(typeof o[k] === 'number' && Number.isFinite(o[k]) && o[k] >= 0)) throw new Error(`pretrain: ${k} must be a finite number >= 0 (1 = no extra weight), got ${o[k]}`);
+  }
+  if (!(typeof o.verdictBalance === 'number' && o.verdictBalance >= 0 && o.verdictBalance <= 1)) {
+    throw new Error(`pretrain: verdictBalance must be a number in [0, 1] (0 = off, 1 = ok and bad weigh the same at every line), got ${o.verdictBalance}`);
   }
   const tok = compactCharTokenizer();
   const configJson = pretrainConfigJson(o, tok);
@@ -406,6 +419,17 @@ export async function runPretrain(input: Partial<PretrainRunOptions>, sink: Pret
     o.onProbe?.({ step: trainer.step, elapsed: elapsed(), tokens, groups: p, line });
   };
   const dataNow = (): PretrainDataConfig => phases.find((ph) => progress() < ph.until)?.data ?? data;
+  // Decision shares per cell of each phase's data, measured once when the phase is first used.
+  const rates = new Map<PretrainDataConfig, VerdictRates>();
+  const ratesOf = (d: PretrainDataConfig): VerdictRates => {
+    let r = rates.get(d);
+    if (!r) {
+      r = recipeVerdictRates(d);
+      rates.set(d, r);
+      if (o.verdictBalance > 0) o.log(`[pretrain] verdict balance ${o.verdictBalance}: "bad" share per (steps:line) over ${r.counted} decisions: ${[...r.bad].sort(([a], [b]) => a.localeCompare(b)).map(([c, b]) => `${c} ${b.toFixed(2)}`).join(', ')}`);
+    }
+    return r;
+  };
   const save = async (why: string) => {
     const w = await readWeights(gpu, gw);
     await sink.saveModel(modelFolderFiles(configJson, w, tok, { steps: String(trainer.step), examples: String(next), tokens: String(tokens) }));
@@ -424,7 +448,8 @@ export async function runPretrain(input: Partial<PretrainRunOptions>, sink: Pret
         if (e.ids.length > o.maxPositions) continue;
         const ids = Array.from(e.ids);
         const cut = o.lossOn === 'document' ? documentLossStart(ex) : e.promptLength;
-        batch.push({ prompt: ids.slice(0, cut), completion: ids.slice(cut), ...verdictWeights(ex.completion, ex.verdictAt, e.promptLength - cut, ids.length - cut, { ok: o.verdictWeightOk, bad: o.verdictWeightBad }) });
+        const factors = o.verdictBalance > 0 && ex.verdictAt.length > 0 ? balanceFactors(ex, ratesOf(stepData), o.verdictBalance) : undefined;
+        batch.push({ prompt: ids.slice(0, cut), completion: ids.slice(cut), ...verdictWeights(ex.completion, ex.verdictAt, e.promptLength - cut, ids.length - cut, { ok: o.verdictWeightOk, bad: o.verdictWeightBad }, factors) });
         got += ids.length;
       }
       // Longest first, so each micro-batch holds rows of similar length (little padding).

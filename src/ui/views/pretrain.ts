@@ -35,6 +35,7 @@ const FIELDS: ReadonlyArray<{ key: NumberKey; label: string; int: boolean }> = [
   { key: 'lr', label: 'peak learning rate', int: false },
   { key: 'verdictWeightOk', label: 'loss weight of a verifier "ok"', int: false },
   { key: 'verdictWeightBad', label: 'loss weight of a verifier "bad"', int: false },
+  { key: 'verdictBalance', label: 'verdict position balance (0 = off, 1 = full)', int: false },
   { key: 'seed', label: 'seed', int: true },
   { key: 'probeEvery', label: 'probe every N steps (0 = never)', int: true },
 ];
