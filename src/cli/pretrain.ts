@@ -83,10 +83,14 @@ const HELP = `npm run pretrain -- [options]
   --seed N             weight seed (default 0)
   --data-seed N        pretraining document seed (default: pretrain-data.ts default)
   --slip-scale X       slip model scale (default 1)
+  --mix K=W,...        relative weight of document kinds over the recipe's (solve, verify, verifyOk,
+                       continue, hint, reflect), e.g. --mix verify=0.4
   --save-every N       write the folder every N steps (default ${PRETRAIN_DEFAULTS.saveEvery})
   --probe-every N      score the probe (P(correct solve trace), P(ideal verify log) per tier on fresh
                        train-split problems) every N steps into <out>/probe.csv (default ${PRETRAIN_DEFAULTS.probeEvery}; 0 = never)
   --probe-per-tier N   probe documents per tier and kind (default ${PRETRAIN_DEFAULTS.probePerTier})
+  --keep-best-after X  from run progress X on, keep the probed checkpoint whose verifier decisions on
+                       the probe's train-split documents are best (default ${PRETRAIN_DEFAULTS.keepBestAfter}; 1 = the last)
   --no-curriculum      train on the full recipe from the first step
   --loss-on WHAT       "document" (every token after <|bos|>, default) or "completion" 
   --verdict-weight-ok X   loss weight of each "ok" decision of the verifier (default ${PRETRAIN_DEFAULTS.verdictWeightOk}; 1 = none)
@@ -110,6 +114,7 @@ export function parsePretrainArgs(argv: readonly string[]): Partial<PretrainOpti
     '--lr': 'lr', '--warmup-steps': 'warmupSteps', '--min-lr-ratio': 'minLrRatio', '--weight-decay': 'weightDecay', '--seed': 'seed',
     '--save-every': 'saveEvery', '--max-minutes': 'maxMinutes', '--probe-every': 'probeEvery', '--probe-per-tier': 'probePerTier',
     '--verdict-weight-ok': 'verdictWeightOk', '--verdict-weight-bad': 'verdictWeightBad', '--verdict-balance': 'verdictBalance',
+    '--keep-best-after': 'keepBestAfter',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -124,6 +129,17 @@ export function parsePretrainArgs(argv: readonly string[]): Partial<PretrainOpti
     }
     else if (a === '--data-seed') data.seed = num(a, argv[++i]);
     else if (a === '--slip-scale') data.slip = { scale: num(a, argv[++i]) };
+    else if (a === '--mix') {
+      // kind=weight pairs over the recipe's mix; resolvePretrainConfig names unknown kinds.
+      const mix: Record<string, number> = { ...(data.mix ?? {}) };
+      const v = argv[++i] ?? '';
+      for (const part of v.split(',')) {
+        const [k, w] = part.split('=');
+        if (!k || w === undefined) throw new Error(`--mix takes kind=weight pairs separated by commas (e.g. verify=0.4,solve=0.35), got ${JSON.stringify(v)}`);
+        mix[k.trim()] = num(`--mix ${k.trim()}`, w);
+      }
+      data.mix = mix;
+    }
     else if (keys[a]) (o as Record<string, number>)[keys[a]] = num(a, argv[++i]);
     else throw new Error(`unknown option ${a}\n${HELP}`);
   }
@@ -143,7 +159,8 @@ async function main(): Promise<void> {
   const r = await pretrain(opts);
   console.log(
     `[pretrain] done: ${r.params} parameters, ${r.steps} steps, ${r.examples} documents, ${r.tokens} tokens in ${(r.seconds / 60).toFixed(1)} min; ` +
-      `loss ${r.firstLoss.toFixed(3)} -> ${r.lastLoss.toFixed(3)}; folder ${r.out}`,
+      `loss ${r.firstLoss.toFixed(3)} -> ${r.lastLoss.toFixed(3)}; folder ${r.out} holds step ${r.keptStep}` +
+      (r.keptDecisions ? ` (decisions: ok ${r.keptDecisions.ok.toFixed(3)}, bad ${r.keptDecisions.bad.toFixed(3)}, balanced ${r.keptDecisions.balanced.toFixed(3)})` : ''),
   );
   process.exit(0);
 }

@@ -74,11 +74,16 @@ describe('pretrain', () => {
     expect(probeRows).toHaveLength(1);
     const cells = probeRows[0].split(',').map(Number);
     expect(cells[0]).toBe(5);
-    for (let i = 3; i < cells.length; i += 2) {
+    expect(probeHead.split(',').slice(-3)).toEqual(['decide_ok', 'decide_bad', 'decide_balanced']);
+    for (let i = 3; i < cells.length - 3; i += 2) {
       expect(cells[i]).toBeGreaterThanOrEqual(0);
       expect(cells[i]).toBeLessThanOrEqual(1);
       expect(cells[i + 1]).toBeGreaterThan(0);
     }
+    const [ok, bad, balanced] = cells.slice(-3);
+    for (const x of [ok, bad]) expect(x >= 0 && x <= 1).toBe(true);
+    expect(balanced).toBeCloseTo((ok + bad) / 2, 3);
+    expect(r.keptStep).toBe(5); // one probe, at the end: the last step is kept
 
     const header = await readSafetensorsHeader(join(out, 'model.safetensors'));
     expect(header.tensors.length).toBe(1 + 9 + 2); // embed, 9 per layer, norm, lm_head
@@ -154,6 +159,25 @@ describe('pretrain', () => {
     expect(() => verdictWeights('ok', [0], 0, 3, { ok: 2, bad: 3 }, [])).toThrow(/0 factors for 1 decisions/);
     await expect(pretrain(tiny(join(dir, 'k'), { verdictWeightBad: -1 }))).rejects.toThrow(/verdictWeightBad must be a finite number >= 0/);
     await expect(pretrain(tiny(join(dir, 'm'), { verdictBalance: 2 }))).rejects.toThrow(/verdictBalance must be a number in \[0, 1\]/);
+  });
+
+  it('keeps the probed checkpoint that judges best after keepBestAfter, and says which', async () => {
+    const out = join(dir, 'n');
+    const r = await pretrain(tiny(out, { steps: 6, probeEvery: 1, probePerTier: 2, keepBestAfter: 0.5, saveEvery: 0 }));
+    const rows = (await readFile(join(out, 'probe.csv'), 'utf8')).trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+    expect(rows.map((c) => c[0])).toEqual([1, 2, 3, 4, 5, 6]);
+    // Candidates: the probes at progress >= 0.5 (steps 3-6); the best balanced figure, ties to the later step.
+    let best = rows[2];
+    for (const c of rows.slice(3)) if (c.at(-1)! >= best.at(-1)!) best = c;
+    expect(r.keptStep).toBe(best[0]);
+    expect(r.keptDecisions!.balanced).toBeCloseTo(best.at(-1)!, 4);
+    expect(r.steps).toBe(6);
+    const header = await readSafetensorsHeader(join(out, 'model.safetensors'));
+    expect(header.metadata.steps).toBe(String(r.keptStep)); // the folder holds the kept weights
+    const last = await pretrain(tiny(join(dir, 'o'), { steps: 6, probeEvery: 1, probePerTier: 2, keepBestAfter: 1, saveEvery: 0 }));
+    expect(last.keptStep).toBe(6);
+    expect((await readSafetensorsHeader(join(dir, 'o', 'model.safetensors'))).metadata.steps).toBe('6');
+    await expect(pretrain(tiny(join(dir, 'p'), { keepBestAfter: 1.5 }))).rejects.toThrow(/keepBestAfter must be a number in \[0, 1\]/);
   });
 
   it('rejects a micro-batch budget shorter than the context', async () => {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { compactCharTokenizer } from '../../src/io/char-tokenizer';
 import { gradeChains } from '../../src/tasks/chains';
 import { resolvePretrainConfig } from '../../src/tasks/chains/pretrain-data';
-import { probeDocs, probeSummary } from '../../src/tasks/chains/pretrain-probe';
+import { decisionDocs, decisionSummary, probeDocs, probeSummary } from '../../src/tasks/chains/pretrain-probe';
 
 const tok = compactCharTokenizer();
 const data = resolvePretrainConfig({});
@@ -53,5 +53,44 @@ describe('probeSummary', () => {
     expect(s.a.p).toBeCloseTo((0.25 + 1) / 2, 6);
     expect(s.a.nll).toBeCloseTo((2 * Math.log(2)) / 3, 6);
     expect(s.b.p).toBeCloseTo(0.1, 6);
+  });
+});
+
+describe('decisionDocs', () => {
+  const docs = decisionDocs(data, tok, 4);
+
+  it('has perTier verify documents per tier whose whole log is the completion, decisions on its verdicts', () => {
+    expect(docs.map((d) => d.group)).toEqual(['easy', 'medium', 'hard'].flatMap((t) => Array(4).fill(`decide:${t}`)));
+    for (const d of docs) {
+      expect(d.problem.split).toBe('train');
+      const text = decode(d.prompt);
+      expect(text.endsWith('\n')).toBe(true); // the verify header, the log starts the completion
+      expect(d.decisions.length).toBeGreaterThan(0);
+      for (const { at, bad } of d.decisions) {
+        // Character-level: decision token `at` of the completion is the verdict's first character.
+        expect(tok.decode([d.completion[at - 1], d.completion[at]])).toBe(bad ? ' b' : ' o');
+      }
+      // A failed attempt: right lines first, then exactly one bad decision, the last.
+      expect(d.decisions.map((x) => x.bad)).toEqual([...Array(d.decisions.length - 1).fill(false), true]);
+    }
+    expect(decisionDocs(data, tok, 4)).toEqual(docs); // deterministic
+    expect(() => decisionDocs(data, tok, 0)).toThrow(/perTier/);
+  });
+});
+
+describe('decisionSummary', () => {
+  it('counts a decision right when its verdict character has probability above 1/2, per class', () => {
+    const docs = [
+      { decisions: [{ at: 0, bad: false }, { at: 2, bad: false }, { at: 3, bad: true }] },
+      { decisions: [{ at: 1, bad: true }] },
+    ];
+    const l = Math.log;
+    const s = decisionSummary(docs, [new Float32Array([l(0.9), 0, l(0.4), l(0.6)]), new Float32Array([0, l(0.3)])]);
+    expect(s.okCount).toBe(2);
+    expect(s.badCount).toBe(2);
+    expect(s.ok).toBeCloseTo(0.5, 12); // 0.9 right, 0.4 wrong
+    expect(s.bad).toBeCloseTo(0.5, 12); // 0.6 right, 0.3 wrong
+    expect(s.balanced).toBeCloseTo(0.5, 12);
+    expect(() => decisionSummary([{ decisions: [{ at: 5, bad: true }] }], [new Float32Array(2)])).toThrow(/outside document 0/);
   });
 });

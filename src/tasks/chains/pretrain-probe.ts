@@ -76,3 +76,81 @@ export function probeSummary(docs: readonly Pick<ProbeDoc, 'group'>[], logp: rea
   });
   return Object.fromEntries([...sums].map(([g, e]) => [g, { p: e.p / e.n, nll: e.nll / Math.max(1, e.tokens) }]));
 }
+
+/** A verify document scored decision by decision: the whole log is the completion, and `decisions`
+ *  names each verdict's first token ("o" / "b") in it. */
+export interface DecisionDoc extends ProbeDoc {
+  decisions: { at: number; bad: boolean }[];
+}
+
+/** `perTier` verify documents per tier (attempts with one propagating slip, half of them copy
+ *  slips as in the recipe) whose whole verification log is the completion, for the decision probe:
+ *  does the model write "ok" on the right lines and "bad" on the first wrong one, each given the
+ *  ideal log before it (as the stepwise verifier sees it). Group "decide:<tier>". */
+export function decisionDocs(data: PretrainDataConfig, tok: CharTokenizer, perTier = 16, maxLength = Infinity): DecisionDoc[] {
+  if (!Number.isSafeInteger(perTier) || perTier < 1) throw new Error(`probe perTier must be an integer >= 1, got ${perTier}`);
+  const out: DecisionDoc[] = [];
+  for (const tier of data.chains.tiers) {
+    const cfg = resolvePretrainConfig({
+      seed: PROBE_SEED + 1,
+      chains: { tiers: data.chains.tiers, testShare: data.chains.testShare },
+      tierWeights: Object.fromEntries(data.chains.tiers.map((t) => [t.name, t.name === tier.name ? 1 : 0])),
+      mix: { solve: 0, verify: 1, verifyOk: 0, continue: 0, hint: 0, reflect: 0 },
+      slip: { ...data.slip, op: { ...data.slip.op }, scale: 0 },
+      holdOut: data.holdOut,
+      copySlipShare: data.copySlipShare,
+      firstStepErrorShare: data.firstStepErrorShare,
+    });
+    for (let i = 0, n = 0; n < perTier && i < perTier * 20; i++) {
+      const ex = pretrainExample(i, cfg);
+      const e = encodeExample(ex, tok);
+      if (e.ids.length > maxLength) continue;
+      const ids = Array.from(e.ids);
+      out.push({
+        group: `decide:${tier.name}`,
+        problem: ex.problem,
+        prompt: ids.slice(0, e.promptLength),
+        completion: ids.slice(e.promptLength),
+        decisions: ex.verdictAt.map((at) => ({ at, bad: ex.completion[at] === 'b' })),
+      });
+      n++;
+    }
+  }
+  return out;
+}
+
+/** Decision figures: the share of "ok" decisions (right lines) and of "bad" decisions (first
+ *  wrong lines) the model gets right (the right verdict character has probability > 1/2, so it is
+ *  also the greedy choice), and their mean, which a verifier that judges by position or always
+ *  says the same cannot raise above 1/2. */
+export interface DecisionFigures {
+  ok: number;
+  bad: number;
+  balanced: number;
+  okCount: number;
+  badCount: number;
+}
+
+/** Decision figures from per-document completion log-probs (same order as docs). */
+export function decisionSummary(docs: readonly Pick<DecisionDoc, 'decisions'>[], logp: readonly Float32Array[]): DecisionFigures {
+  let ok = 0;
+  let okCount = 0;
+  let bad = 0;
+  let badCount = 0;
+  docs.forEach((d, i) => {
+    for (const { at, bad: isBad } of d.decisions) {
+      if (at >= logp[i].length) throw new Error(`decisionSummary: decision at ${at} lies outside document ${i}'s ${logp[i].length} scored tokens`);
+      const right = logp[i][at] > Math.log(0.5);
+      if (isBad) {
+        badCount++;
+        if (right) bad++;
+      } else {
+        okCount++;
+        if (right) ok++;
+      }
+    }
+  });
+  const okShare = okCount > 0 ? ok / okCount : 0;
+  const badShare = badCount > 0 ? bad / badCount : 0;
+  return { ok: okShare, bad: badShare, balanced: (okShare + badShare) / 2, okCount, badCount };
+}

@@ -13,7 +13,7 @@ import { learningRate } from '../../train/schedule';
 import { Trainer, type SftExample, type TrainerOptions } from '../../train/trainer';
 import { TINY_LADDER } from './config';
 import { documentLossStart, encodeExample, pretrainExample, resolvePretrainConfig, type PretrainDataConfig, type PretrainDataInput } from './pretrain-data';
-import { probeDocs, probeSummary } from './pretrain-probe';
+import { decisionDocs, decisionSummary, probeDocs, probeSummary, type DecisionFigures } from './pretrain-probe';
 import { balanceFactors, recipeVerdictRates, type VerdictRates } from './verdict-balance';
 
 /** Trainer whose schedule runs on the larger of step progress and time progress: with a time
@@ -131,8 +131,14 @@ export interface PretrainRunConfig {
   phases: CurriculumPhase[];
   /** Score the probe (pretrain-probe.ts) every this many steps and at the end (0: never). Default 100. */
   probeEvery: number;
-  /** Probe documents per tier and kind. Default 16. */
+  /** Probe documents per tier and kind (the decision probe scores twice as many). Default 16. */
   probePerTier: number;
+  /** From this run progress on (in [0, 1]), the run delivers the probed checkpoint whose verifier
+   *  decisions on the probe's train-split documents are best (balanced accuracy: the mean of the
+   *  right-line "ok" and first-wrong-line "bad" shares; ties go to the later one), not simply the
+   *  last. A verifier's threshold drifts from probe to probe late in training; this keeps a point
+   *  where it discriminates. 1 = always the last. Needs probeEvery > 0. Default 0.8. */
+  keepBestAfter: number;
   /** Save the model folder every this many steps (0: only at the end). Default 100. */
   saveEvery: number;
   /** Time budget in minutes (0 = none): training stops (and saves) when it is spent, and the
@@ -164,6 +170,7 @@ export const PRETRAIN_RUN_DEFAULTS: Readonly<PretrainRunConfig> = Object.freeze(
   phases: PRETRAIN_CURRICULUM as CurriculumPhase[],
   probeEvery: 100,
   probePerTier: 16,
+  keepBestAfter: 0.8,
   saveEvery: 100,
   maxMinutes: 44,
 });
@@ -194,6 +201,8 @@ export interface PretrainProbeInfo {
   elapsed: number;
   tokens: number;
   groups: Record<string, { p: number; nll: number }>;
+  /** The verifier's decisions on the decision probe's documents. */
+  decisions: DecisionFigures;
   /** The log line of this probe. */
   line: string;
 }
@@ -240,6 +249,10 @@ export interface PretrainRunResult {
   /** Mean loss of the first and last 5% of steps (at least one step each). */
   firstLoss: number;
   lastLoss: number;
+  /** The step whose weights the model folder holds (keepBestAfter), and its decision figures
+   *  (null without a probe). */
+  keptStep: number;
+  keptDecisions: DecisionFigures | null;
 }
 
 export class PretrainCancelled extends Error {
@@ -354,6 +367,9 @@ export async function runPretrain(input: Partial<PretrainRunOptions>, sink: Pret
   for (const k of ['verdictWeightOk', 'verdictWeightBad'] as const) {
     if (!(typeof o[k] === 'number' && Number.isFinite(o[k]) && o[k] >= 0)) throw new Error(`pretrain: ${k} must be a finite number >= 0 (1 = no extra weight), got ${o[k]}`);
   }
+  if (!(typeof o.keepBestAfter === 'number' && o.keepBestAfter >= 0 && o.keepBestAfter <= 1)) {
+    throw new Error(`pretrain: keepBestAfter must be a number in [0, 1] (1 = keep the last checkpoint), got ${o.keepBestAfter}`);
+  }
   if (!(typeof o.verdictBalance === 'number' && o.verdictBalance >= 0 && o.verdictBalance <= 1)) {
     throw new Error(`pretrain: verdictBalance must be a number in [0, 1] (0 = off, 1 = ok and bad weigh the same at every line), got ${o.verdictBalance}`);
   }
@@ -371,6 +387,7 @@ export async function runPretrain(input: Partial<PretrainRunOptions>, sink: Pret
     return { until: ph.until, data: resolvePretrainConfig({ ...o.data, ...ph.data, chains: { ...o.data.chains, ...ph.data.chains } }) };
   });
   const probe = o.probeEvery > 0 ? probeDocs(data, tok, o.probePerTier, o.maxPositions) : [];
+  const decide = o.probeEvery > 0 ? decisionDocs(data, tok, 2 * o.probePerTier, o.maxPositions) : [];
   const probeGroups = [...new Set(probe.map((d) => d.group))];
   const probeLines: string[] = [];
   const gpu = o.gpu ?? (await Gpu.create());
@@ -406,17 +423,30 @@ export async function runPretrain(input: Partial<PretrainRunOptions>, sink: Pret
     if (o.cancelled?.()) throw new PretrainCancelled(trainer.step);
   };
   // The probe's rows and CSV header never change: built once, scored at every probe.
-  const probeRows = probe.map((d, i) => trainer.makeRow(d.prompt, d.completion, `probe document ${i}`));
-  const probeHead = 'step,elapsed_s,tokens,' + probeGroups.flatMap((g) => [`p_${g.replace(':', '_')}`, `nll_${g.replace(':', '_')}`]).join(',');
+  const probeRows = [...probe, ...decide].map((d, i) => trainer.makeRow(d.prompt, d.completion, `probe document ${i}`));
+  const probeHead = 'step,elapsed_s,tokens,' + probeGroups.flatMap((g) => [`p_${g.replace(':', '_')}`, `nll_${g.replace(':', '_')}`]).join(',') + ',decide_ok,decide_bad,decide_balanced';
+  // The checkpoint the folder gets (keepBestAfter): weights copied off the GPU at a probe.
+  type Kept = { weights: Map<string, Float32Array>; step: number; examples: number; tokens: number; decisions: DecisionFigures };
+  let kept = null as Kept | null;
+  let lastDecisions = null as DecisionFigures | null;
   const runProbe = async () => {
     if (probe.length === 0) return;
     const { logp } = await trainer.scoreRows(probeRows);
-    const p = probeSummary(probe, logp);
-    probeLines.push([trainer.step, elapsed().toFixed(1), tokens, ...probeGroups.flatMap((g) => [p[g].p.toFixed(4), p[g].nll.toFixed(4)])].join(','));
+    const p = probeSummary(probe, logp.slice(0, probe.length));
+    const dec = decisionSummary(decide, logp.slice(probe.length));
+    lastDecisions = dec;
+    probeLines.push([trainer.step, elapsed().toFixed(1), tokens, ...probeGroups.flatMap((g) => [p[g].p.toFixed(4), p[g].nll.toFixed(4)]), dec.ok.toFixed(4), dec.bad.toFixed(4), dec.balanced.toFixed(4)].join(','));
     await sink.probeCsv([probeHead, ...probeLines].join('\n') + '\n');
-    const line = `[pretrain] probe at step ${trainer.step} (P(right completion) / nats per token): ` + probeGroups.map((g) => `${g} ${p[g].p.toFixed(3)}/${p[g].nll.toFixed(2)}`).join('  ');
+    const line =
+      `[pretrain] probe at step ${trainer.step} (P(right completion) / nats per token): ` +
+      probeGroups.map((g) => `${g} ${p[g].p.toFixed(3)}/${p[g].nll.toFixed(2)}`).join('  ') +
+      `; decisions: ok ${dec.ok.toFixed(3)} of ${dec.okCount}, bad ${dec.bad.toFixed(3)} of ${dec.badCount}, balanced ${dec.balanced.toFixed(3)}`;
     o.log(line);
-    o.onProbe?.({ step: trainer.step, elapsed: elapsed(), tokens, groups: p, line });
+    o.onProbe?.({ step: trainer.step, elapsed: elapsed(), tokens, groups: p, decisions: dec, line });
+    if (o.keepBestAfter < 1 && progress() >= o.keepBestAfter && (!kept || dec.balanced >= kept.decisions.balanced)) {
+      kept = { weights: await readWeights(gpu, gw), step: trainer.step, examples: next, tokens, decisions: dec };
+      o.log(`[pretrain] keeping step ${trainer.step} (decisions balanced ${dec.balanced.toFixed(3)})`);
+    }
   };
   const dataNow = (): PretrainDataConfig => phases.find((ph) => progress() < ph.until)?.data ?? data;
   // Decision shares per cell of each phase's data, measured once when the phase is first used.
@@ -430,11 +460,12 @@ export async function runPretrain(input: Partial<PretrainRunOptions>, sink: Pret
     }
     return r;
   };
+  // The folder holds what the run would deliver if it stopped now: the kept checkpoint once there is one.
   const save = async (why: string) => {
-    const w = await readWeights(gpu, gw);
-    await sink.saveModel(modelFolderFiles(configJson, w, tok, { steps: String(trainer.step), examples: String(next), tokens: String(tokens) }));
+    const k = kept ?? { weights: await readWeights(gpu, gw), step: trainer.step, examples: next, tokens };
+    await sink.saveModel(modelFolderFiles(configJson, k.weights, tok, { steps: String(k.step), examples: String(k.examples), tokens: String(k.tokens) }));
     await sink.lossCsv([CSV_HEADER, ...csvLines].join('\n') + '\n');
-    o.log(`[pretrain] saved ${sink.label} at step ${trainer.step} (${why})`);
+    o.log(`[pretrain] saved ${sink.label} at step ${trainer.step}${k.step !== trainer.step ? ` with the weights of step ${k.step}` : ''} (${why})`);
   };
   try {
     while (trainer.step < o.steps) {
@@ -498,5 +529,7 @@ export async function runPretrain(input: Partial<PretrainRunOptions>, sink: Pret
     seconds: elapsed(),
     firstLoss: mean(losses.slice(0, k)),
     lastLoss: mean(losses.slice(-k)),
+    keptStep: kept?.step ?? trainer.step,
+    keptDecisions: kept?.decisions ?? lastDecisions,
   };
 }

@@ -1,0 +1,24 @@
+// `npm run pretrain` flags: numbers, the data mix, and clear errors for what does not parse.
+import { describe, expect, it } from 'vitest';
+import { parsePretrainArgs } from '../../src/cli/pretrain';
+import { PRETRAIN_DATA_RECIPE } from '../../src/tasks/chains/pretrain-run';
+
+describe('parsePretrainArgs', () => {
+  it('reads the verifier settings and the keep-best point', () => {
+    const o = parsePretrainArgs(['--verdict-weight-ok', '5', '--verdict-weight-bad', '6', '--verdict-balance', '0.5', '--keep-best-after', '1']);
+    expect([o.verdictWeightOk, o.verdictWeightBad, o.verdictBalance, o.keepBestAfter]).toEqual([5, 6, 0.5, 1]);
+  });
+
+  it('sets kinds of the mix over the recipe, keeping the others', () => {
+    const o = parsePretrainArgs(['--mix', 'verify=0.4,verifyOk=0.1']);
+    expect(o.data!.mix).toEqual({ ...PRETRAIN_DATA_RECIPE.mix, verify: 0.4, verifyOk: 0.1 });
+    expect(parsePretrainArgs([]).data!.mix).toEqual(PRETRAIN_DATA_RECIPE.mix);
+  });
+
+  it('says what is wrong with a flag', () => {
+    expect(() => parsePretrainArgs(['--mix', 'verify'])).toThrow(/--mix takes kind=weight pairs/);
+    expect(() => parsePretrainArgs(['--mix', 'verify=lots'])).toThrow(/--mix verify needs a number/);
+    expect(() => parsePretrainArgs(['--verdict-balance'])).toThrow(/--verdict-balance needs a number/);
+    expect(() => parsePretrainArgs(['--frobnicate'])).toThrow(/unknown option --frobnicate/);
+  });
+});
