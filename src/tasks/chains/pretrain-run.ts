@@ -116,14 +116,16 @@ export interface PretrainRunConfig {
    *  at weight 1 comparing a line's value with its reference is learned late. Default 10. */
   verdictWeightOk: number;
   /** Loss weight of each decision that a line is wrong (the "b" of a "bad" verdict). About half as
-   *  many lines are wrong as right; with verdictBalance at 1 the classes already weigh the same, so
+   *  many lines are wrong as right; verdictBalance already evens the classes out line by line, so
    *  the default is 10 too. */
   verdictWeightBad: number;
   /** Position balance of the decisions (verdict-balance.ts), in [0, 1]: each decision's weight is
    *  multiplied by (0.5 / share of its class at its (reference steps, line) cell) ^ verdictBalance,
    *  the shares measured on the run's own data at the start. At 1 "ok" and "bad" weigh the same at
    *  every line of every problem length, so the line's position tells the verifier nothing and
-   *  only comparing the value with its reference does; 0 turns it off. Default 1. */
+   *  only comparing the value with its reference does; 0 turns it off. Default 0.5: halfway, the
+   *  position prior is mostly gone while a rare class is not weighted up so far that its few
+   *  decisions make the gradient noisy (in short runs 0.5 judged best of 0, 0.25, 0.5, 0.75, 1). */
   verdictBalance: number;
   /** Curriculum: earlier phases, each used until run progress (the larger of step and time
    *  progress) reaches `until` in (0, 1); `data` is used after the last one. Example indices run on
@@ -166,7 +168,7 @@ export const PRETRAIN_RUN_DEFAULTS: Readonly<PretrainRunConfig> = Object.freeze(
   lossOn: 'document',
   verdictWeightOk: 10,
   verdictWeightBad: 10,
-  verdictBalance: 1,
+  verdictBalance: 0.5,
   phases: PRETRAIN_CURRICULUM as CurriculumPhase[],
   probeEvery: 100,
   probePerTier: 16,
