@@ -6,7 +6,7 @@
 // bad one (earlier lines with their "ok" verdicts are conditioned on, as the stepwise verifier
 // sees them).
 
-import { encodeExample, pretrainExample, resolvePretrainConfig, type PretrainDataConfig, type PretrainKind } from './pretrain-data';
+import { encodeExample, pretrainExample, resolvePretrainConfig, type PretrainDataConfig, type PretrainDataInput, type PretrainKind } from './pretrain-data';
 import type { CharTokenizer } from '../../io/char-tokenizer';
 import type { Problem } from '../task';
 
@@ -23,6 +23,20 @@ export interface ProbeDoc {
   completion: number[];
 }
 
+/** The world of `data` with only tier `tier` and document kind `kind`, no slips in traces, and the
+ *  probe's own seed. */
+function oneTierOneKind(data: PretrainDataConfig, tier: string, kind: PretrainKind, seed: number, more: PretrainDataInput = {}): PretrainDataConfig {
+  return resolvePretrainConfig({
+    seed,
+    chains: { tiers: data.chains.tiers, testShare: data.chains.testShare },
+    tierWeights: Object.fromEntries(data.chains.tiers.map((t) => [t.name, t.name === tier ? 1 : 0])),
+    mix: { solve: 0, verify: 0, verifyOk: 0, continue: 0, hint: 0, reflect: 0, [kind]: 1 },
+    slip: { ...data.slip, op: { ...data.slip.op }, scale: 0 },
+    holdOut: data.holdOut,
+    ...more,
+  });
+}
+
 /** `perTier` solve documents (correct trace) and `perTier` verify documents (attempt with one
  *  propagating slip and the ideal log) for each tier of `data`'s world. */
 export function probeDocs(data: PretrainDataConfig, tok: CharTokenizer, perTier = 16, maxLength = Infinity): ProbeDoc[] {
@@ -30,14 +44,7 @@ export function probeDocs(data: PretrainDataConfig, tok: CharTokenizer, perTier 
   const out: ProbeDoc[] = [];
   for (const tier of data.chains.tiers) {
     for (const kind of ['solve', 'verify'] as PretrainKind[]) {
-      const cfg = resolvePretrainConfig({
-        seed: PROBE_SEED,
-        chains: { tiers: data.chains.tiers, testShare: data.chains.testShare },
-        tierWeights: Object.fromEntries(data.chains.tiers.map((t) => [t.name, t.name === tier.name ? 1 : 0])),
-        mix: { solve: kind === 'solve' ? 1 : 0, verify: kind === 'verify' ? 1 : 0, verifyOk: 0, continue: 0, hint: 0, reflect: 0 },
-        slip: { ...data.slip, op: { ...data.slip.op }, scale: 0 },
-        holdOut: data.holdOut,
-      });
+      const cfg = oneTierOneKind(data, tier.name, kind, PROBE_SEED);
       for (let i = 0, n = 0; n < perTier && i < perTier * 20; i++) {
         const ex = pretrainExample(i, cfg);
         const e = encodeExample(ex, tok);
@@ -91,16 +98,7 @@ export function decisionDocs(data: PretrainDataConfig, tok: CharTokenizer, perTi
   if (!Number.isSafeInteger(perTier) || perTier < 1) throw new Error(`probe perTier must be an integer >= 1, got ${perTier}`);
   const out: DecisionDoc[] = [];
   for (const tier of data.chains.tiers) {
-    const cfg = resolvePretrainConfig({
-      seed: PROBE_SEED + 1,
-      chains: { tiers: data.chains.tiers, testShare: data.chains.testShare },
-      tierWeights: Object.fromEntries(data.chains.tiers.map((t) => [t.name, t.name === tier.name ? 1 : 0])),
-      mix: { solve: 0, verify: 1, verifyOk: 0, continue: 0, hint: 0, reflect: 0 },
-      slip: { ...data.slip, op: { ...data.slip.op }, scale: 0 },
-      holdOut: data.holdOut,
-      copySlipShare: data.copySlipShare,
-      firstStepErrorShare: data.firstStepErrorShare,
-    });
+    const cfg = oneTierOneKind(data, tier.name, 'verify', PROBE_SEED + 1, { copySlipShare: data.copySlipShare, firstStepErrorShare: data.firstStepErrorShare });
     for (let i = 0, n = 0; n < perTier && i < perTier * 20; i++) {
       const ex = pretrainExample(i, cfg);
       const e = encodeExample(ex, tok);
