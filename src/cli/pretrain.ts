@@ -96,7 +96,7 @@ const HELP = `npm run pretrain -- [options]
   --verdict-weight-ok X   loss weight of each "ok" decision of the verifier (default ${PRETRAIN_DEFAULTS.verdictWeightOk}; 1 = none)
   --verdict-weight-bad X  loss weight of each "bad" decision (default ${PRETRAIN_DEFAULTS.verdictWeightBad}; 1 = none)
   --verdict-balance X  in [0, 1]: weigh "ok" and "bad" the same at every line of every problem length,
-                       so a line's position does not predict its verdict (default ${PRETRAIN_DEFAULTS.verdictBalance}; 0 = off)
+                       so a line's position does not predict its verdict (default ${PRETRAIN_DEFAULTS.verdictBalance} = off)
   --max-minutes X      time budget: stop and save after X minutes, lr schedule follows it (default 44; 0 = none)`;
 
 /** Parse command-line flags into options; unknown flags are errors. */

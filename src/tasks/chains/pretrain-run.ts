@@ -113,19 +113,20 @@ export interface PretrainRunConfig {
   /** Loss weight of each verifier decision that a line is right (the "o" of an "ok" verdict in
    *  verify / verifyOk documents); every other counted token weighs 1 and the step loss is the
    *  weighted mean. A verify document holds one decision per ~16 characters (~1% of the tokens), so
-   *  at weight 1 comparing a line's value with its reference is learned late. Default 10. */
+   *  at weight 1 comparing a line's value with its reference is learned late. Default 7.5 (the
+   *  embedded checkpoint's recipe). */
   verdictWeightOk: number;
   /** Loss weight of each decision that a line is wrong (the "b" of a "bad" verdict). About half as
-   *  many lines are wrong as right; verdictBalance already evens the classes out line by line, so
-   *  the default is 10 too. */
+   *  many lines are wrong as right, so the default, 15, gives both decisions the same total weight
+   *  (with verdictBalance, which evens the classes out line by line, equal weights do that). */
   verdictWeightBad: number;
   /** Position balance of the decisions (verdict-balance.ts), in [0, 1]: each decision's weight is
    *  multiplied by (0.5 / share of its class at its (reference steps, line) cell) ^ verdictBalance,
    *  the shares measured on the run's own data at the start. At 1 "ok" and "bad" weigh the same at
    *  every line of every problem length, so the line's position tells the verifier nothing and
-   *  only comparing the value with its reference does; 0 turns it off. Default 0.5: halfway, the
-   *  position prior is mostly gone while a rare class is not weighted up so far that its few
-   *  decisions make the gradient noisy (in short runs 0.5 judged best of 0, 0.25, 0.5, 0.75, 1). */
+   *  only comparing the value with its reference does. Default 0 (off: the embedded checkpoint's
+   *  recipe). In short GPU runs (docs/results/verifier-scan-h200.md) 0.5 with weights 10 / 10
+   *  judged best on average, but single runs spread as widely as the settings differ. */
   verdictBalance: number;
   /** Curriculum: earlier phases, each used until run progress (the larger of step and time
    *  progress) reaches `until` in (0, 1); `data` is used after the last one. Example indices run on
@@ -139,7 +140,9 @@ export interface PretrainRunConfig {
    *  decisions on the probe's train-split documents are best (balanced accuracy: the mean of the
    *  right-line "ok" and first-wrong-line "bad" shares; ties go to the later one), not simply the
    *  last. A verifier's threshold drifts from probe to probe late in training; this keeps a point
-   *  where it discriminates. 1 = always the last. Needs probeEvery > 0. Default 0.8. */
+   *  where it discriminates, but differences within the probe's noise also pick an earlier step.
+   *  1 = always the last (default, the embedded checkpoint's recipe); e.g. 0.8 for the last fifth.
+   *  Needs probeEvery > 0. */
   keepBestAfter: number;
   /** Save the model folder every this many steps (0: only at the end). Default 100. */
   saveEvery: number;
@@ -166,13 +169,13 @@ export const PRETRAIN_RUN_DEFAULTS: Readonly<PretrainRunConfig> = Object.freeze(
   seed: 0,
   data: PRETRAIN_DATA_RECIPE,
   lossOn: 'document',
-  verdictWeightOk: 10,
-  verdictWeightBad: 10,
-  verdictBalance: 0.5,
+  verdictWeightOk: 7.5,
+  verdictWeightBad: 15,
+  verdictBalance: 0,
   phases: PRETRAIN_CURRICULUM as CurriculumPhase[],
   probeEvery: 100,
   probePerTier: 16,
-  keepBestAfter: 0.8,
+  keepBestAfter: 1,
   saveEvery: 100,
   maxMinutes: 44,
 });
