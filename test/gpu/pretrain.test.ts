@@ -178,6 +178,7 @@ describe('pretrain', () => {
     expect(last.keptStep).toBe(6);
     expect((await readSafetensorsHeader(join(dir, 'o', 'model.safetensors'))).metadata.steps).toBe('6');
     await expect(pretrain(tiny(join(dir, 'p'), { keepBestAfter: 1.5 }))).rejects.toThrow(/keepBestAfter must be a number in \[0, 1\]/);
+    await expect(pretrain(tiny(join(dir, 'q'), { keepBestAfter: 0.5, probeEvery: 0 }))).rejects.toThrow(/set probeEvery > 0 \(e\.g\. 100\) or keepBestAfter to 1/);
   });
 
   it('rejects a micro-batch budget shorter than the context', async () => {

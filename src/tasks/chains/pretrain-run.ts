@@ -375,6 +375,9 @@ export async function runPretrain(input: Partial<PretrainRunOptions>, sink: Pret
   if (!(typeof o.keepBestAfter === 'number' && o.keepBestAfter >= 0 && o.keepBestAfter <= 1)) {
     throw new Error(`pretrain: keepBestAfter must be a number in [0, 1] (1 = keep the last checkpoint), got ${o.keepBestAfter}`);
   }
+  if (o.keepBestAfter < 1 && !(o.probeEvery > 0)) {
+    throw new Error(`pretrain: keepBestAfter ${o.keepBestAfter} chooses among probed checkpoints, but probeEvery is ${o.probeEvery}; set probeEvery > 0 (e.g. 100) or keepBestAfter to 1`);
+  }
   if (!(typeof o.verdictBalance === 'number' && o.verdictBalance >= 0 && o.verdictBalance <= 1)) {
     throw new Error(`pretrain: verdictBalance must be a number in [0, 1] (0 = off, 1 = ok and bad weigh the same at every line), got ${o.verdictBalance}`);
   }
