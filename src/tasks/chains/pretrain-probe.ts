@@ -37,24 +37,30 @@ function oneTierOneKind(data: PretrainDataConfig, tier: string, kind: PretrainKi
   });
 }
 
+/** The first `perTier` documents of `cfg` (of its first perTier x 20) that fit `maxLength` tokens,
+ *  encoded, with their index. */
+function* fittingDocs(cfg: PretrainDataConfig, tok: CharTokenizer, perTier: number, maxLength: number) {
+  if (!Number.isSafeInteger(perTier) || perTier < 1) throw new Error(`probe perTier must be an integer >= 1, got ${perTier}`);
+  for (let i = 0, n = 0; n < perTier && i < perTier * 20; i++) {
+    const ex = pretrainExample(i, cfg);
+    const e = encodeExample(ex, tok);
+    if (e.ids.length > maxLength) continue;
+    yield { i, ex, ids: Array.from(e.ids), promptLength: e.promptLength };
+    n++;
+  }
+}
+
 /** `perTier` solve documents (correct trace) and `perTier` verify documents (attempt with one
  *  propagating slip and the ideal log) for each tier of `data`'s world. */
 export function probeDocs(data: PretrainDataConfig, tok: CharTokenizer, perTier = 16, maxLength = Infinity): ProbeDoc[] {
-  if (!Number.isSafeInteger(perTier) || perTier < 1) throw new Error(`probe perTier must be an integer >= 1, got ${perTier}`);
   const out: ProbeDoc[] = [];
   for (const tier of data.chains.tiers) {
     for (const kind of ['solve', 'verify'] as PretrainKind[]) {
-      const cfg = oneTierOneKind(data, tier.name, kind, PROBE_SEED);
-      for (let i = 0, n = 0; n < perTier && i < perTier * 20; i++) {
-        const ex = pretrainExample(i, cfg);
-        const e = encodeExample(ex, tok);
-        if (e.ids.length > maxLength) continue;
-        const ids = Array.from(e.ids);
+      for (const { i, ex, ids, promptLength } of fittingDocs(oneTierOneKind(data, tier.name, kind, PROBE_SEED), tok, perTier, maxLength)) {
         // Character-level: completion character c is token promptLength + c.
-        const cut = e.promptLength + (kind === 'verify' ? ex.completion.indexOf(' bad ') + 1 : 0);
-        if (cut < e.promptLength) throw new Error(`probe: verify document ${i} has no bad verdict`);
+        const cut = promptLength + (kind === 'verify' ? ex.completion.indexOf(' bad ') + 1 : 0);
+        if (cut < promptLength) throw new Error(`probe: verify document ${i} has no bad verdict`);
         out.push({ group: `${kind}:${tier.name}`, problem: ex.problem, prompt: ids.slice(0, cut), completion: ids.slice(cut) });
-        n++;
       }
     }
   }
@@ -95,23 +101,17 @@ export interface DecisionDoc extends ProbeDoc {
  *  does the model write "ok" on the right lines and "bad" on the first wrong one, each given the
  *  ideal log before it (as the stepwise verifier sees it). Group "decide:<tier>". */
 export function decisionDocs(data: PretrainDataConfig, tok: CharTokenizer, perTier = 16, maxLength = Infinity): DecisionDoc[] {
-  if (!Number.isSafeInteger(perTier) || perTier < 1) throw new Error(`probe perTier must be an integer >= 1, got ${perTier}`);
   const out: DecisionDoc[] = [];
   for (const tier of data.chains.tiers) {
     const cfg = oneTierOneKind(data, tier.name, 'verify', PROBE_SEED + 1, { copySlipShare: data.copySlipShare, firstStepErrorShare: data.firstStepErrorShare });
-    for (let i = 0, n = 0; n < perTier && i < perTier * 20; i++) {
-      const ex = pretrainExample(i, cfg);
-      const e = encodeExample(ex, tok);
-      if (e.ids.length > maxLength) continue;
-      const ids = Array.from(e.ids);
+    for (const { ex, ids, promptLength } of fittingDocs(cfg, tok, perTier, maxLength)) {
       out.push({
         group: `decide:${tier.name}`,
         problem: ex.problem,
-        prompt: ids.slice(0, e.promptLength),
-        completion: ids.slice(e.promptLength),
+        prompt: ids.slice(0, promptLength),
+        completion: ids.slice(promptLength),
         decisions: ex.verdictAt.map((at) => ({ at, bad: ex.completion[at] === 'b' })),
       });
-      n++;
     }
   }
   return out;

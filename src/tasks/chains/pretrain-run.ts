@@ -457,14 +457,15 @@ export async function runPretrain(input: Partial<PretrainRunOptions>, sink: Pret
     }
   };
   const dataNow = (): PretrainDataConfig => phases.find((ph) => progress() < ph.until)?.data ?? data;
-  // Decision shares per cell of each phase's data, measured once when the phase is first used.
+  // Decision shares per cell of each phase's data, measured once when the phase is first used
+  // (only with verdictBalance > 0).
   const rates = new Map<PretrainDataConfig, VerdictRates>();
   const ratesOf = (d: PretrainDataConfig): VerdictRates => {
     let r = rates.get(d);
     if (!r) {
       r = recipeVerdictRates(d);
       rates.set(d, r);
-      if (o.verdictBalance > 0) o.log(`[pretrain] verdict balance ${o.verdictBalance}: "bad" share per (steps:line) over ${r.counted} decisions: ${[...r.bad].sort(([a], [b]) => a.localeCompare(b)).map(([c, b]) => `${c} ${b.toFixed(2)}`).join(', ')}`);
+      o.log(`[pretrain] verdict balance ${o.verdictBalance}: "bad" share per (steps:line) over ${r.counted} decisions: ${[...r.bad].sort(([a], [b]) => a.localeCompare(b)).map(([c, b]) => `${c} ${b.toFixed(2)}`).join(', ')}`);
     }
     return r;
   };

@@ -34,10 +34,11 @@ export function measureVerdictRates(examples: Iterable<PretrainExample>): Verdic
   for (const ex of examples) {
     const steps = referenceSteps(ex.problem).length;
     ex.verdictAt.forEach((j, k) => {
-      const c = n.get(balanceCell(steps, k)) ?? [0, 0];
+      const cell = balanceCell(steps, k);
+      const c = n.get(cell) ?? [0, 0];
       c[1]++;
       if (ex.completion[j] === 'b') c[0]++;
-      n.set(balanceCell(steps, k), c);
+      n.set(cell, c);
       counted++;
     });
   }
