@@ -91,6 +91,13 @@ const HELP = `npm run pretrain -- [options]
   --probe-per-tier N   probe documents per tier and kind (default ${PRETRAIN_DEFAULTS.probePerTier})
   --keep-best-after X  from run progress X on, keep the probed checkpoint whose verifier decisions on
                        the probe's train-split documents are best (default ${PRETRAIN_DEFAULTS.keepBestAfter}; 1 = the last)
+  --self-verify-from X   from run progress X on, train on verify documents of the model's own attempts
+                         (default ${PRETRAIN_DEFAULTS.selfVerifyFrom} = never; e.g. 0.5)
+  --self-verify-every N  steps between rounds of own attempts (default ${PRETRAIN_DEFAULTS.selfVerifyEvery})
+  --self-verify-problems N  train-split problems per round (default ${PRETRAIN_DEFAULTS.selfVerifyProblems})
+  --self-verify-samples N   attempts per problem (default ${PRETRAIN_DEFAULTS.selfVerifySamples})
+  --self-verify-share X  share of documents from the latest round (default ${PRETRAIN_DEFAULTS.selfVerifyShare})
+  --self-verify-ok-share X  share of right attempts made into all-ok documents (default ${PRETRAIN_DEFAULTS.selfVerifyOkShare})
   --no-curriculum      train on the full recipe from the first step
   --loss-on WHAT       "document" (every token after <|bos|>, default) or "completion" 
   --verdict-weight-ok X   loss weight of each "ok" decision of the verifier (default ${PRETRAIN_DEFAULTS.verdictWeightOk}; 1 = none)
@@ -114,7 +121,9 @@ export function parsePretrainArgs(argv: readonly string[]): Partial<PretrainOpti
     '--lr': 'lr', '--warmup-steps': 'warmupSteps', '--min-lr-ratio': 'minLrRatio', '--weight-decay': 'weightDecay', '--seed': 'seed',
     '--save-every': 'saveEvery', '--max-minutes': 'maxMinutes', '--probe-every': 'probeEvery', '--probe-per-tier': 'probePerTier',
     '--verdict-weight-ok': 'verdictWeightOk', '--verdict-weight-bad': 'verdictWeightBad', '--verdict-balance': 'verdictBalance',
-    '--keep-best-after': 'keepBestAfter',
+    '--keep-best-after': 'keepBestAfter', '--self-verify-from': 'selfVerifyFrom', '--self-verify-every': 'selfVerifyEvery',
+    '--self-verify-problems': 'selfVerifyProblems', '--self-verify-samples': 'selfVerifySamples', '--self-verify-share': 'selfVerifyShare',
+    '--self-verify-ok-share': 'selfVerifyOkShare',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -160,7 +169,8 @@ async function main(): Promise<void> {
   console.log(
     `[pretrain] done: ${r.params} parameters, ${r.steps} steps, ${r.examples} documents, ${r.tokens} tokens in ${(r.seconds / 60).toFixed(1)} min; ` +
       `loss ${r.firstLoss.toFixed(3)} -> ${r.lastLoss.toFixed(3)}; folder ${r.out} holds step ${r.keptStep}` +
-      (r.keptDecisions ? ` (decisions: ok ${r.keptDecisions.ok.toFixed(3)}, bad ${r.keptDecisions.bad.toFixed(3)}, balanced ${r.keptDecisions.balanced.toFixed(3)})` : ''),
+      (r.keptDecisions ? ` (decisions: ok ${r.keptDecisions.ok.toFixed(3)}, bad ${r.keptDecisions.bad.toFixed(3)}, balanced ${r.keptDecisions.balanced.toFixed(3)})` : '') +
+      (r.ownRounds > 0 ? `; ${r.ownRounds} rounds of own attempts, ${r.ownDocuments} own-attempt documents trained on` : ''),
   );
   process.exit(0);
 }

@@ -6,7 +6,7 @@
 // Used by `npm run model-report`, the embedded-model test and the app.
 
 import type { Decoder } from '../model/decoder';
-import { generate, type GeneratedSample } from '../model/generate';
+import { sampleTexts, type Sampling, type TextCodec } from '../model/sample-texts';
 import { compactStepwiseVerify, compactVerificationLog, createChainsTask, TINY_LADDER, type ChainsConfigInput } from '../tasks/chains';
 import type { Problem } from '../tasks/task';
 import { PAPER_SAMPLING } from './config';
@@ -17,18 +17,9 @@ import { VERIFY_STOP } from './stages';
 import { passAtK } from './stats';
 import { MAX_VERDICT_TOKENS, runStepwiseVerify, type TextGenerator } from './stepwise';
 
-/** Text <-> ids of the model. `encode` must add <|bos|> (the documents start with it). */
-export interface ReportCodec {
-  encode(text: string): number[];
-  decode(ids: readonly number[]): string;
-  eosId: number;
-}
-
-export interface Sampling {
-  temperature: number;
-  topP: number;
-  topK: number;
-}
+/** Text <-> ids of the model (see TextCodec). */
+export type ReportCodec = TextCodec;
+export type { Sampling };
 
 export interface ModelReportOptions {
   /** Held-out problems per tier (the first N of the test split). Default 64 (all of the default split). */
@@ -142,41 +133,6 @@ export interface ModelReport {
   };
   settings: Omit<ModelReportOptions, 'log' | 'chains'>;
   seconds: number;
-}
-
-/** Sample `groupSize` completions for each prompt text, in batches; returns the decoded texts (no eos). */
-export async function sampleTexts(
-  model: Decoder,
-  codec: ReportCodec,
-  prompts: readonly string[],
-  o: { groupSize: number; maxNewTokens: number; sampling: Sampling; seed: number; batchPrompts: number; stop?: string[] },
-): Promise<string[][]> {
-  const out: string[][] = new Array(prompts.length);
-  // Similar lengths together: a batch decodes until its longest sample ends.
-  const order = prompts.map((p, i) => ({ i, len: p.length })).sort((a, b) => a.len - b.len || a.i - b.i);
-  for (let b = 0; b < order.length; b += o.batchPrompts) {
-    const part = order.slice(b, b + o.batchPrompts);
-    const maxNew = Math.min(o.maxNewTokens, model.config.maxPositions - Math.max(...part.map((x) => codec.encode(prompts[x.i]).length)));
-    if (maxNew < 1) throw new Error(`model report: a prompt fills the model's context of ${model.config.maxPositions} tokens; shorten it`);
-    const samples: GeneratedSample[] = await generate(
-      model,
-      part.map((x) => codec.encode(prompts[x.i])),
-      {
-        groupSize: o.groupSize,
-        maxNewTokens: maxNew,
-        ...o.sampling,
-        seed: (o.seed + b * 7919) >>> 0,
-        eosIds: [codec.eosId],
-        ...(o.stop?.length ? { stop: o.stop, decode: (ids: number[]) => codec.decode(ids) } : {}),
-      },
-    );
-    part.forEach((x, k) => {
-      out[x.i] = samples
-        .slice(k * o.groupSize, (k + 1) * o.groupSize)
-        .map((s) => codec.decode(s.tokens.filter((t) => t !== codec.eosId)));
-    });
-  }
-  return out;
 }
 
 /** The held-out problems the report uses: the first `perTier` test problems of every tier. */

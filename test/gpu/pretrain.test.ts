@@ -181,6 +181,28 @@ describe('pretrain', () => {
     await expect(pretrain(tiny(join(dir, 'q'), { keepBestAfter: 0.5, probeEvery: 0 }))).rejects.toThrow(/set probeEvery > 0 \(e\.g\. 100\) or keepBestAfter to 1/);
   });
 
+  it('trains on verify documents of its own attempts from selfVerifyFrom on, seeded, and says what it sampled', async () => {
+    const own = { steps: 6, saveEvery: 0, probeEvery: 0, selfVerifyFrom: 0.3, selfVerifyEvery: 2, selfVerifyProblems: 3, selfVerifySamples: 2, selfVerifyShare: 0.5 };
+    const lines: string[] = [];
+    const a = await pretrain(tiny(join(dir, 'r'), { ...own, log: (l) => lines.push(l) }));
+    // Progress 0.3 is reached after step 1 (1/6 < 0.3 <= 2/6): rounds before steps 3 and 5.
+    expect(a.ownRounds).toBe(2);
+    expect(a.ownDocuments).toBeGreaterThan(0);
+    const rounds = lines.filter((l) => l.startsWith('[pretrain] own attempts at step'));
+    expect(rounds.map((l) => l.match(/at step (\d+)/)![1])).toEqual(['2', '4']);
+    expect(rounds[0]).toMatch(/: 6 attempts, right [\d.]+ \(.*\); \d+ failed, first wrong line .*; \d+ documents/);
+    // Sampling is seeded: the same run repeats exactly; without own documents the data differ.
+    const b = await pretrain(tiny(join(dir, 's'), { ...own }));
+    expect(b.ownDocuments).toBe(a.ownDocuments);
+    expect(csvLosses(await readFile(join(dir, 's', 'loss.csv'), 'utf8'))).toEqual(csvLosses(await readFile(join(dir, 'r', 'loss.csv'), 'utf8')));
+    const off = await pretrain(tiny(join(dir, 't'), { ...own, selfVerifyFrom: 1 }));
+    expect([off.ownRounds, off.ownDocuments]).toEqual([0, 0]);
+    expect(off.examples).toBeGreaterThan(a.examples); // every document from the stream
+    await expect(pretrain(tiny(join(dir, 'u'), { selfVerifyFrom: 0 }))).rejects.toThrow(/selfVerifyFrom must be a run progress in \(0, 1\]/);
+    await expect(pretrain(tiny(join(dir, 'v'), { selfVerifyShare: 1.5 }))).rejects.toThrow(/selfVerifyShare is a share and must be in \[0, 1\]/);
+    await expect(pretrain(tiny(join(dir, 'w'), { selfVerifySamples: 0 }))).rejects.toThrow(/selfVerifySamples must be an integer >= 1/);
+  });
+
   it('rejects a micro-batch budget shorter than the context', async () => {
     await expect(pretrain(tiny(join(dir, 'd'), { microBatchTokens: 512 }))).rejects.toThrow(/microBatchTokens/);
   });

@@ -9,6 +9,11 @@ describe('parsePretrainArgs', () => {
     expect([o.verdictWeightOk, o.verdictWeightBad, o.verdictBalance, o.keepBestAfter]).toEqual([5, 6, 0.5, 1]);
   });
 
+  it('reads the own-attempt settings', () => {
+    const o = parsePretrainArgs(['--self-verify-from', '0.5', '--self-verify-every', '50', '--self-verify-problems', '32', '--self-verify-samples', '2', '--self-verify-share', '0.3', '--self-verify-ok-share', '0.1']);
+    expect([o.selfVerifyFrom, o.selfVerifyEvery, o.selfVerifyProblems, o.selfVerifySamples, o.selfVerifyShare, o.selfVerifyOkShare]).toEqual([0.5, 50, 32, 2, 0.3, 0.1]);
+  });
+
   it('sets kinds of the mix over the recipe, keeping the others', () => {
     const o = parsePretrainArgs(['--mix', 'verify=0.4,verifyOk=0.1']);
     expect(o.data!.mix).toEqual({ ...PRETRAIN_DATA_RECIPE.mix, verify: 0.4, verifyOk: 0.1 });

@@ -295,17 +295,27 @@ function pickWeighted<K extends string>(w: Record<K, number>, keys: readonly K[]
 }
 
 /** A fresh train-split program of `tier` that is not held out, as a Problem. */
-function drawProblem(cfg: PretrainDataConfig, tier: TierSpec, rng: Rng, index: number): Problem {
+function drawProblem(cfg: PretrainDataConfig, tier: TierSpec, rng: Rng, id: string): Problem {
   for (let tries = 0; tries < 10_000; tries++) {
     const prog = generateProgram(tier, rng);
     const canon = canonicalProgram(prog);
     if (splitOfProgram(canon, cfg.chains.testShare) !== 'train' || cfg.holdOut.has(canon)) continue;
-    return makeProblem(prog, `pretrain-${tier.name}-${index}`, tier.name, 'train');
+    return makeProblem(prog, id, tier.name, 'train');
   }
   throw new Error(
     `pretrain: no train-split program of tier "${tier.name}" outside holdOut in 10000 draws; ` +
       'shrink holdOut, lower chains.testShare or widen the tier',
   );
+}
+
+/** A train-split problem outside holdOut, its tier drawn by cfg.tierWeights: number `index` of a
+ *  stream named `stream` (a pure function of cfg.seed, stream and index; stream "" is not the
+ *  example stream, whose problems pretrainExample draws after its own kind). */
+export function drawPretrainProblem(cfg: PretrainDataConfig, stream: string, index: number): Problem {
+  if (!Number.isSafeInteger(index) || index < 0) throw new Error(`pretrain problem index must be an integer >= 0, got ${index}`);
+  const rng = createRng(cfg.seed).fork(`problems:${stream}`).fork(index);
+  const tierName = pickWeighted(cfg.tierWeights, cfg.chains.tiers.map((t) => t.name), rng);
+  return drawProblem(cfg, cfg.chains.tiers.find((t) => t.name === tierName)!, rng, `pretrain-${stream}-${tierName}-${index}`);
 }
 
 /** 1-based operation step where a verify / reflect attempt slips: step 1 with probability
@@ -322,7 +332,7 @@ export function pretrainExample(index: number, cfg: PretrainDataConfig): Pretrai
   const rng = createRng(cfg.seed).fork(index);
   const tierName = pickWeighted(cfg.tierWeights, cfg.chains.tiers.map((t) => t.name), rng);
   const kind = pickWeighted(cfg.mix, PRETRAIN_KINDS, rng);
-  const problem = drawProblem(cfg, cfg.chains.tiers.find((t) => t.name === tierName)!, rng, index);
+  const problem = drawProblem(cfg, cfg.chains.tiers.find((t) => t.name === tierName)!, rng, `pretrain-${tierName}-${index}`);
   const R = compactRenderers;
   const base = { kind, problem, completionSlip: null, attemptSlip: null, verdictAt: [] as number[] };
   switch (kind) {

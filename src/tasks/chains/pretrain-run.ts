@@ -7,13 +7,17 @@ import { writeSafetensors } from '../../io/safetensors';
 import { parseModelConfig, type ModelConfig } from '../../model/config';
 import { Decoder } from '../../model/decoder';
 import { initWeights, paramCount, tinyLlamaConfigJson } from '../../model/init';
+import { sampleTexts, type TextCodec } from '../../model/sample-texts';
 import { readWeights, uploadWeights } from '../../model/weights';
 import { validateSftConfig } from '../../train/config';
 import { learningRate } from '../../train/schedule';
 import { Trainer, type SftExample, type TrainerOptions } from '../../train/trainer';
 import { TINY_LADDER } from './config';
-import { documentLossStart, encodeExample, pretrainExample, resolvePretrainConfig, type PretrainDataConfig, type PretrainDataInput } from './pretrain-data';
+import { documentLossStart, drawPretrainProblem, encodeExample, pretrainExample, resolvePretrainConfig, type PretrainDataConfig, type PretrainDataInput, type PretrainExample } from './pretrain-data';
 import { decisionDocs, decisionSummary, probeDocs, probeSummary, type DecisionFigures } from './pretrain-probe';
+import { compactRenderers } from './render';
+import { createRng } from './rng';
+import { selfVerifyRound, selfVerifySummary } from './self-verify';
 import { balanceFactors, recipeVerdictRates, type VerdictRates } from './verdict-balance';
 
 /** Trainer whose schedule runs on the larger of step progress and time progress: with a time
@@ -144,6 +148,24 @@ export interface PretrainRunConfig {
    *  1 = always the last (default, the embedded checkpoint's recipe); e.g. 0.8 for the last fifth.
    *  Needs probeEvery > 0. */
   keepBestAfter: number;
+  /** Own-attempt verify documents (self-verify.ts): from this run progress on (in (0, 1]; 1 = never,
+   *  the default and the embedded checkpoint's recipe), every selfVerifyEvery steps the run samples
+   *  the current model's solutions of fresh train-split problems at temperature 1 and, until the
+   *  next round, draws selfVerifyShare of its documents from the verify documents of those
+   *  attempts: every failed one (its ideal log up to the first wrong line and the intervention) and
+   *  selfVerifyOkShare of the right ones. The verifier then sees the errors it actually makes, which
+   *  re-doing the line does not reveal. Sampling time counts against maxMinutes. */
+  selfVerifyFrom: number;
+  /** Steps between two rounds of own attempts (a round of 64 x 4 attempts takes ~6 s on lavapipe, ~10% of 100 steps). Default 100. */
+  selfVerifyEvery: number;
+  /** Train-split problems per round (tiers by the data's tierWeights). Default 64. */
+  selfVerifyProblems: number;
+  /** Attempts per problem. Default 4. */
+  selfVerifySamples: number;
+  /** Share of a step's documents drawn from the latest round's documents. Default 0.25. */
+  selfVerifyShare: number;
+  /** Share of right attempts that become "verifyOk" documents. Default 0.25. */
+  selfVerifyOkShare: number;
   /** Save the model folder every this many steps (0: only at the end). Default 100. */
   saveEvery: number;
   /** Time budget in minutes (0 = none): training stops (and saves) when it is spent, and the
@@ -176,6 +198,12 @@ export const PRETRAIN_RUN_DEFAULTS: Readonly<PretrainRunConfig> = Object.freeze(
   probeEvery: 100,
   probePerTier: 16,
   keepBestAfter: 1,
+  selfVerifyFrom: 1,
+  selfVerifyEvery: 100,
+  selfVerifyProblems: 64,
+  selfVerifySamples: 4,
+  selfVerifyShare: 0.25,
+  selfVerifyOkShare: 0.25,
   saveEvery: 100,
   maxMinutes: 44,
 });
@@ -258,6 +286,9 @@ export interface PretrainRunResult {
    *  (null without a probe). */
   keptStep: number;
   keptDecisions: DecisionFigures | null;
+  /** Rounds of own attempts sampled and own-attempt documents trained on (selfVerifyFrom). */
+  ownRounds: number;
+  ownDocuments: number;
 }
 
 export class PretrainCancelled extends Error {
@@ -265,6 +296,9 @@ export class PretrainCancelled extends Error {
     super(`pretraining was cancelled at step ${step}`);
   }
 }
+
+/** Most tokens of one own attempt (the longest hard solution is ~350 characters). */
+export const OWN_ATTEMPT_TOKENS = 400;
 
 export const CSV_HEADER = 'step,elapsed_s,examples,tokens,loss,lr,grad_norm,tokens_per_s';
 
@@ -381,6 +415,15 @@ export async function runPretrain(input: Partial<PretrainRunOptions>, sink: Pret
   if (!(typeof o.verdictBalance === 'number' && o.verdictBalance >= 0 && o.verdictBalance <= 1)) {
     throw new Error(`pretrain: verdictBalance must be a number in [0, 1] (0 = off, 1 = ok and bad weigh the same at every line), got ${o.verdictBalance}`);
   }
+  if (!(typeof o.selfVerifyFrom === 'number' && o.selfVerifyFrom > 0 && o.selfVerifyFrom <= 1)) {
+    throw new Error(`pretrain: selfVerifyFrom must be a run progress in (0, 1] (1 = no own-attempt documents; e.g. 0.5 for the second half), got ${o.selfVerifyFrom}`);
+  }
+  for (const k of ['selfVerifyEvery', 'selfVerifyProblems', 'selfVerifySamples'] as const) {
+    if (!Number.isSafeInteger(o[k]) || o[k] < 1) throw new Error(`pretrain: ${k} must be an integer >= 1, got ${o[k]}`);
+  }
+  for (const k of ['selfVerifyShare', 'selfVerifyOkShare'] as const) {
+    if (!(typeof o[k] === 'number' && o[k] >= 0 && o[k] <= 1)) throw new Error(`pretrain: ${k} is a share and must be in [0, 1], got ${o[k]}`);
+  }
   const tok = compactCharTokenizer();
   const configJson = pretrainConfigJson(o, tok);
   const config = parseModelConfig(configJson);
@@ -469,6 +512,31 @@ export async function runPretrain(input: Partial<PretrainRunOptions>, sink: Pret
     }
     return r;
   };
+  // Own-attempt verify documents (selfVerifyFrom < 1): the latest round's documents, in a seeded
+  // order, and the step it ran at.
+  let own = { docs: [] as PretrainExample[], step: -Infinity, rounds: 0, used: 0 };
+  const codec: TextCodec = { encode: (t) => tok.encode(t, { addBos: true }), decode: (ids) => tok.decode(ids), eosId: tok.eosId };
+  const ownRound = async () => {
+    const t = performance.now();
+    const problems = Array.from({ length: o.selfVerifyProblems }, (_, i) => drawPretrainProblem(dataNow(), `self-verify-${o.seed}`, own.rounds * o.selfVerifyProblems + i));
+    const texts = await sampleTexts(model, codec, problems.map((p) => compactRenderers.solve(p)), {
+      groupSize: o.selfVerifySamples,
+      // A verify document holds its attempt twice (prompt and log), so a longer one would not fit.
+      maxNewTokens: Math.min(o.maxPositions, OWN_ATTEMPT_TOKENS),
+      sampling: { temperature: 1, topP: 1, topK: 0 },
+      seed: (o.seed * 7919 + trainer.step) >>> 0,
+      batchPrompts: 32,
+    });
+    const r = selfVerifyRound(problems, texts, { okShare: o.selfVerifyOkShare, seed: o.seed * 7919 + trainer.step, tok, maxPositions: o.maxPositions });
+    const rng = createRng(o.seed).fork(`self-verify-order-${trainer.step}`);
+    const docs = r.docs.slice();
+    for (let i = docs.length - 1; i > 0; i--) {
+      const j = rng.int(0, i);
+      [docs[i], docs[j]] = [docs[j], docs[i]];
+    }
+    own = { docs, step: trainer.step, rounds: own.rounds + 1, used: own.used };
+    o.log(`[pretrain] own attempts at step ${trainer.step} (${((performance.now() - t) / 1000).toFixed(1)} s): ${selfVerifySummary(r)}`);
+  };
   // The folder holds what the run would deliver if it stopped now: the kept checkpoint once there is one.
   const save = async (why: string) => {
     const k = kept ?? { weights: await readWeights(gpu, gw), step: trainer.step, examples: next, tokens };
@@ -482,8 +550,11 @@ export async function runPretrain(input: Partial<PretrainRunOptions>, sink: Pret
       const batch: SftExample[] = [];
       let got = 0;
       const stepData = dataNow();
+      if (o.selfVerifyFrom < 1 && progress() >= o.selfVerifyFrom && trainer.step - own.step >= o.selfVerifyEvery) await ownRound();
+      const pick = own.docs.length > 0 && o.selfVerifyShare > 0 ? createRng(o.seed).fork('self-verify-pick').fork(trainer.step) : null;
       while (got < o.batchTokens) {
-        const ex = pretrainExample(next++, stepData);
+        const fromOwn = pick !== null && pick.bool(o.selfVerifyShare);
+        const ex = fromOwn ? own.docs[own.used++ % own.docs.length] : pretrainExample(next++, stepData);
         const e = encodeExample(ex, tok);
         if (e.ids.length > o.maxPositions) continue;
         const ids = Array.from(e.ids);
@@ -540,5 +611,7 @@ export async function runPretrain(input: Partial<PretrainRunOptions>, sink: Pret
     lastLoss: mean(losses.slice(-k)),
     keptStep: kept?.step ?? trainer.step,
     keptDecisions: kept?.decisions ?? lastDecisions,
+    ownRounds: own.rounds,
+    ownDocuments: own.used,
   };
 }

@@ -1,0 +1,97 @@
+// Verify documents from the model's own attempts (self-verify.ts) and the train-split problems a run
+// samples them on (drawPretrainProblem): failed attempts become their ideal log up to the first
+// wrong line, right ones are kept at okShare, and what does not fit is counted, not trained on.
+import { describe, expect, it } from 'vitest';
+import { compactCharTokenizer } from '../../src/io/char-tokenizer';
+import { canonicalProgram, compactRenderers, compactVerificationLog, createRng, injectError, joinSteps, parseIntervention, programOf, solutionSteps, splitOfProgram } from '../../src/tasks/chains';
+import { drawPretrainProblem, encodeExample, resolvePretrainConfig } from '../../src/tasks/chains/pretrain-data';
+import { selfVerifyRound, selfVerifySummary } from '../../src/tasks/chains/self-verify';
+
+const tok = compactCharTokenizer();
+const data = resolvePretrainConfig({});
+const problems = Array.from({ length: 12 }, (_, i) => drawPretrainProblem(data, 'test', i));
+
+describe('drawPretrainProblem', () => {
+  it('draws train-split problems, the same for the same (seed, stream, index), others for another stream', () => {
+    for (const p of problems) expect(splitOfProgram(canonicalProgram(programOf(p)), data.chains.testShare)).toBe('train');
+    const again = Array.from({ length: 12 }, (_, i) => drawPretrainProblem(data, 'test', i));
+    expect(again.map((p) => canonicalProgram(programOf(p)))).toEqual(problems.map((p) => canonicalProgram(programOf(p))));
+    const other = Array.from({ length: 12 }, (_, i) => drawPretrainProblem(data, 'other', i));
+    expect(other.map((p) => canonicalProgram(programOf(p)))).not.toEqual(problems.map((p) => canonicalProgram(programOf(p))));
+    expect(new Set(problems.map((p) => p.id)).size).toBe(12);
+  });
+
+  it('follows the tier weights and refuses a bad index', () => {
+    const easyOnly = resolvePretrainConfig({ tierWeights: { easy: 1, medium: 0, hard: 0 } });
+    const tiers = new Set(Array.from({ length: 40 }, (_, i) => drawPretrainProblem(easyOnly, 's', i).difficulty));
+    expect([...tiers]).toEqual(['easy']);
+    expect(() => drawPretrainProblem(data, 's', -1)).toThrow(/index must be an integer >= 0/);
+  });
+});
+
+describe('selfVerifyRound', () => {
+  const rng = createRng(5);
+  const right = (i: number) => joinSteps(solutionSteps(problems[i], 'compact'));
+  const wrong = (i: number, k: number) => injectError(problems[i], k, rng, { style: 'compact' });
+
+  it('makes every failed attempt a verify document: its ideal log, the intervention at the first wrong line', () => {
+    const a = wrong(0, 2);
+    const b = wrong(1, 1);
+    const r = selfVerifyRound([problems[0], problems[1]], [[a.text], [b.text, right(1)]], { okShare: 0, seed: 1, tok, maxPositions: 1024 });
+    const verify = r.docs.filter((d) => d.kind === 'verify');
+    expect(verify).toHaveLength(2);
+    expect(r.docs).toHaveLength(2); // okShare 0: no right attempt kept
+    const d = verify.find((x) => x.problem === problems[0])!;
+    const log = compactVerificationLog(problems[0], a.steps);
+    expect(d.prompt).toBe(compactRenderers.verifyAndIntervene(problems[0], a.steps));
+    expect(d.completion).toBe(log.text);
+    expect(d.verdictAt).toEqual(log.verdictAt);
+    expect(d.attemptSlip).toBe(2);
+    expect(parseIntervention(d.completion)?.location).toBe(2);
+    expect(d.verdictAt.map((j) => d.completion[j])).toEqual(['o', 'b']);
+    expect(r.firstWrong).toEqual({ 1: 1, 2: 1 });
+    expect(r.byTier[problems[1].difficulty].right).toBeGreaterThanOrEqual(1);
+    expect(Object.values(r.byTier).reduce((s, t) => s + t.attempts, 0)).toBe(3);
+    expect(r.skipped).toBe(0);
+  });
+
+  it('keeps right attempts as all-ok documents at okShare (1: all; 0.5: some, seeded)', () => {
+    const ps = problems.slice(0, 8);
+    const attempts = ps.map((_, i) => [right(i), right(i), right(i), right(i)]);
+    const all = selfVerifyRound(ps, attempts, { okShare: 1, seed: 1, tok, maxPositions: 1024 });
+    expect(all.docs).toHaveLength(32);
+    for (const d of all.docs) {
+      expect(d.kind).toBe('verifyOk');
+      expect(d.attemptSlip).toBeNull();
+      expect(d.completion).not.toMatch(/<intervention>/);
+      expect(d.verdictAt.every((j) => d.completion[j] === 'o')).toBe(true);
+    }
+    const half = selfVerifyRound(ps, attempts, { okShare: 0.5, seed: 1, tok, maxPositions: 1024 });
+    expect(half.docs.length).toBeGreaterThan(4);
+    expect(half.docs.length).toBeLessThan(28);
+    expect(selfVerifyRound(ps, attempts, { okShare: 0.5, seed: 1, tok, maxPositions: 1024 }).docs.length).toBe(half.docs.length);
+    expect(() => selfVerifyRound(ps, attempts, { okShare: 2, seed: 1, tok, maxPositions: 1024 })).toThrow(/okShare must be in \[0, 1\]/);
+    expect(() => selfVerifyRound(ps, attempts.slice(1), { okShare: 1, seed: 1, tok, maxPositions: 1024 })).toThrow(/7 attempt lists for 8 problems/);
+  });
+
+  it('counts what does not fit the context instead of training on it, keeps stray text in the alphabet; an empty attempt is a failure at line 1', () => {
+    const a = wrong(2, 1);
+    const long = selfVerifyRound([problems[2]], [[a.text]], { okShare: 1, seed: 1, tok, maxPositions: 20 });
+    expect(long.docs).toHaveLength(0);
+    expect(long.skipped).toBe(1);
+    expect(long.firstWrong).toEqual({ 1: 1 }); // still counted as a failure
+    // Check lines map stray characters into the alphabet, so a special token's text stays plain text.
+    const odd = selfVerifyRound([problems[2]], [['1 2+2=4<|bos|>\n']], { okShare: 1, seed: 1, tok, maxPositions: 1024 });
+    expect(odd.docs).toHaveLength(1);
+    expect(encodeExample(odd.docs[0], tok).ids.slice(1, -1).every((id) => id >= 4)).toBe(true);
+    const empty = selfVerifyRound([problems[3]], [['']], { okShare: 1, seed: 1, tok, maxPositions: 1024 });
+    expect(empty.docs).toHaveLength(1);
+    expect(empty.docs[0].attemptSlip).toBe(1);
+    expect(() => encodeExample(empty.docs[0], tok)).not.toThrow();
+  });
+
+  it('summarises a round in one line', () => {
+    const r = selfVerifyRound([problems[0]], [[right(0), wrong(0, 1).text]], { okShare: 1, seed: 1, tok, maxPositions: 1024 });
+    expect(selfVerifySummary(r)).toMatch(/^2 attempts, right 0\.500 \(\w+ 0\.50\); 1 failed, first wrong line 1: 1; 2 documents \(1 verify\)$/);
+  });
+});
