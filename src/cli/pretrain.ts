@@ -91,6 +91,8 @@ const HELP = `npm run pretrain -- [options]
   --probe-per-tier N   probe documents per tier and kind (default ${PRETRAIN_DEFAULTS.probePerTier})
   --keep-best-after X  from run progress X on, keep the probed checkpoint whose verifier decisions on
                        the probe's train-split documents are best (default ${PRETRAIN_DEFAULTS.keepBestAfter}; 1 = the last)
+  --keep-best-margin X with --keep-best-after: keep the latest probe within X standard errors of the best
+                       (default ${PRETRAIN_DEFAULTS.keepBestMargin}; 0 = the best itself)
   --self-verify-from X   from run progress X on, train on verify documents of the model's own attempts
                          (default ${PRETRAIN_DEFAULTS.selfVerifyFrom} = never; e.g. 0.5)
   --self-verify-every N  steps between rounds of own attempts (default ${PRETRAIN_DEFAULTS.selfVerifyEvery})
@@ -121,7 +123,7 @@ export function parsePretrainArgs(argv: readonly string[]): Partial<PretrainOpti
     '--lr': 'lr', '--warmup-steps': 'warmupSteps', '--min-lr-ratio': 'minLrRatio', '--weight-decay': 'weightDecay', '--seed': 'seed',
     '--save-every': 'saveEvery', '--max-minutes': 'maxMinutes', '--probe-every': 'probeEvery', '--probe-per-tier': 'probePerTier',
     '--verdict-weight-ok': 'verdictWeightOk', '--verdict-weight-bad': 'verdictWeightBad', '--verdict-balance': 'verdictBalance',
-    '--keep-best-after': 'keepBestAfter', '--self-verify-from': 'selfVerifyFrom', '--self-verify-every': 'selfVerifyEvery',
+    '--keep-best-after': 'keepBestAfter', '--keep-best-margin': 'keepBestMargin', '--self-verify-from': 'selfVerifyFrom', '--self-verify-every': 'selfVerifyEvery',
     '--self-verify-problems': 'selfVerifyProblems', '--self-verify-samples': 'selfVerifySamples', '--self-verify-share': 'selfVerifyShare',
     '--self-verify-ok-share': 'selfVerifyOkShare',
   };

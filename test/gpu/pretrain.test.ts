@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadChainsModel } from '../../src/cli/model-report';
 import { pretrain, type PretrainOptions } from '../../src/cli/pretrain';
 import { CSV_HEADER, verdictWeights } from '../../src/tasks/chains/pretrain-run';
+import { balancedStandardError } from '../../src/tasks/chains/pretrain-probe';
 import { documentLossStart, encodeExample, pretrainExample, resolvePretrainConfig } from '../../src/tasks/chains/pretrain-data';
 import type { Gpu } from '../../src/gpu';
 import { compactCharTokenizer } from '../../src/io/char-tokenizer';
@@ -163,14 +164,28 @@ describe('pretrain', () => {
 
   it('keeps the probed checkpoint that judges best after keepBestAfter, and says which', async () => {
     const out = join(dir, 'n');
-    const r = await pretrain(tiny(out, { steps: 6, probeEvery: 1, probePerTier: 2, keepBestAfter: 0.5, saveEvery: 0 }));
+    const r = await pretrain(tiny(out, { steps: 6, probeEvery: 1, probePerTier: 2, keepBestAfter: 0.5, keepBestMargin: 0, saveEvery: 0 }));
     const rows = (await readFile(join(out, 'probe.csv'), 'utf8')).trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
     expect(rows.map((c) => c[0])).toEqual([1, 2, 3, 4, 5, 6]);
-    // Candidates: the probes at progress >= 0.5 (steps 3-6); the best balanced figure, ties to the later step.
-    let best = rows[2];
-    for (const c of rows.slice(3)) if (c.at(-1)! >= best.at(-1)!) best = c;
+    // Candidates: the probes at progress >= 0.5 (steps 3-6); the latest within `margin` standard
+    // errors of the best so far (margin 0: the best balanced figure, ties to the later step).
+    const keptFor = (margin: number) => {
+      let best = -Infinity;
+      let keep = rows[2];
+      for (const c of rows.slice(2)) {
+        best = Math.max(best, c.at(-1)!);
+        const se = balancedStandardError({ ok: c.at(-3)!, bad: c.at(-2)!, balanced: c.at(-1)!, okCount: r.keptDecisions!.okCount, badCount: r.keptDecisions!.badCount });
+        if (c.at(-1)! >= best - margin * se) keep = c;
+      }
+      return keep;
+    };
+    const best = keptFor(0);
     expect(r.keptStep).toBe(best[0]);
     expect(r.keptDecisions!.balanced).toBeCloseTo(best.at(-1)!, 4);
+    // The same run with a margin of 2 standard errors (the probe is the same: it is seeded).
+    const m = await pretrain(tiny(join(dir, 'n2'), { steps: 6, probeEvery: 1, probePerTier: 2, keepBestAfter: 0.5, keepBestMargin: 2, saveEvery: 0 }));
+    expect(m.keptStep).toBe(keptFor(2)[0]);
+    expect(m.keptStep).toBeGreaterThanOrEqual(r.keptStep);
     expect(r.steps).toBe(6);
     const header = await readSafetensorsHeader(join(out, 'model.safetensors'));
     expect(header.metadata.steps).toBe(String(r.keptStep)); // the folder holds the kept weights
@@ -179,6 +194,7 @@ describe('pretrain', () => {
     expect((await readSafetensorsHeader(join(dir, 'o', 'model.safetensors'))).metadata.steps).toBe('6');
     await expect(pretrain(tiny(join(dir, 'p'), { keepBestAfter: 1.5 }))).rejects.toThrow(/keepBestAfter must be a number in \[0, 1\]/);
     await expect(pretrain(tiny(join(dir, 'q'), { keepBestAfter: 0.5, probeEvery: 0 }))).rejects.toThrow(/set probeEvery > 0 \(e\.g\. 100\) or keepBestAfter to 1/);
+    await expect(pretrain(tiny(join(dir, 'q2'), { keepBestMargin: -1 }))).rejects.toThrow(/keepBestMargin is a number of standard errors >= 0/);
   });
 
   it('trains on verify documents of its own attempts from selfVerifyFrom on, seeded, and says what it sampled', async () => {

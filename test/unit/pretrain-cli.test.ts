@@ -5,8 +5,8 @@ import { PRETRAIN_DATA_RECIPE } from '../../src/tasks/chains/pretrain-run';
 
 describe('parsePretrainArgs', () => {
   it('reads the verifier settings and the keep-best point', () => {
-    const o = parsePretrainArgs(['--verdict-weight-ok', '5', '--verdict-weight-bad', '6', '--verdict-balance', '0.5', '--keep-best-after', '1']);
-    expect([o.verdictWeightOk, o.verdictWeightBad, o.verdictBalance, o.keepBestAfter]).toEqual([5, 6, 0.5, 1]);
+    const o = parsePretrainArgs(['--verdict-weight-ok', '5', '--verdict-weight-bad', '6', '--verdict-balance', '0.5', '--keep-best-after', '1', '--keep-best-margin', '1.5']);
+    expect([o.verdictWeightOk, o.verdictWeightBad, o.verdictBalance, o.keepBestAfter, o.keepBestMargin]).toEqual([5, 6, 0.5, 1, 1.5]);
   });
 
   it('reads the own-attempt settings', () => {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { compactCharTokenizer } from '../../src/io/char-tokenizer';
 import { gradeChains } from '../../src/tasks/chains';
 import { resolvePretrainConfig } from '../../src/tasks/chains/pretrain-data';
-import { decisionDocs, decisionSummary, probeDocs, probeSummary } from '../../src/tasks/chains/pretrain-probe';
+import { balancedStandardError, decisionDocs, decisionSummary, probeDocs, probeSummary } from '../../src/tasks/chains/pretrain-probe';
 
 const tok = compactCharTokenizer();
 const data = resolvePretrainConfig({});
@@ -92,5 +92,14 @@ describe('decisionSummary', () => {
     expect(s.bad).toBeCloseTo(0.5, 12); // 0.6 right, 0.3 wrong
     expect(s.balanced).toBeCloseTo(0.5, 12);
     expect(() => decisionSummary([{ decisions: [{ at: 5, bad: true }] }], [new Float32Array(2)])).toThrow(/outside document 0/);
+  });
+});
+
+describe('balancedStandardError', () => {
+  it('is half the root of the two binomial variances; 0 for certain shares or no decisions', () => {
+    const se = balancedStandardError({ ok: 0.5, bad: 0.8, balanced: 0.65, okCount: 100, badCount: 50 });
+    expect(se).toBeCloseTo(Math.sqrt(0.25 / 100 + 0.16 / 50) / 2, 12);
+    expect(balancedStandardError({ ok: 1, bad: 0, balanced: 0.5, okCount: 10, badCount: 10 })).toBe(0);
+    expect(balancedStandardError({ ok: 0, bad: 0, balanced: 0, okCount: 0, badCount: 0 })).toBe(0);
   });
 });

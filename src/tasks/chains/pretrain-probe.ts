@@ -152,3 +152,10 @@ export function decisionSummary(docs: readonly Pick<DecisionDoc, 'decisions'>[],
   const badShare = badCount > 0 ? bad / badCount : 0;
   return { ok: okShare, bad: badShare, balanced: (okShare + badShare) / 2, okCount, badCount };
 }
+
+/** Standard error of `balanced` (binomial errors of the two shares, each over its count; the
+ *  decisions of one document are treated as independent). */
+export function balancedStandardError(d: DecisionFigures): number {
+  const v = (p: number, n: number) => (n > 0 ? (p * (1 - p)) / n : 0);
+  return Math.sqrt(v(d.ok, d.okCount) + v(d.bad, d.badCount)) / 2;
+}

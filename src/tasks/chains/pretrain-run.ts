@@ -14,7 +14,7 @@ import { learningRate } from '../../train/schedule';
 import { Trainer, type SftExample, type TrainerOptions } from '../../train/trainer';
 import { TINY_LADDER } from './config';
 import { documentLossStart, drawPretrainProblem, encodeExample, pretrainExample, resolvePretrainConfig, type PretrainDataConfig, type PretrainDataInput, type PretrainExample } from './pretrain-data';
-import { decisionDocs, decisionSummary, probeDocs, probeSummary, type DecisionFigures } from './pretrain-probe';
+import { balancedStandardError, decisionDocs, decisionSummary, probeDocs, probeSummary, type DecisionFigures } from './pretrain-probe';
 import { compactRenderers } from './render';
 import { createRng } from './rng';
 import { selfVerifyRound, selfVerifySummary } from './self-verify';
@@ -140,14 +140,18 @@ export interface PretrainRunConfig {
   probeEvery: number;
   /** Probe documents per tier and kind (the decision probe scores twice as many). Default 16. */
   probePerTier: number;
-  /** From this run progress on (in [0, 1]), the run delivers the probed checkpoint whose verifier
-   *  decisions on the probe's train-split documents are best (balanced accuracy: the mean of the
-   *  right-line "ok" and first-wrong-line "bad" shares; ties go to the later one), not simply the
-   *  last. A verifier's threshold drifts from probe to probe late in training; this keeps a point
-   *  where it discriminates, but differences within the probe's noise also pick an earlier step.
-   *  1 = always the last (default, the embedded checkpoint's recipe); e.g. 0.8 for the last fifth.
+  /** From this run progress on (in [0, 1]), the run delivers the latest probed checkpoint whose
+   *  verifier decisions on the probe's train-split documents are within keepBestMargin of the best
+   *  (balanced accuracy: the mean of the right-line "ok" and first-wrong-line "bad" shares), not
+   *  simply the last. A verifier's threshold drifts from probe to probe late in training; this
+   *  keeps a point where it discriminates. 1 = always the last (default, the embedded checkpoint's recipe); e.g. 0.8 for the last fifth.
    *  Needs probeEvery > 0. */
   keepBestAfter: number;
+  /** How much worse than the best probe so far a later probe may be and still be kept, in standard
+   *  errors of its balanced accuracy (balancedStandardError): the run keeps the latest probed
+   *  checkpoint within that margin of the best, so noise-level differences do not send it back to
+   *  an earlier, less trained step. 0 = the best exactly (ties to the later). Default 2. */
+  keepBestMargin: number;
   /** Own-attempt verify documents (self-verify.ts): from this run progress on (in (0, 1]; 1 = never,
    *  the default and the embedded checkpoint's recipe), every selfVerifyEvery steps the run samples
    *  the current model's solutions of fresh train-split problems at temperature 1 and, until the
@@ -198,6 +202,7 @@ export const PRETRAIN_RUN_DEFAULTS: Readonly<PretrainRunConfig> = Object.freeze(
   probeEvery: 100,
   probePerTier: 16,
   keepBestAfter: 1,
+  keepBestMargin: 2,
   selfVerifyFrom: 1,
   selfVerifyEvery: 100,
   selfVerifyProblems: 64,
@@ -409,6 +414,9 @@ export async function runPretrain(input: Partial<PretrainRunOptions>, sink: Pret
   if (!(typeof o.keepBestAfter === 'number' && o.keepBestAfter >= 0 && o.keepBestAfter <= 1)) {
     throw new Error(`pretrain: keepBestAfter must be a number in [0, 1] (1 = keep the last checkpoint), got ${o.keepBestAfter}`);
   }
+  if (!(typeof o.keepBestMargin === 'number' && Number.isFinite(o.keepBestMargin) && o.keepBestMargin >= 0)) {
+    throw new Error(`pretrain: keepBestMargin is a number of standard errors >= 0 (0 = the best probe exactly), got ${o.keepBestMargin}`);
+  }
   if (o.keepBestAfter < 1 && !(o.probeEvery > 0)) {
     throw new Error(`pretrain: keepBestAfter ${o.keepBestAfter} chooses among probed checkpoints, but probeEvery is ${o.probeEvery}; set probeEvery > 0 (e.g. 100) or keepBestAfter to 1`);
   }
@@ -480,6 +488,7 @@ export async function runPretrain(input: Partial<PretrainRunOptions>, sink: Pret
   type Kept = { weights: Map<string, Float32Array>; step: number; examples: number; tokens: number; decisions: DecisionFigures };
   let kept = null as Kept | null;
   let lastDecisions = null as DecisionFigures | null;
+  let bestBalanced = -Infinity;
   const runProbe = async () => {
     if (probe.length === 0) return;
     const { logp } = await trainer.scoreRows(probeRows);
@@ -494,9 +503,12 @@ export async function runPretrain(input: Partial<PretrainRunOptions>, sink: Pret
       `; decisions: ok ${dec.ok.toFixed(3)} of ${dec.okCount}, bad ${dec.bad.toFixed(3)} of ${dec.badCount}, balanced ${dec.balanced.toFixed(3)}`;
     o.log(line);
     o.onProbe?.({ step: trainer.step, elapsed: elapsed(), tokens, groups: p, decisions: dec, line });
-    if (o.keepBestAfter < 1 && progress() >= o.keepBestAfter && (!kept || dec.balanced >= kept.decisions.balanced)) {
-      kept = { weights: await readWeights(gpu, gw), step: trainer.step, examples: next, tokens, decisions: dec };
-      o.log(`[pretrain] keeping step ${trainer.step} (decisions balanced ${dec.balanced.toFixed(3)})`);
+    if (o.keepBestAfter < 1 && progress() >= o.keepBestAfter) {
+      bestBalanced = Math.max(bestBalanced, dec.balanced);
+      if (dec.balanced >= bestBalanced - o.keepBestMargin * balancedStandardError(dec)) {
+        kept = { weights: await readWeights(gpu, gw), step: trainer.step, examples: next, tokens, decisions: dec };
+        o.log(`[pretrain] keeping step ${trainer.step} (decisions balanced ${dec.balanced.toFixed(3)}, best so far ${bestBalanced.toFixed(3)})`);
+      }
     }
   };
   const dataNow = (): PretrainDataConfig => phases.find((ph) => progress() < ph.until)?.data ?? data;

@@ -41,6 +41,7 @@ const FIELDS: ReadonlyArray<{ key: NumberKey; label: string; int: boolean }> = [
   { key: 'seed', label: 'seed', int: true },
   { key: 'probeEvery', label: 'probe every N steps (0 = never)', int: true },
   { key: 'keepBestAfter', label: 'keep the best-judging probed checkpoint after this progress (1 = the last)', int: false },
+  { key: 'keepBestMargin', label: '... or the latest within this many standard errors of the best', int: false },
 ];
 
 /** Offer bytes as a file download. */
