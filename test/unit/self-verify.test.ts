@@ -37,7 +37,7 @@ describe('selfVerifyRound', () => {
   it('makes every failed attempt a verify document: its ideal log, the intervention at the first wrong line', () => {
     const a = wrong(0, 2);
     const b = wrong(1, 1);
-    const r = selfVerifyRound([problems[0], problems[1]], [[a.text], [b.text, right(1)]], { okShare: 0, seed: 1, tok, maxPositions: 1024 });
+    const r = selfVerifyRound([problems[0], problems[1]], [[a.text], [b.text, right(1)]], { okShare: 0, seed: 1, pairs: false, tok, maxPositions: 1024 });
     const verify = r.docs.filter((d) => d.kind === 'verify');
     expect(verify).toHaveLength(2);
     expect(r.docs).toHaveLength(2); // okShare 0: no right attempt kept
@@ -58,7 +58,7 @@ describe('selfVerifyRound', () => {
   it('keeps right attempts as all-ok documents at okShare (1: all; 0.5: some, seeded)', () => {
     const ps = problems.slice(0, 8);
     const attempts = ps.map((_, i) => [right(i), right(i), right(i), right(i)]);
-    const all = selfVerifyRound(ps, attempts, { okShare: 1, seed: 1, tok, maxPositions: 1024 });
+    const all = selfVerifyRound(ps, attempts, { okShare: 1, seed: 1, pairs: false, tok, maxPositions: 1024 });
     expect(all.docs).toHaveLength(32);
     for (const d of all.docs) {
       expect(d.kind).toBe('verifyOk');
@@ -66,32 +66,46 @@ describe('selfVerifyRound', () => {
       expect(d.completion).not.toMatch(/<intervention>/);
       expect(d.verdictAt.every((j) => d.completion[j] === 'o')).toBe(true);
     }
-    const half = selfVerifyRound(ps, attempts, { okShare: 0.5, seed: 1, tok, maxPositions: 1024 });
+    const half = selfVerifyRound(ps, attempts, { okShare: 0.5, seed: 1, pairs: false, tok, maxPositions: 1024 });
     expect(half.docs.length).toBeGreaterThan(4);
     expect(half.docs.length).toBeLessThan(28);
-    expect(selfVerifyRound(ps, attempts, { okShare: 0.5, seed: 1, tok, maxPositions: 1024 }).docs.length).toBe(half.docs.length);
-    expect(() => selfVerifyRound(ps, attempts, { okShare: 2, seed: 1, tok, maxPositions: 1024 })).toThrow(/okShare must be in \[0, 1\]/);
-    expect(() => selfVerifyRound(ps, attempts.slice(1), { okShare: 1, seed: 1, tok, maxPositions: 1024 })).toThrow(/7 attempt lists for 8 problems/);
+    expect(selfVerifyRound(ps, attempts, { okShare: 0.5, seed: 1, pairs: false, tok, maxPositions: 1024 }).docs.length).toBe(half.docs.length);
+    expect(() => selfVerifyRound(ps, attempts, { okShare: 2, seed: 1, pairs: false, tok, maxPositions: 1024 })).toThrow(/okShare must be in \[0, 1\]/);
+    expect(() => selfVerifyRound(ps, attempts.slice(1), { okShare: 1, seed: 1, pairs: false, tok, maxPositions: 1024 })).toThrow(/7 attempt lists for 8 problems/);
   });
 
   it('counts what does not fit the context instead of training on it, keeps stray text in the alphabet; an empty attempt is a failure at line 1', () => {
     const a = wrong(2, 1);
-    const long = selfVerifyRound([problems[2]], [[a.text]], { okShare: 1, seed: 1, tok, maxPositions: 20 });
+    const long = selfVerifyRound([problems[2]], [[a.text]], { okShare: 1, seed: 1, pairs: false, tok, maxPositions: 20 });
     expect(long.docs).toHaveLength(0);
     expect(long.skipped).toBe(1);
     expect(long.firstWrong).toEqual({ 1: 1 }); // still counted as a failure
     // Check lines map stray characters into the alphabet, so a special token's text stays plain text.
-    const odd = selfVerifyRound([problems[2]], [['1 2+2=4<|bos|>\n']], { okShare: 1, seed: 1, tok, maxPositions: 1024 });
+    const odd = selfVerifyRound([problems[2]], [['1 2+2=4<|bos|>\n']], { okShare: 1, seed: 1, pairs: false, tok, maxPositions: 1024 });
     expect(odd.docs).toHaveLength(1);
     expect(encodeExample(odd.docs[0], tok).ids.slice(1, -1).every((id) => id >= 4)).toBe(true);
-    const empty = selfVerifyRound([problems[3]], [['']], { okShare: 1, seed: 1, tok, maxPositions: 1024 });
+    const empty = selfVerifyRound([problems[3]], [['']], { okShare: 1, seed: 1, pairs: false, tok, maxPositions: 1024 });
     expect(empty.docs).toHaveLength(1);
     expect(empty.docs[0].attemptSlip).toBe(1);
     expect(() => encodeExample(empty.docs[0], tok)).not.toThrow();
   });
 
+  it('pairs each failed attempt with the all-ok log of the right solution (pairs), so the failed line appears both ways', () => {
+    const a = wrong(4, 1);
+    const r = selfVerifyRound([problems[4]], [[a.text, right(4)]], { okShare: 0, seed: 1, pairs: true, tok, maxPositions: 1024 });
+    expect(r.docs.map((d) => d.kind)).toEqual(['verify', 'verifyOk']); // the right attempt itself is not kept (okShare 0)
+    const [bad, ok] = r.docs;
+    const gold = compactVerificationLog(problems[4], solutionSteps(problems[4], 'compact'));
+    expect(ok.completion).toBe(gold.text);
+    expect(ok.prompt).toBe(compactRenderers.verifyAndIntervene(problems[4], solutionSteps(problems[4], 'compact')));
+    // Line 1 is judged in both: "bad" in the attempt's log, "ok" in the pair's, at the same offset of the line.
+    expect(bad.completion[bad.verdictAt[0]]).toBe('b');
+    expect(ok.completion[ok.verdictAt[0]]).toBe('o');
+    expect(bad.verdictAt[0]).toBe(ok.verdictAt[0] + a.steps[0].length - solutionSteps(problems[4], 'compact')[0].length);
+  });
+
   it('summarises a round in one line', () => {
-    const r = selfVerifyRound([problems[0]], [[right(0), wrong(0, 1).text]], { okShare: 1, seed: 1, tok, maxPositions: 1024 });
+    const r = selfVerifyRound([problems[0]], [[right(0), wrong(0, 1).text]], { okShare: 1, seed: 1, pairs: false, tok, maxPositions: 1024 });
     expect(selfVerifySummary(r)).toMatch(/^2 attempts, right 0\.500 \(\w+ 0\.50\); 1 failed, first wrong line 1: 1; 2 documents \(1 verify\)$/);
   });
 });

@@ -170,6 +170,9 @@ export interface PretrainRunConfig {
   selfVerifyShare: number;
   /** Share of right attempts that become "verifyOk" documents. Default 0.25. */
   selfVerifyOkShare: number;
+  /** Pair each failed attempt's document with the all-"ok" log of the problem's right solution, so
+   *  at the failed line "bad" and "ok" differ only in the line's value, not its position. Default true. */
+  selfVerifyPairs: boolean;
   /** Save the model folder every this many steps (0: only at the end). Default 100. */
   saveEvery: number;
   /** Time budget in minutes (0 = none): training stops (and saves) when it is spent, and the
@@ -209,6 +212,7 @@ export const PRETRAIN_RUN_DEFAULTS: Readonly<PretrainRunConfig> = Object.freeze(
   selfVerifySamples: 4,
   selfVerifyShare: 0.25,
   selfVerifyOkShare: 0.25,
+  selfVerifyPairs: true,
   saveEvery: 100,
   maxMinutes: 44,
 });
@@ -539,7 +543,7 @@ export async function runPretrain(input: Partial<PretrainRunOptions>, sink: Pret
       seed: (o.seed * 7919 + trainer.step) >>> 0,
       batchPrompts: 32,
     });
-    const r = selfVerifyRound(problems, texts, { okShare: o.selfVerifyOkShare, seed: o.seed * 7919 + trainer.step, tok, maxPositions: o.maxPositions });
+    const r = selfVerifyRound(problems, texts, { okShare: o.selfVerifyOkShare, pairs: o.selfVerifyPairs, seed: o.seed * 7919 + trainer.step, tok, maxPositions: o.maxPositions });
     const rng = createRng(o.seed).fork(`self-verify-order-${trainer.step}`);
     const docs = r.docs.slice();
     for (let i = docs.length - 1; i > 0; i--) {

@@ -11,6 +11,7 @@ import type { Problem } from '../task';
 import { encodeExample, type PretrainExample } from './pretrain-data';
 import { compactRenderers } from './render';
 import { createRng } from './rng';
+import { solutionSteps } from './solve';
 import { splitSteps } from './steps';
 import { compactVerificationLog } from './verify';
 
@@ -30,6 +31,10 @@ export interface SelfVerifyRound {
 export interface SelfVerifyDocOptions {
   /** Share of right attempts made into "verifyOk" documents (each kept with this probability). */
   okShare: number;
+  /** Pair every failed attempt with the "verifyOk" document of the problem's right solution: at
+   *  the failed line the pair differs only in the line's value, "bad" against "ok", so the line's
+   *  position says nothing and only comparing the value with its reference does. */
+  pairs: boolean;
   /** Seed of that choice. */
   seed: number;
   tok: CharTokenizer;
@@ -46,19 +51,24 @@ export function selfVerifyRound(problems: readonly Problem[], attempts: readonly
   if (!(o.okShare >= 0 && o.okShare <= 1)) throw new Error(`selfVerifyRound: okShare must be in [0, 1], got ${o.okShare}`);
   const rng = createRng(o.seed).fork('self-verify-ok');
   const out: SelfVerifyRound = { docs: [], byTier: {}, firstWrong: {}, skipped: 0 };
-  problems.forEach((problem, i) => {
-    const tier = (out.byTier[problem.difficulty] ??= { attempts: 0, right: 0 });
-    for (const text of attempts[i]) {
-      const steps = splitSteps(text);
-      const log = compactVerificationLog(problem, steps);
-      const last = log.verdictAt.length;
-      const failed = last === 0 || log.text[log.verdictAt[last - 1]] === 'b';
-      tier.attempts++;
-      if (!failed) tier.right++;
-      else out.firstWrong[last] = (out.firstWrong[last] ?? 0) + 1;
-      // The draw happens for every right attempt, so the choice does not depend on the failed ones.
-      if (!failed && !rng.bool(o.okShare)) continue;
-      const ex: PretrainExample = {
+  const keep = (ex: PretrainExample) => {
+    let fits = false;
+    try {
+      fits = encodeExample(ex, o.tok).ids.length <= o.maxPositions;
+    } catch {
+      fits = false; // a character outside the alphabet
+    }
+    if (fits) out.docs.push(ex);
+    else out.skipped++;
+  };
+  // The document of one attempt, and whether it failed (a "bad" verdict, or no line at all).
+  const doc = (problem: Problem, steps: string[]): { failed: boolean; ex: PretrainExample } => {
+    const log = compactVerificationLog(problem, steps);
+    const last = log.verdictAt.length;
+    const failed = last === 0 || log.text[log.verdictAt[last - 1]] === 'b';
+    return {
+      failed,
+      ex: {
         kind: failed ? 'verify' : 'verifyOk',
         prompt: compactRenderers.verifyAndIntervene(problem, steps),
         completion: log.text,
@@ -66,15 +76,20 @@ export function selfVerifyRound(problems: readonly Problem[], attempts: readonly
         completionSlip: null,
         attemptSlip: failed ? last : null,
         verdictAt: log.verdictAt,
-      };
-      let fits = false;
-      try {
-        fits = encodeExample(ex, o.tok).ids.length <= o.maxPositions;
-      } catch {
-        fits = false; // a character outside the alphabet
-      }
-      if (fits) out.docs.push(ex);
-      else out.skipped++;
+      },
+    };
+  };
+  problems.forEach((problem, i) => {
+    const tier = (out.byTier[problem.difficulty] ??= { attempts: 0, right: 0 });
+    for (const text of attempts[i]) {
+      const { failed, ex } = doc(problem, splitSteps(text));
+      tier.attempts++;
+      if (!failed) tier.right++;
+      else out.firstWrong[ex.attemptSlip!] = (out.firstWrong[ex.attemptSlip!] ?? 0) + 1;
+      // The draw happens for every right attempt, so the choice does not depend on the failed ones.
+      if (!failed && !rng.bool(o.okShare)) continue;
+      keep(ex);
+      if (failed && o.pairs) keep(doc(problem, solutionSteps(problem, 'compact')).ex);
     }
   });
   return out;
