@@ -100,7 +100,8 @@ const HELP = `npm run pretrain -- [options]
   --self-verify-samples N   attempts per problem (default ${PRETRAIN_DEFAULTS.selfVerifySamples})
   --self-verify-share X  share of documents from the latest round (default ${PRETRAIN_DEFAULTS.selfVerifyShare})
   --self-verify-ok-share X  share of right attempts made into all-ok documents (default ${PRETRAIN_DEFAULTS.selfVerifyOkShare})
-  --no-self-verify-pairs  do not pair each failed own attempt with its problem's right solution (all ok)
+  --self-verify-pairs  pair each failed own attempt with its problem's right solution (all ok); default off
+  --no-self-verify-pairs  the default
   --no-curriculum      train on the full recipe from the first step
   --loss-on WHAT       "document" (every token after <|bos|>, default) or "completion" 
   --verdict-weight-ok X   loss weight of each "ok" decision of the verifier (default ${PRETRAIN_DEFAULTS.verdictWeightOk}; 1 = none)
@@ -134,6 +135,7 @@ export function parsePretrainArgs(argv: readonly string[]): Partial<PretrainOpti
     if (a === '--out') o.out = argv[++i];
     else if (a === '--csv') o.csv = argv[++i];
     else if (a === '--no-curriculum') o.phases = [];
+    else if (a === '--self-verify-pairs') o.selfVerifyPairs = true;
     else if (a === '--no-self-verify-pairs') o.selfVerifyPairs = false;
     else if (a === '--loss-on') {
       const v = argv[++i];

@@ -198,7 +198,7 @@ describe('pretrain', () => {
   });
 
   it('trains on verify documents of its own attempts from selfVerifyFrom on, seeded, and says what it sampled', async () => {
-    const own = { steps: 6, saveEvery: 0, probeEvery: 0, selfVerifyFrom: 0.3, selfVerifyEvery: 2, selfVerifyProblems: 3, selfVerifySamples: 2, selfVerifyShare: 0.5 };
+    const own = { steps: 6, saveEvery: 0, probeEvery: 0, selfVerifyFrom: 0.3, selfVerifyEvery: 2, selfVerifyProblems: 3, selfVerifySamples: 2, selfVerifyShare: 0.5, selfVerifyPairs: true };
     const lines: string[] = [];
     const a = await pretrain(tiny(join(dir, 'r'), { ...own, log: (l) => lines.push(l) }));
     // Progress 0.3 is reached after step 1 (1/6 < 0.3 <= 2/6): rounds before steps 3 and 5.

@@ -12,6 +12,7 @@ describe('parsePretrainArgs', () => {
   it('reads the own-attempt settings', () => {
     const o = parsePretrainArgs(['--self-verify-from', '0.5', '--self-verify-every', '50', '--self-verify-problems', '32', '--self-verify-samples', '2', '--self-verify-share', '0.3', '--self-verify-ok-share', '0.1', '--no-self-verify-pairs']);
     expect([o.selfVerifyFrom, o.selfVerifyEvery, o.selfVerifyProblems, o.selfVerifySamples, o.selfVerifyShare, o.selfVerifyOkShare, o.selfVerifyPairs]).toEqual([0.5, 50, 32, 2, 0.3, 0.1, false]);
+    expect(parsePretrainArgs(['--self-verify-pairs']).selfVerifyPairs).toBe(true);
   });
 
   it('sets kinds of the mix over the recipe, keeping the others', () => {

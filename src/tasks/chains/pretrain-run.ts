@@ -171,7 +171,9 @@ export interface PretrainRunConfig {
   /** Share of right attempts that become "verifyOk" documents. Default 0.25. */
   selfVerifyOkShare: number;
   /** Pair each failed attempt's document with the all-"ok" log of the problem's right solution, so
-   *  at the failed line "bad" and "ok" differ only in the line's value, not its position. Default true. */
+   *  at the failed line "bad" and "ok" differ only in the line's value, not its position. It also
+   *  doubles the "ok" decisions of these documents; in the one lavapipe run with pairs the verifier
+   *  said "ok" more and found fewer first errors (docs/results/own-attempt-verify.md). Default false. */
   selfVerifyPairs: boolean;
   /** Save the model folder every this many steps (0: only at the end). Default 100. */
   saveEvery: number;
@@ -212,7 +214,7 @@ export const PRETRAIN_RUN_DEFAULTS: Readonly<PretrainRunConfig> = Object.freeze(
   selfVerifySamples: 4,
   selfVerifyShare: 0.25,
   selfVerifyOkShare: 0.25,
-  selfVerifyPairs: true,
+  selfVerifyPairs: false,
   saveEvery: 100,
   maxMinutes: 44,
 });
