@@ -6,7 +6,7 @@
 // Used by `npm run model-report`, the embedded-model test and the app.
 
 import type { Decoder } from '../model/decoder';
-import { sampleTexts, type Sampling, type TextCodec } from '../model/sample-texts';
+import { sampleTexts, type Sampling, type SampleCodec } from '../model/sample-texts';
 import { compactStepwiseVerify, compactVerificationLog, createChainsTask, TINY_LADDER, type ChainsConfigInput } from '../tasks/chains';
 import type { Problem } from '../tasks/task';
 import { PAPER_SAMPLING } from './config';
@@ -17,8 +17,8 @@ import { VERIFY_STOP } from './stages';
 import { passAtK } from './stats';
 import { MAX_VERDICT_TOKENS, runStepwiseVerify, type TextGenerator } from './stepwise';
 
-/** Text <-> ids of the model (see TextCodec). */
-export type ReportCodec = TextCodec;
+/** Text <-> ids of the model (see SampleCodec). */
+export type ReportCodec = SampleCodec;
 export type { Sampling };
 
 export interface ModelReportOptions {

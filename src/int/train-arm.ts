@@ -3,7 +3,7 @@
 // (Trainer.rlStep, plain or hint prompts), and held-out evaluation (pass@k with bootstrap CIs).
 
 import type { Problem, Task } from '../tasks/task';
-import { createRng } from '../tasks/chains/rng';
+import { createRng, shuffled } from '../tasks/chains/rng';
 import type { Decoder } from '../model/decoder';
 import type { StepMetrics } from '../train/metrics';
 import { sftTotalSteps, Trainer, type SftExample as TokenExample } from '../train/trainer';
@@ -37,17 +37,6 @@ export function tokenizeSft(codec: TextCodec, examples: readonly SftExample[], m
   return { rows, dropped };
 }
 
-/** Seeded Fisher-Yates shuffle (a copy). */
-function shuffled<T>(xs: readonly T[], seed: number): T[] {
-  const r = createRng(seed);
-  const a = [...xs];
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(r.next() * (i + 1));
-    [a[i], a[j]] = [a[j], a[i]];
-  }
-  return a;
-}
-
 /** SFT of the decoder's adapter on `examples` for cfg.epochs epochs of cfg.batchSize rows. */
 export async function trainSft(model: Decoder, codec: TextCodec, examples: readonly SftExample[], cfg: SftConfig, onStep?: (m: StepMetrics, done: number, total: number) => void): Promise<TrainLog> {
   const { rows, dropped } = tokenizeSft(codec, examples, model.config.maxPositions);
@@ -56,7 +45,7 @@ export async function trainSft(model: Decoder, codec: TextCodec, examples: reado
   const trainer = new Trainer(model, { config: cfg, totalSteps: total });
   try {
     for (let epoch = 0; epoch < cfg.epochs; epoch++) {
-      const order = cfg.shuffle ? shuffled(rows, stageSeed(cfg.seed, `sft-epoch-${epoch}`)) : rows;
+      const order = cfg.shuffle ? shuffled(rows, createRng(stageSeed(cfg.seed, `sft-epoch-${epoch}`))) : rows;
       for (let b = 0; b < order.length; b += cfg.batchSize) {
         const r = await trainer.sftStep(order.slice(b, b + cfg.batchSize));
         onStep?.(r.metrics, trainer.step, total);
@@ -95,7 +84,7 @@ export async function trainRl(
     for (let step = 0; step < cfg.steps; step++) {
       const batch: Problem[] = [];
       while (batch.length < cfg.promptsPerStep) {
-        if (order.length === 0) order = shuffled(fits, stageSeed(cfg.seed, `rl-cycle-${cycle++}`));
+        if (order.length === 0) order = shuffled(fits, createRng(stageSeed(cfg.seed, `rl-cycle-${cycle++}`)));
         batch.push(order.shift()!);
       }
       const prompts = batch.map((p) => codec.promptIds(rlPrompt(task, arm, p, hintFraction)));

@@ -6,7 +6,7 @@ import type { Decoder } from './decoder';
 import { generate, type GeneratedSample } from './generate';
 
 /** Text <-> ids of the model. `encode` must add <|bos|> (the documents start with it). */
-export interface TextCodec {
+export interface SampleCodec {
   encode(text: string): number[];
   decode(ids: readonly number[]): string;
   eosId: number;
@@ -35,7 +35,7 @@ export interface SampleTextsOptions {
 /** Sample `groupSize` completions for each prompt text, in batches; returns the decoded texts (no
  *  eos), out[prompt][sample]. A sample that reached maxNewTokens without an eos is returned as far
  *  as it got. */
-export async function sampleTexts(model: Decoder, codec: TextCodec, prompts: readonly string[], o: SampleTextsOptions): Promise<string[][]> {
+export async function sampleTexts(model: Decoder, codec: SampleCodec, prompts: readonly string[], o: SampleTextsOptions): Promise<string[][]> {
   const out: string[][] = new Array(prompts.length);
   // Similar lengths together: a batch decodes until its longest sample ends.
   const order = prompts.map((p, i) => ({ i, len: p.length })).sort((a, b) => a.len - b.len || a.i - b.i);

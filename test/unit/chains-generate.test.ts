@@ -13,6 +13,7 @@ import {
   programOf,
   resolveChainsConfig,
   runProgram,
+  shuffled,
   splitOfProgram,
   type TierSpec,
 } from '../../src/tasks/chains';
@@ -217,5 +218,16 @@ describe('chains rng', () => {
     expect(createRng(1).next()).not.toBe(createRng(2).next());
     expect(hashString('abc')).not.toBe(hashString('abd'));
     expect(() => a.int(3, 1)).toThrow(/lo <= hi/);
+  });
+
+  it('shuffles a copy: a seeded permutation, the input untouched', () => {
+    const xs = Array.from({ length: 50 }, (_, i) => i);
+    const s = shuffled(xs, createRng(3));
+    expect([...s].sort((p, q) => p - q)).toEqual(xs);
+    expect(s).not.toEqual(xs);
+    expect(shuffled(xs, createRng(3))).toEqual(s);
+    expect(shuffled(xs, createRng(4))).not.toEqual(s);
+    expect(xs[0]).toBe(0);
+    expect(shuffled([], createRng(1))).toEqual([]);
   });
 });

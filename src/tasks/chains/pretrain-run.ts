@@ -7,7 +7,7 @@ import { writeSafetensors } from '../../io/safetensors';
 import { parseModelConfig, type ModelConfig } from '../../model/config';
 import { Decoder } from '../../model/decoder';
 import { initWeights, paramCount, tinyLlamaConfigJson } from '../../model/init';
-import { sampleTexts, type TextCodec } from '../../model/sample-texts';
+import { sampleTexts, type SampleCodec } from '../../model/sample-texts';
 import { readWeights, uploadWeights } from '../../model/weights';
 import { validateSftConfig } from '../../train/config';
 import { learningRate } from '../../train/schedule';
@@ -16,7 +16,7 @@ import { TINY_LADDER } from './config';
 import { documentLossStart, drawPretrainProblem, encodeExample, pretrainExample, resolvePretrainConfig, type PretrainDataConfig, type PretrainDataInput, type PretrainExample } from './pretrain-data';
 import { balancedStandardError, decisionDocs, decisionSummary, probeDocs, probeSummary, type DecisionFigures } from './pretrain-probe';
 import { compactRenderers } from './render';
-import { createRng } from './rng';
+import { createRng, shuffled } from './rng';
 import { selfVerifyRound, selfVerifySummary } from './self-verify';
 import { balanceFactors, recipeVerdictRates, type VerdictRates } from './verdict-balance';
 
@@ -144,7 +144,8 @@ export interface PretrainRunConfig {
    *  verifier decisions on the probe's train-split documents are within keepBestMargin of the best
    *  (balanced accuracy: the mean of the right-line "ok" and first-wrong-line "bad" shares), not
    *  simply the last. A verifier's threshold drifts from probe to probe late in training; this
-   *  keeps a point where it discriminates. 1 = always the last (default, the embedded checkpoint's recipe); e.g. 0.8 for the last fifth.
+   *  keeps a point where it discriminates. 1 = always the last (default, the embedded checkpoint's
+   *  recipe); e.g. 0.8 for the last fifth.
    *  Needs probeEvery > 0. */
   keepBestAfter: number;
   /** How much worse than the best probe so far a later probe may be and still be kept, in standard
@@ -533,7 +534,7 @@ export async function runPretrain(input: Partial<PretrainRunOptions>, sink: Pret
   // Own-attempt verify documents (selfVerifyFrom < 1): the latest round's documents, in a seeded
   // order, and the step it ran at.
   let own = { docs: [] as PretrainExample[], step: -Infinity, rounds: 0, used: 0 };
-  const codec: TextCodec = { encode: (t) => tok.encode(t, { addBos: true }), decode: (ids) => tok.decode(ids), eosId: tok.eosId };
+  const codec: SampleCodec = { encode: (t) => tok.encode(t, { addBos: true }), decode: (ids) => tok.decode(ids), eosId: tok.eosId };
   const ownRound = async () => {
     const t = performance.now();
     const problems = Array.from({ length: o.selfVerifyProblems }, (_, i) => drawPretrainProblem(dataNow(), `self-verify-${o.seed}`, own.rounds * o.selfVerifyProblems + i));
@@ -546,12 +547,7 @@ export async function runPretrain(input: Partial<PretrainRunOptions>, sink: Pret
       batchPrompts: 32,
     });
     const r = selfVerifyRound(problems, texts, { okShare: o.selfVerifyOkShare, pairs: o.selfVerifyPairs, seed: o.seed * 7919 + trainer.step, tok, maxPositions: o.maxPositions });
-    const rng = createRng(o.seed).fork(`self-verify-order-${trainer.step}`);
-    const docs = r.docs.slice();
-    for (let i = docs.length - 1; i > 0; i--) {
-      const j = rng.int(0, i);
-      [docs[i], docs[j]] = [docs[j], docs[i]];
-    }
+    const docs = shuffled(r.docs, createRng(o.seed).fork(`self-verify-order-${trainer.step}`));
     own = { docs, step: trainer.step, rounds: own.rounds + 1, used: own.used };
     o.log(`[pretrain] own attempts at step ${trainer.step} (${((performance.now() - t) / 1000).toFixed(1)} s): ${selfVerifySummary(r)}`);
   };

@@ -81,3 +81,13 @@ export function createRng(seed: number | string): Rng {
   };
   return rng;
 }
+
+/** Seeded Fisher-Yates shuffle of a copy of `xs`, drawing from `rng`. */
+export function shuffled<T>(xs: readonly T[], rng: Rng): T[] {
+  const a = [...xs];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(rng.next() * (i + 1));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}
