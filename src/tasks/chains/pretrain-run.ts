@@ -161,7 +161,8 @@ export interface PretrainRunConfig {
    *  selfVerifyOkShare of the right ones. The verifier then sees the errors it actually makes, which
    *  re-doing the line does not reveal. Sampling time counts against maxMinutes. */
   selfVerifyFrom: number;
-  /** Steps between two rounds of own attempts (a round of 64 x 4 attempts takes ~6 s on lavapipe, ~10% of 100 steps). Default 100. */
+  /** Steps between two rounds of own attempts (a round of 64 x 4 attempts took 5-14 s on lavapipe,
+   *  about 4% of a 44-minute run from progress 0.5). Default 100. */
   selfVerifyEvery: number;
   /** Train-split problems per round (tiers by the data's tierWeights). Default 64. */
   selfVerifyProblems: number;
@@ -538,15 +539,16 @@ export async function runPretrain(input: Partial<PretrainRunOptions>, sink: Pret
   const ownRound = async () => {
     const t = performance.now();
     const problems = Array.from({ length: o.selfVerifyProblems }, (_, i) => drawPretrainProblem(dataNow(), `self-verify-${o.seed}`, own.rounds * o.selfVerifyProblems + i));
+    const seed = (o.seed * 7919 + trainer.step) >>> 0;
     const texts = await sampleTexts(model, codec, problems.map((p) => compactRenderers.solve(p)), {
       groupSize: o.selfVerifySamples,
       // A verify document holds its attempt twice (prompt and log), so a longer one would not fit.
       maxNewTokens: Math.min(o.maxPositions, OWN_ATTEMPT_TOKENS),
       sampling: { temperature: 1, topP: 1, topK: 0 },
-      seed: (o.seed * 7919 + trainer.step) >>> 0,
+      seed,
       batchPrompts: 32,
     });
-    const r = selfVerifyRound(problems, texts, { okShare: o.selfVerifyOkShare, pairs: o.selfVerifyPairs, seed: o.seed * 7919 + trainer.step, tok, maxPositions: o.maxPositions });
+    const r = selfVerifyRound(problems, texts, { okShare: o.selfVerifyOkShare, pairs: o.selfVerifyPairs, seed, tok, maxPositions: o.maxPositions });
     const docs = shuffled(r.docs, createRng(o.seed).fork(`self-verify-order-${trainer.step}`));
     own = { docs, step: trainer.step, rounds: own.rounds + 1, used: own.used };
     o.log(`[pretrain] own attempts at step ${trainer.step} (${((performance.now() - t) / 1000).toFixed(1)} s): ${selfVerifySummary(r)}`);

@@ -23,8 +23,8 @@ export interface SelfVerifyRound {
   byTier: Record<string, { attempts: number; right: number }>;
   /** Failed attempts by their first wrong line (1-based). */
   firstWrong: Record<number, number>;
-  /** Attempts whose document was left out: longer than the context, or with a character outside
-   *  the tokenizer's alphabet (e.g. a special token written mid-text). */
+  /** Attempts whose document was left out: longer than the context, or (a guard: check lines map
+   *  stray characters into the alphabet) with a token the pretraining packer refuses. */
   skipped: number;
 }
 
