@@ -102,6 +102,8 @@ const HELP = `npm run pretrain -- [options]
   --self-verify-ok-share X  share of right attempts made into all-ok documents (default ${PRETRAIN_DEFAULTS.selfVerifyOkShare})
   --self-verify-pairs  pair each failed own attempt with its problem's right solution (all ok); default off
   --no-self-verify-pairs  the default
+  --self-verify-calibrate G  after each round, move the bad/ok verdict weight ratio toward the decision the
+                         verifier gets wrong more often on its own attempts, by gain G (default ${PRETRAIN_DEFAULTS.selfVerifyCalibrate} = off; e.g. 1)
   --no-curriculum      train on the full recipe from the first step
   --loss-on WHAT       "document" (every token after <|bos|>, default) or "completion" 
   --verdict-weight-ok X   loss weight of each "ok" decision of the verifier (default ${PRETRAIN_DEFAULTS.verdictWeightOk}; 1 = none)
@@ -127,7 +129,7 @@ export function parsePretrainArgs(argv: readonly string[]): Partial<PretrainOpti
     '--verdict-weight-ok': 'verdictWeightOk', '--verdict-weight-bad': 'verdictWeightBad', '--verdict-balance': 'verdictBalance',
     '--keep-best-after': 'keepBestAfter', '--keep-best-margin': 'keepBestMargin', '--self-verify-from': 'selfVerifyFrom', '--self-verify-every': 'selfVerifyEvery',
     '--self-verify-problems': 'selfVerifyProblems', '--self-verify-samples': 'selfVerifySamples', '--self-verify-share': 'selfVerifyShare',
-    '--self-verify-ok-share': 'selfVerifyOkShare',
+    '--self-verify-ok-share': 'selfVerifyOkShare', '--self-verify-calibrate': 'selfVerifyCalibrate',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -176,7 +178,8 @@ async function main(): Promise<void> {
     `[pretrain] done: ${r.params} parameters, ${r.steps} steps, ${r.examples} documents, ${r.tokens} tokens in ${(r.seconds / 60).toFixed(1)} min; ` +
       `loss ${r.firstLoss.toFixed(3)} -> ${r.lastLoss.toFixed(3)}; folder ${r.out} holds step ${r.keptStep}` +
       (r.keptDecisions ? ` (decisions: ok ${r.keptDecisions.ok.toFixed(3)}, bad ${r.keptDecisions.bad.toFixed(3)}, balanced ${r.keptDecisions.balanced.toFixed(3)})` : '') +
-      (r.ownRounds > 0 ? `; ${r.ownRounds} rounds of own attempts, ${r.ownDocuments} own-attempt documents trained on` : ''),
+      (r.ownRounds > 0 ? `; ${r.ownRounds} rounds of own attempts, ${r.ownDocuments} own-attempt documents trained on` : '') +
+      ((opts.selfVerifyCalibrate ?? 0) > 0 ? `; verdict weights at the end ok ${r.verdictWeights.ok.toFixed(2)}, bad ${r.verdictWeights.bad.toFixed(2)}` : ''),
   );
   process.exit(0);
 }

@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadChainsModel } from '../../src/cli/model-report';
-import { pretrain, type PretrainOptions } from '../../src/cli/pretrain';
+import { pretrain, PRETRAIN_DEFAULTS, type PretrainOptions } from '../../src/cli/pretrain';
 import { CSV_HEADER, verdictWeights } from '../../src/tasks/chains/pretrain-run';
 import { balancedStandardError } from '../../src/tasks/chains/pretrain-probe';
+import { nextVerdictTilt, tiltedVerdictWeights } from '../../src/tasks/chains/self-verify';
 import { documentLossStart, encodeExample, pretrainExample, resolvePretrainConfig } from '../../src/tasks/chains/pretrain-data';
 import type { Gpu } from '../../src/gpu';
 import { compactCharTokenizer } from '../../src/io/char-tokenizer';
@@ -217,6 +218,31 @@ describe('pretrain', () => {
     await expect(pretrain(tiny(join(dir, 'u'), { selfVerifyFrom: 0 }))).rejects.toThrow(/selfVerifyFrom must be a run progress in \(0, 1\]/);
     await expect(pretrain(tiny(join(dir, 'v'), { selfVerifyShare: 1.5 }))).rejects.toThrow(/selfVerifyShare is a share and must be in \[0, 1\]/);
     await expect(pretrain(tiny(join(dir, 'w'), { selfVerifySamples: 0 }))).rejects.toThrow(/selfVerifySamples must be an integer >= 1/);
+  });
+
+  it('calibrates the verdict weights on its own attempts after each round (selfVerifyCalibrate)', async () => {
+    const lines: string[] = [];
+    const cal = { steps: 6, saveEvery: 0, probeEvery: 0, selfVerifyFrom: 0.3, selfVerifyEvery: 2, selfVerifyProblems: 3, selfVerifySamples: 2, selfVerifyShare: 0.5, selfVerifyOkShare: 1, selfVerifyCalibrate: 1.5 };
+    const a = await pretrain(tiny(join(dir, 'cal'), { ...cal, log: (l) => lines.push(l) }));
+    const scored = lines.filter((l) => l.startsWith('[pretrain] own decisions at step'));
+    expect(scored.map((l) => l.match(/at step (\d+)/)![1])).toEqual(['2', '4']);
+    // The tilt follows nextVerdictTilt on the logged figures, and the run ends with the weights it logged last.
+    let tilt = 0;
+    for (const l of scored) {
+      const m = l.match(/ok ([\d.]+) of (\d+), bad ([\d.]+) of (\d+); verdict weights now ok ([\d.]+), bad ([\d.]+) \(tilt (-?[\d.]+)\)$/)!;
+      expect(m).not.toBeNull();
+      tilt = nextVerdictTilt(tilt, { ok: Number(m[1]), okCount: Number(m[2]), bad: Number(m[3]), badCount: Number(m[4]) }, 1.5);
+      expect(Number(m[7])).toBeCloseTo(tilt, 2);
+    }
+    const w = tiltedVerdictWeights({ ok: PRETRAIN_DEFAULTS.verdictWeightOk, bad: PRETRAIN_DEFAULTS.verdictWeightBad }, tilt);
+    expect(a.verdictWeights.ok).toBeCloseTo(w.ok, 1);
+    expect(a.verdictWeights.bad).toBeCloseTo(w.bad, 1);
+    expect(Math.sqrt(a.verdictWeights.ok * a.verdictWeights.bad)).toBeCloseTo(Math.sqrt(PRETRAIN_DEFAULTS.verdictWeightOk * PRETRAIN_DEFAULTS.verdictWeightBad), 6);
+    // Off: no scoring, the configured weights.
+    const off = await pretrain(tiny(join(dir, 'cal0'), { ...cal, selfVerifyCalibrate: 0 }));
+    expect(off.verdictWeights).toEqual({ ok: PRETRAIN_DEFAULTS.verdictWeightOk, bad: PRETRAIN_DEFAULTS.verdictWeightBad });
+    await expect(pretrain(tiny(join(dir, 'cal1'), { selfVerifyCalibrate: 1 }))).rejects.toThrow(/selfVerifyCalibrate 1 calibrates on own-attempt rounds, but selfVerifyFrom is 1/);
+    await expect(pretrain(tiny(join(dir, 'cal2'), { ...cal, selfVerifyCalibrate: -1 }))).rejects.toThrow(/selfVerifyCalibrate is a gain >= 0/);
   });
 
   it('rejects a micro-batch budget shorter than the context', async () => {

@@ -10,8 +10,8 @@ describe('parsePretrainArgs', () => {
   });
 
   it('reads the own-attempt settings', () => {
-    const o = parsePretrainArgs(['--self-verify-from', '0.5', '--self-verify-every', '50', '--self-verify-problems', '32', '--self-verify-samples', '2', '--self-verify-share', '0.3', '--self-verify-ok-share', '0.1', '--no-self-verify-pairs']);
-    expect([o.selfVerifyFrom, o.selfVerifyEvery, o.selfVerifyProblems, o.selfVerifySamples, o.selfVerifyShare, o.selfVerifyOkShare, o.selfVerifyPairs]).toEqual([0.5, 50, 32, 2, 0.3, 0.1, false]);
+    const o = parsePretrainArgs(['--self-verify-from', '0.5', '--self-verify-every', '50', '--self-verify-problems', '32', '--self-verify-samples', '2', '--self-verify-share', '0.3', '--self-verify-ok-share', '0.1', '--no-self-verify-pairs', '--self-verify-calibrate', '1.5']);
+    expect([o.selfVerifyFrom, o.selfVerifyEvery, o.selfVerifyProblems, o.selfVerifySamples, o.selfVerifyShare, o.selfVerifyOkShare, o.selfVerifyPairs, o.selfVerifyCalibrate]).toEqual([0.5, 50, 32, 2, 0.3, 0.1, false, 1.5]);
     expect(parsePretrainArgs(['--self-verify-pairs']).selfVerifyPairs).toBe(true);
   });
 

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { compactCharTokenizer } from '../../src/io/char-tokenizer';
 import { canonicalProgram, compactRenderers, compactVerificationLog, createRng, injectError, joinSteps, parseIntervention, programOf, solutionSteps, splitOfProgram } from '../../src/tasks/chains';
 import { drawPretrainProblem, encodeExample, resolvePretrainConfig } from '../../src/tasks/chains/pretrain-data';
-import { selfVerifyRound, selfVerifySummary } from '../../src/tasks/chains/self-verify';
+import { nextVerdictTilt, ownDecisions, selfVerifyRound, selfVerifySummary, tiltedVerdictWeights, VERDICT_TILT_LIMIT } from '../../src/tasks/chains/self-verify';
+import { decisionSummary } from '../../src/tasks/chains/pretrain-probe';
 
 const tok = compactCharTokenizer();
 const data = resolvePretrainConfig({});
@@ -107,5 +108,37 @@ describe('selfVerifyRound', () => {
   it('summarises a round in one line', () => {
     const r = selfVerifyRound([problems[0]], [[right(0), wrong(0, 1).text]], { okShare: 1, seed: 1, pairs: false, tok, maxPositions: 1024 });
     expect(selfVerifySummary(r)).toMatch(/^2 attempts, right 0\.500 \(\w+ 0\.50\); 1 failed, first wrong line 1: 1; 2 documents \(1 verify\)$/);
+  });
+});
+
+describe('verdict calibration on own attempts', () => {
+  it('names every verdict of the documents as an ok or bad decision at its offset', () => {
+    const p = problems[0];
+    const steps = solutionSteps(p, 'compact');
+    const wrong = injectError(p, 2, createRng(5), { style: 'compact' });
+    const r = selfVerifyRound([p], [[wrong.text, joinSteps(steps)]], { okShare: 1, pairs: false, seed: 1, tok, maxPositions: 1024 });
+    const d = ownDecisions(r.docs);
+    expect(d[0].decisions).toEqual([{ at: r.docs[0].verdictAt[0], bad: false }, { at: r.docs[0].verdictAt[1], bad: true }]);
+    expect(d[1].decisions.length).toBe(steps.length);
+    expect(d[1].decisions.every((x) => !x.bad)).toBe(true);
+    for (const [i, doc] of r.docs.entries()) for (const x of d[i].decisions) expect(doc.completion.slice(x.at, x.at + (x.bad ? 3 : 2))).toBe(x.bad ? 'bad' : 'ok');
+    // Scored log-probs of the right verdicts: the first document's bad one missed, the second's ok ones right.
+    const logp = r.docs.map((doc) => new Float32Array(doc.completion.length + 1).fill(Math.log(0.9)));
+    logp[0][r.docs[0].verdictAt[1]] = Math.log(0.2);
+    expect(decisionSummary(d, logp)).toMatchObject({ ok: 1, bad: 0, okCount: steps.length + 1, badCount: 1 });
+  });
+
+  it('tilts toward the decision missed more often, clamps at 8x, and holds without both kinds', () => {
+    const f = (ok: number, bad: number, okCount = 10, badCount = 10) => ({ ok, bad, okCount, badCount });
+    expect(nextVerdictTilt(0, f(0.9, 0.4), 1)).toBeCloseTo(0.5, 12); // misses first errors: "bad" gains
+    expect(nextVerdictTilt(0.5, f(0.3, 0.8), 2)).toBeCloseTo(-0.5, 12); // flags right lines: "ok" gains
+    expect(nextVerdictTilt(2, f(1, 0), 1)).toBe(VERDICT_TILT_LIMIT);
+    expect(nextVerdictTilt(-2, f(0, 1), 1)).toBe(-VERDICT_TILT_LIMIT);
+    expect(nextVerdictTilt(0.3, f(0.9, 0.1, 0, 10), 1)).toBe(0.3);
+    expect(nextVerdictTilt(0.3, f(0.9, 0.1, 10, 0), 1)).toBe(0.3);
+    const w = tiltedVerdictWeights({ ok: 7.5, bad: 15 }, Math.log(4));
+    expect(w.bad / w.ok).toBeCloseTo(8, 12);
+    expect(Math.sqrt(w.ok * w.bad)).toBeCloseTo(Math.sqrt(7.5 * 15), 12);
+    expect(tiltedVerdictWeights({ ok: 7.5, bad: 15 }, 0)).toEqual({ ok: 7.5, bad: 15 });
   });
 });

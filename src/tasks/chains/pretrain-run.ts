@@ -17,7 +17,7 @@ import { documentLossStart, drawPretrainProblem, encodeExample, pretrainExample,
 import { balancedStandardError, decisionDocs, decisionSummary, probeDocs, probeSummary, type DecisionFigures } from './pretrain-probe';
 import { compactRenderers } from './render';
 import { createRng, shuffled } from './rng';
-import { selfVerifyRound, selfVerifySummary } from './self-verify';
+import { nextVerdictTilt, ownDecisions, selfVerifyRound, selfVerifySummary, tiltedVerdictWeights } from './self-verify';
 import { balanceFactors, recipeVerdictRates, type VerdictRates } from './verdict-balance';
 
 /** Trainer whose schedule runs on the larger of step progress and time progress: with a time
@@ -177,6 +177,15 @@ export interface PretrainRunConfig {
    *  doubles the "ok" decisions of these documents; in the one lavapipe run with pairs the verifier
    *  said "ok" more and found fewer first errors (docs/results/own-attempt-verify.md). Default false. */
   selfVerifyPairs: boolean;
+  /** Verdict calibration on own attempts (0 = off, the default and the embedded checkpoint's
+   *  recipe; needs selfVerifyFrom < 1): after each round the run scores up to
+   *  SELF_VERIFY_CALIBRATION_DOCS of the round's documents teacher-forced and moves the ratio of
+   *  the "bad" to the "ok" verdict weight toward the decision the verifier gets wrong more often:
+   *  ln(ratio multiplier) += this gain x (right-line "ok" share - first-wrong-line "bad" share),
+   *  within 8x either way (nextVerdictTilt), the weights' geometric mean unchanged. It holds the
+   *  verifier's threshold where its own errors balance, which otherwise drifts from run to run
+   *  (docs/results/own-attempt-verify.md). */
+  selfVerifyCalibrate: number;
   /** Save the model folder every this many steps (0: only at the end). Default 100. */
   saveEvery: number;
   /** Time budget in minutes (0 = none): training stops (and saves) when it is spent, and the
@@ -217,6 +226,7 @@ export const PRETRAIN_RUN_DEFAULTS: Readonly<PretrainRunConfig> = Object.freeze(
   selfVerifyShare: 0.25,
   selfVerifyOkShare: 0.25,
   selfVerifyPairs: false,
+  selfVerifyCalibrate: 0,
   saveEvery: 100,
   maxMinutes: 44,
 });
@@ -302,6 +312,8 @@ export interface PretrainRunResult {
   /** Rounds of own attempts sampled and own-attempt documents trained on (selfVerifyFrom). */
   ownRounds: number;
   ownDocuments: number;
+  /** The verdict weights in force at the end (selfVerifyCalibrate moves them; else the configured ones). */
+  verdictWeights: { ok: number; bad: number };
 }
 
 export class PretrainCancelled extends Error {
@@ -309,6 +321,9 @@ export class PretrainCancelled extends Error {
     super(`pretraining was cancelled at step ${step}`);
   }
 }
+
+/** Most own-attempt documents a calibration scores per round. */
+export const SELF_VERIFY_CALIBRATION_DOCS = 128;
 
 /** Most tokens of one own attempt (the longest hard solution is ~350 characters). */
 export const OWN_ATTEMPT_TOKENS = 400;
@@ -440,6 +455,12 @@ export async function runPretrain(input: Partial<PretrainRunOptions>, sink: Pret
   for (const k of ['selfVerifyShare', 'selfVerifyOkShare'] as const) {
     if (!(typeof o[k] === 'number' && o[k] >= 0 && o[k] <= 1)) throw new Error(`pretrain: ${k} is a share and must be in [0, 1], got ${o[k]}`);
   }
+  if (!(typeof o.selfVerifyCalibrate === 'number' && Number.isFinite(o.selfVerifyCalibrate) && o.selfVerifyCalibrate >= 0)) {
+    throw new Error(`pretrain: selfVerifyCalibrate is a gain >= 0 (0 = off; e.g. 1), got ${o.selfVerifyCalibrate}`);
+  }
+  if (o.selfVerifyCalibrate > 0 && o.selfVerifyFrom >= 1) {
+    throw new Error(`pretrain: selfVerifyCalibrate ${o.selfVerifyCalibrate} calibrates on own-attempt rounds, but selfVerifyFrom is ${o.selfVerifyFrom} (no rounds); set selfVerifyFrom < 1 (e.g. 0.5) or selfVerifyCalibrate to 0`);
+  }
   const tok = compactCharTokenizer();
   const configJson = pretrainConfigJson(o, tok);
   const config = parseModelConfig(configJson);
@@ -552,6 +573,24 @@ export async function runPretrain(input: Partial<PretrainRunOptions>, sink: Pret
     const docs = shuffled(r.docs, createRng(o.seed).fork(`self-verify-order-${trainer.step}`));
     own = { docs, step: trainer.step, rounds: own.rounds + 1, used: own.used };
     o.log(`[pretrain] own attempts at step ${trainer.step} (${((performance.now() - t) / 1000).toFixed(1)} s): ${selfVerifySummary(r)}`);
+    if (o.selfVerifyCalibrate > 0 && docs.length > 0) await calibrate(docs.slice(0, SELF_VERIFY_CALIBRATION_DOCS));
+  };
+  // Verdict calibration (selfVerifyCalibrate): the tilt of the bad-to-ok weight ratio, moved after
+  // each round by the verifier's decisions on the round's documents, each given the ideal log before it.
+  let tilt = 0;
+  let weightsNow = { ok: o.verdictWeightOk, bad: o.verdictWeightBad };
+  const calibrate = async (docs: PretrainExample[]) => {
+    const rows = docs.map((ex, i) => {
+      const e = encodeExample(ex, tok);
+      return trainer.makeRow(Array.from(e.ids.subarray(0, e.promptLength)), Array.from(e.ids.subarray(e.promptLength)), `own-attempt document ${i}`);
+    });
+    const dec = decisionSummary(ownDecisions(docs), (await trainer.scoreRows(rows)).logp);
+    tilt = nextVerdictTilt(tilt, dec, o.selfVerifyCalibrate);
+    weightsNow = tiltedVerdictWeights({ ok: o.verdictWeightOk, bad: o.verdictWeightBad }, tilt);
+    o.log(
+      `[pretrain] own decisions at step ${trainer.step}: ok ${dec.ok.toFixed(3)} of ${dec.okCount}, bad ${dec.bad.toFixed(3)} of ${dec.badCount}; ` +
+        `verdict weights now ok ${weightsNow.ok.toFixed(2)}, bad ${weightsNow.bad.toFixed(2)} (tilt ${tilt.toFixed(3)})`,
+    );
   };
   // The folder holds what the run would deliver if it stopped now: the kept checkpoint once there is one.
   const save = async (why: string) => {
@@ -576,7 +615,7 @@ export async function runPretrain(input: Partial<PretrainRunOptions>, sink: Pret
         const ids = Array.from(e.ids);
         const cut = o.lossOn === 'document' ? documentLossStart(ex) : e.promptLength;
         const factors = o.verdictBalance > 0 && ex.verdictAt.length > 0 ? balanceFactors(ex, ratesOf(stepData), o.verdictBalance) : undefined;
-        batch.push({ prompt: ids.slice(0, cut), completion: ids.slice(cut), ...verdictWeights(ex.completion, ex.verdictAt, e.promptLength - cut, ids.length - cut, { ok: o.verdictWeightOk, bad: o.verdictWeightBad }, factors) });
+        batch.push({ prompt: ids.slice(0, cut), completion: ids.slice(cut), ...verdictWeights(ex.completion, ex.verdictAt, e.promptLength - cut, ids.length - cut, weightsNow, factors) });
         got += ids.length;
       }
       // Longest first, so each micro-batch holds rows of similar length (little padding).
@@ -629,5 +668,6 @@ export async function runPretrain(input: Partial<PretrainRunOptions>, sink: Pret
     keptDecisions: kept?.decisions ?? lastDecisions,
     ownRounds: own.rounds,
     ownDocuments: own.used,
+    verdictWeights: weightsNow,
   };
 }

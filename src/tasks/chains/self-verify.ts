@@ -110,3 +110,29 @@ export function selfVerifySummary(r: SelfVerifyRound): string {
     (r.skipped > 0 ? `, ${r.skipped} too long or outside the alphabet` : '')
   );
 }
+
+/** The verdict decisions of own-attempt documents, for decisionSummary: the log is the completion,
+ *  and each decision is the first character ("o" / "b") of a verdict in it. */
+export function ownDecisions(docs: readonly PretrainExample[]): { decisions: { at: number; bad: boolean }[] }[] {
+  return docs.map((d) => ({ decisions: d.verdictAt.map((at) => ({ at, bad: d.completion[at] === 'b' })) }));
+}
+
+/** Largest |tilt| (natural log of the bad-to-ok weight ratio's multiplier): the calibration may
+ *  move the ratio by at most 8x either way. */
+export const VERDICT_TILT_LIMIT = Math.log(8);
+
+/** One step of the verdict calibration: `tilt` is ln of how much more the "bad" decisions weigh,
+ *  relative to the configured ratio; `ok` / `bad` are the shares of right-line "ok" and
+ *  first-wrong-line "bad" decisions the verifier gets right on its own attempts. When it misses
+ *  more first errors than it wrongly flags right lines, "bad" gains weight, and the other way
+ *  round, by gain x the difference; clamped to +-VERDICT_TILT_LIMIT. Without decisions of both
+ *  kinds the tilt stays. */
+export function nextVerdictTilt(tilt: number, d: { ok: number; bad: number; okCount: number; badCount: number }, gain: number): number {
+  if (d.okCount === 0 || d.badCount === 0) return tilt;
+  return Math.max(-VERDICT_TILT_LIMIT, Math.min(VERDICT_TILT_LIMIT, tilt + gain * (d.ok - d.bad)));
+}
+
+/** The verdict weights under a tilt: their geometric mean stays that of `w`. */
+export function tiltedVerdictWeights(w: { ok: number; bad: number }, tilt: number): { ok: number; bad: number } {
+  return { ok: w.ok * Math.exp(-tilt / 2), bad: w.bad * Math.exp(tilt / 2) };
+}

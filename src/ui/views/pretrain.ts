@@ -38,6 +38,7 @@ const FIELDS: ReadonlyArray<{ key: NumberKey; label: string; int: boolean }> = [
   { key: 'verdictBalance', label: 'verdict position balance (0 = off, 1 = full)', int: false },
   { key: 'selfVerifyFrom', label: "verify the model's own attempts from this progress on (1 = never)", int: false },
   { key: 'selfVerifyShare', label: 'share of documents from its own attempts', int: false },
+  { key: 'selfVerifyCalibrate', label: 'verdict calibration gain on its own attempts (0 = off)', int: false },
   { key: 'seed', label: 'seed', int: true },
   { key: 'probeEvery', label: 'probe every N steps (0 = never)', int: true },
   { key: 'keepBestAfter', label: 'keep the best-judging probed checkpoint after this progress (1 = the last)', int: false },
