@@ -93,6 +93,8 @@ const HELP = `npm run pretrain -- [options]
                        the probe's train-split documents are best (default ${PRETRAIN_DEFAULTS.keepBestAfter}; 1 = the last)
   --keep-best-margin X with --keep-best-after: keep the latest probe within X standard errors of the best
                        (default ${PRETRAIN_DEFAULTS.keepBestMargin}; 0 = the best itself)
+  --keep-best-by probe|own  judge checkpoints by the probe's injected-slip documents (default) or by
+                       the verifier's decisions on each own-attempt round's documents (needs --self-verify-from)
   --self-verify-from X   from run progress X on, train on verify documents of the model's own attempts
                          (default ${PRETRAIN_DEFAULTS.selfVerifyFrom} = never; e.g. 0.5)
   --self-verify-every N  steps between rounds of own attempts (default ${PRETRAIN_DEFAULTS.selfVerifyEvery})
@@ -139,6 +141,11 @@ export function parsePretrainArgs(argv: readonly string[]): Partial<PretrainOpti
     else if (a === '--no-curriculum') o.phases = [];
     else if (a === '--self-verify-pairs') o.selfVerifyPairs = true;
     else if (a === '--no-self-verify-pairs') o.selfVerifyPairs = false;
+    else if (a === '--keep-best-by') {
+      const v = argv[++i];
+      if (v !== 'probe' && v !== 'own') throw new Error(`--keep-best-by must be "probe" or "own", got ${JSON.stringify(v)}`);
+      o.keepBestBy = v;
+    }
     else if (a === '--loss-on') {
       const v = argv[++i];
       if (v !== 'document' && v !== 'completion') throw new Error(`--loss-on must be "document" or "completion", got ${JSON.stringify(v)}`);

@@ -245,6 +245,26 @@ describe('pretrain', () => {
     await expect(pretrain(tiny(join(dir, 'cal2'), { ...cal, selfVerifyCalibrate: -1 }))).rejects.toThrow(/selfVerifyCalibrate is a gain >= 0/);
   });
 
+  it('keeps the checkpoint that judges its own attempts best with keepBestBy "own"', async () => {
+    const lines: string[] = [];
+    const own = { steps: 6, saveEvery: 0, probeEvery: 0, selfVerifyFrom: 0.3, selfVerifyEvery: 2, selfVerifyProblems: 3, selfVerifySamples: 2, selfVerifyOkShare: 1, keepBestAfter: 0.3, keepBestMargin: 0, keepBestBy: 'own' as const };
+    const r = await pretrain(tiny(join(dir, 'kb'), { ...own, log: (l) => lines.push(l) }));
+    // Rounds (and their scoring) before steps 3 and 5; the kept step is the round whose balanced
+    // decisions are best, ties to the later one.
+    const figures = lines.filter((l) => l.startsWith('[pretrain] own decisions at step')).map((l) => {
+      const m = l.match(/at step (\d+): ok ([\d.]+) of \d+, bad ([\d.]+) of/)!;
+      return { step: Number(m[1]), balanced: (Number(m[2]) + Number(m[3])) / 2 };
+    });
+    expect(figures.map((f) => f.step)).toEqual([2, 4]);
+    const best = figures.reduce((a, b) => (b.balanced >= a.balanced - 1e-3 ? b : a));
+    expect(r.keptStep).toBe(best.step);
+    expect(r.keptDecisions!.balanced).toBeCloseTo(best.balanced, 2);
+    expect(lines.some((l) => l.startsWith(`[pretrain] keeping step ${r.keptStep} (own-attempt decisions balanced`))).toBe(true);
+    expect((await readSafetensorsHeader(join(dir, 'kb', 'model.safetensors'))).metadata.steps).toBe(String(r.keptStep));
+    await expect(pretrain(tiny(join(dir, 'kb1'), { keepBestAfter: 0.5, keepBestBy: 'own' }))).rejects.toThrow(/keepBestBy "own" judges checkpoints by own-attempt rounds, but selfVerifyFrom is 1/);
+    await expect(pretrain(tiny(join(dir, 'kb2'), { keepBestBy: 'best' as 'own' }))).rejects.toThrow(/keepBestBy must be "probe" or "own", got "best"/);
+  });
+
   it('rejects a micro-batch budget shorter than the context', async () => {
     await expect(pretrain(tiny(join(dir, 'd'), { microBatchTokens: 512 }))).rejects.toThrow(/microBatchTokens/);
   });

@@ -7,6 +7,8 @@ describe('parsePretrainArgs', () => {
   it('reads the verifier settings and the keep-best point', () => {
     const o = parsePretrainArgs(['--verdict-weight-ok', '5', '--verdict-weight-bad', '6', '--verdict-balance', '0.5', '--keep-best-after', '1', '--keep-best-margin', '1.5']);
     expect([o.verdictWeightOk, o.verdictWeightBad, o.verdictBalance, o.keepBestAfter, o.keepBestMargin]).toEqual([5, 6, 0.5, 1, 1.5]);
+    expect(parsePretrainArgs(['--keep-best-by', 'own']).keepBestBy).toBe('own');
+    expect(() => parsePretrainArgs(['--keep-best-by', 'best'])).toThrow(/--keep-best-by must be "probe" or "own", got "best"/);
   });
 
   it('reads the own-attempt settings', () => {

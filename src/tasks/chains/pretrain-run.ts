@@ -141,7 +141,8 @@ export interface PretrainRunConfig {
   /** Probe documents per tier and kind (the decision probe scores twice as many). Default 16. */
   probePerTier: number;
   /** From this run progress on (in [0, 1]), the run delivers the latest probed checkpoint whose
-   *  verifier decisions on the probe's train-split documents are within keepBestMargin of the best
+   *  verifier decisions on the probe's train-split documents (keepBestBy "own": on the documents of each
+   *  own-attempt round) are within keepBestMargin of the best
    *  (balanced accuracy: the mean of the right-line "ok" and first-wrong-line "bad" shares), not
    *  simply the last. A verifier's threshold drifts from probe to probe late in training; this
    *  keeps a point where it discriminates. 1 = always the last (default, the embedded checkpoint's
@@ -153,6 +154,13 @@ export interface PretrainRunConfig {
    *  checkpoint within that margin of the best, so noise-level differences do not send it back to
    *  an earlier, less trained step. 0 = the best exactly (ties to the later). Default 2. */
   keepBestMargin: number;
+  /** Which decisions keepBestAfter judges a checkpoint by: "probe" (the decision probe's injected-slip
+   *  documents, scored every probeEvery steps; the default) or "own" (the documents of each
+   *  own-attempt round, the model's own failures on train-split problems, scored right after the
+   *  round; needs selfVerifyFrom < 1). In short GPU runs the probe tracked the verifier on its own
+   *  failures only in some runs (docs/results/own-attempt-verify.md); "own" measures exactly what
+   *  model-report's location accuracy does, on train-split problems. */
+  keepBestBy: 'probe' | 'own';
   /** Own-attempt verify documents (self-verify.ts): from this run progress on (in (0, 1]; 1 = never,
    *  the default and the embedded checkpoint's recipe), every selfVerifyEvery steps the run samples
    *  the current model's solutions of fresh train-split problems at temperature 1 and, until the
@@ -219,6 +227,7 @@ export const PRETRAIN_RUN_DEFAULTS: Readonly<PretrainRunConfig> = Object.freeze(
   probePerTier: 16,
   keepBestAfter: 1,
   keepBestMargin: 2,
+  keepBestBy: 'probe',
   selfVerifyFrom: 1,
   selfVerifyEvery: 100,
   selfVerifyProblems: 64,
@@ -305,8 +314,8 @@ export interface PretrainRunResult {
   /** Mean loss of the first and last 5% of steps (at least one step each). */
   firstLoss: number;
   lastLoss: number;
-  /** The step whose weights the model folder holds (keepBestAfter), and its decision figures
-   *  (null without a probe). */
+  /** The step whose weights the model folder holds (keepBestAfter), and its decision figures from
+   *  the source keepBestBy names (null when that source never ran). */
   keptStep: number;
   keptDecisions: DecisionFigures | null;
   /** Rounds of own attempts sampled and own-attempt documents trained on (selfVerifyFrom). */
@@ -440,7 +449,11 @@ export async function runPretrain(input: Partial<PretrainRunOptions>, sink: Pret
   if (!(typeof o.keepBestMargin === 'number' && Number.isFinite(o.keepBestMargin) && o.keepBestMargin >= 0)) {
     throw new Error(`pretrain: keepBestMargin is a number of standard errors >= 0 (0 = the best probe exactly), got ${o.keepBestMargin}`);
   }
-  if (o.keepBestAfter < 1 && !(o.probeEvery > 0)) {
+  if (o.keepBestBy !== 'probe' && o.keepBestBy !== 'own') throw new Error(`pretrain: keepBestBy must be "probe" or "own", got ${JSON.stringify(o.keepBestBy)}`);
+  if (o.keepBestAfter < 1 && o.keepBestBy === 'own' && !(o.selfVerifyFrom < 1)) {
+    throw new Error(`pretrain: keepBestBy "own" judges checkpoints by own-attempt rounds, but selfVerifyFrom is ${o.selfVerifyFrom} (no rounds); set selfVerifyFrom < 1 (e.g. 0.5) or keepBestBy to "probe"`);
+  }
+  if (o.keepBestAfter < 1 && o.keepBestBy === 'probe' && !(o.probeEvery > 0)) {
     throw new Error(`pretrain: keepBestAfter ${o.keepBestAfter} chooses among probed checkpoints, but probeEvery is ${o.probeEvery}; set probeEvery > 0 (e.g. 100) or keepBestAfter to 1`);
   }
   if (!(typeof o.verdictBalance === 'number' && o.verdictBalance >= 0 && o.verdictBalance <= 1)) {
@@ -523,7 +536,7 @@ export async function runPretrain(input: Partial<PretrainRunOptions>, sink: Pret
     const { logp } = await trainer.scoreRows(probeRows);
     const p = probeSummary(probe, logp.slice(0, probe.length));
     const dec = decisionSummary(decide, logp.slice(probe.length));
-    lastDecisions = dec;
+    if (o.keepBestBy === 'probe') lastDecisions = dec;
     probeLines.push([trainer.step, elapsed().toFixed(1), tokens, ...probeGroups.flatMap((g) => [p[g].p.toFixed(4), p[g].nll.toFixed(4)]), dec.ok.toFixed(4), dec.bad.toFixed(4), dec.balanced.toFixed(4)].join(','));
     await sink.probeCsv([probeHead, ...probeLines].join('\n') + '\n');
     const line =
@@ -532,12 +545,15 @@ export async function runPretrain(input: Partial<PretrainRunOptions>, sink: Pret
       `; decisions: ok ${dec.ok.toFixed(3)} of ${dec.okCount}, bad ${dec.bad.toFixed(3)} of ${dec.badCount}, balanced ${dec.balanced.toFixed(3)}`;
     o.log(line);
     o.onProbe?.({ step: trainer.step, elapsed: elapsed(), tokens, groups: p, decisions: dec, line });
-    if (o.keepBestAfter < 1 && progress() >= o.keepBestAfter) {
-      bestBalanced = Math.max(bestBalanced, dec.balanced);
-      if (dec.balanced >= bestBalanced - o.keepBestMargin * balancedStandardError(dec)) {
-        kept = { weights: await readWeights(gpu, gw), step: trainer.step, examples: next, tokens, decisions: dec };
-        o.log(`[pretrain] keeping step ${trainer.step} (decisions balanced ${dec.balanced.toFixed(3)}, best so far ${bestBalanced.toFixed(3)})`);
-      }
+    if (o.keepBestBy === 'probe') await consider(dec);
+  };
+  // keepBestAfter: keep the current weights when their decisions are within the margin of the best so far.
+  const consider = async (dec: DecisionFigures) => {
+    if (!(o.keepBestAfter < 1 && progress() >= o.keepBestAfter)) return;
+    bestBalanced = Math.max(bestBalanced, dec.balanced);
+    if (dec.balanced >= bestBalanced - o.keepBestMargin * balancedStandardError(dec)) {
+      kept = { weights: await readWeights(gpu, gw), step: trainer.step, examples: next, tokens, decisions: dec };
+      o.log(`[pretrain] keeping step ${trainer.step} (${o.keepBestBy === 'own' ? 'own-attempt ' : ''}decisions balanced ${dec.balanced.toFixed(3)}, best so far ${bestBalanced.toFixed(3)})`);
     }
   };
   const dataNow = (): PretrainDataConfig => phases.find((ph) => progress() < ph.until)?.data ?? data;
@@ -573,24 +589,28 @@ export async function runPretrain(input: Partial<PretrainRunOptions>, sink: Pret
     const docs = shuffled(r.docs, createRng(o.seed).fork(`self-verify-order-${trainer.step}`));
     own = { docs, step: trainer.step, rounds: own.rounds + 1, used: own.used };
     o.log(`[pretrain] own attempts at step ${trainer.step} (${((performance.now() - t) / 1000).toFixed(1)} s): ${selfVerifySummary(r)}`);
-    if (o.selfVerifyCalibrate > 0 && docs.length > 0) await calibrate(docs.slice(0, SELF_VERIFY_CALIBRATION_DOCS));
+    if ((o.selfVerifyCalibrate > 0 || (o.keepBestBy === 'own' && o.keepBestAfter < 1)) && docs.length > 0) await scoreOwn(docs.slice(0, SELF_VERIFY_CALIBRATION_DOCS));
   };
-  // Verdict calibration (selfVerifyCalibrate): the tilt of the bad-to-ok weight ratio, moved after
-  // each round by the verifier's decisions on the round's documents, each given the ideal log before it.
+  // The verifier's decisions on a round's documents, each given the ideal log before it: they move
+  // the tilt of the bad-to-ok weight ratio (selfVerifyCalibrate) and judge the checkpoint (keepBestBy "own").
   let tilt = 0;
   let weightsNow = { ok: o.verdictWeightOk, bad: o.verdictWeightBad };
-  const calibrate = async (docs: PretrainExample[]) => {
+  const scoreOwn = async (docs: PretrainExample[]) => {
     const rows = docs.map((ex, i) => {
       const e = encodeExample(ex, tok);
       return trainer.makeRow(Array.from(e.ids.subarray(0, e.promptLength)), Array.from(e.ids.subarray(e.promptLength)), `own-attempt document ${i}`);
     });
     const dec = decisionSummary(ownDecisions(docs), (await trainer.scoreRows(rows)).logp);
-    tilt = nextVerdictTilt(tilt, dec, o.selfVerifyCalibrate);
+    if (o.selfVerifyCalibrate > 0) tilt = nextVerdictTilt(tilt, dec, o.selfVerifyCalibrate);
     weightsNow = tiltedVerdictWeights({ ok: o.verdictWeightOk, bad: o.verdictWeightBad }, tilt);
     o.log(
       `[pretrain] own decisions at step ${trainer.step}: ok ${dec.ok.toFixed(3)} of ${dec.okCount}, bad ${dec.bad.toFixed(3)} of ${dec.badCount}; ` +
         `verdict weights now ok ${weightsNow.ok.toFixed(2)}, bad ${weightsNow.bad.toFixed(2)} (tilt ${tilt.toFixed(3)})`,
     );
+    if (o.keepBestBy === 'own') {
+      lastDecisions = dec;
+      await consider(dec);
+    }
   };
   // The folder holds what the run would deliver if it stopped now: the kept checkpoint once there is one.
   const save = async (why: string) => {
