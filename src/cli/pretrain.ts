@@ -96,7 +96,7 @@ const HELP = `npm run pretrain -- [options]
   --keep-best-by probe|own  judge checkpoints by the probe's injected-slip documents (default) or by
                        the verifier's decisions on each own-attempt round's documents (needs --self-verify-from)
   --self-verify-from X   from run progress X on, train on verify documents of the model's own attempts
-                         (default ${PRETRAIN_DEFAULTS.selfVerifyFrom} = never; e.g. 0.5)
+                         (default ${PRETRAIN_DEFAULTS.selfVerifyFrom}: the second half; 1 = never)
   --self-verify-every N  steps between rounds of own attempts (default ${PRETRAIN_DEFAULTS.selfVerifyEvery})
   --self-verify-problems N  train-split problems per round (default ${PRETRAIN_DEFAULTS.selfVerifyProblems})
   --self-verify-samples N   attempts per problem (default ${PRETRAIN_DEFAULTS.selfVerifySamples})
@@ -105,7 +105,7 @@ const HELP = `npm run pretrain -- [options]
   --self-verify-pairs  pair each failed own attempt with its problem's right solution (all ok); default off
   --no-self-verify-pairs  the default
   --self-verify-calibrate G  after each round, move the bad/ok verdict weight ratio toward the decision the
-                         verifier gets wrong more often on its own attempts, by gain G (default ${PRETRAIN_DEFAULTS.selfVerifyCalibrate} = off; e.g. 1)
+                         verifier gets wrong more often on its own attempts, by gain G (default ${PRETRAIN_DEFAULTS.selfVerifyCalibrate}; 0 = off)
   --no-curriculum      train on the full recipe from the first step
   --loss-on WHAT       "document" (every token after <|bos|>, default) or "completion" 
   --verdict-weight-ok X   loss weight of each "ok" decision of the verifier (default ${PRETRAIN_DEFAULTS.verdictWeightOk}; 1 = none)

@@ -17,7 +17,7 @@ import type { PretrainEvents } from '../../src/ui/worker/types';
 import { getTestGpu } from '../shared/gpu-env';
 import { until } from '../shared/until';
 
-/** A tiny shape: 1 layer, width 32, ~512-token steps, no probe, no time budget. */
+/** A tiny shape: 1 layer, width 32, ~512-token steps, no probe, no time budget, small own-attempt rounds. */
 const TINY: Partial<PretrainRunConfig> = {
   hidden: 32,
   layers: 1,
@@ -33,6 +33,9 @@ const TINY: Partial<PretrainRunConfig> = {
   probeEvery: 0,
   saveEvery: 0,
   maxMinutes: 0,
+  // The recipe's own-attempt round (from half-way) on 2 problems x 1 attempt, so the app's path samples too.
+  selfVerifyProblems: 2,
+  selfVerifySamples: 1,
 };
 
 let gpu: Gpu;
@@ -53,6 +56,7 @@ describe('pretraining in the browser', () => {
     const r = await runPretrain({ ...TINY, gpu, log: () => {}, onStep: (s) => steps.push(s) }, sink);
     console.log(`[pretrain-browser] 3 steps in ${((performance.now() - t0) / 1000).toFixed(1)} s, ${r.tokens} tokens`);
     expect(r.steps).toBe(3);
+    expect(r.ownRounds).toBe(1); // the recipe samples its own attempts from half-way
     expect(steps.map((s) => s.step)).toEqual([1, 2, 3]);
     steps.forEach((s) => expect(Number.isFinite(s.loss) && s.tokensPerSecond > 0).toBe(true));
     expect(steps[2].progress).toBe(1);

@@ -29,7 +29,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** A tiny shape: 1 layer, width 32, 768-token batches (one or two documents per micro-batch). */
+/** A tiny shape: 1 layer, width 32, 768-token batches (one or two documents per micro-batch), no own-attempt rounds. */
 function tiny(out: string, over: Partial<PretrainOptions> = {}): Partial<PretrainOptions> {
   return {
     out,
@@ -47,6 +47,8 @@ function tiny(out: string, over: Partial<PretrainOptions> = {}): Partial<Pretrai
     warmupSteps: 0,
     saveEvery: 2,
     maxMinutes: 0,
+    // Own-attempt rounds (on by default) have their own tests below.
+    selfVerifyFrom: 1,
     log: () => {},
     ...over,
   };
@@ -241,7 +243,9 @@ describe('pretrain', () => {
     // Off: no scoring, the configured weights.
     const off = await pretrain(tiny(join(dir, 'cal0'), { ...cal, selfVerifyCalibrate: 0 }));
     expect(off.verdictWeights).toEqual({ ok: PRETRAIN_DEFAULTS.verdictWeightOk, bad: PRETRAIN_DEFAULTS.verdictWeightBad });
-    await expect(pretrain(tiny(join(dir, 'cal1'), { selfVerifyCalibrate: 1 }))).rejects.toThrow(/selfVerifyCalibrate 1 calibrates on own-attempt rounds, but selfVerifyFrom is 1/);
+    // Without rounds it has nothing to calibrate on: the configured weights.
+    const none = await pretrain(tiny(join(dir, 'cal1'), { steps: 2, selfVerifyFrom: 1, selfVerifyCalibrate: 1 }));
+    expect([none.ownRounds, none.verdictWeights]).toEqual([0, { ok: PRETRAIN_DEFAULTS.verdictWeightOk, bad: PRETRAIN_DEFAULTS.verdictWeightBad }]);
     await expect(pretrain(tiny(join(dir, 'cal2'), { ...cal, selfVerifyCalibrate: -1 }))).rejects.toThrow(/selfVerifyCalibrate is a gain >= 0/);
   });
 

@@ -161,13 +161,14 @@ export interface PretrainRunConfig {
    *  failures only in some runs (docs/results/own-attempt-verify.md); "own" measures exactly what
    *  model-report's location accuracy does, on train-split problems. */
   keepBestBy: 'probe' | 'own';
-  /** Own-attempt verify documents (self-verify.ts): from this run progress on (in (0, 1]; 1 = never,
-   *  the default and the embedded checkpoint's recipe), every selfVerifyEvery steps the run samples
+  /** Own-attempt verify documents (self-verify.ts): from this run progress on (in (0, 1]; 1 = never),
+   *  every selfVerifyEvery steps the run samples
    *  the current model's solutions of fresh train-split problems at temperature 1 and, until the
    *  next round, draws selfVerifyShare of its documents from the verify documents of those
    *  attempts: every failed one (its ideal log up to the first wrong line and the intervention) and
    *  selfVerifyOkShare of the right ones. The verifier then sees the errors it actually makes, which
-   *  re-doing the line does not reveal. Sampling time counts against maxMinutes. */
+   *  re-doing the line does not reveal. Sampling time counts against maxMinutes. Default 0.5 (the
+   *  embedded checkpoint's recipe: the second half). */
   selfVerifyFrom: number;
   /** Steps between two rounds of own attempts (a round of 64 x 4 attempts took 5-14 s on lavapipe,
    *  about 4% of a 44-minute run from progress 0.5). Default 100. */
@@ -176,7 +177,8 @@ export interface PretrainRunConfig {
   selfVerifyProblems: number;
   /** Attempts per problem. Default 4. */
   selfVerifySamples: number;
-  /** Share of a step's documents drawn from the latest round's documents. Default 0.25. */
+  /** Share of a step's documents drawn from the latest round's documents. Default 0.1 (the embedded
+   *  checkpoint's recipe; at 0.25 the lavapipe runs solved less, docs/results/own-attempt-verify.md). */
   selfVerifyShare: number;
   /** Share of right attempts that become "verifyOk" documents. Default 0.25. */
   selfVerifyOkShare: number;
@@ -185,14 +187,14 @@ export interface PretrainRunConfig {
    *  doubles the "ok" decisions of these documents; in the one lavapipe run with pairs the verifier
    *  said "ok" more and found fewer first errors (docs/results/own-attempt-verify.md). Default false. */
   selfVerifyPairs: boolean;
-  /** Verdict calibration on own attempts (0 = off, the default and the embedded checkpoint's
-   *  recipe; needs selfVerifyFrom < 1): after each round the run scores up to
+  /** Verdict calibration on own attempts (0 = off; without rounds, selfVerifyFrom 1, it does nothing): after each round the run scores up to
    *  SELF_VERIFY_CALIBRATION_DOCS of the round's documents teacher-forced and moves the ratio of
    *  the "bad" to the "ok" verdict weight toward the decision the verifier gets wrong more often:
    *  ln(ratio multiplier) += this gain x (right-line "ok" share - first-wrong-line "bad" share),
-   *  within 8x either way (nextVerdictTilt), the weights' geometric mean unchanged. It holds the
-   *  verifier's threshold where its own errors balance, which otherwise drifts from run to run
-   *  (docs/results/own-attempt-verify.md). */
+   *  within 8x either way (nextVerdictTilt), the weights' geometric mean unchanged. It aims to hold
+   *  the verifier's threshold where its own errors balance; in short GPU runs the decisions swung
+   *  from round to round faster than it corrects (docs/results/own-attempt-calibration-h200.md).
+   *  Default 1 (the embedded checkpoint's recipe). */
   selfVerifyCalibrate: number;
   /** Save the model folder every this many steps (0: only at the end). Default 100. */
   saveEvery: number;
@@ -228,14 +230,14 @@ export const PRETRAIN_RUN_DEFAULTS: Readonly<PretrainRunConfig> = Object.freeze(
   keepBestAfter: 1,
   keepBestMargin: 2,
   keepBestBy: 'probe',
-  selfVerifyFrom: 1,
+  selfVerifyFrom: 0.5,
   selfVerifyEvery: 100,
   selfVerifyProblems: 64,
   selfVerifySamples: 4,
-  selfVerifyShare: 0.25,
+  selfVerifyShare: 0.1,
   selfVerifyOkShare: 0.25,
   selfVerifyPairs: false,
-  selfVerifyCalibrate: 0,
+  selfVerifyCalibrate: 1,
   saveEvery: 100,
   maxMinutes: 44,
 });
@@ -470,9 +472,6 @@ export async function runPretrain(input: Partial<PretrainRunOptions>, sink: Pret
   }
   if (!(typeof o.selfVerifyCalibrate === 'number' && Number.isFinite(o.selfVerifyCalibrate) && o.selfVerifyCalibrate >= 0)) {
     throw new Error(`pretrain: selfVerifyCalibrate is a gain >= 0 (0 = off; e.g. 1), got ${o.selfVerifyCalibrate}`);
-  }
-  if (o.selfVerifyCalibrate > 0 && o.selfVerifyFrom >= 1) {
-    throw new Error(`pretrain: selfVerifyCalibrate ${o.selfVerifyCalibrate} calibrates on own-attempt rounds, but selfVerifyFrom is ${o.selfVerifyFrom} (no rounds); set selfVerifyFrom < 1 (e.g. 0.5) or selfVerifyCalibrate to 0`);
   }
   const tok = compactCharTokenizer();
   const configJson = pretrainConfigJson(o, tok);
