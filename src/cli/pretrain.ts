@@ -186,7 +186,7 @@ async function main(): Promise<void> {
       `loss ${r.firstLoss.toFixed(3)} -> ${r.lastLoss.toFixed(3)}; folder ${r.out} holds step ${r.keptStep}` +
       (r.keptDecisions ? ` (decisions: ok ${r.keptDecisions.ok.toFixed(3)}, bad ${r.keptDecisions.bad.toFixed(3)}, balanced ${r.keptDecisions.balanced.toFixed(3)})` : '') +
       (r.ownRounds > 0 ? `; ${r.ownRounds} rounds of own attempts, ${r.ownDocuments} own-attempt documents trained on` : '') +
-      ((opts.selfVerifyCalibrate ?? 0) > 0 ? `; verdict weights at the end ok ${r.verdictWeights.ok.toFixed(2)}, bad ${r.verdictWeights.bad.toFixed(2)}` : ''),
+      ((opts.selfVerifyCalibrate ?? PRETRAIN_DEFAULTS.selfVerifyCalibrate) > 0 && r.ownRounds > 0 ? `; verdict weights at the end ok ${r.verdictWeights.ok.toFixed(2)}, bad ${r.verdictWeights.bad.toFixed(2)}` : ''),
   );
   process.exit(0);
 }

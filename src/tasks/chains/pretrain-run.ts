@@ -146,8 +146,8 @@ export interface PretrainRunConfig {
    *  (balanced accuracy: the mean of the right-line "ok" and first-wrong-line "bad" shares), not
    *  simply the last. A verifier's threshold drifts from probe to probe late in training; this
    *  keeps a point where it discriminates. 1 = always the last (default, the embedded checkpoint's
-   *  recipe); e.g. 0.8 for the last fifth.
-   *  Needs probeEvery > 0. */
+   *  recipe); e.g. 0.8 for the last fifth. Needs probeEvery > 0 (keepBestBy "probe") or
+   *  selfVerifyFrom < 1 (keepBestBy "own"). */
   keepBestAfter: number;
   /** How much worse than the best probe so far a later probe may be and still be kept, in standard
    *  errors of its balanced accuracy (balancedStandardError): the run keeps the latest probed
@@ -187,8 +187,9 @@ export interface PretrainRunConfig {
    *  doubles the "ok" decisions of these documents; in the one lavapipe run with pairs the verifier
    *  said "ok" more and found fewer first errors (docs/results/own-attempt-verify.md). Default false. */
   selfVerifyPairs: boolean;
-  /** Verdict calibration on own attempts (0 = off; without rounds, selfVerifyFrom 1, it does nothing): after each round the run scores up to
-   *  SELF_VERIFY_CALIBRATION_DOCS of the round's documents teacher-forced and moves the ratio of
+  /** Verdict calibration on own attempts (0 = off; without rounds, selfVerifyFrom 1, it does
+   *  nothing): after each round the run scores up to SELF_VERIFY_CALIBRATION_DOCS of the round's
+   *  documents teacher-forced and moves the ratio of
    *  the "bad" to the "ok" verdict weight toward the decision the verifier gets wrong more often:
    *  ln(ratio multiplier) += this gain x (right-line "ok" share - first-wrong-line "bad" share),
    *  within 8x either way (nextVerdictTilt), the weights' geometric mean unchanged. It aims to hold
