@@ -1,5 +1,6 @@
 // Kernel checks in a real Chromium (Vitest browser mode, Playwright, system Chromium, SwiftShader adapter).
-// A representative subset of the Node checks; the adapter is logged. No adapter is a failure, not a skip.
+// A representative subset of the Node checks; the adapter is logged. No adapter is a failure, not a skip;
+// a check the adapter cannot run (f16 without shader-f16) is reported as skipped with its reason.
 import { beforeAll, describe, it } from 'vitest';
 import type { Gpu } from '../../src/gpu';
 import { checkAddBackward, checkAddForward, checkDebugNonFinite } from '../shared/checks/add';
@@ -14,6 +15,8 @@ import { checkLinear, checkMatmulDecode, checkMatmulEdges, checkMatmulF16 } from
 import { checkSampleGreedy, checkSampleMatchesRef, checkSampleSeeds } from '../shared/checks/sample';
 import { checkAdamwMatchesRef } from '../shared/checks/adamw';
 import { checkGradNormMatchesRef } from '../shared/checks/gradnorm';
+import { HAS_F16, NO_F16 } from '../shared/check';
+import { checkF16Refusals } from '../shared/checks/f16-refusal';
 import { getTestGpu } from '../shared/gpu-env';
 
 let gpu: Gpu;
@@ -30,10 +33,20 @@ describe('kernels in Chromium', () => {
   it('debug mode names the kernel', () => checkDebugNonFinite(gpu));
   it('embedding forward', () => checkEmbeddingForward(gpu));
   it('embedding backward', () => checkEmbeddingBackward(gpu));
-  it('embedding f16 table (or its clear refusal without shader-f16)', () => checkEmbeddingF16(gpu));
+  it('embedding f16 table', (ctx) => {
+    ctx.skip(!gpu.f16, NO_F16);
+    return checkEmbeddingF16(gpu);
+  });
+  it('without shader-f16, f16 weights are refused with the kernel named', (ctx) => {
+    ctx.skip(gpu.f16, HAS_F16);
+    checkF16Refusals(gpu);
+  });
   it('rmsnorm forward', () => checkRmsnormForward(gpu));
   it('rmsnorm backward', () => checkRmsnormBackward(gpu));
-  it('rmsnorm f16 weight (or its clear refusal)', () => checkRmsnormF16(gpu));
+  it('rmsnorm f16 weight', (ctx) => {
+    ctx.skip(!gpu.f16, NO_F16);
+    return checkRmsnormF16(gpu);
+  });
   it('rope forward', () => checkRopeForward(gpu));
   it('rope backward', () => checkRopeBackward(gpu));
   it('swiglu forward', () => checkSwigluForward(gpu));
@@ -42,7 +55,10 @@ describe('kernels in Chromium', () => {
   it('lora backward (on matmul)', () => checkLoraBackward(gpu));
   it('matmul: transposes, batches, ragged edges', () => checkMatmulEdges(gpu));
   it('matmul: decode shapes', () => checkMatmulDecode(gpu));
-  it('matmul: f16 weights (or their clear refusal without shader-f16)', () => checkMatmulF16(gpu));
+  it('matmul: f16 weights', (ctx) => {
+    ctx.skip(!gpu.f16, NO_F16);
+    return checkMatmulF16(gpu);
+  });
   it('linear forward and backward', () => checkLinear(gpu));
   it('attention forward', () => checkAttentionForward(gpu));
   it('attention decode with offset', () => checkAttentionDecode(gpu));

@@ -10,6 +10,8 @@ import {
   checkEmbeddingIdsDebug,
   checkEmbeddingRefGrad,
 } from '../shared/checks/embedding';
+import { HAS_F16, NO_F16 } from '../shared/check';
+import { checkF16Refusals } from '../shared/checks/f16-refusal';
 import { getTestGpu } from '../shared/gpu-env';
 
 let gpu: Gpu;
@@ -19,7 +21,14 @@ beforeAll(async () => {
 
 describe('embedding', () => {
   it('forward gathers rows (u32 and i32 ids; out-of-range ids give zero rows)', () => checkEmbeddingForward(gpu));
-  it('f16 table matches the reference', () => checkEmbeddingF16(gpu));
+  it('f16 table matches the reference', (ctx) => {
+    ctx.skip(!gpu.f16, NO_F16);
+    return checkEmbeddingF16(gpu);
+  });
+  it('without shader-f16, f16 weights are refused with the kernel named (matmul, rmsnorm, embedding)', (ctx) => {
+    ctx.skip(gpu.f16, HAS_F16);
+    checkF16Refusals(gpu);
+  });
   it('reference backward matches float64 finite differences', () => checkEmbeddingRefGrad());
   it('GPU backward matches the reference (repeated and out-of-range ids, overwrite, accumulate)', () => checkEmbeddingBackward(gpu));
   it('GPU forward finite differences agree with the backward', () => checkEmbeddingGpuFiniteDiff(gpu));

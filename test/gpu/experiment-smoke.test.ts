@@ -44,7 +44,6 @@ describe('chains-smoke end to end', () => {
       expect(cfg.peft_type).toBe('LORA');
     }
     expect(existsSync(join(dir, 'exports/adapters/base'))).toBe(false);
-    expect(seconds).toBeLessThan(240);
   });
 
   it('results.json has every arm with pass@k and intervals in range', () => {

@@ -15,6 +15,7 @@ import {
   checkMatmulRefGrad,
   checkMatmulTiles,
 } from '../shared/checks/matmul';
+import { NO_F16 } from '../shared/check';
 import { getTestGpu } from '../shared/gpu-env';
 
 let gpu: Gpu;
@@ -27,7 +28,10 @@ describe('matmul', () => {
   it('edge shapes (1x1x1, K=1, N past a tile) match the reference', () => checkMatmulEdges(gpu));
   it('decode shapes (M = 1, 5) take the GEMV tiles and match the reference', () => checkMatmulDecode(gpu));
   it('alpha and accumulate; overwrite ignores what out held', () => checkMatmulAlphaAccumulate(gpu));
-  it('f16 B matches a reference with f16-rounded B (or fails clearly without shader-f16)', () => checkMatmulF16(gpu));
+  it('f16 B matches a reference with f16-rounded B', (ctx) => {
+    ctx.skip(!gpu.f16, NO_F16);
+    return checkMatmulF16(gpu);
+  });
   it('the naive kernel matches the reference and the tiled kernel', () => checkMatmulNaive(gpu));
   it('splits batches and row tiles past maxComputeWorkgroupsPerDimension', () => checkMatmulGridSplit(gpu));
   it('reference backward matches float64 finite differences', () => checkMatmulRefGrad());

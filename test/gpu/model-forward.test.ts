@@ -10,6 +10,7 @@ import { loadModelWeights } from '../../src/model/weights';
 import { referenceBatch } from '../../src/model/reference';
 import type { TokenBatch } from '../../src/model/layout';
 import { getTestGpu } from '../shared/gpu-env';
+import { NO_F16 } from '../shared/check';
 import { gpuModel, loadFixture, maxDiff, randomBatch, randomModel, refModel, smallConfig, type HostModel } from './model-fixtures';
 
 let gpu: Gpu;
@@ -113,11 +114,8 @@ describe('decoder forward vs reference', () => {
     model.release();
   });
 
-  it('f16 weights match the f16-rounded reference (llama and qwen2)', async () => {
-    if (!gpu.f16) {
-      console.log('[model-forward] adapter has no shader-f16: only the f32 path is covered here');
-      return;
-    }
+  it('f16 weights match the f16-rounded reference (llama and qwen2)', async (ctx) => {
+    ctx.skip(!gpu.f16, NO_F16);
     for (const name of ['tiny-llama', 'tiny-qwen2']) {
       const m = await loadFixture(name);
       await parity(m, randomBatch(2, 7, m.config.vocabSize, 31, { lengths: [7, 4] }), 'f16', TOL_F16);

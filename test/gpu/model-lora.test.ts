@@ -6,7 +6,7 @@ import type { Gpu } from '../../src/gpu';
 import { loadSafetensors } from '../../src/io/safetensors';
 import { kaimingUniformA, LoraAdapter, loraScale, resolveLoraConfig } from '../../src/model/lora';
 import { referenceBatch, type RefLora } from '../../src/model/reference';
-import { randn } from '../shared/check';
+import { NO_F16, randn } from '../shared/check';
 import { getTestGpu } from '../shared/gpu-env';
 import { gpuModel, loadFixture, maxDiff, randomBatch, randomModel, smallConfig } from './model-fixtures';
 
@@ -61,8 +61,8 @@ describe('LoRA adapter', () => {
   });
 
   for (const dtype of ['f32', 'f16'] as const) {
-    it(`merge equals base + adapter and unmerge restores the base (${dtype} weights)`, async () => {
-      if (dtype === 'f16' && !gpu.f16) return;
+    it(`merge equals base + adapter and unmerge restores the base (${dtype} weights)`, async (ctx) => {
+      ctx.skip(dtype === 'f16' && !gpu.f16, NO_F16);
       const m = randomModel(smallConfig('qwen2', { head_dim: undefined }), 4);
       const model = gpuModel(gpu, m, dtype);
       const batch = randomBatch(2, 6, m.config.vocabSize, 9, { lengths: [6, 3] });

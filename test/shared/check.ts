@@ -112,3 +112,12 @@ export async function expectReject(p: Promise<unknown>, re: RegExp, what: string
   }
   if (!re.test(msg)) throw new Error(`${what}: expected an error matching ${re}, got: ${msg || 'no error'}`);
 }
+
+/** Throws unless the adapter has shader-f16 (tests skip, with the reason, before calling an f16 check). */
+export function needF16(gpu: { f16: boolean }, check: string): void {
+  if (!gpu.f16) throw new Error(`${check} needs an adapter with shader-f16; skip it with ctx.skip(!gpu.f16, NO_F16) where there is none`);
+}
+
+/** Skip reasons of the f16 tests, so every runner reports the same words. */
+export const NO_F16 = 'this adapter has no shader-f16: the f16 path cannot run here (its refusal is checked instead)';
+export const HAS_F16 = 'this adapter has shader-f16: the refusal of f16 weights does not apply (the f16 path is checked instead)';

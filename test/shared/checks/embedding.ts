@@ -3,7 +3,7 @@
 import { roundToHalf, type Gpu, type Tensor } from '../../../src/gpu';
 import { embeddingBackward, embeddingCheckIds, embeddingForward } from '../../../src/kernels/embedding';
 import { embeddingBackwardRef, embeddingForwardRef } from '../../../src/kernels/embedding.ref';
-import { assertClose, dot, expectError, expectReject, finiteDiff, randn, rng } from '../check';
+import { assertClose, dot, expectError, expectReject, finiteDiff, needF16, randn, rng } from '../check';
 
 const N = 37;
 const C = 45;
@@ -36,13 +36,9 @@ export async function checkEmbeddingForward(gpu: Gpu): Promise<void> {
   await forwardCase(gpu, 'i32', false, 2);
 }
 
+/** f16 table against the reference; needs an adapter with shader-f16. */
 export async function checkEmbeddingF16(gpu: Gpu): Promise<void> {
-  if (!gpu.f16) {
-    const t = gpu.upload([1, 2], [1, 2], 'f16');
-    const ids = gpu.upload([0], [1], 'u32');
-    expectError(() => embeddingForward(gpu, gpu.empty([1, 2]), ids, t), /embedding.forward: table is f16 but this adapter has no shader-f16/, 'f16 without shader-f16');
-    return;
-  }
+  needF16(gpu, 'checkEmbeddingF16');
   await forwardCase(gpu, 'u32', true, 3);
 }
 

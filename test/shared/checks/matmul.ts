@@ -4,7 +4,7 @@
 import { roundToHalf, type Gpu, type Tensor } from '../../../src/gpu';
 import { MATMUL_TILES, linearBackward, linearForward, matmul, matmulNaive, type MatmulOpts, type MatmulTile } from '../../../src/kernels/matmul';
 import { linearBackwardRef, linearForwardRef, matmulBackwardRef, matmulRef } from '../../../src/kernels/matmul.ref';
-import { assertClose, dot, expectError, finiteDiff, randn, sampleCoords } from '../check';
+import { assertClose, dot, expectError, finiteDiff, needF16, randn, sampleCoords } from '../check';
 
 
 const TOL = { atol: 1e-4, rtol: 1e-4 };
@@ -121,14 +121,9 @@ export async function checkMatmulAlphaAccumulate(gpu: Gpu): Promise<void> {
   await runCase(gpu, { batch: 2, M: 13, K: 21, N: 11, bBatched: false, alpha: 0.5, accumulate: true, transA: true, naive: true, seed: seed++ });
 }
 
-/** f16 B (where the adapter has shader-f16) against a reference with f16-rounded B; otherwise the clear error. */
+/** f16 B against a reference with f16-rounded B; needs an adapter with shader-f16. */
 export async function checkMatmulF16(gpu: Gpu): Promise<void> {
-  if (!gpu.f16) {
-    const b = gpu.upload([1, 2, 3, 4], [2, 2], 'f16');
-    expectError(() => matmul(gpu, gpu.empty([2, 2]), gpu.zeros([2, 2]), b), /matmul: b is f16 but this adapter has no 'shader-f16'/, 'f16 without shader-f16');
-    b.release();
-    return;
-  }
+  needF16(gpu, 'checkMatmulF16');
   let seed = 500;
   // even K and N: the CPU kernel reads aligned pairs of halves; odd ones: one half at a time
   for (const [transA, transB] of [

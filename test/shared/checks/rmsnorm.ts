@@ -3,7 +3,7 @@
 import { roundToHalf, type Gpu, type Tensor } from '../../../src/gpu';
 import { rmsnormBackward, rmsnormForward } from '../../../src/kernels/rmsnorm';
 import { rmsnormBackwardRef, rmsnormForwardRef } from '../../../src/kernels/rmsnorm.ref';
-import { assertClose, dot, expectError, finiteDiff, randn, sampleCoords } from '../check';
+import { assertClose, dot, expectError, finiteDiff, needF16, randn, sampleCoords } from '../check';
 
 const EPS = 1e-6;
 
@@ -82,14 +82,9 @@ export async function checkRmsnormBackward(gpu: Gpu): Promise<void> {
   await backwardCase(gpu, 5, 300, false, 30);
 }
 
-/** f16 weights (only where the adapter has shader-f16) against a reference with f16-rounded weights. */
+/** f16 weights against a reference with f16-rounded weights; needs an adapter with shader-f16. */
 export async function checkRmsnormF16(gpu: Gpu): Promise<void> {
-  if (!gpu.f16) {
-    const tw = gpu.upload([1, 2], [2], 'f16');
-    const tx = gpu.zeros([1, 2]);
-    expectError(() => rmsnormForward(gpu, gpu.empty([1, 2]), gpu.empty([1]), tx, tw, EPS), /rmsnorm.forward: weight is f16 but this adapter has no shader-f16/, 'f16 without shader-f16');
-    return;
-  }
+  needF16(gpu, 'checkRmsnormF16');
   await forwardCase(gpu, 37, 45, true, 40);
   await backwardCase(gpu, 37, 45, true, 50);
 }
