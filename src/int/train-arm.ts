@@ -3,7 +3,7 @@
 // (Trainer.rlStep, plain or hint prompts), and held-out evaluation (pass@k with bootstrap CIs).
 
 import type { Problem, Task } from '../tasks/task';
-import { createRng, shuffled } from '../tasks/chains/rng';
+import { createRng, shuffled } from '../util/random';
 import type { Decoder } from '../model/decoder';
 import type { StepMetrics } from '../train/metrics';
 import { sftTotalSteps, Trainer, type SftExample as TokenExample } from '../train/trainer';

@@ -7,6 +7,7 @@ import { grid1D } from '../kernels/grid';
 import { loadSafetensors, writeSafetensors } from '../io/safetensors';
 import { DEFAULT_LORA_MODULES, loraTargets, peftLoraKeys, type LinearModule, type LoraTarget, type ParamTable } from './params';
 import type { ModelWeights } from './weights';
+import { uniformStream } from '../util/random';
 import mergeSrc from './lora_merge.wgsl?raw';
 import weightTypeSrc from '../kernels/weight_type.wgsl?raw';
 
@@ -52,21 +53,9 @@ export interface LoraParam {
   dB: Tensor; // (out, r)
 }
 
-/** Small seeded PRNG (mulberry32), floats in [0, 1). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** PEFT's init of A: kaiming-uniform with a = sqrt(5), i.e. U(-1/sqrt(in), 1/sqrt(in)). */
 export function kaimingUniformA(rank: number, inF: number, seed: number): Float32Array {
-  const r = rng(seed);
+  const r = uniformStream(seed);
   const bound = 1 / Math.sqrt(inF);
   const out = new Float32Array(rank * inF);
   for (let i = 0; i < out.length; i++) out[i] = (2 * r() - 1) * bound;

@@ -14,6 +14,7 @@ import { AdamW, type OptimParam } from './optimizer';
 import { grpoStep, type RewardFn, type RlStepResult } from './rl';
 import type { AdvantageResult } from './advantages';
 import { learningRate } from './schedule';
+import { uniformStep } from '../util/random';
 
 /** One SFT row: the loss covers the completion, conditioned on the prompt. */
 export interface SftExample {
@@ -73,15 +74,6 @@ export interface StepExtras {
 /** Optimiser steps of an SFT run: ceil(rows / batchSize) x epochs. */
 export function sftTotalSteps(rows: number, cfg: Pick<SftConfig, 'batchSize' | 'epochs'>): number {
   return Math.max(1, Math.ceil(rows / cfg.batchSize) * cfg.epochs);
-}
-
-/** Small seeded PRNG step (mulberry32): returns [value in u32, next state]. */
-export function nextRandom(state: number): [number, number] {
-  const s = (state + 0x6d2b79f5) >>> 0;
-  let t = s;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return [(t ^ (t >>> 14)) >>> 0, s];
 }
 
 function zeroStats(sequences: number): ObjectiveStats {
@@ -149,7 +141,7 @@ export class Trainer {
 
   /** Next seed of the seeded generator (rollout sampling). */
   nextSeed(): number {
-    const [v, s] = nextRandom(this.rngState);
+    const [v, s] = uniformStep(this.rngState);
     this.rngState = s;
     return v;
   }
