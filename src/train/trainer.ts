@@ -11,7 +11,6 @@ import { aggregateMicroBatches, stepMetrics, type CompletionStats, type MicroPar
 import { packMicroBatches } from './microbatch';
 import { objectiveFor, type ObjectiveConfig, type ObjectiveStats, type TrainSequence } from './objectives';
 import { AdamW, type OptimParam } from './optimizer';
-import { grpoStep, type RewardFn, type RlStepResult } from './rl';
 import type { AdvantageResult } from './advantages';
 import { learningRate } from './schedule';
 import { uniformStep } from '../util/random';
@@ -155,13 +154,6 @@ export class Trainer {
       return row;
     });
     return this.runStep(rows, this.config, { t0 });
-  }
-
-  /** One GRPO-family step: sample numGenerations completions per prompt with the current policy, grade
-   *  them with rewardFn, group-relative advantages, then passesPerBatch optimiser steps (see rl.ts). */
-  async rlStep(prompts: readonly (readonly number[])[], rewardFn: RewardFn): Promise<RlStepResult> {
-    if (this.config.kind !== 'grpo') throw new Error('Trainer.rlStep: this trainer has an SFT config; build a Trainer with validateGrpoConfig({...}) for RL');
-    return grpoStep(this, this.config, prompts, rewardFn);
   }
 
   /** Validate one prompt + completion and make its row (mask 1 on every completion token). */
