@@ -2,14 +2,12 @@
 // (A kaiming-uniform, B = 0), gradients, merge / unmerge into the base weights for fast sampling,
 // and save / load in the PEFT layout (adapter_config.json + adapter_model.safetensors).
 
-import { P, buildWgsl, type Gpu, type Tensor } from '../gpu';
-import { grid1D } from '../kernels/grid';
+import type { Gpu, Tensor } from '../gpu';
+import { loraMerge } from '../kernels/lora_merge';
 import { loadSafetensors, writeSafetensors } from '../io/safetensors';
 import { DEFAULT_LORA_MODULES, loraTargets, peftLoraKeys, type LinearModule, type LoraTarget, type ParamTable } from './params';
 import type { ModelWeights } from './weights';
 import { uniformStream } from '../util/random';
-import mergeSrc from './lora_merge.wgsl?raw';
-import weightTypeSrc from '../kernels/weight_type.wgsl?raw';
 
 export interface LoraConfig {
   /** Rank r of the update B A. Default 16. */
@@ -146,17 +144,7 @@ export class LoraAdapter {
     for (const [name, p] of this.params) {
       const W = weights.byName.get(name);
       if (!W) throw new Error(`LoRA: base weight '${name}' is missing`);
-      const [outF, inF] = W.shape;
-      const g = grid1D(this.gpu, outF * inF, 256);
-      this.gpu.dispatch({
-        kernel: 'lora.merge',
-        code: buildWgsl(weightTypeSrc + '\n' + mergeSrc, { F16: W.dtype === 'f16' }),
-        outputs: [W],
-        inputs: [p.A, p.B],
-        params: P().u32(outF).u32(inF).u32(this.config.rank).u32(g.rowStride).f32(scale),
-        workgroups: g.workgroups,
-        constants: { WG: 256 },
-      });
+      loraMerge(this.gpu, W, p.A, p.B, scale);
     }
   }
 
