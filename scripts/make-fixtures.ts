@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseModelConfig } from '../src/model/config';
 import { buildParamTable, type ParamEntry } from '../src/model/params';
 import { writeSafetensors, type StDtype, type TensorToWrite } from '../src/io/safetensors';
-import { mulberry32 as rng } from '../src/util/random';
+import { uniformStream as rng } from '../src/util/random';
 import { bosPostProcessor } from '../src/io/char-tokenizer';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -6,7 +6,7 @@ import type { Gpu } from '../gpu';
 import type { ModelConfig } from '../model/config';
 import { buildParamTable, type ParamEntry } from '../model/params';
 import { WeightUploader, type ModelWeights, type WeightDtype } from '../model/weights';
-import { mulberry32 as stream } from '../util/random';
+import { uniformStream as stream } from '../util/random';
 
 export interface RandomModelOptions {
   /** Seed of the weights. Default 1. */

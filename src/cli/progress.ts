@@ -1,16 +1,8 @@
 // Terminal progress for headless runs: one bar per stage with rate and ETA on a TTY (redrawn in
-// place on stderr), plain timestamped lines when stderr is not a terminal (logs, CI).
+// place on stderr), plain timestamped lines when stderr is not a terminal (logs, CI). The reporter
+// interface and the silent reporter live in src/util/progress.ts.
 
-export interface StageProgress {
-  update(done: number, total: number): void;
-  finish(note?: string): void;
-}
-
-export interface ProgressReporter {
-  start(stage: string): StageProgress;
-  /** A one-off line (resumed stages, notes). */
-  note(text: string): void;
-}
+import type { ProgressReporter } from '../util/progress';
 
 function fmtTime(s: number): string {
   if (!Number.isFinite(s)) return '--:--';
@@ -68,11 +60,3 @@ export function terminalProgress(opts: TerminalProgressOptions = {}): ProgressRe
     },
   };
 }
-
-/** A reporter that prints nothing (tests, library use). */
-export const silentProgress: ProgressReporter = {
-  note() {},
-  start() {
-    return { update() {}, finish() {} };
-  },
-};

@@ -7,7 +7,7 @@ import type { CharTokenizer } from '../io/char-tokenizer';
 import type { Tokenizer } from '../io/tokenizer';
 import type { Decoder } from '../model/decoder';
 import { generate, type FinishReason } from '../model/generate';
-import { hashString } from '../tasks/chains/rng';
+import { hashString } from '../util/random';
 
 /** How texts become ids for one model. */
 export interface TextCodec {

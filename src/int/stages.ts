@@ -4,7 +4,7 @@
 // Every stage is seeded from (experiment seed, stage name) and returns plain JSON.
 
 import type { Problem, Task } from '../tasks/task';
-import { hashString } from '../tasks/chains/rng';
+import { hashString } from '../util/random';
 import type { IntConfig, SamplingConfig } from './config';
 import { continuationTable, locationAccuracy, type ContinuationRecord, type ContinuationTable, type LocationAccuracy, type LocationRecord } from './diagnostics';
 import type { Engine, Generation } from './engine';

@@ -1,7 +1,7 @@
 // Evaluation statistics: pass@1 and the unbiased pass@k estimator per problem, their means over
 // problems, and seeded percentile-bootstrap intervals over problems, overall and per tier.
 
-import { createRng } from '../tasks/chains/rng';
+import { createRng } from '../util/random';
 
 /** n samples of one problem, c of them correct. */
 export interface ProblemOutcome {

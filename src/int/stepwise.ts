@@ -4,7 +4,7 @@
 // and the intervention block. Samples of one attempt share requests while their logs agree.
 
 import type { Problem, StepwiseVerify } from '../tasks/task';
-import { hashString } from '../tasks/chains/rng';
+import { hashString } from '../util/random';
 
 /** One batch of continuations: result[i] holds opts.n texts continuing reqs[i]'s prompt + prefix
  *  (the prefix not included), each ending at the first of opts.stop it writes (kept), at the

@@ -1,13 +1,14 @@
 // Training and evaluation of one arm on the GPU: LoRA SFT on the arm's examples (Trainer.sftStep,
 // shuffled epochs), GRPO on the training problems with the task's grader as the binary reward
-// (Trainer.rlStep, plain or hint prompts), and held-out evaluation (pass@k with bootstrap CIs).
+// (rlStep, plain or hint prompts), and held-out evaluation (pass@k with bootstrap CIs).
 
 import type { Problem, Task } from '../tasks/task';
-import { createRng, shuffled } from '../tasks/chains/rng';
+import { createRng, shuffled } from '../util/random';
 import type { Decoder } from '../model/decoder';
 import type { StepMetrics } from '../train/metrics';
 import { sftTotalSteps, Trainer, type SftExample as TokenExample } from '../train/trainer';
 import type { GrpoConfig, SftConfig } from '../train/config';
+import { rlStep } from '../train/rl';
 import type { ArmSpec } from './arms';
 import type { EvalConfig, IntConfig } from './config';
 import type { Engine, TextCodec } from './engine';
@@ -88,7 +89,7 @@ export async function trainRl(
         batch.push(order.shift()!);
       }
       const prompts = batch.map((p) => codec.promptIds(rlPrompt(task, arm, p, hintFraction)));
-      const r = await trainer.rlStep(prompts, async (s) => ((await task.grade(codec.decode(s.completion), batch[s.prompt])).correct ? 1 : 0));
+      const r = await rlStep(trainer, prompts, async (s) => ((await task.grade(codec.decode(s.completion), batch[s.prompt])).correct ? 1 : 0));
       onStep?.(r.metrics, step + 1, cfg.steps);
     }
     return { steps: trainer.history.map((m) => ({ ...m })), rows: cfg.steps * cfg.promptsPerStep, dropped: problems.length - fits.length };

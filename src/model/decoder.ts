@@ -18,7 +18,7 @@ import { batchLayout, headRowMap, keyStarts, NO_ROW, type BatchLayout, type Toke
 import type { LoraAdapter } from './lora';
 import { LOGITS_CHUNK_BYTES, logitsChunkRows } from './memory';
 import type { LinearModule } from './params';
-import { copyRows } from './rows';
+import { copyRows } from '../kernels/rows';
 import { linearKey, type ModelWeights } from './weights';
 
 export interface DecoderOptions {

@@ -6,7 +6,7 @@ import type { Tensor } from '../gpu';
 import { sampleTokens } from '../kernels/sample';
 import type { Decoder } from './decoder';
 import { KVCache } from './kvcache';
-import { copyRows } from './rows';
+import { copyRows } from '../kernels/rows';
 
 export type FinishReason = 'eos' | 'stop' | 'length';
 

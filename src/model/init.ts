@@ -3,6 +3,7 @@
 // character-level chains model).
 
 import type { ModelConfig } from './config';
+import { normalStream } from '../util/random';
 import { buildParamTable, type ParamTable } from './params';
 
 export interface InitOptions {
@@ -13,29 +14,6 @@ export interface InitOptions {
   /** Scale the std of the residual output projections (o_proj, down_proj) by 1/sqrt(2 * layers),
    *  so the residual stream keeps its size at init however deep the model. Default true. */
   scaleResidual?: boolean;
-}
-
-/** Seeded stream of standard normals (mulberry32 + Box-Muller). */
-export function normalStream(seed: number): () => number {
-  let s = seed >>> 0;
-  const uniform = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296; // (0, 1)
-  };
-  let spare: number | null = null;
-  return () => {
-    if (spare !== null) {
-      const v = spare;
-      spare = null;
-      return v;
-    }
-    const r = Math.sqrt(-2 * Math.log(uniform()));
-    const a = 2 * Math.PI * uniform();
-    spare = r * Math.sin(a);
-    return r * Math.cos(a);
-  };
 }
 
 /**

@@ -2,13 +2,12 @@
 // (A kaiming-uniform, B = 0), gradients, merge / unmerge into the base weights for fast sampling,
 // and save / load in the PEFT layout (adapter_config.json + adapter_model.safetensors).
 
-import { P, buildWgsl, type Gpu, type Tensor } from '../gpu';
-import { grid1D } from '../kernels/grid';
+import type { Gpu, Tensor } from '../gpu';
+import { loraMerge } from '../kernels/lora_merge';
 import { loadSafetensors, writeSafetensors } from '../io/safetensors';
 import { DEFAULT_LORA_MODULES, loraTargets, peftLoraKeys, type LinearModule, type LoraTarget, type ParamTable } from './params';
 import type { ModelWeights } from './weights';
-import mergeSrc from './lora_merge.wgsl?raw';
-import weightTypeSrc from '../kernels/weight_type.wgsl?raw';
+import { uniformStream } from '../util/random';
 
 export interface LoraConfig {
   /** Rank r of the update B A. Default 16. */
@@ -52,21 +51,9 @@ export interface LoraParam {
   dB: Tensor; // (out, r)
 }
 
-/** Small seeded PRNG (mulberry32), floats in [0, 1). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** PEFT's init of A: kaiming-uniform with a = sqrt(5), i.e. U(-1/sqrt(in), 1/sqrt(in)). */
 export function kaimingUniformA(rank: number, inF: number, seed: number): Float32Array {
-  const r = rng(seed);
+  const r = uniformStream(seed);
   const bound = 1 / Math.sqrt(inF);
   const out = new Float32Array(rank * inF);
   for (let i = 0; i < out.length; i++) out[i] = (2 * r() - 1) * bound;
@@ -157,17 +144,7 @@ export class LoraAdapter {
     for (const [name, p] of this.params) {
       const W = weights.byName.get(name);
       if (!W) throw new Error(`LoRA: base weight '${name}' is missing`);
-      const [outF, inF] = W.shape;
-      const g = grid1D(this.gpu, outF * inF, 256);
-      this.gpu.dispatch({
-        kernel: 'lora.merge',
-        code: buildWgsl(weightTypeSrc + '\n' + mergeSrc, { F16: W.dtype === 'f16' }),
-        outputs: [W],
-        inputs: [p.A, p.B],
-        params: P().u32(outF).u32(inF).u32(this.config.rank).u32(g.rowStride).f32(scale),
-        workgroups: g.workgroups,
-        constants: { WG: 256 },
-      });
+      loraMerge(this.gpu, W, p.A, p.B, scale);
     }
   }
 

@@ -40,6 +40,15 @@ export interface RlStepResult extends StepResult {
   passes: StepResult[];
 }
 
+/** One GRPO-family step of `trainer` with its own config (see the file header); throws when the
+ *  trainer was built with an SFT config. RL steps live here, beside the Trainer, not in it, so that
+ *  this file imports trainer.ts and never the other way round. */
+export async function rlStep(trainer: Trainer, prompts: readonly (readonly number[])[], rewardFn: RewardFn): Promise<RlStepResult> {
+  const cfg = trainer.config;
+  if (cfg.kind !== 'grpo') throw new Error('rlStep: this trainer has an SFT config; build a Trainer with validateGrpoConfig({...}) for RL');
+  return grpoStep(trainer, cfg, prompts, rewardFn);
+}
+
 /** Sample, grade and train: see the file header. Prompts longer than the context minus
  *  maxCompletionLength are an error naming the prompt and the limit. */
 export async function grpoStep(trainer: Trainer, cfg: GrpoConfig, prompts: readonly (readonly number[])[], rewardFn: RewardFn): Promise<RlStepResult> {

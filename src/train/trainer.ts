@@ -11,9 +11,9 @@ import { aggregateMicroBatches, stepMetrics, type CompletionStats, type MicroPar
 import { packMicroBatches } from './microbatch';
 import { objectiveFor, type ObjectiveConfig, type ObjectiveStats, type TrainSequence } from './objectives';
 import { AdamW, type OptimParam } from './optimizer';
-import { grpoStep, type RewardFn, type RlStepResult } from './rl';
 import type { AdvantageResult } from './advantages';
 import { learningRate } from './schedule';
+import { uniformStep } from '../util/random';
 
 /** One SFT row: the loss covers the completion, conditioned on the prompt. */
 export interface SftExample {
@@ -73,15 +73,6 @@ export interface StepExtras {
 /** Optimiser steps of an SFT run: ceil(rows / batchSize) x epochs. */
 export function sftTotalSteps(rows: number, cfg: Pick<SftConfig, 'batchSize' | 'epochs'>): number {
   return Math.max(1, Math.ceil(rows / cfg.batchSize) * cfg.epochs);
-}
-
-/** Small seeded PRNG step (mulberry32): returns [value in u32, next state]. */
-export function nextRandom(state: number): [number, number] {
-  const s = (state + 0x6d2b79f5) >>> 0;
-  let t = s;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return [(t ^ (t >>> 14)) >>> 0, s];
 }
 
 function zeroStats(sequences: number): ObjectiveStats {
@@ -149,7 +140,7 @@ export class Trainer {
 
   /** Next seed of the seeded generator (rollout sampling). */
   nextSeed(): number {
-    const [v, s] = nextRandom(this.rngState);
+    const [v, s] = uniformStep(this.rngState);
     this.rngState = s;
     return v;
   }
@@ -163,13 +154,6 @@ export class Trainer {
       return row;
     });
     return this.runStep(rows, this.config, { t0 });
-  }
-
-  /** One GRPO-family step: sample numGenerations completions per prompt with the current policy, grade
-   *  them with rewardFn, group-relative advantages, then passesPerBatch optimiser steps (see rl.ts). */
-  async rlStep(prompts: readonly (readonly number[])[], rewardFn: RewardFn): Promise<RlStepResult> {
-    if (this.config.kind !== 'grpo') throw new Error('Trainer.rlStep: this trainer has an SFT config; build a Trainer with validateGrpoConfig({...}) for RL');
-    return grpoStep(this, this.config, prompts, rewardFn);
   }
 
   /** Validate one prompt + completion and make its row (mask 1 on every completion token). */

@@ -6,6 +6,8 @@ import type { Gpu } from '../../src/gpu';
 import { checkAddBackward, checkAddForward, checkDebugNonFinite } from '../shared/checks/add';
 import { checkEmbeddingBackward, checkEmbeddingF16, checkEmbeddingForward } from '../shared/checks/embedding';
 import { checkLoraBackward, checkLoraForward } from '../shared/checks/lora';
+import { checkLoraMerge, checkLoraMergeF16 } from '../shared/checks/lora_merge';
+import { checkCopyRows, checkCopyRowsWords } from '../shared/checks/rows';
 import { checkRmsnormBackward, checkRmsnormF16, checkRmsnormForward } from '../shared/checks/rmsnorm';
 import { checkRopeBackward, checkRopeForward } from '../shared/checks/rope';
 import { checkSwigluBackward, checkSwigluForward } from '../shared/checks/swiglu';
@@ -53,6 +55,10 @@ describe('kernels in Chromium', () => {
   it('swiglu backward', () => checkSwigluBackward(gpu));
   it('lora forward (on matmul)', () => checkLoraForward(gpu));
   it('lora backward (on matmul)', () => checkLoraBackward(gpu));
+  it('lora merge / unmerge', () => checkLoraMerge(gpu));
+  it('lora merge f16 weights (or its clear refusal without shader-f16)', () => checkLoraMergeF16(gpu));
+  it('copyRows: ranges, scatter, gather', () => checkCopyRows(gpu));
+  it('copyRows: integer words bit for bit', () => checkCopyRowsWords(gpu));
   it('matmul: transposes, batches, ragged edges', () => checkMatmulEdges(gpu));
   it('matmul: decode shapes', () => checkMatmulDecode(gpu));
   it('matmul: f16 weights', (ctx) => {

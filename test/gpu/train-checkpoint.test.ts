@@ -10,6 +10,7 @@ import type { Gpu } from '../../src/gpu';
 import { LoraAdapter } from '../../src/model/lora';
 import { FILES, loadCheckpoint, MemoryCheckpointStore, NodeCheckpointStore } from '../../src/train/checkpoint';
 import { validateGrpoConfig, validateSftConfig } from '../../src/train/config';
+import { rlStep } from '../../src/train/rl';
 import { Trainer } from '../../src/train/trainer';
 import { getTestGpu } from '../shared/gpu-env';
 import { BOS, readParams, releaseModel, sameBits, sftData, tinyLlama, trainModel } from './train-fixtures';
@@ -67,15 +68,15 @@ describe('checkpoint resume', () => {
     const prompts = [[BOS, 50], [BOS, 72]];
     const reward = (s: { completion: readonly number[] }) => (s.completion[0] >= 65 && s.completion[0] <= 122 ? 1 : 0);
     const a = new Trainer(model('lora'), { config: cfg });
-    for (let i = 0; i < 2; i++) await a.rlStep(prompts, reward);
+    for (let i = 0; i < 2; i++) await rlStep(a, prompts, reward);
     await a.save(store, 'after-2');
     const want = [];
-    for (let i = 0; i < 2; i++) want.push(await a.rlStep(prompts, reward));
+    for (let i = 0; i < 2; i++) want.push(await rlStep(a, prompts, reward));
 
     const b = new Trainer(model('lora', 7, 42), { config: cfg }); // another adapter init: overwritten by resume
     await b.resume(store, 'after-2');
     for (let i = 0; i < 2; i++) {
-      const got = await b.rlStep(prompts, reward);
+      const got = await rlStep(b, prompts, reward);
       expect(got.samples.map((s) => s.completion)).toEqual(want[i].samples.map((s) => s.completion));
       expect(got.metrics.loss).toBe(want[i].metrics.loss);
       expect(got.metrics.reward).toBe(want[i].metrics.reward);

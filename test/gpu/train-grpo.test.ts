@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gpu } from '../../src/gpu';
 import { validateGrpoConfig, validateSftConfig, type GrpoConfigInput } from '../../src/train/config';
-import type { RewardFn } from '../../src/train/rl';
+import { rlStep, type RewardFn } from '../../src/train/rl';
 import { Trainer } from '../../src/train/trainer';
 import { randn } from '../shared/check';
 import { getTestGpu } from '../shared/gpu-env';
@@ -36,7 +36,7 @@ describe('GRPO: zero-variance groups', () => {
     const grads: Map<string, Float32Array>[] = [];
     const t = trainer('full', { numGenerations: 4, maxCompletionLength: 3, optim: { lr: 1e-2 } }, { onGradients: async (ps) => void grads.push(await readParams(gpu, ps, 'grad')) });
     const before = await readParams(gpu, t.params, 'value');
-    const r = await t.rlStep(PROMPTS.slice(0, 2), (s) => (s.prompt === 0 ? 0 : 1)); // group 0 all 0, group 1 all 1
+    const r = await rlStep(t, PROMPTS.slice(0, 2), (s) => (s.prompt === 0 ? 0 : 1)); // group 0 all 0, group 1 all 1
     expect(r.skipped).toBe(false);
     expect(r.samples).toHaveLength(8);
     expect(r.samples.every((s) => s.advantage === 0)).toBe(true);
@@ -50,7 +50,7 @@ describe('GRPO: zero-variance groups', () => {
     expect(sameBits(await readParams(gpu, t.params, 'value'), before)).toBe(true);
 
     // Control: rewards that differ inside a group do give a gradient, and the weights move.
-    const r2 = await t.rlStep(PROMPTS.slice(0, 2), (s) => s.sample % 2);
+    const r2 = await rlStep(t, PROMPTS.slice(0, 2), (s) => s.sample % 2);
     expect(r2.metrics.frac_reward_zero_std).toBe(0);
     expect(r2.metrics.grad_norm!).toBeGreaterThan(1e-4);
     expect(mapDiff(grads[1], grads[0]).diff).toBeGreaterThan(0);
@@ -66,7 +66,7 @@ describe('GRPO: micro-batch 1 x accumulation N == N x 1', () => {
       // Rows are prompt 2 + completion <= 4 tokens: a budget of 6 holds one row, 1000 all of them.
       const ts = [6, 1000].map((budget) => trainer('full', { ...cfg, microBatchTokens: budget }, { onGradients: async (ps) => void grads.push(await readParams(gpu, ps, 'grad')) }));
       const reward: RewardFn = (s) => (s.completion.reduce((a, b) => a + b, 0) % 3) / 2; // varies inside groups
-      const [a, b] = [await ts[0].rlStep(PROMPTS.slice(0, 3), reward), await ts[1].rlStep(PROMPTS.slice(0, 3), reward)];
+      const [a, b] = [await rlStep(ts[0], PROMPTS.slice(0, 3), reward), await rlStep(ts[1], PROMPTS.slice(0, 3), reward)];
       expect(a.samples.map((s) => s.completion)).toEqual(b.samples.map((s) => s.completion));
       expect([a.microBatches, b.microBatches]).toEqual([12, 1]);
       expect(a.metrics.frac_reward_zero_std!).toBeLessThan(1);
@@ -88,7 +88,7 @@ describe('GRPO learns a verifiable reward', () => {
     const t = trainer('lora', { numGenerations: 8, promptsPerStep: 4, maxCompletionLength: 2, steps, optim: { lr: 1e-2 } });
     const rewards: number[] = [];
     for (let i = 0; i < steps; i++) {
-      const r = await t.rlStep(PROMPTS, alnumReward);
+      const r = await rlStep(t, PROMPTS, alnumReward);
       expect(r.skipped).toBe(false);
       rewards.push(r.metrics.reward!);
     }
@@ -105,7 +105,7 @@ describe('GRPO steps: passes, KL, bad input', () => {
   it('passesPerBatch 2 makes two optimiser steps on the same rollouts; the second sees a ratio != 1', async () => {
     const t = trainer('lora', { numGenerations: 4, maxCompletionLength: 3, passesPerBatch: 2, epsilonLow: 0.01, optim: { lr: 5e-2 } });
     for (const p of t.params) if (p.name.includes('lora_B')) gpu.write(p.value, randn(p.value.size, 3, 0.05));
-    const r = await t.rlStep(PROMPTS.slice(0, 2), (s) => s.sample % 2);
+    const r = await rlStep(t, PROMPTS.slice(0, 2), (s) => s.sample % 2);
     expect(r.passes).toHaveLength(2);
     expect(t.step).toBe(2);
     expect(r.passes.map((p) => p.metrics.step)).toEqual([1, 2]);
@@ -119,38 +119,38 @@ describe('GRPO steps: passes, KL, bad input', () => {
   it('beta > 0 (LoRA): KL to the adapter-off reference is 0 for a fresh adapter and grows with training', async () => {
     const t = trainer('lora', { numGenerations: 4, maxCompletionLength: 2, beta: 0.04, optim: { lr: 2e-2 } });
     const kls: number[] = [];
-    for (let i = 0; i < 4; i++) kls.push((await t.rlStep(PROMPTS.slice(0, 2), (s) => s.sample % 2)).metrics.kl!);
+    for (let i = 0; i < 4; i++) kls.push((await rlStep(t, PROMPTS.slice(0, 2), (s) => s.sample % 2)).metrics.kl!);
     expect(Math.abs(kls[0])).toBeLessThan(1e-6);
     expect(kls[3]).toBeGreaterThan(1e-5);
-    await expect(trainer('full', { beta: 0.04, maxCompletionLength: 2 }).rlStep(PROMPTS, alnumReward)).rejects.toThrow(/beta > 0 needs a reference model/);
+    await expect(rlStep(trainer('full', { beta: 0.04, maxCompletionLength: 2 }), PROMPTS, alnumReward)).rejects.toThrow(/beta > 0 needs a reference model/);
   });
 
   it('too-long prompt throws naming it and the limit; a NaN reward skips the step (counted, weights unchanged)', async () => {
     const t = trainer('full', { numGenerations: 2, maxCompletionLength: 8, optim: { lr: 1e-2 } });
     const ctx = t.model.config.maxPositions;
     const long = [BOS, ...new Array(ctx - 8).fill(65)];
-    await expect(t.rlStep([PROMPTS[0], long], alnumReward)).rejects.toThrow(new RegExp(`prompt 1 has ${ctx - 7} tokens; with maxCompletionLength 8 .* context of ${ctx}`));
-    await expect(t.rlStep([[BOS, 999]], alnumReward)).rejects.toThrow(/prompt 0 token 1 is 999, outside the vocabulary/);
-    await expect(t.rlStep([[]], alnumReward)).rejects.toThrow(/prompt 0 is empty/);
+    await expect(rlStep(t, [PROMPTS[0], long], alnumReward)).rejects.toThrow(new RegExp(`prompt 1 has ${ctx - 7} tokens; with maxCompletionLength 8 .* context of ${ctx}`));
+    await expect(rlStep(t, [[BOS, 999]], alnumReward)).rejects.toThrow(/prompt 0 token 1 is 999, outside the vocabulary/);
+    await expect(rlStep(t, [[]], alnumReward)).rejects.toThrow(/prompt 0 is empty/);
     expect(t.step).toBe(0);
 
     const before = await readParams(gpu, t.params, 'value');
-    const r = await t.rlStep(PROMPTS.slice(0, 2), (s) => (s.prompt === 1 && s.sample === 0 ? NaN : s.sample));
+    const r = await rlStep(t, PROMPTS.slice(0, 2), (s) => (s.prompt === 1 && s.sample === 0 ? NaN : s.sample));
     expect(r.skipped).toBe(true);
     expect(r.reason).toMatch(/reward of sequence 2 .* is NaN/);
     expect(r.metrics.skipped_steps).toBe(1);
     expect(r.metrics.loss).toBeNull();
     expect(sameBits(await readParams(gpu, t.params, 'value'), before)).toBe(true);
 
-    const e = await t.rlStep([], alnumReward);
+    const e = await rlStep(t, [], alnumReward);
     expect(e.skipped).toBe(true);
     expect(e.reason).toMatch(/no prompts/);
     expect(t.skippedSteps).toBe(2);
-    const ok = await t.rlStep(PROMPTS.slice(0, 2), (s) => s.sample);
+    const ok = await rlStep(t, PROMPTS.slice(0, 2), (s) => s.sample);
     expect(ok.skipped).toBe(false);
     expect(ok.metrics.step).toBe(3);
 
     const sft = new Trainer(t.model, { config: validateSftConfig({ optim: { schedule: 'constant', warmupRatio: 0 } }) });
-    await expect(sft.rlStep(PROMPTS, alnumReward)).rejects.toThrow(/has an SFT config/);
+    await expect(rlStep(sft, PROMPTS, alnumReward)).rejects.toThrow(/has an SFT config/);
   });
 });

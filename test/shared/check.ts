@@ -1,10 +1,10 @@
 // Numeric helpers for kernel tests: seeded random data, closeness assertions with a useful
 // message, and central finite differences of a scalar function.
 
-import { mulberry32 } from '../../src/util/random';
+import { normalsCosine, uniformStream } from '../../src/util/random';
 
 /** Seeded PRNG returning floats in [0, 1). */
-export const rng = mulberry32;
+export const rng = uniformStream;
 
 /** n uniform values in [lo, hi). */
 export function randu(n: number, seed: number, lo = -1, hi = 1): Float32Array {
@@ -14,17 +14,8 @@ export function randu(n: number, seed: number, lo = -1, hi = 1): Float32Array {
   return out;
 }
 
-/** n standard-normal values (Box-Muller), times `scale`. */
-export function randn(n: number, seed: number, scale = 1): Float32Array {
-  const r = rng(seed);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const u = Math.max(r(), 1e-12);
-    const v = r();
-    out[i] = scale * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-  }
-  return out;
-}
+/** n standard-normal values (Box-Muller, cosine branch), times `scale`. */
+export const randn = normalsCosine;
 
 export interface Tol {
   atol?: number;

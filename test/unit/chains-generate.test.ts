@@ -5,18 +5,16 @@ import {
   applyOp,
   canonicalProgram,
   createChainsTask,
-  createRng,
   DEFAULT_LADDER,
   generateProgram,
-  hashString,
   parseProgram,
   programOf,
   resolveChainsConfig,
   runProgram,
-  shuffled,
   splitOfProgram,
   type TierSpec,
 } from '../../src/tasks/chains';
+import { createRng, hashString, shuffled } from '../../src/util/random';
 
 const bigCounts = (train: number, test: number) => ({
   easy: { train, test },

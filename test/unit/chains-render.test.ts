@@ -8,7 +8,6 @@ import {
   compactRenderers,
   compactVerification,
   createChainsTask,
-  createRng,
   firstDivergentStep,
   formatInterventionBlock,
   injectError,
@@ -19,6 +18,7 @@ import {
   solutionSteps,
   toCompactAlphabet,
 } from '../../src/tasks/chains';
+import { createRng } from '../../src/util/random';
 
 const task = createChainsTask({
   counts: { easy: { train: 40, test: 10 }, medium: { train: 40, test: 10 }, hard: { train: 40, test: 10 } },

@@ -5,7 +5,6 @@ import {
   applyOp,
   checkSteps,
   createChainsTask,
-  createRng,
   firstDivergentStep,
   COPY_SLIP_KINDS,
   injectCopySlip,
@@ -20,6 +19,7 @@ import {
   solutionSteps,
   type Problem,
 } from '../../src/tasks/chains';
+import { createRng } from '../../src/util/random';
 
 const task = createChainsTask({
   counts: { easy: { train: 60, test: 20 }, medium: { train: 60, test: 20 }, hard: { train: 60, test: 20 } },

@@ -17,7 +17,8 @@ import {
 } from '../../src/io/char-tokenizer';
 import { NodeFolderSource } from '../../src/io/folder';
 import { loadTokenizer, type Tokenizer } from '../../src/io/tokenizer';
-import { COMPACT_ALPHABET, compactRenderers, createChainsTask, createRng, solutionText } from '../../src/tasks/chains';
+import { COMPACT_ALPHABET, compactRenderers, createChainsTask, solutionText } from '../../src/tasks/chains';
+import { createRng } from '../../src/util/random';
 
 const ct = compactCharTokenizer();
 

@@ -3,7 +3,8 @@
 // with the chains world's own parser on its ideal verification outputs.
 import { describe, expect, it } from 'vitest';
 import { findInterventionBlocks, parseInterventionOutput, repairJsonText, scanJsonObject, type ParseResult } from '../../src/int/parse';
-import { createChainsTask, createRng, parseIntervention } from '../../src/tasks/chains';
+import { createChainsTask, parseIntervention } from '../../src/tasks/chains';
+import { createRng } from '../../src/util/random';
 
 const block = (content: string, location: number | string) =>
   `<intervention>{"content": ${JSON.stringify(content)}, "location": ${typeof location === 'number' ? location : JSON.stringify(location)}}</intervention>`;

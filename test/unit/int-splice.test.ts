@@ -3,7 +3,8 @@
 // first divergent step and continuing correctly gives a correct solution.
 import { describe, expect, it } from 'vitest';
 import { continuationStarts, continuationText, interventionExample, splice } from '../../src/int/splice';
-import { createChainsTask, createRng, joinSteps as chainsJoin } from '../../src/tasks/chains';
+import { createChainsTask, joinSteps as chainsJoin } from '../../src/tasks/chains';
+import { createRng } from '../../src/util/random';
 import { createMathTask, joinSteps as mathJoin, splitSteps as mathSplit } from '../../src/tasks/math/task';
 
 const steps = ['s1', 's2', 's3', 's4'];

@@ -9,7 +9,7 @@ import {
   summarizeOutcomes,
   type ProblemOutcome,
 } from '../../src/int/stats';
-import { createRng } from '../../src/tasks/chains';
+import { createRng } from '../../src/util/random';
 
 /** Fraction of the k-subsets of n samples (the first c correct) that hold a correct one. */
 function bruteForce(n: number, c: number, k: number): number {

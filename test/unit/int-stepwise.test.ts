@@ -3,7 +3,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { runStepwiseVerify, type TextGenerator } from '../../src/int/stepwise';
-import { compactStepwiseVerify, compactVerification, createChainsTask, createRng, programOf } from '../../src/tasks/chains';
+import { compactStepwiseVerify, compactVerification, createChainsTask, programOf } from '../../src/tasks/chains';
+import { createRng } from '../../src/util/random';
 import type { Problem } from '../../src/tasks/task';
 import { checkedLines, idealVerdict } from '../shared/compact-log';
 

@@ -12,7 +12,7 @@ import {
   type ObjectiveName,
   type TrainSequence,
 } from '../../src/train/objectives';
-import { mulberry32 as rng } from '../../src/util/random';
+import { uniformStream as rng } from '../../src/util/random';
 
 
 const EPS_LOW = 0.2;

@@ -3,7 +3,8 @@
 // wrong line, right ones are kept at okShare, and what does not fit is counted, not trained on.
 import { describe, expect, it } from 'vitest';
 import { compactCharTokenizer } from '../../src/io/char-tokenizer';
-import { canonicalProgram, compactRenderers, compactVerificationLog, createRng, injectError, joinSteps, parseIntervention, programOf, solutionSteps, splitOfProgram } from '../../src/tasks/chains';
+import { canonicalProgram, compactRenderers, compactVerificationLog, injectError, joinSteps, parseIntervention, programOf, solutionSteps, splitOfProgram } from '../../src/tasks/chains';
+import { createRng } from '../../src/util/random';
 import { drawPretrainProblem, encodeExample, resolvePretrainConfig } from '../../src/tasks/chains/pretrain-data';
 import { nextVerdictTilt, ownDecisions, selfVerifyRound, selfVerifySummary, tiltedVerdictWeights, VERDICT_TILT_LIMIT } from '../../src/tasks/chains/self-verify';
 import { decisionSummary } from '../../src/tasks/chains/pretrain-probe';

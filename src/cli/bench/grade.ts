@@ -3,6 +3,7 @@
 // Usage through the bench CLI: `grade [--n=10000] [--seed=1]`.
 
 import { gradeAnswer } from '../../tasks/math/grade';
+import { uniformStream } from '../../util/random';
 
 interface Pool {
   gold: string;
@@ -53,16 +54,6 @@ const FILLER = [
   'Hence the expression $\\frac{a+b}{2} \\ge \\sqrt{ab}$ holds with equality iff $a=b$. ',
 ];
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function arg(args: string[], name: string, dflt: number): number {
   const a = args.find((x) => x.startsWith(`--${name}=`));
   const v = a ? Number(a.slice(name.length + 3)) : dflt;
@@ -73,7 +64,7 @@ function arg(args: string[], name: string, dflt: number): number {
 /** Grade N mixed responses and return the timing figures. */
 export async function benchGrade(args: string[]): Promise<Record<string, unknown>> {
   const n = Math.floor(arg(args, 'n', 10_000));
-  const rand = rng(arg(args, 'seed', 1));
+  const rand = uniformStream(arg(args, 'seed', 1));
   const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
   const items: Array<{ response: string; gold: string; expect: boolean | null }> = [];
   for (let i = 0; i < n; i++) {

@@ -7,7 +7,7 @@ import { Gpu, describeAdapter, roundToHalf, type Tensor } from '../../gpu';
 import { matmul, matmulNaive } from '../../kernels/matmul';
 import { attentionBackward, attentionFlops, attentionForward, type AttnDims } from '../../kernels/attention';
 import { OrtMatMul, initOrtWebGpu, type OrtWebGpu } from '../../bench/ort-runner';
-import { mulberry32 as rng } from '../../util/random';
+import { uniformStream as rng } from '../../util/random';
 
 export interface KernelBenchConfig {
   /** Reduced set for smoke tests (decode shapes, short attention). Default false. */

@@ -6,7 +6,7 @@ import type { Problem, Split } from '../task';
 import type { ChainsConfig, TierSpec } from './config';
 import { applyOp, canonicalProgram, runProgram, type Op, type OpKind, type Program } from './program';
 import { chatStatement } from './render';
-import { createRng, hashString, type Rng } from './rng';
+import { createRng, hashString, type Rng } from '../../util/random';
 import { errorPropagates } from './solve';
 
 /** Salt of the split hash. Changing it reshuffles every split: never change it casually. */

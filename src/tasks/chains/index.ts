@@ -6,7 +6,6 @@ export * from './generate';
 export * from './grade';
 export * from './program';
 export * from './render';
-export * from './rng';
 export * from './solve';
 export * from './steps';
 export * from './task';

@@ -11,7 +11,7 @@ import { resolveChainsConfig, type ChainsConfig, type ChainsConfigInput, type Ti
 import { generateProgram, makeProblem, splitOfProgram } from './generate';
 import { canonicalProgram, programOf, runProgram, type OpKind } from './program';
 import { compactRenderers, hintCount } from './render';
-import { createRng, type Rng } from './rng';
+import { createRng, type Rng } from '../../util/random';
 import { injectCopySlip, injectError, SLIP_KINDS, type InjectedAttempt, solutionSteps, type SlipKind } from './solve';
 import { joinSteps } from './steps';
 import { compactVerificationLog } from './verify';

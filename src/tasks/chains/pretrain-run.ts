@@ -16,7 +16,7 @@ import { TINY_LADDER } from './config';
 import { documentLossStart, drawPretrainProblem, encodeExample, pretrainExample, resolvePretrainConfig, type PretrainDataConfig, type PretrainDataInput, type PretrainExample } from './pretrain-data';
 import { balancedStandardError, decisionDocs, decisionSummary, probeDocs, probeSummary, type DecisionFigures } from './pretrain-probe';
 import { compactRenderers } from './render';
-import { createRng, shuffled } from './rng';
+import { createRng, shuffled } from '../../util/random';
 import { nextVerdictTilt, ownDecisions, selfVerifyRound, selfVerifySummary, tiltedVerdictWeights } from './self-verify';
 import { balanceFactors, recipeVerdictRates, type VerdictRates } from './verdict-balance';
 

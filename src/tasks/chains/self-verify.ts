@@ -10,7 +10,7 @@ import type { CharTokenizer } from '../../io/char-tokenizer';
 import type { Problem } from '../task';
 import { encodeExample, type PretrainExample } from './pretrain-data';
 import { compactRenderers } from './render';
-import { createRng } from './rng';
+import { createRng } from '../../util/random';
 import { solutionSteps } from './solve';
 import { splitSteps } from './steps';
 import { compactVerificationLog } from './verify';

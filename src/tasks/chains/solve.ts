@@ -5,7 +5,7 @@
 import type { Problem } from '../task';
 import type { Style } from './config';
 import { applyOp, programOf, runProgram, type Op, type OpKind, type Program } from './program';
-import type { Rng } from './rng';
+import type { Rng } from '../../util/random';
 import { formatAnswer, formatStep, joinSteps } from './steps';
 
 /** Steps of the correct solution: one line per operation, then the answer line. */

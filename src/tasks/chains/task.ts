@@ -8,7 +8,7 @@ import { checkSteps, firstDivergentStep, type StepVerdict } from './diverge';
 import { generateProblems } from './generate';
 import { gradeChains } from './grade';
 import { chatRenderers, compactRenderers, renderersFor } from './render';
-import type { Rng } from './rng';
+import type { Rng } from '../../util/random';
 import { correctStep, injectError, solutionSteps, solutionText, type InjectOptions, type InjectedAttempt } from './solve';
 import { joinSteps, splitSteps } from './steps';
 import { compactStepwiseVerify, compactVerification } from './verify';

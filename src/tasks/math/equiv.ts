@@ -8,9 +8,7 @@ import { Deadline, MathLimits, MathTooLarge } from './limits';
 import { Node, freeVars, needsIntegers, renameVars } from './parse';
 import { Evaluator, FLOAT_REL_TOL, Undefined, Value, rat, sameValue, toFloat } from './evaluate';
 import { symbolicCompare } from './symbolic';
-import { mulberry32 } from '../../util/random';
-
-export { mulberry32 };
+import { uniformStream } from '../../util/random';
 
 export type Verdict = 'eq' | 'ne' | 'unknown';
 
@@ -107,7 +105,7 @@ export class Comparer {
     seed = 0x5eed,
   ) {
     this.ev = new Evaluator(lim, dl);
-    this.rand = mulberry32(seed);
+    this.rand = uniformStream(seed);
   }
 
   /** Is the predicted item `p` equivalent to the gold item `g`? */

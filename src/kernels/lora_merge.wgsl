@@ -1,6 +1,6 @@
 // LoRA merge: W (out, in) += scale * B (out, r) A (r, in), in place, one thread per weight element.
 // W is f32, or f16 when F16 (the sum is formed in f32 and rounded once). A negative scale unmerges.
-// Appended to src/kernels/weight_type.wgsl (the WT alias).
+// Appended to weight_type.wgsl (the WT alias) by lora_merge.ts.
 
 override WG: u32 = 256u;
 

@@ -1,8 +1,10 @@
 // copyRows: the model's data-movement kernel. Gathers / scatters rows between tensors with optional
 // index maps: token-major <-> head-major attention layouts, KV-cache writes, logits row chunks.
+// A pure copy, so it has no backward (a gather's gradient is the scatter with the same map, i.e. another
+// copyRows with dstIdx and srcIdx swapped). Plain-TS reference in rows.ref.ts.
 
 import { P, type Gpu, type Tensor } from '../gpu';
-import { grid1D } from '../kernels/grid';
+import { grid1D } from './grid';
 import src from './rows.wgsl?raw';
 
 const WG = 256;
@@ -22,7 +24,7 @@ export interface CopyRowsOptions {
 
 /** dst[d(r)] = src[s(r)] row by row; both tensors hold 4-byte elements (f32 / u32 / i32). */
 export function copyRows(gpu: Gpu, dst: Tensor, srcT: Tensor, o: CopyRowsOptions): void {
-  const k = 'model.copyRows';
+  const k = 'rows.copy';
   if (dst.dtype === 'f16' || srcT.dtype === 'f16') throw new Error(`${k}: only 4-byte tensors can be copied, got ${dst} <- ${srcT}`);
   if (dst.buffer === srcT.buffer) throw new Error(`${k}: dst and src must be different tensors (${dst})`);
   const { rows, width } = o;
