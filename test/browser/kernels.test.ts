@@ -6,7 +6,7 @@ import type { Gpu } from '../../src/gpu';
 import { checkAddBackward, checkAddForward, checkDebugNonFinite } from '../shared/checks/add';
 import { checkEmbeddingBackward, checkEmbeddingF16, checkEmbeddingForward } from '../shared/checks/embedding';
 import { checkLoraBackward, checkLoraForward } from '../shared/checks/lora';
-import { checkLoraMerge, checkLoraMergeF16 } from '../shared/checks/lora_merge';
+import { checkLoraMerge, checkLoraMergeF16, checkLoraMergeF16Refusal } from '../shared/checks/lora_merge';
 import { checkCopyRows, checkCopyRowsWords } from '../shared/checks/rows';
 import { checkRmsnormBackward, checkRmsnormF16, checkRmsnormForward } from '../shared/checks/rmsnorm';
 import { checkRopeBackward, checkRopeForward } from '../shared/checks/rope';
@@ -56,7 +56,14 @@ describe('kernels in Chromium', () => {
   it('lora forward (on matmul)', () => checkLoraForward(gpu));
   it('lora backward (on matmul)', () => checkLoraBackward(gpu));
   it('lora merge / unmerge', () => checkLoraMerge(gpu));
-  it('lora merge f16 weights (or its clear refusal without shader-f16)', () => checkLoraMergeF16(gpu));
+  it('lora merge f16 weights', (ctx) => {
+    ctx.skip(!gpu.f16, NO_F16);
+    return checkLoraMergeF16(gpu);
+  });
+  it('lora merge: without shader-f16, f16 weights are refused', (ctx) => {
+    ctx.skip(gpu.f16, HAS_F16);
+    checkLoraMergeF16Refusal(gpu);
+  });
   it('copyRows: ranges, scatter, gather', () => checkCopyRows(gpu));
   it('copyRows: integer words bit for bit', () => checkCopyRowsWords(gpu));
   it('matmul: transposes, batches, ragged edges', () => checkMatmulEdges(gpu));

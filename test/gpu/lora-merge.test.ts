@@ -2,7 +2,8 @@
 // No backward (merged weights are only sampled from), so no gradient check.
 import { beforeAll, describe, it } from 'vitest';
 import type { Gpu } from '../../src/gpu';
-import { checkLoraMerge, checkLoraMergeErrors, checkLoraMergeF16 } from '../shared/checks/lora_merge';
+import { HAS_F16, NO_F16 } from '../shared/check';
+import { checkLoraMerge, checkLoraMergeErrors, checkLoraMergeF16, checkLoraMergeF16Refusal } from '../shared/checks/lora_merge';
 import { getTestGpu } from '../shared/gpu-env';
 
 let gpu: Gpu;
@@ -12,6 +13,13 @@ beforeAll(async () => {
 
 describe('lora_merge', () => {
   it('W += scale * B A matches the reference, and -scale unmerges (f32)', () => checkLoraMerge(gpu));
-  it('f16 weights round once (or the clear refusal without shader-f16)', () => checkLoraMergeF16(gpu));
+  it('f16 weights round once', (ctx) => {
+    ctx.skip(!gpu.f16, NO_F16);
+    return checkLoraMergeF16(gpu);
+  });
+  it('without shader-f16, f16 weights are refused with the kernel named', (ctx) => {
+    ctx.skip(gpu.f16, HAS_F16);
+    checkLoraMergeF16Refusal(gpu);
+  });
   it('rejects bad shapes, dtypes and scale with the kernel name', () => checkLoraMergeErrors(gpu));
 });

@@ -4,7 +4,7 @@
 import { roundToHalf, type Gpu } from '../../../src/gpu';
 import { loraMerge } from '../../../src/kernels/lora_merge';
 import { loraMergeRef, type LoraMergeDims } from '../../../src/kernels/lora_merge.ref';
-import { assertClose, expectError, randn } from '../check';
+import { assertClose, expectError, needF16, randn } from '../check';
 
 const DIMS: LoraMergeDims = { outF: 29, inF: 45, r: 8 };
 const SCALE = 2; // lora_alpha / r, e.g. 16 / 8
@@ -41,17 +41,20 @@ export async function checkLoraMerge(gpu: Gpu): Promise<void> {
   await mergeCase(gpu, { outF: 5, inF: 300, r: 32 }, false, 3);
 }
 
-/** f16 weights where the adapter has shader-f16; without it the clear refusal is what is checked. */
+/** f16 weights; needs an adapter with shader-f16. */
 export async function checkLoraMergeF16(gpu: Gpu): Promise<void> {
-  if (!gpu.f16) {
-    const tW = gpu.upload([1, 2], [1, 2], 'f16');
-    const tA = gpu.zeros([1, 2]);
-    const tB = gpu.zeros([1, 1]);
-    expectError(() => loraMerge(gpu, tW, tA, tB, SCALE), /lora.merge: W is f16 but this adapter has no shader-f16/, 'f16 without shader-f16');
-    [tW, tA, tB].forEach((t) => t.release());
-    return;
-  }
+  needF16(gpu, 'checkLoraMergeF16');
   await mergeCase(gpu, DIMS, true, 10);
+}
+
+/** Without shader-f16, f16 weights are refused with the kernel named. */
+export function checkLoraMergeF16Refusal(gpu: Gpu): void {
+  if (gpu.f16) throw new Error('checkLoraMergeF16Refusal needs an adapter without shader-f16');
+  const tW = gpu.upload([1, 2], [1, 2], 'f16');
+  const tA = gpu.zeros([1, 2]);
+  const tB = gpu.zeros([1, 1]);
+  expectError(() => loraMerge(gpu, tW, tA, tB, SCALE), /lora.merge: W is f16 but this adapter has no shader-f16/, 'f16 without shader-f16');
+  [tW, tA, tB].forEach((t) => t.release());
 }
 
 export async function checkLoraMergeErrors(gpu: Gpu): Promise<void> {
