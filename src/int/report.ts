@@ -9,7 +9,7 @@ import { START_CONDITIONS } from './diagnostics';
 import type { FilterCounts, FilterResult } from './filter';
 import { splice } from './splice';
 import type { Attempt, ContinuationCheck, Diagnostics, PoolResult, Proposal, Reflection, SftSets } from './stages';
-import type { Interval } from './stats';
+import { pairedBootstrap, type Interval, type ProblemOutcome } from './stats';
 import type { EvalResult, TrainLog } from './train-arm';
 
 export interface ArmResult {
@@ -38,8 +38,53 @@ export interface ExperimentResults {
   };
   diagnostics: Pick<Diagnostics, 'table' | 'location'> & { neverSolved: number };
   arms: Record<string, { label: string; sftRows: number; sftDropped: number; sftSteps: number; rlSteps: number; eval: EvalResult['summary'] }>;
+  /** Paired differences of pass@1 between arms on the same test problems (PAIRED_COMPARISONS, where
+   *  both arms ran), overall (tier "all") and per tier. */
+  paired: PairedDiff[];
   /** Per arm, per-step metrics (metrics.csv; left out of results.json). */
   metrics: { arm: string; stage: 'sft' | 'rl'; steps: TrainLog['steps'] }[];
+}
+
+/** pass@1(arm) - pass@1(versus) in percentage points, with its paired 95% bootstrap interval over
+ *  the `problems` test problems of `tier` ("all" = every tier). */
+export interface PairedDiff {
+  arm: string;
+  versus: string;
+  tier: string;
+  diff: number;
+  ci95: [number, number];
+  problems: number;
+}
+
+/** The comparisons results.json reports, [arm, versus]: the method against each baseline, then
+ *  each training arm against the untrained model. */
+export const PAIRED_COMPARISONS: readonly (readonly [string, string])[] = [
+  ['int_rl', 'rl'],
+  ['int_rl', 'sft_ref_rl'],
+  ['int_rl', 'hint_rl'],
+  ['int_rl', 'sft_reflect_rl'],
+  ['int_rl', 'base'],
+  ['rl', 'base'],
+  ['sft_ref_rl', 'rl'],
+];
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/** Paired differences for every PAIRED_COMPARISONS pair whose arms both ran: overall, then per tier. */
+export function pairedDiffs(arms: Record<string, { eval: { outcomes: ProblemOutcome[] } }>, bootstrap: { resamples: number; seed: number; level: number }): PairedDiff[] {
+  const out: PairedDiff[] = [];
+  for (const [arm, versus] of PAIRED_COMPARISONS) {
+    const a = arms[arm]?.eval.outcomes;
+    const b = arms[versus]?.eval.outcomes;
+    if (!a || !b) continue;
+    const tiers = [...new Set(a.map((o) => o.tier))];
+    for (const tier of ['all', ...tiers]) {
+      const pick = (xs: ProblemOutcome[]) => (tier === 'all' ? xs : xs.filter((o) => o.tier === tier));
+      const d = pairedBootstrap(pick(a), pick(b), bootstrap);
+      out.push({ arm, versus, tier, diff: round2(100 * d.estimate), ci95: [round2(100 * d.lo), round2(100 * d.hi)], problems: d.problems });
+    }
+  }
+  return out;
 }
 
 /** The data stages' outputs (what reports and viewers need besides the arms). */
@@ -96,6 +141,7 @@ export function buildReport(x: ReportInputs): ExperimentResults {
     },
     diagnostics: { table: x.diagnostics.table, location: x.diagnostics.location, neverSolved: x.diagnostics.neverSolved.length },
     arms: armsOut,
+    paired: pairedDiffs(x.arms, x.config.eval.bootstrap),
     metrics,
   };
 }
@@ -117,6 +163,11 @@ export function resultsMarkdown(r: ExperimentResults): string {
     L.push(`| ${a.label} | ${a.sftRows} | ${a.rlSteps} | ${ks.map((k) => ci(a.eval.overall.passAt[String(k)])).join(' | ')} | ${tiers.map((t) => ci(a.eval.tiers[t]?.passAt['1'])).join(' | ')} |`);
   }
   L.push('', ...readingLines(r, tiers));
+  if (r.paired.length) {
+    L.push('', `## Paired differences (pass@1, percentage points, ${pct(r.config.eval.bootstrap.level)}% paired bootstrap over the same test problems)`, '');
+    L.push('| arm | versus | tier | difference | interval | problems |', '|---|---|---|---|---|---|');
+    for (const d of r.paired) L.push(`| ${armLabel(r, d.arm)} | ${armLabel(r, d.versus)} | ${d.tier} | ${signed(d.diff)} | [${signed(d.ci95[0])}, ${signed(d.ci95[1])}] | ${d.problems} |`);
+  }
   const p = r.pipeline;
   L.push('', '## Pipeline', '');
   L.push(`- rollouts: ${p.rollouts.attempts} attempts, ${p.rollouts.correct} correct, ${p.rollouts.failures} failed; ${p.rollouts.problemsNeverSolved} problems never solved`);
@@ -138,27 +189,41 @@ export function resultsMarkdown(r: ExperimentResults): string {
   return L.join('\n') + '\n';
 }
 
-/** How two intervals compare: which is higher, and whether they are apart (no overlap). */
-export function compareIntervals(a: Interval | undefined, b: Interval | undefined): 'higher' | 'lower' | 'overlap' | 'n/a' {
-  if (!a || !b || ![a.lo, a.hi, b.lo, b.hi].every(Number.isFinite)) return 'n/a';
-  if (a.lo > b.hi) return 'higher';
-  if (a.hi < b.lo) return 'lower';
-  return 'overlap';
+const signed = (x: number) => (Number.isFinite(x) ? `${x > 0 ? '+' : ''}${x.toFixed(1)}` : 'n/a');
+const armLabel = (r: ExperimentResults, id: string) => r.arms[id]?.label ?? id;
+
+/** What a paired interval says about arm - versus. */
+export function pairedVerdict(d: Pick<PairedDiff, 'ci95'>): 'higher' | 'lower' | 'unresolved' | 'n/a' {
+  const [lo, hi] = d.ci95;
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return 'n/a';
+  if (lo > 0) return 'higher';
+  if (hi < 0) return 'lower';
+  return 'unresolved';
 }
 
 /** The "Reading" section: the method's central comparison (InT + RL against RL only, pass@1,
- *  overall and per tier, hardest tier last), stated from the intervals alone, whatever they say. */
+ *  overall and per tier, hardest tier last), stated from the paired interval of the difference on
+ *  the same test problems, whatever it says. */
 function readingLines(r: ExperimentResults, tiers: string[]): string[] {
   const int = r.arms.int_rl;
   const rl = r.arms.rl;
   const L = ['## Reading', ''];
   if (!int || !rl) return [...L, 'InT + RL and RL only were not both run, so the central comparison is not made.'];
-  const rows: [string, Interval | undefined, Interval | undefined][] = [
-    ['overall', int.eval.overall.passAt['1'], rl.eval.overall.passAt['1']],
-    ...tiers.map((t): [string, Interval | undefined, Interval | undefined] => [t, int.eval.tiers[t]?.passAt['1'], rl.eval.tiers[t]?.passAt['1']]),
+  const rows: [string, string, Interval | undefined, Interval | undefined][] = [
+    ['overall', 'all', int.eval.overall.passAt['1'], rl.eval.overall.passAt['1']],
+    ...tiers.map((t): [string, string, Interval | undefined, Interval | undefined] => [t, t, int.eval.tiers[t]?.passAt['1'], rl.eval.tiers[t]?.passAt['1']]),
   ];
-  const say = { higher: 'InT + RL is higher and the 95% intervals do not overlap', lower: 'RL only is higher and the 95% intervals do not overlap', overlap: 'the 95% intervals overlap: no difference is resolved at this scale', 'n/a': 'not measured' };
-  for (const [name, a, b] of rows) L.push(`- ${name}: InT + RL ${ci(a)} vs RL only ${ci(b)}: ${say[compareIntervals(a, b)]}.`);
+  const say = {
+    higher: 'InT + RL is higher: the paired interval lies above zero',
+    lower: 'RL only is higher: the paired interval lies below zero',
+    unresolved: 'the paired interval contains zero: no difference is resolved at this scale',
+    'n/a': 'not measured',
+  };
+  for (const [name, tier, a, b] of rows) {
+    const d = r.paired.find((x) => x.arm === 'int_rl' && x.versus === 'rl' && x.tier === tier);
+    const diff = d ? `, difference ${signed(d.diff)} points [${signed(d.ci95[0])}, ${signed(d.ci95[1])}] over ${d.problems} problems` : '';
+    L.push(`- ${name}: InT + RL ${ci(a)} vs RL only ${ci(b)}${diff}: ${say[d ? pairedVerdict(d) : 'n/a']}.`);
+  }
   const base = r.arms.base?.eval.overall.passAt['1'];
   if (base) L.push(`- base model (no training): ${ci(base)} overall.`);
   return L;

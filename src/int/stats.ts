@@ -158,3 +158,31 @@ export function summarizeOutcomes(outcomes: readonly ProblemOutcome[], opts: Sum
   for (const [t, os] of Object.entries(tiers)) out.tiers[t] = summarizeGroup(os, ks, opts);
   return out;
 }
+
+/** A paired difference between two arms on the same problems. */
+export interface PairedInterval extends Interval {
+  /** Problems both arms were evaluated on (the bootstrap resamples these). */
+  problems: number;
+}
+
+/** Paired percentile bootstrap of mean pass@1(a) - pass@1(b) over the problems both arms were
+ *  evaluated on: per problem the difference of success rates c/n, then bootstrapMean over those
+ *  differences (problems resampled with replacement, the same draw for both arms). Pairing removes
+ *  the spread between problems that two separate intervals both carry, so it resolves a smaller
+ *  difference at the same budget. The two lists must hold the same problems (any order, same tier). */
+export function pairedBootstrap(a: readonly ProblemOutcome[], b: readonly ProblemOutcome[], opts: BootstrapOptions = {}): PairedInterval {
+  const byId = new Map(b.map((o) => [o.problemId, o]));
+  const missing = a.filter((o) => !byId.has(o.problemId)).map((o) => o.problemId);
+  const aIds = new Set(a.map((o) => o.problemId));
+  const extra = b.filter((o) => !aIds.has(o.problemId)).map((o) => o.problemId);
+  if (missing.length || extra.length || a.length !== b.length) {
+    const show = (xs: string[]) => (xs.length ? xs.slice(0, 5).join(', ') + (xs.length > 5 ? `, ... (${xs.length})` : '') : 'none');
+    throw new Error(`pairedBootstrap: the arms were evaluated on different problems (only in the first: ${show(missing)}; only in the second: ${show(extra)}); evaluate both on the same test set`);
+  }
+  const diffs = a.map((o) => {
+    const p = byId.get(o.problemId)!;
+    if (p.tier !== o.tier) throw new Error(`pairedBootstrap: problem "${o.problemId}" has tier "${o.tier}" in one arm and "${p.tier}" in the other`);
+    return o.c / o.n - p.c / p.n;
+  });
+  return { ...bootstrapMean(diffs, opts), problems: diffs.length };
+}

@@ -1,19 +1,43 @@
-// results.md's "Reading" section: the central comparison (InT + RL vs RL only) is stated from the
-// 95% intervals alone, overall and per tier.
+// results.md's "Reading" section and paired differences: the central comparison (InT + RL vs RL
+// only) is stated from the paired interval of the difference, overall and per tier; pairedDiffs
+// compares arms on the same problems.
 import { describe, expect, it } from 'vitest';
-import { compareIntervals, resultsMarkdown, type ExperimentResults } from '../../src/int/report';
+import { PAIRED_COMPARISONS, pairedDiffs, pairedVerdict, resultsMarkdown, type ExperimentResults } from '../../src/int/report';
+import type { ProblemOutcome } from '../../src/int/stats';
 import { presetConfig } from '../../src/int/config';
 import { START_CONDITIONS } from '../../src/int/diagnostics';
 
 const iv = (estimate: number, lo: number, hi: number) => ({ estimate, lo, hi });
 
-describe('compareIntervals', () => {
-  it('says higher / lower only when the intervals are apart', () => {
-    expect(compareIntervals(iv(0.6, 0.5, 0.7), iv(0.3, 0.2, 0.4))).toBe('higher');
-    expect(compareIntervals(iv(0.3, 0.2, 0.4), iv(0.6, 0.5, 0.7))).toBe('lower');
-    expect(compareIntervals(iv(0.5, 0.3, 0.6), iv(0.4, 0.2, 0.5))).toBe('overlap');
-    expect(compareIntervals(iv(0.5, 0.4, 0.6), undefined)).toBe('n/a');
-    expect(compareIntervals(iv(NaN, NaN, NaN), iv(0.4, 0.2, 0.5))).toBe('n/a');
+describe('pairedVerdict', () => {
+  it('says higher / lower only when the paired interval excludes zero', () => {
+    expect(pairedVerdict({ ci95: [0.5, 3] })).toBe('higher');
+    expect(pairedVerdict({ ci95: [-3, -0.5] })).toBe('lower');
+    expect(pairedVerdict({ ci95: [-1, 2] })).toBe('unresolved');
+    expect(pairedVerdict({ ci95: [0, 2] })).toBe('unresolved');
+    expect(pairedVerdict({ ci95: [NaN, NaN] })).toBe('n/a');
+  });
+});
+
+describe('pairedDiffs', () => {
+  const o = (problemId: string, tier: string, c: number, n = 4): ProblemOutcome => ({ problemId, tier, n, c });
+  // int_rl gains exactly one sample of four on every hard problem and nothing on easy ones: the
+  // paired difference is +25 points on hard with a zero-width interval, +12.5 overall.
+  const rl = [o('e1', 'easy', 4), o('e2', 'easy', 1), o('h1', 'hard', 0), o('h2', 'hard', 2)];
+  const int = [o('h2', 'hard', 3), o('e1', 'easy', 4), o('h1', 'hard', 1), o('e2', 'easy', 1)];
+  const bs = { resamples: 200, seed: 3, level: 0.95 };
+  it('pairs problems by id, per tier and overall, in percentage points', () => {
+    const d = pairedDiffs({ rl: { eval: { outcomes: rl } }, int_rl: { eval: { outcomes: int } } }, bs);
+    expect(d.map((x) => `${x.arm}-${x.versus}:${x.tier}`)).toEqual(['int_rl-rl:all', 'int_rl-rl:hard', 'int_rl-rl:easy']);
+    expect(d[1]).toEqual({ arm: 'int_rl', versus: 'rl', tier: 'hard', diff: 25, ci95: [25, 25], problems: 2 });
+    expect(d[2]).toEqual({ arm: 'int_rl', versus: 'rl', tier: 'easy', diff: 0, ci95: [0, 0], problems: 2 });
+    expect(d[0].diff).toBe(12.5);
+    expect(d[0].ci95[0]).toBeGreaterThanOrEqual(0);
+    expect(d[0].ci95[1]).toBeLessThanOrEqual(25);
+  });
+  it('reports only the comparisons whose arms both ran', () => {
+    expect(pairedDiffs({ rl: { eval: { outcomes: rl } } }, bs)).toEqual([]);
+    expect(PAIRED_COMPARISONS[0]).toEqual(['int_rl', 'rl']);
   });
 });
 
@@ -49,14 +73,19 @@ describe('resultsMarkdown', () => {
       rl: arm('+ RL', evalOf(iv(0.3, 0.2, 0.4), iv(0.05, 0, 0.1))),
       int_rl: arm('InT + RL', evalOf(iv(0.35, 0.25, 0.45), iv(0.3, 0.2, 0.4))),
     },
+    paired: [
+      { arm: 'int_rl', versus: 'rl', tier: 'all', diff: 5, ci95: [-2, 12], problems: 8 },
+      { arm: 'int_rl', versus: 'rl', tier: 'hard', diff: 25, ci95: [10, 40], problems: 8 },
+    ],
     metrics: [],
   } as unknown as ExperimentResults;
 
-  it('states the central comparison per tier from the intervals', () => {
+  it('states the central comparison per tier from the paired interval', () => {
     const md = resultsMarkdown(results);
     expect(md).toContain('## Reading');
-    expect(md).toMatch(/- overall: InT \+ RL 35\.0 \[25\.0, 45\.0\] vs RL only 30\.0 \[20\.0, 40\.0\]: the 95% intervals overlap/);
-    expect(md).toMatch(/- hard: InT \+ RL 30\.0 \[20\.0, 40\.0\] vs RL only 5\.0 \[0\.0, 10\.0\]: InT \+ RL is higher and the 95% intervals do not overlap/);
+    expect(md).toContain('- overall: InT + RL 35.0 [25.0, 45.0] vs RL only 30.0 [20.0, 40.0], difference +5.0 points [-2.0, +12.0] over 8 problems: the paired interval contains zero');
+    expect(md).toContain('- hard: InT + RL 30.0 [20.0, 40.0] vs RL only 5.0 [0.0, 10.0], difference +25.0 points [+10.0, +40.0] over 8 problems: InT + RL is higher: the paired interval lies above zero');
+    expect(md).toContain('| InT + RL | + RL | hard | +25.0 | [+10.0, +40.0] | 8 |');
     expect(md).toContain('- base model (no training): 10.0 [0.0, 20.0] overall.');
   });
 

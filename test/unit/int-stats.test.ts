@@ -5,6 +5,7 @@ import {
   bootstrapMean,
   meanPassAtK,
   outcomesFromSamples,
+  pairedBootstrap,
   passAtK,
   summarizeOutcomes,
   type ProblemOutcome,
@@ -148,5 +149,33 @@ describe('summarizeOutcomes', () => {
 
   it('refuses k larger than a problem\'s samples', () => {
     expect(() => summarizeOutcomes(os, { ks: [16] })).toThrow(/fewer than k = 16/);
+  });
+});
+
+describe('pairedBootstrap', () => {
+  const o = (problemId: string, tier: string, n: number, c: number): ProblemOutcome => ({ problemId, tier, n, c });
+  it('is exact when every problem moves by the same amount, however much problems differ', () => {
+    // Problems from 0% to 100%: each arm's own interval is wide, the paired one has zero width.
+    const b = [o('p1', 'hard', 10, 0), o('p2', 'hard', 10, 4), o('p3', 'hard', 10, 9), o('p4', 'hard', 10, 5)];
+    const a = [o('p3', 'hard', 10, 10), o('p1', 'hard', 10, 1), o('p4', 'hard', 10, 6), o('p2', 'hard', 10, 5)];
+    const d = pairedBootstrap(a, b, { resamples: 500, seed: 1 });
+    expect(d.estimate).toBeCloseTo(0.1, 12);
+    expect(d.lo).toBeCloseTo(0.1, 12);
+    expect(d.hi).toBeCloseTo(0.1, 12);
+    expect(d.problems).toBe(4);
+    const own = bootstrapMean(a.map((x) => x.c / x.n), { resamples: 500, seed: 1 });
+    expect(own.hi - own.lo).toBeGreaterThan(0.3);
+  });
+  it('equals bootstrapMean over the per-problem differences (hand-computed: +0.5, 0, -0.25)', () => {
+    const a = [o('x', 't', 4, 3), o('y', 't', 2, 1), o('z', 't', 4, 0)];
+    const b = [o('x', 't', 4, 1), o('y', 't', 2, 1), o('z', 't', 4, 1)];
+    const d = pairedBootstrap(a, b, { resamples: 300, seed: 9 });
+    const want = bootstrapMean([0.5, 0, -0.25], { resamples: 300, seed: 9 });
+    expect(d).toEqual({ ...want, problems: 3 });
+    expect(d.estimate).toBeCloseTo(0.25 / 3, 12);
+  });
+  it('refuses arms evaluated on different problems or tiers, naming them', () => {
+    expect(() => pairedBootstrap([o('a', 't', 1, 1)], [o('b', 't', 1, 0)])).toThrow(/only in the first: a; only in the second: b/);
+    expect(() => pairedBootstrap([o('a', 't', 1, 1)], [o('a', 'u', 1, 0)])).toThrow(/problem "a" has tier "t" in one arm and "u"/);
   });
 });
