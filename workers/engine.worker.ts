@@ -8,11 +8,11 @@ import type { ArmId } from '../src/int/arms';
 import type { IntConfig } from '../src/int/config';
 import { importDataset } from '../src/io/datasets/import';
 import { MemoryPretrainSink, runPretrain } from '../src/tasks/chains/pretrain-run';
-import { pretrainedModelName, saveStoredModel, summarizeModel, type StoredModel, type StoredModelSummary } from '../src/ui/models-db';
-import { saveRun } from '../src/ui/runs-db';
-import { MemoryStageStore, RunControl, runBrowserExperiment } from '../src/ui/worker/browser-run';
-import { deletePendingRun, IdbStageStore, listPendingRuns, newRunId } from '../src/ui/worker/idb-store';
-import type { DatasetCheck, DatasetUpload, ModelChoice, PendingRun, PendingRunSummary, PretrainEvents, PretrainSettings, RunEvents, RunRecord } from '../src/ui/worker/types';
+import { pretrainedModelName, saveStoredModel, summarizeModel, type StoredModel, type StoredModelSummary } from '../src/worker/models-db';
+import { saveRun } from '../src/worker/runs-db';
+import { MemoryStageStore, RunControl, runBrowserExperiment } from '../src/worker/browser-run';
+import { deletePendingRun, IdbStageStore, listPendingRuns, newRunId } from '../src/worker/idb-store';
+import type { DatasetCheck, DatasetUpload, ModelChoice, PendingRun, PendingRunSummary, PretrainEvents, PretrainSettings, RunEvents, RunRecord } from '../src/worker/protocol';
 
 let gpu: Gpu | null = null;
 /** The job in progress (an experiment run or a pretraining) and its switches; null when idle. */

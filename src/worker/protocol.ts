@@ -1,21 +1,21 @@
 // Messages between the page and the engine worker: model choice, dataset upload, run events, the
 // finished run record (what the UI shows, persists and exports), the stored unfinished runs, and
 // the in-browser pretraining (its settings and live events).
-import type { ArmId } from '../../int/arms';
-import type { IntConfig } from '../../int/config';
-import type { ExperimentResults } from '../../int/report';
-import type { Attempt, Proposal } from '../../int/stages';
-import type { FilterResult } from '../../int/filter';
-import type { RowError, ImportStats } from '../../io/datasets/import';
-import type { PretrainProbeInfo, PretrainRunConfig, PretrainStepInfo } from '../../tasks/chains/pretrain-run';
-import type { StepMetrics } from '../../train/metrics';
+import type { ArmId } from '../int/arms';
+import type { IntConfig } from '../int/config';
+import type { ExperimentResults } from '../int/report';
+import type { Attempt, Proposal } from '../int/stages';
+import type { FilterResult } from '../int/filter';
+import type { RowError, ImportStats } from '../io/datasets/import';
+import type { PretrainProbeInfo, PretrainRunConfig, PretrainStepInfo } from '../tasks/chains/pretrain-run';
+import type { StepMetrics } from '../train/metrics';
 
 /** Where the base model comes from. */
 export type ModelChoice =
   | { kind: 'embedded'; url: string }
   | { kind: 'hub'; id: string }
   | { kind: 'folder'; files: File[] }
-  /** A model pretrained in this browser and kept in IndexedDB (src/ui/models-db.ts). */
+  /** A model pretrained in this browser and kept in IndexedDB (src/worker/models-db.ts). */
   | { kind: 'stored'; name: string };
 
 /** An uploaded math dataset (file bytes, parsed in the worker). */
