@@ -1,6 +1,7 @@
-// Messages between the page and the engine worker: model choice, dataset upload, run events, the
-// finished run record (what the UI shows, persists and exports), the stored unfinished runs, and
-// the in-browser pretraining (its settings and live events).
+// The page <-> engine worker protocol (types only): EngineApi, what the worker exposes through
+// comlink, and its messages: model choice, dataset upload, run events, the finished run record
+// (what the UI shows, persists and exports), the stored unfinished runs, the in-browser pretraining.
+import type { AdapterReport } from '../gpu';
 import type { ArmId } from '../int/arms';
 import type { IntConfig } from '../int/config';
 import type { ExperimentResults } from '../int/report';
@@ -9,6 +10,40 @@ import type { FilterResult } from '../int/filter';
 import type { RowError, ImportStats } from '../io/datasets/import';
 import type { PretrainProbeInfo, PretrainRunConfig, PretrainStepInfo } from '../tasks/chains/pretrain-run';
 import type { StepMetrics } from '../train/metrics';
+import type { StoredModelSummary } from './models-db';
+
+/** What the engine worker exposes (engine.ts implements it, the worker entry engine.worker.ts
+ *  exposes it, the page calls it through Comlink.wrap<EngineApi>). Event callbacks cross as
+ *  Comlink.proxy(...). One job (an experiment run or a pretraining) at a time. */
+export interface EngineApi {
+  /** Acquire the device (once) and return the adapter report. Throws the fix-it message when WebGPU is missing. */
+  init(): Promise<AdapterReport>;
+  /** Parse an uploaded dataset and report its row errors (nothing is kept). */
+  checkDataset(upload: DatasetUpload): Promise<DatasetCheck>;
+  /** Start an experiment; events arrive through the Comlink.proxy'd callbacks. One run at a time.
+   *  The run is stored in IndexedDB as it goes (see listPendingRuns / resumeExperiment). */
+  runExperiment(config: IntConfig, preset: string | null, arms: ArmId[], model: ModelChoice, dataset: DatasetUpload | null, events: RunEvents): Promise<RunRecord>;
+  /** Continue a stored unfinished run: completed stages are loaded, the rest computed. */
+  resumeExperiment(runId: string, events: RunEvents): Promise<RunRecord>;
+  /** Unfinished runs stored in this browser, newest first. */
+  listPendingRuns(): Promise<PendingRunSummary[]>;
+  /** Forget an unfinished run and its stored stages and adapters. */
+  discardPendingRun(runId: string): Promise<void>;
+  /** Pretrain the chains model from scratch on this device (settings left out take the CLI's
+   *  defaults), with live step / probe events; the finished model folder (with loss.csv and
+   *  probe.csv) is stored in IndexedDB under "pretrained-<time>" and becomes a model choice
+   *  ({ kind: 'stored', name }). cancel() aborts it (nothing is stored); stopPretrain() ends it early
+   *  and stores what it learnt so far. */
+  pretrain(settings: PretrainSettings, events: PretrainEvents): Promise<StoredModelSummary>;
+  /** End the pretraining in progress after its current step; it is saved and stored as usual. */
+  stopPretrain(): void;
+  /** Pause at the next stage boundary. */
+  pause(): void;
+  resume(): void;
+  /** Stop the run at its next progress tick (runExperiment then rejects with "the run was cancelled"),
+   *  or the pretraining before its next step (pretrain rejects with "pretraining was cancelled"). */
+  cancel(): void;
+}
 
 /** Where the base model comes from. */
 export type ModelChoice =
