@@ -3,12 +3,11 @@
 // runs stored by the worker are listed above the setup view with Resume / Discard, and models
 // pretrained in the browser become model choices in the setup view.
 import * as Comlink from 'comlink';
-import type { EngineApi } from '../../workers/engine.worker';
 import type { AdapterReport } from '../gpu';
 import type { ArmId } from '../int/arms';
 import { button, el } from './dom';
-import { deleteStoredModel, listStoredModels, type StoredModelSummary } from './models-db';
-import { deleteRun, listRuns, parseRunJson, saveRun } from './runs-db';
+import { deleteStoredModel, listStoredModels, type StoredModelSummary } from '../worker/models-db';
+import { deleteRun, listRuns, parseRunJson, saveRun } from '../worker/runs-db';
 import { resolveSettings, settingsFromHash, settingsToHash, type Settings } from './state';
 import { noWebgpuPage, webgpuReport } from './views/webgpu';
 import { setupView } from './views/setup';
@@ -16,7 +15,7 @@ import { pendingRunsView, runView } from './views/run';
 import { rolloutsView } from './views/rollouts';
 import { resultsView } from './views/results';
 import { pretrainView } from './views/pretrain';
-import type { ModelChoice, PendingRunSummary, RunEvents, RunRecord } from './worker/types';
+import type { EngineApi, ModelChoice, PendingRunSummary, RunEvents, RunRecord } from '../worker/protocol';
 import './style.css';
 
 export interface AppOptions {

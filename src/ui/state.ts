@@ -3,7 +3,7 @@
 import { ARM_IDS, type ArmId } from '../int/arms';
 import { mergeConfig, presetConfig, registerPreset, presetNames, type IntConfig, type IntConfigInput } from '../int/config';
 import { TINY_LADDER } from '../tasks/chains';
-import type { DatasetUpload } from './worker/types';
+import type { DatasetUpload } from '../worker/protocol';
 
 /** A browser-sized preset: chains-smoke on 2 medium + 2 hard train / test problems with 2 eval samples. */
 export const BROWSER_PRESET = 'browser-smoke';

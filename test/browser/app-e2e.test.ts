@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { page } from 'vitest/browser';
 import { ARM_IDS, getArm } from '../../src/int/arms';
 import { mountApp, type App } from '../../src/ui/app';
-import { listRuns } from '../../src/ui/runs-db';
+import { listRuns } from '../../src/worker/runs-db';
 import configUrl from '../fixtures/models/tiny-llama-sharded/config.json?url';
 import genUrl from '../fixtures/models/tiny-llama-sharded/generation_config.json?url';
 import indexUrl from '../fixtures/models/tiny-llama-sharded/model.safetensors.index.json?url';

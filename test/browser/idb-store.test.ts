@@ -6,7 +6,7 @@ import type { Gpu } from '../../src/gpu';
 import { presetConfig } from '../../src/int/config';
 import { randomBaseModel } from '../../src/int/model';
 import { LoraAdapter } from '../../src/model/lora';
-import { deletePendingRun, IdbStageStore, listPendingRuns, storedEntries } from '../../src/ui/worker/idb-store';
+import { deletePendingRun, IdbStageStore, listPendingRuns, storedEntries } from '../../src/worker/idb-store';
 import { getTestGpu } from '../shared/gpu-env';
 
 const DB = `int-lab-pending-test-${Date.now()}`;

@@ -4,16 +4,15 @@
 // runs one job at a time, stops early and cancels; the Pretrain view shows settings and progress.
 import * as Comlink from 'comlink';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EngineApi } from '../../workers/engine.worker';
 import type { Gpu } from '../../src/gpu';
 import { loadBaseModel } from '../../src/int/model';
 import { MemoryFolderSource } from '../../src/io/folder';
 import { generate } from '../../src/model/generate';
 import { CSV_HEADER, MemoryPretrainSink, PRETRAIN_RUN_DEFAULTS, runPretrain, type PretrainRunConfig, type PretrainStepInfo } from '../../src/tasks/chains/pretrain-run';
-import { deleteStoredModel, getStoredModel, listStoredModels, modelFolderTar, saveStoredModel } from '../../src/ui/models-db';
+import { deleteStoredModel, getStoredModel, listStoredModels, modelFolderTar, saveStoredModel } from '../../src/worker/models-db';
 import { pretrainView } from '../../src/ui/views/pretrain';
-import { loadModel } from '../../src/ui/worker/browser-run';
-import type { PretrainEvents } from '../../src/ui/worker/types';
+import { loadModel } from '../../src/worker/browser-run';
+import type { EngineApi, PretrainEvents } from '../../src/worker/protocol';
 import { getTestGpu } from '../shared/gpu-env';
 import { until } from '../shared/until';
 

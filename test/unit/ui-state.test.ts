@@ -1,7 +1,7 @@
 // The app's pure parts: settings <-> URL hash, the browser preset, table text exports, run-JSON import.
 import { describe, expect, it } from 'vitest';
 import { csvTable, markdownTable } from '../../src/ui/dom';
-import { parseRunJson } from '../../src/ui/runs-db';
+import { parseRunJson } from '../../src/worker/runs-db';
 import { BROWSER_PRESET, defaultSettings, resolveSettings, settingsFromHash, settingsToHash } from '../../src/ui/state';
 
 describe('ui settings', () => {

@@ -3,9 +3,9 @@
 // tokens/s with a loss plot; and the models pretrained in this browser (download as .tar, delete).
 import { PRETRAIN_RUN_DEFAULTS, type PretrainRunConfig } from '../../tasks/chains/pretrain-run';
 import { button, el, fmtSeconds, table } from '../dom';
-import { getStoredModel, modelFolderTar, type StoredModelSummary } from '../models-db';
+import { getStoredModel, modelFolderTar, type StoredModelSummary } from '../../worker/models-db';
 import { LivePlot } from '../plots';
-import type { PretrainEvents, PretrainSettings } from '../worker/types';
+import type { PretrainEvents, PretrainSettings } from '../../worker/protocol';
 
 export interface PretrainDeps {
   /** Run a pretraining in the worker; resolves with the stored model. */

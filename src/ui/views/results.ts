@@ -4,7 +4,7 @@ import { START_CONDITIONS } from '../../int/diagnostics';
 import type { ExperimentResults } from '../../int/report';
 import type { Interval } from '../../int/stats';
 import { button, copyText, csvTable, download, el, markdownTable, table } from '../dom';
-import type { RunRecord } from '../worker/types';
+import type { RunRecord } from '../../worker/protocol';
 
 const pct = (v: number) => (Number.isFinite(v) ? (100 * v).toFixed(1) : 'n/a');
 const ci = (i: Interval | undefined) => (i ? `${pct(i.estimate)} [${pct(i.lo)}, ${pct(i.hi)}]` : 'n/a');

@@ -4,7 +4,7 @@
 import type { CandidateVerdict } from '../../int/filter';
 import { splice } from '../../int/splice';
 import { el } from '../dom';
-import type { RunRecord } from '../worker/types';
+import type { RunRecord } from '../../worker/protocol';
 
 interface Filters {
   text: string;

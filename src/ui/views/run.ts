@@ -6,7 +6,7 @@ import { DATA_STAGE_NAMES, pipelineStages } from '../../int/pipeline';
 import type { StepMetrics } from '../../train/metrics';
 import { button, el, fmtSeconds } from '../dom';
 import { LivePlot } from '../plots';
-import type { PendingRunSummary, RunEvents } from '../worker/types';
+import type { PendingRunSummary, RunEvents } from '../../worker/protocol';
 
 export const DATA_STAGES = ['load model', ...DATA_STAGE_NAMES];
 

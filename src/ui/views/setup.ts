@@ -7,8 +7,8 @@ import { getPreset, presetConfig, presetNames, type IntConfigInput } from '../..
 import type { AdapterReport } from '../../gpu';
 import { button, el, table } from '../dom';
 import { resolveSettings, type Settings } from '../state';
-import type { DatasetCheck, DatasetUpload } from '../worker/types';
-import type { StoredModelSummary } from '../models-db';
+import type { DatasetCheck, DatasetUpload } from '../../worker/protocol';
+import type { StoredModelSummary } from '../../worker/models-db';
 import type { RowError } from '../../io/datasets/import';
 import { configEditor } from './config-editor';
 import { fmtParams, KNOWN_MODELS, modelNeed } from './models';

@@ -1,6 +1,7 @@
 // Finished runs in IndexedDB (database "int-lab", store "runs", keyed by run id), so they
 // survive a reload; plus run-JSON import with a clear error for a wrong file.
-import type { RunRecord } from './worker/types';
+// The worker saves finished runs here; the page lists, deletes and imports them itself.
+import type { RunRecord } from './protocol';
 
 const DB = 'int-lab';
 const STORE = 'runs';

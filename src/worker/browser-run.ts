@@ -1,20 +1,20 @@
 // The InT experiment inside the browser worker: the same stage pipeline as the headless run
 // (src/int/pipeline.ts) over a StageStore (IndexedDB, see idb-store.ts, so a reload can resume),
 // with pause / resume / cancel (RunControl), model loading and the uploaded dataset's task.
-import type { Gpu } from '../../gpu';
-import { getArm, type ArmId } from '../../int/arms';
-import type { IntConfig } from '../../int/config';
-import { loadBaseModel, randomBaseModel, type BaseModel } from '../../int/model';
-import { problemsOf, runPipeline, type AdapterFiles, type PipelineHooks, type StageStore } from '../../int/pipeline';
-import { buildReport } from '../../int/report';
-import { importDataset } from '../../io/datasets/import';
-import { BrowserFolderSource, MemoryFolderSource, ModelFileNotFoundError } from '../../io/folder';
-import { HubSource } from '../../io/hub';
-import { createChainsTask } from '../../tasks/chains/task';
-import { createMathTask } from '../../tasks/math/task';
-import type { Task } from '../../tasks/task';
-import { getStoredModel } from '../models-db';
-import type { DatasetUpload, ModelChoice, RunEvents, RunRecord } from './types';
+import type { Gpu } from '../gpu';
+import { getArm, type ArmId } from '../int/arms';
+import type { IntConfig } from '../int/config';
+import { loadBaseModel, randomBaseModel, type BaseModel } from '../int/model';
+import { problemsOf, runPipeline, type AdapterFiles, type PipelineHooks, type StageStore } from '../int/pipeline';
+import { buildReport } from '../int/report';
+import { importDataset } from '../io/datasets/import';
+import { BrowserFolderSource, MemoryFolderSource, ModelFileNotFoundError } from '../io/folder';
+import { HubSource } from '../io/hub';
+import { createChainsTask } from '../tasks/chains/task';
+import { createMathTask } from '../tasks/math/task';
+import type { Task } from '../tasks/task';
+import { getStoredModel } from './models-db';
+import type { DatasetUpload, ModelChoice, RunEvents, RunRecord } from './protocol';
 import { UrlFolderSource } from './url-source';
 
 /** Pause / cancel switches checked by the running experiment. */

@@ -2,8 +2,8 @@
 // (config, arms, completed stages), its inputs (model choice, uploaded dataset bytes), its stage
 // outputs and its LoRA adapters (PEFT bytes). IdbStageStore is the pipeline's StageStore in the
 // worker, so that a reloaded page can resume a run from its last completed stage.
-import type { AdapterFiles, StageStore } from '../../int/pipeline';
-import type { DatasetUpload, ModelChoice, PendingRun, PendingRunSummary } from './types';
+import type { AdapterFiles, StageStore } from '../int/pipeline';
+import type { DatasetUpload, ModelChoice, PendingRun, PendingRunSummary } from './protocol';
 
 /** Default database name (tests pass their own). */
 export const PENDING_DB = 'int-lab-pending';

@@ -1,0 +1,176 @@
+// What the engine worker does: owns the GPUDevice and implements EngineApi (src/worker/protocol.ts):
+// adapter report, dataset checks, experiment runs with live events and pause/resume/cancel, the
+// unfinished runs kept in IndexedDB, and pretraining a model from scratch; one job at a time.
+// src/worker may import gpu, model, train, int, pretrain, io, tasks and util; never ui (the page
+// imports src/worker, not the reverse). The worker entry (engine.worker.ts) only exposes this.
+import { Gpu, type AdapterReport } from '../gpu';
+import type { ArmId } from '../int/arms';
+import type { IntConfig } from '../int/config';
+import { importDataset } from '../io/datasets/import';
+import { MemoryPretrainSink, runPretrain } from '../tasks/chains/pretrain-run';
+import { pretrainedModelName, saveStoredModel, summarizeModel, type StoredModel, type StoredModelSummary } from './models-db';
+import { saveRun } from './runs-db';
+import { MemoryStageStore, RunControl, runBrowserExperiment } from './browser-run';
+import { deletePendingRun, IdbStageStore, listPendingRuns, newRunId } from './idb-store';
+import type { DatasetCheck, DatasetUpload, EngineApi, ModelChoice, PendingRun, PendingRunSummary, PretrainEvents, PretrainSettings, RunEvents, RunRecord } from './protocol';
+
+let gpu: Gpu | null = null;
+/** The job in progress (an experiment run or a pretraining) and its switches; null when idle. */
+let job: 'run' | 'pretrain' | null = null;
+let control: RunControl | null = null;
+let activeRunId: string | null = null;
+/** Set by stopPretrain: the pretraining ends at its next step and is saved. */
+let stopRequested = false;
+
+function claimJob(kind: 'run' | 'pretrain'): RunControl {
+  if (job) throw new Error(`${job === 'run' ? 'an experiment run' : 'a pretraining'} is already in progress; wait for it or cancel it first`);
+  job = kind;
+  control = new RunControl();
+  return control;
+}
+
+async function device(): Promise<Gpu> {
+  if (!gpu) {
+    gpu = await Gpu.create();
+    void gpu.lost.then((info) => {
+      console.error(`GPU device lost: ${info.reason} ${info.message}`);
+      gpu = null;
+    });
+  }
+  return gpu;
+}
+
+type RunInputs = Pick<PendingRun, 'config' | 'preset' | 'arms' | 'model' | 'dataset'>;
+
+/** Take the run slot at once (so that cancel works while the store opens), then drive the run
+ *  opened by `open`: the finished run is saved as a RunRecord and its stored stages removed. */
+async function drive(open: () => Promise<{ store: IdbStageStore | MemoryStageStore; inputs: RunInputs }>, events: RunEvents): Promise<RunRecord> {
+  const c = claimJob('run');
+  let opened: IdbStageStore | MemoryStageStore | null = null;
+  try {
+    const { store, inputs } = await open();
+    opened = store;
+    activeRunId = store.id;
+    c.check();
+    const record = await runBrowserExperiment({ gpu: await device(), store, ...inputs, events, control: c });
+    if (store instanceof IdbStageStore) {
+      try {
+        await saveRun(record);
+        await store.discard();
+      } catch (e) {
+        events.note(`the finished run could not be saved (${(e as Error).message}); its stages stay stored and it can be resumed to try again`);
+      }
+    }
+    return record;
+  } catch (e) {
+    // A run that ends (error or cancel) before completing any stage has computed nothing: keeping
+    // it would only list a run that cannot get further (e.g. a model folder missing a shard).
+    if (opened instanceof IdbStageStore && opened.completed.length === 0) {
+      await opened.discard().catch(() => {});
+    }
+    throw e;
+  } finally {
+    job = null;
+    control = null;
+    activeRunId = null;
+  }
+}
+
+/** The engine worker's API, exposed through comlink by the worker entry (engine.worker.ts). */
+export const engineApi: EngineApi = {
+  async init(): Promise<AdapterReport> {
+    return (await device()).report;
+  },
+
+  async checkDataset(upload: DatasetUpload): Promise<DatasetCheck> {
+    try {
+      const r = await importDataset({ bytes: upload.bytes, name: upload.name });
+      return { problems: r.problems.length, train: r.stats.train, test: r.stats.test, errors: r.errors, warnings: r.warnings, stats: r.stats, fatal: r.problems.length === 0 ? `${upload.name} gave no problems; see the row errors below and check its columns (question / answer)` : null };
+    } catch (e) {
+      return { problems: 0, train: 0, test: 0, errors: [], warnings: [], stats: null, fatal: (e as Error).message };
+    }
+  },
+
+  async runExperiment(config: IntConfig, preset: string | null, arms: ArmId[], model: ModelChoice, dataset: DatasetUpload | null, events: RunEvents): Promise<RunRecord> {
+    const inputs: RunInputs = { config, preset, arms, model, dataset };
+    return drive(async () => {
+      try {
+        const store = await IdbStageStore.create(inputs);
+        if (store.cannotResume) events.note(store.cannotResume);
+        return { store, inputs };
+      } catch (e) {
+        events.note(`${(e as Error).message}; this run is kept in memory only and cannot resume after a reload`);
+        return { store: new MemoryStageStore(newRunId()), inputs };
+      }
+    }, events);
+  },
+
+  async resumeExperiment(runId: string, events: RunEvents): Promise<RunRecord> {
+    return drive(async () => {
+      const store = await IdbStageStore.open(runId);
+      if (store.cannotResume) throw new Error(store.cannotResume);
+      return { store, inputs: await store.record() };
+    }, events);
+  },
+
+  async listPendingRuns(): Promise<PendingRunSummary[]> {
+    return listPendingRuns();
+  },
+
+  async discardPendingRun(runId: string): Promise<void> {
+    if (control && activeRunId === runId) throw new Error('that run is in progress; cancel it first');
+    await deletePendingRun(runId);
+  },
+
+  async pretrain(settings: PretrainSettings, events: PretrainEvents): Promise<StoredModelSummary> {
+    const c = claimJob('pretrain');
+    stopRequested = false;
+    try {
+      const sink = new MemoryPretrainSink('the browser model folder');
+      const r = await runPretrain(
+        {
+          ...settings,
+          gpu: await device(),
+          log: (line) => events.log(line),
+          onStep: (s) => events.step(s),
+          onProbe: (p) => events.probe(p),
+          cancelled: () => c.cancelled,
+          stopEarly: () => stopRequested,
+        },
+        sink,
+      );
+      const created = new Date().toISOString();
+      const model: StoredModel = {
+        name: pretrainedModelName(created),
+        files: sink.files(),
+        created,
+        steps: r.steps,
+        tokens: r.tokens,
+        minutes: r.seconds / 60,
+        params: r.params,
+        lastLoss: r.lastLoss,
+      };
+      await saveStoredModel(model);
+      return summarizeModel(model);
+    } finally {
+      job = null;
+      control = null;
+      stopRequested = false;
+    }
+  },
+
+  stopPretrain(): void {
+    if (job === 'pretrain') stopRequested = true;
+  },
+
+  pause(): void {
+    control?.pause();
+  },
+  resume(): void {
+    control?.resume();
+  },
+  cancel(): void {
+    control?.cancel();
+  },
+};
+
