@@ -3,7 +3,7 @@
 // random-init character-level tiny Llama with the same tokenizer, so every code path still runs.
 
 import type { Gpu } from '../gpu';
-import { randomModelWeights } from '../bench/random-model';
+import { randomModelWeights } from '../model/random';
 import { CHAR_BOS_ID, CHAR_EOS_ID, CHAR_SPECIAL_TOKENS, compactCharTokenizer } from '../io/char-tokenizer';
 import type { ModelSource } from '../io/folder';
 import { loadTokenizer } from '../io/tokenizer';
