@@ -1,24 +1,24 @@
 // Pretraining of the chains model from scratch, independent of where its files go: the recipe
 // (defaults, data mix, curriculum), the training loop on the project's Trainer, and a sink that
 // receives the model folder, loss.csv and probe.csv (node:fs in src/cli/pretrain.ts, memory here).
-import { Gpu } from '../../gpu';
-import { compactCharTokenizer, type CharTokenizer } from '../../io/char-tokenizer';
-import { writeSafetensors } from '../../io/safetensors';
-import { parseModelConfig, type ModelConfig } from '../../model/config';
-import { Decoder } from '../../model/decoder';
-import { initWeights, paramCount, tinyLlamaConfigJson } from '../../model/init';
-import { sampleTexts, type SampleCodec } from '../../model/sample-texts';
-import { readWeights, uploadWeights } from '../../model/weights';
-import { validateSftConfig } from '../../train/config';
-import { learningRate } from '../../train/schedule';
-import { Trainer, type SftExample, type TrainerOptions } from '../../train/trainer';
-import { TINY_LADDER } from './config';
-import { documentLossStart, drawPretrainProblem, encodeExample, pretrainExample, resolvePretrainConfig, type PretrainDataConfig, type PretrainDataInput, type PretrainExample } from './pretrain-data';
-import { balancedStandardError, decisionDocs, decisionSummary, probeDocs, probeSummary, type DecisionFigures } from './pretrain-probe';
-import { compactRenderers } from './render';
-import { createRng, shuffled } from './rng';
-import { nextVerdictTilt, ownDecisions, selfVerifyRound, selfVerifySummary, tiltedVerdictWeights } from './self-verify';
-import { balanceFactors, recipeVerdictRates, type VerdictRates } from './verdict-balance';
+import { Gpu } from '../gpu';
+import { compactCharTokenizer, type CharTokenizer } from '../io/char-tokenizer';
+import { writeSafetensors } from '../io/safetensors';
+import { parseModelConfig, type ModelConfig } from '../model/config';
+import { Decoder } from '../model/decoder';
+import { initWeights, paramCount, tinyLlamaConfigJson } from '../model/init';
+import { sampleTexts, type SampleCodec } from '../model/sample-texts';
+import { readWeights, uploadWeights } from '../model/weights';
+import { validateSftConfig } from '../train/config';
+import { learningRate } from '../train/schedule';
+import { Trainer, type SftExample, type TrainerOptions } from '../train/trainer';
+import { TINY_LADDER } from '../tasks/chains/config';
+import { documentLossStart, drawPretrainProblem, encodeExample, pretrainExample, resolvePretrainConfig, type PretrainDataConfig, type PretrainDataInput, type PretrainExample } from '../tasks/chains/pretrain-data';
+import { balancedStandardError, decisionDocs, decisionSummary, probeDocs, probeSummary, type DecisionFigures } from '../tasks/chains/pretrain-probe';
+import { compactRenderers } from '../tasks/chains/render';
+import { createRng, shuffled } from '../tasks/chains/rng';
+import { nextVerdictTilt, ownDecisions, selfVerifyRound, selfVerifySummary, tiltedVerdictWeights } from '../tasks/chains/self-verify';
+import { balanceFactors, recipeVerdictRates, type VerdictRates } from '../tasks/chains/verdict-balance';
 
 /** Trainer whose schedule runs on the larger of step progress and time progress: with a time
  *  budget the cosine decay still completes when the machine is slower than planned. */
