@@ -7,7 +7,7 @@ import { Gpu, type AdapterReport } from '../src/gpu';
 import type { ArmId } from '../src/int/arms';
 import type { IntConfig } from '../src/int/config';
 import { importDataset } from '../src/io/datasets/import';
-import { MemoryPretrainSink, runPretrain } from '../src/pretrain/run';
+import { MemoryPretrainSink, runPretrain } from '../src/pretrain';
 import { pretrainedModelName, saveStoredModel, summarizeModel, type StoredModel, type StoredModelSummary } from '../src/ui/models-db';
 import { saveRun } from '../src/ui/runs-db';
 import { MemoryStageStore, RunControl, runBrowserExperiment } from '../src/ui/worker/browser-run';

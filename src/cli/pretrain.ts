@@ -15,7 +15,7 @@ import {
   type PretrainRunOptions,
   type PretrainRunResult,
   type PretrainSink,
-} from '../pretrain/run';
+} from '../pretrain';
 
 /** Everything a pretraining run depends on (see PretrainRunConfig for the training settings),
  *  plus where its files go on disk. Defaults: the committed chains-tiny recipe. */

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pretrain, PRETRAIN_DEFAULTS, type PretrainOptions } from '../../src/cli/pretrain';
-import { CSV_HEADER, verdictWeights } from '../../src/pretrain/run';
+import { CSV_HEADER, verdictWeights } from '../../src/pretrain';
 import { balancedStandardError } from '../../src/tasks/chains/pretrain-probe';
 import { nextVerdictTilt, tiltedVerdictWeights } from '../../src/tasks/chains/self-verify';
 import { documentLossStart, encodeExample, pretrainExample, resolvePretrainConfig } from '../../src/tasks/chains/pretrain-data';
