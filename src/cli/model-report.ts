@@ -1,44 +1,13 @@
 // `npm run model-report [-- --json]`: loads a chains model folder the way the app does (Hugging Face
 // layout: config.json, tokenizer files, model.safetensors) and prints its held-out measurements
-// (src/int/model-report.ts); with --json the last line is the report as one JSON object.
+// (src/pretrain/model-report.ts); with --json the last line is the report as one JSON object.
 
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Gpu } from '../gpu';
 import { NodeFolderSource } from '../io/folder';
-import { loadTokenizer } from '../io/tokenizer';
-import { parseModelConfig } from '../model/config';
-import { Decoder } from '../model/decoder';
-import { buildParamTable } from '../model/params';
-import { loadModelWeights } from '../model/weights';
-import { formatReport, modelReport, type ModelReportOptions, type ReportCodec } from '../int/model-report';
-
-/** A model folder loaded for measuring: the decoder (f32 weights) and its text codec. */
-export interface LoadedChainsModel {
-  model: Decoder;
-  codec: ReportCodec;
-  release(): void;
-}
-
-/** Load a model folder through the normal Hugging Face path (NodeFolderSource, weights loader, loadTokenizer). */
-export async function loadChainsModel(gpu: Gpu, dir: string): Promise<LoadedChainsModel> {
-  const source = new NodeFolderSource(dir);
-  const config = parseModelConfig(await source.json('config.json'), await source.json('generation_config.json').catch(() => undefined));
-  const weights = await loadModelWeights(gpu, source, buildParamTable(config), { dtype: 'f32' });
-  const tok = await loadTokenizer(source);
-  const eosId = tok.eosIds[0];
-  if (eosId === undefined) throw new Error(`${dir}: the tokenizer has no eos id; give generation_config.json an eos_token_id`);
-  const model = new Decoder(gpu, weights);
-  return {
-    model,
-    codec: { encode: (t) => tok.encode(t, { addSpecialTokens: true }), decode: (ids) => tok.decode(ids, { skipSpecialTokens: false }), eosId },
-    release() {
-      model.release();
-      weights.release();
-    },
-  };
-}
+import { formatReport, loadReportModel, modelReport, type ModelReportOptions } from '../pretrain/model-report';
 
 const HELP = `npm run model-report -- [options]
   --model DIR        model folder (default public/models/chains-tiny)
@@ -84,7 +53,7 @@ async function main(): Promise<void> {
   const gpu = await Gpu.create();
   const log = (l: string) => console.error(l);
   log(`[report] adapter: ${gpu.describe()}`);
-  const m = await loadChainsModel(gpu, resolve(dir));
+  const m = await loadReportModel(gpu, new NodeFolderSource(resolve(dir)));
   try {
     const r = await modelReport(m.model, m.codec, { ...o, log });
     for (const line of formatReport(r)) console.log(line);

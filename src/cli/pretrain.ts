@@ -1,5 +1,5 @@
 // `npm run pretrain`: trains the embedded character-level chains model from scratch with the
-// project's own Trainer (the storage-independent run is src/tasks/chains/pretrain-run.ts), logs
+// project's own Trainer (the storage-independent run is src/pretrain/run.ts), logs
 // the loss curve to a CSV and writes a Hugging Face model folder on disk (periodically, so a
 // cut-short run still leaves a usable checkpoint). Options: `npm run pretrain -- --help`.
 
@@ -15,7 +15,7 @@ import {
   type PretrainRunOptions,
   type PretrainRunResult,
   type PretrainSink,
-} from '../tasks/chains/pretrain-run';
+} from '../pretrain';
 
 /** Everything a pretraining run depends on (see PretrainRunConfig for the training settings),
  *  plus where its files go on disk. Defaults: the committed chains-tiny recipe. */

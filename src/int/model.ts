@@ -3,14 +3,13 @@
 // random-init character-level tiny Llama with the same tokenizer, so every code path still runs.
 
 import type { Gpu } from '../gpu';
-import { randomModelWeights } from '../bench/random-model';
-import { CHAR_BOS_ID, CHAR_EOS_ID, CHAR_SPECIAL_TOKENS, compactCharTokenizer } from '../io/char-tokenizer';
+import { randomModelWeights } from '../model/random';
+import { CHAR_BOS_ID, CHAR_EOS_ID, compactCharTokenizer } from '../io/char-tokenizer';
 import type { ModelSource } from '../io/folder';
-import { loadTokenizer } from '../io/tokenizer';
 import { parseModelConfig, type ModelConfig } from '../model/config';
 import { Decoder } from '../model/decoder';
+import { loadModelFolder } from '../model/load';
 import { buildParamTable, type ParamTable } from '../model/params';
-import { loadModelWeights } from '../model/weights';
 import { charCodec, hfCodec, type TextCodec } from './engine';
 
 /** Folder of the embedded default model, relative to the project root. */
@@ -48,27 +47,13 @@ export function randomCharModelConfig(): ModelConfig {
   });
 }
 
-/** A tokenizer.json that is the character tokenizer of the embedded model. */
-function isCharTokenizer(json: unknown): boolean {
-  const vocab = (json as { model?: { vocab?: Record<string, number> } })?.model?.vocab;
-  return !!vocab && typeof vocab === 'object' && vocab[CHAR_SPECIAL_TOKENS.bos] === CHAR_BOS_ID && Object.keys(vocab).length === compactCharTokenizer().vocabSize;
-}
-
-/** Load a model folder / hub repo (config.json, tokenizer.json, safetensors). */
+/** Load a model folder / hub repo (config.json, tokenizer.json, safetensors) through the one
+ *  folder loader (src/model/load.ts); the embedded model's character tokenizer gets the fast char
+ *  codec, any other tokenizer its chat-template codec. */
 export async function loadBaseModel(gpu: Gpu, source: ModelSource, label: string): Promise<BaseModel> {
-  const cfgJson = await source.json('config.json');
-  let gen: unknown;
-  try {
-    gen = await source.json('generation_config.json');
-  } catch {
-    gen = undefined; // optional file
-  }
-  const config = parseModelConfig(cfgJson, gen);
-  const table = buildParamTable(config);
-  const weights = await loadModelWeights(gpu, source, table, { dtype: 'f32' });
-  const tokJson = await source.json('tokenizer.json');
-  const codec = isCharTokenizer(tokJson) ? charCodec(compactCharTokenizer()) : hfCodec(await loadTokenizer(source));
-  return { decoder: new Decoder(gpu, weights), codec, table, label, baseName: label, randomInit: false };
+  const m = await loadModelFolder(gpu, source);
+  const codec = m.charTokenizer ? charCodec(m.charTokenizer) : hfCodec(await m.tokenizer());
+  return { decoder: m.decoder, codec, table: m.table, label, baseName: label, randomInit: false };
 }
 
 /** The random-init stand-in (seeded). */

@@ -1,7 +1,7 @@
 // One InT experiment as a storage-agnostic pipeline: the data stages (pool, rollouts, propose,
 // filter, continuations, reflect, diagnostics, sft-sets), then per arm LoRA SFT -> RL -> held-out
 // eval, each stage skipped when the StageStore already holds it. The Node run folder (run-store.ts)
-// and the browser's IndexedDB (ui/worker/idb-store.ts) implement the store; hooks report progress.
+// and the browser's IndexedDB (worker/idb-store.ts) implement the store; hooks report progress.
 
 import type { Gpu } from '../gpu';
 import { LoraAdapter } from '../model/lora';

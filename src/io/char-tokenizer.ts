@@ -2,7 +2,11 @@
 // plus four special tokens. A fast pure-TS encoder/decoder for training loops, and the identical
 // Hugging Face tokenizer.json / tokenizer_config.json that @huggingface/transformers loads.
 
-import { COMPACT_ALPHABET } from '../tasks/chains/render';
+/** Every character a compact-style chains text can contain (prompts, solutions, verification
+ *  logs, intervention blocks), sorted by code point: the embedded model's vocabulary. The chains
+ *  world (src/tasks/chains/render.ts) writes only these; "?" stands in for any foreign character
+ *  of an untrusted attempt. */
+export const COMPACT_ALPHABET = '\n "%*+,-/0123456789:<=>?abcdefghijklmnopqrstuvwxyz{}';
 
 /** Special tokens, ids 0..3. Each contains "|", which is not in COMPACT_ALPHABET, so no compact
  *  text (whose "<" ">" are ordinary characters, as in "<intervention>") can ever spell one. */

@@ -8,7 +8,7 @@ import type { ExperimentResults } from '../int/report';
 import type { Attempt, Proposal } from '../int/stages';
 import type { FilterResult } from '../int/filter';
 import type { RowError, ImportStats } from '../io/datasets/import';
-import type { PretrainProbeInfo, PretrainRunConfig, PretrainStepInfo } from '../tasks/chains/pretrain-run';
+import type { PretrainProbeInfo, PretrainRunConfig, PretrainStepInfo } from '../pretrain';
 import type { StepMetrics } from '../train/metrics';
 import type { StoredModelSummary } from './models-db';
 

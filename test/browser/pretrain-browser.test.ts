@@ -8,7 +8,7 @@ import type { Gpu } from '../../src/gpu';
 import { loadBaseModel } from '../../src/int/model';
 import { MemoryFolderSource } from '../../src/io/folder';
 import { generate } from '../../src/model/generate';
-import { CSV_HEADER, MemoryPretrainSink, PRETRAIN_RUN_DEFAULTS, runPretrain, type PretrainRunConfig, type PretrainStepInfo } from '../../src/tasks/chains/pretrain-run';
+import { CSV_HEADER, MemoryPretrainSink, PRETRAIN_RUN_DEFAULTS, runPretrain, type PretrainRunConfig, type PretrainStepInfo } from '../../src/pretrain';
 import { deleteStoredModel, getStoredModel, listStoredModels, modelFolderTar, saveStoredModel } from '../../src/worker/models-db';
 import { pretrainView } from '../../src/ui/views/pretrain';
 import { loadModel } from '../../src/worker/browser-run';

@@ -5,11 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadChainsModel, type LoadedChainsModel } from '../../src/cli/model-report';
 import type { Gpu } from '../../src/gpu';
 import { compactCharTokenizer } from '../../src/io/char-tokenizer';
-import { FIXED_SAMPLE, fixedSamplePass1, formatReport, modelReport, type ModelReport } from '../../src/int/model-report';
+import { NodeFolderSource } from '../../src/io/folder';
 import { paramCount } from '../../src/model/init';
+import { FIXED_SAMPLE, fixedSamplePass1, formatReport, loadReportModel, modelReport, type ModelReport, type ReportModel } from '../../src/pretrain/model-report';
 import { getTestGpu } from '../shared/gpu-env';
 
 const DIR = join(__dirname, '../../public/models/chains-tiny');
@@ -21,10 +21,10 @@ const card = readFileSync(join(DIR, 'README.md'), 'utf8');
 const TOLERANCE = 0.1;
 
 let gpu: Gpu;
-let m: LoadedChainsModel;
+let m: ReportModel;
 beforeAll(async () => {
   gpu = await getTestGpu();
-  m = await loadChainsModel(gpu, DIR);
+  m = await loadReportModel(gpu, new NodeFolderSource(DIR));
 });
 afterAll(() => m?.release());
 

@@ -5,18 +5,19 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadChainsModel } from '../../src/cli/model-report';
 import { pretrain, PRETRAIN_DEFAULTS, type PretrainOptions } from '../../src/cli/pretrain';
-import { CSV_HEADER, verdictWeights } from '../../src/tasks/chains/pretrain-run';
+import { CSV_HEADER, verdictWeights } from '../../src/pretrain';
 import { balancedStandardError } from '../../src/tasks/chains/pretrain-probe';
 import { nextVerdictTilt, tiltedVerdictWeights } from '../../src/tasks/chains/self-verify';
 import { documentLossStart, encodeExample, pretrainExample, resolvePretrainConfig } from '../../src/tasks/chains/pretrain-data';
 import type { Gpu } from '../../src/gpu';
 import { compactCharTokenizer } from '../../src/io/char-tokenizer';
+import { NodeFolderSource } from '../../src/io/folder';
 import { readSafetensorsHeader } from '../../src/io/safetensors';
 import { parseModelConfig } from '../../src/model/config';
 import { generate } from '../../src/model/generate';
 import { initWeights, tinyLlamaConfigJson } from '../../src/model/init';
+import { loadReportModel } from '../../src/pretrain/model-report';
 import { getTestGpu } from '../shared/gpu-env';
 
 let gpu: Gpu;
@@ -91,7 +92,7 @@ describe('pretrain', () => {
 
     const header = await readSafetensorsHeader(join(out, 'model.safetensors'));
     expect(header.tensors.length).toBe(1 + 9 + 2); // embed, 9 per layer, norm, lm_head
-    const m = await loadChainsModel(gpu, out);
+    const m = await loadReportModel(gpu, new NodeFolderSource(out));
     try {
       expect(m.model.config.hiddenSize).toBe(32);
       expect(m.model.config.vocabSize).toBe(compactCharTokenizer().vocabSize);

@@ -1,7 +1,7 @@
 // `npm run pretrain` flags: numbers, the data mix, and clear errors for what does not parse.
 import { describe, expect, it } from 'vitest';
 import { parsePretrainArgs } from '../../src/cli/pretrain';
-import { PRETRAIN_DATA_RECIPE } from '../../src/tasks/chains/pretrain-run';
+import { PRETRAIN_DATA_RECIPE } from '../../src/pretrain/config';
 
 describe('parsePretrainArgs', () => {
   it('reads the verifier settings and the keep-best point', () => {

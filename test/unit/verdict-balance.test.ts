@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { pretrainExample, resolvePretrainConfig, type PretrainExample } from '../../src/tasks/chains/pretrain-data';
-import { PRETRAIN_DATA_RECIPE } from '../../src/tasks/chains/pretrain-run';
+import { PRETRAIN_DATA_RECIPE } from '../../src/pretrain/config';
 import { referenceSteps } from '../../src/tasks/chains/render';
 import { balanceCell, balanceFactors, BALANCE_LAST_LINE, measureVerdictRates, MIN_SHARE, recipeVerdictRates } from '../../src/tasks/chains/verdict-balance';
 

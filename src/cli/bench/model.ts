@@ -5,7 +5,7 @@
 
 import { cpus, loadavg } from 'node:os';
 import { Gpu, type Tensor } from '../../gpu';
-import { randomModelWeights } from '../../bench/random-model';
+import { randomModelWeights } from '../../model/random';
 import { linearBackward, linearForward } from '../../kernels/matmul';
 import { parseModelConfig, type ModelConfig } from '../../model/config';
 import { Decoder } from '../../model/decoder';

@@ -14,14 +14,14 @@
 // A compact solution ends with its answer line (the only line starting with "="), so sampling
 // can stop at the newline after it; a verification output ends with "</intervention>".
 
+import { COMPACT_ALPHABET } from '../../io/char-tokenizer';
 import type { PromptRenderers, Problem } from '../task';
 import type { Style } from './config';
 import { canonicalProgram, programOf, type Op, type Program } from './program';
 
-/** Every character a compact-style text can contain (prompts, solutions, verification logs,
- *  intervention blocks), sorted by code point. A tiny model's vocabulary is built from it.
- *  "?" stands in for any foreign character of an untrusted attempt. */
-export const COMPACT_ALPHABET = '\n "%*+,-/0123456789:<=>?abcdefghijklmnopqrstuvwxyz{}';
+/** Every character a compact-style text can contain; defined beside the character tokenizer whose
+ *  vocabulary it is (src/io/char-tokenizer.ts), re-exported here as part of the world's API. */
+export { COMPACT_ALPHABET };
 
 const ALPHABET_SET = new Set(COMPACT_ALPHABET);
 

@@ -1,7 +1,7 @@
 // Verify documents from the model's own attempts. Injected slips teach the verifier to flag a line
 // whose value differs from what re-doing it gives; the model's own failures are the lines where its
 // own arithmetic goes wrong, so re-doing agrees with the wrong value and only comparing it with the
-// line's reference value catches it. Late in pretraining the run (pretrain-run.ts) samples the
+// line's reference value catches it. Late in pretraining the run (src/pretrain/own-attempts.ts) samples the
 // current model's solutions of fresh train-split problems and trains on the ideal verification log
 // of every failed one (and of a share of the right ones). This file turns attempts into those
 // documents; it draws no tokens itself.

@@ -1,7 +1,7 @@
 // Pretrain view: trains the chains model from scratch in the worker (the `npm run pretrain`
 // recipe) with its key settings and defaults, Start / Stop and save / Cancel, live step, loss and
 // tokens/s with a loss plot; and the models pretrained in this browser (download as .tar, delete).
-import { PRETRAIN_RUN_DEFAULTS, type PretrainRunConfig } from '../../tasks/chains/pretrain-run';
+import { PRETRAIN_RUN_DEFAULTS, type PretrainRunConfig } from '../../pretrain/config';
 import { button, el, fmtSeconds, table } from '../dom';
 import { getStoredModel, modelFolderTar, type StoredModelSummary } from '../../worker/models-db';
 import { LivePlot } from '../plots';

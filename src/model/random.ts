@@ -1,12 +1,12 @@
-// Random decoder weights for benchmarks: every parameter of a config's table is filled with seeded
-// uniform noise on the host, one tensor at a time, and handed to the checkpoint WeightUploader (so the
-// result is laid out exactly like a loaded model). No files are read.
+// Random decoder weights (benchmarks, and the random-init stand-in of src/int/model.ts): every
+// parameter of a config's table is filled with seeded uniform noise on the host, one tensor at a
+// time, and handed to the checkpoint WeightUploader (laid out exactly like a loaded model).
 
 import type { Gpu } from '../gpu';
-import type { ModelConfig } from '../model/config';
-import { buildParamTable, type ParamEntry } from '../model/params';
-import { WeightUploader, type ModelWeights, type WeightDtype } from '../model/weights';
 import { uniformStream as stream } from '../util/random';
+import type { ModelConfig } from './config';
+import { buildParamTable, type ParamEntry } from './params';
+import { WeightUploader, type ModelWeights, type WeightDtype } from './weights';
 
 export interface RandomModelOptions {
   /** Seed of the weights. Default 1. */

@@ -5,21 +5,50 @@
 // log so far, which separate the skill of checking one line from errors compounding over a log.
 // Used by `npm run model-report`, the embedded-model test and the app.
 
+import type { Gpu } from '../gpu';
+import type { ModelSource } from '../io/folder';
 import type { Decoder } from '../model/decoder';
+import { loadModelFolder } from '../model/load';
 import { sampleTexts, type Sampling, type SampleCodec } from '../model/sample-texts';
-import { compactStepwiseVerify, compactVerificationLog, createChainsTask, TINY_LADDER, type ChainsConfigInput } from '../tasks/chains';
+import { compactStepwiseVerify, compactVerificationLog, createChainsTask, TINY_LADDER, type ChainsConfigInput, type ChainsTask } from '../tasks/chains';
 import type { Problem } from '../tasks/task';
-import { PAPER_SAMPLING } from './config';
-import { continuationTable, locationAccuracy, type ContinuationRecord, type LocationRecord, type StartCondition } from './diagnostics';
-import { chainsLeakCheck } from './filter';
-import { parseInterventionOutput } from './parse';
-import { VERIFY_STOP } from './stages';
-import { passAtK } from './stats';
-import { MAX_VERDICT_TOKENS, runStepwiseVerify, type TextGenerator } from './stepwise';
+import { PAPER_SAMPLING } from '../int/config';
+import { continuationTable, locationAccuracy, type ContinuationRecord, type LocationRecord, type StartCondition } from '../int/diagnostics';
+import { chainsLeakCheck } from '../int/filter';
+import { parseInterventionOutput } from '../int/parse';
+import { VERIFY_STOP } from '../int/stages';
+import { passAtK } from '../int/stats';
+import { MAX_VERDICT_TOKENS, runStepwiseVerify, type TextGenerator } from '../int/stepwise';
 
 /** Text <-> ids of the model (see SampleCodec). */
 export type ReportCodec = SampleCodec;
 export type { Sampling };
+
+/** A model folder loaded for measuring: the decoder (f32 weights) and its text codec. */
+export interface ReportModel {
+  model: Decoder;
+  codec: ReportCodec;
+  release(): void;
+}
+
+/** Load a model folder for the report through the one folder loader (src/model/load.ts), with the
+ *  folder's Hugging Face tokenizer as its codec (encode adds the special tokens, decode keeps them). */
+export async function loadReportModel(gpu: Gpu, source: ModelSource): Promise<ReportModel> {
+  const m = await loadModelFolder(gpu, source);
+  try {
+    const tok = await m.tokenizer();
+    const eosId = tok.eosIds[0];
+    if (eosId === undefined) throw new Error(`${source.label}: the tokenizer has no eos id; give generation_config.json an eos_token_id`);
+    return {
+      model: m.decoder,
+      codec: { encode: (t) => tok.encode(t, { addSpecialTokens: true }), decode: (ids) => tok.decode(ids, { skipSpecialTokens: false }), eosId },
+      release: () => m.release(),
+    };
+  } catch (e) {
+    m.release();
+    throw e;
+  }
+}
 
 export interface ModelReportOptions {
   /** Held-out problems per tier (the first N of the test split). Default 64 (all of the default split). */
@@ -193,7 +222,6 @@ export async function modelReport(model: Decoder, codec: ReportCodec, opts: Part
   const o: ModelReportOptions = { ...MODEL_REPORT_DEFAULTS, ...opts };
   const t0 = performance.now();
   const task = createChainsTask(o.chains);
-  const R = task.renderers.compact;
   const problems = reportProblems(o.problemsPerTier, o.chains);
   o.log(`[report] solving ${problems.length} held-out problems x ${o.samples} samples`);
   const solves = await measureSolve(model, codec, problems, o);
@@ -227,8 +255,42 @@ export async function modelReport(model: Decoder, codec: ReportCodec, opts: Part
     return report;
   }
 
-  // ---- verify-and-intervene on the model's own failed attempts
-  interface Attempt { id: string; problem: Problem; steps: string[]; truth: number | null; solvedEver: boolean }
+  const v = await measureVerify(model, codec, task, solves, o);
+  report.verify = v.figures;
+  report.intervention_leak_rate = v.leakRate;
+
+  // ---- line-by-line decisions, each given the ideal log before it
+  report.verify_decisions = await measureDecisions(model, codec, v.attempts, o);
+  const d = report.verify_decisions;
+  o.log(`[report] verdict decisions: ok lines ${d.ok_lines.accuracy.toFixed(3)} of ${d.ok_lines.lines}, first errors ${d.first_error.accuracy.toFixed(3)} of ${d.first_error.lines}`);
+
+  report.continuation = await measureContinuations(model, codec, task, solves, v, o);
+  report.seconds = (performance.now() - t0) / 1000;
+  return report;
+}
+
+/** One failed attempt whose verification the report measures. */
+interface Attempt {
+  id: string;
+  problem: Problem;
+  steps: string[];
+  truth: number | null;
+  solvedEver: boolean;
+}
+
+/** What verify-and-intervene on the model's own failed attempts gave: the attempts, each one's
+ *  parsed proposal (null when unparsed), the parsed ones' indices and the report's figures. */
+interface VerifyOutcome {
+  attempts: Attempt[];
+  proposals: ({ location: number; content: string } | null)[];
+  parsedIdx: number[];
+  figures: NonNullable<ModelReport['verify']>;
+  leakRate: number;
+}
+
+/** Verify-and-intervene on up to attemptsPerProblem failed attempts per problem: location
+ *  accuracy of the proposed interventions and their answer leaks. */
+async function measureVerify(model: Decoder, codec: ReportCodec, task: ChainsTask, solves: readonly SolveRecord[], o: ModelReportOptions): Promise<VerifyOutcome> {
   const attempts: Attempt[] = [];
   for (const r of solves) {
     let taken = 0;
@@ -266,7 +328,7 @@ export async function modelReport(model: Decoder, codec: ReportCodec, opts: Part
   const acc = locationAccuracy(locRecords);
   const parsedIdx = proposals.flatMap((p, i) => (p ? [i] : []));
   const leaks = parsedIdx.filter((i) => chainsLeakCheck(proposals[i]!.content, attempts[i].problem.answer).leaks).length;
-  report.verify = {
+  const figures: NonNullable<ModelReport['verify']> = {
     attempts: attempts.length,
     parsed: parsedIdx.length,
     scored: acc.scored,
@@ -276,15 +338,23 @@ export async function modelReport(model: Decoder, codec: ReportCodec, opts: Part
     by_tier: Object.fromEntries(Object.entries(acc.byTier).map(([t, c]) => [t, { scored: c.scored, accuracy: c.accuracy }])),
     offsets: acc.offsets,
   };
-  report.intervention_leak_rate = parsedIdx.length ? leaks / parsedIdx.length : NaN;
-  o.log(`[report] location accuracy ${report.verify.verify_location_acc.toFixed(3)} (${acc.exact}/${attempts.length}), leak rate ${report.intervention_leak_rate.toFixed(3)}`);
+  const leakRate = parsedIdx.length ? leaks / parsedIdx.length : NaN;
+  o.log(`[report] location accuracy ${figures.verify_location_acc.toFixed(3)} (${acc.exact}/${attempts.length}), leak rate ${leakRate.toFixed(3)}`);
+  return { attempts, proposals, parsedIdx, figures, leakRate };
+}
 
-  // ---- line-by-line decisions, each given the ideal log before it
-  report.verify_decisions = await measureDecisions(model, codec, attempts, o);
-  const d = report.verify_decisions;
-  o.log(`[report] verdict decisions: ok lines ${d.ok_lines.accuracy.toFixed(3)} of ${d.ok_lines.lines}, first errors ${d.first_error.accuracy.toFixed(3)} of ${d.first_error.lines}`);
-
-  // ---- continuations on never-solved problems
+/** Continuations on never-solved problems: from the prefix before the proposed location, the
+ *  prefix + the original step, and the prefix + the intervention. */
+async function measureContinuations(
+  model: Decoder,
+  codec: ReportCodec,
+  task: ChainsTask,
+  solves: readonly SolveRecord[],
+  v: VerifyOutcome,
+  o: ModelReportOptions,
+): Promise<NonNullable<ModelReport['continuation']>> {
+  const R = task.renderers.compact;
+  const { attempts, proposals, parsedIdx } = v;
   const starts = parsedIdx.filter((i) => !attempts[i].solvedEver).slice(0, o.maxContinuationProblems);
   const neverSolved = solves.filter((r) => !r.correct.some(Boolean)).map((r) => r.problem.id);
   const conds: Exclude<StartCondition, 'problem_only'>[] = ['prefix', 'prefix_original', 'prefix_intervention'];
@@ -324,7 +394,7 @@ export async function modelReport(model: Decoder, codec: ReportCodec, opts: Part
   });
   const table = continuationTable(records, neverSolved);
   const row = (c: StartCondition): ContinuationRow => ({ problems: table.rows[c].problems, solved: table.rows[c].solved, samples: table.rows[c].samples, correct: table.rows[c].correct });
-  report.continuation = {
+  return {
     never_solved: neverSolved.length,
     starts: starts.length,
     samples_per_start: o.continuationSamples,
@@ -332,8 +402,6 @@ export async function modelReport(model: Decoder, codec: ReportCodec, opts: Part
     prefix_original: row('prefix_original'),
     prefix_intervention: row('prefix_intervention'),
   };
-  report.seconds = (performance.now() - t0) / 1000;
-  return report;
 }
 
 /** Greedy first character of the verdict on every check line up to the first wrong one, each
