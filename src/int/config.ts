@@ -2,6 +2,7 @@
 // continuation check, SFT, RL, eval), the paper's values as documented defaults, validation
 // that lists every bad field with its fix, and the preset registry (chains-smoke ... hf-math).
 
+import { PAPER_SAMPLING, type SamplingConfig } from '../model/sampling';
 import { TINY_LADDER, type ChainsConfigInput } from '../tasks/chains/config';
 import type { LoraConfig } from '../model/lora';
 import {
@@ -17,20 +18,8 @@ import {
 
 export { ConfigError } from '../train/config';
 
-/** Sampling settings of one generation stage. */
-export interface SamplingConfig {
-  /** Softmax temperature (> 0). */
-  temperature: number;
-  /** Nucleus mass in (0, 1]; 1 turns it off. */
-  topP: number;
-  /** Keep the k most likely tokens; 0 turns it off. */
-  topK: number;
-  /** Longest generation in tokens. */
-  maxNewTokens: number;
-}
-
-/** The paper's sampling for rollouts and evaluation: temperature 0.7, top-p 0.8, top-k 20. */
-export const PAPER_SAMPLING: Readonly<Omit<SamplingConfig, 'maxNewTokens'>> = Object.freeze({ temperature: 0.7, topP: 0.8, topK: 20 });
+/** Sampling settings of one generation stage: the one sampling type (src/model/sampling.ts). */
+export type { SamplingConfig } from '../model/sampling';
 
 export interface DataConfig {
   /** 'chains' (the built-in procedural world) or 'math' (an imported dataset). Default 'chains'. */

@@ -10,7 +10,7 @@ import { parseModelConfig, type ModelConfig } from '../model/config';
 import { Decoder } from '../model/decoder';
 import { loadModelFolder } from '../model/load';
 import { buildParamTable, type ParamTable } from '../model/params';
-import { charCodec, hfCodec, type TextCodec } from './engine';
+import { charCodec, hfCodec, type TextCodec } from '../model/codec';
 
 /** Folder of the embedded default model, relative to the project root. */
 export const DEFAULT_MODEL_DIR = 'public/models/chains-tiny';

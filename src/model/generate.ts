@@ -6,19 +6,14 @@ import type { Tensor } from '../gpu';
 import { sampleTokens } from '../kernels/sample';
 import type { Decoder } from './decoder';
 import { KVCache } from './kvcache';
+import { DEFAULT_MAX_NEW_TOKENS, PLAIN_SAMPLING, type SamplingConfig } from './sampling';
 import { copyRows } from '../kernels/rows';
 
 export type FinishReason = 'eos' | 'stop' | 'length';
 
-export interface GenerateOptions {
-  /** Most tokens generated per sample. Default 256. */
-  maxNewTokens?: number;
-  /** Softmax temperature; 0 = greedy (argmax). Default 1. */
-  temperature?: number;
-  /** Keep the k most likely tokens (0 = off). Default 0. */
-  topK?: number;
-  /** Nucleus sampling mass (1 = off). Default 1. */
-  topP?: number;
+/** Sampling (src/model/sampling.ts) with its defaults left out: PLAIN_SAMPLING (temperature 1, no
+ *  top-p / top-k) and DEFAULT_MAX_NEW_TOKENS (256). */
+export interface GenerateOptions extends Partial<SamplingConfig> {
   /** Seed of the sampling noise: same seed, same prompts, same options -> same output. Default 0. */
   seed?: number;
   /** Samples per prompt; they share one prefill of the prompt. Default 1. */
@@ -72,9 +67,9 @@ function abortError(signal: AbortSignal): unknown {
  */
 export async function generate(model: Decoder, prompts: number[][], opts: GenerateOptions = {}): Promise<GeneratedSample[]> {
   const { gpu, config: c } = model;
-  const maxNew = opts.maxNewTokens ?? 256;
+  const maxNew = opts.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
   const G = opts.groupSize ?? 1;
-  const temperature = opts.temperature ?? 1;
+  const temperature = opts.temperature ?? PLAIN_SAMPLING.temperature;
   const eos = new Set(opts.eosIds ?? c.eosIds);
   const stops = (opts.stop ?? []).filter((s) => s.length > 0);
   if (!Number.isInteger(maxNew) || maxNew < 1) throw new Error(`generate: maxNewTokens must be a positive integer, got ${maxNew}`);

@@ -9,10 +9,11 @@ import type { Gpu } from '../gpu';
 import type { ModelSource } from '../io/folder';
 import type { Decoder } from '../model/decoder';
 import { loadModelFolder } from '../model/load';
-import { sampleTexts, type Sampling, type SampleCodec } from '../model/sample-texts';
+import { rawCodec, type TextCodec } from '../model/codec';
+import { sampleTextsOnly, strideSeeds, type SampleTextsOptions } from '../model/sample-texts';
+import { GREEDY_SAMPLING, PAPER_SAMPLING, PLAIN_SAMPLING, type Sampling } from '../model/sampling';
 import { compactStepwiseVerify, compactVerificationLog, createChainsTask, TINY_LADDER, type ChainsConfigInput, type ChainsTask } from '../tasks/chains';
 import type { Problem } from '../tasks/task';
-import { PAPER_SAMPLING } from '../int/config';
 import { continuationTable, locationAccuracy, type ContinuationRecord, type LocationRecord, type StartCondition } from '../int/diagnostics';
 import { chainsLeakCheck } from '../int/filter';
 import { parseInterventionOutput } from '../int/parse';
@@ -20,8 +21,8 @@ import { VERIFY_STOP } from '../int/stages';
 import { passAtK } from '../int/stats';
 import { MAX_VERDICT_TOKENS, runStepwiseVerify, type TextGenerator } from '../int/stepwise';
 
-/** Text <-> ids of the model (see SampleCodec). */
-export type ReportCodec = SampleCodec;
+/** Text <-> ids of the model: the one TextCodec (src/model/codec.ts). */
+export type ReportCodec = TextCodec;
 export type { Sampling };
 
 /** A model folder loaded for measuring: the decoder (f32 weights) and its text codec. */
@@ -36,12 +37,10 @@ export interface ReportModel {
 export async function loadReportModel(gpu: Gpu, source: ModelSource): Promise<ReportModel> {
   const m = await loadModelFolder(gpu, source);
   try {
-    const tok = await m.tokenizer();
-    const eosId = tok.eosIds[0];
-    if (eosId === undefined) throw new Error(`${source.label}: the tokenizer has no eos id; give generation_config.json an eos_token_id`);
+    const codec = rawCodec(await m.tokenizer(), source.label);
     return {
       model: m.decoder,
-      codec: { encode: (t) => tok.encode(t, { addSpecialTokens: true }), decode: (ids) => tok.decode(ids, { skipSpecialTokens: false }), eosId },
+      codec,
       release: () => m.release(),
     };
   } catch (e) {
@@ -49,6 +48,9 @@ export async function loadReportModel(gpu: Gpu, source: ModelSource): Promise<Re
     throw e;
   }
 }
+
+/** Batches of similar prompt length, seeded as every report before this one was. */
+const byLength = (seed: number): Pick<SampleTextsOptions, 'order' | 'seedOf'> => ({ order: 'by-length', seedOf: strideSeeds(seed) });
 
 export interface ModelReportOptions {
   /** Held-out problems per tier (the first N of the test split). Default 64 (all of the default split). */
@@ -84,7 +86,7 @@ export interface ModelReportOptions {
 export const MODEL_REPORT_DEFAULTS: Readonly<ModelReportOptions> = Object.freeze({
   problemsPerTier: 64,
   samples: 8,
-  solveSampling: { temperature: 1, topP: 1, topK: 0 },
+  solveSampling: { ...PLAIN_SAMPLING },
   proposeSampling: { ...PAPER_SAMPLING },
   maxSolveTokens: 400,
   maxVerifyTokens: 300,
@@ -180,11 +182,11 @@ export function reportProblems(perTier: number, chains: ChainsConfigInput = MODE
 export async function measureSolve(model: Decoder, codec: ReportCodec, problems: readonly Problem[], opts: Partial<ModelReportOptions> = {}): Promise<SolveRecord[]> {
   const o = { ...MODEL_REPORT_DEFAULTS, ...opts };
   const task = createChainsTask(o.chains);
-  const texts = await sampleTexts(model, codec, problems.map((p) => task.renderers.compact.solve(p)), {
+  const texts = await sampleTextsOnly(model, codec, problems.map((p) => task.renderers.compact.solve(p)), {
     groupSize: o.samples,
     maxNewTokens: o.maxSolveTokens,
     sampling: o.solveSampling,
-    seed: o.seed,
+    ...byLength(o.seed),
     batchPrompts: o.batchPrompts,
   });
   return problems.map((problem, i) => ({ problem, completions: texts[i], correct: texts[i].map((t) => task.grade(t, problem).correct) }));
@@ -305,11 +307,11 @@ async function measureVerify(model: Decoder, codec: ReportCodec, task: ChainsTas
   o.log(`[report] verifying ${attempts.length} failed attempts`);
   // The compact verifier is stepwise: check line K, its verdict, the next line after an ok.
   const gen: TextGenerator = (reqs, g) =>
-    sampleTexts(model, codec, reqs.map((r) => r.prompt + r.prefix), {
+    sampleTextsOnly(model, codec, reqs.map((r) => r.prompt + r.prefix), {
       groupSize: g.n,
       maxNewTokens: g.maxNewTokens,
       sampling: o.proposeSampling,
-      seed: g.seed,
+      ...byLength(g.seed),
       batchPrompts: o.batchPrompts * 4,
       stop: g.stop,
     });
@@ -374,11 +376,11 @@ async function measureContinuations(
   }
   o.log(`[report] continuing ${starts.length} never-solved starts x ${conds.length} conditions x ${o.continuationSamples}`);
   const contTexts = prompts.length
-    ? await sampleTexts(model, codec, prompts.map((p) => p.text), {
+    ? await sampleTextsOnly(model, codec, prompts.map((p) => p.text), {
         groupSize: o.continuationSamples,
         maxNewTokens: o.maxSolveTokens,
         sampling: o.solveSampling,
-        seed: o.seed + 2,
+        ...byLength(o.seed + 2),
         batchPrompts: o.batchPrompts,
       })
     : [];
@@ -420,11 +422,11 @@ async function measureDecisions(
     const { text, verdictAt } = compactVerificationLog(a.problem, a.steps);
     verdictAt.forEach((at, k) => items.push({ prompt: header + text.slice(0, at), want: text[at], firstError: k === verdictAt.length - 1, tier: a.problem.difficulty }));
   }
-  const outs = await sampleTexts(model, codec, items.map((x) => x.prompt), {
+  const outs = await sampleTextsOnly(model, codec, items.map((x) => x.prompt), {
     groupSize: 1,
     maxNewTokens: 1,
-    sampling: { temperature: 0, topP: 1, topK: 0 },
-    seed: o.seed,
+    sampling: GREEDY_SAMPLING,
+    ...byLength(o.seed),
     batchPrompts: o.batchPrompts * 4,
   });
   const tally = (xs: number[]): DecisionFigures => ({ lines: xs.length, accuracy: xs.length ? xs.filter((i) => outs[i][0] === items[i].want).length / xs.length : NaN });

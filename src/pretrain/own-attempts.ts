@@ -2,7 +2,9 @@
 // fresh train-split problems; their verify documents (self-verify.ts) join the data mix, and the
 // verifier's decisions on them move the verdict weights (selfVerifyCalibrate) and can judge the
 // checkpoint (keepBestBy "own").
-import { sampleTexts, type SampleCodec } from '../model/sample-texts';
+import { charCodec } from '../model/codec';
+import { sampleTextsOnly, strideSeeds } from '../model/sample-texts';
+import { PLAIN_SAMPLING } from '../model/sampling';
 import { drawPretrainProblem, encodeExample, type PretrainExample } from '../tasks/chains/pretrain-data';
 import { decisionSummary } from '../tasks/chains/pretrain-probe';
 import { compactRenderers } from '../tasks/chains/render';
@@ -26,13 +28,14 @@ export async function ownRound(r: RunState): Promise<void> {
   const t = performance.now();
   const problems = Array.from({ length: o.selfVerifyProblems }, (_, i) => drawPretrainProblem(dataNow(r), `self-verify-${o.seed}`, r.own.rounds * o.selfVerifyProblems + i));
   const seed = (o.seed * 7919 + trainer.step) >>> 0;
-  const codec: SampleCodec = { encode: (text) => tok.encode(text, { addBos: true }), decode: (ids) => tok.decode(ids), eosId: tok.eosId };
-  const texts = await sampleTexts(r.model, codec, problems.map((p) => compactRenderers.solve(p)), {
+  const codec = charCodec(tok, { keepSpecialTokens: true });
+  const texts = await sampleTextsOnly(r.model, codec, problems.map((p) => compactRenderers.solve(p)), {
     groupSize: o.selfVerifySamples,
     // A verify document holds its attempt twice (prompt and log), so a longer one would not fit.
     maxNewTokens: Math.min(o.maxPositions, OWN_ATTEMPT_TOKENS),
-    sampling: { temperature: 1, topP: 1, topK: 0 },
-    seed,
+    sampling: PLAIN_SAMPLING,
+    order: 'by-length',
+    seedOf: strideSeeds(seed),
     batchPrompts: 32,
   });
   const round = selfVerifyRound(problems, texts, { okShare: o.selfVerifyOkShare, pairs: o.selfVerifyPairs, seed, tok, maxPositions: o.maxPositions });

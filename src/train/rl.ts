@@ -124,7 +124,6 @@ export async function grpoStep(trainer: Trainer, cfg: GrpoConfig, prompts: reado
       await trainer.runStep(rows, cfg, {
         rewards,
         completions,
-        temperature: cfg.temperature,
         t0: k === 0 ? t0 : undefined,
         skip: rewards.skip ? rewards.reason : undefined,
       }),

@@ -64,8 +64,6 @@ export interface StepExtras {
   completions?: CompletionStats;
   /** Start of the step (performance.now()), when work before runStep (generation) should count in tokens/s. */
   t0?: number;
-  /** Logits temperature of the training forward. Default 1. */
-  temperature?: number;
   /** Skip the step without running the model (e.g. a non-finite reward), with this reason. */
   skip?: string;
 }
@@ -231,7 +229,9 @@ export class Trainer {
    */
   async runStep(rows: readonly TrainRow[], cfg: ObjectiveConfig, extra: StepExtras = {}): Promise<StepResult> {
     const t0 = extra.t0 ?? performance.now();
-    const temperature = extra.temperature ?? 1;
+    // The log-probs are taken at the temperature the rollouts were sampled at (the GRPO config's own
+    // field, so importance ratios compare like with like); SFT trains the plain distribution.
+    const temperature = cfg.kind === 'grpo' ? cfg.temperature : 1;
     const lr = this.learningRate;
     const objective = objectiveFor(cfg);
     const seqs = rows.map((r) => r.seq);

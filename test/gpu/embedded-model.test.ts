@@ -42,9 +42,12 @@ describe('embedded chains-tiny model', () => {
   it('has a tokenizer.json that encodes like the character tokenizer', () => {
     const tok = compactCharTokenizer();
     const text = 'q:913 -27 *4 //3\nt:\n1 913-27=886 r:886\n2  r:3544\n<intervention>{"content": "a", "location": 2}</intervention>';
-    expect(m.codec.encode(text)).toEqual(tok.encode(text, { addBos: true }));
+    expect(m.codec.promptIds(text)).toEqual(tok.encode(text, { addBos: true }));
+    expect(m.codec.promptIds(text, text)).toEqual(tok.encode(text + text, { addBos: true }));
+    expect(m.codec.completionIds(text, true)).toEqual(tok.encode(text, { addEos: true }));
     expect(m.codec.decode(tok.encode(text))).toBe(text);
-    expect(m.codec.eosId).toBe(tok.eosId);
+    expect(m.codec.decode([...tok.encode(text), tok.eosId])).toBe(text);
+    expect(m.codec.eosIds).toEqual([tok.eosId]);
   });
 
   // A check of documents, not of the model: the card must quote the committed report.json (which

@@ -97,8 +97,8 @@ describe('pretrain', () => {
       expect(m.model.config.hiddenSize).toBe(32);
       expect(m.model.config.vocabSize).toBe(compactCharTokenizer().vocabSize);
       const text = 'q:12 +3 *4\n';
-      expect(m.codec.encode(text)).toEqual(compactCharTokenizer().encode(text, { addBos: true }));
-      const [s] = await generate(m.model, [m.codec.encode(text)], { maxNewTokens: 8, seed: 1, eosIds: [m.codec.eosId] });
+      expect(m.codec.promptIds(text)).toEqual(compactCharTokenizer().encode(text, { addBos: true }));
+      const [s] = await generate(m.model, [m.codec.promptIds(text)], { maxNewTokens: 8, seed: 1, eosIds: m.codec.eosIds });
       expect(s.tokens.length).toBeGreaterThan(0);
       expect(m.codec.decode(s.tokens).length).toBeGreaterThan(0);
     } finally {
