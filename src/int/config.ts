@@ -2,11 +2,10 @@
 // continuation check, SFT, RL, eval), the paper's values as documented defaults, validation
 // that lists every bad field with its fix, and the preset registry (chains-smoke ... hf-math).
 
-import { PAPER_SAMPLING, type SamplingConfig } from '../model/sampling';
-import { TINY_LADDER, type ChainsConfigInput } from '../tasks/chains/config';
-import type { LoraConfig } from '../model/lora';
+import { checkSamplingFields, PAPER_SAMPLING, type SamplingConfig } from '../model/sampling';
+import { resolveChainsConfig, TINY_LADDER, type ChainsConfigInput } from '../tasks/chains/config';
+import { normaliseLoraInput, type LoraConfig, type LoraConfigInput } from '../model/lora-config';
 import {
-  ConfigError,
   LR_PRESETS,
   validateGrpoConfig,
   validateSftConfig,
@@ -15,8 +14,22 @@ import {
   type SftConfig,
   type SftConfigInput,
 } from '../train/config';
-
-export { ConfigError } from '../train/config';
+import {
+  bool,
+  check,
+  ConfigError,
+  fmt,
+  inRange,
+  int,
+  intOrNull,
+  isPlain,
+  list,
+  nested,
+  oneOf,
+  strOrNull,
+  unknownKeys,
+  type Problems,
+} from '../util/config-kit';
 
 /** Sampling settings of one generation stage: the one sampling type (src/model/sampling.ts). */
 export type { SamplingConfig } from '../model/sampling';
@@ -116,7 +129,9 @@ export interface IntConfig {
   propose: ProposeConfig;
   filter: FilterConfig;
   continuation: ContinuationConfig;
-  /** LoRA adapter fields passed to resolveLoraConfig (src/model/lora.ts). Default {}. */
+  /** LoRA adapter fields (src/model/lora-config.ts) under our names; PEFT spellings given in the
+   *  input (r, lora_alpha, ...) are renamed. seed, when given, seeds the adapter; else the
+   *  experiment's seed does. Default {}. */
   lora: Partial<LoraConfig>;
   /** SFT stage; defaults: the paper (lr 1e-6, 4 epochs, cosine to 0.1, warm-up 10%, batch 64). */
   sft: SftConfig;
@@ -130,7 +145,8 @@ export interface IntConfig {
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
 /** What callers and presets pass: any subset, nested sections merged field by field. */
-export type IntConfigInput = Omit<DeepPartial<IntConfig>, 'sft' | 'rl' | 'data'> & {
+export type IntConfigInput = Omit<DeepPartial<IntConfig>, 'sft' | 'rl' | 'data' | 'lora'> & {
+  lora?: LoraConfigInput;
   sft?: SftConfigInput;
   rl?: GrpoConfigInput;
   data?: Partial<DataConfig>;
@@ -152,8 +168,6 @@ export const INT_DEFAULTS: Readonly<Omit<IntConfig, 'sft' | 'rl'>> = Object.free
 
 // ---------------------------------------------------------------- merging and validation
 
-const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** Merge `over` into `base`: plain objects recursively, everything else (arrays included)
  *  replaced; undefined values in `over` are ignored. Returns a new object. */
 export function mergeConfig<T>(base: T, over: unknown): T {
@@ -166,32 +180,15 @@ export function mergeConfig<T>(base: T, over: unknown): T {
   return out as T;
 }
 
-type Problems = string[];
-
-function unknownKeys(p: Problems, prefix: string, input: unknown, known: readonly string[]): void {
-  if (!isPlain(input)) return;
-  for (const k of Object.keys(input)) {
-    if (!known.includes(k)) p.push(`${prefix}${k} is not a field; known fields: ${known.join(', ')}`);
-  }
-}
-
-function check(p: Problems, name: string, v: unknown, ok: boolean, rule: string, fix: string): void {
-  if (!ok) p.push(`${name} (${JSON.stringify(v)}) must be ${rule}: ${fix}`);
-}
-
-const isInt = (v: unknown, min: number) => typeof v === 'number' && Number.isSafeInteger(v) && v >= min;
-const isIntOrNull = (v: unknown, min: number) => v === null || isInt(v, min);
+const SAMPLING_KEYS = ['temperature', 'topP', 'topK', 'maxNewTokens'] as const;
 
 function checkSampling(p: Problems, name: string, s: SamplingConfig, input: unknown): void {
   if (!isPlain(s)) {
     p.push(`${name} must be an object { temperature, topP, topK, maxNewTokens }`);
     return;
   }
-  unknownKeys(p, `${name}.`, input, ['temperature', 'topP', 'topK', 'maxNewTokens']);
-  check(p, `${name}.temperature`, s.temperature, typeof s.temperature === 'number' && s.temperature > 0 && Number.isFinite(s.temperature), 'a finite number > 0', 'use 0.7 (the paper)');
-  check(p, `${name}.topP`, s.topP, typeof s.topP === 'number' && s.topP > 0 && s.topP <= 1, 'in (0, 1]', 'use 0.8 (the paper) or 1 to turn it off');
-  check(p, `${name}.topK`, s.topK, isInt(s.topK, 0), 'an integer >= 0', 'use 20 (the paper) or 0 to turn it off');
-  check(p, `${name}.maxNewTokens`, s.maxNewTokens, isInt(s.maxNewTokens, 1), 'an integer >= 1', 'use e.g. 1024');
+  unknownKeys(p, `${name}.`, input, SAMPLING_KEYS);
+  checkSamplingFields(p, `${name}.`, s, PAPER_SAMPLING, true);
 }
 
 const SECTION_KEYS: Record<string, readonly string[]> = {
@@ -202,95 +199,104 @@ const SECTION_KEYS: Record<string, readonly string[]> = {
   filter: Object.keys(INT_DEFAULTS.filter),
   continuation: Object.keys(INT_DEFAULTS.continuation),
   eval: Object.keys(INT_DEFAULTS.eval),
+  'eval.bootstrap': Object.keys(INT_DEFAULTS.eval.bootstrap),
   hint: Object.keys(INT_DEFAULTS.hint),
 };
 
-/** Run a train/config validator and move its problems under `prefix`. */
-function nested<T>(p: Problems, prefix: string, f: () => T): T | null {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      for (const q of e.problems) p.push(`${prefix}${q}`);
-      return null;
-    }
-    throw e;
-  }
-}
+/** The section of `input` at a dotted path ('' = input itself). */
+const at = (input: unknown, path: string): unknown =>
+  path === '' ? input : path.split('.').reduce<unknown>((o, k) => (isPlain(o) ? o[k] : undefined), input);
 
 /** Fill defaults (INT_DEFAULTS, SFT / GRPO defaults of src/train/config.ts) under `input` and
- *  validate. Throws a ConfigError listing every bad field with its fix. */
+ *  validate every section, the nested ones (data.chains, lora, sft, rl) through their own
+ *  resolvers, so a bad field fails here, before any stage runs. Throws a ConfigError listing
+ *  every bad field with its fix. */
 export function resolveIntConfig(input: IntConfigInput = {}): IntConfig {
   const p: Problems = [];
   if (!isPlain(input)) throw new ConfigError('InT config', ['the config must be an object (or be left out for the defaults)']);
-  unknownKeys(p, '', input, SECTION_KEYS['']);
-  for (const s of Object.keys(SECTION_KEYS)) if (s) unknownKeys(p, `${s}.`, (input as Record<string, unknown>)[s], SECTION_KEYS[s]);
+  for (const [s, known] of Object.entries(SECTION_KEYS)) {
+    const sec = at(input, s);
+    if (s !== '' && sec !== undefined && !isPlain(sec)) p.push(`${s} (${fmt(sec)}) must be an object of fields: leave it out for the defaults`);
+    else unknownKeys(p, s ? `${s}.` : '', sec, known);
+  }
   const { sft: sftIn, rl: rlIn, ...rest } = input;
   const c = mergeConfig(structuredClone(INT_DEFAULTS) as Omit<IntConfig, 'sft' | 'rl'>, structuredClone(rest));
 
-  check(p, 'model', c.model, c.model === null || (typeof c.model === 'string' && c.model.trim() !== ''), 'null or a non-empty string', 'use null for the embedded model, or a hub id such as "Qwen/Qwen3-0.6B"');
-  check(p, 'seed', c.seed, isInt(c.seed, 0), 'an integer >= 0', 'use e.g. 0');
+  strOrNull(p, 'model', c.model, 'use null for the embedded model, or a hub id such as "Qwen/Qwen3-0.6B"');
+  int(p, 'seed', c.seed, 0, 'use e.g. 0');
 
   const d = c.data;
-  check(p, 'data.task', d.task, d.task === 'chains' || d.task === 'math', '"chains" or "math"', 'use "chains" for the built-in world');
-  check(p, 'data.style', d.style, d.style === 'compact' || d.style === 'chat', '"compact" or "chat"', 'use "compact" for tiny models, "chat" for chat models');
+  oneOf(p, 'data.task', d.task, ['chains', 'math'] as const, 'use "chains" for the built-in world');
+  oneOf(p, 'data.style', d.style, ['compact', 'chat'] as const, 'use "compact" for tiny models, "chat" for chat models');
   if (d.task === 'math' && d.style !== 'chat') p.push(`data.style ("${d.style}") must be "chat" when data.task is "math": math prompts are chat prompts`);
-  check(p, 'data.chains', d.chains, isPlain(d.chains), 'an object of chains settings', 'use {} for the default ladder');
+  if (isPlain(d.chains)) {
+    if (d.chains.style !== undefined) p.push(`data.chains.style is not used (data.style sets the chains prompt style): set data.style to ${fmt(d.chains.style)} instead`);
+    nested(p, 'data.chains.', () => resolveChainsConfig({ ...d.chains, style: undefined }));
+  } else {
+    check(p, 'data.chains', d.chains, false, 'an object of chains settings', 'use {} for the default ladder');
+  }
   if (d.task === 'math') {
     check(p, 'data.dataset', d.dataset, typeof d.dataset === 'string' && d.dataset.trim() !== '', 'a dataset name or path when data.task is "math"', 'e.g. "imo-answerbench"');
+  } else if (d.dataset !== null) {
+    strOrNull(p, 'data.dataset', d.dataset, 'use null (it is read only when data.task is "math")');
   }
-  check(p, 'data.maxTrainProblems', d.maxTrainProblems, isIntOrNull(d.maxTrainProblems, 1), 'null or an integer >= 1', 'use null for all problems');
-  check(p, 'data.maxTestProblems', d.maxTestProblems, isIntOrNull(d.maxTestProblems, 1), 'null or an integer >= 1', 'use null for all problems');
+  intOrNull(p, 'data.maxTrainProblems', d.maxTrainProblems, 1, 'use null for all problems');
+  intOrNull(p, 'data.maxTestProblems', d.maxTestProblems, 1, 'use null for all problems');
 
   const r = c.rollouts;
-  check(p, 'rollouts.k', r.k, isInt(r.k, 1), 'an integer >= 1', 'use 4 (the paper)');
+  const isInt = (v: unknown, min: number) => typeof v === 'number' && Number.isSafeInteger(v) && v >= min;
+  int(p, 'rollouts.k', r.k, 1, 'use 4 (the paper)');
   checkSampling(p, 'rollouts.sampling', r.sampling, input.rollouts?.sampling);
-  check(p, 'rollouts.poolSamples', r.poolSamples, isInt(r.poolSamples, 0), 'an integer >= 0', 'use 64 (the paper) or 0 to use every training problem');
-  check(p, 'rollouts.poolMaxCorrect', r.poolMaxCorrect, isInt(r.poolMaxCorrect, 0), 'an integer >= 0', 'use 0 (problems never solved)');
+  int(p, 'rollouts.poolSamples', r.poolSamples, 0, 'use 64 (the paper) or 0 to use every training problem');
+  int(p, 'rollouts.poolMaxCorrect', r.poolMaxCorrect, 0, 'use 0 (problems never solved)');
   if (isInt(r.poolSamples, 1) && isInt(r.poolMaxCorrect, 0) && r.poolMaxCorrect >= r.poolSamples) {
     p.push(`rollouts.poolMaxCorrect (${r.poolMaxCorrect}) must be < rollouts.poolSamples (${r.poolSamples}), else every problem is in the pool: use 0`);
   }
 
   const pr = c.propose;
-  check(p, 'propose.perAttempt', pr.perAttempt, isInt(pr.perAttempt, 1), 'an integer >= 1', 'use 4 (the paper)');
+  int(p, 'propose.perAttempt', pr.perAttempt, 1, 'use 4 (the paper)');
   checkSampling(p, 'propose.sampling', pr.sampling, input.propose?.sampling);
-  check(p, 'propose.maxAttempts', pr.maxAttempts, isIntOrNull(pr.maxAttempts, 1), 'null or an integer >= 1', 'use null for every failed attempt');
+  intOrNull(p, 'propose.maxAttempts', pr.maxAttempts, 1, 'use null for every failed attempt');
 
   const f = c.filter;
-  check(p, 'filter.keep', f.keep, f.keep === 'first' || f.keep === 'all', '"first" or "all"', 'use "first" (the paper: one per attempt)');
-  check(p, 'filter.allowAppend', f.allowAppend, typeof f.allowAppend === 'boolean', 'true or false', 'use false (true for the chains world)');
-  check(p, 'filter.allowEmpty', f.allowEmpty, typeof f.allowEmpty === 'boolean', 'true or false', 'use false (true for the chains world)');
-  check(p, 'filter.leakTimeoutMs', f.leakTimeoutMs, isInt(f.leakTimeoutMs, 1), 'an integer >= 1', 'use 300');
+  oneOf(p, 'filter.keep', f.keep, ['first', 'all'] as const, 'use "first" (the paper: one per attempt)');
+  bool(p, 'filter.allowAppend', f.allowAppend, 'use false (true for the chains world)');
+  bool(p, 'filter.allowEmpty', f.allowEmpty, 'use false (true for the chains world)');
+  int(p, 'filter.leakTimeoutMs', f.leakTimeoutMs, 1, 'use 300');
 
   const ct = c.continuation;
-  check(p, 'continuation.enabled', ct.enabled, typeof ct.enabled === 'boolean', 'true or false', 'use false to skip the optional check');
-  check(p, 'continuation.k', ct.k, isInt(ct.k, 1), 'an integer >= 1', 'use 32 (the paper)');
-  check(p, 'continuation.minCorrect', ct.minCorrect, isInt(ct.minCorrect, 1), 'an integer >= 1', 'use 1 (keep interventions with pass@k > 0)');
+  bool(p, 'continuation.enabled', ct.enabled, 'use false to skip the optional check');
+  int(p, 'continuation.k', ct.k, 1, 'use 32 (the paper)');
+  int(p, 'continuation.minCorrect', ct.minCorrect, 1, 'use 1 (keep interventions with pass@k > 0)');
   if (isInt(ct.k, 1) && isInt(ct.minCorrect, 1) && ct.minCorrect > ct.k) {
     p.push(`continuation.minCorrect (${ct.minCorrect}) must be <= continuation.k (${ct.k}): no intervention could pass; use 1`);
   }
   checkSampling(p, 'continuation.sampling', ct.sampling, input.continuation?.sampling);
-  check(p, 'lora', c.lora, isPlain(c.lora), 'an object of LoRA fields', 'use {} for the defaults, e.g. { rank: 8 }');
+
+  // LoRA: validated now (rank 0 must not wait for the first SFT); PEFT spellings (r, lora_alpha,
+  // use_rslora, target_modules) are stored under our names. A seed given here is honoured.
+  let lora: Partial<LoraConfig> = {};
+  if (isPlain(c.lora)) lora = nested(p, 'lora.', () => normaliseLoraInput(c.lora as LoraConfigInput)) ?? {};
+  else check(p, 'lora', c.lora, false, 'an object of LoRA fields', 'use {} for the defaults, e.g. { rank: 8 }');
 
   const e = c.eval;
-  check(p, 'eval.samples', e.samples, isInt(e.samples, 1), 'an integer >= 1', 'use 128 (the paper)');
+  int(p, 'eval.samples', e.samples, 1, 'use 128 (the paper)');
   checkSampling(p, 'eval.sampling', e.sampling, input.eval?.sampling);
-  if (!Array.isArray(e.ks) || e.ks.length === 0 || !e.ks.every((k) => isInt(k, 1))) {
-    p.push(`eval.ks (${JSON.stringify(e.ks)}) must be a non-empty list of integers >= 1: use [1, 8]`);
-  } else if (isInt(e.samples, 1) && e.ks.some((k) => k > e.samples)) {
+  const before = p.length;
+  list(p, 'eval.ks', e.ks, (k) => isInt(k, 1), 'integers >= 1', 'use [1, 8]');
+  if (p.length === before && isInt(e.samples, 1) && e.ks.some((k) => k > e.samples)) {
     p.push(`eval.ks (${JSON.stringify(e.ks)}) has k > eval.samples (${e.samples}): pass@k needs at least k samples; drop those k or raise eval.samples`);
   }
-  const b = e.bootstrap;
-  unknownKeys(p, 'eval.bootstrap.', input.eval?.bootstrap, ['resamples', 'seed', 'level']);
-  check(p, 'eval.bootstrap.resamples', b?.resamples, isInt(b?.resamples, 1), 'an integer >= 1', 'use 1000');
-  check(p, 'eval.bootstrap.seed', b?.seed, isInt(b?.seed, 0), 'an integer >= 0', 'use 0');
-  check(p, 'eval.bootstrap.level', b?.level, typeof b?.level === 'number' && b.level > 0 && b.level < 1, 'in (0, 1)', 'use 0.95');
-  check(p, 'hint.fraction', c.hint.fraction, typeof c.hint.fraction === 'number' && c.hint.fraction >= 0 && c.hint.fraction <= 1, 'in [0, 1]', 'use 0.5 (half the reference steps)');
+  const b = isPlain(e.bootstrap) ? e.bootstrap : INT_DEFAULTS.eval.bootstrap;
+  int(p, 'eval.bootstrap.resamples', b.resamples, 1, 'use 1000');
+  int(p, 'eval.bootstrap.seed', b.seed, 0, 'use 0');
+  inRange(p, 'eval.bootstrap.level', b.level, { min: 0, max: 1, minOpen: true, maxOpen: true }, 'use 0.95');
+  inRange(p, 'hint.fraction', c.hint.fraction, { min: 0, max: 1 }, 'use 0.5 (half the reference steps)');
 
   const sft = nested(p, 'sft.', () => validateSftConfig(sftIn ?? {}));
   const rl = nested(p, 'rl.', () => validateGrpoConfig(rlIn ?? {}));
   if (p.length || !sft || !rl) throw new ConfigError('InT config', p);
-  return { ...c, sft, rl };
+  return { ...c, lora, sft, rl };
 }
 
 // ---------------------------------------------------------------- presets

@@ -203,7 +203,8 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineRun> {
       /** Run f with an adapter (fresh when `from` is null, else the stored one) on the model; store it under `saveTo`. */
       const withAdapter = async <T>(from: string | null, saveTo: string | null, f: () => Promise<T>): Promise<T> => {
         let adapter: LoraAdapter;
-        if (from === null) adapter = LoraAdapter.create(gpu, base.table, { ...config.lora, seed: config.seed });
+        // A fresh adapter is seeded by lora.seed when the config gives one, else by the experiment seed.
+        if (from === null) adapter = LoraAdapter.create(gpu, base.table, { ...config.lora, seed: config.lora.seed ?? config.seed });
         else {
           const files = await store.loadAdapter(from);
           adapter = await LoraAdapter.load(gpu, base.table, files.config, files.safetensors);

@@ -1,46 +1,16 @@
-// LoRA adapters for the decoder: typed config (rank, alpha, rsLoRA, target modules), seeded init
+// LoRA adapters for the decoder (typed config in lora-config.ts): seeded init
 // (A kaiming-uniform, B = 0), gradients, merge / unmerge into the base weights for fast sampling,
 // and save / load in the PEFT layout (adapter_config.json + adapter_model.safetensors).
 
 import type { Gpu, Tensor } from '../gpu';
 import { loraMerge } from '../kernels/lora_merge';
 import { loadSafetensors, writeSafetensors } from '../io/safetensors';
+import { loraScale, resolveLoraConfig, type LoraConfig, type LoraConfigInput } from './lora-config';
 import { DEFAULT_LORA_MODULES, loraTargets, peftLoraKeys, type LinearModule, type LoraTarget, type ParamTable } from './params';
 import type { ModelWeights } from './weights';
 import { uniformStream } from '../util/random';
 
-export interface LoraConfig {
-  /** Rank r of the update B A. Default 16. */
-  rank: number;
-  /** lora_alpha: the update is scaled by alpha / r (or alpha / sqrt(r) with rsLora). Default 32. */
-  alpha: number;
-  /** Rank-stabilised scaling alpha / sqrt(r). Default false. */
-  rsLora: boolean;
-  /** Linear modules to adapt. Default: all seven (q, k, v, o, gate, up, down). */
-  targetModules: LinearModule[];
-  /** Seed of the A initialisation. Default 0. */
-  seed: number;
-}
-
-export const LORA_DEFAULTS: LoraConfig = { rank: 16, alpha: 32, rsLora: false, targetModules: [...DEFAULT_LORA_MODULES], seed: 0 };
-
-/** Fill defaults and validate; errors say how to fix the value. */
-export function resolveLoraConfig(c: Partial<LoraConfig> = {}): LoraConfig {
-  const cfg: LoraConfig = { ...LORA_DEFAULTS, ...c, targetModules: [...(c.targetModules ?? LORA_DEFAULTS.targetModules)] };
-  if (!Number.isInteger(cfg.rank) || cfg.rank < 1) throw new Error(`LoRA: rank must be a positive integer (e.g. 8 or 16), got ${cfg.rank}`);
-  if (!(cfg.alpha > 0) || !Number.isFinite(cfg.alpha)) throw new Error(`LoRA: alpha must be a positive number (commonly 2 * rank), got ${cfg.alpha}`);
-  if (!cfg.targetModules.length) throw new Error(`LoRA: targetModules is empty; choose some of ${DEFAULT_LORA_MODULES.join(', ')}`);
-  for (const m of cfg.targetModules) {
-    if (!DEFAULT_LORA_MODULES.includes(m)) throw new Error(`LoRA: target "${m}" is not a linear module; choose from ${DEFAULT_LORA_MODULES.join(', ')}`);
-  }
-  if (!Number.isInteger(cfg.seed) || cfg.seed < 0) throw new Error(`LoRA: seed must be a non-negative integer, got ${cfg.seed}`);
-  return cfg;
-}
-
-/** Multiplier of B A: alpha / r, or alpha / sqrt(r) for rsLoRA. */
-export function loraScale(cfg: LoraConfig): number {
-  return cfg.rsLora ? cfg.alpha / Math.sqrt(cfg.rank) : cfg.alpha / cfg.rank;
-}
+export { LORA_DEFAULTS, loraScale, normaliseLoraInput, PEFT_LORA_NAMES, resolveLoraConfig, type LoraConfig, type LoraConfigInput } from './lora-config';
 
 /** One adapted linear layer. */
 export interface LoraParam {
@@ -75,7 +45,7 @@ export class LoraAdapter {
   }
 
   /** Fresh adapter: A kaiming-uniform (seeded per target), B = 0, so the model starts unchanged. */
-  static create(gpu: Gpu, table: ParamTable, config: Partial<LoraConfig> = {}): LoraAdapter {
+  static create(gpu: Gpu, table: ParamTable, config: LoraConfigInput = {}): LoraAdapter {
     const cfg = resolveLoraConfig(config);
     const ad = new LoraAdapter(gpu, table, cfg);
     const want = new Set(cfg.targetModules);

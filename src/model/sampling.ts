@@ -1,5 +1,7 @@
 // Sampling settings: the one type every stage, config and text sampler uses (temperature, top-p,
-// top-k, and the longest generation), with every default in this file.
+// top-k, and the longest generation), with every default and its validation in this file.
+
+import { inRange, int, type Problems } from '../util/config-kit';
 
 /** How the next token is drawn. */
 export interface Sampling {
@@ -28,3 +30,12 @@ export const PAPER_SAMPLING: Readonly<Sampling> = Object.freeze({ temperature: 0
 
 /** Longest generation of generate() when none is given. */
 export const DEFAULT_MAX_NEW_TOKENS = 256;
+
+/** Validate the sampling fields of a config, each problem under `prefix` with its fix; `paper`
+ *  names the value the fix suggests for this config (the paper's evaluation or its RL). */
+export function checkSamplingFields(p: Problems, prefix: string, s: Partial<SamplingConfig>, paper: Readonly<Sampling>, withMaxNew: boolean): void {
+  inRange(p, `${prefix}temperature`, s.temperature, { min: 0, minOpen: true }, `use ${paper.temperature.toFixed(1)} (the paper)`);
+  inRange(p, `${prefix}topP`, s.topP, { min: 0, max: 1, minOpen: true }, paper.topP < 1 ? `use ${paper.topP} (the paper) or 1 to turn it off` : 'use 1.0 to turn nucleus sampling off');
+  int(p, `${prefix}topK`, s.topK, 0, paper.topK > 0 ? `use ${paper.topK} (the paper) or 0 to turn it off` : 'use 0 to turn top-k off');
+  if (withMaxNew) int(p, `${prefix}maxNewTokens`, s.maxNewTokens, 1, 'use e.g. 1024');
+}

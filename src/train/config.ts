@@ -1,6 +1,9 @@
 // Typed training configs: OptimConfig (AdamW + lr schedule), SftConfig and GrpoConfig (GRPO,
 // Dr.GRPO, DAPO). Documented defaults (the InT paper's values where it gives them) and
-// validation that lists every bad field with the fix.
+// validation that lists every bad field with the fix (field checks from src/util/config-kit.ts).
+
+import { checkSamplingFields, PLAIN_SAMPLING, type Sampling } from '../model/sampling';
+import { bool, ConfigError, defined, fmt, inRange, int, isPlain, num, oneOf, unknownKeys, type Problems } from '../util/config-kit';
 
 /** Learning-rate schedule shape (see schedule.ts). */
 export type ScheduleKind = 'constant' | 'cosine';
@@ -99,7 +102,9 @@ export const SFT_DEFAULTS: Readonly<Omit<SftConfig, 'optim'>> = Object.freeze({
   seed: 0,
 });
 
-export interface GrpoConfig {
+/** The rollouts' sampling is the Sampling fields (temperature, topP, topK; default PLAIN_SAMPLING:
+ *  temperature 1.0, the paper's RL, with no top-p / top-k); log-probs are taken at that temperature. */
+export interface GrpoConfig extends Sampling {
   kind: 'grpo';
   /** Loss variant: 'grpo' (mean per sequence, then over sequences; the paper's RL), 'dr_grpo'
    *  (token sum over a constant), 'dapo' (mean over all tokens, asymmetric clip). Default 'grpo'. */
@@ -111,12 +116,6 @@ export interface GrpoConfig {
   promptsPerStep: number;
   /** Optimiser steps (one batch of rollouts each). Default 400 (the paper). */
   steps: number;
-  /** Sampling temperature of the rollouts; log-probs are taken at the same temperature. Default 1.0 (the paper). */
-  temperature: number;
-  /** Nucleus sampling mass; 1 turns it off. Default 1.0. */
-  topP: number;
-  /** Keep the k most likely tokens; 0 turns it off. Default 0. */
-  topK: number;
   /** Longest completion sampled, in tokens; longer ones are cut and flagged truncated.
    *  Default 1024 (sized for small models; the paper evaluates with a 16k budget). */
   maxCompletionLength: number;
@@ -154,9 +153,7 @@ export const GRPO_DEFAULTS: Readonly<Omit<GrpoConfig, 'optim' | 'epsilonHigh'>> 
   numGenerations: 8,
   promptsPerStep: 32,
   steps: 400,
-  temperature: 1.0,
-  topP: 1.0,
-  topK: 0,
+  ...PLAIN_SAMPLING,
   maxCompletionLength: 1024,
   passesPerBatch: 1,
   epsilonLow: 0.2,
@@ -177,87 +174,26 @@ export type OptimConfigInput = Partial<OptimConfig>;
 export type SftConfigInput = Partial<Omit<SftConfig, 'optim'>> & { optim?: OptimConfigInput };
 export type GrpoConfigInput = Partial<Omit<GrpoConfig, 'optim'>> & { optim?: OptimConfigInput };
 
-/** A config with one or more bad fields; `problems` holds one line per field, each with its fix. */
-export class ConfigError extends Error {
-  constructor(
-    readonly what: string,
-    readonly problems: string[],
-  ) {
-    super(`invalid ${what} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  - ${problems.join('\n  - ')}`);
-    this.name = 'ConfigError';
-  }
-}
-
-// ---- field checks: each pushes a message with the fix and returns the value ----
-
-type Problems = string[];
-
-function fmt(v: unknown): string {
-  return typeof v === 'string' ? JSON.stringify(v) : String(v);
-}
-
-function num(p: Problems, name: string, v: unknown, ok: (x: number) => boolean, rule: string, fix: string): number {
-  if (typeof v !== 'number' || Number.isNaN(v) || !ok(v)) {
-    p.push(`${name} (${fmt(v)}) must be ${rule}: ${fix}`);
-  }
-  return v as number;
-}
-
-function int(p: Problems, name: string, v: unknown, min: number, fix: string): number {
-  return num(p, name, v, (x) => Number.isSafeInteger(x) && x >= min, `an integer >= ${min}`, fix);
-}
-
-function oneOf<T extends string>(p: Problems, name: string, v: unknown, options: readonly T[], fix: string): T {
-  if (typeof v !== 'string' || !options.includes(v as T)) {
-    p.push(`${name} (${fmt(v)}) must be one of ${options.map((o) => `"${o}"`).join(', ')}: ${fix}`);
-  }
-  return v as T;
-}
-
-function bool(p: Problems, name: string, v: unknown): boolean {
-  if (typeof v !== 'boolean') p.push(`${name} (${fmt(v)}) must be true or false`);
-  return v as boolean;
-}
-
-/** Copy without the keys whose value is undefined (so they fall back to the defaults). */
-function defined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-function camel(s: string): string {
-  return s.replace(/[_-]+([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-}
-
-/** Flag fields the config does not have; suggest the camelCase name for snake_case spellings. */
-function unknownFields(p: Problems, prefix: string, input: object, known: readonly string[]): void {
-  for (const k of Object.keys(input)) {
-    if (known.includes(k)) continue;
-    const c = camel(k);
-    const hint = known.find((f) => f.toLowerCase() === c.toLowerCase());
-    p.push(`${prefix}${k} is not a field${hint ? `: did you mean ${prefix}${hint}?` : `; known fields: ${known.join(', ')}`}`);
-  }
-}
-
 const OPTIM_KEYS = Object.keys(OPTIM_DEFAULTS) as (keyof OptimConfig)[];
 
 function checkOptim(p: Problems, input: OptimConfigInput, base: Readonly<OptimConfig>, prefix: string): OptimConfig {
-  if (typeof input !== 'object' || input === null) {
-    p.push(`${prefix.slice(0, -1)} must be an object of optimiser fields (or be left out for the defaults)`);
+  if (!isPlain(input)) {
+    p.push(`${prefix ? prefix.slice(0, -1) : 'the optimiser config'} must be an object of optimiser fields (or be left out for the defaults)`);
     return { ...base };
   }
-  unknownFields(p, prefix, input, OPTIM_KEYS);
+  unknownKeys(p, prefix, input, OPTIM_KEYS);
   const c: OptimConfig = { ...base, ...defined(input) };
   const n = (k: string) => `${prefix}${k}`;
-  num(p, n('lr'), c.lr, (x) => x > 0 && x < 1, 'in (0, 1)',
+  inRange(p, n('lr'), c.lr, { min: 0, max: 1, minOpen: true, maxOpen: true },
     'use 1e-6 for a full fine-tune (the paper) or 2e-4 / 1e-4 for LoRA SFT / RL on a small model (LR_PRESETS)');
-  num(p, n('beta1'), c.beta1, (x) => x >= 0 && x < 1, 'in [0, 1)', 'use 0.9');
-  num(p, n('beta2'), c.beta2, (x) => x >= 0 && x < 1, 'in [0, 1)', 'use 0.999');
-  num(p, n('eps'), c.eps, (x) => x > 0 && x < 1, 'in (0, 1)', 'use 1e-8');
-  num(p, n('weightDecay'), c.weightDecay, (x) => x >= 0 && x < 1, 'in [0, 1)', 'use 0 (the default) or a small value such as 0.01');
-  num(p, n('maxGradNorm'), c.maxGradNorm, (x) => x >= 0 && Number.isFinite(x), 'a finite number >= 0', 'use 1.0, or 0 to turn clipping off');
+  inRange(p, n('beta1'), c.beta1, { min: 0, max: 1, maxOpen: true }, 'use 0.9');
+  inRange(p, n('beta2'), c.beta2, { min: 0, max: 1, maxOpen: true }, 'use 0.999');
+  inRange(p, n('eps'), c.eps, { min: 0, max: 1, minOpen: true, maxOpen: true }, 'use 1e-8');
+  inRange(p, n('weightDecay'), c.weightDecay, { min: 0, max: 1, maxOpen: true }, 'use 0 (the default) or a small value such as 0.01');
+  inRange(p, n('maxGradNorm'), c.maxGradNorm, { min: 0 }, 'use 1.0, or 0 to turn clipping off');
   oneOf(p, n('schedule'), c.schedule, ['constant', 'cosine'] as const, 'use "cosine" for SFT (the paper) or "constant" for RL');
-  num(p, n('minLrRatio'), c.minLrRatio, (x) => x >= 0 && x <= 1, 'in [0, 1]', 'use 0.1 (cosine to 0.1 of lr, the paper) or 0 to decay to zero');
-  num(p, n('warmupRatio'), c.warmupRatio, (x) => x >= 0 && x < 1, 'in [0, 1)', 'use 0.1 (10% of the steps, the paper\'s SFT) or 0 for none');
+  inRange(p, n('minLrRatio'), c.minLrRatio, { min: 0, max: 1 }, 'use 0.1 (cosine to 0.1 of lr, the paper) or 0 to decay to zero');
+  inRange(p, n('warmupRatio'), c.warmupRatio, { min: 0, max: 1, maxOpen: true }, 'use 0.1 (10% of the steps, the paper\'s SFT) or 0 for none');
   int(p, n('warmupSteps'), c.warmupSteps, 0, 'give a whole number of optimiser steps, or 0 to use warmupRatio');
   return c;
 }
@@ -271,11 +207,18 @@ export function validateOptimConfig(input: OptimConfigInput = {}, base: Readonly
   return c;
 }
 
+/** The top level of an SFT / GRPO input must be an object. */
+function topLevel<T extends object>(input: T, what: string): T {
+  if (!isPlain(input)) throw new ConfigError(what, [`the config (${typeof input}) must be an object of fields (or be left out for the defaults)`]);
+  return input;
+}
+
 /** Fill SFT defaults (optimiser: SFT_OPTIM_DEFAULTS) and validate. Throws a ConfigError listing
  *  every bad field with its fix. */
 export function validateSftConfig(input: SftConfigInput = {}): SftConfig {
   const p: Problems = [];
-  unknownFields(p, '', input, [...Object.keys(SFT_DEFAULTS), 'optim']);
+  topLevel(input, 'SFT config');
+  unknownKeys(p, '', input, [...Object.keys(SFT_DEFAULTS), 'optim']);
   const { optim, ...rest } = input;
   const c = { ...SFT_DEFAULTS, ...defined(rest) } as Omit<SftConfig, 'optim'>;
   if (c.kind !== 'sft') p.push(`kind (${fmt(c.kind)}) must be "sft" for an SFT config; use validateGrpoConfig for RL`);
@@ -293,7 +236,8 @@ export function validateSftConfig(input: SftConfigInput = {}): SftConfig {
  *  epsilonLow) and validate. Throws a ConfigError listing every bad field with its fix. */
 export function validateGrpoConfig(input: GrpoConfigInput = {}): GrpoConfig {
   const p: Problems = [];
-  unknownFields(p, '', input, [...Object.keys(GRPO_DEFAULTS), 'epsilonHigh', 'optim']);
+  topLevel(input, 'GRPO config');
+  unknownKeys(p, '', input, [...Object.keys(GRPO_DEFAULTS), 'epsilonHigh', 'optim']);
   const { optim, ...rest } = input;
   const merged = { ...GRPO_DEFAULTS, ...defined(rest) };
   const epsilonHigh = rest.epsilonHigh ?? (merged.lossType === 'dapo' ? DAPO_EPSILON_HIGH : merged.epsilonLow);
@@ -304,23 +248,19 @@ export function validateGrpoConfig(input: GrpoConfigInput = {}): GrpoConfig {
     'a group of one sample always has advantage 0 and learns nothing; use 8 (the paper)');
   int(p, 'promptsPerStep', c.promptsPerStep, 1, 'use 32 (the paper) or fewer on a small device');
   int(p, 'steps', c.steps, 1, 'use 400 (the paper)');
-  num(p, 'temperature', c.temperature, (x) => x > 0 && Number.isFinite(x), 'a finite number > 0', 'use 1.0 (the paper\'s RL)');
-  num(p, 'topP', c.topP, (x) => x > 0 && x <= 1, 'in (0, 1]', 'use 1.0 to turn nucleus sampling off');
-  int(p, 'topK', c.topK, 0, 'use 0 to turn top-k off');
+  checkSamplingFields(p, '', c, PLAIN_SAMPLING, false);
   int(p, 'maxCompletionLength', c.maxCompletionLength, 1, 'use e.g. 1024');
   int(p, 'passesPerBatch', c.passesPerBatch, 1, 'use 1 (on-policy; the paper) or a few passes, e.g. 2');
-  const lowOk = typeof c.epsilonLow === 'number' && c.epsilonLow > 0 && c.epsilonLow < 1;
-  num(p, 'epsilonLow', c.epsilonLow, (x) => x > 0 && x < 1, 'in (0, 1)', 'use 0.2');
-  const highOk = typeof c.epsilonHigh === 'number' && c.epsilonHigh > 0 && Number.isFinite(c.epsilonHigh);
-  num(p, 'epsilonHigh', c.epsilonHigh, (x) => x > 0 && Number.isFinite(x), 'a finite number > 0',
-    `use ${DAPO_EPSILON_HIGH} (DAPO's value) or leave it out`);
-  if (lowOk && highOk && c.epsilonHigh < c.epsilonLow) {
+  const before = p.length;
+  inRange(p, 'epsilonLow', c.epsilonLow, { min: 0, max: 1, minOpen: true, maxOpen: true }, 'use 0.2');
+  inRange(p, 'epsilonHigh', c.epsilonHigh, { min: 0, minOpen: true }, `use ${DAPO_EPSILON_HIGH} (DAPO's value) or leave it out`);
+  if (p.length === before && c.epsilonHigh < c.epsilonLow) {
     p.push(`epsilonHigh (${c.epsilonHigh}) must be >= epsilonLow (${c.epsilonLow}): set epsilonHigh to ${DAPO_EPSILON_HIGH} (DAPO's value) or lower epsilonLow`);
   }
-  num(p, 'beta', c.beta, (x) => x >= 0 && Number.isFinite(x), 'a finite number >= 0', 'use 0 (InT uses no KL) or a small value such as 0.04');
-  num(p, 'entropyCoef', c.entropyCoef, (x) => x >= 0 && Number.isFinite(x), 'a finite number >= 0', 'use 0 (InT uses no entropy bonus)');
+  inRange(p, 'beta', c.beta, { min: 0 }, 'use 0 (InT uses no KL) or a small value such as 0.04');
+  inRange(p, 'entropyCoef', c.entropyCoef, { min: 0 }, 'use 0 (InT uses no entropy bonus)');
   oneOf(p, 'scaleRewards', c.scaleRewards, ['none', 'group', 'batch'] as const, 'use "none" (InT: no division by std)');
-  num(p, 'stdEps', c.stdEps, (x) => x > 0 && x < 1, 'in (0, 1)', 'use 1e-4');
+  inRange(p, 'stdEps', c.stdEps, { min: 0, max: 1, minOpen: true, maxOpen: true }, 'use 1e-4');
   if (c.constantNormaliser !== null) {
     num(p, 'constantNormaliser', c.constantNormaliser, (x) => x > 0 && Number.isFinite(x), 'a finite number > 0 or null',
       'use null to normalise by maxCompletionLength');

@@ -33,7 +33,7 @@ describe('LoRA adapter', () => {
     expect(c.targetModules).toEqual(['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']);
     expect(loraScale({ ...c, alpha: 16 })).toBe(2);
     expect(loraScale({ ...c, alpha: 16, rsLora: true })).toBeCloseTo(16 / Math.sqrt(8), 12);
-    expect(() => resolveLoraConfig({ rank: 0 })).toThrow(/rank must be a positive integer/);
+    expect(() => resolveLoraConfig({ rank: 0 })).toThrow(/rank \(0\) must be an integer >= 1/);
     expect(() => resolveLoraConfig({ targetModules: ['lm_head' as 'q_proj'] })).toThrow(/not a linear module/);
     const a = kaimingUniformA(4, 50, 7);
     expect(Math.max(...a.map(Math.abs))).toBeLessThanOrEqual(1 / Math.sqrt(50));

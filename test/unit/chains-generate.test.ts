@@ -64,13 +64,13 @@ describe('chains config', () => {
     expect(() => resolveChainsConfig({ counts: { nope: { train: 1 } } })).toThrow(/not in tiers/);
     expect(() => resolveChainsConfig({ counts: { easy: { train: -1 } } })).toThrow(/counts\.easy\.train/);
     const bad: TierSpec = { ...DEFAULT_LADDER[0], steps: [5, 2] };
-    expect(() => resolveChainsConfig({ tiers: [bad] })).toThrow(/min > max; swap/);
+    expect(() => resolveChainsConfig({ tiers: [bad] })).toThrow(/min > max: swap/);
     const noRange: TierSpec = { ...DEFAULT_LADDER[0], ops: ['add', 'mul'] };
     expect(() => resolveChainsConfig({ tiers: [noRange] })).toThrow(/operands\.mul/);
     const div1: TierSpec = { ...DEFAULT_LADDER[0], ops: ['div'], operands: { div: [1, 3] } };
     expect(() => resolveChainsConfig({ tiers: [div1] })).toThrow(/min >= 2/);
     expect(() => resolveChainsConfig({ tiers: [DEFAULT_LADDER[0], DEFAULT_LADDER[0]] })).toThrow(/twice/);
-    expect(() => resolveChainsConfig({ style: 'fancy' as never })).toThrow(/compact" or "chat/);
+    expect(() => resolveChainsConfig({ style: 'fancy' as never })).toThrow(/"compact", "chat"/);
   });
 });
 

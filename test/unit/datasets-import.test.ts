@@ -153,10 +153,10 @@ describe('clear file-level errors', () => {
   });
 
   it('validates options with a fix-it message', () => {
-    expect(() => resolveImportConfig({ testFraction: 1.5 })).toThrow(/testFraction must be a number in \[0, 1\); got 1\.5/);
-    expect(() => resolveImportConfig({ feilds: {} } as never)).toThrow(/unknown import option "feilds"\. Did you mean "fields"\?/);
-    expect(() => resolveImportConfig({ fields: { anwser: 'x' } as never })).toThrow(/Did you mean "answer"/);
-    expect(() => resolveImportConfig({ format: 'xlsx' as never })).toThrow(/format "xlsx" is not supported/);
+    expect(() => resolveImportConfig({ testFraction: 1.5 })).toThrow(/testFraction \(1\.5\) must be in \[0, 1\): use e\.g\. 0\.2/);
+    expect(() => resolveImportConfig({ feilds: {} } as never)).toThrow(/feilds is not a field: did you mean fields\?/);
+    expect(() => resolveImportConfig({ fields: { anwser: 'x' } as never })).toThrow(/fields\.anwser is not a field: did you mean fields\.answer\?/);
+    expect(() => resolveImportConfig({ format: 'xlsx' as never })).toThrow(/format \("xlsx"\) must be one of "auto", "csv"/);
     expect(() => resolveImportConfig({ csv: { delimiter: ';;' } })).toThrow(/single character/);
     expect(resolveImportConfig({}).testFraction).toBe(0.2);
   });

@@ -2,7 +2,6 @@
 // field with a fix, and the preset registry.
 import { describe, expect, it } from 'vitest';
 import {
-  ConfigError,
   getPreset,
   INT_PRESETS,
   mergeConfig,
@@ -12,6 +11,7 @@ import {
   resolveIntConfig,
   type IntConfigInput,
 } from '../../src/int/config';
+import { ConfigError } from '../../src/util/config-kit';
 import { createChainsTask } from '../../src/tasks/chains';
 
 function problemsOf(input: IntConfigInput): string[] {

@@ -200,7 +200,7 @@ describe('pretraining examples', () => {
     for (const e of half) expect(firstDivergentStep(checkedLines(e.completion).map((c) => c.line), e.problem)).toBe(e.attemptSlip);
     expect(copied(half)).toBeGreaterThan(copied(plain) + 0.3);
     expect(generatePretrainExamples(50, { ...verifyOnly, copySlipShare: 0 })).toEqual(plain.slice(0, 50));
-    expect(() => resolvePretrainConfig({ copySlipShare: 1.5 })).toThrow(/copySlipShare is a share of attempts and must be in \[0, 1\]/);
+    expect(() => resolvePretrainConfig({ copySlipShare: 1.5 })).toThrow(/copySlipShare \(1\.5\) must be in \[0, 1\]: it is a share of attempts/);
   });
 
   it('firstStepErrorShare puts that share of verify errors on step 1; 0 keeps the uniform stream', () => {
@@ -273,12 +273,12 @@ describe('pretraining examples', () => {
   });
 
   it('refuses bad configs with the field to fix', () => {
-    expect(() => resolvePretrainConfig({ mix: { solve: -1 } })).toThrow(/mix\.solve must be a finite number >= 0/);
+    expect(() => resolvePretrainConfig({ mix: { solve: -1 } })).toThrow(/mix\.solve \(-1\) must be a finite number >= 0/);
     expect(() => resolvePretrainConfig({ mix: { solve: 0, verify: 0, verifyOk: 0, continue: 0, hint: 0, reflect: 0 } })).toThrow(/all 0/);
-    expect(() => resolvePretrainConfig({ mix: { sovle: 1 } as never })).toThrow(/unknown key "sovle"/);
-    expect(() => resolvePretrainConfig({ tierWeights: { extreme: 1 } })).toThrow(/unknown key "extreme"/);
+    expect(() => resolvePretrainConfig({ mix: { sovle: 1 } as never })).toThrow(/mix has "sovle" which is not a kind .*did you mean "solve"/);
+    expect(() => resolvePretrainConfig({ tierWeights: { extreme: 1 } })).toThrow(/tierWeights has "extreme" which is not a tier/);
     expect(() => resolvePretrainConfig({ slip: { tier: { extreme: 2 } } })).toThrow(/not a tier/);
-    expect(() => resolvePretrainConfig({ slip: { maxStep: 2 } })).toThrow(/maxStep must be <= 1/);
+    expect(() => resolvePretrainConfig({ slip: { maxStep: 2 } })).toThrow(/slip\.maxStep \(2\) must be in \[0, 1\]/);
     expect(() => resolvePretrainConfig({ slip: { kinds: [] } })).toThrow(/slip\.kinds/);
     expect(() => resolvePretrainConfig({ hintFractions: [1.5] })).toThrow(/hintFractions/);
     expect(() => resolvePretrainConfig({ firstStepErrorShare: 1.5 })).toThrow(/firstStepErrorShare .* \[0, 1\]/);

@@ -2,7 +2,6 @@
 // validation messages that list every bad field with its fix.
 import { describe, expect, it } from 'vitest';
 import {
-  ConfigError,
   DAPO_EPSILON_HIGH,
   drGrpoNormaliser,
   LR_PRESETS,
@@ -11,6 +10,7 @@ import {
   validateSftConfig,
   type GrpoConfigInput,
 } from '../../src/train/config';
+import { ConfigError } from '../../src/util/config-kit';
 
 function problemsOf(f: () => unknown): string[] {
   try {

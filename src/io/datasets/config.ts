@@ -1,7 +1,9 @@
-// Typed dataset-import config with documented defaults, validation whose messages say how to
-// fix a bad value, and the hash-based train/test split. Column names match ignoring case, spaces, "_", "-".
+// Typed dataset-import config with documented defaults, validation that lists every bad option
+// with its fix (src/util/config-kit.ts), and the hash-based train/test split. Column names match
+// ignoring case, spaces, "_", "-".
 
 import type { Split } from '../../tasks/task';
+import { bool, check, ConfigError, defined, fmt, inRange, isPlain, oneOf, unknownKeys, type Problems } from '../../util/config-kit';
 
 export type DatasetFormat = 'csv' | 'tsv' | 'jsonl' | 'json' | 'parquet';
 
@@ -84,74 +86,56 @@ export const IMO_ANSWERBENCH = {
   name: 'imo-answerbench',
 };
 
-export class ImportConfigError extends Error {
-  override name = 'ImportConfigError';
+/** Bad import options: a ConfigError listing every bad option with its fix. */
+export class ImportConfigError extends ConfigError {
+  constructor(problems: string[]) {
+    super('dataset import options', problems);
+    this.name = 'ImportConfigError';
+  }
 }
 
 /** Key used to compare column names: lower case without spaces, '_' or '-'. */
 export const columnKey = (s: string) => s.toLowerCase().replace(/[\s_-]+/g, '');
 
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0];
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = d[j];
-      d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return d[b.length];
-}
+const FORMATS = ['auto', 'csv', 'tsv', 'jsonl', 'json', 'parquet'] as const;
+const CSV_KEYS = ['delimiter', 'recordStart'] as const;
+const HF_KEYS = ['endpoint', 'datasetsServer', 'token', 'config', 'split', 'revision'] as const;
 
-const suggest = (bad: string, known: readonly string[]) => {
-  const best = known.map((k) => [k, editDistance(bad.toLowerCase(), k.toLowerCase())] as const).sort((x, y) => x[1] - y[1])[0];
-  return best && best[1] <= 3 ? ` Did you mean "${best[0]}"?` : ` Known options: ${known.join(', ')}.`;
-};
-
-const FORMATS: readonly string[] = ['auto', 'csv', 'tsv', 'jsonl', 'json', 'parquet'];
-
-/** Merge user options over the defaults and validate; throws ImportConfigError with a fix. */
+/** Merge user options over the defaults and validate. Throws an ImportConfigError (a ConfigError)
+ *  listing every bad option with its fix. */
 export function resolveImportConfig(options: Partial<Omit<ImportConfig, 'fields'>> & { fields?: Partial<FieldMap> } = {}): ImportConfig {
-  const known = Object.keys(DEFAULT_IMPORT_CONFIG).concat('fetch');
-  for (const k of Object.keys(options)) {
-    if (!known.includes(k)) throw new ImportConfigError(`unknown import option "${k}".${suggest(k, known)}`);
-  }
+  if (!isPlain(options as unknown)) throw new ImportConfigError([`the options (${fmt(options)}) must be an object (or be left out for the defaults)`]);
+  const p: Problems = [];
+  unknownKeys(p, '', options, [...Object.keys(DEFAULT_IMPORT_CONFIG), 'fetch']);
   const fieldNames = Object.keys(DEFAULT_FIELDS);
-  for (const [k, v] of Object.entries(options.fields ?? {})) {
-    if (!fieldNames.includes(k)) throw new ImportConfigError(`unknown field "${k}" in options.fields.${suggest(k, fieldNames)}`);
+  unknownKeys(p, 'fields.', options.fields, fieldNames);
+  for (const [k, v] of Object.entries(isPlain(options.fields) ? options.fields : {})) {
+    if (!fieldNames.includes(k)) continue;
     const ok = typeof v === 'string' ? v.length > 0 : Array.isArray(v) && v.every((x) => typeof x === 'string' && x.length > 0);
-    if (!ok) throw new ImportConfigError(`options.fields.${k} must be a column name or a list of candidate names; got ${JSON.stringify(v)}.`);
+    check(p, `fields.${k}`, v, ok, 'a column name or a list of candidate names', `e.g. ${JSON.stringify(DEFAULT_FIELDS[k as FieldName])}`);
   }
+  unknownKeys(p, 'csv.', options.csv, CSV_KEYS);
+  unknownKeys(p, 'hf.', options.hf, HF_KEYS);
   const cfg: ImportConfig = {
     ...DEFAULT_IMPORT_CONFIG,
-    ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+    ...defined(options),
     fields: { ...DEFAULT_FIELDS, ...(options.fields ?? {}) } as FieldMap,
     csv: { ...(options.csv ?? {}) },
     hf: { ...(options.hf ?? {}) },
   };
-  if (!FORMATS.includes(cfg.format)) {
-    throw new ImportConfigError(`format "${cfg.format}" is not supported.${suggest(String(cfg.format), FORMATS)}`);
-  }
-  if (!['auto', 'none', 'imo-answerbench'].includes(cfg.preset)) {
-    throw new ImportConfigError(`preset "${cfg.preset}" is unknown; use 'auto', 'none' or 'imo-answerbench'.`);
-  }
-  if (!(Number.isFinite(cfg.testFraction) && cfg.testFraction >= 0 && cfg.testFraction < 1)) {
-    throw new ImportConfigError(`testFraction must be a number in [0, 1); got ${cfg.testFraction}. Use e.g. 0.2 to hold out 20% of problems.`);
-  }
-  if (!Number.isInteger(cfg.seed)) throw new ImportConfigError(`seed must be an integer; got ${cfg.seed}.`);
-  if (cfg.duplicateIds !== 'skip' && cfg.duplicateIds !== 'rename') {
-    throw new ImportConfigError(`duplicateIds must be 'skip' or 'rename'; got ${JSON.stringify(cfg.duplicateIds)}.`);
-  }
-  if (!(cfg.maxRows === Infinity || (Number.isInteger(cfg.maxRows) && cfg.maxRows > 0))) {
-    throw new ImportConfigError(`maxRows must be a positive integer (or Infinity for all rows); got ${cfg.maxRows}.`);
-  }
+  oneOf(p, 'format', cfg.format, FORMATS, "use 'auto' to detect it from the name and content");
+  oneOf(p, 'preset', cfg.preset, ['auto', 'none', 'imo-answerbench'] as const, "use 'auto' to recognise known layouts, 'none' never to");
+  inRange(p, 'testFraction', cfg.testFraction, { min: 0, max: 1, maxOpen: true }, 'use e.g. 0.2 to hold out 20% of problems');
+  check(p, 'seed', cfg.seed, Number.isInteger(cfg.seed), 'an integer', 'use e.g. 0');
+  oneOf(p, 'duplicateIds', cfg.duplicateIds, ['skip', 'rename'] as const, "use 'skip' (report and drop) or 'rename' (keep as <id>#2)");
+  bool(p, 'requireAnswer', cfg.requireAnswer, 'false only for unlabeled problem sets');
+  bool(p, 'requireReference', cfg.requireReference, 'use false unless every row has a reference solution');
+  check(p, 'maxRows', cfg.maxRows, cfg.maxRows === Infinity || (Number.isInteger(cfg.maxRows) && cfg.maxRows > 0), 'a positive integer (or Infinity for all rows)', 'leave it out for all rows');
   const d = cfg.csv.delimiter;
-  if (d !== undefined && (d.length !== 1 || d === '"' || d === '\n' || d === '\r')) {
-    throw new ImportConfigError(`csv.delimiter must be a single character other than a quote or line break; got ${JSON.stringify(d)}. Use ',' or '\\t'.`);
-  }
-  if (typeof cfg.name !== 'string') throw new ImportConfigError(`name must be a string; got ${JSON.stringify(cfg.name)}.`);
+  check(p, 'csv.delimiter', d, d === undefined || (typeof d === 'string' && d.length === 1 && d !== '"' && d !== '\n' && d !== '\r'),
+    'a single character other than a quote or line break', "use ',' or '\\t'");
+  check(p, 'name', cfg.name, typeof cfg.name === 'string', 'a string', "use '' to take it from the file name");
+  if (p.length) throw new ImportConfigError(p);
   return cfg;
 }
 

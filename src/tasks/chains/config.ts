@@ -1,6 +1,8 @@
 // Typed configuration of the chains world: the difficulty ladder (tiers), problem counts per
-// tier and split, seed, render style; documented defaults and validation with fix-it errors.
+// tier and split, seed, render style; documented defaults and validation that lists every bad
+// field with its fix (src/util/config-kit.ts).
 
+import { bool, check, ConfigError, fmt, inRange, int, isPlain, oneOf, throwIfProblems, unknownKeys, type Problems } from '../../util/config-kit';
 import { OP_KINDS, type OpKind } from './program';
 
 /** Render style: "compact" for character-level tiny models, "chat" for chat models. */
@@ -118,92 +120,116 @@ export const DEFAULT_TEST_SHARE = 0.5;
 /** Largest maxAbs a tier may declare (keeps every product of a state and an operand exact). */
 export const MAX_ABS_LIMIT = 1e12;
 
-function checkRange(where: string, r: unknown, min: number, max = Number.MAX_SAFE_INTEGER): [number, number] {
+const TIER_KEYS = ['name', 'steps', 'start', 'ops', 'opWeights', 'operands', 'allowNegative', 'maxAbs'] as const;
+const CONFIG_KEYS = ['seed', 'style', 'tiers', 'counts', 'testShare'] as const;
+
+/** An integer range [min, max] within [min, max] bounds; pushes a problem and returns null if not. */
+function checkRange(p: Problems, where: string, r: unknown, min: number, max = Number.MAX_SAFE_INTEGER): [number, number] | null {
   if (!Array.isArray(r) || r.length !== 2 || !r.every((x) => Number.isSafeInteger(x))) {
-    throw new Error(`${where} must be an integer range [min, max], got ${JSON.stringify(r)}; e.g. [2, 9]`);
+    p.push(`${where} (${fmt(r)}) must be an integer range [min, max]: e.g. [2, 9]`);
+    return null;
   }
   const [lo, hi] = r as [number, number];
-  if (lo > hi) throw new Error(`${where} = [${lo}, ${hi}] has min > max; swap them`);
-  if (lo < min) throw new Error(`${where} = [${lo}, ${hi}] must have min >= ${min}`);
-  if (hi > max) throw new Error(`${where} = [${lo}, ${hi}] must have max <= ${max}`);
-  return [lo, hi];
+  const n = p.length;
+  if (lo > hi) p.push(`${where} = [${lo}, ${hi}] has min > max: swap them`);
+  else if (lo < min) p.push(`${where} = [${lo}, ${hi}] must have min >= ${min}: raise min`);
+  else if (hi > max) p.push(`${where} = [${lo}, ${hi}] must have max <= ${max}: lower max`);
+  return p.length === n ? [lo, hi] : null;
 }
 
-/** Validate one tier; returns a normalised copy. Throws with what to change. */
-export function validateTier(t: TierSpec): TierSpec {
-  const where = `chains tier "${t?.name}"`;
-  if (!t || typeof t.name !== 'string' || !/^[a-z0-9]+$/.test(t.name)) {
-    throw new Error(`chains tier name must be lowercase letters/digits (it goes into problem ids), got ${JSON.stringify(t?.name)}`);
+/** Check one tier, pushing every problem under `where` (e.g. "tiers.easy"); returns a
+ *  normalised copy (meaningful only when no problem was pushed). */
+function checkTier(p: Problems, where: string, t: TierSpec): TierSpec {
+  unknownKeys(p, `${where}.`, t, TIER_KEYS);
+  if (typeof t.name !== 'string' || !/^[a-z0-9]+$/.test(t.name)) {
+    p.push(`${where}.name (${fmt(t.name)}) must be lowercase letters/digits: it goes into problem ids`);
   }
-  if (!Number.isSafeInteger(t.maxAbs) || t.maxAbs < 9 || t.maxAbs > MAX_ABS_LIMIT) {
-    throw new Error(`${where}.maxAbs must be an integer in [9, ${MAX_ABS_LIMIT}], got ${t.maxAbs}`);
-  }
-  const steps = checkRange(`${where}.steps`, t.steps, 1, 64);
-  const start = checkRange(`${where}.start`, t.start, -t.maxAbs, t.maxAbs);
-  if (!Array.isArray(t.ops) || t.ops.length === 0) {
-    throw new Error(`${where}.ops must list at least one of ${OP_KINDS.join(', ')}`);
-  }
+  const maxAbsOk = Number.isSafeInteger(t.maxAbs) && t.maxAbs >= 9 && t.maxAbs <= MAX_ABS_LIMIT;
+  if (!maxAbsOk) p.push(`${where}.maxAbs (${fmt(t.maxAbs)}) must be an integer in [9, ${MAX_ABS_LIMIT}]: e.g. 9999`);
+  const limit = maxAbsOk ? t.maxAbs : MAX_ABS_LIMIT;
+  const steps = checkRange(p, `${where}.steps`, t.steps, 1, 64);
+  const start = checkRange(p, `${where}.start`, t.start, -limit, limit);
+  const ops: OpKind[] = Array.isArray(t.ops) ? t.ops : [];
+  if (ops.length === 0) p.push(`${where}.ops (${fmt(t.ops)}) must list at least one of ${OP_KINDS.join(', ')}`);
   const operands: Partial<Record<OpKind, [number, number]>> = {};
-  for (const k of t.ops) {
-    if (!OP_KINDS.includes(k)) throw new Error(`${where}.ops has unknown op "${k}"; use ${OP_KINDS.join(', ')}`);
-    const r = t.operands?.[k];
-    if (!r) throw new Error(`${where} uses op "${k}" but has no operands.${k} range; add e.g. operands.${k}: [2, 9]`);
-    operands[k] = checkRange(`${where}.operands.${k}`, r, k === 'div' || k === 'mod' ? 2 : 1, t.maxAbs);
+  if (t.operands !== undefined && !isPlain(t.operands)) p.push(`${where}.operands (${fmt(t.operands)}) must be an object of ranges per op: e.g. { add: [1, 9] }`);
+  for (const k of Object.keys(isPlain(t.operands) ? t.operands : {})) {
+    if (!OP_KINDS.includes(k as OpKind)) p.push(`${where}.operands has unknown op "${k}": use ${OP_KINDS.join(', ')}`);
+  }
+  for (const k of ops) {
+    if (!OP_KINDS.includes(k)) {
+      p.push(`${where}.ops has unknown op "${k}": use ${OP_KINDS.join(', ')}`);
+      continue;
+    }
+    const r = isPlain(t.operands) ? t.operands[k] : undefined;
+    if (!r) p.push(`${where} uses op "${k}" but has no operands.${k} range: add e.g. operands.${k}: [2, 9]`);
+    else operands[k] = checkRange(p, `${where}.operands.${k}`, r, k === 'div' || k === 'mod' ? 2 : 1, limit) ?? undefined;
   }
   const opWeights: Partial<Record<OpKind, number>> = {};
-  for (const [k, w] of Object.entries(t.opWeights ?? {}) as [OpKind, number][]) {
-    if (!t.ops.includes(k)) throw new Error(`${where}.opWeights has "${k}" which is not in ops [${t.ops.join(', ')}]; remove it`);
-    if (!(typeof w === 'number' && Number.isFinite(w) && w >= 0)) {
-      throw new Error(`${where}.opWeights.${k} must be a finite number >= 0, got ${w}`);
-    }
-    opWeights[k] = w;
+  if (t.opWeights !== undefined && !isPlain(t.opWeights)) p.push(`${where}.opWeights (${fmt(t.opWeights)}) must be an object of weights per op: e.g. { add: 2 }`);
+  for (const [k, w] of Object.entries(isPlain(t.opWeights) ? t.opWeights : {}) as [OpKind, number][]) {
+    if (!ops.includes(k)) p.push(`${where}.opWeights has "${k}" which is not in ops [${ops.join(', ')}]: remove it`);
+    else if (!(typeof w === 'number' && Number.isFinite(w) && w >= 0)) p.push(`${where}.opWeights.${k} (${fmt(w)}) must be a finite number >= 0: e.g. 1`);
+    else opWeights[k] = w;
   }
-  if (t.ops.every((k) => (opWeights[k] ?? 1) === 0)) throw new Error(`${where}.opWeights are all 0; give some op a weight > 0`);
-  if (typeof t.allowNegative !== 'boolean') throw new Error(`${where}.allowNegative must be true or false`);
-  if (!t.allowNegative && start[0] < 0) {
-    throw new Error(`${where}.start = [${start}] includes negatives but allowNegative is false; raise start or allow negatives`);
+  if (ops.length && ops.every((k) => (opWeights[k] ?? 1) === 0)) p.push(`${where}.opWeights are all 0: give some op a weight > 0`);
+  bool(p, `${where}.allowNegative`, t.allowNegative, 'false keeps every state >= 0');
+  if (t.allowNegative === false && start && start[0] < 0) {
+    p.push(`${where}.start = [${start}] includes negatives but allowNegative is false: raise start or allow negatives`);
   }
-  return { name: t.name, steps, start, ops: [...t.ops], opWeights, operands, allowNegative: t.allowNegative, maxAbs: t.maxAbs };
+  return { name: t.name, steps: steps!, start: start!, ops: [...ops], opWeights, operands, allowNegative: t.allowNegative, maxAbs: t.maxAbs };
 }
 
-function checkCount(where: string, n: unknown): number {
-  if (!Number.isSafeInteger(n) || (n as number) < 0) {
-    throw new Error(`${where} must be a non-negative integer, got ${JSON.stringify(n)}`);
-  }
-  return n as number;
+/** Validate one tier; returns a normalised copy. Throws a ConfigError listing every problem. */
+export function validateTier(t: TierSpec): TierSpec {
+  const p: Problems = [];
+  if (!isPlain(t as unknown)) throw new ConfigError('chains tier', [`a tier (${fmt(t)}) must be an object { name, steps, start, ops, operands, allowNegative, maxAbs }`]);
+  const out = checkTier(p, `tier "${t.name}"`, t);
+  throwIfProblems('chains tier', p);
+  return out;
 }
 
-/** Fill defaults and validate. Throws an Error that says which field is wrong and how to fix it. */
+/** Fill defaults and validate. Throws a ConfigError listing every bad field with its fix. */
 export function resolveChainsConfig(input: ChainsConfigInput = {}): ChainsConfig {
+  if (!isPlain(input as unknown)) throw new ConfigError('chains config', [`the chains config (${fmt(input)}) must be an object (or be left out for the defaults)`]);
+  const p: Problems = [];
+  unknownKeys(p, '', input, CONFIG_KEYS);
   const seed = input.seed ?? DEFAULT_SEED;
-  if (!Number.isSafeInteger(seed)) throw new Error(`chains seed must be an integer, got ${seed}`);
+  check(p, 'seed', seed, Number.isSafeInteger(seed), 'an integer', `e.g. ${DEFAULT_SEED}`);
   const style = input.style ?? 'compact';
-  if (style !== 'compact' && style !== 'chat') {
-    throw new Error(`chains style must be "compact" or "chat", got ${JSON.stringify(style)}`);
-  }
+  oneOf(p, 'style', style, ['compact', 'chat'] as const, '"compact" for character-level models, "chat" for chat models');
   const testShare = input.testShare ?? DEFAULT_TEST_SHARE;
-  if (!(typeof testShare === 'number' && testShare > 0 && testShare < 1)) {
-    throw new Error(`chains testShare must be a number strictly between 0 and 1, got ${testShare}; e.g. 0.5`);
+  inRange(p, 'testShare', testShare, { min: 0, max: 1, minOpen: true, maxOpen: true }, 'a share strictly between 0 and 1, e.g. 0.5');
+  const tierInput: unknown = input.tiers ?? DEFAULT_LADDER;
+  const tiers: TierSpec[] = [];
+  if (!Array.isArray(tierInput) || tierInput.length === 0) {
+    p.push(`tiers (${fmt(input.tiers)}) must hold at least one tier: omit it to use DEFAULT_LADDER`);
+  } else {
+    tierInput.forEach((t: unknown, i) => {
+      if (!isPlain(t)) p.push(`tiers[${i}] (${fmt(t)}) must be a tier object { name, steps, start, ops, operands, allowNegative, maxAbs }`);
+      else tiers.push(checkTier(p, typeof t.name === 'string' && /^[a-z0-9]+$/.test(t.name) ? `tiers.${t.name}` : `tiers[${i}]`, t as unknown as TierSpec));
+    });
   }
-  const tiers = (input.tiers ?? DEFAULT_LADDER).map(validateTier);
-  if (tiers.length === 0) throw new Error('chains tiers must hold at least one tier; omit it to use DEFAULT_LADDER');
   const names = new Set<string>();
   for (const t of tiers) {
-    if (names.has(t.name)) throw new Error(`chains tier name "${t.name}" appears twice; tier names must be unique`);
+    if (names.has(t.name)) p.push(`tiers has the name "${t.name}" twice: tier names must be unique`);
     names.add(t.name);
   }
   const counts: Record<string, TierCounts> = {};
-  for (const k of Object.keys(input.counts ?? {})) {
-    if (!names.has(k)) {
-      throw new Error(`chains counts has tier "${k}" which is not in tiers [${[...names].join(', ')}]; rename or remove it`);
-    }
+  if (input.counts !== undefined && !isPlain(input.counts)) p.push(`counts (${fmt(input.counts)}) must be an object of { train, test } per tier: e.g. { easy: { train: 8 } }`);
+  const given = isPlain(input.counts) ? (input.counts as Record<string, unknown>) : {};
+  for (const [k, v] of Object.entries(given)) {
+    if (!names.has(k)) p.push(`counts has tier "${k}" which is not in tiers [${[...names].join(', ')}]: rename or remove it`);
+    else if (!isPlain(v)) p.push(`counts.${k} (${fmt(v)}) must be an object { train, test }`);
+    else unknownKeys(p, `counts.${k}.`, v, ['train', 'test']);
   }
   for (const t of tiers) {
-    const c = input.counts?.[t.name] ?? {};
+    const c = (isPlain(given[t.name]) ? given[t.name] : {}) as Partial<TierCounts>;
     counts[t.name] = {
-      train: checkCount(`chains counts.${t.name}.train`, c.train ?? DEFAULT_TIER_COUNTS.train),
-      test: checkCount(`chains counts.${t.name}.test`, c.test ?? DEFAULT_TIER_COUNTS.test),
+      train: int(p, `counts.${t.name}.train`, c.train ?? DEFAULT_TIER_COUNTS.train, 0, 'give a whole number of problems, 0 for none'),
+      test: int(p, `counts.${t.name}.test`, c.test ?? DEFAULT_TIER_COUNTS.test, 0, 'give a whole number of problems, 0 for none'),
     };
   }
+  throwIfProblems('chains config', p);
   return { seed, style, tiers, counts, testShare };
 }

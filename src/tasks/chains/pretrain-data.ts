@@ -6,6 +6,7 @@
 // nothing here ever shows the model a test problem. Example i depends only on (seed, i).
 
 import type { CharTokenizer } from '../../io/char-tokenizer';
+import { check, ConfigError, didYouMean, fmt, inRange, isPlain, list, nested, throwIfProblems, unknownKeys, type Problems } from '../../util/config-kit';
 import type { Problem } from '../task';
 import { resolveChainsConfig, type ChainsConfig, type ChainsConfigInput, type TierSpec } from './config';
 import { generateProgram, makeProblem, splitOfProgram } from './generate';
@@ -151,88 +152,86 @@ export interface PretrainExample {
   verdictAt: number[];
 }
 
-function nonNeg(where: string, x: unknown): number {
-  if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) {
-    throw new Error(`${where} must be a finite number >= 0, got ${JSON.stringify(x)}`);
+const INPUT_KEYS = ['seed', 'chains', 'tierWeights', 'mix', 'slip', 'hintFractions', 'hintSlipScale', 'continueSlipScale', 'firstStepErrorShare', 'copySlipShare', 'holdOut'] as const;
+const OP_KEYS: readonly OpKind[] = ['add', 'sub', 'mul', 'div', 'mod'];
+
+const nonNeg = (p: Problems, name: string, v: unknown, fix = 'use 0 to turn it off') => inRange(p, name, v, { min: 0 }, fix);
+const share = (p: Problems, name: string, v: unknown) => inRange(p, name, v, { min: 0, max: 1 }, 'it is a share of attempts; use 0 (the default) to turn it off');
+
+/** Keys of a `where` map that are not in `keys` (tiers or kinds), each with a "did you mean". */
+function unknownNames(p: Problems, where: string, what: string, given: unknown, keys: readonly string[]): void {
+  if (given !== undefined && !isPlain(given)) {
+    p.push(`${where} (${fmt(given)}) must be an object of weights by ${what}: e.g. { ${keys[0]}: 1 }`);
+    return;
   }
-  return x;
+  for (const k of Object.keys(given ?? {})) {
+    if (keys.includes(k)) continue;
+    const hint = didYouMean(k, keys);
+    p.push(`${where} has "${k}" which is not a ${what} (${keys.join(', ')})${hint ? `: did you mean "${hint}"?` : ': remove it'}`);
+  }
 }
 
-function weights<K extends string>(where: string, keys: readonly K[], given: Record<string, unknown>, dflt: number | Record<K, number>) {
-  for (const k of Object.keys(given)) {
-    if (!keys.includes(k as K)) throw new Error(`${where} has unknown key "${k}"; use ${keys.join(', ')}`);
-  }
+/** Weights of `keys` (given, else the default), each >= 0, and not all 0 unless `allZeroOk`. */
+function weights<K extends string>(p: Problems, where: string, what: string, keys: readonly K[], given: unknown, dflt: number | Record<K, number>, allZeroOk = false): Record<K, number> {
+  unknownNames(p, where, what, given, keys);
+  const g = (isPlain(given) ? given : {}) as Record<string, unknown>;
   const out = {} as Record<K, number>;
-  for (const k of keys) out[k] = nonNeg(`${where}.${k}`, given[k] ?? (typeof dflt === 'number' ? dflt : dflt[k]));
-  if (keys.every((k) => out[k] === 0)) throw new Error(`${where} weights are all 0; give at least one a weight > 0`);
+  const n = p.length;
+  for (const k of keys) out[k] = nonNeg(p, `${where}.${k}`, g[k] ?? (typeof dflt === 'number' ? dflt : dflt[k]), 'give a relative weight, 0 to leave it out');
+  if (!allZeroOk && p.length === n && keys.every((k) => out[k] === 0)) p.push(`${where} weights are all 0: give at least one a weight > 0`);
   return out;
 }
 
-/** Fill defaults and validate; errors say which field is wrong and how to fix it. */
+/** Fill defaults and validate. Throws a ConfigError listing every bad field with its fix. */
 export function resolvePretrainConfig(input: PretrainDataInput = {}): PretrainDataConfig {
+  if (!isPlain(input as unknown)) throw new ConfigError('pretrain data config', [`the config (${fmt(input)}) must be an object (or be left out for the defaults)`]);
+  const p: Problems = [];
+  unknownKeys(p, '', input, INPUT_KEYS);
   const seed = input.seed ?? DEFAULT_PRETRAIN_SEED;
-  if (!Number.isSafeInteger(seed)) throw new Error(`pretrain seed must be an integer, got ${seed}`);
-  const chains = resolveChainsConfig(input.chains ?? {});
-  const tierNames = chains.tiers.map((t) => t.name);
-  const tierWeights = weights('pretrain tierWeights', tierNames, input.tierWeights ?? {}, 1);
-  const mix = weights('pretrain mix', PRETRAIN_KINDS, input.mix ?? {}, DEFAULT_PRETRAIN_MIX);
-  const s = input.slip ?? {};
+  check(p, 'seed', seed, Number.isSafeInteger(seed), 'an integer', `e.g. ${DEFAULT_PRETRAIN_SEED}`);
+  const chains = nested(p, 'chains.', () => resolveChainsConfig(input.chains ?? {}));
+  const tierNames = chains ? chains.tiers.map((t) => t.name) : [];
+  const tierWeights = weights(p, 'tierWeights', 'tier', tierNames, input.tierWeights, 1);
+  const mix = weights(p, 'mix', 'kind', PRETRAIN_KINDS, input.mix, DEFAULT_PRETRAIN_MIX);
+  const s = (isPlain(input.slip) ? input.slip : {}) as NonNullable<PretrainDataInput['slip']>;
+  if (input.slip !== undefined && !isPlain(input.slip)) p.push(`slip (${fmt(input.slip)}) must be an object of slip-model fields: leave it out for DEFAULT_SLIP_MODEL`);
+  unknownKeys(p, 'slip.', s, Object.keys(DEFAULT_SLIP_MODEL));
   const d = DEFAULT_SLIP_MODEL;
-  const kinds = [...(s.kinds ?? d.kinds)];
-  if (kinds.length === 0 || kinds.some((k) => !SLIP_KINDS.includes(k))) {
-    throw new Error(`pretrain slip.kinds must be a non-empty subset of ${SLIP_KINDS.join(', ')}, got ${JSON.stringify(s.kinds)}`);
-  }
-  const opKeys: OpKind[] = ['add', 'sub', 'mul', 'div', 'mod'];
-  const op = {} as Record<OpKind, number>;
-  for (const k of Object.keys(s.op ?? {})) {
-    if (!opKeys.includes(k as OpKind)) throw new Error(`pretrain slip.op has unknown op "${k}"; use ${opKeys.join(', ')}`);
-  }
-  for (const k of opKeys) op[k] = nonNeg(`pretrain slip.op.${k}`, s.op?.[k] ?? d.op[k]);
+  const kinds = list<SlipKind>(p, 'slip.kinds', s.kinds ?? d.kinds, (k) => SLIP_KINDS.includes(k as SlipKind), `slip kinds (${SLIP_KINDS.join(', ')})`, 'leave it out for all kinds');
+  const op = weights(p, 'slip.op', 'op', OP_KEYS, s.op, d.op, true);
   const tier: Record<string, number> = {};
-  for (const [k, v] of Object.entries(s.tier ?? {})) {
-    if (!tierNames.includes(k)) throw new Error(`pretrain slip.tier has "${k}" which is not a tier (${tierNames.join(', ')})`);
-    tier[k] = nonNeg(`pretrain slip.tier.${k}`, v);
+  if (chains) {
+    unknownNames(p, 'slip.tier', 'tier', s.tier, tierNames);
+    for (const [k, v] of Object.entries(isPlain(s.tier) ? s.tier : {})) if (tierNames.includes(k)) tier[k] = nonNeg(p, `slip.tier.${k}`, v, 'give a hazard multiplier, 1 for none');
   }
-  const maxStep = nonNeg('pretrain slip.maxStep', s.maxStep ?? d.maxStep);
-  if (maxStep > 1) throw new Error(`pretrain slip.maxStep must be <= 1 (a probability), got ${maxStep}`);
   const slip: SlipModel = {
-    scale: nonNeg('pretrain slip.scale', s.scale ?? d.scale),
-    base: nonNeg('pretrain slip.base', s.base ?? d.base),
+    scale: nonNeg(p, 'slip.scale', s.scale ?? d.scale, 'use 1'),
+    base: nonNeg(p, 'slip.base', s.base ?? d.base, `use ${d.base}`),
     op,
-    perDigit: nonNeg('pretrain slip.perDigit', s.perDigit ?? d.perDigit),
-    mulOperandDigit: nonNeg('pretrain slip.mulOperandDigit', s.mulOperandDigit ?? d.mulOperandDigit),
-    perPosition: nonNeg('pretrain slip.perPosition', s.perPosition ?? d.perPosition),
+    perDigit: nonNeg(p, 'slip.perDigit', s.perDigit ?? d.perDigit, `use ${d.perDigit}`),
+    mulOperandDigit: nonNeg(p, 'slip.mulOperandDigit', s.mulOperandDigit ?? d.mulOperandDigit, `use ${d.mulOperandDigit}`),
+    perPosition: nonNeg(p, 'slip.perPosition', s.perPosition ?? d.perPosition, `use ${d.perPosition}`),
     tier,
-    maxStep,
-    kinds,
+    maxStep: inRange(p, 'slip.maxStep', s.maxStep ?? d.maxStep, { min: 0, max: 1 }, `it is a probability; use ${d.maxStep}`),
+    kinds: Array.isArray(kinds) ? [...kinds] : kinds,
   };
-  const hintFractions = [...(input.hintFractions ?? [0.25, 0.5, 0.75])];
-  if (hintFractions.length === 0 || hintFractions.some((f) => !(typeof f === 'number' && f >= 0 && f <= 1))) {
-    throw new Error(`pretrain hintFractions must be a non-empty list of numbers in [0, 1], got ${JSON.stringify(input.hintFractions)}`);
-  }
-  const firstStepErrorShare = nonNeg('pretrain firstStepErrorShare', input.firstStepErrorShare ?? 0);
-  if (firstStepErrorShare > 1) {
-    throw new Error(`pretrain firstStepErrorShare is a share of attempts and must be in [0, 1], got ${firstStepErrorShare}`);
-  }
-  const copySlipShare = nonNeg('pretrain copySlipShare', input.copySlipShare ?? 0);
-  if (copySlipShare > 1) {
-    throw new Error(`pretrain copySlipShare is a share of attempts and must be in [0, 1], got ${copySlipShare}`);
-  }
+  const hintFractions = list<number>(p, 'hintFractions', input.hintFractions ?? [0.25, 0.5, 0.75], (f) => typeof f === 'number' && f >= 0 && f <= 1, 'numbers in [0, 1]', 'e.g. [0.25, 0.5, 0.75]');
   const holdOut = new Set<string>();
   for (const h of input.holdOut ?? []) holdOut.add(typeof h === 'string' ? h : canonicalProgram(programOf(h)));
   const cfg: PretrainDataConfig = {
     seed,
-    chains,
+    chains: chains!,
     tierWeights,
     mix,
     slip,
-    hintFractions,
-    hintSlipScale: nonNeg('pretrain hintSlipScale', input.hintSlipScale ?? 1),
-    continueSlipScale: nonNeg('pretrain continueSlipScale', input.continueSlipScale ?? 0),
-    firstStepErrorShare,
-    copySlipShare,
+    hintFractions: Array.isArray(hintFractions) ? [...hintFractions] : hintFractions,
+    hintSlipScale: nonNeg(p, 'hintSlipScale', input.hintSlipScale ?? 1, 'use 1 (hinted steps safe, the rest as drawn) or 0 for correct hinted traces'),
+    continueSlipScale: nonNeg(p, 'continueSlipScale', input.continueSlipScale ?? 0, 'use 0 (continuations always correct)'),
+    firstStepErrorShare: share(p, 'firstStepErrorShare', input.firstStepErrorShare ?? 0),
+    copySlipShare: share(p, 'copySlipShare', input.copySlipShare ?? 0),
     holdOut,
   };
+  throwIfProblems('pretrain data config', p);
   RESOLVED.add(cfg);
   return cfg;
 }
