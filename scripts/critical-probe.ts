@@ -34,7 +34,7 @@ const HELP = `npx tsx --import ./scripts/register-raw.mjs scripts/critical-probe
   --kinds a,b          critical kinds (default ${DEFAULT_KINDS.join(',')}; all: ${CRITICAL_KINDS.join(',')})
   --steps N            operation steps per program (default 4)
   --positions a,b      critical positions, each in 1..steps-1 (default 1..steps-1)
-  --problems N         problems per kind x position (default 32)
+  --problems N         problems per kind x position (default 12: the default grid then takes ~5 min on 2 cores)
   --samples N          solve samples per problem (default 8)
   --cont-samples N     continuation samples per start and condition (default 8)
   --split train|test   split of the problems (default test: never shown in pretraining)
@@ -68,7 +68,7 @@ function parseArgs(argv: string[]): Opts {
     kinds: DEFAULT_KINDS,
     steps: 4,
     positions: null,
-    problems: 32,
+    problems: 12,
     samples: 8,
     contSamples: 8,
     split: 'test',
@@ -263,7 +263,10 @@ function analyseCell(kind: CriticalKind, position: number, problems: Problem[], 
             if (got === sflVal) sfl++;
           }
           if (r.examples.length < 6) r.examples.push(`${atCrit.line} (want ${crit.value})`);
-        } else if (atCrit.status === 'mismatch') r.critical_wrong_operands++;
+        } else if (atCrit.status === 'mismatch') {
+          r.critical_wrong_operands++;
+          if (r.examples.length < 6) r.examples.push(`${atCrit.line} (want ${atCrit.expected})`);
+        }
         else r.critical_malformed++;
       }
     }
