@@ -14,9 +14,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Gpu } from '../src/gpu';
-import { loadChainsModel } from '../src/cli/model-report';
-import { PAPER_SAMPLING } from '../src/int/config';
-import { sampleTexts, type Sampling } from '../src/model/sample-texts';
+import { NodeFolderSource } from '../src/io/folder';
+import { sampleTextsOnly, strideSeeds } from '../src/model/sample-texts';
+import { PAPER_SAMPLING, type Sampling } from '../src/model/sampling';
+import { loadReportModel } from '../src/pretrain/model-report';
 import { CRITICAL_KINDS, generateCriticalProblems, stepClass, type CriticalKind } from '../src/tasks/chains/critical';
 import { checkSteps } from '../src/tasks/chains/diverge';
 import { gradeChains } from '../src/tasks/chains/grade';
@@ -349,9 +350,9 @@ async function main(): Promise<void> {
   const gpu = await Gpu.create();
   log(`adapter: ${gpu.describe()}`);
   for (const x of skipped) log(`skipped ${x}`);
-  const m = await loadChainsModel(gpu, resolve(o.model));
+  const m = await loadReportModel(gpu, new NodeFolderSource(resolve(o.model)));
   const sample = (prompts: string[], n: number, seed: number) =>
-    sampleTexts(m.model, m.codec, prompts, { groupSize: n, maxNewTokens: 24 * (o.steps + 2), sampling: o.sampling, seed, batchPrompts: o.batch });
+    sampleTextsOnly(m.model, m.codec, prompts, { groupSize: n, maxNewTokens: 24 * (o.steps + 2), sampling: o.sampling, order: 'by-length', seedOf: strideSeeds(seed), batchPrompts: o.batch });
   try {
     log(`solving ${all.length} problems (${cellsSpec.length} cells) x ${o.samples} samples, ${o.samplingName}`);
     const tSolve = performance.now();

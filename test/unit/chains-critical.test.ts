@@ -11,7 +11,7 @@ import {
 import { splitOfProgram } from '../../src/tasks/chains/generate';
 import { gradeChains } from '../../src/tasks/chains/grade';
 import { applyOp, programOf, runProgram } from '../../src/tasks/chains/program';
-import { createRng } from '../../src/tasks/chains/rng';
+import { createRng } from '../../src/util/random';
 import { solutionText } from '../../src/tasks/chains/solve';
 
 describe('critical-step chain programs', () => {

@@ -12,7 +12,7 @@
 import type { Problem, Split } from '../task';
 import { makeProblem, splitOfProgram } from './generate';
 import { applyOp, canonicalProgram, type Op, type OpKind, type Program } from './program';
-import { createRng, type Rng } from './rng';
+import { createRng, type Rng } from '../../util/random';
 
 /** Kinds of critical step (x = the state before it, d = its operand, y = x op d):
  *  sub2_borrow    two-digit minus two-digit with a borrow        (43-27=16)
