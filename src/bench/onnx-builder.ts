@@ -2,7 +2,7 @@
 // hand-written protobuf encoder covering only the ModelProto fields such a model needs.
 // Used by the kernel benchmark to run the same matmul through onnxruntime-web.
 
-import { f32ToF16 } from '../gpu/f16';
+import { f32ToF16 } from '../util/f16';
 
 /** ONNX TensorProto.DataType values used here. */
 export const ONNX_FLOAT = 1;

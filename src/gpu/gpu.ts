@@ -4,7 +4,7 @@
 // wrote a non-finite value.
 
 import { acquireDevice, describeAdapter, type AcquireOptions, type AdapterReport } from './device';
-import { f16ToF32, f32ToF16 } from './f16';
+import { f16ToF32, f32ToF16 } from '../util/f16';
 import { Params } from './params';
 import { PipelineCache } from './pipelines';
 import { BufferPool, type PoolStats } from './pool';

@@ -4,5 +4,5 @@ export { acquireDevice, describeAdapter, isNode, type AdapterReport, type Acquir
 export { Tensor, expectTensor, numel, shapeStr, BYTES, type DType } from './tensor';
 export { P, Params } from './params';
 export { buildWgsl, type Defines } from './wgsl';
-export { f32ToF16, f16ToF32, bf16ToF32, roundToHalf, toHalfBits, fromHalfBits } from './f16';
+export { f32ToF16, f16ToF32, bf16ToF32, roundToHalf, toHalfBits, fromHalfBits } from '../util/f16';
 export { sizeClass, type PoolStats } from './pool';

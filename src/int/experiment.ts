@@ -7,7 +7,7 @@ import { Gpu } from '../gpu';
 import { createChainsTask } from '../tasks/chains/task';
 import { createMathTask } from '../tasks/math/task';
 import type { Task } from '../tasks/task';
-import { importDataset } from '../io/datasets/import';
+import { importDataset } from '../tasks/math/import';
 import { silentProgress, type ProgressReporter, type StageProgress } from '../util/progress';
 import { ARM_IDS, getArm, type ArmId, type ArmSpec } from './arms';
 import type { IntConfig } from './config';

@@ -2,7 +2,7 @@
 // fetch Response, Node path or ModelSource (single file or sharded with an index), converts to the
 // engine dtype and hands each tensor to a callback; strict key/shape matching against the model.
 
-import { bf16ToF32, fromHalfBits, toHalfBits } from '../gpu/f16';
+import { bf16ToF32, fromHalfBits, toHalfBits } from '../util/f16';
 import { blobFile, bytesFile, ModelFileNotFoundError, nodeFile, type ModelFile, type ModelSource } from './folder';
 
 /** Element types read and written. Floats convert to the engine dtype; integers pass through. */

@@ -3,7 +3,7 @@
 // layers. Slow and simple on purpose: it is what the GPU model is checked against.
 
 import { ropeAttentionFactor, ropeInvFreq, type ModelConfig } from './config';
-import { roundToHalf } from '../gpu/f16';
+import { roundToHalf } from '../util/f16';
 import { batchLayout, type TokenBatch } from './layout';
 
 /** One LoRA adapter on a linear weight: y += scale * (x A^T) B^T with A (r, in) and B (out, r). */

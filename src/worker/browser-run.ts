@@ -7,7 +7,7 @@ import type { IntConfig } from '../int/config';
 import { loadBaseModel, randomBaseModel, type BaseModel } from '../int/model';
 import { problemsOf, runPipeline, type AdapterFiles, type PipelineHooks, type StageStore } from '../int/pipeline';
 import { buildReport } from '../int/report';
-import { importDataset } from '../io/datasets/import';
+import { importDataset } from '../tasks/math/import';
 import { BrowserFolderSource, MemoryFolderSource, ModelFileNotFoundError } from '../io/folder';
 import { HubSource } from '../io/hub';
 import { createChainsTask } from '../tasks/chains/task';

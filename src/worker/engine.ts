@@ -6,7 +6,7 @@
 import { Gpu, type AdapterReport } from '../gpu';
 import type { ArmId } from '../int/arms';
 import type { IntConfig } from '../int/config';
-import { importDataset } from '../io/datasets/import';
+import { importDataset } from '../tasks/math/import';
 import { MemoryPretrainSink, runPretrain } from '../pretrain';
 import { pretrainedModelName, saveStoredModel, summarizeModel, type StoredModel, type StoredModelSummary } from './models-db';
 import { saveRun } from './runs-db';

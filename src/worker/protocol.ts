@@ -7,7 +7,7 @@ import type { IntConfig } from '../int/config';
 import type { ExperimentResults } from '../int/report';
 import type { Attempt, Proposal } from '../int/stages';
 import type { FilterResult } from '../int/filter';
-import type { RowError, ImportStats } from '../io/datasets/import';
+import type { RowError, ImportStats } from '../tasks/math/import';
 import type { PretrainProbeInfo, PretrainRunConfig, PretrainStepInfo } from '../pretrain';
 import type { StepMetrics } from '../train/metrics';
 import type { StoredModelSummary } from './models-db';

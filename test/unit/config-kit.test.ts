@@ -2,7 +2,7 @@
 // unknown keys with "did you mean", nested prefixes, and every problem reported in one ConfigError.
 import { describe, expect, it } from 'vitest';
 import { resolveIntConfig, type IntConfigInput } from '../../src/int/config';
-import { resolveImportConfig } from '../../src/io/datasets/config';
+import { resolveImportConfig } from '../../src/tasks/math/import-config';
 import { resolveLoraConfig, type LoraConfigInput } from '../../src/model/lora-config';
 import { resolveChainsConfig } from '../../src/tasks/chains/config';
 import { resolvePretrainConfig } from '../../src/tasks/chains/pretrain-data';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   fetchHfFile, hfResolveUrl, listHfParquetFiles, parseHfFileRef, selectParquetFiles,
 } from '../../src/io/datasets/hf';
-import { importDataset } from '../../src/io/datasets/import';
+import { importDataset } from '../../src/tasks/math/import';
 import { writeParquet } from '../../src/io/datasets/parquet';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/datasets/${name}`, import.meta.url));

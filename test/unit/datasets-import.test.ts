@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { assignSplit, resolveImportConfig } from '../../src/io/datasets/config';
-import { decodeUtf8, importDataset } from '../../src/io/datasets/import';
+import { assignSplit, resolveImportConfig } from '../../src/tasks/math/import-config';
+import { decodeUtf8, importDataset } from '../../src/tasks/math/import';
 import { writeParquet } from '../../src/io/datasets/parquet';
 
 const fixtureUrl = (name: string) => new URL(`../fixtures/datasets/${name}`, import.meta.url);

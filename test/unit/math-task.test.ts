@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Problem } from '../../src/tasks/task';
-import { importDataset } from '../../src/io/datasets/import';
+import { importDataset } from '../../src/tasks/math/import';
 import { createMathTask, hintCount, joinSteps, mathRenderers, splitSteps } from '../../src/tasks/math/task';
 
 const problem = (over: Partial<Problem> = {}): Problem => ({

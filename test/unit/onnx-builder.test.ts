@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-web';
 import { ProtoWriter, buildMatMulModel } from '../../src/bench/onnx-builder';
-import { f16ToF32, f32ToF16, roundToHalf } from '../../src/gpu/f16';
+import { f16ToF32, f32ToF16, roundToHalf } from '../../src/util/f16';
 import { randu } from '../shared/check';
 
 ort.env.wasm.numThreads = 1;

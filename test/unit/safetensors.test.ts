@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { bf16ToF32, f16ToF32, toHalfBits } from '../../src/gpu/f16';
+import { bf16ToF32, f16ToF32, toHalfBits } from '../../src/util/f16';
 import {
   loadSafetensors,
   loadShardedSafetensors,

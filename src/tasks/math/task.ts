@@ -3,7 +3,7 @@
 // splitting; hash-based train/test split; grading through gradeAnswer (grade.ts).
 
 import type { Grade, Problem, PromptRenderers, Split, Task } from '../task';
-import { assignSplit } from '../../io/datasets/config';
+import { assignSplit } from './import-config';
 import { gradeAnswer, type GradeOptions } from './grade';
 
 export interface MathTaskOptions {

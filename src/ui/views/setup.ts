@@ -9,7 +9,7 @@ import { button, el, table } from '../dom';
 import { resolveSettings, type Settings } from '../state';
 import type { DatasetCheck, DatasetUpload } from '../../worker/protocol';
 import type { StoredModelSummary } from '../../worker/models-db';
-import type { RowError } from '../../io/datasets/import';
+import type { RowError } from '../../tasks/math/import';
 import { configEditor } from './config-editor';
 import { fmtParams, KNOWN_MODELS, modelNeed } from './models';
 

@@ -2,15 +2,15 @@
 // URL/Node path/Hugging Face sources, detects the format (CSV, TSV, JSONL, JSON, Parquet), maps
 // columns to Problem fields and reports every bad row with its row and line numbers.
 
-import type { Problem } from '../../tasks/task';
+import type { Problem } from '../task';
 import {
   IMO_ANSWERBENCH, assignSplit, candidates, columnKey, resolveImportConfig, DEFAULT_FIELDS,
   type DatasetFormat, type FieldMap, type FieldName, type ImportConfig, type Preset,
-} from './config';
-import { csvItems, parseCsv } from './csv';
-import { fetchBytes, hfResolveUrl, listHfParquetFiles, parseHfFileRef, selectParquetFiles, HF_ENDPOINT } from './hf';
-import { parseJsonArray, parseJsonl } from './jsonl';
-import { isParquet, readParquet } from './parquet';
+} from './import-config';
+import { csvItems, parseCsv } from '../../io/datasets/csv';
+import { fetchBytes, hfResolveUrl, listHfParquetFiles, parseHfFileRef, selectParquetFiles, HF_ENDPOINT } from '../../io/datasets/hf';
+import { parseJsonArray, parseJsonl } from '../../io/datasets/jsonl';
+import { isParquet, readParquet } from '../../io/datasets/parquet';
 
 /** Where the data comes from. A plain string is the file's text (not a path or URL). */
 export type DatasetSource =

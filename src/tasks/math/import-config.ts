@@ -2,7 +2,7 @@
 // with its fix (src/util/config-kit.ts), and the hash-based train/test split. Column names match
 // ignoring case, spaces, "_", "-".
 
-import type { Split } from '../../tasks/task';
+import type { Split } from '../task';
 import { bool, check, ConfigError, defined, fmt, inRange, isPlain, oneOf, unknownKeys, type Problems } from '../../util/config-kit';
 
 export type DatasetFormat = 'csv' | 'tsv' | 'jsonl' | 'json' | 'parquet';
