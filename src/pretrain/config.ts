@@ -1,6 +1,7 @@
 // The settings of a pretraining run: the chains-tiny recipe (data mix, curriculum), every field
 // of PretrainRunConfig with its default (PRETRAIN_RUN_DEFAULTS), and the checks a run applies to
-// them before it touches the GPU (each throws at the first bad field, naming its fix).
+// them before it touches the GPU (one ConfigError listing every bad field with its fix).
+import { fmt, inRange, int, nested, oneOf, throwIfProblems, unknownKeys, type Problems } from '../util/config-kit';
 import { TINY_LADDER } from '../tasks/chains/config';
 import { resolvePretrainConfig, type PretrainDataConfig, type PretrainDataInput } from '../tasks/chains/pretrain-data';
 
@@ -216,47 +217,37 @@ export const SELF_VERIFY_CALIBRATION_DOCS = 128;
 /** Most tokens of one own attempt (the longest hard solution is ~350 characters). */
 export const OWN_ATTEMPT_TOKENS = 400;
 
-/** Check a run's settings (every field but `data` and `phases`, which resolvePretrainData checks);
- *  throws at the first bad field with its fix. */
+/** Keys a run takes besides PretrainRunConfig's (callbacks and the device; see PretrainRunOptions). */
+const RUN_OPTION_KEYS = ['log', 'gpu', 'onStep', 'onProbe', 'cancelled', 'stopEarly'] as const;
+
+/** Check a run's settings (every field but `data` and `phases`, which resolvePretrainData checks)
+ *  before anything runs: one ConfigError listing every bad or unknown field with its fix. */
 export function checkPretrainConfig(o: PretrainRunConfig): void {
+  const p: Problems = [];
+  unknownKeys(p, '', o, [...Object.keys(PRETRAIN_RUN_DEFAULTS), ...RUN_OPTION_KEYS]);
   for (const k of ['hidden', 'layers', 'heads', 'kvHeads', 'intermediate', 'maxPositions', 'steps', 'batchTokens', 'microBatchTokens'] as const) {
-    if (!Number.isSafeInteger(o[k]) || o[k] < 1) throw new Error(`pretrain: ${k} must be an integer >= 1, got ${o[k]}`);
+    int(p, k, o[k], 1, `use the default ${PRETRAIN_RUN_DEFAULTS[k]}`);
   }
-  if (o.microBatchTokens < o.maxPositions) {
-    throw new Error(`pretrain: microBatchTokens (${o.microBatchTokens}) must be >= maxPositions (${o.maxPositions}) so the longest document fits a micro-batch`);
+  if (Number.isSafeInteger(o.microBatchTokens) && Number.isSafeInteger(o.maxPositions) && o.microBatchTokens < o.maxPositions) {
+    p.push(`microBatchTokens (${o.microBatchTokens}) must be >= maxPositions (${o.maxPositions}) so the longest document fits a micro-batch: raise microBatchTokens`);
   }
-  if (o.lossOn !== 'document' && o.lossOn !== 'completion') throw new Error(`pretrain: lossOn must be "document" or "completion", got ${JSON.stringify(o.lossOn)}`);
-  for (const k of ['verdictWeightOk', 'verdictWeightBad'] as const) {
-    if (!(typeof o[k] === 'number' && Number.isFinite(o[k]) && o[k] >= 0)) throw new Error(`pretrain: ${k} must be a finite number >= 0 (1 = no extra weight), got ${o[k]}`);
-  }
-  if (!(typeof o.keepBestAfter === 'number' && o.keepBestAfter >= 0 && o.keepBestAfter <= 1)) {
-    throw new Error(`pretrain: keepBestAfter must be a number in [0, 1] (1 = keep the last checkpoint), got ${o.keepBestAfter}`);
-  }
-  if (!(typeof o.keepBestMargin === 'number' && Number.isFinite(o.keepBestMargin) && o.keepBestMargin >= 0)) {
-    throw new Error(`pretrain: keepBestMargin is a number of standard errors >= 0 (0 = the best probe exactly), got ${o.keepBestMargin}`);
-  }
-  if (o.keepBestBy !== 'probe' && o.keepBestBy !== 'own') throw new Error(`pretrain: keepBestBy must be "probe" or "own", got ${JSON.stringify(o.keepBestBy)}`);
+  oneOf(p, 'lossOn', o.lossOn, ['document', 'completion'] as const, 'use "document" (the committed recipe) or "completion"');
+  for (const k of ['verdictWeightOk', 'verdictWeightBad'] as const) inRange(p, k, o[k], { min: 0 }, 'use 1 for no extra weight');
+  inRange(p, 'keepBestAfter', o.keepBestAfter, { min: 0, max: 1 }, 'use 1 to keep the last checkpoint');
+  inRange(p, 'keepBestMargin', o.keepBestMargin, { min: 0 }, 'a number of standard errors: 0 keeps the best probe exactly, 2 is the default');
+  oneOf(p, 'keepBestBy', o.keepBestBy, ['probe', 'own'] as const, 'use "probe" (the injected-slip probe) or "own" (own-attempt rounds)');
   if (o.keepBestAfter < 1 && o.keepBestBy === 'own' && !(o.selfVerifyFrom < 1)) {
-    throw new Error(`pretrain: keepBestBy "own" judges checkpoints by own-attempt rounds, but selfVerifyFrom is ${o.selfVerifyFrom} (no rounds); set selfVerifyFrom < 1 (e.g. 0.5) or keepBestBy to "probe"`);
+    p.push(`keepBestBy "own" judges checkpoints by own-attempt rounds, but selfVerifyFrom is ${o.selfVerifyFrom} (no rounds): set selfVerifyFrom < 1 (e.g. 0.5) or keepBestBy to "probe"`);
   }
   if (o.keepBestAfter < 1 && o.keepBestBy === 'probe' && !(o.probeEvery > 0)) {
-    throw new Error(`pretrain: keepBestAfter ${o.keepBestAfter} chooses among probed checkpoints, but probeEvery is ${o.probeEvery}; set probeEvery > 0 (e.g. 100) or keepBestAfter to 1`);
+    p.push(`keepBestAfter ${o.keepBestAfter} chooses among probed checkpoints, but probeEvery is ${o.probeEvery}: set probeEvery > 0 (e.g. 100) or keepBestAfter to 1`);
   }
-  if (!(typeof o.verdictBalance === 'number' && o.verdictBalance >= 0 && o.verdictBalance <= 1)) {
-    throw new Error(`pretrain: verdictBalance must be a number in [0, 1] (0 = off, 1 = ok and bad weigh the same at every line), got ${o.verdictBalance}`);
-  }
-  if (!(typeof o.selfVerifyFrom === 'number' && o.selfVerifyFrom > 0 && o.selfVerifyFrom <= 1)) {
-    throw new Error(`pretrain: selfVerifyFrom must be a run progress in (0, 1] (1 = no own-attempt documents; e.g. 0.5 for the second half), got ${o.selfVerifyFrom}`);
-  }
-  for (const k of ['selfVerifyEvery', 'selfVerifyProblems', 'selfVerifySamples'] as const) {
-    if (!Number.isSafeInteger(o[k]) || o[k] < 1) throw new Error(`pretrain: ${k} must be an integer >= 1, got ${o[k]}`);
-  }
-  for (const k of ['selfVerifyShare', 'selfVerifyOkShare'] as const) {
-    if (!(typeof o[k] === 'number' && o[k] >= 0 && o[k] <= 1)) throw new Error(`pretrain: ${k} is a share and must be in [0, 1], got ${o[k]}`);
-  }
-  if (!(typeof o.selfVerifyCalibrate === 'number' && Number.isFinite(o.selfVerifyCalibrate) && o.selfVerifyCalibrate >= 0)) {
-    throw new Error(`pretrain: selfVerifyCalibrate is a gain >= 0 (0 = off; e.g. 1), got ${o.selfVerifyCalibrate}`);
-  }
+  inRange(p, 'verdictBalance', o.verdictBalance, { min: 0, max: 1 }, 'use 0 (off) or 1 (ok and bad weigh the same at every line)');
+  inRange(p, 'selfVerifyFrom', o.selfVerifyFrom, { min: 0, max: 1, minOpen: true }, 'a run progress: 1 = no own-attempt documents, 0.5 = the second half');
+  for (const k of ['selfVerifyEvery', 'selfVerifyProblems', 'selfVerifySamples'] as const) int(p, k, o[k], 1, `use the default ${PRETRAIN_RUN_DEFAULTS[k]}`);
+  for (const k of ['selfVerifyShare', 'selfVerifyOkShare'] as const) inRange(p, k, o[k], { min: 0, max: 1 }, `a share: use the default ${PRETRAIN_RUN_DEFAULTS[k]}`);
+  inRange(p, 'selfVerifyCalibrate', o.selfVerifyCalibrate, { min: 0 }, 'a gain: 0 = off, 1 = the committed recipe');
+  throwIfProblems('pretraining config', p);
 }
 
 /** A curriculum phase with its data resolved. */
@@ -266,16 +257,18 @@ export interface ResolvedPhase {
 }
 
 /** The run's data (`data`) and its curriculum phases, each phase's data being `data` with the
- *  phase's fields on top; throws when a phase's `until` is out of order. */
+ *  phase's fields on top; one ConfigError lists every bad field (under `data.` or `phases[i].`) and
+ *  every phase whose `until` is out of order. */
 export function resolvePretrainData(o: Pick<PretrainRunConfig, 'data' | 'phases'>): { data: PretrainDataConfig; phases: ResolvedPhase[] } {
-  const data = resolvePretrainConfig(o.data);
+  const p: Problems = [];
+  const data = nested(p, 'data.', () => resolvePretrainConfig(o.data));
   let lastUntil = 0;
-  const phases: ResolvedPhase[] = o.phases.map((ph, i) => {
+  const phases = o.phases.map((ph, i) => {
     if (!(typeof ph.until === 'number' && ph.until > lastUntil && ph.until < 1)) {
-      throw new Error(`pretrain: phases[${i}].until must be in (${lastUntil}, 1) and increase from phase to phase, got ${ph.until}`);
-    }
-    lastUntil = ph.until;
-    return { until: ph.until, data: resolvePretrainConfig({ ...o.data, ...ph.data, chains: { ...o.data.chains, ...ph.data.chains } }) };
+      p.push(`phases[${i}].until (${fmt(ph.until)}) must be in (${lastUntil}, 1) and increase from phase to phase: order the phases by their end`);
+    } else lastUntil = ph.until;
+    return { until: ph.until, data: nested(p, `phases[${i}].`, () => resolvePretrainConfig({ ...o.data, ...ph.data, chains: { ...o.data.chains, ...ph.data.chains } })) };
   });
-  return { data, phases };
+  throwIfProblems('pretraining data', p);
+  return { data: data!, phases: phases as ResolvedPhase[] };
 }

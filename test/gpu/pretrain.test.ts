@@ -162,8 +162,8 @@ describe('pretrain', () => {
     expect(verdictWeights('ok', [0], 0, 3, { ok: 2, bad: 3 }, [0.5])).toEqual({ weights: [1, 1, 1] }); // 2 x 0.5 on the decision
     expect(verdictWeights('bad', [0], 1, 4, { ok: 2, bad: 3 }, [0.5])).toEqual({ weights: [1, 1.5, 1, 1] });
     expect(() => verdictWeights('ok', [0], 0, 3, { ok: 2, bad: 3 }, [])).toThrow(/0 factors for 1 decisions/);
-    await expect(pretrain(tiny(join(dir, 'k'), { verdictWeightBad: -1 }))).rejects.toThrow(/verdictWeightBad must be a finite number >= 0/);
-    await expect(pretrain(tiny(join(dir, 'm'), { verdictBalance: 2 }))).rejects.toThrow(/verdictBalance must be a number in \[0, 1\]/);
+    await expect(pretrain(tiny(join(dir, 'k'), { verdictWeightBad: -1 }))).rejects.toThrow(/verdictWeightBad \(-1\) must be a finite number >= 0/);
+    await expect(pretrain(tiny(join(dir, 'm'), { verdictBalance: 2 }))).rejects.toThrow(/verdictBalance \(2\) must be in \[0, 1\]/);
   });
 
   it('keeps the probed checkpoint that judges best after keepBestAfter, and says which', async () => {
@@ -196,9 +196,9 @@ describe('pretrain', () => {
     const last = await pretrain(tiny(join(dir, 'o'), { steps: 6, probeEvery: 1, probePerTier: 2, keepBestAfter: 1, saveEvery: 0 }));
     expect(last.keptStep).toBe(6);
     expect((await readSafetensorsHeader(join(dir, 'o', 'model.safetensors'))).metadata.steps).toBe('6');
-    await expect(pretrain(tiny(join(dir, 'p'), { keepBestAfter: 1.5 }))).rejects.toThrow(/keepBestAfter must be a number in \[0, 1\]/);
+    await expect(pretrain(tiny(join(dir, 'p'), { keepBestAfter: 1.5 }))).rejects.toThrow(/keepBestAfter \(1\.5\) must be in \[0, 1\]/);
     await expect(pretrain(tiny(join(dir, 'q'), { keepBestAfter: 0.5, probeEvery: 0 }))).rejects.toThrow(/set probeEvery > 0 \(e\.g\. 100\) or keepBestAfter to 1/);
-    await expect(pretrain(tiny(join(dir, 'q2'), { keepBestMargin: -1 }))).rejects.toThrow(/keepBestMargin is a number of standard errors >= 0/);
+    await expect(pretrain(tiny(join(dir, 'q2'), { keepBestMargin: -1 }))).rejects.toThrow(/keepBestMargin \(-1\) must be a finite number >= 0: a number of standard errors/);
   });
 
   it('trains on verify documents of its own attempts from selfVerifyFrom on, seeded, and says what it sampled', async () => {
@@ -218,9 +218,9 @@ describe('pretrain', () => {
     const off = await pretrain(tiny(join(dir, 't'), { ...own, selfVerifyFrom: 1 }));
     expect([off.ownRounds, off.ownDocuments]).toEqual([0, 0]);
     expect(off.examples).toBeGreaterThan(a.examples); // every document from the stream
-    await expect(pretrain(tiny(join(dir, 'u'), { selfVerifyFrom: 0 }))).rejects.toThrow(/selfVerifyFrom must be a run progress in \(0, 1\]/);
-    await expect(pretrain(tiny(join(dir, 'v'), { selfVerifyShare: 1.5 }))).rejects.toThrow(/selfVerifyShare is a share and must be in \[0, 1\]/);
-    await expect(pretrain(tiny(join(dir, 'w'), { selfVerifySamples: 0 }))).rejects.toThrow(/selfVerifySamples must be an integer >= 1/);
+    await expect(pretrain(tiny(join(dir, 'u'), { selfVerifyFrom: 0 }))).rejects.toThrow(/selfVerifyFrom \(0\) must be in \(0, 1\]: a run progress/);
+    await expect(pretrain(tiny(join(dir, 'v'), { selfVerifyShare: 1.5 }))).rejects.toThrow(/selfVerifyShare \(1\.5\) must be in \[0, 1\]: a share/);
+    await expect(pretrain(tiny(join(dir, 'w'), { selfVerifySamples: 0 }))).rejects.toThrow(/selfVerifySamples \(0\) must be an integer >= 1/);
   });
 
   it('calibrates the verdict weights on its own attempts after each round (selfVerifyCalibrate)', async () => {
@@ -247,7 +247,7 @@ describe('pretrain', () => {
     // Without rounds it has nothing to calibrate on: the configured weights.
     const none = await pretrain(tiny(join(dir, 'cal1'), { steps: 2, selfVerifyFrom: 1, selfVerifyCalibrate: 1 }));
     expect([none.ownRounds, none.verdictWeights]).toEqual([0, { ok: PRETRAIN_DEFAULTS.verdictWeightOk, bad: PRETRAIN_DEFAULTS.verdictWeightBad }]);
-    await expect(pretrain(tiny(join(dir, 'cal2'), { ...cal, selfVerifyCalibrate: -1 }))).rejects.toThrow(/selfVerifyCalibrate is a gain >= 0/);
+    await expect(pretrain(tiny(join(dir, 'cal2'), { ...cal, selfVerifyCalibrate: -1 }))).rejects.toThrow(/selfVerifyCalibrate \(-1\) must be a finite number >= 0: a gain/);
   });
 
   it('keeps the checkpoint that judges its own attempts best with keepBestBy "own"', async () => {
@@ -267,7 +267,7 @@ describe('pretrain', () => {
     expect(lines.some((l) => l.startsWith(`[pretrain] keeping step ${r.keptStep} (own-attempt decisions balanced`))).toBe(true);
     expect((await readSafetensorsHeader(join(dir, 'kb', 'model.safetensors'))).metadata.steps).toBe(String(r.keptStep));
     await expect(pretrain(tiny(join(dir, 'kb1'), { keepBestAfter: 0.5, keepBestBy: 'own' }))).rejects.toThrow(/keepBestBy "own" judges checkpoints by own-attempt rounds, but selfVerifyFrom is 1/);
-    await expect(pretrain(tiny(join(dir, 'kb2'), { keepBestBy: 'best' as 'own' }))).rejects.toThrow(/keepBestBy must be "probe" or "own", got "best"/);
+    await expect(pretrain(tiny(join(dir, 'kb2'), { keepBestBy: 'best' as 'own' }))).rejects.toThrow(/keepBestBy \("best"\) must be one of "probe", "own"/);
   });
 
   it('rejects a micro-batch budget shorter than the context', async () => {

@@ -1,7 +1,8 @@
 // `npm run pretrain` flags: numbers, the data mix, and clear errors for what does not parse.
 import { describe, expect, it } from 'vitest';
 import { parsePretrainArgs } from '../../src/cli/pretrain';
-import { PRETRAIN_DATA_RECIPE } from '../../src/pretrain/config';
+import { checkPretrainConfig, PRETRAIN_DATA_RECIPE, PRETRAIN_RUN_DEFAULTS, resolvePretrainData } from '../../src/pretrain/config';
+import { ConfigError } from '../../src/util/config-kit';
 
 describe('parsePretrainArgs', () => {
   it('reads the verifier settings and the keep-best point', () => {
@@ -28,5 +29,26 @@ describe('parsePretrainArgs', () => {
     expect(() => parsePretrainArgs(['--mix', 'verify=lots'])).toThrow(/--mix verify needs a number/);
     expect(() => parsePretrainArgs(['--verdict-balance'])).toThrow(/--verdict-balance needs a number/);
     expect(() => parsePretrainArgs(['--frobnicate'])).toThrow(/unknown option --frobnicate/);
+  });
+});
+
+describe('checkPretrainConfig', () => {
+  it('lists every bad and unknown field at once, each with its fix', () => {
+    let err: unknown;
+    try {
+      checkPretrainConfig({ ...PRETRAIN_RUN_DEFAULTS, steps: 0, lossOn: 'all', hiden: 5 } as never);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const problems = (err as ConfigError).problems;
+    expect(problems).toHaveLength(3);
+    expect(problems).toContain('hiden is not a field: did you mean hidden?');
+    expect(problems.some((x) => x.startsWith('steps (0) must be an integer >= 1: use the default'))).toBe(true);
+    expect(problems.some((x) => x.startsWith('lossOn ("all") must be one of "document", "completion"'))).toBe(true);
+  });
+  it('accepts the committed recipe and reports curriculum phases out of order', () => {
+    expect(() => checkPretrainConfig({ ...PRETRAIN_RUN_DEFAULTS })).not.toThrow();
+    expect(() => resolvePretrainData({ data: PRETRAIN_RUN_DEFAULTS.data, phases: [{ until: 0.5, data: {} }, { until: 0.4, data: {} }] })).toThrow(/phases\[1\]\.until \(0\.4\) must be in \(0\.5, 1\)/);
   });
 });
