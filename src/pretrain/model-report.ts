@@ -12,7 +12,8 @@ import { loadModelFolder } from '../model/load';
 import { rawCodec, type TextCodec } from '../model/codec';
 import { sampleTextsOnly, strideSeeds, type SampleTextsOptions } from '../model/sample-texts';
 import { GREEDY_SAMPLING, PAPER_SAMPLING, PLAIN_SAMPLING, type Sampling } from '../model/sampling';
-import { compactStepwiseVerify, compactVerificationLog, createChainsTask, TINY_LADDER, type ChainsConfigInput, type ChainsTask } from '../tasks/chains';
+import { compactStepwiseVerify, compactVerificationLog, createChainsTask, CRITICAL_LADDER, MUL_AS_ADD_HABIT, type ChainsConfigInput, type ChainsTask, type HabitSpec } from '../tasks/chains';
+import { criticalReport, formatCriticalReport, type CriticalReport } from './critical-report';
 import type { Problem } from '../tasks/task';
 import { continuationTable, locationAccuracy, type ContinuationRecord, type LocationRecord, type StartCondition } from '../int/diagnostics';
 import { chainsLeakCheck } from '../int/filter';
@@ -75,8 +76,12 @@ export interface ModelReportOptions {
   batchPrompts: number;
   /** Seed of all sampling. Default 0. */
   seed: number;
-  /** Chains world config (must match the one the model was trained against). Default TINY_LADDER, the embedded model's. */
+  /** Chains world config (must match the one the model was trained against). Default
+   *  CRITICAL_LADDER, the embedded model's (TINY_LADDER + the critical-step tier). */
   chains: ChainsConfigInput;
+  /** The habit the model was pretrained with (critical-report.ts groups and names its figures by
+   *  it). Default MUL_AS_ADD_HABIT, the embedded model's; null for a model without one. */
+  habit: HabitSpec | null;
   /** Skip the verify / continuation parts (solve figures only). Default false. */
   solveOnly: boolean;
   /** Progress lines. Default: none. */
@@ -95,7 +100,8 @@ export const MODEL_REPORT_DEFAULTS: Readonly<ModelReportOptions> = Object.freeze
   maxContinuationProblems: 64,
   batchPrompts: 24,
   seed: 0,
-  chains: { tiers: [...TINY_LADDER] },
+  chains: { tiers: [...CRITICAL_LADDER] },
+  habit: MUL_AS_ADD_HABIT,
   solveOnly: false,
   log: () => {},
 });
@@ -132,7 +138,7 @@ export interface ModelReport {
   solve_pass1: number;
   solve_pass1_by_tier: Record<string, number>;
   pass_k_by_tier: Record<string, TierFigures>;
-  /** pass@8 of the hardest tier (pass@samples when fewer than 8 samples). */
+  /** pass@8 of the tier named "hard" (else the last tier; pass@samples when fewer than 8 samples). */
   hard_pass8: number;
   hard_tier: string;
   /** solve pass@1 on FIXED_SAMPLE (what the checkpoint test reproduces). */
@@ -162,6 +168,8 @@ export interface ModelReport {
     prefix_original: ContinuationRow;
     prefix_intervention: ContinuationRow;
   };
+  /** The critical-step tier's calibration (critical-report.ts), when the ladder has one. */
+  critical?: CriticalReport;
   settings: Omit<ModelReportOptions, 'log' | 'chains'>;
   seconds: number;
 }
@@ -229,7 +237,7 @@ export async function modelReport(model: Decoder, codec: ReportCodec, opts: Part
   const solves = await measureSolve(model, codec, problems, o);
   const { pass1, byTier } = solveFigures(solves);
   const tierNames = task.config.tiers.map((t) => t.name);
-  const hard = tierNames[tierNames.length - 1];
+  const hard = tierNames.includes('hard') ? 'hard' : tierNames[tierNames.length - 1];
   const k8 = Math.min(8, o.samples);
   const hardRecs = solves.filter((r) => r.problem.difficulty === hard);
   const hardPass8 = hardRecs.reduce((a, r) => a + passAtK(r.correct.length, r.correct.filter(Boolean).length, k8), 0) / Math.max(1, hardRecs.length);
@@ -267,6 +275,10 @@ export async function modelReport(model: Decoder, codec: ReportCodec, opts: Part
   o.log(`[report] verdict decisions: ok lines ${d.ok_lines.accuracy.toFixed(3)} of ${d.ok_lines.lines}, first errors ${d.first_error.accuracy.toFixed(3)} of ${d.first_error.lines}`);
 
   report.continuation = await measureContinuations(model, codec, task, solves, v, o);
+  if (task.config.tiers.some((t) => t.critical)) {
+    o.log('[report] critical tier calibration');
+    report.critical = await criticalReport(model, codec, { chains: o.chains, habit: o.habit, seed: o.seed, batchPrompts: o.batchPrompts });
+  }
   report.seconds = (performance.now() - t0) / 1000;
   return report;
 }
@@ -473,6 +485,7 @@ export function formatReport(r: ModelReport): string[] {
       lines.push(`  ${k.padEnd(20)} ${String(x.solved).padStart(6)}  ${String(x.problems).padStart(8)}  ${x.correct}/${x.samples}`);
     }
   }
+  if (r.critical) lines.push(...formatCriticalReport(r.critical));
   lines.push(`measured in ${r.seconds.toFixed(0)} s`);
   return lines;
 }

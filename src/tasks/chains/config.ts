@@ -28,6 +28,19 @@ export interface TierSpec {
    *  that leave the state unchanged, and steps whose errors a later div/mod would erase are
    *  never generated. */
   maxAbs: number;
+  /** A critical-step tier: every program has exactly one step of this op (operand in its range),
+   *  never the first and never the last step, the other steps drawn from `ops`. Default none. */
+  critical?: CriticalStepSpec;
+}
+
+/** The one critical step of a critical-step tier's programs. */
+export interface CriticalStepSpec {
+  op: OpKind;
+  /** Operand range of the critical step. */
+  operands: [number, number];
+  /** Largest |state| before the critical step (e.g. 9: a one-digit times one-digit product).
+   *  Default: the tier's maxAbs. */
+  maxPrev?: number;
 }
 
 /** Default ladder. easy: 3-4 one-digit add/sub steps a tiny model learns quickly; medium:
@@ -84,6 +97,25 @@ export const TINY_LADDER: readonly TierSpec[] = Object.freeze([
   { ...DEFAULT_LADDER[1], name: 'hard' },
 ] as TierSpec[]);
 
+/** The critical-step tier of CRITICAL_LADDER: 3-4 one-digit add/sub steps on states up to 29 with
+ *  exactly one one-digit multiplication (a one-digit state times 2-9), never first and never last,
+ *  so a failure there leaves a non-empty prefix and easy steps after it. The embedded model is
+ *  pretrained with a habit on exactly this step (PretrainDataConfig.habit): see its card. */
+export const CRITICAL_STEP_TIER: Readonly<TierSpec> = Object.freeze({
+  name: 'critical',
+  steps: [3, 4],
+  start: [2, 9],
+  ops: ['add', 'sub'],
+  operands: { add: [1, 9], sub: [1, 9] },
+  allowNegative: false,
+  maxAbs: 29,
+  critical: { op: 'mul', operands: [2, 9], maxPrev: 9 },
+} as TierSpec);
+
+/** TINY_LADDER plus the critical-step tier: the ladder of the embedded model's pretraining and of
+ *  the chains-critical preset. */
+export const CRITICAL_LADDER: readonly TierSpec[] = Object.freeze([...TINY_LADDER, CRITICAL_STEP_TIER]);
+
 /** Problems per split for one tier. */
 export interface TierCounts {
   train: number;
@@ -120,7 +152,7 @@ export const DEFAULT_TEST_SHARE = 0.5;
 /** Largest maxAbs a tier may declare (keeps every product of a state and an operand exact). */
 export const MAX_ABS_LIMIT = 1e12;
 
-const TIER_KEYS = ['name', 'steps', 'start', 'ops', 'opWeights', 'operands', 'allowNegative', 'maxAbs'] as const;
+const TIER_KEYS = ['name', 'steps', 'start', 'ops', 'opWeights', 'operands', 'allowNegative', 'maxAbs', 'critical'] as const;
 const CONFIG_KEYS = ['seed', 'style', 'tiers', 'counts', 'testShare'] as const;
 
 /** An integer range [min, max] within [min, max] bounds; pushes a problem and returns null if not. */
@@ -177,7 +209,23 @@ function checkTier(p: Problems, where: string, t: TierSpec): TierSpec {
   if (t.allowNegative === false && start && start[0] < 0) {
     p.push(`${where}.start = [${start}] includes negatives but allowNegative is false: raise start or allow negatives`);
   }
-  return { name: t.name, steps: steps!, start: start!, ops: [...ops], opWeights, operands, allowNegative: t.allowNegative, maxAbs: t.maxAbs };
+  const critical = t.critical === undefined ? undefined : checkCritical(p, `${where}.critical`, t.critical, steps, limit);
+  return { name: t.name, steps: steps!, start: start!, ops: [...ops], opWeights, operands, allowNegative: t.allowNegative, maxAbs: t.maxAbs, ...(critical ? { critical } : {}) };
+}
+
+/** Check a tier's critical step: a known op, an operand range, and programs long enough that the
+ *  step can sit neither first nor last (steps >= 3). */
+function checkCritical(p: Problems, where: string, c: unknown, steps: [number, number] | null, limit: number): CriticalStepSpec | undefined {
+  if (!isPlain(c)) {
+    p.push(`${where} (${fmt(c)}) must be an object { op, operands, maxPrev? }: e.g. { op: "mul", operands: [2, 9] }`);
+    return undefined;
+  }
+  unknownKeys(p, `${where}.`, c, ['op', 'operands', 'maxPrev']);
+  const op = oneOf(p, `${where}.op`, c.op, OP_KINDS, 'the operation of the critical step');
+  const operands = checkRange(p, `${where}.operands`, c.operands, op === 'div' || op === 'mod' ? 2 : 1, limit);
+  const maxPrev = c.maxPrev === undefined ? undefined : int(p, `${where}.maxPrev`, c.maxPrev, 1, 'the largest state before the critical step, e.g. 9');
+  if (steps && steps[0] < 3) p.push(`${where} needs programs of at least 3 steps (it is never first or last), but steps = [${steps}]: raise steps to [3, ...]`);
+  return op && operands ? { op, operands, ...(maxPrev !== undefined ? { maxPrev } : {}) } : undefined;
 }
 
 /** Validate one tier; returns a normalised copy. Throws a ConfigError listing every problem. */

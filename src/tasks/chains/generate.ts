@@ -33,21 +33,27 @@ function pickOp(tier: TierSpec, rng: Rng): OpKind {
 /** Draw one program of a tier. Each step draws an op (by opWeights) and an operand and is
  *  redrawn when the result would be 0, negative (unless allowed), beyond maxAbs, or a mod that
  *  changes nothing. Programs where an error at some step cannot reach the final answer (a
- *  later division or modulo erases it) are redrawn, so every step matters. */
+ *  later division or modulo erases it) are redrawn, so every step matters. A critical-step tier
+ *  (tier.critical) puts its critical op at one position in 2..n-1, drawn first. */
 export function generateProgram(tier: TierSpec, rng: Rng): Program {
+  const crit = tier.critical;
   for (let attempt = 0; attempt < 1000; attempt++) {
     const start = rng.int(tier.start[0], tier.start[1]);
     const n = rng.int(tier.steps[0], tier.steps[1]);
+    // 0-based index of the critical step (never first, never last); -1: no critical step
+    const at = crit ? rng.int(1, n - 2) : -1;
     const ops: Op[] = [];
     let x = start;
     for (let i = 0; i < n; i++) {
       let placed = false;
       for (let tries = 0; tries < 64 && !placed; tries++) {
-        const kind = pickOp(tier, rng);
-        const [lo, hi] = tier.operands[kind]!;
+        const kind = i === at ? crit!.op : pickOp(tier, rng);
+        const [lo, hi] = i === at ? crit!.operands : tier.operands[kind]!;
         const op: Op = { kind, operand: rng.int(lo, hi) };
         const y = applyOp(x, op);
         if (y === 0 || (!tier.allowNegative && y < 0) || Math.abs(y) > tier.maxAbs) continue;
+        if (i === at && Math.abs(x) > (crit!.maxPrev ?? tier.maxAbs)) break; // the state before it is too large: redraw the program
+        if (i !== at && crit && kind === crit.op) continue; // the critical op appears once
         if (kind === 'mod' && y === x) continue;
         ops.push(op);
         x = y;

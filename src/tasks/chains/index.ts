@@ -4,6 +4,7 @@ export * from './config';
 export * from './diverge';
 export * from './generate';
 export * from './grade';
+export * from './habit';
 export * from './program';
 export * from './render';
 export * from './solve';

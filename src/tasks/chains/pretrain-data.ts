@@ -13,7 +13,8 @@ import { generateProgram, makeProblem, splitOfProgram } from './generate';
 import { canonicalProgram, programOf, runProgram, type OpKind } from './program';
 import { compactRenderers, hintCount } from './render';
 import { createRng, type Rng } from '../../util/random';
-import { injectCopySlip, injectError, SLIP_KINDS, type InjectedAttempt, solutionSteps, type SlipKind } from './solve';
+import { checkHabit, habitChance, habitSteps, type HabitSpec } from './habit';
+import { injectCopySlip, injectError, injectHabit, SLIP_KINDS, type InjectedAttempt, solutionSteps, type SlipKind } from './solve';
 import { joinSteps } from './steps';
 import { compactVerificationLog } from './verify';
 
@@ -114,6 +115,10 @@ export interface PretrainDataConfig {
   copySlipShare: number;
   /** Canonical programs never drawn (e.g. the experiment's train pool, so InT sees unseen problems). */
   holdOut: ReadonlySet<string>;
+  /** A learned habit (habit.ts): one step kind written by a wrong rule wherever a trace writes it
+   *  (solve, continue, hint after its hint), and the error of verify / reflect attempts on its
+   *  problems (habit.attemptShare); reference values and verdicts stay correct. Default null (none). */
+  habit: HabitSpec | null;
 }
 
 export interface PretrainDataInput {
@@ -129,6 +134,7 @@ export interface PretrainDataInput {
   copySlipShare?: number;
   /** Problems or canonical programs to keep out. */
   holdOut?: Iterable<Problem | string>;
+  habit?: HabitSpec | null;
 }
 
 export const DEFAULT_PRETRAIN_SEED = 20240601;
@@ -152,7 +158,7 @@ export interface PretrainExample {
   verdictAt: number[];
 }
 
-const INPUT_KEYS = ['seed', 'chains', 'tierWeights', 'mix', 'slip', 'hintFractions', 'hintSlipScale', 'continueSlipScale', 'firstStepErrorShare', 'copySlipShare', 'holdOut'] as const;
+const INPUT_KEYS = ['seed', 'chains', 'tierWeights', 'mix', 'slip', 'hintFractions', 'hintSlipScale', 'continueSlipScale', 'firstStepErrorShare', 'copySlipShare', 'holdOut', 'habit'] as const;
 const OP_KEYS: readonly OpKind[] = ['add', 'sub', 'mul', 'div', 'mod'];
 
 const nonNeg = (p: Problems, name: string, v: unknown, fix = 'use 0 to turn it off') => inRange(p, name, v, { min: 0 }, fix);
@@ -230,6 +236,7 @@ export function resolvePretrainConfig(input: PretrainDataInput = {}): PretrainDa
     firstStepErrorShare: share(p, 'firstStepErrorShare', input.firstStepErrorShare ?? 0),
     copySlipShare: share(p, 'copySlipShare', input.copySlipShare ?? 0),
     holdOut,
+    habit: checkHabit(p, 'habit', input.habit),
   };
   throwIfProblems('pretrain data config', p);
   RESOLVED.add(cfg);
@@ -262,18 +269,27 @@ export function expectedSolveRate(problem: Problem, slip: SlipModel): number {
 }
 
 /** A trace from the slip model: steps before `from` (1-based) are safe, the others slip with
- *  hazard * `hazardScale`. Returns the full solution lines and the slipped step (or null). A
- *  step where no allowed slip changes the final answer counts as right. */
+ *  hazard * `hazardScale`, and a habit step (opts.habit) is first written by the habit's rule with
+ *  its chance, whatever the hazard scale (a habit is a rule, not a slip). Returns the full solution
+ *  lines and the slipped step (or null). A step where no allowed slip changes the final answer
+ *  counts as right. */
 export function sampleTrace(
   problem: Problem,
   slip: SlipModel,
   rng: Rng,
-  opts: { from?: number; hazardScale?: number } = {},
+  opts: { from?: number; hazardScale?: number; habit?: HabitSpec | null } = {},
 ): { steps: string[]; slip: number | null } {
   const hz = slipHazards(problem, slip);
   const scale = opts.hazardScale ?? 1;
-  for (let k = Math.max(1, opts.from ?? 1); k <= hz.length && scale > 0; k++) {
-    if (!rng.bool(Math.min(1, hz[k - 1] * scale))) continue;
+  const habit = opts.habit ?? null;
+  // Without a habit no step is visited at scale 0 (no random draw), as before habits existed.
+  for (let k = Math.max(1, opts.from ?? 1); k <= hz.length && (scale > 0 || habit); k++) {
+    const chance = habitChance(problem, k, habit);
+    if (chance > 0 && rng.bool(chance)) {
+      const a = injectHabit(problem, k, habit!.rule);
+      if (a) return { steps: a.steps, slip: k };
+    }
+    if (scale <= 0 || !rng.bool(Math.min(1, hz[k - 1] * scale))) continue;
     try {
       const a = injectError(problem, k, rng, { style: 'compact', slips: slip.kinds });
       return { steps: a.steps, slip: k };
@@ -325,6 +341,15 @@ function errorStep(problem: Problem, cfg: PretrainDataConfig, rng: Rng): number 
   return rng.int(1, programOf(problem).ops.length);
 }
 
+/** On a problem with a habit step, with chance habit.attemptShare: an attempt whose error is the
+ *  habit at that step (what the model's own failures there look like). Draws nothing without a
+ *  habit step, so recipes without a habit keep their streams. */
+function habitAttempt(problem: Problem, cfg: PretrainDataConfig, rng: Rng): InjectedAttempt | null {
+  const ks = habitSteps(problem, cfg.habit);
+  if (ks.length === 0 || !rng.bool(cfg.habit!.attemptShare)) return null;
+  return injectHabit(problem, rng.pick(ks), cfg.habit!.rule);
+}
+
 /** Example number `index` of the stream (a pure function of cfg.seed and index). */
 export function pretrainExample(index: number, cfg: PretrainDataConfig): PretrainExample {
   if (!Number.isSafeInteger(index) || index < 0) throw new Error(`pretrain example index must be an integer >= 0, got ${index}`);
@@ -336,10 +361,15 @@ export function pretrainExample(index: number, cfg: PretrainDataConfig): Pretrai
   const base = { kind, problem, completionSlip: null, attemptSlip: null, verdictAt: [] as number[] };
   switch (kind) {
     case 'solve': {
-      const t = sampleTrace(problem, cfg.slip, rng);
+      const t = sampleTrace(problem, cfg.slip, rng, { habit: cfg.habit });
       return { ...base, prompt: R.solve(problem), completion: joinSteps(t.steps), completionSlip: t.slip };
     }
     case 'verify': {
+      const h = habitAttempt(problem, cfg, rng);
+      if (h) {
+        const log = compactVerificationLog(problem, h.steps);
+        return { ...base, prompt: R.verifyAndIntervene(problem, h.steps), completion: log.text, verdictAt: log.verdictAt, attemptSlip: h.stepIndex };
+      }
       const k = errorStep(problem, cfg, rng);
       // Share 0 draws no extra random number, so the stream matches a recipe without this knob.
       const copy = cfg.copySlipShare > 0 && rng.bool(cfg.copySlipShare);
@@ -362,18 +392,18 @@ export function pretrainExample(index: number, cfg: PretrainDataConfig): Pretrai
     case 'continue': {
       const n = programOf(problem).ops.length;
       const j = rng.int(1, n); // prefix steps; j = n leaves only the answer line
-      const t = sampleTrace(problem, cfg.slip, rng, { from: j + 1, hazardScale: cfg.continueSlipScale });
+      const t = sampleTrace(problem, cfg.slip, rng, { from: j + 1, hazardScale: cfg.continueSlipScale, habit: cfg.habit });
       const prompt = R.solve(problem) + t.steps.slice(0, j).map((s) => `${s}\n`).join('');
       return { ...base, prompt, completion: joinSteps(t.steps.slice(j)), completionSlip: t.slip };
     }
     case 'hint': {
       const f = rng.pick(cfg.hintFractions);
       const k = hintCount(problem, f);
-      const t = sampleTrace(problem, cfg.slip, rng, { from: k + 1, hazardScale: cfg.hintSlipScale });
+      const t = sampleTrace(problem, cfg.slip, rng, { from: k + 1, hazardScale: cfg.hintSlipScale, habit: cfg.habit });
       return { ...base, prompt: R.hintSolve(problem, f), completion: joinSteps(t.steps), completionSlip: t.slip };
     }
     case 'reflect': {
-      const a = injectError(problem, errorStep(problem, cfg, rng), rng, { style: 'compact', slips: cfg.slip.kinds });
+      const a = habitAttempt(problem, cfg, rng) ?? injectError(problem, errorStep(problem, cfg, rng), rng, { style: 'compact', slips: cfg.slip.kinds });
       const completion = joinSteps(solutionSteps(problem, 'compact'));
       return { ...base, prompt: R.selfReflect(problem, a.steps), completion, attemptSlip: a.stepIndex };
     }

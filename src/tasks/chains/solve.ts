@@ -53,6 +53,10 @@ export const SLIP_KINDS: readonly SlipKind[] = ['digit', 'carry', 'transpose', '
 export type CopySlipKind = 'operand' | 'carried';
 export const COPY_SLIP_KINDS: readonly CopySlipKind[] = ['operand', 'carried'];
 
+/** The slip a habit writes (PretrainDataConfig.habit): the line shows its operation but applies
+ *  another rule ("3*4=7": a multiplication done as an addition). */
+export type HabitSlip = 'habit';
+
 /** An attempt with one injected error. */
 export interface InjectedAttempt {
   /** The attempt's lines (op lines then an answer line), in the requested style. */
@@ -61,7 +65,7 @@ export interface InjectedAttempt {
   text: string;
   /** 1-based index of the wrong step (= firstDivergentStep of the attempt). */
   stepIndex: number;
-  slip: SlipKind | CopySlipKind;
+  slip: SlipKind | CopySlipKind | HabitSlip;
   /** Correct value of the wrong step, and the value the attempt wrote there. */
   correctValue: number;
   wrongValue: number;
@@ -81,7 +85,7 @@ export interface InjectOptions {
 const SAFE_ABS = 1e15;
 
 interface Candidate {
-  slip: SlipKind | CopySlipKind;
+  slip: SlipKind | CopySlipKind | HabitSlip;
   value: number;
   /** The op the attempt line shows (differs from the program's only for wrongOp). */
   shownKind: OpKind;
@@ -259,4 +263,17 @@ export function injectCopySlip(problem: Problem, stepIndex: number, rng: Rng, op
     }
   }
   throw new Error(`injectCopySlip: no copy slip at step ${stepIndex} of problem "${problem.id}" changes the final answer; pick another step`);
+}
+
+/** An attempt whose step `stepIndex` (1-based operation line) is written by a wrong rule: the line
+ *  shows the step's own operation and operand, but its value is `rule` applied instead ("3*4=7"
+ *  for "*4" done as "+4"); later steps continue exactly from it. Null when that value is the right
+ *  one or a later step erases the difference (the final answer would be right). */
+export function injectHabit(problem: Problem, stepIndex: number, rule: OpKind, opts: { style?: Style } = {}): InjectedAttempt | null {
+  const { prog, gold, prev, op, value: right } = slipSite(problem, stepIndex, 'injectHabit');
+  const value = applyOp(prev, { kind: rule, operand: op.operand });
+  if (value === right) return null;
+  const built = buildAttempt(prog, stepIndex, { slip: 'habit', value, shownKind: op.kind }, opts.style ?? 'compact');
+  if (!built || built.answer === gold) return null;
+  return { steps: built.steps, text: joinSteps(built.steps), stepIndex, slip: 'habit', correctValue: right, wrongValue: value, answer: built.answer, goldAnswer: gold };
 }
