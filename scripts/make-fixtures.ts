@@ -7,7 +7,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseModelConfig } from '../src/model/config';
 import { buildParamTable, type ParamEntry } from '../src/model/params';
-import { writeSafetensors, type StDtype, type TensorToWrite } from '../src/io/safetensors';
+import type { StDtype } from '../src/io/safetensors-format';
+import { writeSafetensors, type TensorToWrite } from '../src/io/safetensors-write';
 import { uniformStream as rng } from '../src/util/random';
 import { bosPostProcessor } from '../src/io/char-tokenizer';
 

@@ -4,7 +4,8 @@
 
 import type { Gpu, Tensor } from '../gpu';
 import { loraMerge } from '../kernels/lora_merge';
-import { loadSafetensors, writeSafetensors } from '../io/safetensors';
+import { loadSafetensors } from '../io/safetensors-read';
+import { writeSafetensors } from '../io/safetensors-write';
 import { loraScale, resolveLoraConfig, type LoraConfig, type LoraConfigInput } from './lora-config';
 import { DEFAULT_LORA_MODULES, loraTargets, peftLoraKeys, type LinearModule, type LoraTarget, type ParamTable } from './params';
 import type { ModelWeights } from './weights';

@@ -3,7 +3,8 @@
 // every expected tensor arrived, and read weights back (tests, full fine-tune export).
 
 import { f16ToF32, type Gpu, type Tensor } from '../gpu';
-import { loadWeights, type TensorData } from '../io/safetensors';
+import type { TensorData } from '../io/safetensors-format';
+import { loadWeights } from '../io/safetensors-read';
 import type { ModelSource } from '../io/folder';
 import type { ModelConfig } from './config';
 import { checkpointIgnore, expectedTensors, type LinearModule, type ParamEntry, type ParamTable } from './params';

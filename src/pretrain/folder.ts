@@ -2,7 +2,7 @@
 // generation_config.json, the character tokenizer's files, model.safetensors with shapes from the
 // parameter table) and where its files go: the PretrainSink interface and an in-memory sink.
 import type { CharTokenizer } from '../io/char-tokenizer';
-import { writeSafetensors } from '../io/safetensors';
+import { writeSafetensors } from '../io/safetensors-write';
 import { parseModelConfig } from '../model/config';
 import { tinyLlamaConfigJson } from '../model/init';
 import { buildParamTable, type ParamTable } from '../model/params';

@@ -3,7 +3,8 @@
 // Node, OPFS or IndexedDB in the browser, or memory. A checkpoint counts once its state file is written.
 
 import { isNode } from '../gpu';
-import { loadSafetensors, writeSafetensors } from '../io/safetensors';
+import { loadSafetensors } from '../io/safetensors-read';
+import { writeSafetensors } from '../io/safetensors-write';
 import type { GrpoConfig, SftConfig } from './config';
 import type { StepMetrics } from './metrics';
 import type { OptimState } from './optimizer';

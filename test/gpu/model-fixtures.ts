@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Gpu } from '../../src/gpu';
 import { NodeFolderSource } from '../../src/io/folder';
-import { loadWeights } from '../../src/io/safetensors';
+import { loadWeights } from '../../src/io/safetensors-read';
 import { parseModelConfig, type ModelConfig } from '../../src/model/config';
 import { Decoder, type DecoderOptions } from '../../src/model/decoder';
 import type { TokenBatch } from '../../src/model/layout';

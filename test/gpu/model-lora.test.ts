@@ -3,7 +3,7 @@
 // config validation and seeded init.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Gpu } from '../../src/gpu';
-import { loadSafetensors } from '../../src/io/safetensors';
+import { loadSafetensors } from '../../src/io/safetensors-read';
 import { kaimingUniformA, LoraAdapter, loraScale, resolveLoraConfig } from '../../src/model/lora';
 import { referenceBatch, type RefLora } from '../../src/model/reference';
 import { NO_F16, randn } from '../shared/check';

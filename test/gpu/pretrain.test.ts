@@ -13,7 +13,7 @@ import { documentLossStart, encodeExample, pretrainExample, resolvePretrainConfi
 import type { Gpu } from '../../src/gpu';
 import { compactCharTokenizer } from '../../src/io/char-tokenizer';
 import { NodeFolderSource } from '../../src/io/folder';
-import { readSafetensorsHeader } from '../../src/io/safetensors';
+import { readSafetensorsHeader } from '../../src/io/safetensors-read';
 import { parseModelConfig } from '../../src/model/config';
 import { generate } from '../../src/model/generate';
 import { initWeights, tinyLlamaConfigJson } from '../../src/model/init';

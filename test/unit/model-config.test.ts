@@ -22,7 +22,7 @@ import {
   peftLoraKeys,
 } from '../../src/model/params';
 import { formatMemoryPlan, logitsChunkRows, planInference, planTraining } from '../../src/model/memory';
-import { readSafetensorsHeader } from '../../src/io/safetensors';
+import { readSafetensorsHeader } from '../../src/io/safetensors-read';
 
 const FIX = new URL('../fixtures/models/', import.meta.url).pathname;
 const readJson = (p: string) => JSON.parse(readFileSync(FIX + p, 'utf8'));

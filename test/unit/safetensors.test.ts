@@ -4,18 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { bf16ToF32, f16ToF32, toHalfBits } from '../../src/util/f16';
-import {
-  loadSafetensors,
-  loadShardedSafetensors,
-  loadWeights,
-  readSafetensorsHeader,
-  SafetensorsError,
-  writeSafetensors,
-  type LoadOptions,
-  type SafetensorsInput,
-  type TensorData,
-  type TensorToWrite,
-} from '../../src/io/safetensors';
+import { SafetensorsError, type TensorData } from '../../src/io/safetensors-format';
+import type { SafetensorsInput } from '../../src/io/safetensors-input';
+import { loadSafetensors, loadShardedSafetensors, loadWeights, readSafetensorsHeader, type LoadOptions } from '../../src/io/safetensors-read';
+import { writeSafetensors, type TensorToWrite } from '../../src/io/safetensors-write';
 import { bytesFile, ModelFileNotFoundError, NodeFolderSource } from '../../src/io/folder';
 import { parseModelConfig } from '../../src/model/config';
 import { buildParamTable, checkpointIgnore, expectedTensors } from '../../src/model/params';

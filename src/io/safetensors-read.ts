@@ -1,48 +1,22 @@
-// Safetensors read and write. Reading streams one tensor at a time (in pieces) from a file, Blob,
-// fetch Response, Node path or ModelSource (single file or sharded with an index), converts to the
-// engine dtype and hands each tensor to a callback; strict key/shape matching against the model.
+// Safetensors reading. Streams one tensor at a time (in pieces) from a single file or a sharded
+// checkpoint with an index (or a ModelSource holding either), converts to the engine dtype and hands
+// each tensor to a callback; strict key/shape matching against the model.
 
-import { bf16ToF32, fromHalfBits, toHalfBits } from '../util/f16';
-import { blobFile, bytesFile, ModelFileNotFoundError, nodeFile, type ModelFile, type ModelSource } from './folder';
-
-/** Element types read and written. Floats convert to the engine dtype; integers pass through. */
-export type StDtype = 'F32' | 'F16' | 'BF16' | 'I32' | 'I64';
-export const ST_ITEM_BYTES: Readonly<Record<StDtype, number>> = { F32: 4, F16: 2, BF16: 2, I32: 4, I64: 8 };
-
-/** Engine-side dtype: 'f16' data are IEEE half bit patterns in a Uint16Array. */
-export type EngineDtype = 'f32' | 'f16';
-export type TensorData = Float32Array | Uint16Array | Int32Array | BigInt64Array;
-
-export interface StTensorInfo {
-  name: string;
-  /** As written in the header (may be a dtype this reader does not convert, e.g. 'F8_E4M3'). */
-  dtype: string;
-  shape: number[];
-  /** Absolute byte range in the file. */
-  begin: number;
-  end: number;
-}
-
-export interface StHeader {
-  file: string;
-  headerLength: number;
-  /** Offset of the first data byte (8 + headerLength). */
-  dataStart: number;
-  tensors: StTensorInfo[];
-  metadata: Record<string, string>;
-}
-
-export type SafetensorsErrorCode = 'truncated' | 'header' | 'dtype' | 'mismatch' | 'missing-shard' | 'index' | 'not-found' | 'aborted';
-
-export class SafetensorsError extends Error {
-  override name = 'SafetensorsError';
-  constructor(
-    readonly code: SafetensorsErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { ModelFileNotFoundError, type ModelFile, type ModelSource } from './folder';
+import {
+  allocOut,
+  convertInto,
+  fmtShape,
+  SafetensorsError,
+  ST_ITEM_BYTES,
+  truncated,
+  type EngineDtype,
+  type StDtype,
+  type StHeader,
+  type StTensorInfo,
+  type TensorData,
+} from './safetensors-format';
+import { openReader, PIECE, type ByteReader, type SafetensorsInput } from './safetensors-input';
 
 export interface LoadProgress {
   file: string;
@@ -75,128 +49,8 @@ export interface LoadSummary {
   bytes: number;
 }
 
-/** Anything a single safetensors file can be read from. A string is a Node file path. */
-export type SafetensorsInput = ModelFile | Blob | Response | Uint8Array | string;
-
 const DEFAULT_IGNORE = [/\.rotary_emb\.inv_freq$/];
 const MAX_HEADER = 100 * 1024 * 1024;
-/** Bytes read per piece of a large tensor (a multiple of 8). */
-const PIECE = 32 * 1024 * 1024;
-
-// ---------------------------------------------------------------------------------------------
-// Sequential byte reader over a random-access file or a stream.
-
-interface ByteReader {
-  readonly label: string;
-  /** Total size when known (random access, or a Response with Content-Length). */
-  readonly size?: number;
-  pos: number;
-  /** Exactly n bytes (fresh, 8-byte aligned buffer) or a 'truncated' error. */
-  read(n: number): Promise<Uint8Array>;
-  skipTo(pos: number): Promise<void>;
-  close(): Promise<void>;
-}
-
-function truncated(label: string, at: number, wanted: string): SafetensorsError {
-  return new SafetensorsError(
-    'truncated',
-    `${label}: file ends at byte ${at} but ${wanted}: the file is truncated (interrupted download?). Delete it and download it again.`,
-  );
-}
-
-function randomReader(f: ModelFile): ByteReader {
-  return {
-    label: f.name,
-    size: f.size,
-    pos: 0,
-    async read(n) {
-      if (this.pos + n > f.size) throw truncated(f.name, f.size, `${n} bytes were needed at offset ${this.pos}`);
-      const out = await f.slice(this.pos, this.pos + n);
-      if (out.byteLength !== n) throw truncated(f.name, this.pos + out.byteLength, `${n} bytes were needed at offset ${this.pos}`);
-      this.pos += n;
-      return out.byteOffset % 8 === 0 ? out : out.slice();
-    },
-    async skipTo(pos) {
-      this.pos = pos;
-    },
-    async close() {},
-  };
-}
-
-function streamReader(stream: ReadableStream<Uint8Array>, label: string, size?: number): ByteReader {
-  const reader = stream.getReader();
-  let queue: Uint8Array[] = []; // chunks not fully consumed, from index `head` on
-  let head = 0;
-  let queued = 0;
-  let ended = false;
-  const fill = async (n: number) => {
-    while (queued < n && !ended) {
-      const { value, done } = await reader.read();
-      if (done) ended = true;
-      else if (value.byteLength) {
-        queue.push(value);
-        queued += value.byteLength;
-      }
-    }
-  };
-  const take = (n: number): Uint8Array => {
-    const out = new Uint8Array(n);
-    let off = 0;
-    while (off < n) {
-      const chunk = queue[head];
-      const k = Math.min(chunk.byteLength, n - off);
-      out.set(chunk.subarray(0, k), off);
-      off += k;
-      if (k === chunk.byteLength) head++;
-      else queue[head] = chunk.subarray(k);
-    }
-    if (head > 1024) {
-      queue = queue.slice(head);
-      head = 0;
-    }
-    queued -= n;
-    return out;
-  };
-  return {
-    label,
-    size,
-    pos: 0,
-    async read(n) {
-      await fill(n);
-      if (queued < n) throw truncated(label, this.pos + queued, `${n} bytes were needed at offset ${this.pos}`);
-      this.pos += n;
-      return take(n);
-    },
-    async skipTo(pos) {
-      while (this.pos < pos) {
-        const k = Math.min(PIECE, pos - this.pos);
-        await this.read(k);
-      }
-    },
-    async close() {
-      queue = [];
-      await reader.cancel().catch(() => {});
-    },
-  };
-}
-
-async function openReader(input: SafetensorsInput, label?: string): Promise<ByteReader> {
-  if (typeof input === 'string') return randomReader(await nodeFile(input, label ?? input));
-  if (input instanceof Uint8Array) return randomReader(bytesFile(label ?? 'bytes', input));
-  if (typeof Response !== 'undefined' && input instanceof Response) {
-    if (!input.ok) throw new SafetensorsError('not-found', `${label ?? input.url}: HTTP ${input.status} ${input.statusText}.`);
-    if (!input.body) throw new SafetensorsError('truncated', `${label ?? input.url}: response has no body.`);
-    const len = input.headers.get('content-length');
-    const encoded = input.headers.get('content-encoding');
-    const size = len !== null && !encoded ? Number(len) : undefined;
-    return streamReader(input.body, label ?? (input.url || 'response'), size);
-  }
-  if (typeof Blob !== 'undefined' && input instanceof Blob) {
-    const name = label ?? ((input as File).name || 'blob');
-    return randomReader(blobFile(name, input));
-  }
-  return randomReader(input as ModelFile);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Header.
@@ -274,86 +128,7 @@ function checkEntry(t: StTensorInfo, file: string, size?: number): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Conversion to the engine dtype, piece by piece into a preallocated output.
-
-let f16ToF32Lut: Float32Array | undefined;
-let bf16ToF16Lut: Uint16Array | undefined;
-
-function lutF16ToF32(): Float32Array {
-  if (!f16ToF32Lut) {
-    f16ToF32Lut = new Float32Array(65536);
-    for (let h = 0; h < 65536; h++) f16ToF32Lut[h] = fromHalfBits(h);
-  }
-  return f16ToF32Lut;
-}
-
-function lutBf16ToF16(): Uint16Array {
-  if (!bf16ToF16Lut) {
-    const all = new Uint16Array(65536);
-    for (let h = 0; h < 65536; h++) all[h] = h;
-    const asF32 = bf16ToF32(all);
-    bf16ToF16Lut = new Uint16Array(65536);
-    for (let h = 0; h < 65536; h++) bf16ToF16Lut[h] = toHalfBits(asF32[h]);
-  }
-  return bf16ToF16Lut;
-}
-
-function allocOut(dtype: string, numel: number, target: EngineDtype): TensorData {
-  if (dtype === 'I32') return new Int32Array(numel);
-  if (dtype === 'I64') return new BigInt64Array(numel);
-  return target === 'f32' ? new Float32Array(numel) : new Uint16Array(numel);
-}
-
-/** Convert `bytes` (whole elements of `dtype`) into `out` starting at element `at`. */
-function convertInto(out: TensorData, at: number, bytes: Uint8Array, dtype: string, target: EngineDtype): void {
-  const buf = bytes.buffer;
-  const off = bytes.byteOffset;
-  switch (dtype) {
-    case 'I32':
-      (out as Int32Array).set(new Int32Array(buf, off, bytes.byteLength / 4), at);
-      return;
-    case 'I64':
-      (out as BigInt64Array).set(new BigInt64Array(buf, off, bytes.byteLength / 8), at);
-      return;
-    case 'F32': {
-      const src = new Float32Array(buf, off, bytes.byteLength / 4);
-      if (target === 'f32') (out as Float32Array).set(src, at);
-      else {
-        const o = out as Uint16Array;
-        for (let i = 0; i < src.length; i++) o[at + i] = toHalfBits(src[i]);
-      }
-      return;
-    }
-    case 'F16': {
-      const src = new Uint16Array(buf, off, bytes.byteLength / 2);
-      if (target === 'f16') (out as Uint16Array).set(src, at);
-      else {
-        const lut = lutF16ToF32();
-        const o = out as Float32Array;
-        for (let i = 0; i < src.length; i++) o[at + i] = lut[src[i]];
-      }
-      return;
-    }
-    case 'BF16': {
-      const src = new Uint16Array(buf, off, bytes.byteLength / 2);
-      if (target === 'f32') {
-        const o32 = new Uint32Array(out.buffer, out.byteOffset, out.length);
-        for (let i = 0; i < src.length; i++) o32[at + i] = src[i] << 16;
-      } else {
-        const lut = lutBf16ToF16();
-        const o = out as Uint16Array;
-        for (let i = 0; i < src.length; i++) o[at + i] = lut[src[i]];
-      }
-      return;
-    }
-  }
-  throw new SafetensorsError('dtype', `unsupported dtype ${dtype}`);
-}
-
-// ---------------------------------------------------------------------------------------------
 // Strict matching.
-
-const fmtShape = (s: readonly number[]) => `[${s.join(', ')}]`;
 
 function listSome(items: string[], max = 20): string[] {
   return items.length <= max ? items : [...items.slice(0, max), `... and ${items.length - max} more`];
@@ -549,95 +324,3 @@ export async function loadWeights(source: ModelSource, opts: LoadOptions): Promi
   return loadSafetensors(file, { ...opts, label: opts.label ?? file.name });
 }
 
-// ---------------------------------------------------------------------------------------------
-// Writing.
-
-export interface TensorToWrite {
-  name: string;
-  shape: readonly number[];
-  dtype: StDtype;
-  /**
-   * F32: Float32Array. F16/BF16: Uint16Array bit patterns, or a Float32Array to round (nearest even).
-   * I32: Int32Array. I64: BigInt64Array. Any dtype: a Uint8Array of the raw little-endian bytes.
-   */
-  data: Float32Array | Uint16Array | Int32Array | BigInt64Array | Uint8Array;
-}
-
-function f32ToBf16Bits(src: Float32Array): Uint16Array {
-  const u = new Uint32Array(src.buffer, src.byteOffset, src.length);
-  const out = new Uint16Array(src.length);
-  for (let i = 0; i < u.length; i++) {
-    const b = u[i];
-    if ((b & 0x7f800000) === 0x7f800000 && b & 0x7fffff) out[i] = ((b >>> 16) & 0x8000) | 0x7fc0; // NaN
-    else out[i] = (b + 0x7fff + ((b >>> 16) & 1)) >>> 16;
-  }
-  return out;
-}
-
-function rawBytes(t: TensorToWrite): Uint8Array {
-  const numel = t.shape.reduce((a, b) => a * b, 1);
-  const item = ST_ITEM_BYTES[t.dtype];
-  if (item === undefined) throw new SafetensorsError('dtype', `writeSafetensors: tensor "${t.name}" has unsupported dtype ${t.dtype}.`);
-  let view: ArrayBufferView = t.data;
-  if (t.data instanceof Float32Array && t.dtype === 'F16') view = Uint16Array.from(t.data, toHalfBits);
-  else if (t.data instanceof Float32Array && t.dtype === 'BF16') view = f32ToBf16Bits(t.data);
-  else if (!(t.data instanceof Uint8Array)) {
-    const ok =
-      (t.dtype === 'F32' && t.data instanceof Float32Array) ||
-      ((t.dtype === 'F16' || t.dtype === 'BF16') && t.data instanceof Uint16Array) ||
-      (t.dtype === 'I32' && t.data instanceof Int32Array) ||
-      (t.dtype === 'I64' && t.data instanceof BigInt64Array);
-    if (!ok) throw new SafetensorsError('dtype', `writeSafetensors: tensor "${t.name}" is ${t.dtype} but its data is a ${t.data.constructor.name}.`);
-  }
-  const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-  if (bytes.byteLength !== numel * item) {
-    throw new SafetensorsError(
-      'header',
-      `writeSafetensors: tensor "${t.name}" ${t.dtype}${fmtShape(t.shape)} needs ${numel * item} bytes, got ${bytes.byteLength}.`,
-    );
-  }
-  return bytes;
-}
-
-/**
- * Serialize tensors to a safetensors file. Tensors are laid out by decreasing element size (keeps
- * every tensor aligned), in the given order otherwise; the header is space-padded to 8 bytes.
- */
-export function writeSafetensors(tensors: readonly TensorToWrite[], metadata?: Record<string, string>): Uint8Array {
-  const seen = new Set<string>();
-  for (const t of tensors) {
-    if (t.name === '__metadata__' || seen.has(t.name)) throw new SafetensorsError('header', `writeSafetensors: duplicate or reserved tensor name "${t.name}".`);
-    seen.add(t.name);
-  }
-  const ordered = tensors
-    .map((t, i) => ({ t, i, bytes: rawBytes(t) }))
-    .sort((a, b) => ST_ITEM_BYTES[b.t.dtype] - ST_ITEM_BYTES[a.t.dtype] || a.i - b.i);
-  const header: Record<string, unknown> = {};
-  if (metadata && Object.keys(metadata).length) {
-    for (const [k, v] of Object.entries(metadata)) {
-      if (typeof v !== 'string') throw new SafetensorsError('header', `writeSafetensors: metadata "${k}" must be a string.`);
-    }
-    header.__metadata__ = metadata;
-  }
-  let off = 0;
-  for (const { t, bytes } of ordered) {
-    header[t.name] = { dtype: t.dtype, shape: [...t.shape], data_offsets: [off, off + bytes.byteLength] };
-    off += bytes.byteLength;
-  }
-  let json = new TextEncoder().encode(JSON.stringify(header));
-  const padded = Math.ceil(json.byteLength / 8) * 8;
-  if (padded !== json.byteLength) {
-    const p = new Uint8Array(padded).fill(0x20);
-    p.set(json);
-    json = p;
-  }
-  const out = new Uint8Array(8 + json.byteLength + off);
-  new DataView(out.buffer).setBigUint64(0, BigInt(json.byteLength), true);
-  out.set(json, 8);
-  let pos = 8 + json.byteLength;
-  for (const { bytes } of ordered) {
-    out.set(bytes, pos);
-    pos += bytes.byteLength;
-  }
-  return out;
-}

@@ -1,0 +1,123 @@
+// The LM head: final RMSNorm, then logits (lm_head) and per-token log-probs / entropies in row chunks
+// (never (N, V) at once), its backward (logits recomputed chunk by chunk), and logits at chosen rows.
+
+import type { Gpu, Tensor } from '../gpu';
+import { logprobsBackward, logprobsForward } from '../kernels/logprobs';
+import { linearBackward, linearForward } from '../kernels/matmul';
+import { rmsnormBackward, rmsnormForward } from '../kernels/rmsnorm';
+import { copyRows } from '../kernels/rows';
+import type { ModelConfig } from './config';
+import { NO_ROW } from './layout';
+import type { ModelWeights } from './weights';
+
+/** What the head reads of its model: final norm and lm_head weights, full fine-tune gradients by HF key. */
+export interface HeadModel {
+  readonly gpu: Gpu;
+  readonly config: ModelConfig;
+  readonly weights: ModelWeights;
+  readonly grads: ReadonlyMap<string, Tensor>;
+}
+
+/** The head's forward outputs: logp / entropy are the pass's results, hf / rstdF / lse what its backward needs. */
+export interface HeadOut {
+  hf: Tensor; // (N, C) final norm output
+  rstdF: Tensor; // (N,)
+  logp: Tensor; // (N,) log p(target) at temperature T; 0 at padding
+  entropy: Tensor; // (N,)
+  lse: Tensor; // (N,) logits log-sum-exp
+}
+
+/** What the head's backward reads from a training forward. */
+export interface HeadSaved {
+  targets: Tensor; // (N,) u32, NO_ROW at padding
+  entropy: Tensor;
+  temperature: number;
+  hf?: Tensor;
+  rstdF?: Tensor;
+  lse?: Tensor;
+}
+
+/** Final norm of xL (N, C), then log-probs of `targets` and entropies at `temperature`, R rows at a time. */
+export function headForward(model: HeadModel, xL: Tensor, targets: Tensor, temperature: number, R: number): HeadOut {
+  const { gpu, config: c } = model;
+  const N = xL.shape[0];
+  const hf = gpu.empty([N, c.hiddenSize], 'f32', 'hf');
+  const rstdF = gpu.empty([N], 'f32', 'rstdF');
+  rmsnormForward(gpu, hf, rstdF, xL, model.weights.norm, c.rmsNormEps);
+  const logp = gpu.empty([N], 'f32', 'logp');
+  const entropy = gpu.empty([N], 'f32', 'entropy');
+  const lse = gpu.empty([N], 'f32', 'logits.lse');
+  for (let r0 = 0; r0 < N; r0 += R) {
+    const rows = Math.min(R, N - r0);
+    const ch = headChunk(model, hf, targets, r0, rows);
+    const [lp, en, ls] = [0, 1, 2].map(() => gpu.empty([rows], 'f32', 'chunk'));
+    logprobsForward(gpu, lp, en, ls, ch.logits, ch.targets, { temperature, ignoreIndex: NO_ROW });
+    copyRows(gpu, logp, lp, { rows, width: 1, dstRow0: r0 });
+    copyRows(gpu, entropy, en, { rows, width: 1, dstRow0: r0 });
+    copyRows(gpu, lse, ls, { rows, width: 1, dstRow0: r0 });
+    [lp, en, ls, ch.h, ch.targets, ch.logits].forEach((t) => t.release());
+  }
+  return { hf, rstdF, logp, entropy, lse };
+}
+
+/**
+ * Head backward from dL/dlogp and optionally dL/dentropy (N,), R rows at a time (logits recomputed):
+ * returns dL/d(residual stream) (N, C) at the last layer's output xL. lm_head and final norm gradients
+ * accumulate into `grads` (full fine-tune).
+ */
+export function headBackward(model: HeadModel, saved: HeadSaved, xL: Tensor, dLp: Tensor, dEnt: Tensor | null, R: number): Tensor {
+  const { gpu, config: c } = model;
+  const N = xL.shape[0];
+  const dHf = gpu.empty([N, c.hiddenSize], 'f32', 'dHf');
+  const dHead = model.grads.get(c.tieEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight') ?? null;
+  for (let r0 = 0; r0 < N; r0 += R) {
+    const rows = Math.min(R, N - r0);
+    const ch = headChunk(model, saved.hf!, saved.targets, r0, rows);
+    const part = (src: Tensor, label: string) => {
+      const t = gpu.empty([rows], 'f32', label);
+      copyRows(gpu, t, src, { rows, width: 1, srcRow0: r0 });
+      return t;
+    };
+    const lse = part(saved.lse!, 'lse.chunk');
+    const dl = part(dLp, 'dLogp.chunk');
+    const de = dEnt ? part(dEnt, 'dEntropy.chunk') : null;
+    const ent = dEnt ? part(saved.entropy, 'entropy.chunk') : undefined;
+    const dLogits = gpu.empty([rows, c.vocabSize], 'f32', 'dLogits');
+    logprobsBackward(gpu, dLogits, dl, de, ch.logits, ch.targets, lse, { temperature: saved.temperature, ignoreIndex: NO_ROW, entropy: ent });
+    const dh = gpu.empty([rows, c.hiddenSize], 'f32', 'dHf.chunk');
+    linearBackward(gpu, dh, dHead, dLogits, ch.h, model.weights.lmHead, { accumulateDW: true });
+    copyRows(gpu, dHf, dh, { rows, width: c.hiddenSize, dstRow0: r0 });
+    [ch.h, ch.targets, ch.logits, lse, dl, dLogits, dh].forEach((t) => t.release());
+    [de, ent].forEach((t) => t?.release());
+  }
+  const dRes = gpu.empty([N, c.hiddenSize], 'f32', 'dResidual'); // (N, C) dL/d(residual stream)
+  rmsnormBackward(gpu, dRes, model.grads.get('model.norm.weight') ?? null, dHf, xL, model.weights.norm, saved.rstdF!, { accumulateDW: true });
+  dHf.release();
+  return dRes;
+}
+
+/** Rows [r0, r0 + rows) of hf and targets, and their logits (rows, V). */
+function headChunk(model: HeadModel, hf: Tensor, targets: Tensor, r0: number, rows: number): { h: Tensor; targets: Tensor; logits: Tensor } {
+  const { gpu, config: c } = model;
+  const h = gpu.empty([rows, c.hiddenSize], 'f32', 'hf.chunk');
+  copyRows(gpu, h, hf, { rows, width: c.hiddenSize, srcRow0: r0 });
+  const t = gpu.empty([rows], 'u32', 'targets.chunk');
+  copyRows(gpu, t, targets, { rows, width: 1, srcRow0: r0 });
+  const logits = gpu.empty([rows, c.vocabSize], 'f32', 'logits');
+  linearForward(gpu, logits, h, model.weights.lmHead);
+  return { h, targets: t, logits };
+}
+
+/** Final norm + lm_head for the rows `rowIdx` (R,) of the residual stream x (N, C): logits (R, V). */
+export function logitsAtRows(model: HeadModel, x: Tensor, rowIdx: Tensor, R: number): Tensor {
+  const { gpu, config: c } = model;
+  const h = gpu.empty([R, c.hiddenSize], 'f32', 'last.h');
+  copyRows(gpu, h, x, { rows: R, width: c.hiddenSize, srcIdx: rowIdx });
+  const hn = gpu.empty([R, c.hiddenSize], 'f32', 'last.hn');
+  const rstd = gpu.empty([R], 'f32', 'last.rstd');
+  rmsnormForward(gpu, hn, rstd, h, model.weights.norm, c.rmsNormEps);
+  const logits = gpu.empty([R, c.vocabSize], 'f32', 'last.logits');
+  linearForward(gpu, logits, hn, model.weights.lmHead);
+  [h, hn, rstd].forEach((t) => t.release());
+  return logits;
+}
