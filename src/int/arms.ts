@@ -1,5 +1,5 @@
-// The experiment arms (the paper's method and baselines): which SFT data each uses before RL and
-// which prompts its RL sees. Every arm with RL runs the same RL budget (IntConfig.rl).
+// The experiment arms (the paper's method, its baselines and its SFT-only ablations): which SFT data
+// each uses before RL and which prompts its RL sees. Every arm with RL runs the same RL budget (IntConfig.rl).
 
 /** SFT data of an arm. */
 export type SftSource =
@@ -7,6 +7,13 @@ export type SftSource =
   | 'none'
   /** InT: problem -> on-policy prefix + self-proposed intervention */
   | 'interventions'
+  /** InT rows without the continuation (correctness) filter: every intervention that passed the
+   *  parse and answer-leak filters */
+  | 'interventions_no_filter'
+  /** InT rows with the prefix on the prompt side: the loss covers the intervention only */
+  | 'interventions_no_prefix_loss'
+  /** InT rows with the rest of the reference solution appended after the intervention */
+  | 'interventions_with_suffix'
   /** problem -> reference solution (off-policy imitation) */
   | 'reference'
   /** problem -> the model's own full rewrite of its failed attempt, made with the reference */
@@ -19,7 +26,18 @@ export type RlPromptStyle =
   /** the solve prompt with a partial prefix of the reference solution (IntConfig.hint.fraction) */
   | 'hint';
 
-export type ArmId = 'base' | 'rl' | 'int_rl' | 'sft_ref_rl' | 'sft_reflect_rl' | 'hint_rl';
+export type ArmId =
+  | 'base'
+  | 'rl'
+  | 'int_rl'
+  | 'sft_ref_rl'
+  | 'sft_reflect_rl'
+  | 'hint_rl'
+  | 'int_sft'
+  | 'int_sft_no_filter'
+  | 'int_sft_no_prefix_loss'
+  | 'int_sft_with_suffix'
+  | 'sft_ref';
 
 export interface ArmSpec {
   id: ArmId;
@@ -62,10 +80,46 @@ export const ARMS: Readonly<Record<ArmId, ArmSpec>> = Object.freeze({
     sft: 'none',
     rl: { prompts: 'hint' },
   },
+  // SFT-only arms: the paper reports its ablations as accuracy after SFT, without RL.
+  int_sft: { id: 'int_sft', label: 'InT SFT', description: 'SFT on prefix + self-proposed intervention (the rows of InT + RL), no RL', sft: 'interventions', rl: null },
+  int_sft_no_filter: {
+    id: 'int_sft_no_filter',
+    label: 'InT SFT, no correctness filter',
+    description: 'InT SFT on every intervention that passed the parse and answer-leak filters (no continuation check), no RL',
+    sft: 'interventions_no_filter',
+    rl: null,
+  },
+  int_sft_no_prefix_loss: {
+    id: 'int_sft_no_prefix_loss',
+    label: 'InT SFT, no prefix in the loss',
+    description: 'InT SFT with the prefix on the prompt side: the loss covers the intervention only, no RL',
+    sft: 'interventions_no_prefix_loss',
+    rl: null,
+  },
+  int_sft_with_suffix: {
+    id: 'int_sft_with_suffix',
+    label: 'InT SFT, with the correct suffix',
+    description: 'InT SFT on prefix + intervention + the rest of the reference solution, no RL',
+    sft: 'interventions_with_suffix',
+    rl: null,
+  },
+  sft_ref: { id: 'sft_ref', label: 'SFT on reference solutions', description: 'SFT on the reference solutions, no RL', sft: 'reference', rl: null },
 } satisfies Record<ArmId, ArmSpec>);
 
-/** Arm ids in the paper's table order. */
-export const ARM_IDS: readonly ArmId[] = Object.freeze(['base', 'rl', 'hint_rl', 'sft_ref_rl', 'sft_reflect_rl', 'int_rl']);
+/** Arm ids: the paper's table order, then the SFT-only arms (its ablations, then SFT on references). */
+export const ARM_IDS: readonly ArmId[] = Object.freeze([
+  'base',
+  'rl',
+  'hint_rl',
+  'sft_ref_rl',
+  'sft_reflect_rl',
+  'int_rl',
+  'int_sft',
+  'int_sft_no_filter',
+  'int_sft_no_prefix_loss',
+  'int_sft_with_suffix',
+  'sft_ref',
+]);
 
 /** The arm with this id; throws with the list of ids. */
 export function getArm(id: string): ArmSpec {

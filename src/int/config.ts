@@ -3,6 +3,7 @@
 // that lists every bad field with its fix, and the preset registry (chains-smoke ... hf-math).
 
 import { checkSamplingFields, PAPER_SAMPLING, type SamplingConfig } from '../model/sampling';
+import { ARM_IDS, type ArmId } from './arms';
 import { resolveChainsConfig, TINY_LADDER, type ChainsConfigInput } from '../tasks/chains/config';
 import { normaliseLoraInput, type LoraConfig, type LoraConfigInput } from '../model/lora-config';
 import {
@@ -124,6 +125,13 @@ export interface IntConfig {
   model: string | null;
   /** Seed of the whole experiment (sampling, shuffles, bootstrap unless set there). Default 0. */
   seed: number;
+  /** Arms this config runs (ARM_IDS); a run asked for other arms skips them. null = every arm
+   *  asked for. Default null. */
+  arms: ArmId[] | null;
+  /** What every arm's SFT and RL train: 'lora' (an adapter on the frozen base; exports PEFT
+   *  adapters) or 'full' (every weight, in f32; for tiny models; exports the full weights as
+   *  model.safetensors). Default 'lora'. */
+  finetune: 'lora' | 'full';
   data: DataConfig;
   rollouts: RolloutConfig;
   propose: ProposeConfig;
@@ -156,6 +164,8 @@ export type IntConfigInput = Omit<DeepPartial<IntConfig>, 'sft' | 'rl' | 'data' 
 export const INT_DEFAULTS: Readonly<Omit<IntConfig, 'sft' | 'rl'>> = Object.freeze({
   model: null,
   seed: 0,
+  arms: null,
+  finetune: 'lora',
   data: { task: 'chains', style: 'compact', chains: {}, dataset: null, maxTrainProblems: null, maxTestProblems: null },
   rollouts: { k: 4, sampling: { ...PAPER_SAMPLING, maxNewTokens: 1024 }, poolSamples: 64, poolMaxCorrect: 0 },
   propose: { perAttempt: 4, sampling: { ...PAPER_SAMPLING, maxNewTokens: 2048 }, maxAttempts: null },
@@ -192,7 +202,7 @@ function checkSampling(p: Problems, name: string, s: SamplingConfig, input: unkn
 }
 
 const SECTION_KEYS: Record<string, readonly string[]> = {
-  '': ['model', 'seed', 'data', 'rollouts', 'propose', 'filter', 'continuation', 'lora', 'sft', 'rl', 'eval', 'hint'],
+  '': ['model', 'seed', 'arms', 'finetune', 'data', 'rollouts', 'propose', 'filter', 'continuation', 'lora', 'sft', 'rl', 'eval', 'hint'],
   data: Object.keys(INT_DEFAULTS.data),
   rollouts: Object.keys(INT_DEFAULTS.rollouts),
   propose: Object.keys(INT_DEFAULTS.propose),
@@ -224,6 +234,10 @@ export function resolveIntConfig(input: IntConfigInput = {}): IntConfig {
 
   strOrNull(p, 'model', c.model, 'use null for the embedded model, or a hub id such as "Qwen/Qwen3-0.6B"');
   int(p, 'seed', c.seed, 0, 'use e.g. 0');
+  if (c.arms !== null) {
+    list(p, 'arms', c.arms, (a) => (ARM_IDS as readonly unknown[]).includes(a), `arm ids (${ARM_IDS.join(', ')})`, 'use null for every arm, or e.g. ["rl", "int_rl"]');
+  }
+  oneOf(p, 'finetune', c.finetune, ['lora', 'full'] as const, 'use "lora" (an adapter) or "full" (every weight, tiny models)');
 
   const d = c.data;
   oneOf(p, 'data.task', d.task, ['chains', 'math'] as const, 'use "chains" for the built-in world');

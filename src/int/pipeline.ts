@@ -1,15 +1,15 @@
 // One InT experiment as a storage-agnostic pipeline: the data stages (pool, rollouts, propose,
-// filter, continuations, reflect, diagnostics, sft-sets), then per arm LoRA SFT -> RL -> held-out
-// eval, each stage skipped when the StageStore already holds it. The Node run folder (run-store.ts)
+// filter, continuations, reflect, diagnostics, sft-sets), then per arm SFT -> RL -> held-out eval
+// (LoRA or full fine-tune, policy.ts), each stage skipped when the StageStore already holds it. The Node run folder (run-store.ts)
 // and the browser's IndexedDB (worker/idb-store.ts) implement the store; hooks report progress.
 
 import type { Gpu } from '../gpu';
-import { LoraAdapter } from '../model/lora';
 import type { Problem, Task } from '../tasks/task';
 import type { StepMetrics } from '../train/metrics';
 import type { ArmSpec } from './arms';
 import type { IntConfig } from './config';
 import { DecoderEngine, type Engine } from './engine';
+import { withPolicy, type AdapterFiles } from './policy';
 import { EXPORT_FILES, exportRlPrompts, exportSftSet, type ExportSink } from './exports';
 import type { FilterResult } from './filter';
 import type { BaseModel } from './model';
@@ -37,14 +37,11 @@ import { armRlConfig, armSftConfig, evaluate, trainRl, trainSft, type EvalResult
 
 export type MaybePromise<T> = T | Promise<T>;
 
-/** A LoRA adapter in the PEFT layout: adapter_config.json text and adapter_model.safetensors bytes. */
-export interface AdapterFiles {
-  config: string;
-  safetensors: Uint8Array;
-}
+export type { AdapterFiles } from './policy';
 
 /** Where completed stages live. Stage names: the data stages and "<arm>/sft|rl|eval"; adapter keys:
- *  "<arm>/sft" and "<arm>/rl" (the adapter after that stage). Values are plain JSON. */
+ *  "<arm>/sft" and "<arm>/rl" (the adapter, or a full fine-tune's weights, after that stage).
+ *  Values are plain JSON. */
 export interface StageStore {
   has(name: string): MaybePromise<boolean>;
   load<T>(name: string): MaybePromise<T>;
@@ -77,7 +74,7 @@ export interface PipelineOptions {
   gpu: Gpu;
   config: IntConfig;
   preset: string | null;
-  /** Arms in table order. */
+  /** Arms in table order (those that config.arms does not list are skipped). */
   arms: readonly ArmSpec[];
   task: Task;
   /** The loaded base model (the caller releases it). */
@@ -144,6 +141,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineRun> {
   const byId = new Map([...train, ...test].map((p) => [p.id, p]));
   const baseEngine = new DecoderEngine(gpu, base.decoder, base.codec);
   const engine = o.wrapEngine ? o.wrapEngine(baseEngine, task) : baseEngine;
+  const arms = config.arms ? o.arms.filter((a) => config.arms!.includes(a.id)) : o.arms;
 
   /** Run one stage unless it is complete; store its JSON output. */
   async function stage<T>(name: string, f: (ctx: StageContext) => Promise<T> | T): Promise<T> {
@@ -175,11 +173,11 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineRun> {
     const checked = await stage<ContinuationCheck>('continuations', async (ctx) =>
       config.continuation.enabled ? checkContinuations(ctx, proposals, filtered, byId) : { outcomes: [], result: filtered },
     );
-    const wantsReflect = o.arms.some((a) => a.sft === 'self_reflection');
+    const wantsReflect = arms.some((a) => a.sft === 'self_reflection');
     const reflections = await stage<Reflection[]>('reflect', async (ctx) => (wantsReflect ? reflectAttempts(ctx, failures, byId) : []));
     const diagnostics = await stage<Diagnostics>('diagnostics', (ctx) => runDiagnostics(ctx, attempts, proposals, filtered, byId));
     const sets = await stage<SftSets>('sft-sets', async () => {
-      const s = buildSftSets(task, proposals, checked.result.kept, reflections, byId);
+      const s = buildSftSets(task, proposals, checked.result.kept, reflections, byId, filtered.kept);
       if (o.exports) {
         await exportSftSet(o.exports, 'sft', s.interventions);
         await exportRlPrompts(o.exports, 'rl', train, task.prompts, { dataSource: task.name });
@@ -188,7 +186,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineRun> {
     });
 
     const armResults: Record<string, ArmResult> = {};
-    for (const arm of o.arms) {
+    for (const arm of arms) {
       armResults[arm.id] = await runArm(arm);
       hooks.armDone?.(armResults[arm.id]);
     }
@@ -199,47 +197,33 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineRun> {
     /** SFT (adapter saved as "<arm>/sft"), RL (saved as "<arm>/rl"), then held-out evaluation. */
     async function runArm(arm: ArmSpec): Promise<ArmResult> {
       const key = (what: 'sft' | 'rl') => `${arm.id}/${what}`;
-      const examples = arm.sft === 'none' ? [] : sets[arm.sft];
-      /** Run f with an adapter (fresh when `from` is null, else the stored one) on the model; store it under `saveTo`. */
-      const withAdapter = async <T>(from: string | null, saveTo: string | null, f: () => Promise<T>): Promise<T> => {
-        let adapter: LoraAdapter;
-        // A fresh adapter is seeded by lora.seed when the config gives one, else by the experiment seed.
-        if (from === null) adapter = LoraAdapter.create(gpu, base.table, { ...config.lora, seed: config.lora.seed ?? config.seed });
-        else {
-          const files = await store.loadAdapter(from);
-          adapter = await LoraAdapter.load(gpu, base.table, files.config, files.safetensors);
-        }
-        base.decoder.adapter = adapter;
-        try {
-          const v = await f();
-          if (saveTo) await store.saveAdapter(saveTo, await adapter.save(base.baseName));
-          return v;
-        } finally {
-          base.decoder.adapter = null;
-          adapter.release();
-        }
-      };
+      const examples = arm.sft === 'none' ? [] : (sets[arm.sft] ?? []);
+      const policy = { gpu, base, config, loadFiles: (k: string) => store.loadAdapter(k), saveFiles: (k: string, f: AdapterFiles) => store.saveAdapter(k, f) };
       const trained = arm.sft !== 'none' || arm.rl !== null;
       const sftLog = await stage<TrainLog>(key('sft'), async (ctx) => {
         if (examples.length === 0 || arm.sft === 'none') return EMPTY_LOG;
-        return withAdapter(null, key('sft'), () => trainSft(base.decoder, base.codec, examples, armSftConfig(config), (m, d, t) => (hooks.metric?.(arm.id, 'sft', m), ctx.progress?.(d, t))));
+        return withPolicy(policy, null, key('sft'), (model) => trainSft(model, base.codec, examples, armSftConfig(config), (m, d, t) => (hooks.metric?.(arm.id, 'sft', m), ctx.progress?.(d, t))));
       });
       const afterSft = sftLog.rows > 0 ? key('sft') : null;
       const rlLog = await stage<TrainLog>(key('rl'), async (ctx) => {
         if (!arm.rl) return EMPTY_LOG;
-        return withAdapter(afterSft, key('rl'), () =>
-          trainRl(base.decoder, base.codec, task, arm, train, armRlConfig(config), config.hint.fraction, (m, d, t) => (hooks.metric?.(arm.id, 'rl', m), ctx.progress?.(d, t))),
+        return withPolicy(policy, afterSft, key('rl'), (model) =>
+          trainRl(model, base.codec, task, arm, train, armRlConfig(config), config.hint.fraction, (m, d, t) => (hooks.metric?.(arm.id, 'rl', m), ctx.progress?.(d, t))),
         );
       });
       const finalKey = arm.rl ? key('rl') : afterSft;
       const ev = await stage<EvalResult>(`${arm.id}/eval`, async (ctx) => {
-        const run = () => evaluate(new DecoderEngine(gpu, base.decoder, base.codec), task, test, config.eval, config.seed, ctx.progress);
-        return trained && finalKey ? withAdapter(finalKey, null, run) : run();
+        const run = (model = base.decoder) => evaluate(new DecoderEngine(gpu, model, base.codec), task, test, config.eval, config.seed, ctx.progress);
+        return trained && finalKey ? withPolicy(policy, finalKey, null, run) : run();
       });
       if (trained && finalKey && o.exports) {
         const files = await store.loadAdapter(finalKey);
-        await o.exports.writeFile(`adapters/${arm.id}/${EXPORT_FILES.adapterConfig}`, files.config);
-        await o.exports.writeFile(`adapters/${arm.id}/${EXPORT_FILES.adapterWeights}`, files.safetensors);
+        // LoRA: the PEFT adapter; full fine-tune: every weight (F32, HF keys) as models/<arm>/model.safetensors.
+        if (config.finetune === 'full') await o.exports.writeFile(`models/${arm.id}/model.safetensors`, files.safetensors);
+        else {
+          await o.exports.writeFile(`adapters/${arm.id}/${EXPORT_FILES.adapterConfig}`, files.config);
+          await o.exports.writeFile(`adapters/${arm.id}/${EXPORT_FILES.adapterWeights}`, files.safetensors);
+        }
       }
       return { id: arm.id, label: arm.label, sft: sftLog, rl: rlLog, eval: ev };
     }

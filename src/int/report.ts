@@ -1,12 +1,14 @@
 // The outputs of an experiment: results.json (numbers only, no timings, so the same seed gives
-// the same file), results.md (arms table, pipeline counts, diagnostics), metrics.csv (every step
-// of every arm) and interventions.jsonl (one line per verifier output with its verdicts).
+// the same file), results.md (arms table, pipeline counts, zero-advantage share at RL step 1,
+// diagnostics), metrics.csv (every step of every arm) and interventions.jsonl (one line per
+// verifier output with its verdicts).
 
 import { formatJsonl } from '../io/datasets/jsonl';
 import { METRIC_COLUMNS, csvRow } from '../train/metrics';
 import type { IntConfig } from './config';
 import { START_CONDITIONS } from './diagnostics';
 import type { FilterCounts, FilterResult } from './filter';
+import { zeroVarianceShare, type ArmMechanism } from './mechanism';
 import { splice } from './splice';
 import type { Attempt, ContinuationCheck, Diagnostics, PoolResult, Proposal, Reflection, SftSets } from './stages';
 import { pairedBootstrap, type Interval, type ProblemOutcome } from './stats';
@@ -34,13 +36,16 @@ export interface ExperimentResults {
     afterContinuation: FilterCounts;
     continuation: { checked: number; samples: number; correct: number } | null;
     reflections: { total: number; correct: number };
-    sftRows: { interventions: number; reference: number; self_reflection: number };
+    sftRows: { [K in keyof SftSets]: number };
   };
   diagnostics: Pick<Diagnostics, 'table' | 'location'> & { neverSolved: number };
   arms: Record<string, { label: string; sftRows: number; sftDropped: number; sftSteps: number; rlSteps: number; eval: EvalResult['summary'] }>;
   /** Paired differences of pass@1 between arms on the same test problems (PAIRED_COMPARISONS, where
    *  both arms ran), overall (tier "all") and per tier. */
   paired: PairedDiff[];
+  /** Per arm with RL: the share of prompt groups with all-equal rewards (zero advantage) at its
+   *  first RL step, overall and per tier of the step's prompts. */
+  mechanism: Record<string, ArmMechanism>;
   /** Per arm, per-step metrics (metrics.csv; left out of results.json). */
   metrics: { arm: string; stage: 'sft' | 'rl'; steps: TrainLog['steps'] }[];
 }
@@ -113,10 +118,13 @@ export interface ReportInputs extends PipelineData {
 export function buildReport(x: ReportInputs): ExperimentResults {
   const armsOut: ExperimentResults['arms'] = {};
   const metrics: ExperimentResults['metrics'] = [];
+  const mechanism: ExperimentResults['mechanism'] = {};
   for (const a of Object.values(x.arms)) {
     armsOut[a.id] = { label: a.label, sftRows: a.sft.rows, sftDropped: a.sft.dropped, sftSteps: a.sft.steps.length, rlSteps: a.rl.steps.length, eval: a.eval.summary };
     metrics.push({ arm: a.id, stage: 'sft', steps: a.sft.steps }, { arm: a.id, stage: 'rl', steps: a.rl.steps });
+    if (a.rl.firstStepGroups?.length) mechanism[a.id] = zeroVarianceShare(a.rl.firstStepGroups);
   }
+  const sftRows = Object.fromEntries(Object.entries(x.sets).map(([k, v]) => [k, v.length])) as ExperimentResults['pipeline']['sftRows'];
   const c = x.checked.outcomes;
   return {
     preset: x.preset,
@@ -137,11 +145,12 @@ export function buildReport(x: ReportInputs): ExperimentResults {
       afterContinuation: x.checked.result.counts,
       continuation: x.config.continuation.enabled ? { checked: c.length, samples: c.reduce((n, o) => n + o.samples, 0), correct: c.reduce((n, o) => n + o.correct, 0) } : null,
       reflections: { total: x.reflections.length, correct: x.reflections.filter((r) => r.correct).length },
-      sftRows: { interventions: x.sets.interventions.length, reference: x.sets.reference.length, self_reflection: x.sets.self_reflection.length },
+      sftRows,
     },
     diagnostics: { table: x.diagnostics.table, location: x.diagnostics.location, neverSolved: x.diagnostics.neverSolved.length },
     arms: armsOut,
     paired: pairedDiffs(x.arms, x.config.eval.bootstrap),
+    mechanism,
     metrics,
   };
 }
@@ -168,6 +177,7 @@ export function resultsMarkdown(r: ExperimentResults): string {
     L.push('| arm | versus | tier | difference | interval | problems |', '|---|---|---|---|---|---|');
     for (const d of r.paired) L.push(`| ${armLabel(r, d.arm)} | ${armLabel(r, d.versus)} | ${d.tier} | ${signed(d.diff)} | [${signed(d.ci95[0])}, ${signed(d.ci95[1])}] | ${d.problems} |`);
   }
+  L.push(...mechanismLines(r, tiers));
   const p = r.pipeline;
   L.push('', '## Pipeline', '');
   L.push(`- rollouts: ${p.rollouts.attempts} attempts, ${p.rollouts.correct} correct, ${p.rollouts.failures} failed; ${p.rollouts.problemsNeverSolved} problems never solved`);
@@ -175,7 +185,11 @@ export function resultsMarkdown(r: ExperimentResults): string {
   L.push(`- filter: ${Object.entries(p.filter.byStatus).filter(([, n]) => n > 0).map(([s, n]) => `${s} ${n}`).join(', ') || 'nothing'}`);
   if (p.continuation) L.push(`- continuation check: ${p.continuation.correct} of ${p.continuation.samples} continuations correct over ${p.continuation.checked} interventions; ${p.afterContinuation.byStatus.kept} kept`);
   L.push(`- self-reflections: ${p.reflections.correct} correct of ${p.reflections.total}`);
-  L.push(`- SFT rows: InT ${p.sftRows.interventions}, reference ${p.sftRows.reference}, self-reflection ${p.sftRows.self_reflection}`);
+  L.push(
+    `- SFT rows: InT ${p.sftRows.interventions} (without the correctness filter ${p.sftRows.interventions_no_filter ?? 'n/a'}, ` +
+      `loss on the intervention only ${p.sftRows.interventions_no_prefix_loss ?? 'n/a'}, with the correct suffix ${p.sftRows.interventions_with_suffix ?? 'n/a'}), ` +
+      `reference ${p.sftRows.reference}, self-reflection ${p.sftRows.self_reflection}`,
+  );
   L.push('', '## Diagnostics', '', `Never-solved problems: ${r.diagnostics.neverSolved}. Solved at least once when continuing from:`, '');
   L.push('| start | problems | solved | correct / samples |', '|---|---|---|---|');
   for (const c of START_CONDITIONS) {
@@ -187,6 +201,20 @@ export function resultsMarkdown(r: ExperimentResults): string {
     L.push('', `Location accuracy (proposed == true first divergent step): ${loc.exact} of ${loc.scored} scored (${pct(loc.accuracy)}%); early ${loc.early}, late ${loc.late}; ${loc.proposed} of ${loc.total} attempts had a parsed location.`);
   }
   return L.join('\n') + '\n';
+}
+
+/** The "Mechanism" section: zero-advantage groups at each RL arm's first step, overall and per tier. */
+function mechanismLines(r: ExperimentResults, tiers: string[]): string[] {
+  const ids = Object.keys(r.mechanism ?? {});
+  if (ids.length === 0) return [];
+  const cell = (c: { groups: number; zeroVariance: number; share: number } | undefined) => (c ? `${pct(c.share)}% (${c.zeroVariance} / ${c.groups})` : 'n/a');
+  const L = ['', '## Mechanism: prompt groups with zero advantage at RL step 1 (all rewards equal)', ''];
+  L.push(`| arm | all | ${tiers.join(' | ')} |`, `|---|---|${tiers.map(() => '---').join('|')}|`);
+  for (const id of ids) {
+    const m = r.mechanism[id];
+    L.push(`| ${armLabel(r, id)} | ${cell(m)} | ${tiers.map((t) => cell(m.byTier[t])).join(' | ')} |`);
+  }
+  return L;
 }
 
 const signed = (x: number) => (Number.isFinite(x) ? `${x > 0 ? '+' : ''}${x.toFixed(1)}` : 'n/a');

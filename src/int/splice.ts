@@ -1,6 +1,7 @@
 // Splicing an intervention into a failed attempt: cut the attempt just before the erroneous
 // step (1-based `location`) and put the intervention there. Also the texts a model continues
-// from in the continuation check and diagnostics, and the SFT example of one intervention.
+// from in the continuation check and diagnostics, and the SFT examples of one intervention
+// (InT's row and the rows of the paper's ablations: no prefix in the loss, with the correct suffix).
 
 import type { Problem, Task } from '../tasks/task';
 
@@ -64,6 +65,9 @@ export function continuationStarts(join: JoinSteps, steps: readonly string[], lo
 export interface SftExample {
   problemId: string;
   prompt: string;
+  /** Assistant text the model is conditioned on but not trained on: it joins the prompt side
+   *  (codec.promptIds(prompt, prefix)), as in the continuation check. Default none. */
+  prefix?: string;
   completion: string;
   /** Gold final answer of the problem (exports put it in reward_model.ground_truth). */
   answer?: string;
@@ -89,5 +93,53 @@ export function interventionExample(
     completion: task.joinSteps(s.newSteps),
     answer: p.answer,
     meta: { source: 'interventions', location, prefixSteps: s.prefix.length, ...meta },
+  };
+}
+
+/** InT without the prefix in the loss: the same text as interventionExample, but the on-policy
+ *  prefix (joined steps and the separator) moves to the prompt side, so the loss covers the
+ *  intervention only. null for an empty intervention (a deleted step leaves nothing to train). */
+export function noPrefixLossExample(
+  task: Pick<Task, 'prompts' | 'joinSteps'>,
+  p: Problem,
+  steps: readonly string[],
+  location: number,
+  intervention: string,
+  meta: Record<string, string | number> = {},
+): SftExample | null {
+  const s = splice(steps, location, intervention);
+  if (intervention.trim() === '') return null;
+  return {
+    problemId: p.id,
+    prompt: task.prompts.solve(p),
+    prefix: continuationText((x) => task.joinSteps(x), s.prefix),
+    completion: intervention,
+    answer: p.answer,
+    meta: { source: 'interventions_no_prefix_loss', location, prefixSteps: s.prefix.length, ...meta },
+  };
+}
+
+/** InT with the correct suffix: prefix + intervention, then the reference solution's steps after
+ *  the intervention's step (reference steps from index newSteps.length on: the steps after
+ *  `location`, or from `location` itself when the intervention deletes the step), so that the
+ *  completion is a whole solution ending with the reference's final answer (trained with the
+ *  end-of-sequence token). */
+export function withSuffixExample(
+  task: Pick<Task, 'prompts' | 'joinSteps'>,
+  p: Problem,
+  steps: readonly string[],
+  location: number,
+  intervention: string,
+  referenceSteps: readonly string[],
+  meta: Record<string, string | number> = {},
+): SftExample {
+  const s = splice(steps, location, intervention);
+  const suffix = referenceSteps.slice(s.newSteps.length);
+  return {
+    problemId: p.id,
+    prompt: task.prompts.solve(p),
+    completion: task.joinSteps([...s.newSteps, ...suffix]),
+    answer: p.answer,
+    meta: { source: 'interventions_with_suffix', location, prefixSteps: s.prefix.length, suffixSteps: suffix.length, ...meta },
   };
 }

@@ -9,7 +9,7 @@ import type { IntConfig, SamplingConfig } from './config';
 import { continuationTable, locationAccuracy, type ContinuationRecord, type ContinuationTable, type LocationAccuracy, type LocationRecord } from './diagnostics';
 import type { Engine, Generation } from './engine';
 import { applyContinuationCheck, filterInterventions, leakCheckFor, type ContinuationOutcome, type FilterResult, type KeptIntervention } from './filter';
-import { continuationStarts, continuationText, interventionExample, splice, type SftExample } from './splice';
+import { continuationStarts, continuationText, interventionExample, noPrefixLossExample, splice, withSuffixExample, type SftExample } from './splice';
 import type { ProblemOutcome } from './stats';
 import { MAX_VERDICT_TOKENS, runStepwiseVerify, type TextGenerator } from './stepwise';
 
@@ -274,8 +274,17 @@ export async function runDiagnostics(
 // ---------------------------------------------------------------- SFT sets
 
 export interface SftSets {
-  /** InT: problem -> prefix + intervention (nothing after it). */
+  /** InT: problem -> prefix + intervention (nothing after it), interventions that passed every
+   *  filter (the continuation check included when it is enabled). */
   interventions: SftExample[];
+  /** The InT rows of every intervention that passed the parse and answer-leak filters, before the
+   *  continuation check (a superset of `interventions`; equal when the check is off). */
+  interventions_no_filter: SftExample[];
+  /** `interventions` with the prefix on the prompt side (loss on the intervention only); rows
+   *  whose intervention is empty (a deleted step) are left out: nothing would be trained. */
+  interventions_no_prefix_loss: SftExample[];
+  /** `interventions` with the reference solution's steps after the intervention appended. */
+  interventions_with_suffix: SftExample[];
   /** problem -> reference solution, for the problems of the failed attempts. */
   reference: SftExample[];
   /** problem -> the model's correct reference-guided rewrite of its failed attempt. */
@@ -289,11 +298,32 @@ export function referenceCompletion(task: Task, p: Problem): string {
   return typeof t.solution === 'function' ? t.solution(p) : p.reference;
 }
 
-export function buildSftSets(task: Task, proposals: readonly Proposal[], kept: readonly KeptIntervention[], reflections: readonly Reflection[], byId: Map<string, Problem>): SftSets {
+/** The SFT set of every arm. `kept`: interventions after every filter; `unchecked`: after the
+ *  parse and leak filters, before the continuation check (default `kept`). */
+export function buildSftSets(
+  task: Task,
+  proposals: readonly Proposal[],
+  kept: readonly KeptIntervention[],
+  reflections: readonly Reflection[],
+  byId: Map<string, Problem>,
+  unchecked: readonly KeptIntervention[] = kept,
+): SftSets {
   const prop = new Map(proposals.map((p) => [p.attemptId, p]));
-  const interventions = kept.map((k) =>
-    interventionExample(task, byId.get(k.problemId)!, prop.get(k.attemptId)!.steps, k.location, k.content, { attemptId: k.attemptId, sample: k.sample }),
-  );
+  const row = (k: KeptIntervention) => ({ p: byId.get(k.problemId)!, steps: prop.get(k.attemptId)!.steps, meta: { attemptId: k.attemptId, sample: k.sample } });
+  const intRows = (ks: readonly KeptIntervention[]) =>
+    ks.map((k) => {
+      const r = row(k);
+      return interventionExample(task, r.p, r.steps, k.location, k.content, r.meta);
+    });
+  const interventions = intRows(kept);
+  const interventions_no_prefix_loss = kept.flatMap((k) => {
+    const r = row(k);
+    return noPrefixLossExample(task, r.p, r.steps, k.location, k.content, r.meta) ?? [];
+  });
+  const interventions_with_suffix = kept.map((k) => {
+    const r = row(k);
+    return withSuffixExample(task, r.p, r.steps, k.location, k.content, task.splitSteps(referenceCompletion(task, r.p)), r.meta);
+  });
   const problemIds = [...new Set(proposals.map((p) => p.problemId))];
   const reference = problemIds
     .map((id) => byId.get(id)!)
@@ -305,11 +335,14 @@ export function buildSftSets(task: Task, proposals: readonly Proposal[], kept: r
       const p = byId.get(r.problemId)!;
       return { problemId: p.id, prompt: task.prompts.solve(p), completion: r.text, answer: p.answer, meta: { source: 'self_reflection', attemptId: r.attemptId } };
     });
-  return { interventions, reference, self_reflection };
+  return { interventions, interventions_no_filter: intRows(unchecked), interventions_no_prefix_loss, interventions_with_suffix, reference, self_reflection };
 }
+
+/** SFT sources whose completion stops mid-trace (InT's prefix + intervention): no end token. */
+const PARTIAL_SOURCES = new Set(['interventions', 'interventions_no_filter', 'interventions_no_prefix_loss']);
 
 /** Whether an SFT example's completion is a whole solution (trained with end-of-sequence) or
  *  an InT prefix + intervention (the trace goes on after it: no end token). */
 export function completionEnds(ex: SftExample): boolean {
-  return ex.meta?.source !== 'interventions';
+  return !PARTIAL_SOURCES.has(String(ex.meta?.source));
 }

@@ -1,6 +1,7 @@
-// Training and evaluation of one arm on the GPU: LoRA SFT on the arm's examples (Trainer.sftStep,
-// shuffled epochs), GRPO on the training problems with the task's grader as the binary reward
-// (rlStep, plain or hint prompts), and held-out evaluation (pass@k with bootstrap CIs).
+// Training and evaluation of one arm on the GPU: SFT (LoRA or full) on the arm's examples
+// (Trainer.sftStep, shuffled epochs), GRPO on the training problems with the task's grader as the
+// binary reward (rlStep, plain or hint prompts; the first step's reward groups are kept for the
+// zero-advantage measure), and held-out evaluation (pass@k with bootstrap CIs).
 
 import type { Problem, Task } from '../tasks/task';
 import { createRng, shuffled } from '../util/random';
@@ -14,6 +15,7 @@ import type { EvalConfig, IntConfig } from './config';
 import type { TextCodec } from '../model/codec';
 import type { Engine } from './engine';
 import type { SftExample } from './splice';
+import { rewardGroups, type RewardGroup } from './mechanism';
 import { completionEnds, stageSeed } from './stages';
 import { outcomesFromSamples, summarizeOutcomes, type EvalSummary, type ProblemOutcome, type SampleResult } from './stats';
 
@@ -24,6 +26,9 @@ export interface TrainLog {
   rows: number;
   /** Rows dropped because they do not fit the model's context. */
   dropped: number;
+  /** RL only: the rewards of each prompt group at the first RL step, with the prompt's tier
+   *  (src/int/mechanism.ts measures the zero-advantage share from them). */
+  firstStepGroups?: RewardGroup[];
 }
 
 /** Tokenise SFT examples; rows longer than the context are dropped (and counted). */
@@ -31,7 +36,7 @@ export function tokenizeSft(codec: TextCodec, examples: readonly SftExample[], m
   const rows: TokenExample[] = [];
   let dropped = 0;
   for (const ex of examples) {
-    const prompt = codec.promptIds(ex.prompt);
+    const prompt = codec.promptIds(ex.prompt, ex.prefix);
     const completion = codec.completionIds(ex.completion, completionEnds(ex));
     if (completion.length === 0 || prompt.length + completion.length > maxPositions) dropped++;
     else rows.push({ prompt, completion });
@@ -39,7 +44,7 @@ export function tokenizeSft(codec: TextCodec, examples: readonly SftExample[], m
   return { rows, dropped };
 }
 
-/** SFT of the decoder's adapter on `examples` for cfg.epochs epochs of cfg.batchSize rows. */
+/** SFT of the decoder's trainable weights (its adapter, or every weight for a full fine-tune) on `examples` for cfg.epochs epochs of cfg.batchSize rows. */
 export async function trainSft(model: Decoder, codec: TextCodec, examples: readonly SftExample[], cfg: SftConfig, onStep?: (m: StepMetrics, done: number, total: number) => void): Promise<TrainLog> {
   const { rows, dropped } = tokenizeSft(codec, examples, model.config.maxPositions);
   if (rows.length === 0) return { steps: [], rows: 0, dropped };
@@ -82,6 +87,7 @@ export async function trainRl(
   if (fits.length === 0) throw new Error(`trainRl: no prompt fits the context (${model.config.maxPositions}) with maxCompletionLength ${cfg.maxCompletionLength}; lower rl.maxCompletionLength`);
   let order: Problem[] = [];
   let cycle = 0;
+  let firstStepGroups: RewardGroup[] = [];
   try {
     for (let step = 0; step < cfg.steps; step++) {
       const batch: Problem[] = [];
@@ -91,9 +97,10 @@ export async function trainRl(
       }
       const prompts = batch.map((p) => codec.promptIds(rlPrompt(task, arm, p, hintFraction)));
       const r = await rlStep(trainer, prompts, async (s) => ((await task.grade(codec.decode(s.completion), batch[s.prompt])).correct ? 1 : 0));
+      if (step === 0) firstStepGroups = rewardGroups(r.samples, batch.map((p) => p.difficulty));
       onStep?.(r.metrics, step + 1, cfg.steps);
     }
-    return { steps: trainer.history.map((m) => ({ ...m })), rows: cfg.steps * cfg.promptsPerStep, dropped: problems.length - fits.length };
+    return { steps: trainer.history.map((m) => ({ ...m })), rows: cfg.steps * cfg.promptsPerStep, dropped: problems.length - fits.length, firstStepGroups };
   } finally {
     trainer.release();
   }

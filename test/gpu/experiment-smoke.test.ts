@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gpu } from '../../src/gpu';
-import { ARM_IDS } from '../../src/int/arms';
+import { ARM_IDS, ARMS } from '../../src/int/arms';
 import { presetConfig } from '../../src/int/config';
 import { runExperiment, type ExperimentRun } from '../../src/int/experiment';
 import { createChainsTask } from '../../src/tasks/chains';
@@ -63,10 +63,25 @@ describe('chains-smoke end to end', () => {
       }
       expect(Object.keys(a.eval.tiers)).toEqual(['easy']);
     }
-    // identical RL budgets: every arm with RL ran the same number of steps
-    for (const id of ARM_IDS) expect(r.arms[id].rlSteps).toBe(id === 'base' ? 0 : cfg.rl.steps);
+    // identical RL budgets: every arm with RL ran the same number of steps; SFT-only arms none
+    for (const id of ARM_IDS) expect(r.arms[id].rlSteps).toBe(ARMS[id].rl ? cfg.rl.steps : 0);
     expect(r.arms.int_rl.sftRows).toBe(r.pipeline.sftRows.interventions);
     expect(r.arms.int_rl.sftRows).toBeGreaterThan(0);
+    // the ablations train on their own sets; InT SFT on InT + RL's rows
+    expect(r.arms.int_sft.sftRows).toBe(r.arms.int_rl.sftRows);
+    expect(r.pipeline.sftRows.interventions_no_filter).toBeGreaterThanOrEqual(r.pipeline.sftRows.interventions);
+    expect(r.arms.int_sft_no_prefix_loss.sftRows).toBeGreaterThan(0);
+    expect(r.arms.int_sft_with_suffix.sftRows).toBe(r.pipeline.sftRows.interventions_with_suffix);
+    expect(r.arms.sft_ref.sftRows).toBe(r.arms.sft_ref_rl.sftRows);
+    // zero-advantage share at the first RL step of every RL arm
+    const rlArms = ARM_IDS.filter((id) => ARMS[id].rl);
+    expect(Object.keys(r.mechanism).sort()).toEqual([...rlArms].sort());
+    for (const id of rlArms) {
+      const m = r.mechanism[id];
+      expect(m).toMatchObject({ step: 1, groups: cfg.rl.promptsPerStep });
+      expect(m.share).toBeCloseTo(m.zeroVariance / m.groups, 12);
+      expect(m.byTier.easy.groups).toBe(cfg.rl.promptsPerStep);
+    }
     expect(r.arms.sft_ref_rl.sftRows).toBeGreaterThan(0);
     expect(r.diagnostics.location.scored).toBeGreaterThan(0);
     expect(r.diagnostics.location.accuracy).toBe(1);
@@ -103,6 +118,6 @@ describe('chains-smoke end to end', () => {
     expect(rlRows.length).toBe(5 * cfg.rl.steps);
     expect(lines.some((l) => l.startsWith('int_rl,sft,'))).toBe(true);
     const md = readFileSync(join(dir, 'results.md'), 'utf8');
-    for (const label of ['+ InT + RL', '+ hint-guided RL', 'prefix intervention', 'Location accuracy']) expect(md).toContain(label);
+    for (const label of ['+ InT + RL', '+ hint-guided RL', 'InT SFT, with the correct suffix', 'Mechanism', 'prefix intervention', 'Location accuracy']) expect(md).toContain(label);
   });
 });

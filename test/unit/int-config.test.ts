@@ -87,6 +87,18 @@ describe('overrides and validation', () => {
     expect(p.find((m) => m.startsWith('hint.fraction'))).toMatch(/\[0, 1\]/);
   });
 
+  it('arms and finetune: defaults, valid values and fix-it messages', () => {
+    const c = resolveIntConfig();
+    expect(c.arms).toBeNull();
+    expect(c.finetune).toBe('lora');
+    expect(resolveIntConfig({ finetune: 'full', arms: ['rl', 'int_sft'] })).toMatchObject({ finetune: 'full', arms: ['rl', 'int_sft'] });
+    const p = problemsOf({ finetune: 'qlora', arms: ['rl', 'int_rll'] } as unknown as IntConfigInput);
+    expect(p).toHaveLength(2);
+    expect(p.find((m) => m.startsWith('finetune'))).toMatch(/"lora", "full".*use "lora"/);
+    expect(p.find((m) => m.startsWith('arms'))).toMatch(/int_sft_with_suffix.*use null for every arm/);
+    expect(problemsOf({ arms: [] })[0]).toMatch(/^arms .*non-empty/);
+  });
+
   it('flags unknown fields and task inconsistencies', () => {
     expect(problemsOf({ rollout: { k: 2 } } as IntConfigInput)[0]).toMatch(/rollout is not a field/);
     expect(problemsOf({ rollouts: { K: 2 } } as IntConfigInput)[0]).toMatch(/rollouts.K is not a field/);

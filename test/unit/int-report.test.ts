@@ -77,6 +77,10 @@ describe('resultsMarkdown', () => {
       { arm: 'int_rl', versus: 'rl', tier: 'all', diff: 5, ci95: [-2, 12], problems: 8 },
       { arm: 'int_rl', versus: 'rl', tier: 'hard', diff: 25, ci95: [10, 40], problems: 8 },
     ],
+    mechanism: {
+      rl: { step: 1, groups: 4, zeroVariance: 3, share: 0.75, byTier: { hard: { groups: 4, zeroVariance: 3, share: 0.75 } } },
+      int_rl: { step: 1, groups: 4, zeroVariance: 1, share: 0.25, byTier: { hard: { groups: 4, zeroVariance: 1, share: 0.25 } } },
+    },
     metrics: [],
   } as unknown as ExperimentResults;
 
@@ -87,6 +91,13 @@ describe('resultsMarkdown', () => {
     expect(md).toContain('- hard: InT + RL 30.0 [20.0, 40.0] vs RL only 5.0 [0.0, 10.0], difference +25.0 points [+10.0, +40.0] over 8 problems: InT + RL is higher: the paired interval lies above zero');
     expect(md).toContain('| InT + RL | + RL | hard | +25.0 | [+10.0, +40.0] | 8 |');
     expect(md).toContain('- base model (no training): 10.0 [0.0, 20.0] overall.');
+  });
+
+  it('tabulates the zero-advantage share at RL step 1 per arm and tier', () => {
+    const md = resultsMarkdown(results);
+    expect(md).toContain('## Mechanism: prompt groups with zero advantage at RL step 1');
+    expect(md).toContain('| + RL | 75.0% (3 / 4) | 75.0% (3 / 4) |');
+    expect(md).toContain('| InT + RL | 25.0% (1 / 4) | 25.0% (1 / 4) |');
   });
 
   it('says when the comparison cannot be made', () => {
