@@ -3,7 +3,9 @@
 // models). Both are saved to and loaded from the stage store as { config, safetensors } files.
 
 import type { Gpu } from '../gpu';
-import { loadSafetensors, writeSafetensors, type TensorData } from '../io/safetensors';
+import type { TensorData } from '../io/safetensors-format';
+import { loadSafetensors } from '../io/safetensors-read';
+import { writeSafetensors } from '../io/safetensors-write';
 import { Decoder } from '../model/decoder';
 import { LoraAdapter } from '../model/lora';
 import { readWeights, uploadWeights } from '../model/weights';
