@@ -7,14 +7,15 @@ import type { AdapterReport } from '../gpu';
 import type { ArmId } from '../int/arms';
 import { button, el } from './dom';
 import { deleteStoredModel, listStoredModels, type StoredModelSummary } from '../worker/models-db';
-import { deleteRun, listRuns, parseRunJson, saveRun } from '../worker/runs-db';
+import { listRuns, saveRun } from '../worker/runs-db';
 import { resolveSettings, settingsFromHash, settingsToHash, type Settings } from './state';
 import { noWebgpuPage, webgpuReport } from './views/webgpu';
 import { setupView } from './views/setup';
 import { pendingRunsView, runView } from './views/run';
 import { rolloutsView } from './views/rollouts';
 import { resultsView } from './views/results';
-import { pretrainView } from './views/pretrain';
+import { pretrainView, type PretrainView } from './views/pretrain';
+import { renderSavedRuns } from './views/saved-runs';
 import type { EngineApi, ModelChoice, PendingRunSummary, RunEvents, RunRecord } from '../worker/protocol';
 import './style.css';
 
@@ -52,109 +53,163 @@ export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
   const engine = Comlink.wrap<EngineApi>(worker);
   let report: AdapterReport | null = null;
   let current: RunRecord | null = null;
-  let running = false;
-
-  const header = el('header', {}, el('h1', { text: 'InT Lab' }), el('p', { text: 'Intervention Training in your browser: rollouts, self-proposed interventions, LoRA SFT and RL on WebGPU.' }));
-  const status = el('p', { cls: 'status', text: 'Starting the engine…', attrs: { 'data-testid': 'status' } });
-  const gpuBox = el('div');
-  const nav = el('nav', { cls: 'tabs' });
-  const panes: Record<Tab, HTMLElement> = { setup: el('div'), run: el('div'), rollouts: el('div'), results: el('div'), runs: el('div'), pretrain: el('div') };
   let stored: StoredModelSummary[] = [];
-  let pending: PendingRunSummary[] = [];
-  const pendingBox = el('div');
-  const setupBox = el('div');
-  panes.setup.append(pendingBox, setupBox);
-  const tabButtons = {} as Record<Tab, HTMLButtonElement>;
-  for (const t of Object.keys(panes) as Tab[]) {
-    tabButtons[t] = button(t[0].toUpperCase() + t.slice(1), () => show(t), { 'data-tab': t });
-    nav.append(tabButtons[t]);
-  }
-  root.replaceChildren(header, status, gpuBox, nav, ...Object.values(panes));
-  panes.results.append(el('p', { text: 'No run yet: start one in the setup view, or open a saved / imported run under Runs.' }));
-  panes.rollouts.append(el('p', { text: 'No run yet.' }));
-  for (const p of problems) status.after(el('p', { cls: 'status error', text: p }));
 
+  const shell = buildShell(root, problems, (t) => show(t));
   function show(tab: Tab): void {
-    for (const [t, p] of Object.entries(panes)) p.hidden = t !== tab;
-    for (const [t, b] of Object.entries(tabButtons)) b.classList.toggle('active', t === tab);
-    if (tab === 'runs') void renderRuns();
+    showTab(shell, tab);
+    if (tab === 'runs') void renderSavedRuns(shell.panes.runs, (r) => (showRun(r), show('results')));
   }
+  /** The run shown in the results and rollouts views. */
+  function showRun(r: RunRecord): void {
+    current = r;
+    shell.panes.results.replaceChildren(resultsView(r));
+    shell.panes.rollouts.replaceChildren(rolloutsView(r));
+  }
+
   show('setup');
   const changed = () => history.replaceState(null, '', settingsToHash(settings));
+  const runner = createRunner({ engine, settings, modelUrl, shell, show, showRun });
 
   function renderSetup(): void {
-    setupBox.replaceChildren(setupView({ settings, report, storedModels: stored, checkDataset: (u) => engine.checkDataset(u), changed, run: () => void run() }));
+    shell.setupBox.replaceChildren(setupView({ settings, report, storedModels: stored, checkDataset: (u) => engine.checkDataset(u), changed, run: () => void runner.run() }));
   }
 
-  const pretrain = pretrainView({
-    start: (s, events) => engine.pretrain(s, Comlink.proxy(events)),
-    cancel: () => void engine.cancel(),
-    stop: () => void engine.stopPretrain(),
-    remove: async (name) => {
-      await deleteStoredModel(name);
-      if (settings.model.kind === 'stored' && settings.model.name === name) settings.model = { kind: 'embedded' };
-      await storedModels();
-    },
-    stored: () => void storedModels(),
-  });
-  panes.pretrain.append(pretrain.root);
+  const pretrain = mountPretrain(shell.panes.pretrain, engine, settings, () => storedModels());
 
   async function storedModels(): Promise<StoredModelSummary[]> {
     try {
       stored = await listStoredModels();
     } catch (e) {
       stored = [];
-      status.className = 'status error';
-      status.textContent = `pretrained models could not be listed: ${(e as Error).message}`;
+      showError(shell.status, `pretrained models could not be listed: ${(e as Error).message}`);
     }
     pretrain.showModels(stored);
     if (report) renderSetup();
     return stored;
   }
 
-  function showRun(r: RunRecord): void {
-    current = r;
-    panes.results.replaceChildren(resultsView(r));
-    panes.rollouts.replaceChildren(rolloutsView(r));
-  }
+  const ready = boot(engine, shell, {
+    setReport: (r) => (report = r),
+    renderSetup,
+    show,
+    pendingRuns: runner.pendingRuns,
+    storedModels,
+    current: () => current,
+    showRun,
+    autorun: opts.autorun ?? false,
+    run: () => void runner.run(),
+  });
 
-  async function renderRuns(): Promise<void> {
-    const pane = panes.runs;
-    const imp = el('input', { attrs: { type: 'file', accept: '.json,application/json' } });
-    const err = el('p', { cls: 'status error', attrs: { role: 'alert' } });
-    imp.addEventListener('change', async () => {
-      const f = imp.files?.[0];
-      if (!f) return;
-      try {
-        const r = parseRunJson(await f.text(), f.name);
-        await saveRun(r);
-        showRun(r);
-        show('results');
-      } catch (e) {
-        err.textContent = (e as Error).message;
-      }
-    });
-    const list = el('ul');
-    try {
-      for (const r of await listRuns()) {
-        const arms = Object.keys(r.results.arms).length;
-        list.append(
-          el('li', { attrs: { 'data-testid': 'saved-run' } }, `${r.created} · ${r.preset ?? 'custom'} · seed ${r.config.seed} · ${arms} arms `, button('Open', () => (showRun(r), show('results'))), ' ', button('Delete', () => void deleteRun(r.id).then(renderRuns))),
-        );
-      }
-    } catch (e) {
-      err.textContent = (e as Error).message;
-    }
-    if (!list.firstChild) list.append(el('li', { text: 'no saved runs yet' }));
-    pane.replaceChildren(el('h2', { text: 'Saved runs' }), list, el('p', {}, 'Import a run JSON: ', imp), err);
+  return {
+    engine,
+    settings,
+    ready,
+    show,
+    run: runner.run,
+    resume: runner.resume,
+    pendingRuns: runner.pendingRuns,
+    storedModels,
+    dispose() {
+      worker.terminate();
+      root.replaceChildren();
+    },
+    get current() {
+      return current;
+    },
+  };
+}
+
+/** The page's fixed parts: header, status line, WebGPU box, tab bar and one pane per tab. */
+interface Shell {
+  status: HTMLParagraphElement;
+  gpuBox: HTMLDivElement;
+  nav: HTMLElement;
+  panes: Record<Tab, HTMLElement>;
+  tabButtons: Record<Tab, HTMLButtonElement>;
+  /** Top of the setup pane: the unfinished runs. */
+  pendingBox: HTMLDivElement;
+  /** Below it: the setup view. */
+  setupBox: HTMLDivElement;
+}
+
+/** Build the page into `root`; `problems` (from the URL hash) show under the status line. */
+function buildShell(root: HTMLElement, problems: readonly string[], onTab: (t: Tab) => void): Shell {
+  const header = el('header', {}, el('h1', { text: 'InT Lab' }), el('p', { text: 'Intervention Training in your browser: rollouts, self-proposed interventions, LoRA SFT and RL on WebGPU.' }));
+  const status = el('p', { cls: 'status', text: 'Starting the engine…', attrs: { 'data-testid': 'status' } });
+  const gpuBox = el('div');
+  const nav = el('nav', { cls: 'tabs' });
+  const panes: Record<Tab, HTMLElement> = { setup: el('div'), run: el('div'), rollouts: el('div'), results: el('div'), runs: el('div'), pretrain: el('div') };
+  const pendingBox = el('div');
+  const setupBox = el('div');
+  panes.setup.append(pendingBox, setupBox);
+  const tabButtons = {} as Record<Tab, HTMLButtonElement>;
+  for (const t of Object.keys(panes) as Tab[]) {
+    tabButtons[t] = button(t[0].toUpperCase() + t.slice(1), () => onTab(t), { 'data-tab': t });
+    nav.append(tabButtons[t]);
   }
+  root.replaceChildren(header, status, gpuBox, nav, ...Object.values(panes));
+  panes.results.append(el('p', { text: 'No run yet: start one in the setup view, or open a saved / imported run under Runs.' }));
+  panes.rollouts.append(el('p', { text: 'No run yet.' }));
+  for (const p of problems) status.after(el('p', { cls: 'status error', text: p }));
+  return { status, gpuBox, nav, panes, tabButtons, pendingBox, setupBox };
+}
+
+/** Show one pane and mark its tab button. */
+function showTab(shell: Shell, tab: Tab): void {
+  for (const [t, p] of Object.entries(shell.panes)) p.hidden = t !== tab;
+  for (const [t, b] of Object.entries(shell.tabButtons)) b.classList.toggle('active', t === tab);
+}
+
+function showError(status: HTMLElement, message: string): void {
+  status.className = 'status error';
+  status.textContent = message;
+}
+
+/** The pretrain view in its pane, wired to the engine; `refresh` re-reads the stored models. */
+function mountPretrain(pane: HTMLElement, engine: Comlink.Remote<EngineApi>, settings: Settings, refresh: () => Promise<unknown>): PretrainView {
+  const view = pretrainView({
+    start: (s, events) => engine.pretrain(s, Comlink.proxy(events)),
+    cancel: () => void engine.cancel(),
+    stop: () => void engine.stopPretrain(),
+    remove: async (name) => {
+      await deleteStoredModel(name);
+      if (settings.model.kind === 'stored' && settings.model.name === name) settings.model = { kind: 'embedded' };
+      await refresh();
+    },
+    stored: () => void refresh(),
+  });
+  pane.append(view.root);
+  return view;
+}
+
+interface RunnerDeps {
+  engine: Comlink.Remote<EngineApi>;
+  settings: Settings;
+  modelUrl: string;
+  shell: Shell;
+  show(tab: Tab): void;
+  showRun(r: RunRecord): void;
+}
+
+/** Starting, resuming and discarding runs; one at a time. */
+interface Runner {
+  run(): Promise<RunRecord | null>;
+  resume(runId: string): Promise<RunRecord | null>;
+  pendingRuns(): Promise<PendingRunSummary[]>;
+}
+
+function createRunner(d: RunnerDeps): Runner {
+  const { engine, settings, shell } = d;
+  let running = false;
+  let pending: PendingRunSummary[] = [];
 
   async function pendingRuns(): Promise<PendingRunSummary[]> {
     try {
       pending = await engine.listPendingRuns();
     } catch (e) {
       pending = [];
-      pendingBox.replaceChildren(el('p', { cls: 'status error', text: `unfinished runs could not be listed: ${(e as Error).message}` }));
+      shell.pendingBox.replaceChildren(el('p', { cls: 'status error', text: `unfinished runs could not be listed: ${(e as Error).message}` }));
       return pending;
     }
     renderPending();
@@ -162,15 +217,14 @@ export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
   }
 
   function renderPending(): void {
-    pendingBox.replaceChildren(pendingRunsView(pending, { resume: (id) => void resume(id), discard: (id) => void discard(id) }, running));
+    shell.pendingBox.replaceChildren(pendingRunsView(pending, { resume: (id) => void resume(id), discard: (id) => void discard(id) }, running));
   }
 
   async function discard(id: string): Promise<void> {
     try {
       await engine.discardPendingRun(id);
     } catch (e) {
-      status.className = 'status error';
-      status.textContent = (e as Error).message;
+      showError(shell.status, (e as Error).message);
     }
     await pendingRuns();
   }
@@ -180,13 +234,13 @@ export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
     running = true;
     renderPending();
     const view = runView(arms, { pause: () => void engine.pause(), resume: () => void engine.resume(), cancel: () => void engine.cancel() }, stored);
-    panes.run.replaceChildren(view.root);
-    show('run');
+    shell.panes.run.replaceChildren(view.root);
+    d.show('run');
     const t0 = performance.now();
     try {
       const r = await start(Comlink.proxy(view.events));
       view.finish(`finished in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-      showRun(r);
+      d.showRun(r);
       try {
         await saveRun(r);
       } catch (e) {
@@ -208,11 +262,10 @@ export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
     try {
       config = resolveSettings(settings);
     } catch (e) {
-      status.className = 'status error';
-      status.textContent = (e as Error).message;
+      showError(shell.status, (e as Error).message);
       return null;
     }
-    const model: ModelChoice = settings.model.kind === 'embedded' ? { kind: 'embedded', url: modelUrl } : settings.model;
+    const model: ModelChoice = settings.model.kind === 'embedded' ? { kind: 'embedded', url: d.modelUrl } : settings.model;
     return drive(settings.arms, [], (events) => engine.runExperiment(config, settings.preset, settings.arms, model, settings.dataset, events));
   }
 
@@ -220,53 +273,52 @@ export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
     if (running) return null;
     const p = pending.find((r) => r.id === runId) ?? (await pendingRuns()).find((r) => r.id === runId);
     if (!p) {
-      status.className = 'status error';
-      status.textContent = `no unfinished run "${runId}" is stored in this browser`;
+      showError(shell.status, `no unfinished run "${runId}" is stored in this browser`);
       return null;
     }
     return drive(p.arms, p.completed, (events) => engine.resumeExperiment(runId, events));
   }
 
-  const ready = (async () => {
-    try {
-      report = await engine.init();
-      status.textContent = 'Ready. Press "Run experiment" for a browser-sized run on the embedded model and the procedural world.';
-      gpuBox.replaceChildren(webgpuReport(report));
-      renderSetup();
-      show('setup');
-      await pendingRuns();
-      await storedModels();
-      // Runs survive reloads: the newest saved run fills the results and rollouts views.
-      listRuns()
-        .then((rs) => !current && rs[0] && showRun(rs[0]))
-        .catch(() => undefined);
-      const hash = new URLSearchParams(location.hash.replace(/^#/, ''));
-      if (opts.autorun || hash.get('autorun') === '1') void run();
-      return report;
-    } catch (e) {
-      status.textContent = '';
-      gpuBox.replaceChildren(noWebgpuPage((e as Error).message));
-      nav.hidden = true;
-      show('runs'); // saved and imported runs can still be viewed without WebGPU
-      return null;
-    }
-  })();
+  return { run, resume, pendingRuns };
+}
 
-  return {
-    engine,
-    settings,
-    ready,
-    show,
-    run,
-    resume,
-    pendingRuns,
-    storedModels,
-    dispose() {
-      worker.terminate();
-      root.replaceChildren();
-    },
-    get current() {
-      return current;
-    },
-  };
+interface BootHooks {
+  setReport(report: AdapterReport): void;
+  renderSetup(): void;
+  show(tab: Tab): void;
+  pendingRuns(): Promise<unknown>;
+  storedModels(): Promise<unknown>;
+  current(): RunRecord | null;
+  showRun(r: RunRecord): void;
+  /** Start the experiment at once (also when the hash says autorun=1). */
+  autorun: boolean;
+  run(): void;
+}
+
+/** Start the engine: the WebGPU report and the setup view, or the no-WebGPU page with the saved
+ *  runs. Resolves with the report, or null when WebGPU is missing. */
+async function boot(engine: Comlink.Remote<EngineApi>, shell: Shell, h: BootHooks): Promise<AdapterReport | null> {
+  try {
+    const report = await engine.init();
+    h.setReport(report);
+    shell.status.textContent = 'Ready. Press "Run experiment" for a browser-sized run on the embedded model and the procedural world.';
+    shell.gpuBox.replaceChildren(webgpuReport(report));
+    h.renderSetup();
+    h.show('setup');
+    await h.pendingRuns();
+    await h.storedModels();
+    // Runs survive reloads: the newest saved run fills the results and rollouts views.
+    listRuns()
+      .then((rs) => !h.current() && rs[0] && h.showRun(rs[0]))
+      .catch(() => undefined);
+    const hash = new URLSearchParams(location.hash.replace(/^#/, ''));
+    if (h.autorun || hash.get('autorun') === '1') h.run();
+    return report;
+  } catch (e) {
+    shell.status.textContent = '';
+    shell.gpuBox.replaceChildren(noWebgpuPage((e as Error).message));
+    shell.nav.hidden = true;
+    h.show('runs'); // saved and imported runs can still be viewed without WebGPU
+    return null;
+  }
 }

@@ -2,10 +2,11 @@
 // recipe) with its key settings and defaults, Start / Stop and save / Cancel, live step, loss and
 // tokens/s with a loss plot; and the models pretrained in this browser (download as .tar, delete).
 import { PRETRAIN_RUN_DEFAULTS, type PretrainRunConfig } from '../../pretrain/config';
-import { button, el, fmtSeconds, table } from '../dom';
-import { getStoredModel, modelFolderTar, type StoredModelSummary } from '../../worker/models-db';
+import { button, el, fmtSeconds } from '../dom';
+import type { StoredModelSummary } from '../../worker/models-db';
 import { LivePlot } from '../plots';
 import type { PretrainEvents, PretrainSettings } from '../../worker/protocol';
+import { storedModelsList } from './stored-models';
 
 export interface PretrainDeps {
   /** Run a pretraining in the worker; resolves with the stored model. */
@@ -45,16 +46,6 @@ const FIELDS: ReadonlyArray<{ key: NumberKey; label: string; int: boolean }> = [
   { key: 'keepBestMargin', label: '... or the latest within this many standard errors of the best', int: false },
 ];
 
-/** Offer bytes as a file download. */
-function downloadBytes(name: string, bytes: Uint8Array, type = 'application/x-tar'): void {
-  const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type }));
-  const a = el('a', { attrs: { href: url, download: name } });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
-
 export interface PretrainView {
   root: HTMLElement;
   /** Show the stored models (newest first). */
@@ -69,23 +60,40 @@ export function pretrainView(d: PretrainDeps): PretrainView {
       text: 'Train the character-level chains model from scratch on this device, with the recipe of `npm run pretrain` (data mix, curriculum, cosine schedule). The finished model is kept in this browser and appears as a model choice in the setup view.',
     }),
   );
+  const form = settingsForm();
+  const progress = progressPanel();
+  const controls = runControls(d, form, progress);
+  root.append(form.root, controls, el('div', {}, progress.bar), progress.status, progress.probeText, progress.plotBox, progress.log);
+  const models = storedModelsList((name) => d.remove(name));
+  root.append(...models.nodes);
+  models.show([]);
+  return { root, showModels: models.show };
+}
 
-  // ---- settings, each with its default
-  const form = el('fieldset', { cls: 'pretrain-settings' }, el('legend', { text: 'Settings' }));
+/** The settings fieldset, each setting with its default. */
+interface SettingsForm {
+  root: HTMLFieldSetElement;
+  /** The settings that differ from the defaults; throws naming a bad field. */
+  read(): PretrainSettings;
+  /** Lock the fields (and the reset button) while a pretraining runs. */
+  setDisabled(on: boolean): void;
+}
+
+function settingsForm(): SettingsForm {
+  const root = el('fieldset', { cls: 'pretrain-settings' }, el('legend', { text: 'Settings' }));
   const inputs = new Map<NumberKey, HTMLInputElement>();
   for (const f of FIELDS) {
     const def = PRETRAIN_RUN_DEFAULTS[f.key];
     const input = el('input', { attrs: { type: 'number', step: f.int ? '1' : 'any', min: '0', 'data-pretrain': f.key, id: `pretrain-${f.key}` } });
     input.value = String(def);
     inputs.set(f.key, input);
-    form.append(el('div', { cls: 'field' }, el('label', { attrs: { for: input.id } }, el('span', { cls: 'key', text: f.label })), input, el('span', { cls: 'default', text: `default ${def}` })));
+    root.append(el('div', { cls: 'field' }, el('label', { attrs: { for: input.id } }, el('span', { cls: 'key', text: f.label })), input, el('span', { cls: 'default', text: `default ${def}` })));
   }
   const reset = button('Reset to defaults', () => {
     for (const f of FIELDS) inputs.get(f.key)!.value = String(PRETRAIN_RUN_DEFAULTS[f.key]);
   });
-  form.append(el('p', {}, reset));
+  root.append(el('p', {}, reset));
 
-  /** The settings that differ from the defaults; throws naming a bad field. */
   const read = (): PretrainSettings => {
     const out: PretrainSettings = {};
     for (const f of FIELDS) {
@@ -98,8 +106,25 @@ export function pretrainView(d: PretrainDeps): PretrainView {
     }
     return out;
   };
+  const setDisabled = (on: boolean) => {
+    reset.disabled = on;
+    for (const i of inputs.values()) i.disabled = on;
+  };
+  return { root, read, setDisabled };
+}
 
-  // ---- controls and live progress
+/** Live progress of a pretraining: status line, progress bar, probe line, loss plot and log. */
+interface ProgressPanel {
+  status: HTMLParagraphElement;
+  bar: HTMLProgressElement;
+  probeText: HTMLParagraphElement;
+  plotBox: HTMLDivElement;
+  log: HTMLPreElement;
+  /** Clear the panel for a new pretraining; returns the events that drive it. */
+  begin(): PretrainEvents;
+}
+
+function progressPanel(): ProgressPanel {
   const status = el('p', { cls: 'status', text: 'idle', attrs: { 'data-testid': 'pretrain-status' } });
   const bar = el('progress', { attrs: { max: '1', value: '0' } });
   const probeText = el('p', { cls: 'note', attrs: { 'data-testid': 'pretrain-probe' } });
@@ -113,34 +138,7 @@ export function pretrainView(d: PretrainDeps): PretrainView {
     log.textContent = lines.join('\n');
   };
 
-  const startBtn = button('Start pretraining', () => void start(), { 'data-testid': 'pretrain-start' });
-  const stopBtn = button('Stop and save', () => {
-    d.stop();
-    status.textContent = 'stopping after this step; the model will be saved…';
-  }, { 'data-testid': 'pretrain-stop' });
-  const cancelBtn = button('Cancel', () => {
-    d.cancel();
-    status.textContent = 'cancelling…';
-  }, { 'data-testid': 'pretrain-cancel' });
-  const setRunning = (on: boolean) => {
-    startBtn.disabled = on;
-    reset.disabled = on;
-    stopBtn.disabled = !on;
-    cancelBtn.disabled = !on;
-    for (const i of inputs.values()) i.disabled = on;
-  };
-  setRunning(false);
-
-  async function start(): Promise<void> {
-    let settings: PretrainSettings;
-    try {
-      settings = read();
-    } catch (e) {
-      status.className = 'status error';
-      status.textContent = (e as Error).message;
-      return;
-    }
-    setRunning(true);
+  function begin(): PretrainEvents {
     status.className = 'status';
     status.textContent = 'starting…';
     bar.value = 0;
@@ -151,7 +149,7 @@ export function pretrainView(d: PretrainDeps): PretrainView {
     plot = new LivePlot('pretraining loss (nats per token)', 560);
     plotBox.replaceChildren(plot.root);
     const p = plot;
-    const events: PretrainEvents = {
+    return {
       log: addLog,
       step(s) {
         bar.value = s.progress;
@@ -163,6 +161,41 @@ export function pretrainView(d: PretrainDeps): PretrainView {
         probeText.textContent = `probe at step ${info.step}, P(right completion): ` + Object.entries(info.groups).map(([g, v]) => `${g} ${v.p.toFixed(3)}`).join(' · ');
       },
     };
+  }
+  return { status, bar, probeText, plotBox, log, begin };
+}
+
+/** Start / Stop and save / Cancel, and the pretraining they drive. */
+function runControls(d: PretrainDeps, form: SettingsForm, progress: ProgressPanel): HTMLElement {
+  const { status, bar } = progress;
+  const startBtn = button('Start pretraining', () => void start(), { 'data-testid': 'pretrain-start' });
+  const stopBtn = button('Stop and save', () => {
+    d.stop();
+    status.textContent = 'stopping after this step; the model will be saved…';
+  }, { 'data-testid': 'pretrain-stop' });
+  const cancelBtn = button('Cancel', () => {
+    d.cancel();
+    status.textContent = 'cancelling…';
+  }, { 'data-testid': 'pretrain-cancel' });
+  const setRunning = (on: boolean) => {
+    startBtn.disabled = on;
+    form.setDisabled(on);
+    stopBtn.disabled = !on;
+    cancelBtn.disabled = !on;
+  };
+  setRunning(false);
+
+  async function start(): Promise<void> {
+    let settings: PretrainSettings;
+    try {
+      settings = form.read();
+    } catch (e) {
+      status.className = 'status error';
+      status.textContent = (e as Error).message;
+      return;
+    }
+    setRunning(true);
+    const events = progress.begin();
     try {
       const m = await d.start(settings, events);
       bar.value = 1;
@@ -176,44 +209,5 @@ export function pretrainView(d: PretrainDeps): PretrainView {
     }
   }
 
-  root.append(form, el('p', {}, startBtn, ' ', stopBtn, ' ', cancelBtn), el('div', {}, bar), status, probeText, plotBox, log);
-
-  // ---- stored models
-  const modelsBox = el('div', { attrs: { 'data-testid': 'stored-models' } });
-  const modelsErr = el('p', { cls: 'status error', attrs: { role: 'alert' } });
-  root.append(el('h3', { text: 'Models pretrained in this browser' }), modelsBox, modelsErr);
-
-  async function download(name: string): Promise<void> {
-    modelsErr.textContent = '';
-    try {
-      const m = await getStoredModel(name);
-      if (!m) throw new Error(`the model "${name}" is no longer stored in this browser`);
-      downloadBytes(`${name}.tar`, modelFolderTar(m));
-    } catch (e) {
-      modelsErr.textContent = (e as Error).message;
-    }
-  }
-
-  function showModels(models: readonly StoredModelSummary[]): void {
-    if (models.length === 0) {
-      modelsBox.replaceChildren(el('p', { text: 'none yet' }));
-      return;
-    }
-    const t = table(['name', 'parameters', 'steps', 'tokens', 'minutes', 'final loss', 'size', ''], models.map((m) => [m.name, String(m.params), String(m.steps), String(m.tokens), m.minutes.toFixed(1), m.lastLoss.toFixed(3), `${(m.bytes / 1e6).toFixed(2)} MB`, '']));
-    t.querySelectorAll('tbody tr').forEach((tr, i) => {
-      const name = models[i].name;
-      tr.setAttribute('data-testid', 'stored-model');
-      tr.lastElementChild!.append(
-        button('Download .tar', () => void download(name), { 'data-testid': 'stored-model-download' }),
-        ' ',
-        button('Delete', () => {
-          modelsErr.textContent = '';
-          d.remove(name).catch((e: Error) => (modelsErr.textContent = e.message));
-        }),
-      );
-    });
-    modelsBox.replaceChildren(t);
-  }
-  showModels([]);
-  return { root, showModels };
+  return el('p', {}, startBtn, ' ', stopBtn, ' ', cancelBtn);
 }

@@ -50,26 +50,37 @@ export function setupView(d: SetupDeps): HTMLElement {
   const runBtn = button('Run experiment', () => d.run(), { 'data-testid': 'run' });
   view.append(el('p', {}, runBtn, ' ', el('span', { text: `preset ${s.preset}: ${getPreset(s.preset).description}` })), status);
 
-  // ---- model
+  const cfgNow = safeResolve(s);
+  view.append(modelFieldset(d, cfgNow, status, rerender), taskFieldset(d, cfgNow, rerender), armsFieldset(d), settingsFieldset(d, runBtn, rerender));
+  return view;
+}
+
+type Resolved = ReturnType<typeof safeResolve>;
+
+/** A model choice; picking it sets the settings' model and redraws the view. */
+function modelRadio(s: Settings, value: string, text: string, checked: boolean, rerender: () => void): HTMLElement {
+  const r = el('input', { attrs: { type: 'radio', name: 'model', value } });
+  r.checked = checked;
+  r.addEventListener('change', () => {
+    if (value === 'embedded') s.model = { kind: 'embedded' };
+    else if (value === 'folder') s.model = { kind: 'folder', files: [] };
+    else if (value.startsWith('stored:')) s.model = { kind: 'stored', name: value.slice('stored:'.length) };
+    else s.model = { kind: 'hub', id: value };
+    rerender();
+  });
+  return el('label', { cls: 'choice' }, r, ` ${text}`);
+}
+
+/** Model: embedded, pretrained in this browser, known hub ids (with size and memory need), a local folder. */
+function modelFieldset(d: SetupDeps, cfgNow: Resolved, status: HTMLElement, rerender: () => void): HTMLElement {
+  const s = d.settings;
+  const radio = (value: string, text: string, checked: boolean) => modelRadio(s, value, text, checked, rerender);
   const model = el('fieldset', {}, el('legend', { text: 'Model' }));
-  const radio = (value: string, text: string, checked: boolean) => {
-    const r = el('input', { attrs: { type: 'radio', name: 'model', value } });
-    r.checked = checked;
-    r.addEventListener('change', () => {
-      if (value === 'embedded') s.model = { kind: 'embedded' };
-      else if (value === 'folder') s.model = { kind: 'folder', files: [] };
-      else if (value.startsWith('stored:')) s.model = { kind: 'stored', name: value.slice('stored:'.length) };
-      else s.model = { kind: 'hub', id: value };
-      rerender();
-    });
-    return el('label', { cls: 'choice' }, r, ` ${text}`);
-  };
   model.append(radio('embedded', 'embedded chains-tiny (models/chains-tiny, loads with the page)', s.model.kind === 'embedded'));
   for (const m of d.storedModels ?? []) {
     const text = `${m.name} (pretrained in this browser: ${m.steps} steps, ${m.minutes.toFixed(1)} min, final loss ${m.lastLoss.toFixed(3)})`;
     model.append(radio(`stored:${m.name}`, text, s.model.kind === 'stored' && s.model.name === m.name));
   }
-  const cfgNow = safeResolve(s);
   const seq = cfgNow ? cfgNow.rollouts.sampling.maxNewTokens + 512 : 1024;
   const rank = cfgNow?.lora.rank ?? 16;
   const rows: string[][] = [];
@@ -88,9 +99,12 @@ export function setupView(d: SetupDeps): HTMLElement {
     });
     model.append(el('div', {}, pick));
   }
-  view.append(model);
+  return model;
+}
 
-  // ---- task
+/** Task: the procedural world with its difficulty, or an uploaded math dataset file with its check. */
+function taskFieldset(d: SetupDeps, cfgNow: Resolved, rerender: () => void): HTMLElement {
+  const s = d.settings;
   const task = el('fieldset', {}, el('legend', { text: 'Task' }));
   const ov = s.overrides as IntConfigInput & { data?: Record<string, unknown> };
   const isMath = (cfgNow?.data.task ?? 'chains') === 'math';
@@ -124,9 +138,12 @@ export function setupView(d: SetupDeps): HTMLElement {
   });
   task.append(el('div', {}, 'or a math dataset file (JSONL / CSV / Parquet with question and answer columns): ', file), dsOut);
   if (isMath && s.dataset) task.append(el('p', { text: `using ${s.dataset.name} (math task)` }));
-  view.append(task);
+  return task;
+}
 
-  // ---- arms
+/** Arms: one checkbox each. */
+function armsFieldset(d: SetupDeps): HTMLElement {
+  const s = d.settings;
   const arms = el('fieldset', {}, el('legend', { text: 'Arms' }));
   for (const id of ARM_IDS) {
     const c = el('input', { attrs: { type: 'checkbox', value: id } });
@@ -137,9 +154,12 @@ export function setupView(d: SetupDeps): HTMLElement {
     });
     arms.append(el('label', { cls: 'choice' }, c, ` ${getArm(id).label} — ${getArm(id).description}`));
   }
-  view.append(arms);
+  return arms;
+}
 
-  // ---- preset, seed, every setting
+/** Preset, seed and every setting; invalid settings show their error and disable the run button. */
+function settingsFieldset(d: SetupDeps, runBtn: HTMLButtonElement, rerender: () => void): HTMLElement {
+  const s = d.settings;
   const settings = el('fieldset', {}, el('legend', { text: 'Settings' }));
   const preset = el('select', { attrs: { 'data-testid': 'preset' } });
   for (const n of presetNames()) preset.append(el('option', { text: n, attrs: { value: n } }));
@@ -171,8 +191,7 @@ export function setupView(d: SetupDeps): HTMLElement {
   };
   settings.append(check, configEditor(presetConfig(s.preset, { seed: s.seed }), s.overrides as Record<string, unknown>, () => (validate(), d.changed())));
   validate();
-  view.append(settings);
-  return view;
+  return settings;
 }
 
 function safeResolve(s: Settings) {
