@@ -1,62 +1,134 @@
-// `npm run experiment -- --preset NAME [--seed N] [--out DIR] [--arms a,b] [--resume DIR]
-// [--stop-after STAGE] [--model PATH|HUB_ID] [--dataset PATH|HUB_ID]`: the headless InT experiment.
+// `npm run experiment -- --preset NAME [--seed N | --seeds a,b,c] [--scale F] [--out DIR] [--arms a,b]
+// [--stop-after STAGE] [--model PATH|HUB_ID] [--dataset PATH|HUB_ID]` or `-- --resume DIR`: the
+// headless InT experiment, one seed or several (DIR/seed-<s>/, then DIR/seeds.json and seeds.md).
 
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { parseArms } from '../int/arms';
-import { getPreset, presetConfig, presetNames, type IntConfigInput } from '../int/config';
-import { runExperiment } from '../int/experiment';
+import { parseArms, type ArmId } from '../int/arms';
+import { getPreset, presetConfig, presetNames, type IntConfig, type IntConfigInput } from '../int/config';
+import { runExperiment, runSeeds, SEEDS_FILES } from '../int/experiment';
+import { checkScale, scaleConfig, SCALED_FIELDS, UNSCALED_FIELDS } from '../int/scale';
 import { terminalProgress } from './progress';
 
-const USAGE = `usage: npm run experiment -- --preset NAME [--seed N] [--out DIR] [--arms a,b,...] [--stop-after STAGE] [--model PATH|HUB_ID] [--dataset PATH|HUB_ID]
-       npm run experiment -- --resume DIR [--stop-after STAGE]
-presets: ${presetNames().join(', ')}`;
+const OPTIONS = {
+  preset: { type: 'string' },
+  seed: { type: 'string' },
+  seeds: { type: 'string' },
+  scale: { type: 'string' },
+  out: { type: 'string' },
+  arms: { type: 'string' },
+  resume: { type: 'string' },
+  'stop-after': { type: 'string' },
+  model: { type: 'string' },
+  dataset: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      preset: { type: 'string' },
-      seed: { type: 'string' },
-      out: { type: 'string' },
-      arms: { type: 'string' },
-      resume: { type: 'string' },
-      'stop-after': { type: 'string' },
-      model: { type: 'string' },
-      dataset: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) return void console.log(USAGE);
-  const progress = terminalProgress();
-  const t0 = performance.now();
-  let run;
-  if (values.resume) {
-    if (values.preset || values.seed || values.arms || values.model || values.dataset) {
-      throw new Error('--resume DIR continues the run with its stored config; drop --preset / --seed / --arms / --model / --dataset');
-    }
-    run = await runExperiment({ out: values.resume, resume: true, stopAfter: values['stop-after'], progress });
-  } else {
-    if (!values.preset) throw new Error(`--preset is required\n${USAGE}`);
-    getPreset(values.preset);
-    const over: IntConfigInput = {};
-    if (values.seed !== undefined) {
-      const seed = Number(values.seed);
-      if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`--seed must be an integer >= 0, got ${values.seed}`);
-      over.seed = seed;
-    }
-    if (values.model) over.model = values.model;
-    if (values.dataset) over.data = { dataset: values.dataset };
-    const config = presetConfig(values.preset, over);
-    const arms = parseArms(values.arms ?? 'all').map((a) => a.id);
-    const out = values.out ?? `runs/${values.preset}-seed${config.seed}`;
-    run = await runExperiment({ out, config, preset: values.preset, arms, stopAfter: values['stop-after'], progress });
-    values.resume = out;
-  }
-  const secs = ((performance.now() - t0) / 1000).toFixed(1);
-  if (run.stoppedAfter) progress.note(`stopped after stage "${run.stoppedAfter}" (${secs}s); continue with: npm run experiment -- --resume ${values.resume}`);
-  else progress.note(`done in ${secs}s: ${values.resume}/results.md`);
+/** The flags the experiment CLI takes. */
+export const EXPERIMENT_FLAGS: readonly string[] = Object.keys(OPTIONS).map((k) => `--${k}`);
+
+export const USAGE = `usage: npm run experiment -- --preset NAME [--seed N | --seeds a,b,c] [--scale F] [--out DIR] [--arms a,b,...]
+                             [--stop-after STAGE] [--model PATH|HUB_ID] [--dataset PATH|HUB_ID]
+       npm run experiment -- --resume DIR [--stop-after STAGE]
+presets: ${presetNames().join(', ')}
+--seeds a,b,c  one run per seed into DIR/seed-<s>/ (each a complete experiment folder), then DIR/seeds.json and
+               DIR/seeds.md: each seed's pass@1 per arm and tier, its paired InT + RL - RL per tier, and the paired
+               differences pooled over the seeds. Running the same command again (or --resume DIR) skips finished
+               seeds and resumes the unfinished one. Default DIR: runs/<preset>-seeds-<a>-<b>-...
+--scale F      multiply the preset's budgets by F > 0 (for GPU runs; 1 changes nothing; rounded, at least 1):
+                 ${SCALED_FIELDS.join('\n                 ')}
+               and keep:
+                 ${UNSCALED_FIELDS.join('\n                 ')}`;
+
+/** What the command line asks for. */
+export type ExperimentPlan =
+  | { kind: 'help' }
+  | { kind: 'resume'; out: string; stopAfter?: string }
+  | { kind: 'run'; preset: string; config: IntConfig; arms: ArmId[]; out: string; seeds: number[] | null; scale: number; stopAfter?: string };
+
+/** A seed: an integer >= 0. */
+function seedOf(v: string, flag: string): number {
+  const s = Number(v.trim());
+  if (v.trim() === '' || !Number.isSafeInteger(s) || s < 0) throw new Error(`${flag} takes integers >= 0, got ${JSON.stringify(v)}`);
+  return s;
 }
 
-main().catch((e: unknown) => {
-  console.error(`experiment: ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
-});
+/** --seeds a,b,c: distinct integers >= 0. */
+export function parseSeeds(v: string): number[] {
+  const seeds = v.split(',').map((x) => seedOf(x, '--seeds'));
+  const dup = seeds.find((s, i) => seeds.indexOf(s) !== i);
+  if (dup !== undefined) throw new Error(`--seeds lists seed ${dup} twice; list each seed once (e.g. --seeds 1,2,3)`);
+  return seeds;
+}
+
+/** --scale F: a positive number. */
+export function parseScale(v: string): number {
+  return checkScale(v.trim() === '' ? NaN : Number(v));
+}
+
+/** Parse the experiment CLI's arguments (no files touched; presets resolved and validated).
+ *  Unknown flags and stray arguments are refused with the list of valid flags. */
+export function parseExperimentArgs(argv: readonly string[]): ExperimentPlan {
+  let values: { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+  try {
+    values = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new Error(`${msg.split('\n')[0]}; valid flags: ${EXPERIMENT_FLAGS.join(', ')}`);
+  }
+  if (values.help) return { kind: 'help' };
+  const stopAfter = values['stop-after'];
+  if (values.resume !== undefined) {
+    const extra = (['preset', 'seed', 'seeds', 'scale', 'arms', 'model', 'dataset', 'out'] as const).filter((k) => values[k] !== undefined);
+    if (extra.length) throw new Error(`--resume DIR continues the run with its stored config; drop ${extra.map((k) => `--${k}`).join(' / ')}`);
+    return { kind: 'resume', out: values.resume, stopAfter };
+  }
+  if (!values.preset) throw new Error(`--preset is required\n${USAGE}`);
+  getPreset(values.preset);
+  if (values.seed !== undefined && values.seeds !== undefined) throw new Error('--seed and --seeds exclude each other: use --seeds a,b,c for several seeds');
+  const over: IntConfigInput = {};
+  if (values.seed !== undefined) over.seed = seedOf(values.seed, '--seed');
+  if (values.model) over.model = values.model;
+  if (values.dataset) over.data = { dataset: values.dataset };
+  const seeds = values.seeds !== undefined ? parseSeeds(values.seeds) : null;
+  const scale = values.scale !== undefined ? parseScale(values.scale) : 1;
+  const config = scaleConfig(presetConfig(values.preset, over), scale);
+  const arms = parseArms(values.arms ?? 'all').map((a) => a.id);
+  const tag = scale === 1 ? '' : `-x${scale}`;
+  const out = values.out ?? (seeds ? `runs/${values.preset}${tag}-seeds-${seeds.join('-')}` : `runs/${values.preset}${tag}-seed${config.seed}`);
+  return { kind: 'run', preset: values.preset, config, arms, out, seeds, scale, stopAfter };
+}
+
+async function main(): Promise<void> {
+  const plan = parseExperimentArgs(process.argv.slice(2));
+  if (plan.kind === 'help') return void console.log(USAGE);
+  const progress = terminalProgress();
+  const t0 = performance.now();
+  const secs = () => ((performance.now() - t0) / 1000).toFixed(1);
+  const seedsDir = plan.kind === 'resume' ? existsSync(join(plan.out, SEEDS_FILES.plan)) : plan.seeds !== null;
+  if (seedsDir) {
+    const run =
+      plan.kind === 'resume'
+        ? await runSeeds({ out: plan.out, resume: true, stopAfter: plan.stopAfter, progress })
+        : await runSeeds({ out: plan.out, config: plan.config, preset: plan.preset, arms: plan.arms, seeds: plan.seeds!, stopAfter: plan.stopAfter, progress });
+    const s = run.stoppedAfter;
+    if (s) progress.note(`stopped after stage "${s.stage}" of seed ${s.seed} (${secs()}s); continue with: npm run experiment -- --resume ${plan.out}`);
+    else progress.note(`done in ${secs()}s (${run.ran.length} seeds run, ${run.skipped.length} already finished): ${plan.out}/${SEEDS_FILES.md}`);
+    return;
+  }
+  const run =
+    plan.kind === 'resume'
+      ? await runExperiment({ out: plan.out, resume: true, stopAfter: plan.stopAfter, progress })
+      : await runExperiment({ out: plan.out, config: plan.config, preset: plan.preset, arms: plan.arms, stopAfter: plan.stopAfter, progress });
+  if (run.stoppedAfter) progress.note(`stopped after stage "${run.stoppedAfter}" (${secs()}s); continue with: npm run experiment -- --resume ${plan.out}`);
+  else progress.note(`done in ${secs()}s: ${plan.out}/results.md`);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main().catch((e: unknown) => {
+    console.error(`experiment: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  });
+}

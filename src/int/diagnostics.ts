@@ -1,8 +1,8 @@
-// Diagnostics of the InT paper, as pure aggregations over records: (1) on never-solved problems,
-// how many are solved at least once when continuing from the problem alone, the prefix, the
-// prefix + original step, or the prefix + intervention; (2) location accuracy: the proposed
-// location against the true first divergent step (procedural world).
+// Diagnostics of the InT paper, as pure functions: (1) on never-solved problems, how many are
+// solved at least once when continuing from the problem alone, the prefix, the prefix + original
+// step, or the prefix + intervention (planned at equal samples per start); (2) location accuracy.
 
+import { continuationStarts, type JoinSteps } from './splice';
 import type { ProblemOutcome } from './stats';
 
 /** Where continuations start (the completion text before sampling). */
@@ -13,15 +13,53 @@ export const START_CONDITIONS: readonly StartCondition[] = Object.freeze(['probl
 /** Continuations of one start (one attempt, or the bare problem) under one condition. */
 export interface ContinuationRecord {
   problemId: string;
-  /** The failed attempt the start was cut from (absent for problem_only). */
+  /** The failed attempt the start was cut from (for problem_only: the intervention whose budget
+   *  it matches; absent in records made before equal budgets). */
   attemptId?: string;
   condition: StartCondition;
   samples: number;
   correct: number;
 }
 
+/** A kept intervention of a never-solved problem, with the steps of its attempt. */
+export interface KeptStart {
+  problemId: string;
+  attemptId: string;
+  location: number;
+  content: string;
+  steps: readonly string[];
+}
+
+/** One start to sample continuations from: the completion text after the solve prompt. */
+export interface PlannedStart {
+  problemId: string;
+  /** The kept intervention the start belongs to (problem_only starts too: one per intervention). */
+  attemptId: string;
+  condition: StartCondition;
+  prefix: string;
+  samples: number;
+}
+
+/** The diagnostic starts at equal budgets: for every kept intervention, one start per condition
+ *  (problem only, prefix, prefix + original step, prefix + intervention), each with
+ *  `samplesPerStart` continuations. So every condition gets the same samples per start and per
+ *  problem (a problem with m kept interventions gets m problem-only starts), and "solved at least
+ *  once" compares like with like. */
+export function planContinuationStarts(kept: readonly KeptStart[], join: JoinSteps, samplesPerStart: number): PlannedStart[] {
+  if (!Number.isSafeInteger(samplesPerStart) || samplesPerStart < 1) throw new Error(`planContinuationStarts: samplesPerStart must be an integer >= 1, got ${samplesPerStart}`);
+  const out: PlannedStart[] = [];
+  for (const k of kept) {
+    const st = continuationStarts(join, k.steps, k.location, k.content);
+    const prefixes: Record<StartCondition, string> = { problem_only: st.problemOnly, prefix: st.prefix, prefix_original: st.prefixOriginal, prefix_intervention: st.prefixIntervention };
+    for (const condition of START_CONDITIONS) out.push({ problemId: k.problemId, attemptId: k.attemptId, condition, prefix: prefixes[condition], samples: samplesPerStart });
+  }
+  return out;
+}
+
 export interface ConditionRow {
   condition: StartCondition;
+  /** Records (starts) under this condition. */
+  starts: number;
   /** Never-solved problems with at least one record under this condition. */
   problems: number;
   /** Of those, problems with at least one correct continuation (the paper's headline count). */
@@ -64,7 +102,7 @@ export function continuationTable(records: readonly ContinuationRecord[], neverS
   const solved = new Map<StartCondition, Set<string>>();
   const rows = {} as Record<StartCondition, ConditionRow>;
   for (const c of START_CONDITIONS) {
-    rows[c] = { condition: c, problems: 0, solved: 0, samples: 0, correct: 0, sampleAccuracy: NaN };
+    rows[c] = { condition: c, starts: 0, problems: 0, solved: 0, samples: 0, correct: 0, sampleAccuracy: NaN };
     seen.set(c, new Set());
     solved.set(c, new Set());
   }
@@ -75,6 +113,7 @@ export function continuationTable(records: readonly ContinuationRecord[], neverS
       continue;
     }
     const row = rows[r.condition];
+    row.starts++;
     row.samples += r.samples;
     row.correct += r.correct;
     seen.get(r.condition)!.add(r.problemId);
@@ -87,6 +126,26 @@ export function continuationTable(records: readonly ContinuationRecord[], neverS
     row.sampleAccuracy = row.samples > 0 ? row.correct / row.samples : NaN;
   }
   return { neverSolved: set.size, rows, ignored };
+}
+
+/** One start condition in results.json's diagnostics.continuation. */
+export interface ContinuationSummaryRow {
+  problems: number;
+  solved: number;
+  correct: number;
+  samples: number;
+  starts: number;
+}
+
+/** results.json's diagnostics.continuation: per start condition { problems, solved, correct,
+ *  samples, starts } (a table stored before `starts` was counted reads 0 there). */
+export function continuationSummary(t: ContinuationTable): Record<StartCondition, ContinuationSummaryRow> {
+  const out = {} as Record<StartCondition, ContinuationSummaryRow>;
+  for (const c of START_CONDITIONS) {
+    const r = t.rows[c];
+    out[c] = { problems: r.problems, solved: r.solved, correct: r.correct, samples: r.samples, starts: r.starts ?? 0 };
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------- location accuracy

@@ -1,7 +1,6 @@
-// The headless InT experiment (Node + Dawn): the stage pipeline (pipeline.ts: data stages, then
-// per arm LoRA SFT -> GRPO -> held-out evaluation) over the run folder (run-store.ts), so that
-// --resume skips completed stages; exports/ is written as stages complete, and at the end
-// results.json / results.md / metrics.csv / interventions.jsonl.
+// The headless InT experiment (Node + Dawn): the stage pipeline (pipeline.ts) over the run folder
+// (run-store.ts), so that --resume skips completed stages, writing results.json / results.md /
+// metrics.csv / interventions.jsonl; and runSeeds: one run per seed, then seeds.json / seeds.md.
 
 import { Gpu } from '../gpu';
 import { createChainsTask } from '../tasks/chains/task';
@@ -18,6 +17,8 @@ import { resolveBaseModel, type BaseModel } from './model';
 import { problemsOf, runPipeline } from './pipeline';
 import { buildReport, type ExperimentResults } from './report';
 import { RunStore, writeAtomic } from './run-store';
+import { seedsMarkdown, summarizeSeeds, type SeedRun, type SeedsSummary } from './seeds';
+import type { EvalResult } from './train-arm';
 
 export interface ExperimentOptions {
   /** Run folder (results, stage outputs, checkpoints, exports). */
@@ -134,3 +135,104 @@ export function nodeSink(dir: string): ExportSink {
 }
 
 export type { ContinuationOutcome };
+
+// ---------------------------------------------------------------- several seeds
+
+/** The plan of a seeds folder (seeds-plan.json): what every seed-<s>/ run is made from. */
+export interface SeedsPlan {
+  format: 'int-lab-seeds-plan';
+  preset: string | null;
+  arms: string[];
+  seeds: number[];
+  /** The config of every run, its seed replaced by the run's. */
+  config: IntConfig;
+}
+
+export interface SeedsOptions extends Omit<ExperimentOptions, 'config' | 'arms'> {
+  /** A new seeds run: the config (its seed is replaced per run), the seeds and arms. */
+  config?: IntConfig;
+  seeds?: number[];
+  arms?: ArmId[];
+}
+
+export interface SeedsRun {
+  /** seeds.json's object; null when stopped early. */
+  summary: SeedsSummary | null;
+  /** Seeds computed (or continued) by this call, and seeds already finished. */
+  ran: number[];
+  skipped: number[];
+  /** The seed and stage a stopAfter stopped at. */
+  stoppedAfter: { seed: number; stage: string } | null;
+}
+
+/** File names of a seeds folder. */
+export const SEEDS_FILES = { plan: 'seeds-plan.json', json: 'seeds.json', md: 'seeds.md', dir: (seed: number) => `seed-${seed}` } as const;
+
+/** Read (resume) or write (new) the seeds plan; a new plan must equal a stored one. */
+async function seedsPlan(o: SeedsOptions): Promise<SeedsPlan> {
+  const { existsSync, readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const file = join(o.out, SEEDS_FILES.plan);
+  const stored = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as SeedsPlan) : null;
+  if (o.resume) {
+    if (!stored) throw new Error(`${o.out} has no ${SEEDS_FILES.plan}: it is not a seeds folder (start one with --seeds a,b,c --out ${o.out})`);
+    return stored;
+  }
+  if (!o.config || !o.seeds?.length) throw new Error('runSeeds: a new seeds run needs a config and at least one seed');
+  if (new Set(o.seeds).size !== o.seeds.length) throw new Error(`runSeeds: seeds ${o.seeds.join(',')} repeat a seed; list each once`);
+  const plan: SeedsPlan = { format: 'int-lab-seeds-plan', preset: o.preset ?? null, arms: [...(o.arms ?? ARM_IDS)], seeds: [...o.seeds], config: o.config };
+  if (stored && JSON.stringify(stored) !== JSON.stringify(plan)) {
+    throw new Error(`${o.out} holds a seeds run with another preset, seeds, arms or config (${SEEDS_FILES.plan}); continue it with --resume ${o.out}, or pick another --out folder`);
+  }
+  if (!stored) writeAtomic(file, JSON.stringify(plan, null, 2) + '\n');
+  return plan;
+}
+
+/** Run (or continue) one experiment per seed into OUT/seed-<s>/ (a finished seed, one with
+ *  results.json, is skipped; an unfinished one resumes), then write OUT/seeds.json and
+ *  OUT/seeds.md (summarizeSeeds). One GPU device serves every seed. */
+export async function runSeeds(o: SeedsOptions): Promise<SeedsRun> {
+  const { existsSync, readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const plan = await seedsPlan(o);
+  const progress = o.progress ?? silentProgress;
+  const gpu = o.gpu ?? (await Gpu.create());
+  const out: SeedsRun = { summary: null, ran: [], skipped: [], stoppedAfter: null };
+  try {
+    for (const seed of plan.seeds) {
+      const dir = join(o.out, SEEDS_FILES.dir(seed));
+      if (existsSync(join(dir, 'results.json'))) {
+        progress.note(`[seed ${seed}] already finished: ${dir}`);
+        out.skipped.push(seed);
+        continue;
+      }
+      const config = { ...plan.config, seed };
+      const resume = existsSync(RunStore.runFile(dir));
+      if (resume && JSON.stringify(RunStore.open(dir).info.config) !== JSON.stringify(config)) {
+        throw new Error(`${dir} holds a run whose config differs from ${SEEDS_FILES.plan} with seed ${seed}; move it away to recompute that seed`);
+      }
+      progress.note(`[seed ${seed}] ${resume ? 'resuming' : 'starting'} ${dir}`);
+      const common = { out: dir, stopAfter: o.stopAfter, root: o.root, gpu, progress, wrapEngine: o.wrapEngine };
+      const run = resume ? await runExperiment({ ...common, resume: true }) : await runExperiment({ ...common, config, preset: plan.preset, arms: plan.arms as ArmId[] });
+      out.ran.push(seed);
+      if (run.stoppedAfter) {
+        out.stoppedAfter = { seed, stage: run.stoppedAfter };
+        return out;
+      }
+    }
+  } finally {
+    if (!o.gpu) gpu.destroy();
+  }
+  const runs: SeedRun[] = plan.seeds.map((seed) => {
+    const dir = SEEDS_FILES.dir(seed);
+    const results = JSON.parse(readFileSync(join(o.out, dir, 'results.json'), 'utf8')) as ExperimentResults;
+    const store = RunStore.open(join(o.out, dir));
+    const outcomes = Object.fromEntries(Object.keys(results.arms).map((arm) => [arm, store.load<EvalResult>(`${arm}/eval`).outcomes]));
+    return { seed, dir, results, outcomes };
+  });
+  out.summary = summarizeSeeds(runs, plan.preset, plan.config.eval.bootstrap);
+  const labels = Object.fromEntries(runs.flatMap((r) => Object.entries(r.results.arms).map(([id, a]) => [id, a.label])));
+  writeAtomic(join(o.out, SEEDS_FILES.json), JSON.stringify(out.summary, null, 2) + '\n');
+  writeAtomic(join(o.out, SEEDS_FILES.md), seedsMarkdown(out.summary, labels));
+  return out;
+}

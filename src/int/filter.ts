@@ -1,11 +1,12 @@
 // Filtering proposed interventions: parse each verifier output, reject (and count, by reason)
-// unusable ones, answer leaks and duplicates, and keep one per attempt. Also the answer-leak
-// checks for the chains world (exact integer tokens) and math (grader normalisation).
+// unusable ones, answer leaks and duplicates (within an attempt, and across the attempts of a
+// problem), and keep one per attempt. Also the answer-leak checks for chains and math.
 
 import type { Task } from '../tasks/task';
 import { compareAnswers, extractAnswer } from '../tasks/math/grade';
 import { cleanAnswer, compactKey } from '../tasks/math/normalize';
 import { PARSE_FAILURE_REASONS, parseInterventionOutput, type ParseFailureReason, type ParseOptions } from './parse';
+import { splice } from './splice';
 
 // ---------------------------------------------------------------- leak checks
 
@@ -181,12 +182,14 @@ export function leakCheckFor(task: Pick<Task, 'name'>, opts: MathLeakOptions = {
 
 // ---------------------------------------------------------------- filtering
 
-/** Why a candidate was not kept. */
-export type FilterReason = ParseFailureReason | 'leaks_answer' | 'duplicate' | 'not_selected' | 'failed_continuation';
+/** Why a candidate was not kept. 'duplicate': same location and content as an earlier valid
+ *  sample of the same attempt; 'duplicate_across_attempts': the same (normalised) prefix +
+ *  intervention as a row already kept from another attempt of the same problem. */
+export type FilterReason = ParseFailureReason | 'leaks_answer' | 'duplicate' | 'duplicate_across_attempts' | 'not_selected' | 'failed_continuation';
 export type VerdictStatus = 'kept' | FilterReason;
 
 export const VERDICT_STATUSES: readonly VerdictStatus[] = Object.freeze([
-  'kept', ...PARSE_FAILURE_REASONS, 'leaks_answer', 'duplicate', 'not_selected', 'failed_continuation',
+  'kept', ...PARSE_FAILURE_REASONS, 'leaks_answer', 'duplicate', 'duplicate_across_attempts', 'not_selected', 'failed_continuation',
 ]);
 
 /** The verifier outputs sampled for one failed attempt. */
@@ -195,6 +198,11 @@ export interface AttemptCandidates {
   problemId: string;
   /** Step count of the attempt (the verifier saw steps 1..nSteps). */
   nSteps: number;
+  /** The attempt's steps (nSteps of them). When given, a valid sample whose spliced trace
+   *  (prefix + intervention, normalised) equals a row already kept from another attempt of the
+   *  same problem is 'duplicate_across_attempts'; without them only within-attempt duplicates
+   *  are found. */
+  steps?: readonly string[];
   /** Gold final answer of the problem. */
   gold: string;
   /** Raw verifier outputs in sampling order (sample index = position). */
@@ -213,8 +221,10 @@ export interface CandidateVerdict {
   /** Parsed values (null when parsing failed). */
   content: string | null;
   location: number | null;
-  /** For 'duplicate': the sample it repeats. */
+  /** For 'duplicate': the sample it repeats; for 'duplicate_across_attempts': the kept sample of
+   *  `duplicateOfAttempt` it repeats. */
   duplicateOf?: number;
+  duplicateOfAttempt?: string;
   /** Parser flags (see ParseResult). */
   fellBack?: boolean;
   repaired?: boolean;
@@ -268,6 +278,12 @@ function emptyCounts(): Record<VerdictStatus, number> {
   return Object.fromEntries(VERDICT_STATUSES.map((s) => [s, 0])) as Record<VerdictStatus, number>;
 }
 
+/** Key of a row for de-duplication across the attempts of a problem: the spliced trace
+ *  (prefix + intervention), each step normalised. */
+export function splicedKey(steps: readonly string[], location: number, content: string): string {
+  return splice(steps, location, content).newSteps.map(normaliseContent).join('\u0000');
+}
+
 /** Count verdicts by status. */
 export function countVerdicts(verdicts: readonly CandidateVerdict[]): FilterCounts {
   const byStatus = emptyCounts();
@@ -283,15 +299,22 @@ export function countVerdicts(verdicts: readonly CandidateVerdict[]): FilterCoun
 
 /** Parse, check and select interventions. Checks in order: parse (its failure reasons),
  *  answer leak, duplicate of an earlier valid sample of the same attempt (same normalised
- *  content and location), then selection ('not_selected' for valid samples after the first
- *  when keep = 'first'). */
+ *  content and location), duplicate of a row kept from an earlier attempt of the same problem
+ *  (same normalised prefix + intervention; needs AttemptCandidates.steps), then selection
+ *  ('not_selected' for valid samples after the first when keep = 'first'). A cross-attempt
+ *  duplicate does not use up the attempt's selection: a later distinct sample can be kept. */
 export async function filterInterventions(attempts: readonly AttemptCandidates[], opts: FilterOptions): Promise<FilterResult> {
   const keep = opts.keep ?? 'first';
   if (keep !== 'first' && keep !== 'all') throw new Error(`filterInterventions: keep must be "first" or "all", got ${JSON.stringify(keep)}`);
   const ids = new Set<string>();
   const verdicts: CandidateVerdict[] = [];
   const kept: KeptIntervention[] = [];
+  /** Per problem: spliced key -> the kept row it came from. */
+  const rows = new Map<string, Map<string, { attemptId: string; sample: number }>>();
   for (const a of attempts) {
+    if (a.steps !== undefined && a.steps.length !== a.nSteps) {
+      throw new Error(`filterInterventions: attempt "${a.attemptId}" has nSteps ${a.nSteps} but ${a.steps.length} steps; give the steps the verifier saw`);
+    }
     if (ids.has(a.attemptId)) throw new Error(`filterInterventions: attempt id "${a.attemptId}" appears twice; merge its outputs into one entry`);
     ids.add(a.attemptId);
     const seen = new Map<string, number>();
@@ -317,11 +340,21 @@ export async function filterInterventions(attempts: readonly AttemptCandidates[]
         continue;
       }
       seen.set(key, sample);
+      const rowKey = a.steps ? splicedKey(a.steps, r.location, r.content) : null;
+      const problemRows = rows.get(a.problemId) ?? new Map<string, { attemptId: string; sample: number }>();
+      const same = rowKey === null ? undefined : problemRows.get(rowKey);
+      if (same && same.attemptId !== a.attemptId) {
+        const detail = `same prefix + intervention as attempt "${same.attemptId}" sample ${same.sample}, already kept`;
+        verdicts.push({ ...base, ...parsed, status: 'duplicate_across_attempts', detail, duplicateOf: same.sample, duplicateOfAttempt: same.attemptId });
+        continue;
+      }
       if (selected && keep === 'first') {
         verdicts.push({ ...base, ...parsed, status: 'not_selected', detail: 'valid, but an earlier sample of this attempt was kept' });
         continue;
       }
       selected = true;
+      if (rowKey !== null && !problemRows.has(rowKey)) problemRows.set(rowKey, { attemptId: a.attemptId, sample });
+      rows.set(a.problemId, problemRows);
       verdicts.push({ ...base, ...parsed, status: 'kept', detail: 'kept' });
       kept.push({ attemptId: a.attemptId, problemId: a.problemId, sample, content: r.content, location: r.location });
     }

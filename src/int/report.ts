@@ -6,7 +6,7 @@
 import { formatJsonl } from '../io/datasets/jsonl';
 import { METRIC_COLUMNS, csvRow } from '../train/metrics';
 import type { IntConfig } from './config';
-import { START_CONDITIONS } from './diagnostics';
+import { continuationSummary, START_CONDITIONS, type ContinuationSummaryRow, type StartCondition } from './diagnostics';
 import type { FilterCounts, FilterResult } from './filter';
 import { zeroVarianceShare, type ArmMechanism } from './mechanism';
 import { splice } from './splice';
@@ -38,7 +38,9 @@ export interface ExperimentResults {
     reflections: { total: number; correct: number };
     sftRows: { [K in keyof SftSets]: number };
   };
-  diagnostics: Pick<Diagnostics, 'table' | 'location'> & { neverSolved: number };
+  /** `continuation`: per start condition { problems, solved, correct, samples, starts }, every
+   *  start sampled `samplesPerStart` times; `table` is the full ContinuationTable (the UI reads it). */
+  diagnostics: Pick<Diagnostics, 'table' | 'location'> & { neverSolved: number; samplesPerStart: number; continuation: Record<StartCondition, ContinuationSummaryRow> };
   arms: Record<string, { label: string; sftRows: number; sftDropped: number; sftSteps: number; rlSteps: number; eval: EvalResult['summary'] }>;
   /** Paired differences of pass@1 between arms on the same test problems (PAIRED_COMPARISONS, where
    *  both arms ran), overall (tier "all") and per tier. */
@@ -147,7 +149,13 @@ export function buildReport(x: ReportInputs): ExperimentResults {
       reflections: { total: x.reflections.length, correct: x.reflections.filter((r) => r.correct).length },
       sftRows,
     },
-    diagnostics: { table: x.diagnostics.table, location: x.diagnostics.location, neverSolved: x.diagnostics.neverSolved.length },
+    diagnostics: {
+      neverSolved: x.diagnostics.neverSolved.length,
+      samplesPerStart: x.config.continuation.k,
+      continuation: continuationSummary(x.diagnostics.table),
+      table: x.diagnostics.table,
+      location: x.diagnostics.location,
+    },
     arms: armsOut,
     paired: pairedDiffs(x.arms, x.config.eval.bootstrap),
     mechanism,
@@ -183,6 +191,8 @@ export function resultsMarkdown(r: ExperimentResults): string {
   L.push(`- rollouts: ${p.rollouts.attempts} attempts, ${p.rollouts.correct} correct, ${p.rollouts.failures} failed; ${p.rollouts.problemsNeverSolved} problems never solved`);
   L.push(`- proposals: ${p.proposals.outputs} verifier outputs for ${p.proposals.attempts} failed attempts`);
   L.push(`- filter: ${Object.entries(p.filter.byStatus).filter(([, n]) => n > 0).map(([s, n]) => `${s} ${n}`).join(', ') || 'nothing'}`);
+  const dups = (p.filter.byStatus.duplicate ?? 0) + (p.filter.byStatus.duplicate_across_attempts ?? 0);
+  L.push(`- duplicates removed ${dups} rows: ${p.filter.byStatus.duplicate ?? 0} within an attempt, ${p.filter.byStatus.duplicate_across_attempts ?? 0} across the attempts of a problem (same prefix + intervention)`);
   if (p.continuation) L.push(`- continuation check: ${p.continuation.correct} of ${p.continuation.samples} continuations correct over ${p.continuation.checked} interventions; ${p.afterContinuation.byStatus.kept} kept`);
   L.push(`- self-reflections: ${p.reflections.correct} correct of ${p.reflections.total}`);
   L.push(
@@ -190,11 +200,12 @@ export function resultsMarkdown(r: ExperimentResults): string {
       `loss on the intervention only ${p.sftRows.interventions_no_prefix_loss ?? 'n/a'}, with the correct suffix ${p.sftRows.interventions_with_suffix ?? 'n/a'}), ` +
       `reference ${p.sftRows.reference}, self-reflection ${p.sftRows.self_reflection}`,
   );
-  L.push('', '## Diagnostics', '', `Never-solved problems: ${r.diagnostics.neverSolved}. Solved at least once when continuing from:`, '');
-  L.push('| start | problems | solved | correct / samples |', '|---|---|---|---|');
+  const dg = r.diagnostics;
+  L.push('', '## Diagnostics', '', `Never-solved problems: ${dg.neverSolved}. Solved at least once when continuing from (every start condition at ${dg.samplesPerStart} samples per start, one start per kept intervention):`, '');
+  L.push('| start | starts | problems | solved | correct / samples |', '|---|---|---|---|---|');
   for (const c of START_CONDITIONS) {
-    const row = r.diagnostics.table.rows[c];
-    L.push(`| ${c.replace(/_/g, ' ')} | ${row.problems} | ${row.solved} | ${row.correct} / ${row.samples} |`);
+    const row = dg.continuation?.[c] ?? { ...dg.table.rows[c], starts: dg.table.rows[c].starts ?? 0 };
+    L.push(`| ${c.replace(/_/g, ' ')} | ${row.starts} | ${row.problems} | ${row.solved} | ${row.correct} / ${row.samples} |`);
   }
   const loc = r.diagnostics.location;
   if (loc) {

@@ -6,7 +6,7 @@
 import type { Problem, Task } from '../tasks/task';
 import { hashString } from '../util/random';
 import type { IntConfig, SamplingConfig } from './config';
-import { continuationTable, locationAccuracy, type ContinuationRecord, type ContinuationTable, type LocationAccuracy, type LocationRecord } from './diagnostics';
+import { continuationTable, locationAccuracy, planContinuationStarts, type ContinuationRecord, type ContinuationTable, type LocationAccuracy, type LocationRecord } from './diagnostics';
 import type { Engine, Generation } from './engine';
 import { applyContinuationCheck, filterInterventions, leakCheckFor, type ContinuationOutcome, type FilterResult, type KeptIntervention } from './filter';
 import { continuationStarts, continuationText, interventionExample, noPrefixLossExample, splice, withSuffixExample, type SftExample } from './splice';
@@ -158,7 +158,7 @@ export async function proposeInterventions(ctx: StageContext, failures: readonly
 export async function filterProposals(ctx: StageContext, proposals: readonly Proposal[], byId: Map<string, Problem>): Promise<FilterResult> {
   const f = ctx.config.filter;
   return filterInterventions(
-    proposals.map((p) => ({ attemptId: p.attemptId, problemId: p.problemId, nSteps: p.steps.length, gold: byId.get(p.problemId)!.answer, outputs: p.outputs })),
+    proposals.map((p) => ({ attemptId: p.attemptId, problemId: p.problemId, nSteps: p.steps.length, steps: p.steps, gold: byId.get(p.problemId)!.answer, outputs: p.outputs })),
     { leak: leakCheckFor(ctx.task, { timeoutMs: f.leakTimeoutMs }), parse: { allowAppend: f.allowAppend, allowEmpty: f.allowEmpty }, keep: f.keep },
   );
 }
@@ -225,9 +225,10 @@ export interface Diagnostics {
   location: LocationAccuracy | null;
 }
 
-/** On never-solved problems: continuation.k continuations from the problem alone, the prefix,
- *  prefix + original step and prefix + intervention (interventions that passed the filter,
- *  before the continuation check); and location accuracy. */
+/** On never-solved problems, for every intervention that passed the filter (before the
+ *  continuation check): continuation.k continuations from each start, the problem alone, the
+ *  prefix, prefix + original step and prefix + intervention (planContinuationStarts: equal
+ *  samples per start); and location accuracy. */
 export async function runDiagnostics(
   ctx: StageContext,
   attempts: readonly Attempt[],
@@ -235,31 +236,19 @@ export async function runDiagnostics(
   filtered: FilterResult,
   byId: Map<string, Problem>,
 ): Promise<Diagnostics> {
-  const ct = ctx.config.continuation;
   const solved = new Set(attempts.filter((a) => a.correct).map((a) => a.problemId));
   const neverSolved = [...new Set(attempts.map((a) => a.problemId))].filter((id) => !solved.has(id));
   const ns = new Set(neverSolved);
   const prop = new Map(proposals.map((p) => [p.attemptId, p]));
-  const kept: KeptIntervention[] = filtered.kept.filter((k) => ns.has(k.problemId));
-  const join = (s: string[]) => ctx.task.joinSteps(s);
-  type Item = { problemId: string; attemptId?: string; condition: ContinuationRecord['condition']; prompt: string; prefix: string };
-  const items: Item[] = [];
-  for (const id of neverSolved.filter((id) => kept.some((k) => k.problemId === id))) {
-    items.push({ problemId: id, condition: 'problem_only', prompt: ctx.task.prompts.solve(byId.get(id)!), prefix: '' });
-  }
-  for (const k of kept) {
-    const st = continuationStarts(join, prop.get(k.attemptId)!.steps, k.location, k.content);
-    const prompt = ctx.task.prompts.solve(byId.get(k.problemId)!);
-    for (const [condition, prefix] of [['prefix', st.prefix], ['prefix_original', st.prefixOriginal], ['prefix_intervention', st.prefixIntervention]] as const) {
-      items.push({ problemId: k.problemId, attemptId: k.attemptId, condition, prompt, prefix });
-    }
-  }
-  const gens = await sample(ctx, items.map((x) => ({ prompt: x.prompt, prefix: x.prefix })), ct.k, ct.sampling, 'diagnostics', SOLUTION_STOPS);
+  const kept = filtered.kept.filter((k) => ns.has(k.problemId)).map((k) => ({ ...k, steps: prop.get(k.attemptId)!.steps }));
+  const items = planContinuationStarts(kept, (s) => ctx.task.joinSteps(s), ctx.config.continuation.k);
+  const reqs = items.map((x) => ({ prompt: ctx.task.prompts.solve(byId.get(x.problemId)!), prefix: x.prefix }));
+  const gens = await sample(ctx, reqs, ctx.config.continuation.k, ctx.config.continuation.sampling, 'diagnostics', SOLUTION_STOPS);
   const records: ContinuationRecord[] = [];
   for (const [i, x] of items.entries()) {
     let correct = 0;
     for (const g of gens[i]) if ((await ctx.task.grade(x.prefix + g.text, byId.get(x.problemId)!)).correct) correct++;
-    records.push({ problemId: x.problemId, ...(x.attemptId ? { attemptId: x.attemptId } : {}), condition: x.condition, samples: gens[i].length, correct });
+    records.push({ problemId: x.problemId, attemptId: x.attemptId, condition: x.condition, samples: gens[i].length, correct });
   }
   let location: LocationAccuracy | null = null;
   if (proposals.some((p) => p.truth !== null)) {

@@ -165,12 +165,16 @@ export interface PairedInterval extends Interval {
   problems: number;
 }
 
-/** Paired percentile bootstrap of mean pass@1(a) - pass@1(b) over the problems both arms were
- *  evaluated on: per problem the difference of success rates c/n, then bootstrapMean over those
- *  differences (problems resampled with replacement, the same draw for both arms). Pairing removes
- *  the spread between problems that two separate intervals both carry, so it resolves a smaller
- *  difference at the same budget. The two lists must hold the same problems (any order, same tier). */
-export function pairedBootstrap(a: readonly ProblemOutcome[], b: readonly ProblemOutcome[], opts: BootstrapOptions = {}): PairedInterval {
+/** One problem's pass@1(a) - pass@1(b) (success rates c/n). */
+export interface ProblemDiff {
+  problemId: string;
+  tier: string;
+  diff: number;
+}
+
+/** Per-problem differences of success rate between two arms evaluated on the same problems, in
+ *  the order of `a`. The two lists must hold the same problems (any order, same tier). */
+export function pairedProblemDiffs(a: readonly ProblemOutcome[], b: readonly ProblemOutcome[]): ProblemDiff[] {
   const byId = new Map(b.map((o) => [o.problemId, o]));
   const missing = a.filter((o) => !byId.has(o.problemId)).map((o) => o.problemId);
   const aIds = new Set(a.map((o) => o.problemId));
@@ -179,10 +183,19 @@ export function pairedBootstrap(a: readonly ProblemOutcome[], b: readonly Proble
     const show = (xs: string[]) => (xs.length ? xs.slice(0, 5).join(', ') + (xs.length > 5 ? `, ... (${xs.length})` : '') : 'none');
     throw new Error(`pairedBootstrap: the arms were evaluated on different problems (only in the first: ${show(missing)}; only in the second: ${show(extra)}); evaluate both on the same test set`);
   }
-  const diffs = a.map((o) => {
+  return a.map((o) => {
     const p = byId.get(o.problemId)!;
     if (p.tier !== o.tier) throw new Error(`pairedBootstrap: problem "${o.problemId}" has tier "${o.tier}" in one arm and "${p.tier}" in the other`);
-    return o.c / o.n - p.c / p.n;
+    return { problemId: o.problemId, tier: o.tier, diff: o.c / o.n - p.c / p.n };
   });
+}
+
+/** Paired percentile bootstrap of mean pass@1(a) - pass@1(b) over the problems both arms were
+ *  evaluated on: per problem the difference of success rates c/n (pairedProblemDiffs), then
+ *  bootstrapMean over those differences (problems resampled with replacement, the same draw for
+ *  both arms). Pairing removes the spread between problems that two separate intervals both
+ *  carry, so it resolves a smaller difference at the same budget. */
+export function pairedBootstrap(a: readonly ProblemOutcome[], b: readonly ProblemOutcome[], opts: BootstrapOptions = {}): PairedInterval {
+  const diffs = pairedProblemDiffs(a, b).map((d) => d.diff);
   return { ...bootstrapMean(diffs, opts), problems: diffs.length };
 }

@@ -86,6 +86,12 @@ describe('chains-smoke end to end', () => {
     expect(r.diagnostics.location.scored).toBeGreaterThan(0);
     expect(r.diagnostics.location.accuracy).toBe(1);
     expect(r.diagnostics.table.rows.prefix_intervention.problems).toBeGreaterThan(0);
+    // equal budgets: every start condition has one start per kept intervention, each sampled samplesPerStart times
+    const cont = Object.values<any>(r.diagnostics.continuation);
+    expect(Object.keys(r.diagnostics.continuation)).toEqual(['problem_only', 'prefix', 'prefix_original', 'prefix_intervention']);
+    expect(r.diagnostics.samplesPerStart).toBe(cfg.continuation.k);
+    expect(cont[0].starts).toBeGreaterThan(0);
+    for (const c of cont) expect([c.starts, c.samples, c.problems]).toEqual([cont[0].starts, cont[0].starts * cfg.continuation.k, cont[0].problems]);
   });
 
   it('rejects leaked answers and splices kept interventions at their location', () => {

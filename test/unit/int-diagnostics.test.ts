@@ -1,6 +1,50 @@
-// Diagnostics on hand-made records: the never-solved continuation table and location accuracy.
+// Diagnostics on hand-made records: the plan of continuation starts at equal budgets, the
+// never-solved continuation table (and its results.json summary), and location accuracy.
 import { describe, expect, it } from 'vitest';
-import { continuationTable, locationAccuracy, neverSolvedProblems, START_CONDITIONS, type ContinuationRecord } from '../../src/int/diagnostics';
+import {
+  continuationSummary,
+  continuationTable,
+  locationAccuracy,
+  neverSolvedProblems,
+  planContinuationStarts,
+  START_CONDITIONS,
+  type ContinuationRecord,
+} from '../../src/int/diagnostics';
+
+describe('planContinuationStarts', () => {
+  const join = (s: string[]) => s.join('\n');
+  const kept = [
+    { problemId: 'p1', attemptId: 'p1#0', location: 2, content: 'fix', steps: ['s1', 'bad', 's3'] },
+    { problemId: 'p1', attemptId: 'p1#1', location: 1, content: 'fix1', steps: ['bad1', 's2'] },
+    { problemId: 'p2', attemptId: 'p2#0', location: 3, content: 'end', steps: ['a', 'b'] }, // appended: no original step
+  ];
+
+  it('gives every start condition the same samples per start and per problem', () => {
+    const plan = planContinuationStarts(kept, join, 32);
+    expect(plan).toHaveLength(12);
+    expect(new Set(plan.map((x) => x.samples))).toEqual(new Set([32]));
+    for (const c of START_CONDITIONS) {
+      const of = plan.filter((x) => x.condition === c);
+      expect(of.map((x) => x.attemptId)).toEqual(['p1#0', 'p1#1', 'p2#0']);
+      const perProblem = (id: string) => of.filter((x) => x.problemId === id).reduce((n, x) => n + x.samples, 0);
+      expect([perProblem('p1'), perProblem('p2')]).toEqual([64, 32]);
+    }
+  });
+
+  it('writes the four starts of each intervention', () => {
+    const plan = planContinuationStarts(kept, join, 4);
+    expect(plan.slice(0, 4).map((x) => [x.condition, x.prefix])).toEqual([
+      ['problem_only', ''],
+      ['prefix', 's1\n'],
+      ['prefix_original', 's1\nbad\n'],
+      ['prefix_intervention', 's1\nfix\n'],
+    ]);
+    expect(plan.slice(4, 8).map((x) => x.prefix)).toEqual(['', '', 'bad1\n', 'fix1\n']);
+    expect(plan.slice(8).map((x) => x.prefix)).toEqual(['', 'a\nb\n', 'a\nb\n', 'a\nb\nend\n']);
+    expect(planContinuationStarts([], join, 4)).toEqual([]);
+    expect(() => planContinuationStarts(kept, join, 0)).toThrow(/samplesPerStart/);
+  });
+});
 
 describe('continuationTable', () => {
   // p1..p4 never solved by the base model; p9 was solved (outside the table).
@@ -29,6 +73,13 @@ describe('continuationTable', () => {
     expect(t.rows.prefix_original).toMatchObject({ problems: 2, solved: 0, samples: 16, correct: 0 });
     expect(t.rows.prefix_intervention).toMatchObject({ problems: 3, solved: 2, samples: 32, correct: 5 });
     expect(t.rows.prefix_intervention.sampleAccuracy).toBeCloseTo(5 / 32, 12);
+  });
+
+  it('summarises per start for results.json', () => {
+    const c = continuationSummary(continuationTable(records, ['p1', 'p2', 'p3', 'p4']));
+    expect(Object.keys(c)).toEqual([...START_CONDITIONS]);
+    expect(c.problem_only).toEqual({ problems: 2, solved: 1, correct: 1, samples: 16, starts: 2 });
+    expect(c.prefix_intervention).toEqual({ problems: 3, solved: 2, correct: 5, samples: 32, starts: 4 });
   });
 
   it('without a never-solved set, every problem with a record counts', () => {

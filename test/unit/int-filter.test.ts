@@ -147,12 +147,40 @@ describe('filterInterventions', () => {
     expect(r.counts.byStatus.not_selected).toBe(0);
   });
 
-  it('duplicates are per attempt; the same fix for another attempt is kept', async () => {
+  it('without steps, duplicates are found within an attempt only', async () => {
     const r = await filterInterventions(
       [attempt, { ...attempt, attemptId: 'a2', outputs: [block('55*3=165', 2)] }],
       { leak: chainsLeakCheck },
     );
     expect(r.kept.map((k) => k.attemptId)).toEqual(['a1', 'a2']);
+  });
+
+  it('de-duplicates the same prefix + intervention across the attempts of a problem', async () => {
+    const steps = ['Add 10: 55+10=65', '65*2=130', '130-7=123'];
+    const mk = (attemptId: string, problemId: string, st: string[], outputs: string[]): AttemptCandidates => ({ attemptId, problemId, nSteps: st.length, steps: st, gold: '999', outputs });
+    const attempts = [
+      mk('a1', 'p1', steps, [block('65*3=195', 2)]),
+      // same prefix (step 1, spacing and case aside) and the same fix: one row
+      mk('a2', 'p1', ['add  10:\t55+10=65 ', '65*2=131', '131-7=124'], [block(' 65*3=195', 2), block('65+65=130', 2)]),
+      // same fix after a different prefix: another row
+      mk('a3', 'p1', ['55+11=66', '66*2=132'], [block('65*3=195', 2)]),
+      // the same trace for another problem: another row
+      mk('b1', 'p2', steps, [block('65*3=195', 2)]),
+      // within one attempt: 'duplicate', as before
+      mk('a4', 'p1', ['1+1=2'], [block('x', 1), block('x', 1)]),
+    ];
+    const r = await filterInterventions(attempts, { leak: chainsLeakCheck });
+    expect(r.verdicts.map((v) => `${v.attemptId}:${v.sample}:${v.status}`)).toEqual([
+      'a1:0:kept', 'a2:0:duplicate_across_attempts', 'a2:1:kept', 'a3:0:kept', 'b1:0:kept', 'a4:0:kept', 'a4:1:duplicate',
+    ]);
+    expect(r.verdicts[1]).toMatchObject({ duplicateOfAttempt: 'a1', duplicateOf: 0 });
+    expect(r.verdicts[1].detail).toContain('a1');
+    expect(r.counts.byStatus).toMatchObject({ kept: 5, duplicate: 1, duplicate_across_attempts: 1, not_selected: 0 });
+    expect(r.kept.map((k) => `${k.attemptId}:${k.sample}`)).toEqual(['a1:0', 'a2:1', 'a3:0', 'b1:0', 'a4:0']);
+    // keep = 'all': a row kept once is still not repeated by a later attempt
+    const all = await filterInterventions(attempts, { leak: chainsLeakCheck, keep: 'all' });
+    expect(all.counts.byStatus.duplicate_across_attempts).toBe(1);
+    await expect(filterInterventions([{ ...attempts[0], nSteps: 2 }], { leak: chainsLeakCheck })).rejects.toThrow(/nSteps 2 but 3 steps/);
   });
 
   it('passes parse options and can copy the raw output', async () => {
