@@ -4,7 +4,7 @@
 
 import { checkSamplingFields, PAPER_SAMPLING, type SamplingConfig } from '../model/sampling';
 import { ARM_IDS, type ArmId } from './arms';
-import { resolveChainsConfig, TINY_LADDER, type ChainsConfigInput } from '../tasks/chains/config';
+import { CRITICAL_LADDER, resolveChainsConfig, TINY_LADDER, type ChainsConfigInput } from '../tasks/chains/config';
 import { normaliseLoraInput, type LoraConfig, type LoraConfigInput } from '../model/lora-config';
 import {
   LR_PRESETS,
@@ -355,6 +355,33 @@ export const INT_PRESETS: Readonly<Record<string, IntPreset>> = Object.freeze({
       sft: { epochs: 2, batchSize: 16, optim: { lr: LR_PRESETS.loraTinySft } },
       rl: { steps: 20, numGenerations: 4, promptsPerStep: 8, maxCompletionLength: 160, optim: { lr: LR_PRESETS.loraTinyRl } },
       eval: { samples: 16, ks: [1, 4], sampling: { maxNewTokens: 160 } },
+    },
+  },
+  'chains-critical': {
+    name: 'chains-critical',
+    description:
+      'the method\'s effect on the critical-step tier (CRITICAL_LADDER): 64 held-out critical problems x 16 samples for a paired ' +
+      'InT + RL - RL interval, 192 training problems for the pool, 16 easy + 16 medium test problems to measure what training costs them; ' +
+      'the RL arms of the central comparisons only (hint-guided and self-reflection RL are left out for time: add them to config.arms)',
+    config: {
+      arms: ['base', 'rl', 'sft_ref_rl', 'int_rl', 'int_sft', 'int_sft_no_filter', 'int_sft_no_prefix_loss', 'int_sft_with_suffix', 'sft_ref'],
+      data: {
+        task: 'chains',
+        style: 'compact',
+        chains: {
+          tiers: [...CRITICAL_LADDER],
+          counts: { easy: { train: 0, test: 16 }, medium: { train: 0, test: 16 }, hard: { train: 0, test: 0 }, critical: { train: 192, test: 64 } },
+        },
+      },
+      // the pool: training problems the base model solves 0 of 16 times
+      rollouts: { k: 4, poolSamples: 16, poolMaxCorrect: 0, sampling: { maxNewTokens: 64 } },
+      propose: { perAttempt: 4, sampling: { maxNewTokens: 160 } },
+      filter: CHAINS_FILTER,
+      continuation: { enabled: true, k: 8, sampling: { maxNewTokens: 64 } },
+      lora: { rank: 8, alpha: 16 },
+      sft: { epochs: 4, batchSize: 16, optim: { lr: LR_PRESETS.loraTinySft } },
+      rl: { steps: 40, numGenerations: 8, promptsPerStep: 16, maxCompletionLength: 64, optim: { lr: LR_PRESETS.loraTinyRl } },
+      eval: { samples: 16, ks: [1, 16], sampling: { maxNewTokens: 64 } },
     },
   },
   'chains-full': {

@@ -21,7 +21,7 @@ export const UNSCALED_FIELDS: readonly string[] = Object.freeze([
   'learning rates and schedules, sft.epochs',
   'lengths (maxNewTokens, rl.maxCompletionLength)',
   'batch and group shapes (sft.batchSize, rl.promptsPerStep, rl.numGenerations)',
-  'propose.perAttempt (one kept of that many), continuation.minCorrect, eval.ks',
+  'propose.perAttempt (one kept of that many), continuation.minCorrect, eval.ks (a k above the scaled samples is dropped)',
   'the pool definition (rollouts.poolSamples, rollouts.poolMaxCorrect)',
 ]);
 
@@ -44,7 +44,8 @@ export function scaleConfig(c: IntConfig, f: number): IntConfig {
     propose: { maxAttempts: nn(c.propose.maxAttempts) },
     continuation: { k: n(c.continuation.k) },
     rl: { steps: n(c.rl.steps) },
-    eval: { samples: n(c.eval.samples) },
+    // a k larger than the scaled samples (F < 1) is dropped: pass@k needs k samples
+    eval: { samples: n(c.eval.samples), ks: c.eval.ks.filter((k) => k <= n(c.eval.samples)) },
   };
   if (c.data.task === 'chains') {
     const counts = resolveChainsConfig({ ...c.data.chains, style: undefined }).counts;
