@@ -2,25 +2,26 @@
 // an IntConfig, and the URL hash that carries preset + seed + overrides so a link reproduces a run.
 import { ARM_IDS, type ArmId } from '../int/arms';
 import { mergeConfig, presetConfig, registerPreset, presetNames, type IntConfig, type IntConfigInput } from '../int/config';
-import { TINY_LADDER } from '../tasks/chains';
+import { CRITICAL_LADDER } from '../tasks/chains';
 import type { DatasetUpload } from '../worker/protocol';
 
-/** A browser-sized preset: chains-smoke on 2 medium + 2 hard train / test problems with 2 eval samples. */
+/** A browser-sized preset: chains-smoke on 4 + 4 critical-step problems (the tier where the embedded
+ *  model fails on one step it can verify, so InT has something to correct) with 4 eval samples. */
 export const BROWSER_PRESET = 'browser-smoke';
 if (!presetNames().includes(BROWSER_PRESET)) {
   registerPreset({
     name: BROWSER_PRESET,
-    description: 'chains-smoke sized for a browser tab: 2 medium + 2 hard train / test problems (the embedded model solves easy ones every time, so they would show no intervention), 2 eval samples',
+    description: 'chains-smoke sized for a browser tab on the critical-step tier: 4 train / 4 test problems where the embedded model fails on one systematic step, 4 eval samples',
     config: mergeConfig(presetConfig('chains-smoke') as unknown as IntConfigInput, {
       data: {
-        chains: { tiers: [...TINY_LADDER], counts: { easy: { train: 0, test: 0 }, medium: { train: 2, test: 2 }, hard: { train: 2, test: 2 } } },
+        chains: { tiers: [...CRITICAL_LADDER], counts: { easy: { train: 0, test: 0 }, medium: { train: 0, test: 0 }, hard: { train: 0, test: 0 }, critical: { train: 4, test: 4 } } },
         maxTrainProblems: 4,
         maxTestProblems: 4,
       },
       rollouts: { sampling: { maxNewTokens: 128 } },
       propose: { maxAttempts: 4, sampling: { maxNewTokens: 192 } },
       rl: { steps: 1, maxCompletionLength: 128 },
-      eval: { samples: 2, ks: [1, 2], sampling: { maxNewTokens: 128 }, bootstrap: { resamples: 100 } },
+      eval: { samples: 4, ks: [1, 4], sampling: { maxNewTokens: 128 }, bootstrap: { resamples: 100 } },
     }) as IntConfigInput,
   });
 }

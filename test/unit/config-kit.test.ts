@@ -28,16 +28,8 @@ import {
   unknownKeys,
   type Problems,
 } from '../../src/util/config-kit';
+import { problemsOf } from '../shared/problems';
 
-function problemsOf(f: () => unknown): string[] {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).problems;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 /** Run one check on a fresh problem list; returns the list. */
 function run(f: (p: Problems) => unknown): Problems {

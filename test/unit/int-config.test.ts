@@ -13,16 +13,9 @@ import {
 } from '../../src/int/config';
 import { ConfigError } from '../../src/util/config-kit';
 import { createChainsTask } from '../../src/tasks/chains';
+import { problemsOf as problemsOfCall } from '../shared/problems';
 
-function problemsOf(input: IntConfigInput): string[] {
-  try {
-    resolveIntConfig(input);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).problems;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problemsOf = (input: IntConfigInput): string[] => problemsOfCall(() => resolveIntConfig(input));
 
 describe('defaults are the paper\'s values', () => {
   const c = resolveIntConfig();

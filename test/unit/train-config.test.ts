@@ -11,16 +11,8 @@ import {
   type GrpoConfigInput,
 } from '../../src/train/config';
 import { ConfigError } from '../../src/util/config-kit';
+import { problemsOf } from '../shared/problems';
 
-function problemsOf(f: () => unknown): string[] {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).problems;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('defaults', () => {
   it('SFT: the paper (lr 1e-6, 4 epochs, cosine to 0.1, warm-up 10%, effective batch 64)', () => {
