@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Gpu } from '../gpu';
 import { NodeFolderSource } from '../io/folder';
+import { CRITICAL_LADDER, MUL_AS_ADD_HABIT } from '../tasks/chains';
 import { formatReport, loadReportModel, modelReport, type ModelReportOptions } from '../pretrain/model-report';
 
 const HELP = `npm run model-report -- [options]
@@ -18,7 +19,9 @@ const HELP = `npm run model-report -- [options]
   --cont-samples N   continuations per start and condition (default 8)
   --max-cont N       never-solved problems continued (default 64)
   --solve-only       solve figures only
-  --seed N           sampling seed (default 0)`;
+  --seed N           sampling seed (default 0)
+  --ladder NAME      "tiny" (default: TINY_LADDER, the committed model's) or "critical" (CRITICAL_LADDER with the
+                     one-digit multiplication habit: adds the critical tier's calibration)`;
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -44,6 +47,11 @@ async function main(): Promise<void> {
       else if (a === '--cont-samples') o.continuationSamples = num(a, argv[++i]);
       else if (a === '--max-cont') o.maxContinuationProblems = num(a, argv[++i]);
       else if (a === '--seed') o.seed = num(a, argv[++i]);
+      else if (a === '--ladder') {
+        const v = argv[++i];
+        if (v === 'critical') Object.assign(o, { chains: { tiers: [...CRITICAL_LADDER] }, habit: MUL_AS_ADD_HABIT });
+        else if (v !== 'tiny') throw new Error(`--ladder must be "tiny" or "critical", got ${JSON.stringify(v)}`);
+      }
       else throw new Error(`unknown option ${a}\n${HELP}`);
     }
   } catch (e) {

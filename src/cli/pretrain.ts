@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { PretrainDataInput } from '../tasks/chains/pretrain-data';
 import {
-  PRETRAIN_DATA_RECIPE,
+  PRETRAIN_RECIPES,
   PRETRAIN_RUN_DEFAULTS,
   runPretrain,
   type ModelFolderFiles,
@@ -106,6 +106,8 @@ const HELP = `npm run pretrain -- [options]
   --no-self-verify-pairs  the default
   --self-verify-calibrate G  after each round, move the bad/ok verdict weight ratio toward the decision the
                          verifier gets wrong more often on its own attempts, by gain G (default ${PRETRAIN_DEFAULTS.selfVerifyCalibrate}; 0 = off)
+  --recipe NAME        "tiny" (default: the committed chains-tiny recipe on TINY_LADDER) or "critical" (TINY_LADDER
+                       + the critical-step tier, with the one-digit multiplication habit: MUL_AS_ADD_HABIT)
   --no-curriculum      train on the full recipe from the first step
   --loss-on WHAT       "document" (every token after <|bos|>, default) or "completion" 
   --verdict-weight-ok X   loss weight of each "ok" decision of the verifier (default ${PRETRAIN_DEFAULTS.verdictWeightOk}; 1 = none)
@@ -117,7 +119,13 @@ const HELP = `npm run pretrain -- [options]
 /** Parse command-line flags into options; unknown flags are errors. */
 export function parsePretrainArgs(argv: readonly string[]): Partial<PretrainOptions> {
   const o: Partial<PretrainOptions> = {};
-  const data: PretrainDataInput = { ...PRETRAIN_DATA_RECIPE };
+  // --recipe picks the data and curriculum the other flags then adjust, wherever it stands
+  const r = argv.indexOf('--recipe');
+  const recipeName = r >= 0 ? argv[r + 1] : 'tiny';
+  if (recipeName !== 'tiny' && recipeName !== 'critical') throw new Error(`--recipe must be "tiny" or "critical", got ${JSON.stringify(recipeName)}`);
+  const recipe = PRETRAIN_RECIPES[recipeName];
+  const data: PretrainDataInput = { ...recipe.data };
+  if (recipeName !== 'tiny') o.phases = recipe.phases.map((p) => ({ ...p }));
   const num = (flag: string, v: string | undefined) => {
     const x = Number(v);
     if (v === undefined || !Number.isFinite(x)) throw new Error(`${flag} needs a number, got ${JSON.stringify(v)}`);
@@ -137,6 +145,7 @@ export function parsePretrainArgs(argv: readonly string[]): Partial<PretrainOpti
     const a = argv[i];
     if (a === '--help' || a === '-h') throw new Error(HELP);
     if (a === '--out') o.out = argv[++i];
+    else if (a === '--recipe') i++;
     else if (a === '--csv') o.csv = argv[++i];
     else if (a === '--no-curriculum') o.phases = [];
     else if (a === '--self-verify-pairs') o.selfVerifyPairs = true;

@@ -2,18 +2,16 @@
 // of PretrainRunConfig with its default (PRETRAIN_RUN_DEFAULTS), and the checks a run applies to
 // them before it touches the GPU (one ConfigError listing every bad field with its fix).
 import { fmt, inRange, int, nested, oneOf, throwIfProblems, unknownKeys, type Problems } from '../util/config-kit';
-import { CRITICAL_LADDER } from '../tasks/chains/config';
+import { CRITICAL_LADDER, TINY_LADDER } from '../tasks/chains/config';
 import { MUL_AS_ADD_HABIT } from '../tasks/chains/habit';
 import { resolvePretrainConfig, type PretrainDataConfig, type PretrainDataInput } from '../tasks/chains/pretrain-data';
 
-/** Data recipe of chains-tiny, on CRITICAL_LADDER (TINY_LADDER + the critical-step tier): solving and verifying dominate, a little of every
- *  other format (so the hint and self-reflection arms find a model that knows them). */
+/** Data recipe of chains-tiny (the committed checkpoint), on TINY_LADDER: solving and verifying
+ *  dominate, a little of every other format (so the hint and self-reflection arms find a model that
+ *  knows them). */
 export const PRETRAIN_DATA_RECIPE: Readonly<PretrainDataInput> = Object.freeze({
-  chains: { tiers: [...CRITICAL_LADDER] },
-  tierWeights: { easy: 1, medium: 1.25, hard: 1, critical: 1 },
-  // The habit put there on purpose: a one-digit state times 2-9 written as an addition (habit.ts),
-  // so the critical tier fails on one systematic step that the verifier can still check.
-  habit: MUL_AS_ADD_HABIT,
+  chains: { tiers: [...TINY_LADDER] },
+  tierWeights: { easy: 1, medium: 1.25, hard: 1 },
   mix: { solve: 0.45, verify: 0.3, verifyOk: 0.05, continue: 0.1, hint: 0.05, reflect: 0.05 },
   // Half the verify slips are copy slips (only the reference value reveals them), and a fifth of
   // them sit on step 1, where the model's own long-chain failures mostly start.
@@ -34,18 +32,41 @@ export const PRETRAIN_CURRICULUM: readonly CurriculumPhase[] = Object.freeze(<Cu
   {
     until: 0.12,
     data: {
-      tierWeights: { easy: 1, medium: 0, hard: 0, critical: 0 },
+      tierWeights: { easy: 1, medium: 0, hard: 0 },
       mix: { solve: 0.6, verify: 0.1, verifyOk: 0.05, continue: 0.25, hint: 0, reflect: 0 },
     },
   },
   {
     until: 0.35,
     data: {
-      tierWeights: { easy: 2, medium: 2, hard: 0.5, critical: 1.5 },
+      tierWeights: { easy: 2, medium: 2, hard: 0.5 },
       mix: { solve: 0.45, verify: 0.25, verifyOk: 0.05, continue: 0.2, hint: 0.025, reflect: 0.025 },
     },
   },
 ]);
+
+/** The critical-step recipe: PRETRAIN_DATA_RECIPE on CRITICAL_LADDER (TINY_LADDER + the critical
+ *  tier) with a habit put there on purpose: a one-digit state times 2-9 written as an addition
+ *  (habit.ts, MUL_AS_ADD_HABIT), so the critical tier fails on one systematic step that the
+ *  verifier can still check against the reference values. */
+export const CRITICAL_DATA_RECIPE: Readonly<PretrainDataInput> = Object.freeze({
+  ...PRETRAIN_DATA_RECIPE,
+  chains: { tiers: [...CRITICAL_LADDER] },
+  tierWeights: { easy: 1, medium: 1.25, hard: 1, critical: 1 },
+  habit: MUL_AS_ADD_HABIT,
+});
+
+/** PRETRAIN_CURRICULUM with the critical tier: none in the easy-only phase, some in the second. */
+export const CRITICAL_CURRICULUM: readonly CurriculumPhase[] = Object.freeze(<CurriculumPhase[]>[
+  { until: 0.12, data: { ...PRETRAIN_CURRICULUM[0].data, tierWeights: { ...PRETRAIN_CURRICULUM[0].data.tierWeights, critical: 0 } } },
+  { until: 0.35, data: { ...PRETRAIN_CURRICULUM[1].data, tierWeights: { ...PRETRAIN_CURRICULUM[1].data.tierWeights, critical: 1.5 } } },
+]);
+
+/** Named recipes of `npm run pretrain -- --recipe NAME`: data and curriculum. */
+export const PRETRAIN_RECIPES: Readonly<Record<'tiny' | 'critical', { data: PretrainDataInput; phases: readonly CurriculumPhase[] }>> = Object.freeze({
+  tiny: { data: PRETRAIN_DATA_RECIPE, phases: PRETRAIN_CURRICULUM },
+  critical: { data: CRITICAL_DATA_RECIPE, phases: CRITICAL_CURRICULUM },
+});
 
 /** The settings of a pretraining run (plain data: it can cross a worker boundary). Defaults: the
  *  committed chains-tiny recipe (PRETRAIN_RUN_DEFAULTS). */

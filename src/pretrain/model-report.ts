@@ -12,7 +12,7 @@ import { loadModelFolder } from '../model/load';
 import { rawCodec, type TextCodec } from '../model/codec';
 import { sampleTextsOnly, strideSeeds, type SampleTextsOptions } from '../model/sample-texts';
 import { GREEDY_SAMPLING, PAPER_SAMPLING, PLAIN_SAMPLING, type Sampling } from '../model/sampling';
-import { compactStepwiseVerify, compactVerificationLog, createChainsTask, CRITICAL_LADDER, MUL_AS_ADD_HABIT, type ChainsConfigInput, type ChainsTask, type HabitSpec } from '../tasks/chains';
+import { compactStepwiseVerify, compactVerificationLog, createChainsTask, TINY_LADDER, type ChainsConfigInput, type ChainsTask, type HabitSpec } from '../tasks/chains';
 import { criticalReport, formatCriticalReport, type CriticalReport } from './critical-report';
 import type { Problem } from '../tasks/task';
 import { continuationTable, locationAccuracy, type ContinuationRecord, type LocationRecord, type StartCondition } from '../int/diagnostics';
@@ -76,11 +76,12 @@ export interface ModelReportOptions {
   batchPrompts: number;
   /** Seed of all sampling. Default 0. */
   seed: number;
-  /** Chains world config (must match the one the model was trained against). Default
-   *  CRITICAL_LADDER, the embedded model's (TINY_LADDER + the critical-step tier). */
+  /** Chains world config (must match the one the model was trained against). Default TINY_LADDER,
+   *  the embedded model's; a model of the critical recipe takes CRITICAL_LADDER (the critical
+   *  tier's calibration then runs too). */
   chains: ChainsConfigInput;
   /** The habit the model was pretrained with (critical-report.ts groups and names its figures by
-   *  it). Default MUL_AS_ADD_HABIT, the embedded model's; null for a model without one. */
+   *  it). Default null (the embedded model has none); MUL_AS_ADD_HABIT for the critical recipe's. */
   habit: HabitSpec | null;
   /** Skip the verify / continuation parts (solve figures only). Default false. */
   solveOnly: boolean;
@@ -100,8 +101,8 @@ export const MODEL_REPORT_DEFAULTS: Readonly<ModelReportOptions> = Object.freeze
   maxContinuationProblems: 64,
   batchPrompts: 24,
   seed: 0,
-  chains: { tiers: [...CRITICAL_LADDER] },
-  habit: MUL_AS_ADD_HABIT,
+  chains: { tiers: [...TINY_LADDER] },
+  habit: null,
   solveOnly: false,
   log: () => {},
 });

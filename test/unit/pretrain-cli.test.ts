@@ -1,7 +1,7 @@
 // `npm run pretrain` flags: numbers, the data mix, and clear errors for what does not parse.
 import { describe, expect, it } from 'vitest';
 import { parsePretrainArgs } from '../../src/cli/pretrain';
-import { checkPretrainConfig, PRETRAIN_DATA_RECIPE, PRETRAIN_RUN_DEFAULTS, resolvePretrainData } from '../../src/pretrain/config';
+import { checkPretrainConfig, CRITICAL_CURRICULUM, CRITICAL_DATA_RECIPE, PRETRAIN_DATA_RECIPE, PRETRAIN_RUN_DEFAULTS, resolvePretrainData } from '../../src/pretrain/config';
 import { ConfigError } from '../../src/util/config-kit';
 
 describe('parsePretrainArgs', () => {
@@ -50,5 +50,17 @@ describe('checkPretrainConfig', () => {
   it('accepts the committed recipe and reports curriculum phases out of order', () => {
     expect(() => checkPretrainConfig({ ...PRETRAIN_RUN_DEFAULTS })).not.toThrow();
     expect(() => resolvePretrainData({ data: PRETRAIN_RUN_DEFAULTS.data, phases: [{ until: 0.5, data: {} }, { until: 0.4, data: {} }] })).toThrow(/phases\[1\]\.until \(0\.4\) must be in \(0\.5, 1\)/);
+  });
+});
+
+describe('--recipe', () => {
+  it('picks the critical recipe (data and curriculum) before the other flags adjust it', () => {
+    const o = parsePretrainArgs(['--mix', 'verify=0.4', '--recipe', 'critical']);
+    expect(o.data).toMatchObject({ habit: CRITICAL_DATA_RECIPE.habit, tierWeights: CRITICAL_DATA_RECIPE.tierWeights });
+    expect(o.data!.mix!.verify).toBe(0.4);
+    expect(o.phases).toEqual(CRITICAL_CURRICULUM);
+    expect(parsePretrainArgs([]).data).toEqual(PRETRAIN_DATA_RECIPE);
+    expect(parsePretrainArgs(['--recipe', 'critical', '--no-curriculum']).phases).toEqual([]);
+    expect(() => parsePretrainArgs(['--recipe', 'crit'])).toThrow(/--recipe must be "tiny" or "critical", got "crit"/);
   });
 });
