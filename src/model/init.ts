@@ -43,13 +43,7 @@ export function initWeights(config: ModelConfig, opts: InitOptions = {}): { tabl
 }
 
 /** Shape of a small Llama-architecture model. */
-export interface TinyLlamaShape {
-  vocabSize: number;
-  hiddenSize: number;
-  intermediateSize: number;
-  numLayers: number;
-  numHeads: number;
-  numKvHeads: number;
+export interface TinyLlamaShape extends Pick<ModelConfig, 'vocabSize' | 'hiddenSize' | 'intermediateSize' | 'numLayers' | 'numHeads' | 'numKvHeads'> {
   /** max_position_embeddings. Default 1024. */
   maxPositions?: number;
   /** RoPE base. Default 10000. */

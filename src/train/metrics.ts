@@ -38,18 +38,11 @@ export interface MicroPart {
   reason?: string;
 }
 
-export interface AggregatedStats {
+/** ObjectiveStats over a whole step: tokens and sequences summed, the ratios and means token-weighted
+ *  over the micro-batches (= the means over the whole effective batch). */
+export interface AggregatedStats extends ObjectiveStats {
   /** Sum of the micro-batch losses = the effective-batch loss (objectives normalise by effective totals). */
   loss: number;
-  tokens: number;
-  sequences: number;
-  /** Token-weighted means over the micro-batches (= the means over the whole effective batch). */
-  clip_ratio_low: number;
-  clip_ratio_high: number;
-  clip_ratio_region: number;
-  kl: number | null;
-  entropy: number | null;
-  nll: number;
   /** Some micro-batch was skipped: the optimiser step must be skipped. */
   skip: boolean;
   /** Reasons of the skipped micro-batches. */
