@@ -9,6 +9,8 @@ import type { Gpu } from '../../src/gpu';
 import { compactCharTokenizer } from '../../src/io/char-tokenizer';
 import { NodeFolderSource } from '../../src/io/folder';
 import { paramCount } from '../../src/model/init';
+import { criticalReport, formatCriticalReport } from '../../src/pretrain/critical-report';
+import { CRITICAL_LADDER, MUL_AS_ADD_HABIT } from '../../src/tasks/chains';
 import { FIXED_SAMPLE, fixedSamplePass1, formatReport, loadReportModel, modelReport, type ModelReport, type ReportModel } from '../../src/pretrain/model-report';
 import { getTestGpu } from '../shared/gpu-env';
 
@@ -80,6 +82,20 @@ describe('embedded chains-tiny model', () => {
     const text = formatReport(r).join('\n');
     expect(text).toMatch(/verdict decisions given the ideal log so far \(greedy\): "ok" on [\d.n\/a]+ of \d+ right lines/);
     expect(text).toContain(`verify_location_acc: ${v.verify_location_acc.toFixed(3)}`);
+  });
+
+  it('calibrates the critical-step tier end to end (a small sample): figures in range, groups by the habit ranges', async () => {
+    const r = await criticalReport(m.model, m.codec, { chains: { tiers: [...CRITICAL_LADDER] }, habit: MUL_AS_ADD_HABIT, problems: 4, samples: 2 });
+    expect(r.tier).toBe('critical');
+    expect(r.overall.problems).toBe(4);
+    expect(Object.keys(r.byOperand)).toEqual(['2-3', '4-9']);
+    expect(Object.values(r.byOperand).reduce((a, g) => a + g.problems, 0)).toBe(4);
+    for (const x of [r.overall.pass1, r.overall.passK, r.overall.neverSolved, r.overall.habitRate!, r.overall.fromPrefix, r.overall.oracle]) {
+      expect(x).toBeGreaterThanOrEqual(0);
+      expect(x).toBeLessThanOrEqual(1);
+    }
+    expect(r.overall.passK + r.overall.neverSolved).toBeCloseTo(1, 12);
+    expect(formatCriticalReport(r)[0]).toMatch(/^critical tier "critical" \(2 samples per problem and per start, temperature 0.7/);
   });
 
   it("reproduces the card's fixed-sample solve_pass1", async () => {
