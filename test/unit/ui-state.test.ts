@@ -5,13 +5,15 @@ import { parseRunJson } from '../../src/worker/runs-db';
 import { BROWSER_PRESET, defaultSettings, resolveSettings, settingsFromHash, settingsToHash } from '../../src/ui/state';
 
 describe('ui settings', () => {
-  it('defaults to the browser preset, which resolves and is smaller than chains-smoke', () => {
+  it('defaults to the browser preset on the critical-step tier, which resolves and has fewer problems than chains-smoke', () => {
     const s = defaultSettings();
     expect(s.preset).toBe(BROWSER_PRESET);
     const c = resolveSettings(s);
     expect(c.model).toBeNull();
     expect(c.data.maxTrainProblems).toBe(4);
-    expect(c.eval.samples).toBe(2);
+    expect(c.data.chains?.counts).toMatchObject({ critical: { train: 4, test: 4 }, easy: { train: 0, test: 0 } });
+    expect(c.data.chains?.tiers?.find((t) => t.name === 'critical')?.critical?.op).toBe('mul');
+    expect(c.eval.samples).toBe(4);
     expect(c.rollouts.k).toBe(2);
   });
 
