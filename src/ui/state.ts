@@ -11,7 +11,7 @@ export const BROWSER_PRESET = 'browser-smoke';
 if (!presetNames().includes(BROWSER_PRESET)) {
   registerPreset({
     name: BROWSER_PRESET,
-    description: 'chains-smoke sized for a browser tab on the critical-step tier: 4 train / 4 test problems where the embedded model fails on one systematic step, 4 eval samples',
+    description: 'chains-smoke sized for a browser tab on the critical-step tier: 4 train / 4 test problems, each with one step a habit model (public/models/chains-critical) gets wrong systematically, 4 eval samples',
     config: mergeConfig(presetConfig('chains-smoke') as unknown as IntConfigInput, {
       data: {
         chains: { tiers: [...CRITICAL_LADDER], counts: { easy: { train: 0, test: 0 }, medium: { train: 0, test: 0 }, hard: { train: 0, test: 0 }, critical: { train: 4, test: 4 } } },
