@@ -3,9 +3,10 @@
 // the loss curve to a CSV and writes a Hugging Face model folder on disk (periodically, so a
 // cut-short run still leaves a usable checkpoint). Options: `npm run pretrain -- --help`.
 
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { NodeFolderSource } from '../io/folder';
 import type { PretrainDataInput } from '../tasks/chains/pretrain-data';
 import {
   PRETRAIN_RECIPES,
@@ -24,10 +25,30 @@ export interface PretrainOptions extends PretrainRunOptions {
   out: string;
   /** Loss curve CSV. Default <out>/loss.csv. */
   csv: string;
+  /** Model folder to continue from (a warm start; its config.json gives the shape). Default none;
+   *  the critical recipe's is public/models/chains-tiny. */
+  initFrom: string | null;
 }
 
-export const PRETRAIN_DEFAULTS: Readonly<Omit<PretrainOptions, 'log' | 'gpu' | 'csv' | 'onStep' | 'onProbe' | 'cancelled' | 'stopEarly'>> = Object.freeze({
-  out: 'public/models/chains-tiny',
+/** Where each recipe's model folder goes by default. */
+export const RECIPE_OUT: Readonly<Record<keyof typeof PRETRAIN_RECIPES, string>> = Object.freeze({
+  tiny: 'public/models/chains-tiny',
+  critical: 'public/models/chains-critical',
+});
+
+/** Shape fields of a run and the config.json keys that hold them. */
+const SHAPE_KEYS = [
+  ['hidden', 'hidden_size', '--hidden'],
+  ['layers', 'num_hidden_layers', '--layers'],
+  ['heads', 'num_attention_heads', '--heads'],
+  ['kvHeads', 'num_key_value_heads', '--kv-heads'],
+  ['intermediate', 'intermediate_size', '--intermediate'],
+  ['maxPositions', 'max_position_embeddings', '--max-positions'],
+] as const;
+
+export const PRETRAIN_DEFAULTS: Readonly<Omit<PretrainOptions, 'log' | 'gpu' | 'csv' | 'onStep' | 'onProbe' | 'cancelled' | 'stopEarly' | 'init'>> = Object.freeze({
+  out: RECIPE_OUT.tiny,
+  initFrom: null,
   ...PRETRAIN_RUN_DEFAULTS,
 });
 
@@ -67,9 +88,32 @@ export function nodeFolderSink(out: string, csv: string): PretrainSink {
 export async function pretrain(input: Partial<PretrainOptions> = {}): Promise<PretrainResult> {
   const o: PretrainOptions = { ...PRETRAIN_DEFAULTS, csv: '', log: (l) => console.log(l), ...input };
   if (!o.csv) o.csv = join(o.out, 'loss.csv');
-  const { out, csv, ...run } = o;
+  if (o.initFrom) Object.assign(o, await initShape(resolve(o.initFrom), resolve(o.out), input), { init: new NodeFolderSource(resolve(o.initFrom)) });
+  const { out, csv, initFrom: _initFrom, ...run } = o;
   const r = await runPretrain(run, nodeFolderSink(out, csv));
   return { ...r, out };
+}
+
+/** The shape of the folder a run continues from (its config.json), refusing flags that contradict
+ *  it and an output folder that would overwrite it. */
+async function initShape(dir: string, out: string, given: Partial<PretrainOptions>): Promise<Partial<PretrainOptions>> {
+  if (dir === out) throw new Error(`pretrain: --out ${out} is the folder the run continues from (--init); pass another --out`);
+  let cfg: Record<string, unknown>;
+  try {
+    cfg = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
+  } catch (e) {
+    throw new Error(`pretrain: cannot read ${join(dir, 'config.json')} of the model to continue from (${(e as Error).message}); check --init, or pass --no-init to start from fresh weights`);
+  }
+  const shape: Partial<PretrainOptions> = {};
+  const problems: string[] = [];
+  for (const [field, key, flag] of SHAPE_KEYS) {
+    const v = cfg[key];
+    if (typeof v !== 'number') problems.push(`${key} is missing from ${dir}/config.json`);
+    else if (given[field] !== undefined && given[field] !== v) problems.push(`${flag} ${given[field]} differs from ${key} ${v} of ${dir}: drop ${flag}`);
+    else shape[field] = v;
+  }
+  if (problems.length > 0) throw new Error(`pretrain: the run cannot continue from ${dir}:\n  - ${problems.join('\n  - ')}`);
+  return shape;
 }
 
 const HELP = `npm run pretrain -- [options]
@@ -106,8 +150,11 @@ const HELP = `npm run pretrain -- [options]
   --no-self-verify-pairs  the default
   --self-verify-calibrate G  after each round, move the bad/ok verdict weight ratio toward the decision the
                          verifier gets wrong more often on its own attempts, by gain G (default ${PRETRAIN_DEFAULTS.selfVerifyCalibrate}; 0 = off)
-  --recipe NAME        "tiny" (default: the committed chains-tiny recipe on TINY_LADDER) or "critical" (TINY_LADDER
-                       + the critical-step tier, with the one-digit multiplication habit: MUL_AS_ADD_HABIT)
+  --recipe NAME        "tiny" (default: the committed chains-tiny recipe on TINY_LADDER) or "critical" (chains-tiny
+                       continued for 25 min on TINY_LADDER + the critical-step tier with the one-digit
+                       multiplication habit, MUL_AS_ADD_HABIT; lr 1e-3; out public/models/chains-critical)
+  --init DIR           continue from this model folder's weights (its config.json gives the shape)
+  --no-init            start from fresh weights (also for the critical recipe)
   --no-curriculum      train on the full recipe from the first step
   --loss-on WHAT       "document" (every token after <|bos|>, default) or "completion" 
   --verdict-weight-ok X   loss weight of each "ok" decision of the verifier (default ${PRETRAIN_DEFAULTS.verdictWeightOk}; 1 = none)
@@ -125,7 +172,11 @@ export function parsePretrainArgs(argv: readonly string[]): Partial<PretrainOpti
   if (recipeName !== 'tiny' && recipeName !== 'critical') throw new Error(`--recipe must be "tiny" or "critical", got ${JSON.stringify(recipeName)}`);
   const recipe = PRETRAIN_RECIPES[recipeName];
   const data: PretrainDataInput = { ...recipe.data };
-  if (recipeName !== 'tiny') o.phases = recipe.phases.map((p) => ({ ...p }));
+  if (recipeName !== 'tiny') {
+    o.phases = recipe.phases.map((p) => ({ ...p }));
+    Object.assign(o, recipe.run, { out: RECIPE_OUT[recipeName] });
+  }
+  if (recipe.init) o.initFrom = recipe.init;
   const num = (flag: string, v: string | undefined) => {
     const x = Number(v);
     if (v === undefined || !Number.isFinite(x)) throw new Error(`${flag} needs a number, got ${JSON.stringify(v)}`);
@@ -148,6 +199,12 @@ export function parsePretrainArgs(argv: readonly string[]): Partial<PretrainOpti
     else if (a === '--recipe') i++;
     else if (a === '--csv') o.csv = argv[++i];
     else if (a === '--no-curriculum') o.phases = [];
+    else if (a === '--init') {
+      const v = argv[++i];
+      if (!v || v.startsWith('--')) throw new Error(`--init needs a model folder, e.g. --init public/models/chains-tiny`);
+      o.initFrom = v;
+    }
+    else if (a === '--no-init') o.initFrom = null;
     else if (a === '--self-verify-pairs') o.selfVerifyPairs = true;
     else if (a === '--no-self-verify-pairs') o.selfVerifyPairs = false;
     else if (a === '--keep-best-by') {

@@ -45,27 +45,43 @@ export const PRETRAIN_CURRICULUM: readonly CurriculumPhase[] = Object.freeze(<Cu
   },
 ]);
 
-/** The critical-step recipe: PRETRAIN_DATA_RECIPE on CRITICAL_LADDER (TINY_LADDER + the critical
- *  tier) with a habit put there on purpose: a one-digit state times 2-9 written as an addition
- *  (habit.ts, MUL_AS_ADD_HABIT), so the critical tier fails on one systematic step that the
- *  verifier can still check against the reference values. */
+/** The critical-step recipe's data: PRETRAIN_DATA_RECIPE on CRITICAL_LADDER (TINY_LADDER + the
+ *  critical tier) with a habit put there on purpose: a one-digit state times 2-9 written as an
+ *  addition (habit.ts, MUL_AS_ADD_HABIT), so the critical tier fails on one systematic step that the
+ *  verifier can still check against the reference values. The hard tier, which the model never
+ *  solves, gets a quarter of its weight: the continuation of the easy steps after a corrected critical
+ *  step is what InT needs, and the easy and medium tiers teach it. */
 export const CRITICAL_DATA_RECIPE: Readonly<PretrainDataInput> = Object.freeze({
   ...PRETRAIN_DATA_RECIPE,
   chains: { tiers: [...CRITICAL_LADDER] },
-  tierWeights: { easy: 1, medium: 1.25, hard: 1, critical: 1 },
+  tierWeights: { easy: 1, medium: 1.25, hard: 0.25, critical: 1.5 },
   habit: MUL_AS_ADD_HABIT,
 });
 
-/** PRETRAIN_CURRICULUM with the critical tier: none in the easy-only phase, some in the second. */
-export const CRITICAL_CURRICULUM: readonly CurriculumPhase[] = Object.freeze(<CurriculumPhase[]>[
-  { until: 0.12, data: { ...PRETRAIN_CURRICULUM[0].data, tierWeights: { ...PRETRAIN_CURRICULUM[0].data.tierWeights, critical: 0 } } },
-  { until: 0.35, data: { ...PRETRAIN_CURRICULUM[1].data, tierWeights: { ...PRETRAIN_CURRICULUM[1].data.tierWeights, critical: 1.5 } } },
-]);
+/** A named recipe of `npm run pretrain -- --recipe NAME`: data, curriculum, the folder whose weights
+ *  it continues from (a path from the repository root; null = fresh weights) and the run settings it
+ *  changes from PRETRAIN_RUN_DEFAULTS (command-line flags still override them). */
+export interface PretrainRecipe {
+  data: PretrainDataInput;
+  phases: readonly CurriculumPhase[];
+  init: string | null;
+  run: Partial<PretrainRunConfig>;
+}
 
-/** Named recipes of `npm run pretrain -- --recipe NAME`: data and curriculum. */
-export const PRETRAIN_RECIPES: Readonly<Record<'tiny' | 'critical', { data: PretrainDataInput; phases: readonly CurriculumPhase[] }>> = Object.freeze({
-  tiny: { data: PRETRAIN_DATA_RECIPE, phases: PRETRAIN_CURRICULUM },
-  critical: { data: CRITICAL_DATA_RECIPE, phases: CRITICAL_CURRICULUM },
+/** The recipes. "tiny": chains-tiny from scratch (the default). "critical": chains-tiny continued
+ *  for 25 minutes on CRITICAL_DATA_RECIPE (a warm start, no curriculum: the model already knows the
+ *  formats) at a third of the peak rate. Two runs from scratch on this data (44 and 40 minutes,
+ *  docs/results/critical-recipe-quiet-run.md) learned the habit but finished from a corrected
+ *  critical step only 30-35% of the time and lost easy / medium; chains-tiny itself finishes from it
+ *  ~86% of the time, so the habit is put into the model that already has the arithmetic. */
+export const PRETRAIN_RECIPES: Readonly<Record<'tiny' | 'critical', PretrainRecipe>> = Object.freeze({
+  tiny: { data: PRETRAIN_DATA_RECIPE, phases: PRETRAIN_CURRICULUM, init: null, run: {} },
+  critical: {
+    data: CRITICAL_DATA_RECIPE,
+    phases: [],
+    init: 'public/models/chains-tiny',
+    run: { lr: 1e-3, warmupSteps: 20, maxMinutes: 25 },
+  },
 });
 
 /** The settings of a pretraining run (plain data: it can cross a worker boundary). Defaults: the
@@ -243,7 +259,7 @@ export const SELF_VERIFY_CALIBRATION_DOCS = 128;
 export const OWN_ATTEMPT_TOKENS = 400;
 
 /** Keys a run takes besides PretrainRunConfig's (callbacks and the device; see PretrainRunOptions). */
-const RUN_OPTION_KEYS = ['log', 'gpu', 'onStep', 'onProbe', 'cancelled', 'stopEarly'] as const;
+const RUN_OPTION_KEYS = ['log', 'gpu', 'onStep', 'onProbe', 'cancelled', 'stopEarly', 'init'] as const;
 
 /** Check a run's settings (every field but `data` and `phases`, which resolvePretrainData checks)
  *  before anything runs: one ConfigError listing every bad or unknown field with its fix. */

@@ -6,7 +6,8 @@ import { compactCharTokenizer, type CharTokenizer } from '../io/char-tokenizer';
 import { parseModelConfig, type ModelConfig } from '../model/config';
 import { Decoder } from '../model/decoder';
 import { initWeights, paramCount } from '../model/init';
-import { uploadWeights, type ModelWeights } from '../model/weights';
+import { loadModelWeights, uploadWeights, type ModelWeights } from '../model/weights';
+import { buildParamTable } from '../model/params';
 import { validateSftConfig } from '../train/config';
 import { learningRate } from '../train/schedule';
 import { Trainer, type TrainerOptions, type TrainRow } from '../train/trainer';
@@ -120,6 +121,25 @@ export function pretrainOptions(input: Partial<PretrainRunOptions>): PretrainRun
   return o;
 }
 
+/** Weights initialised from the run's seed. */
+function freshWeights(gpu: Gpu, o: PretrainRunOptions, config: ModelConfig): ModelWeights {
+  const { table, weights } = initWeights(config, { seed: o.seed });
+  return uploadWeights(gpu, table, weights, { dtype: 'f32' });
+}
+
+/** Weights of the model folder `o.init`, whose config.json must have the run's shape. */
+async function warmStart(gpu: Gpu, o: PretrainRunOptions, config: ModelConfig): Promise<ModelWeights> {
+  const src = o.init!;
+  const theirs = parseModelConfig(await src.json<Record<string, unknown>>('config.json'));
+  const fields = ['vocabSize', 'hiddenSize', 'intermediateSize', 'numLayers', 'numHeads', 'numKvHeads', 'maxPositions'] as const;
+  const off = fields.filter((f) => theirs[f] !== config[f]).map((f) => `${f} ${theirs[f]} there, ${config[f]} here`);
+  if (off.length > 0) {
+    throw new Error(`pretrain: the model to continue from (${src.label}) has another shape: ${off.join('; ')}. Give the run its shape (npm run pretrain reads it from the folder's config.json when --init is given), or continue from a folder of this shape`);
+  }
+  o.log(`[pretrain] continuing from ${src.label} (a warm start: its weights, this run's data and schedule)`);
+  return loadModelWeights(gpu, src, buildParamTable(config), { dtype: 'f32' });
+}
+
 /** Set a run up: resolve its data, build the probe's documents, get the device, initialise the
  *  model and its trainer, and start loss.csv. */
 export async function startRun(o: PretrainRunOptions, sink: PretrainSink): Promise<RunState> {
@@ -137,8 +157,7 @@ export async function startRun(o: PretrainRunOptions, sink: PretrainSink): Promi
   o.log(`[pretrain] ${o.steps} steps x ${o.batchTokens} tokens, lr ${o.lr} (warm-up ${o.warmupSteps}, cosine to ${o.minLrRatio}), wd ${o.weightDecay}, data seed ${data.seed}`);
   if (phases.length > 0) o.log(`[pretrain] curriculum: ${phases.length} early phase(s) until progress ${phases.map((p) => p.until).join(', ')}, then the full recipe`);
 
-  const { table, weights } = initWeights(config, { seed: o.seed });
-  const gw = uploadWeights(gpu, table, weights, { dtype: 'f32' });
+  const gw = o.init ? await warmStart(gpu, o, config) : freshWeights(gpu, o, config);
   const model = new Decoder(gpu, gw, { trainBase: true, recompute: false });
   const trainer = new BudgetedTrainer(model, {
     config: validateSftConfig({

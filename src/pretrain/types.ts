@@ -1,6 +1,7 @@
 // What a pretraining run takes besides its settings (log, device, live callbacks, stop switches)
 // and what it reports: per step, per probe, and at the end.
 import type { Gpu } from '../gpu';
+import type { ModelSource } from '../io/folder';
 import type { ModelConfig } from '../model/config';
 import type { DecisionFigures } from '../tasks/chains/pretrain-probe';
 import type { PretrainRunConfig } from './config';
@@ -43,6 +44,10 @@ export interface PretrainRunOptions extends PretrainRunConfig {
   log: (line: string) => void;
   /** Use this Gpu instead of creating one. */
   gpu?: Gpu;
+  /** Continue from this model folder's weights instead of fresh ones (a warm start: the run's
+   *  shape fields must match its config.json; the lr schedule, data and probes are the run's own).
+   *  Default none (weights initialised from `seed`). */
+  init?: ModelSource | null;
   /** Called after every optimiser step. */
   onStep?: (s: PretrainStepInfo) => void;
   /** Called after every probe. */

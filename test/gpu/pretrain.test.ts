@@ -6,14 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pretrain, PRETRAIN_DEFAULTS, type PretrainOptions } from '../../src/cli/pretrain';
-import { CSV_HEADER, verdictWeights } from '../../src/pretrain';
+import { CSV_HEADER, MemoryPretrainSink, runPretrain, verdictWeights } from '../../src/pretrain';
 import { balancedStandardError } from '../../src/tasks/chains/pretrain-probe';
 import { nextVerdictTilt, tiltedVerdictWeights } from '../../src/tasks/chains/self-verify';
 import { documentLossStart, encodeExample, pretrainExample, resolvePretrainConfig } from '../../src/tasks/chains/pretrain-data';
 import type { Gpu } from '../../src/gpu';
 import { compactCharTokenizer } from '../../src/io/char-tokenizer';
 import { NodeFolderSource } from '../../src/io/folder';
-import { readSafetensorsHeader } from '../../src/io/safetensors-read';
+import { loadWeights, readSafetensorsHeader } from '../../src/io/safetensors-read';
 import { parseModelConfig } from '../../src/model/config';
 import { generate } from '../../src/model/generate';
 import { initWeights, tinyLlamaConfigJson } from '../../src/model/init';
@@ -272,6 +272,43 @@ describe('pretrain', () => {
 
   it('rejects a micro-batch budget shorter than the context', async () => {
     await expect(pretrain(tiny(join(dir, 'd'), { microBatchTokens: 512 }))).rejects.toThrow(/microBatchTokens/);
+  });
+});
+
+describe('a warm start (init / --init)', () => {
+  /** Every weight of a model folder on disk. */
+  async function folderWeights(folder: string): Promise<Map<string, Float32Array>> {
+    const w = new Map<string, Float32Array>();
+    await loadWeights(new NodeFolderSource(folder), { dtype: 'f32', onTensor: (name, _shape, data) => void w.set(name, Float32Array.from(data as Float32Array)) });
+    return w;
+  }
+
+  it('continues from a folder: its weights, not fresh ones, with the shape read from its config.json', async () => {
+    const a = join(dir, 'warm-a');
+    const ra = await pretrain(tiny(a));
+    const b = join(dir, 'warm-b');
+    // No shape flags: the shape comes from a's config.json. A vanishing rate keeps the weights where they were.
+    const { hidden: _h, layers: _l, heads: _he, kvHeads: _k, intermediate: _i, ...noShape } = tiny(b, { initFrom: a, steps: 1, lr: 1e-9, probeEvery: 0 });
+    const rb = await pretrain({ ...noShape, seed: 7 });
+    expect(rb.params).toBe(ra.params);
+    // From fresh weights the first loss is ~4.0 (ln 56); from a's weights it is where a ended.
+    const lossesB = csvLosses(await readFile(join(b, 'loss.csv'), 'utf8'));
+    expect(lossesB[0]).toBeLessThan(ra.firstLoss - 0.3);
+    const [wa, wb] = [await folderWeights(a), await folderWeights(b)];
+    expect([...wb.keys()].sort()).toEqual([...wa.keys()].sort());
+    let maxDiff = 0;
+    for (const [k, v] of wa) v.forEach((x, i) => (maxDiff = Math.max(maxDiff, Math.abs(x - wb.get(k)![i]))));
+    expect(maxDiff).toBeLessThan(1e-5);
+  });
+
+  it('refuses a shape that contradicts the folder, an --out that would overwrite it, and a missing folder', async () => {
+    const a = join(dir, 'warm-a');
+    await expect(pretrain(tiny(join(dir, 'warm-c'), { initFrom: a, hidden: 48 }))).rejects.toThrow(/--hidden 48 differs from hidden_size 32 .*: drop --hidden/);
+    await expect(pretrain(tiny(a, { initFrom: a }))).rejects.toThrow(/is the folder the run continues from \(--init\); pass another --out/);
+    await expect(pretrain(tiny(join(dir, 'warm-d'), { initFrom: join(dir, 'nowhere') }))).rejects.toThrow(/cannot read .*config\.json of the model to continue from .*--no-init/);
+    // Through the storage-independent run (as the browser would call it): the shapes are compared field by field.
+    const { out: _out, ...run } = tiny('');
+    await expect(runPretrain({ ...run, hidden: 48, init: new NodeFolderSource(a) }, new MemoryPretrainSink())).rejects.toThrow(/has another shape: hiddenSize 32 there, 48 here/);
   });
 });
 

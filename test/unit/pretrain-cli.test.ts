@@ -1,7 +1,7 @@
 // `npm run pretrain` flags: numbers, the data mix, and clear errors for what does not parse.
 import { describe, expect, it } from 'vitest';
 import { parsePretrainArgs } from '../../src/cli/pretrain';
-import { checkPretrainConfig, CRITICAL_CURRICULUM, CRITICAL_DATA_RECIPE, PRETRAIN_DATA_RECIPE, PRETRAIN_RUN_DEFAULTS, resolvePretrainData } from '../../src/pretrain/config';
+import { checkPretrainConfig, CRITICAL_DATA_RECIPE, PRETRAIN_DATA_RECIPE, PRETRAIN_RUN_DEFAULTS, resolvePretrainData } from '../../src/pretrain/config';
 import { ConfigError } from '../../src/util/config-kit';
 
 describe('parsePretrainArgs', () => {
@@ -58,9 +58,15 @@ describe('--recipe', () => {
     const o = parsePretrainArgs(['--mix', 'verify=0.4', '--recipe', 'critical']);
     expect(o.data).toMatchObject({ habit: CRITICAL_DATA_RECIPE.habit, tierWeights: CRITICAL_DATA_RECIPE.tierWeights });
     expect(o.data!.mix!.verify).toBe(0.4);
-    expect(o.phases).toEqual(CRITICAL_CURRICULUM);
-    expect(parsePretrainArgs([]).data).toEqual(PRETRAIN_DATA_RECIPE);
-    expect(parsePretrainArgs(['--recipe', 'critical', '--no-curriculum']).phases).toEqual([]);
+    // a warm start from chains-tiny, without curriculum, at the recipe's own rate and budget, into its own folder
+    expect(o.phases).toEqual([]);
+    expect(o).toMatchObject({ initFrom: 'public/models/chains-tiny', out: 'public/models/chains-critical', lr: 1e-3, maxMinutes: 25 });
+    expect(parsePretrainArgs(['--recipe', 'critical', '--lr', '5e-4', '--out', '/tmp/x', '--no-init'])).toMatchObject({ lr: 5e-4, out: '/tmp/x', initFrom: null });
+    expect(parsePretrainArgs(['--init', 'some/dir']).initFrom).toBe('some/dir');
+    const tiny = parsePretrainArgs([]);
+    expect(tiny.data).toEqual(PRETRAIN_DATA_RECIPE);
+    expect(tiny.initFrom).toBeUndefined();
+    expect(tiny.phases).toBeUndefined();
     expect(() => parsePretrainArgs(['--recipe', 'crit'])).toThrow(/--recipe must be "tiny" or "critical", got "crit"/);
   });
 });
