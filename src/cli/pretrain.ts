@@ -3,7 +3,7 @@
 // the loss curve to a CSV and writes a Hugging Face model folder on disk (periodically, so a
 // cut-short run still leaves a usable checkpoint). Options: `npm run pretrain -- --help`.
 
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { NodeFolderSource } from '../io/folder';
@@ -28,6 +28,9 @@ export interface PretrainOptions extends PretrainRunOptions {
   /** Model folder to continue from (a warm start; its config.json gives the shape). Default none;
    *  the critical recipe's is public/models/chains-tiny. */
   initFrom: string | null;
+  /** Replace a model already in `out` (refused without it: a trained model is never overwritten
+   *  silently). Default false. */
+  force: boolean;
 }
 
 /** Where each recipe's model folder goes by default. */
@@ -49,6 +52,7 @@ const SHAPE_KEYS = [
 export const PRETRAIN_DEFAULTS: Readonly<Omit<PretrainOptions, 'log' | 'gpu' | 'csv' | 'onStep' | 'onProbe' | 'cancelled' | 'stopEarly' | 'init'>> = Object.freeze({
   out: RECIPE_OUT.tiny,
   initFrom: null,
+  force: false,
   ...PRETRAIN_RUN_DEFAULTS,
 });
 
@@ -89,9 +93,20 @@ export async function pretrain(input: Partial<PretrainOptions> = {}): Promise<Pr
   const o: PretrainOptions = { ...PRETRAIN_DEFAULTS, csv: '', log: (l) => console.log(l), ...input };
   if (!o.csv) o.csv = join(o.out, 'loss.csv');
   if (o.initFrom) Object.assign(o, await initShape(resolve(o.initFrom), resolve(o.out), input), { init: new NodeFolderSource(resolve(o.initFrom)) });
-  const { out, csv, initFrom: _initFrom, ...run } = o;
+  if (!o.force) await refuseOverwrite(o.out);
+  const { out, csv, initFrom: _initFrom, force: _force, ...run } = o;
   const r = await runPretrain(run, nodeFolderSink(out, csv));
   return { ...r, out };
+}
+
+/** Refuse an output folder that already holds a model (its weights or config.json). */
+async function refuseOverwrite(out: string): Promise<void> {
+  for (const f of ['model.safetensors', 'config.json']) {
+    const info = await stat(join(out, f)).catch(() => null);
+    if (info) {
+      throw new Error(`pretrain: ${out} already holds a model (${f}, ${info.size} bytes, written ${info.mtime.toISOString()}); pass --force to replace it, or --out a new folder`);
+    }
+  }
 }
 
 /** The shape of the folder a run continues from (its config.json), refusing flags that contradict
@@ -205,6 +220,7 @@ export function parsePretrainArgs(argv: readonly string[]): Partial<PretrainOpti
       o.initFrom = v;
     }
     else if (a === '--no-init') o.initFrom = null;
+    else if (a === '--force') o.force = true;
     else if (a === '--self-verify-pairs') o.selfVerifyPairs = true;
     else if (a === '--no-self-verify-pairs') o.selfVerifyPairs = false;
     else if (a === '--keep-best-by') {

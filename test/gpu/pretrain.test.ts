@@ -270,6 +270,16 @@ describe('pretrain', () => {
     await expect(pretrain(tiny(join(dir, 'kb2'), { keepBestBy: 'best' as 'own' }))).rejects.toThrow(/keepBestBy \("best"\) must be one of "probe", "own"/);
   });
 
+  it('never replaces a model in --out unless forced', async () => {
+    const out = join(dir, 'keep');
+    await pretrain(tiny(out, { steps: 1, saveEvery: 0, probeEvery: 0 }));
+    const before = await readFile(join(out, 'model.safetensors'));
+    await expect(pretrain(tiny(out, { steps: 1, seed: 3, probeEvery: 0 }))).rejects.toThrow(/already holds a model \(model\.safetensors, \d+ bytes, written .*\); pass --force to replace it, or --out a new folder/);
+    expect(Buffer.compare(await readFile(join(out, 'model.safetensors')), before)).toBe(0);
+    await pretrain(tiny(out, { steps: 1, seed: 3, probeEvery: 0, force: true }));
+    expect(Buffer.compare(await readFile(join(out, 'model.safetensors')), before)).not.toBe(0);
+  });
+
   it('rejects a micro-batch budget shorter than the context', async () => {
     await expect(pretrain(tiny(join(dir, 'd'), { microBatchTokens: 512 }))).rejects.toThrow(/microBatchTokens/);
   });

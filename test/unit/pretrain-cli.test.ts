@@ -63,6 +63,8 @@ describe('--recipe', () => {
     expect(o).toMatchObject({ initFrom: 'public/models/chains-tiny', out: 'public/models/chains-critical', lr: 1e-3, maxMinutes: 25 });
     expect(parsePretrainArgs(['--recipe', 'critical', '--lr', '5e-4', '--out', '/tmp/x', '--no-init'])).toMatchObject({ lr: 5e-4, out: '/tmp/x', initFrom: null });
     expect(parsePretrainArgs(['--init', 'some/dir']).initFrom).toBe('some/dir');
+    expect(() => parsePretrainArgs(['--init', '--force'])).toThrow(/--init needs a model folder/);
+    expect(parsePretrainArgs(['--force']).force).toBe(true);
     const tiny = parsePretrainArgs([]);
     expect(tiny.data).toEqual(PRETRAIN_DATA_RECIPE);
     expect(tiny.initFrom).toBeUndefined();
