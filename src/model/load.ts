@@ -5,7 +5,7 @@
 
 import type { Gpu } from '../gpu';
 import { CHAR_BOS_ID, CHAR_SPECIAL_TOKENS, compactCharTokenizer, type CharTokenizer } from '../io/char-tokenizer';
-import type { ModelSource } from '../io/folder';
+import { ModelFileNotFoundError, type ModelSource } from '../io/folder';
 import { loadTokenizer, type Tokenizer } from '../io/tokenizer';
 import { parseModelConfig, type ModelConfig } from './config';
 import { Decoder } from './decoder';
@@ -40,17 +40,33 @@ export function isCompactCharTokenizer(json: unknown): boolean {
   return !!vocab && typeof vocab === 'object' && vocab[CHAR_SPECIAL_TOKENS.bos] === CHAR_BOS_ID && Object.keys(vocab).length === compactCharTokenizer().vocabSize;
 }
 
+/** The special token ids of config.json / generation_config.json must be rows of the embedding. */
+export function checkTokenIds(config: ModelConfig, label: string): void {
+  const ids: [string, number | undefined][] = [
+    ['bos_token_id', config.bosId],
+    ['pad_token_id', config.padId],
+    ...config.eosIds.map((id): [string, number] => ['eos_token_id', id]),
+  ];
+  const bad = ids.filter(([, id]) => id !== undefined && (!Number.isSafeInteger(id) || id < 0 || id >= config.vocabSize));
+  if (bad.length > 0) {
+    throw new Error(`${label}: ${bad.map(([k, id]) => `${k} ${id}`).join(', ')} outside the vocabulary (vocab_size ${config.vocabSize}); fix config.json / generation_config.json`);
+  }
+}
+
 /** Load a model folder: config.json (+ generation_config.json when present), the weights of its
  *  parameter table, tokenizer.json. The caller releases it. */
 export async function loadModelFolder(gpu: Gpu, source: ModelSource, opts: LoadModelFolderOptions = {}): Promise<LoadedModelFolder> {
   const cfgJson = await source.json('config.json');
   let gen: unknown;
   try {
-    gen = await source.json('generation_config.json');
-  } catch {
-    gen = undefined; // optional file
+    gen = await source.json('generation_config.json', { optional: true });
+  } catch (e) {
+    // The file is optional; one that is there but does not parse is refused (named by the source).
+    if (!(e instanceof ModelFileNotFoundError)) throw e;
+    gen = undefined;
   }
   const config = parseModelConfig(cfgJson, gen);
+  checkTokenIds(config, source.label);
   const table = buildParamTable(config);
   const weights = await loadModelWeights(gpu, source, table, { dtype: opts.dtype ?? 'f32' });
   const decoder = new Decoder(gpu, weights);

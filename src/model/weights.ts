@@ -73,6 +73,37 @@ function resolveDtype(gpu: Gpu, opts: WeightOptions): WeightDtype {
   return dtype;
 }
 
+/** Non-finite values (NaN, +-Infinity) of f32 values or f16 bit patterns (a Uint16Array): how
+ *  many, the first's index and value; null when every value is finite. */
+export function nonFinite(data: ArrayLike<number> | Uint16Array): { count: number; index: number; value: string } | null {
+  let count = 0;
+  let index = -1;
+  if (data instanceof Uint16Array) {
+    for (let i = 0; i < data.length; i++) {
+      if ((data[i] & 0x7c00) === 0x7c00) {
+        if (count++ === 0) index = i;
+      }
+    }
+    if (count === 0) return null;
+    return { count, index, value: (data[index] & 0x3ff) !== 0 ? 'NaN' : data[index] & 0x8000 ? '-Infinity' : 'Infinity' };
+  }
+  if (data instanceof Float32Array) {
+    const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
+    for (let i = 0; i < bits.length; i++) {
+      if ((bits[i] & 0x7f800000) === 0x7f800000) {
+        if (count++ === 0) index = i;
+      }
+    }
+  } else {
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i])) {
+        if (count++ === 0) index = i;
+      }
+    }
+  }
+  return count === 0 ? null : { count, index, value: String(data[index]) };
+}
+
 /** Uploads tensors one at a time (as a checkpoint streams in) and assembles ModelWeights at the end. */
 export class WeightUploader {
   readonly dtype: WeightDtype;
@@ -100,6 +131,10 @@ export class WeightUploader {
     }
     if (this.tensors.has(name)) throw new Error(`weights: '${name}' was given twice`);
     if (data instanceof BigInt64Array || data instanceof Int32Array) throw new Error(`weights: '${name}' holds integers; expected floating-point weights`);
+    const bad = nonFinite(data);
+    if (bad) {
+      throw new Error(`weights: '${name}' holds ${bad.count} non-finite value(s) (the first at flat index ${bad.index}: ${bad.value}); the checkpoint is corrupt or was saved after training diverged: re-download or re-export it`);
+    }
     const dt = storageDtype(e, this.dtype);
     let values: ArrayLike<number> | Uint16Array = data;
     // Uint16Array = f16 bits: pass straight to an f16 tensor, decode for an f32 one.
