@@ -362,8 +362,10 @@ export const INT_PRESETS: Readonly<Record<string, IntPreset>> = Object.freeze({
     description:
       'the method\'s effect on the critical-step tier (CRITICAL_LADDER): 64 held-out critical problems x 16 samples for a paired ' +
       'InT + RL - RL interval, 192 training problems for the pool, 16 easy + 16 medium test problems to measure what training costs them; ' +
-      'the RL arms of the central comparisons only (hint-guided and self-reflection RL are left out for time: add them to config.arms)',
+      'the RL arms of the central comparisons only (hint-guided and self-reflection RL are left out for time: add them to config.arms); ' +
+      'on public/models/chains-critical, the embedded model with the one-digit multiplication habit',
     config: {
+      model: 'public/models/chains-critical',
       arms: ['base', 'rl', 'sft_ref_rl', 'int_rl', 'int_sft', 'int_sft_no_filter', 'int_sft_no_prefix_loss', 'int_sft_with_suffix', 'sft_ref'],
       data: {
         task: 'chains',
