@@ -1,5 +1,5 @@
 // `npm run experiment -- --preset NAME [--seed N | --seeds a,b,c] [--scale F] [--out DIR] [--arms a,b]
-// [--stop-after STAGE] [--model PATH|HUB_ID] [--dataset PATH|HUB_ID]` or `-- --resume DIR`: the
+// [--stop-after STAGE] [--model PATH|HUB_ID] [--dataset PATH|HUB_ID] [--strict]` or `-- --resume DIR`: the
 // headless InT experiment, one seed or several (DIR/seed-<s>/, then DIR/seeds.json and seeds.md).
 
 import { existsSync } from 'node:fs';
@@ -23,6 +23,7 @@ const OPTIONS = {
   'stop-after': { type: 'string' },
   model: { type: 'string' },
   dataset: { type: 'string' },
+  strict: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -30,9 +31,11 @@ const OPTIONS = {
 export const EXPERIMENT_FLAGS: readonly string[] = Object.keys(OPTIONS).map((k) => `--${k}`);
 
 export const USAGE = `usage: npm run experiment -- --preset NAME [--seed N | --seeds a,b,c] [--scale F] [--out DIR] [--arms a,b,...]
-                             [--stop-after STAGE] [--model PATH|HUB_ID] [--dataset PATH|HUB_ID]
+                             [--stop-after STAGE] [--model PATH|HUB_ID] [--dataset PATH|HUB_ID] [--strict]
        npm run experiment -- --resume DIR [--stop-after STAGE]
 presets: ${presetNames().join(', ')}
+--strict       refuse a math dataset with any skipped row (data.strict); without it the good rows are used and
+               the skipped ones are printed with their line numbers and reasons
 --seeds a,b,c  one run per seed into DIR/seed-<s>/ (each a complete experiment folder), then DIR/seeds.json and
                DIR/seeds.md: each seed's pass@1 per arm and tier, its paired InT + RL - RL per tier, and the paired
                differences pooled over the seeds. Running the same command again (or --resume DIR) skips finished
@@ -81,7 +84,7 @@ export function parseExperimentArgs(argv: readonly string[]): ExperimentPlan {
   if (values.help) return { kind: 'help' };
   const stopAfter = values['stop-after'];
   if (values.resume !== undefined) {
-    const extra = (['preset', 'seed', 'seeds', 'scale', 'arms', 'model', 'dataset', 'out'] as const).filter((k) => values[k] !== undefined);
+    const extra = (['preset', 'seed', 'seeds', 'scale', 'arms', 'model', 'dataset', 'out', 'strict'] as const).filter((k) => values[k] !== undefined);
     if (extra.length) throw new Error(`--resume DIR continues the run with its stored config; drop ${extra.map((k) => `--${k}`).join(' / ')}`);
     return { kind: 'resume', out: values.resume, stopAfter };
   }
@@ -92,6 +95,7 @@ export function parseExperimentArgs(argv: readonly string[]): ExperimentPlan {
   if (values.seed !== undefined) over.seed = seedOf(values.seed, '--seed');
   if (values.model) over.model = values.model;
   if (values.dataset) over.data = { dataset: values.dataset };
+  if (values.strict) over.data = { ...over.data, strict: true };
   const seeds = values.seeds !== undefined ? parseSeeds(values.seeds) : null;
   const scale = values.scale !== undefined ? parseScale(values.scale) : 1;
   const config = scaleConfig(presetConfig(values.preset, over), scale);

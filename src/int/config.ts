@@ -45,6 +45,9 @@ export interface DataConfig {
   chains: ChainsConfigInput;
   /** Math dataset name or path (e.g. "imo-answerbench"); required when task is 'math'. Default null. */
   dataset: string | null;
+  /** Refuse a math dataset with any skipped row (bad CSV / JSONL row, empty answer, duplicate
+   *  id) instead of running on the other rows; the skipped rows are reported either way. Default false. */
+  strict: boolean;
   /** Use at most this many training / test problems (first ones in task order); null = all. Default null. */
   maxTrainProblems: number | null;
   maxTestProblems: number | null;
@@ -166,7 +169,7 @@ export const INT_DEFAULTS: Readonly<Omit<IntConfig, 'sft' | 'rl'>> = Object.free
   seed: 0,
   arms: null,
   finetune: 'lora',
-  data: { task: 'chains', style: 'compact', chains: {}, dataset: null, maxTrainProblems: null, maxTestProblems: null },
+  data: { task: 'chains', style: 'compact', chains: {}, dataset: null, strict: false, maxTrainProblems: null, maxTestProblems: null },
   rollouts: { k: 4, sampling: { ...PAPER_SAMPLING, maxNewTokens: 1024 }, poolSamples: 64, poolMaxCorrect: 0 },
   propose: { perAttempt: 4, sampling: { ...PAPER_SAMPLING, maxNewTokens: 2048 }, maxAttempts: null },
   filter: { keep: 'first', allowAppend: false, allowEmpty: false, leakTimeoutMs: 300 },
@@ -254,6 +257,7 @@ export function resolveIntConfig(input: IntConfigInput = {}): IntConfig {
   } else if (d.dataset !== null) {
     strOrNull(p, 'data.dataset', d.dataset, 'use null (it is read only when data.task is "math")');
   }
+  bool(p, 'data.strict', d.strict, 'true refuses a dataset with any skipped row; false runs on the good rows');
   intOrNull(p, 'data.maxTrainProblems', d.maxTrainProblems, 1, 'use null for all problems');
   intOrNull(p, 'data.maxTestProblems', d.maxTestProblems, 1, 'use null for all problems');
 

@@ -6,7 +6,7 @@ import { Gpu } from '../gpu';
 import { createChainsTask } from '../tasks/chains/task';
 import { createMathTask } from '../tasks/math/task';
 import type { Task } from '../tasks/task';
-import { importDataset } from '../tasks/math/import';
+import { importDataset, importReport } from '../tasks/math/import';
 import { silentProgress, type ProgressReporter, type StageProgress } from '../util/progress';
 import { ARM_IDS, getArm, type ArmId, type ArmSpec } from './arms';
 import type { IntConfig } from './config';
@@ -49,8 +49,10 @@ export interface ExperimentRun {
   stoppedAfter: string | null;
 }
 
-/** The task of a config (chains world, or a math dataset imported from a file / hub). */
-export async function taskOf(config: IntConfig, root = process.cwd()): Promise<Task> {
+/** The task of a config (chains world, or a math dataset imported from a file / hub). What the
+ *  import did (counts, the first skipped rows with their lines and reasons) goes to `note`;
+ *  with data.strict any skipped row refuses the dataset. */
+export async function taskOf(config: IntConfig, root = process.cwd(), note: (line: string) => void = () => {}): Promise<Task> {
   const d = config.data;
   if (d.task === 'chains') return createChainsTask({ ...d.chains, style: d.style });
   const { existsSync } = await import('node:fs');
@@ -61,7 +63,9 @@ export async function taskOf(config: IntConfig, root = process.cwd()): Promise<T
   if (!local && !/^[\w.-]+\/[\w.-]+$/.test(name)) {
     throw new Error(`data.dataset ${JSON.stringify(d.dataset)} is neither a file (JSONL / CSV / Parquet) nor a hub dataset id "owner/name"`);
   }
-  const { problems, errors } = await importDataset(local ? { path: name } : { hf: name });
+  const imported = await importDataset(local ? { path: name } : { hf: name }, { strict: d.strict === true });
+  for (const line of importReport(imported)) note(line);
+  const { problems, errors } = imported;
   if (problems.length === 0) throw new Error(`data.dataset ${JSON.stringify(d.dataset)} gave no problems (${errors.length} row errors); check its columns`);
   // The split is fixed by the dataset's seed-0 hash (never tuned on test).
   return createMathTask(problems, { name: d.dataset!, seed: 0 });
@@ -81,7 +85,7 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
   const root = opts.root ?? process.cwd();
   let base: BaseModel | null = null;
   try {
-    const task = await taskOf(config, root);
+    const task = await taskOf(config, root, (line) => progress.note(line));
     const { train, test } = problemsOf(task, config);
     base = await resolveBaseModel(gpu, config.model, { root, seed: config.seed });
     progress.note(`model: ${base.label}; task: ${task.name}; ${train.length} train / ${test.length} test problems; arms: ${arms.map((a) => a.id).join(', ')}`);

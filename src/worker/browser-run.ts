@@ -84,7 +84,7 @@ export async function browserTask(config: IntConfig, dataset: DatasetUpload | nu
   const d = config.data;
   if (d.task === 'chains') return createChainsTask({ ...d.chains, style: d.style });
   if (!dataset) throw new Error('data.task is "math" but no dataset file was uploaded; upload a JSONL / CSV / Parquet file in the setup view');
-  const { problems, errors } = await importDataset({ bytes: dataset.bytes, name: dataset.name });
+  const { problems, errors } = await importDataset({ bytes: dataset.bytes, name: dataset.name }, { strict: d.strict === true });
   if (problems.length === 0) throw new Error(`${dataset.name} gave no problems (${errors.length} row errors); check its columns`);
   return createMathTask(problems, { name: dataset.name, seed: 0 });
 }

@@ -111,4 +111,40 @@ describe('parseCsv: malformed records', () => {
     const r = parseCsv('a\n1\n2\n3\n', { maxRows: 2 });
     expect(r.records.map((x) => x.fields[0])).toEqual(['1', '2']);
   });
+
+  it('an unclosed quote does not swallow the good rows after it (no record-start pattern)', () => {
+    // Row 1's problem misses its closing quote; the next quote in the file is in row 3.
+    const text = 'id,problem,answer\na1,"What is 1+1?,2\na2,What is 2+2?,4\na3,"Say ""hi""",6\na4,ok,8\n';
+    for (const recordStart of [null, 'infer'] as const) {
+      const r = parseCsv(text, { recordStart });
+      expect(r.records.map((x) => x.fields)).toEqual([['a2', 'What is 2+2?', '4'], ['a3', 'Say "hi"', '6'], ['a4', 'ok', '8']]);
+      expect(r.records.map((x) => x.line)).toEqual([3, 4, 5]);
+      expect(r.errors).toHaveLength(1);
+      expect(r.errors[0]).toMatchObject({ row: 1, line: 2, endLine: 2, firstField: 'a1' });
+      expect(r.errors[0].reason).toMatch(/opened on line 2.*reading resumes at line 3/);
+    }
+    // the same when the quote never closes at all
+    const eof = parseCsv('id,problem,answer\n1,"What is 1+1?,2\n2,What is 2+2?,4\n', { recordStart: null });
+    expect(eof.records.map((x) => x.fields[0])).toEqual(['2']);
+    expect(eof.errors[0]).toMatchObject({ row: 1, line: 2, endLine: 2 });
+    expect(eof.errors[0].reason).toMatch(/never closes.*reading resumes at line 3/);
+  });
+
+  it('resuming after an unclosed quote skips continuation lines that only look like rows', () => {
+    // Ids agree on a shape (numbers): "Let a, b, c be reals" has three fields but is no row.
+    const text = [
+      'id,problem,answer',
+      '1,"fine",1',
+      '2,"also fine",2',
+      '3,"broken problem',
+      'Let a, b, c be reals',
+      ',"$x$",3',
+      '4,"good",4',
+      '',
+    ].join('\n');
+    const r = parseCsv(text, { recordStart: null });
+    expect(r.records.map((x) => x.fields[0])).toEqual(['1', '2', '4']);
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toMatchObject({ row: 3, line: 4, endLine: 6, firstField: '3' });
+  });
 });

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { assignSplit, resolveImportConfig } from '../../src/tasks/math/import-config';
-import { decodeUtf8, importDataset } from '../../src/tasks/math/import';
+import { DatasetImportError, decodeUtf8, importDataset, importReport } from '../../src/tasks/math/import';
 import { writeParquet } from '../../src/io/datasets/parquet';
 
 const fixtureUrl = (name: string) => new URL(`../fixtures/datasets/${name}`, import.meta.url);
@@ -44,14 +44,18 @@ describe('IMO-AnswerBench CSV', () => {
     ]);
   });
 
-  it('recovers the same rows without the preset given a record-start pattern, fewer without one', async () => {
+  it('recovers the same rows without the preset given a record-start pattern, and without one', async () => {
     const given = await importDataset(csvText, { preset: 'none', fields: { answer: 'Short Answer' }, csv: { recordStart: /imo-bench-[a-z_]+-\d+,/ } });
     expect(given.stats.preset).toBeNull();
     expect(given.problems.map((p) => p.id)).toEqual((await importDataset(csvText)).problems.map((p) => p.id));
-    // Without any pattern the unclosed quote of row 6 swallows row 7 (one error spanning both).
+    // Without any pattern the unclosed quote of row 6 is reported on its own line, and reading
+    // resumes at row 7, the next line that parses as a record (the good row is not swallowed).
     const blind = await importDataset(csvText, { csv: { recordStart: null } });
-    expect(blind.problems.map((p) => p.id)).not.toContain('imo-bench-geometry-002');
-    expect(blind.errors.find((e) => e.row === 6)).toMatchObject({ line: 18, endLine: 19 });
+    expect(blind.problems.map((p) => p.id)).toContain('imo-bench-geometry-002');
+    const bad = blind.errors.find((e) => e.row === 6)!;
+    expect(bad).toMatchObject({ line: 18, id: 'imo-bench-geometry-001' });
+    expect(bad.endLine).toBeUndefined();
+    expect(bad.reason).toMatch(/reading resumes at line 19/);
     expect(blind.problems.map((p) => p.id)).toContain('imo-bench-number_theory-001');
   });
 
@@ -159,6 +163,44 @@ describe('clear file-level errors', () => {
     expect(() => resolveImportConfig({ format: 'xlsx' as never })).toThrow(/format \("xlsx"\) must be one of "auto", "csv"/);
     expect(() => resolveImportConfig({ csv: { delimiter: ';;' } })).toThrow(/single character/);
     expect(resolveImportConfig({}).testFraction).toBe(0.2);
+  });
+});
+
+describe('skipped rows are reported', () => {
+  const jsonl = '{"problem":"p1","answer":"1"}\n{"problem":"p2", answer:"2"}\n\n{"problem":"p3","answer":"3"}\n';
+
+  it('a JSONL line that does not parse is reported with its line number', async () => {
+    const r = await importDataset({ text: jsonl, name: 'x.jsonl' });
+    expect(r.stats).toMatchObject({ rows: 3, imported: 2, skipped: 1 });
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toMatchObject({ row: 2, line: 2 });
+    expect(r.errors[0].reason).toMatch(/^invalid JSON/);
+    const report = importReport(r);
+    expect(report[0]).toBe('x: 2 of 3 rows imported (' + `${r.stats.train} train / ${r.stats.test} test), 1 skipped, 0 warnings`);
+    expect(report).toContain('skipped rows (1):');
+    expect(report.find((l) => l.startsWith('  row 2 (line 2): invalid JSON'))).toBeDefined();
+  });
+
+  it('the report lists the first rows with lines, ids and reasons, then how many more', async () => {
+    const r = await importDataset(csvText);
+    const report = importReport(r, 2);
+    expect(report[0]).toMatch(/^imo-answerbench: 6 of 10 rows imported \(\d+ train \/ \d+ test\), 4 skipped, \d+ warnings$/);
+    const i = report.indexOf('skipped rows (4):');
+    expect(i).toBeGreaterThan(0);
+    expect(report[i + 1]).toMatch(/^ {2}row \d+ \(lines? [\d-]+, id imo-bench-[a-z_]+-\d+\): ./);
+    expect(report[i + 3]).toBe('  ... and 2 more');
+  });
+
+  it('strict refuses a file with any skipped row, listing them', async () => {
+    const err = await importDataset({ text: jsonl, name: 'x.jsonl' }, { strict: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DatasetImportError);
+    expect((err as Error).message).toMatch(/^x\.jsonl: strict import refused: 1 of 3 rows would be skipped:\n {2}row 2 \(line 2\): invalid JSON/);
+    expect((err as Error).message).toMatch(/import without strict to keep the other 2 rows/);
+    await expect(importDataset(csvText, { strict: true })).rejects.toThrow(/4 of 10 rows would be skipped:\n {2}row \d+ \(line/);
+    // a clean file imports as usual
+    const clean = await importDataset({ text: '{"problem":"p1","answer":"1"}\n', name: 'c.jsonl' }, { strict: true });
+    expect(clean.stats).toMatchObject({ imported: 1, skipped: 0 });
+    expect(() => resolveImportConfig({ strict: 'yes' as unknown as boolean })).toThrow(/strict .*true or false/);
   });
 });
 

@@ -1,5 +1,5 @@
 // The experiment CLI's flags: --seeds and --scale (parsing, errors, what scaling grows and keeps),
-// and unknown flags refused with the list of valid ones.
+// --strict, and unknown flags refused with the list of valid ones.
 import { describe, expect, it } from 'vitest';
 import { EXPERIMENT_FLAGS, parseExperimentArgs, parseScale, parseSeeds } from '../../src/cli/experiment';
 import { presetConfig } from '../../src/int/config';
@@ -67,5 +67,15 @@ describe('flags', () => {
     expect(() => parseExperimentArgs(['--preset', 'nope'])).toThrow(/known presets/);
     expect(parseExperimentArgs(['--help'])).toEqual({ kind: 'help' });
     expect(parseExperimentArgs(['--resume', 'runs/x', '--stop-after', 'pool'])).toEqual({ kind: 'resume', out: 'runs/x', stopAfter: 'pool' });
+  });
+
+  it('--strict sets data.strict (refuse a dataset with skipped rows); not with --resume', () => {
+    const plain = parseExperimentArgs(['--preset', 'hf-math', '--dataset', 'x.csv']);
+    expect(plain.kind === 'run' && plain.config.data).toMatchObject({ dataset: 'x.csv', strict: false });
+    const strict = parseExperimentArgs(['--preset', 'hf-math', '--dataset', 'x.csv', '--strict']);
+    expect(strict.kind === 'run' && strict.config.data).toMatchObject({ dataset: 'x.csv', strict: true });
+    const noDataset = parseExperimentArgs(['--preset', 'hf-math', '--strict']);
+    expect(noDataset.kind === 'run' && noDataset.config.data).toMatchObject({ dataset: 'imo-answerbench', strict: true });
+    expect(() => parseExperimentArgs(['--resume', 'runs/x', '--strict'])).toThrow(/drop --strict/);
   });
 });

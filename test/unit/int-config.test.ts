@@ -98,6 +98,7 @@ describe('overrides and validation', () => {
     const math = problemsOf({ data: { task: 'math' } });
     expect(math.some((m) => m.startsWith('data.style'))).toBe(true);
     expect(math.some((m) => m.startsWith('data.dataset'))).toBe(true);
+    expect(problemsOf({ data: { strict: 'yes' } } as unknown as IntConfigInput)[0]).toMatch(/^data\.strict .*true or false/);
     expect(problemsOf({ continuation: { k: 4, minCorrect: 5 } })[0]).toMatch(/minCorrect/);
     expect(problemsOf({ rollouts: { poolSamples: 4, poolMaxCorrect: 4 } })[0]).toMatch(/poolMaxCorrect/);
   });

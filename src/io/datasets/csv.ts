@@ -1,6 +1,7 @@
 // RFC-4180 CSV parser with row-level error recovery: quoted fields (delimiters, doubled quotes,
 // line breaks), CRLF/LF, BOM. A malformed record is reported with its row and line numbers and
-// skipped; parsing resynchronises at the next line that starts a record.
+// skipped; parsing resynchronises at the next line that starts a record (after an unclosed
+// quote: the first such line after the one where the quote opened, so no good row is swallowed).
 
 export interface CsvOptions {
   /** Field delimiter, one character. Default ','. */
@@ -56,8 +57,9 @@ interface RawRecord {
   fields: string[];
   /** Offset just past the record's line break (or text.length). */
   end: number;
-  /** Problem with the record's syntax, with the offset where it was found. */
-  error?: { reason: string; pos: number; kind: 'stray' | 'eof' | 'crossed' };
+  /** Problem with the record's syntax, with the offset where it was found and, for a quoted
+   *  field, where its quote opened. */
+  error?: { reason: string; pos: number; open?: number; kind: 'stray' | 'eof' | 'crossed' };
 }
 
 /** Lines test-parsed while looking for the next record when no record-start pattern is known. */
@@ -163,9 +165,14 @@ class CsvParser {
       let reason: string;
       if (rec.error) {
         reason = rec.error.reason;
+        // A quote that never closes (or closes only at a quote of some later row) would swallow
+        // every line up to there: resume at the first line after the one where it opened that
+        // starts a record, so the good rows after a bad one are still read.
         if (rec.error.kind === 'crossed') resume = rec.end;
-        else if (rec.error.kind === 'stray') resume = this.resync(this.nextLineStart(rec.error.pos));
-        else resume = this.resync(this.nextLineStart(pos));
+        else {
+          resume = this.resync(this.nextLineStart(rec.error.open ?? pos));
+          if (resume < rec.error.pos) reason += `; reading resumes at line ${this.lineOf(resume)}, the next line that starts a record`;
+        }
       } else {
         reason = `expected ${this.expected} fields, found ${rec.fields.length}`
           + (rec.fields.length < this.expected ? ' (a field may be missing, or a quote left open)' : ' (an unquoted field may contain the delimiter)');
@@ -199,9 +206,16 @@ class CsvParser {
       this.recordStart.lastIndex = pos;
       return this.recordStart.test(this.text);
     }
-    // No pattern: accept a line from which a well-formed record of the expected width parses.
+    // No pattern: accept a line from which a well-formed record of the expected width parses,
+    // whose first field is not empty (a line opening with the delimiter continues a broken
+    // field) and, when the clean records so far agree on the shape of their first field
+    // (e.g. numeric ids), has that shape too.
     const rec = this.readRecord(pos);
-    return !rec.error && (this.expected < 0 || rec.fields.length === this.expected);
+    if (rec.error || (this.expected >= 0 && rec.fields.length !== this.expected)) return false;
+    const first = rec.fields[0].trim();
+    if (first === '') return false;
+    const known = this.shapes[0];
+    return this.shapes.length < 2 || this.shapes.some((x) => x !== known) || shapeOf(first) === known;
   }
 
   /** First line start at or after `from` where a record starts (text.length if none).
@@ -231,11 +245,10 @@ class CsvParser {
 
   /** Learn the id shape from the first clean records (see CsvOptions.recordStart). */
   private learnShape(first: string): void {
-    if (!this.inferStart || this.recordStart) return;
-    const shape = first.trim()
-      .replace(/[A-Za-z_]+|\d+|[^A-Za-z_\d]/g, (m) => /^[A-Za-z_]/.test(m) ? '\u0001' : /^\d/.test(m) ? '\u0002' : escapeRe(m));
+    if (this.shapes.length >= 8) return;
+    const shape = shapeOf(first);
     this.shapes.push(shape);
-    if (this.shapes.length < 8) return;
+    if (this.shapes.length < 8 || !this.inferStart || this.recordStart) return;
     this.inferStart = false;
     if (!this.shapes.every((s) => s === shape) || !shape.includes('\u0001')) return;
     const body = shape.replace(/\u0001/g, '[A-Za-z_]+').replace(/\u0002/g, '\\d+');
@@ -252,6 +265,7 @@ class CsvParser {
     for (;;) {
       // One field.
       if (t[pos] === '"') {
+        const openAt = pos;
         const openLine = this.lineOf(pos);
         let value = '';
         let p = pos + 1;
@@ -279,7 +293,7 @@ class CsvParser {
           if (q < 0) {
             return {
               fields, end: n,
-              error: { kind: 'eof', pos: n, reason: `quoted field ${fields.length + 1} opened on line ${openLine} never closes (missing closing quote; reached end of file)` },
+              error: { kind: 'eof', pos: n, open: openAt, reason: `quoted field ${fields.length + 1} opened on line ${openLine} never closes (missing closing quote; reached end of file)` },
             };
           }
           value += t.slice(p, q);
@@ -299,7 +313,7 @@ class CsvParser {
           return {
             fields, end: n,
             error: {
-              kind: 'stray', pos: p2,
+              kind: 'stray', pos: p2, open: openAt,
               reason: `quoted field ${fields.length} (opened on line ${openLine}) closes on line ${this.lineOf(p2)} but is followed by ${JSON.stringify(t.slice(p2, p2 + 12))} instead of a delimiter or line end: a closing quote is probably missing, or a quote inside the field is not doubled`,
             },
           };
@@ -321,6 +335,12 @@ class CsvParser {
       return { fields, end };
     }
   }
+}
+
+/** Shape of a first field: runs of letters and of digits reduced to one mark each, other
+ *  characters kept (regex-escaped). "imo-bench-algebra-001" and "imo-bench-geometry-012" agree. */
+function shapeOf(first: string): string {
+  return first.trim().replace(/[A-Za-z_]+|\d+|[^A-Za-z_\d]/g, (m) => (/^[A-Za-z_]/.test(m) ? '\u0001' : /^\d/.test(m) ? '\u0002' : escapeRe(m)));
 }
 
 /** Offset of the first '\n' or '\r' in t[from, to), or -1. */

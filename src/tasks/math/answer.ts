@@ -142,6 +142,9 @@ export function parseHead(lhs: string): Head | null {
 }
 
 export class AnswerParser {
+  /** The first expression refused as too large or too deeply nested, if any: when the answers
+   *  then compare unequal, the refusal is the reason. */
+  refused: string | null = null;
   constructor(
     private lim: MathLimits,
     private dl: Deadline,
@@ -150,10 +153,14 @@ export class AnswerParser {
   /** Parse a whole cleaned answer (its condition, if any, is not part of the item). */
   parse(s: string): Item {
     this.dl.check();
-    if (s.length > this.lim.maxAnswerChars) return { k: 'text', src: s };
+    if (s.length > this.lim.maxAnswerChars) {
+      this.refused ??= `refused: an answer of ${s.length} characters, more than maxAnswerChars (${this.lim.maxAnswerChars})`;
+      return { k: 'text', src: s };
+    }
     const body = splitQualifiers(s).body;
     const parts = splitAt(body, topLevel(body, LIST_SEP));
     if (parts.length > 1) {
+      if (parts.length > this.lim.maxListItems) this.refused ??= `refused: a list of ${parts.length} items, more than maxListItems (${this.lim.maxListItems})`;
       if (parts.length > this.lim.maxListItems || parts.some((p) => p === '')) return { k: 'text', src: s };
       // a ± item stands for two items of the list
       const items = parts.map((p) => this.single(p)).flatMap((it) => (it.k === 'list' ? it.items : [it]));
@@ -166,6 +173,7 @@ export class AnswerParser {
     try {
       return parseExpr(s, this.lim, this.dl);
     } catch (e) {
+      if (e instanceof MathTooLarge) this.refused ??= e.message;
       if (e instanceof NotMath || e instanceof MathTooLarge) return null;
       throw e;
     }

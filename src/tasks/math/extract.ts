@@ -1,26 +1,35 @@
 // Pull the final answer out of a model response: the last \boxed{...} / \fbox{...} (nested
 // braces, also `\boxed 5`), else the last "the answer is ..." or final "Answer: ..." line,
 // whichever comes later in the text. The result is cleaned (see normalize.ts).
+// Linear time: the boxes are found with one scan that pairs every brace (a stack of open
+// braces), never by rescanning the text from each box; an optional Deadline is polled
+// between the passes.
 
-import { cleanAnswer, readGroup, stripThousands } from './normalize';
+import type { Deadline } from './limits';
+import { braceMatches, cleanAnswer, stripThousands } from './normalize';
 
 /** Content of the last well-formed \boxed / \fbox, or null. */
-export function lastBoxed(text: string): string | null {
+export function lastBoxed(text: string, dl?: Deadline): string | null {
   const re = /\\(?:boxed|fbox)(?![a-zA-Z])/g;
   const starts: number[] = [];
   let m: RegExpExecArray | null;
   while ((m = re.exec(text)) !== null) starts.push(m.index + m[0].length);
+  if (starts.length === 0) return null;
+  dl?.check();
+  let match: Int32Array | null = null;
+  const token = /[^\s$\\{}]+/y;
   for (let k = starts.length - 1; k >= 0; k--) {
     let i = starts[k];
     while (text[i] === ' ' || text[i] === '\t') i++;
     if (text[i] === '{') {
-      const g = readGroup(text, i);
-      if (g) return g.inner; // an unclosed box (cut-off response) is skipped
-      continue;
+      match ??= braceMatches(text);
+      if (match[i] >= 0) return text.slice(i + 1, match[i]);
+      continue; // an unclosed box (cut-off response) is skipped
     }
     // `\boxed 5`: the following token
-    const t = /^[^\s$\\{}]+/.exec(text.slice(i));
-    if (t && i > starts[k]) return t[0];
+    token.lastIndex = i;
+    const t = i > starts[k] ? token.exec(text) : null;
+    if (t) return t[0];
   }
   return null;
 }
@@ -72,18 +81,23 @@ function answerLine(text: string): { at: number; value: string } | null {
   return null;
 }
 
-function finish(raw: string): string | null {
+function finish(raw: string, dl?: Deadline): string | null {
   const c = cleanAnswer(raw);
+  dl?.check();
   if (c === '') return null;
   return stripThousands(c) ?? c; // "1,000,000" as a whole answer is one number
 }
 
-/** The final answer of a response, cleaned, or null when none is found. */
-export function extractAnswer(text: string): string | null {
-  const boxed = lastBoxed(text);
-  if (boxed !== null) return finish(boxed);
+/** The final answer of a response, cleaned, or null when none is found. With a Deadline,
+ *  throws MathTimeout (limits.ts) once it has passed, checked between the passes. */
+export function extractAnswer(text: string, dl?: Deadline): string | null {
+  const boxed = lastBoxed(text, dl);
+  dl?.check();
+  if (boxed !== null) return finish(boxed, dl);
   const said = answerIs(text);
+  dl?.check();
   const line = answerLine(text);
+  dl?.check();
   const pick = said && line ? (line.at > said.at ? line : said) : (said ?? line);
-  return pick ? finish(pick.value) : null;
+  return pick ? finish(pick.value, dl) : null;
 }

@@ -45,6 +45,9 @@ export interface ImportConfig {
   requireReference: boolean;
   /** Stop after this many data rows (malformed rows count). Default Infinity. */
   maxRows: number;
+  /** Refuse the whole file (a DatasetImportError listing them) when any row is skipped, instead
+   *  of importing the others and reporting the skipped rows in `errors`. Default false. */
+  strict: boolean;
   /** CSV only: delimiter (default ',' and '\t' for .tsv) and record-start pattern (see CsvOptions). */
   csv: { delimiter?: string; recordStart?: RegExp | 'infer' | null };
   /** Hugging Face endpoints and token, used for { hf } sources and hub URLs. */
@@ -73,6 +76,7 @@ export const DEFAULT_IMPORT_CONFIG: ImportConfig = {
   requireAnswer: true,
   requireReference: false,
   maxRows: Infinity,
+  strict: false,
   csv: {},
   hf: {},
 };
@@ -130,6 +134,7 @@ export function resolveImportConfig(options: Partial<Omit<ImportConfig, 'fields'
   oneOf(p, 'duplicateIds', cfg.duplicateIds, ['skip', 'rename'] as const, "use 'skip' (report and drop) or 'rename' (keep as <id>#2)");
   bool(p, 'requireAnswer', cfg.requireAnswer, 'false only for unlabeled problem sets');
   bool(p, 'requireReference', cfg.requireReference, 'use false unless every row has a reference solution');
+  bool(p, 'strict', cfg.strict, 'true refuses a file with any skipped row; false imports the good rows and reports the others');
   check(p, 'maxRows', cfg.maxRows, cfg.maxRows === Infinity || (Number.isInteger(cfg.maxRows) && cfg.maxRows > 0), 'a positive integer (or Infinity for all rows)', 'leave it out for all rows');
   const d = cfg.csv.delimiter;
   check(p, 'csv.delimiter', d, d === undefined || (typeof d === 'string' && d.length === 1 && d !== '"' && d !== '\n' && d !== '\r'),

@@ -361,7 +361,8 @@ function missingColumnsError(missing: FieldName[], columns: string[], fields: Fi
 }
 
 /** Load, parse and map a dataset to Problems. Throws DatasetImportError / ImportConfigError for
- *  file-level problems; bad rows are reported in `errors` and skipped. */
+ *  file-level problems; bad rows are reported in `errors` and skipped (with `strict`, any bad
+ *  row refuses the file: a DatasetImportError that lists them). */
 export async function importDataset(source: DatasetSource, options: ImportOptions = {}): Promise<ImportResult> {
   const cfg = resolveImportConfig(options);
   const loaded = await load(source, cfg);
@@ -433,15 +434,55 @@ export async function importDataset(source: DatasetSource, options: ImportOption
     });
   }
   errors.sort((a, b) => a.row - b.row);
+  const rows = parsed.records.length + parsed.errors.length;
+  if (cfg.strict && errors.length) {
+    throw new DatasetImportError(
+      `${fileName || name}: strict import refused: ${errors.length} of ${rows} rows would be skipped:\n`
+      + listRows(errors, STRICT_LISTED).join('\n')
+      + `\nFix these rows, or import without strict to keep the other ${problems.length} rows.`,
+    );
+  }
   const test = problems.filter((p) => p.split === 'test').length;
   return {
     problems, errors, warnings,
     stats: {
       name, format: parsed.format, preset: parsed.preset,
-      rows: parsed.records.length + parsed.errors.length,
+      rows,
       imported: problems.length, skipped: errors.length, duplicates,
       train: problems.length - test, test,
       columns: parsed.columns, mapping, notes: parsed.notes,
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reporting
+
+/** Rows listed in the error of a strict import. */
+const STRICT_LISTED = 20;
+
+/** Where a row is: "row 36 (lines 150-154, id imo-bench-algebra-036)". */
+export function describeRow(e: RowError): string {
+  const where: string[] = [];
+  if (e.line !== null) where.push(e.endLine !== undefined && e.endLine !== e.line ? `lines ${e.line}-${e.endLine}` : `line ${e.line}`);
+  if (e.id) where.push(`id ${e.id}`);
+  return `row ${e.row}${where.length ? ` (${where.join(', ')})` : ''}`;
+}
+
+/** The first `max` rows as "  row N (line L): reason" lines, then how many more. */
+function listRows(rows: RowError[], max: number): string[] {
+  const out = rows.slice(0, max).map((e) => `  ${describeRow(e)}: ${e.reason}`);
+  if (rows.length > max) out.push(`  ... and ${rows.length - max} more`);
+  return out;
+}
+
+/** What an import did, for a terminal or log: the counts, then the first `max` skipped rows
+ *  and the first `max` warnings with their line numbers and reasons. */
+export function importReport(r: ImportResult, max = 5): string[] {
+  const s = r.stats;
+  const out = [`${s.name}: ${s.imported} of ${s.rows} rows imported (${s.train} train / ${s.test} test), ${s.skipped} skipped, ${r.warnings.length} warnings`];
+  for (const n of s.notes) out.push(`  note: ${n}`);
+  if (r.errors.length) out.push(`skipped rows (${r.errors.length}):`, ...listRows(r.errors, max));
+  if (r.warnings.length) out.push(`warnings (${r.warnings.length}):`, ...listRows(r.warnings, max));
+  return out;
 }

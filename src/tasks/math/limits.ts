@@ -6,10 +6,15 @@
  *  for more than a few milliseconds on a slow CPU, so a deadline poll between steps is
  *  enough to stop a comparison close to its time limit. */
 export interface MathLimits {
-  /** Default wall-clock budget of one isEquivalent / gradeAnswer call, in ms. */
+  /** Wall-clock budget of one isEquivalent / compareAnswers / gradeAnswer call, in ms: one
+   *  deadline covers extraction, clean-up, parsing, comparison and loading the compute
+   *  engine on first use. */
   timeoutMs: number;
-  /** Longest answer string (after extraction) that is parsed at all; longer ones only get
-   *  the plain string comparison. */
+  /** Longest response (gradeAnswer) or answer string (compareAnswers) looked at at all;
+   *  longer ones are refused as too large before any work. */
+  maxInputChars: number;
+  /** Longest cleaned answer that is parsed at all; longer ones only get the plain string
+   *  and words comparisons, and are refused as too large when those differ. */
   maxAnswerChars: number;
   /** Most nodes in one parsed expression tree. */
   maxNodes: number;
@@ -30,6 +35,7 @@ export interface MathLimits {
 
 export const DEFAULT_LIMITS: MathLimits = {
   timeoutMs: 1000,
+  maxInputChars: 1_000_000,
   maxAnswerChars: 4000,
   maxNodes: 4000,
   maxDepth: 60,
@@ -72,5 +78,9 @@ export class Deadline {
   }
   check(): void {
     if (now() > this.end) throw new MathTimeout(this.ms);
+  }
+  /** Milliseconds left (0 once past). */
+  left(): number {
+    return Math.max(0, this.end - now());
   }
 }

@@ -1,10 +1,12 @@
 // String clean-up of math answers: strips presentation-only LaTeX ($, \left, \text{},
 // spacing, degrees, trailing punctuation, thousands separators) so that equal answers
 // written differently become equal strings. Also the key used to compare answers in words.
+// Every pass is linear in the length of the text (no rescans from each brace or command).
 
 /** Read a balanced {...} group starting at s[i] === '{'. Escaped braces (\{ \}) do not
  *  count. Returns the inner text and the index just past the closing brace, or null when
- *  the group is not closed. */
+ *  the group is not closed. One call scans to the end of the group (or of the text): to read
+ *  many groups of one text, use braceMatches. */
 export function readGroup(s: string, i: number): { inner: string; end: number } | null {
   if (s[i] !== '{') return null;
   let depth = 0;
@@ -23,20 +25,38 @@ export function readGroup(s: string, i: number): { inner: string; end: number } 
   return null;
 }
 
+/** For every unescaped '{' of `s`, the index of its closing '}' (-1 when never closed); other
+ *  entries are -1. One scan with a stack of open braces, so reading every group of a text
+ *  costs O(length). Agrees with readGroup(s, i) at every '{' that is not itself escaped. */
+export function braceMatches(s: string): Int32Array {
+  const match = new Int32Array(s.length).fill(-1);
+  const open = new Int32Array(s.length);
+  let top = 0;
+  for (let j = 0; j < s.length; j++) {
+    const c = s.charCodeAt(j);
+    if (c === 92) j++; // backslash: skip the escaped character
+    else if (c === 123) open[top++] = j;
+    else if (c === 125 && top > 0) match[open[--top]] = j;
+  }
+  return match;
+}
+
 /** Replace `\cmd{X}` by `X` (or by `wrap(X)`) for each listed command, braces balanced. */
 function unwrapCommands(s: string, cmds: string[], wrap: (x: string) => string = (x) => x): string {
   const re = new RegExp(`\\\\(?:${cmds.join('|')})(?![a-zA-Z])\\s*`, 'g');
   let out = '';
   let last = 0;
   let m: RegExpExecArray | null;
+  let match: Int32Array | null = null;
   while ((m = re.exec(s)) !== null) {
     const at = m.index + m[0].length;
-    const g = readGroup(s, at);
+    match ??= braceMatches(s);
+    const close = s[at] === '{' ? match[at] : -1;
     out += s.slice(last, m.index);
-    if (g) {
-      out += wrap(g.inner);
-      last = g.end;
-      re.lastIndex = g.end;
+    if (close >= 0) {
+      out += wrap(s.slice(at + 1, close));
+      last = close + 1;
+      re.lastIndex = close + 1;
     } else {
       last = at; // no group: drop the command word only
     }
@@ -48,7 +68,10 @@ const UNIT_TAIL =
   /(\d\s*)\\(?:text|mathrm|mbox)\s*\{\s*(?:units?|square units|sq\.? units|cm|mm|km|m|meters?|inches|inch|feet|ft|degrees?|dollars?|cents?|seconds?|minutes?|hours?|days?|ways|cm\^2|m\^2)\s*\}\s*$/;
 
 const UNICODE: [RegExp, string][] = [
-  [/[−–—]/g, '-'],
+  // minus signs and dashes: U+2212 minus sign, U+2010..U+2015 (hyphen, non-breaking hyphen,
+  // figure dash, en dash, em dash, horizontal bar), U+02D7 modifier minus, U+2796 heavy minus,
+  // U+FE58 small em dash, U+FE63 small hyphen-minus, U+FF0D fullwidth hyphen-minus
+  [/[\u2212\u2010-\u2015\u02d7\u2796\ufe58\ufe63\uff0d]/g, '-'],
   [/×/g, '\\times '],
   [/[·⋅]/g, '\\cdot '],
   [/÷/g, '\\div '],
@@ -114,14 +137,39 @@ export function cleanAnswer(raw: string): string {
   s = s.replace(/\*\*/g, ' ');
   s = s.replace(/\s+/g, ' ').trim();
   // trailing punctuation and line breaks ("\\"), repeatedly; a trailing "!" stays (factorial)
+  s = stripTrailingPunctuation(s);
+  // wrapping pairs of braces {{X}} -> X
+  return unwrapBraces(s);
+}
+
+const isSpace = (c: string): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v';
+
+/** Drop trailing ".", ",", ";", ":", "。" and "\\" with the spaces around them, scanning
+ *  back from the end once. */
+function stripTrailingPunctuation(s: string): string {
+  let end = s.length;
   for (;;) {
-    const t = s.replace(/(?:\\\\|[.,;:。])\s*$/, '').trim();
-    if (t === s) break;
-    s = t;
+    while (end > 0 && isSpace(s[end - 1])) end--;
+    if (end > 0 && '.,;:。'.includes(s[end - 1])) end--;
+    else if (end > 1 && s[end - 1] === '\\' && s[end - 2] === '\\') end -= 2;
+    else break;
   }
-  // a wrapping pair of braces {X} -> X
-  while (s.startsWith('{') && readGroup(s, 0)?.end === s.length) s = s.slice(1, -1).trim();
-  return s;
+  return end === s.length ? s : s.slice(0, end).trim();
+}
+
+/** Remove pairs of braces that wrap the whole (trimmed) text, however deeply nested. */
+function unwrapBraces(s: string): string {
+  if (s[0] !== '{') return s;
+  const match = braceMatches(s);
+  let lo = 0;
+  let hi = s.length; // the text is s.slice(lo, hi), trimmed
+  while (s[lo] === '{' && match[lo] === hi - 1) {
+    lo++;
+    hi--;
+    while (lo < hi && isSpace(s[lo])) lo++;
+    while (hi > lo && isSpace(s[hi - 1])) hi--;
+  }
+  return s.slice(lo, hi);
 }
 
 /** A whole answer written as one number with comma thousands separators, e.g. "1,000" or
