@@ -163,13 +163,18 @@ export function buildReport(x: ReportInputs): ExperimentResults {
   };
 }
 
+/** The tiers of the held-out evaluation, first-seen order over the arms. */
+export function resultTiers(r: Pick<ExperimentResults, 'arms'>): string[] {
+  return [...new Set(Object.values(r.arms).flatMap((a) => Object.keys(a.eval.tiers)))];
+}
+
 const pct = (v: number) => (Number.isFinite(v) ? (100 * v).toFixed(1) : 'n/a');
 const ci = (i: Interval | undefined) => (i ? `${pct(i.estimate)} [${pct(i.lo)}, ${pct(i.hi)}]` : 'n/a');
 
 /** results.md. */
 export function resultsMarkdown(r: ExperimentResults): string {
   const ks = r.config.eval.ks;
-  const tiers = [...new Set(Object.values(r.arms).flatMap((a) => Object.keys(a.eval.tiers)))];
+  const tiers = resultTiers(r);
   const L: string[] = [];
   L.push(`# InT experiment${r.preset ? `: ${r.preset}` : ''}`, '');
   L.push(`Model: ${r.model}. Task: ${r.task}. Seed ${r.seed}. Problems: ${r.problems.train} train (pool ${r.problems.pool}), ${r.problems.test} held-out test; ${r.config.eval.samples} samples per test problem.`, '');
@@ -242,8 +247,9 @@ export function pairedVerdict(d: Pick<PairedDiff, 'ci95'>): 'higher' | 'lower' |
 
 /** The "Reading" section: the method's central comparison (InT + RL against RL only, pass@1,
  *  overall and per tier, hardest tier last), stated from the paired interval of the difference on
- *  the same test problems, whatever it says. */
-function readingLines(r: ExperimentResults, tiers: string[]): string[] {
+ *  the same test problems, whatever it says. Markdown lines: the heading, a blank line, then one
+ *  "- " line per row (the app's published view shows the same lines). */
+export function readingLines(r: ExperimentResults, tiers: string[] = resultTiers(r)): string[] {
   const int = r.arms.int_rl;
   const rl = r.arms.rl;
   const L = ['## Reading', ''];

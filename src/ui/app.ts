@@ -1,14 +1,16 @@
-// The single-page app: starts the engine worker, shows the WebGPU report (or the no-WebGPU page),
-// and switches between the setup, run, rollouts, results, saved-runs and pretrain views; unfinished
-// runs stored by the worker are listed above the setup view with Resume / Discard, and models
-// pretrained in the browser become model choices in the setup view.
+// The single-page app: opens on the published result (a run computed with the command-line runner,
+// read from public/results/), starts the engine worker, shows the WebGPU report (or the no-WebGPU
+// page), and switches between the published, setup, run, rollouts, results, saved-runs and pretrain
+// views; unfinished runs stored by the worker are listed above the setup view with Resume / Discard
+// (the page opens on the setup view when there are some), and models pretrained in the browser
+// become model choices in the setup view.
 import * as Comlink from 'comlink';
 import type { AdapterReport } from '../gpu';
 import type { ArmId } from '../int/arms';
 import { button, el } from './dom';
 import { deleteStoredModel, listStoredModels, type StoredModelSummary } from '../worker/models-db';
 import { listRuns, saveRun } from '../worker/runs-db';
-import { resolveSettings, settingsFromHash, settingsToHash, type Settings } from './state';
+import { defaultSettings, resolveSettings, settingsFromHash, settingsToHash, type Settings } from './state';
 import { noWebgpuPage, webgpuReport } from './views/webgpu';
 import { setupView } from './views/setup';
 import { pendingRunsView, runView } from './views/run';
@@ -16,6 +18,7 @@ import { rolloutsView } from './views/rollouts';
 import { resultsView } from './views/results';
 import { pretrainView, type PretrainView } from './views/pretrain';
 import { renderSavedRuns } from './views/saved-runs';
+import { publishedPane } from './views/published';
 import type { EngineApi, ModelChoice, PendingRunSummary, RunEvents, RunRecord } from '../worker/protocol';
 import './style.css';
 
@@ -24,9 +27,13 @@ export interface AppOptions {
   modelUrl?: string;
   /** Start the experiment at once (zero-setup start from a link: #...&autorun=1). */
   autorun?: boolean;
+  /** URL of the published run's folder (results.json, published.json). Default
+   *  ./results/chains-critical/ next to the page. */
+  publishedUrl?: string;
 }
 
-type Tab = 'setup' | 'run' | 'rollouts' | 'results' | 'runs' | 'pretrain';
+type Tab = 'published' | 'setup' | 'run' | 'rollouts' | 'results' | 'runs' | 'pretrain';
+const TAB_LABELS: Partial<Record<Tab, string>> = { published: 'Published result' };
 
 export interface App {
   engine: Comlink.Remote<EngineApi>;
@@ -48,6 +55,7 @@ export interface App {
 
 export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
   const modelUrl = opts.modelUrl ?? new URL('./models/chains-tiny/', location.href).href;
+  const publishedUrl = opts.publishedUrl ?? new URL('./results/chains-critical/', location.href).href;
   const { settings, problems } = settingsFromHash(location.hash);
   const worker = new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), { type: 'module' });
   const engine = Comlink.wrap<EngineApi>(worker);
@@ -67,13 +75,24 @@ export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
     shell.panes.rollouts.replaceChildren(rolloutsView(r));
   }
 
-  show('setup');
+  show('published');
   const changed = () => history.replaceState(null, '', settingsToHash(settings));
   const runner = createRunner({ engine, settings, modelUrl, shell, show, showRun });
 
   function renderSetup(): void {
     shell.setupBox.replaceChildren(setupView({ settings, report, storedModels: stored, checkDataset: (u) => engine.checkDataset(u), changed, run: () => void runner.run() }));
   }
+
+  /** "Re-run in this browser" on the published view: the browser preset with the published seed. */
+  shell.panes.published.append(
+    publishedPane(publishedUrl, (seed) => {
+      if (!report) return showError(shell.status, 'Running in this page needs WebGPU (see above); the published result and saved runs can still be read.');
+      Object.assign(settings, defaultSettings(), { seed });
+      changed();
+      renderSetup();
+      show('setup');
+    }),
+  );
 
   const pretrain = mountPretrain(shell.panes.pretrain, engine, settings, () => storedModels());
 
@@ -139,13 +158,13 @@ function buildShell(root: HTMLElement, problems: readonly string[], onTab: (t: T
   const status = el('p', { cls: 'status', text: 'Starting the engine…', attrs: { 'data-testid': 'status' } });
   const gpuBox = el('div');
   const nav = el('nav', { cls: 'tabs' });
-  const panes: Record<Tab, HTMLElement> = { setup: el('div'), run: el('div'), rollouts: el('div'), results: el('div'), runs: el('div'), pretrain: el('div') };
+  const panes: Record<Tab, HTMLElement> = { published: el('div'), setup: el('div'), run: el('div'), rollouts: el('div'), results: el('div'), runs: el('div'), pretrain: el('div') };
   const pendingBox = el('div');
   const setupBox = el('div');
   panes.setup.append(pendingBox, setupBox);
   const tabButtons = {} as Record<Tab, HTMLButtonElement>;
   for (const t of Object.keys(panes) as Tab[]) {
-    tabButtons[t] = button(t[0].toUpperCase() + t.slice(1), () => onTab(t), { 'data-tab': t });
+    tabButtons[t] = button(TAB_LABELS[t] ?? t[0].toUpperCase() + t.slice(1), () => onTab(t), { 'data-tab': t });
     nav.append(tabButtons[t]);
   }
   root.replaceChildren(header, status, gpuBox, nav, ...Object.values(panes));
@@ -286,7 +305,7 @@ interface BootHooks {
   setReport(report: AdapterReport): void;
   renderSetup(): void;
   show(tab: Tab): void;
-  pendingRuns(): Promise<unknown>;
+  pendingRuns(): Promise<readonly unknown[]>;
   storedModels(): Promise<unknown>;
   current(): RunRecord | null;
   showRun(r: RunRecord): void;
@@ -295,17 +314,17 @@ interface BootHooks {
   run(): void;
 }
 
-/** Start the engine: the WebGPU report and the setup view, or the no-WebGPU page with the saved
- *  runs. Resolves with the report, or null when WebGPU is missing. */
+/** Start the engine: the WebGPU report and the setup view (shown when an unfinished run waits there;
+ *  else the page stays on the published result), or the no-WebGPU page with the published result and
+ *  the saved runs. Resolves with the report, or null when WebGPU is missing. */
 async function boot(engine: Comlink.Remote<EngineApi>, shell: Shell, h: BootHooks): Promise<AdapterReport | null> {
   try {
     const report = await engine.init();
     h.setReport(report);
-    shell.status.textContent = 'Ready. Press "Run experiment" for a browser-sized run on the embedded model and the procedural world.';
+    shell.status.textContent = 'Ready. Under Setup, "Run experiment" starts a browser-sized run on the embedded model and the procedural world.';
     shell.gpuBox.replaceChildren(webgpuReport(report));
     h.renderSetup();
-    h.show('setup');
-    await h.pendingRuns();
+    if ((await h.pendingRuns()).length > 0) h.show('setup');
     await h.storedModels();
     // Runs survive reloads: the newest saved run fills the results and rollouts views.
     listRuns()
@@ -317,8 +336,8 @@ async function boot(engine: Comlink.Remote<EngineApi>, shell: Shell, h: BootHook
   } catch (e) {
     shell.status.textContent = '';
     shell.gpuBox.replaceChildren(noWebgpuPage((e as Error).message));
-    shell.nav.hidden = true;
-    h.show('runs'); // saved and imported runs can still be viewed without WebGPU
+    // the published result and saved or imported runs can still be read without WebGPU
+    for (const [t, b] of Object.entries(shell.tabButtons)) b.hidden = t !== 'published' && t !== 'runs';
     return null;
   }
 }

@@ -1,8 +1,8 @@
 // End-to-end check of the app in Chromium (SwiftShader WebGPU): it loads, reports the adapter,
-// shows the setup defaults, reports a bad dataset and a model folder with a missing shard in the page,
+// opens on the published result (headline, forest plot, no console errors), shows the setup defaults, reports a bad dataset and a model folder with a missing shard in the page,
 // runs the browser-smoke preset through the UI (embedded model, procedural world, every arm) and
 // shows every arm in the results table.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { page } from 'vitest/browser';
 import { ARM_IDS, getArm } from '../../src/int/arms';
 import { mountApp, type App } from '../../src/ui/app';
@@ -17,13 +17,17 @@ import { until } from '../shared/until';
 
 let app: App;
 let root: HTMLElement;
-
+const consoleErrors: string[] = [];
 
 beforeAll(async () => {
   await page.viewport(1280, 1000);
   root = document.createElement('div');
   document.body.append(root);
-  app = mountApp(root, { modelUrl: new URL('/models/chains-tiny/', location.origin).href });
+  const logError = console.error.bind(console);
+  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => (consoleErrors.push(a.map(String).join(' ')), logError(...a)));
+  window.addEventListener('error', (e) => consoleErrors.push(`uncaught: ${e.message}`));
+  window.addEventListener('unhandledrejection', (e) => consoleErrors.push(`unhandled: ${String(e.reason)}`));
+  app = mountApp(root, { modelUrl: new URL('/models/chains-tiny/', location.origin).href, publishedUrl: new URL('/results/chains-critical/', location.origin).href });
   await app.ready;
 });
 
@@ -35,6 +39,18 @@ describe('InT Lab app', () => {
     console.log(adapter);
     expect(root.querySelector('#no-webgpu')).toBeNull();
     expect(adapter.toLowerCase()).toContain('swiftshader');
+  });
+
+  it('opens on the published result: its headline and a forest-plot row, no console errors', async () => {
+    const headline = await until('the published headline', () => root.querySelector('[data-testid=published-headline]'), 30_000);
+    console.log(headline.textContent);
+    expect(root.querySelector('[data-tab=published]')?.classList.contains('active')).toBe(true);
+    expect(headline.textContent).toMatch(/InT \+ RL .*RL only/);
+    expect(root.querySelector('[data-testid=forest-row][data-arm=int_rl][data-versus=rl]')).not.toBeNull();
+    expect(root.querySelectorAll('[data-testid=pass-bar]').length).toBeGreaterThan(0);
+    expect(consoleErrors).toEqual([]);
+    await page.screenshot({ path: '__screenshots__/app-e2e-published.png', element: root });
+    app.show('setup');
   });
 
   it('renders the setup view with every setting and its default', () => {

@@ -1,7 +1,7 @@
 // Playwright script for the built app (run `npx vite build` first, then
 // `npx tsx test/browser/built-app.playwright.ts [seconds]`): serves dist/ on 127.0.0.1; first opens it
-// in a Chromium with WebGPU switched off and checks the page explains what to use (no uncaught
-// errors); then opens it in the system Chromium (SwiftShader WebGPU), runs the default preset through
+// in a Chromium with WebGPU switched off and checks the page explains what to use and still shows the
+// published result (headline, forest plot; no console errors); then opens it in the system Chromium (SwiftShader WebGPU), runs the default preset through
 // the UI, checks that the results table lists every arm, and saves screenshots under
 // test/__screenshots__/. Then it starts a second run, reloads the page once the data stages (from 'rollouts' on) and one arm's SFT are
 // complete, resumes the stored run and checks that the completed stages are loaded (not
@@ -122,11 +122,16 @@ async function checkNoWebgpu(url: string): Promise<string> {
       if (!text.includes(want)) throw new Error(`#no-webgpu should mention "${want}": "${text}"`);
     }
     if (await page.$('#webgpu-report')) throw new Error('the page shows a WebGPU report although there is no adapter');
+    // the published result is read and drawn without WebGPU, before anything runs
+    const headline = (await (await page.waitForSelector('[data-testid=published-headline]', { timeout: 15_000 })).textContent()) ?? '';
+    if (!/InT \+ RL .*RL only/.test(headline)) throw new Error(`the published headline does not state InT + RL against RL only: "${headline}"`);
+    const forest = await page.$$eval('[data-testid=forest-row]', (rs) => rs.length);
+    if (forest === 0) throw new Error('the published view draws no forest-plot row');
     if (await page.isVisible('[data-testid=run]')) throw new Error('the page offers "Run experiment" although there is no WebGPU');
     await page.waitForTimeout(500); // let late errors (worker, IndexedDB) arrive
     if (errors.length > 0) throw new Error(`the no-WebGPU page logged errors:\n${errors.join('\n')}`);
     await page.screenshot({ path: join(SHOTS, 'built-app-no-webgpu.png'), fullPage: true });
-    return `ok: without WebGPU (page: ${seen.page}, worker: ${seen.worker}) the page shows #no-webgpu with the browsers and flags, no console errors; ${((Date.now() - t0) / 1000).toFixed(1)} s`;
+    return `ok: without WebGPU (page: ${seen.page}, worker: ${seen.worker}) the page shows #no-webgpu with the browsers and flags and the published result (${forest} forest rows), no console errors; ${((Date.now() - t0) / 1000).toFixed(1)} s`;
   } finally {
     await browser.close();
   }
@@ -181,6 +186,7 @@ async function main(): Promise<void> {
     await page.waitForSelector('#webgpu-report, #no-webgpu', { timeout: 60_000 });
     const adapter = await page.textContent('[data-testid=adapter]');
     if (!adapter?.toLowerCase().includes('swiftshader')) throw new Error(`expected the SwiftShader adapter, the page says ${adapter}`);
+    await page.click('[data-tab=setup]'); // the page opens on the published result
     await page.click('[data-testid=run]');
     await waitForEnd(page, limitS);
     const status = await page.textContent('[data-testid=run-status]');

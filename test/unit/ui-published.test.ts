@@ -1,0 +1,97 @@
+// The published view's pure parts: the headline stated from the paired interval (higher, lower,
+// unresolved, missing), the forest-plot rows and range, the pass@1 bars, and the committed
+// public/results/chains-critical files (their format, not their numbers: a newer run replaces them).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ExperimentResults, PairedDiff } from '../../src/int/report';
+import { checkResults, forestDomain, forestRows, headline, parsePublishedMeta, passBars } from '../../src/ui/published-data';
+
+const iv = (estimate: number) => ({ estimate, lo: estimate - 0.05, hi: estimate + 0.05 });
+const group = (e: number) => ({ problems: 8, samples: 32, correct: 0, passAt: { '1': iv(e) } });
+const arm = (label: string, e: number) => ({ label, sftRows: 0, sftDropped: 0, sftSteps: 0, rlSteps: 4, eval: { overall: group(e), tiers: { easy: group(e + 0.2), critical: group(e) } } });
+const pd = (tier: string, diff: number, lo: number, hi: number, arm = 'int_rl', versus = 'rl'): PairedDiff => ({ arm, versus, tier, diff, ci95: [lo, hi], problems: tier === 'all' ? 16 : 8 });
+
+function results(paired: PairedDiff[]): ExperimentResults {
+  return {
+    arms: { base: arm('base', 0.1), rl: arm('+ RL', 0.2), int_rl: arm('+ InT + RL', 0.25) },
+    paired,
+    config: { eval: { samples: 4, ks: [1], bootstrap: { resamples: 100, seed: 0, level: 0.95 } }, rl: { steps: 4 } },
+    diagnostics: { table: { rows: {} } },
+  } as unknown as ExperimentResults;
+}
+
+describe('headline', () => {
+  it('states a resolved gain with its interval on the critical tier', () => {
+    const h = headline(results([pd('all', 1, -2, 4), pd('critical', 6.25, 1.5, 11)]));
+    expect(h.verdict).toBe('higher');
+    expect(h.diff?.tier).toBe('critical');
+    expect(h.text).toBe('InT + RL beats RL only on the critical tier: pass@1 is +6.3 points higher (95% paired interval [+1.5, +11.0] over 8 held-out problems). The interval excludes zero.');
+  });
+
+  it('says plainly when RL only is better', () => {
+    const h = headline(results([pd('critical', -5, -9, -1)]));
+    expect(h.verdict).toBe('lower');
+    expect(h.text).toMatch(/^InT \+ RL does worse than RL only on the critical tier: pass@1 is 5\.0 points lower \(-5\.0, 95% paired interval \[-9\.0, -1\.0\]/);
+    expect(h.text).toContain('in this run RL only is better');
+  });
+
+  it('does not claim a difference when the interval contains zero, and says which way the estimate leans', () => {
+    const h = headline(results([pd('critical', -2.83, -8.4, 2.54)]));
+    expect(h.verdict).toBe('unresolved');
+    expect(h.text).toContain('-2.8 points of pass@1 (95% paired interval [-8.4, +2.5] over 8 held-out problems)');
+    expect(h.text).toContain('does not resolve a difference; the point estimate favours RL only.');
+    expect(h.text).not.toMatch(/beats|worse/);
+  });
+
+  it('falls back to all tiers, and says so when the comparison is missing', () => {
+    expect(headline(results([pd('all', 3, 1, 5)])).text).toMatch(/^InT \+ RL beats RL only over all tiers/);
+    const none = headline(results([pd('critical', 3, 1, 5, 'rl', 'base')]));
+    expect(none.verdict).toBe('n/a');
+    expect(none.diff).toBeNull();
+    expect(none.text).toContain('no paired comparison of InT + RL against RL only');
+  });
+});
+
+describe('forest plot and bars', () => {
+  const r = results([pd('all', -4.2, -9.2, 0.5), pd('critical', -2.8, -8.4, 2.5), pd('all', 3.5, 0.8, 6.3, 'rl', 'base'), pd('critical', 6, 3.2, 9.2, 'rl', 'base')]);
+
+  it('has one row per paired entry, in order, with the headline row marked', () => {
+    const rows = forestRows(r);
+    expect(rows.map((d) => `${d.label}:${d.tier}:${d.verdict}`)).toEqual(['InT + RL − RL:all:unresolved', 'InT + RL − RL:critical:unresolved', 'RL − base:all:higher', 'RL − base:critical:higher']);
+    expect(rows.filter((d) => d.headline).map((d) => `${d.arm}/${d.tier}`)).toEqual(['int_rl/critical']);
+    expect(rows[1]).toMatchObject({ diff: -2.8, lo: -8.4, hi: 2.5, problems: 8 });
+  });
+
+  it('spans zero and every interval, in multiples of 5', () => {
+    expect(forestDomain(forestRows(r))).toEqual([-10, 10]);
+    expect(forestDomain([{ diff: 2, lo: 1, hi: 3 }])).toEqual([0, 5]);
+    expect(forestDomain([])).toEqual([-5, 5]);
+  });
+
+  it('gives one pass@1 bar per arm and tier, "all" first, in %', () => {
+    const b = passBars(r);
+    expect(b.tiers).toEqual(['all', 'easy', 'critical']);
+    expect(b.arms).toEqual(['base', 'rl', 'int_rl']);
+    expect(b.bars).toHaveLength(9);
+    expect(b.bars.find((x) => x.arm === 'rl' && x.tier === 'easy')).toMatchObject({ estimate: expect.closeTo(40, 9), lo: expect.closeTo(35, 9), problems: 8 });
+  });
+});
+
+describe('the committed published run', () => {
+  const dir = join(import.meta.dirname, '../../public/results/chains-critical');
+  it('reads as results.json + published.json, with a headline and a forest row per paired entry', () => {
+    const r = checkResults(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')));
+    const meta = parsePublishedMeta(JSON.parse(readFileSync(join(dir, 'published.json'), 'utf8')));
+    expect(meta.preset).toBe(r.preset);
+    expect(meta.seeds).toContain(r.seed);
+    expect(meta.model_sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(headline(r).diff).not.toBeNull();
+    expect(forestRows(r)).toHaveLength(r.paired.length);
+  });
+
+  it('refuses a published.json without a field, naming it', () => {
+    expect(() => parsePublishedMeta({ command: 'x', seed: 1, preset: 'p', model: 'm', machine: 'c', minutes: 1 })).toThrow('"model_sha256"');
+    expect(parsePublishedMeta({ command: 'x', seed: 2, preset: 'p', model: 'm', model_sha256: 'h', machine: 'c', minutes: 1 }).seeds).toEqual([2]);
+  });
+});
