@@ -1,4 +1,4 @@
-// The committed draft model public/models/chains-critical: a check of documents, not of the model. Its
+// The committed model public/models/chains-critical: a check of documents, not of the model. Its
 // card must quote its report.json (what `npm run model-report -- --model public/models/chains-critical
 // --ladder critical` writes), and its config must be the embedded model's architecture.
 import { readFileSync } from 'node:fs';
