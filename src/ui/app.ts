@@ -19,11 +19,11 @@ import { resultsView } from './views/results';
 import { pretrainView, type PretrainView } from './views/pretrain';
 import { renderSavedRuns } from './views/saved-runs';
 import { publishedPane } from './views/published';
-import type { EngineApi, ModelChoice, PendingRunSummary, RunEvents, RunRecord } from '../worker/protocol';
+import { EMBEDDED_MODEL, type EngineApi, type ModelChoice, type PendingRunSummary, type RunEvents, type RunRecord } from '../worker/protocol';
 import './style.css';
 
 export interface AppOptions {
-  /** Absolute URL of the embedded model folder. Default ./models/chains-tiny/ next to the page. */
+  /** Absolute URL of the embedded model folder. Default ./models/chains-critical/ next to the page (EMBEDDED_MODEL). */
   modelUrl?: string;
   /** Start the experiment at once (zero-setup start from a link: #...&autorun=1). */
   autorun?: boolean;
@@ -54,7 +54,7 @@ export interface App {
 }
 
 export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
-  const modelUrl = opts.modelUrl ?? new URL('./models/chains-tiny/', location.href).href;
+  const modelUrl = opts.modelUrl ?? new URL(`./${EMBEDDED_MODEL.path}`, location.href).href;
   const publishedUrl = opts.publishedUrl ?? new URL('./results/chains-critical/', location.href).href;
   const { settings, problems } = settingsFromHash(location.hash);
   const worker = new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), { type: 'module' });

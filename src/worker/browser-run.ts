@@ -14,7 +14,7 @@ import { createChainsTask } from '../tasks/chains/task';
 import { createMathTask } from '../tasks/math/task';
 import type { Task } from '../tasks/task';
 import { getStoredModel } from './models-db';
-import type { DatasetUpload, ModelChoice, RunEvents, RunRecord } from './protocol';
+import { EMBEDDED_MODEL, type DatasetUpload, type ModelChoice, type RunEvents, type RunRecord } from './protocol';
 import { UrlFolderSource } from './url-source';
 
 /** Pause / cancel switches checked by the running experiment. */
@@ -64,7 +64,7 @@ export async function loadModel(gpu: Gpu, choice: ModelChoice, seed: number): Pr
     return loadBaseModel(gpu, new MemoryFolderSource(m.files, `stored model "${choice.name}"`), choice.name);
   }
   try {
-    return await loadBaseModel(gpu, new UrlFolderSource(choice.url), 'models/chains-tiny');
+    return await loadBaseModel(gpu, new UrlFolderSource(choice.url), `models/${EMBEDDED_MODEL.name}`);
   } catch (e) {
     if (e instanceof ModelFileNotFoundError) return randomBaseModel(gpu, seed);
     throw e;

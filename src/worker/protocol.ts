@@ -46,6 +46,11 @@ export interface EngineApi {
 }
 
 /** Where the base model comes from. */
+/** The embedded default model: its folder next to the page and its name. chains-critical is chains-tiny
+ *  with the one-digit multiplication habit (public/models/chains-critical/README.md), so the default
+ *  browser run on the critical-step tier shows the failures InT is for. */
+export const EMBEDDED_MODEL = Object.freeze({ name: 'chains-critical', path: 'models/chains-critical/' });
+
 export type ModelChoice =
   | { kind: 'embedded'; url: string }
   | { kind: 'hub'; id: string }

@@ -27,7 +27,7 @@ beforeAll(async () => {
   vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => (consoleErrors.push(a.map(String).join(' ')), logError(...a)));
   window.addEventListener('error', (e) => consoleErrors.push(`uncaught: ${e.message}`));
   window.addEventListener('unhandledrejection', (e) => consoleErrors.push(`unhandled: ${String(e.reason)}`));
-  app = mountApp(root, { modelUrl: new URL('/models/chains-tiny/', location.origin).href, publishedUrl: new URL('/results/chains-critical/', location.origin).href });
+  app = mountApp(root, { modelUrl: new URL('/models/chains-critical/', location.origin).href, publishedUrl: new URL('/results/chains-critical/', location.origin).href });
   await app.ready;
 });
 

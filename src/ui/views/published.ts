@@ -9,6 +9,7 @@ import { presetConfig } from '../../int/config';
 import { readingLines, type ExperimentResults } from '../../int/report';
 import type { SeedsSummary } from '../../int/seeds';
 import { button, el } from '../dom';
+import { EMBEDDED_MODEL } from '../../worker/protocol';
 import {
   armColour,
   armDefinition,
@@ -182,9 +183,9 @@ function rerunBox(p: Published, rerun: (seed: number) => void): HTMLElement {
         `This opens the setup with the ${BROWSER_PRESET} preset and seed ${seed}: the small-scale version, not a re-measurement. ` +
         `The published run used ${p.meta.preset} with the model ${p.meta.model} (${r.problems.train} training / ${r.problems.test} held-out problems, ` +
         `${r.config.eval.samples} samples each, ${r.config.rl.steps} RL steps, ${p.meta.minutes} minutes on ${p.meta.machine}); ` +
-        `a link cannot carry a model folder, and the page's embedded model is chains-tiny. ${BROWSER_PRESET} runs the same pipeline on ` +
+        `the page's embedded model is ${EMBEDDED_MODEL.name}. ${BROWSER_PRESET} runs the same pipeline on ` +
         `${b.data.maxTrainProblems} + ${b.data.maxTestProblems} problems with ${b.eval.samples} samples and ${b.rl.steps} RL step${b.rl.steps === 1 ? '' : 's'}, ` +
-        `so its intervals are far too wide to resolve anything. To get closer, pick the ${p.meta.model} folder under Model in the setup.`,
+        `so its intervals are far too wide to resolve anything. To measure at the published scale, run the command above.`,
     }),
   );
 }

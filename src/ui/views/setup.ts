@@ -7,7 +7,7 @@ import { getPreset, presetConfig, presetNames, type IntConfigInput } from '../..
 import type { AdapterReport } from '../../gpu';
 import { button, el, table } from '../dom';
 import { resolveSettings, type Settings } from '../state';
-import type { DatasetCheck, DatasetUpload } from '../../worker/protocol';
+import { EMBEDDED_MODEL, type DatasetCheck, type DatasetUpload } from '../../worker/protocol';
 import type { StoredModelSummary } from '../../worker/models-db';
 import type { RowError } from '../../tasks/math/import';
 import { configEditor } from './config-editor';
@@ -76,7 +76,7 @@ function modelFieldset(d: SetupDeps, cfgNow: Resolved, status: HTMLElement, rere
   const s = d.settings;
   const radio = (value: string, text: string, checked: boolean) => modelRadio(s, value, text, checked, rerender);
   const model = el('fieldset', {}, el('legend', { text: 'Model' }));
-  model.append(radio('embedded', 'embedded chains-tiny (models/chains-tiny, loads with the page)', s.model.kind === 'embedded'));
+  model.append(radio('embedded', `embedded ${EMBEDDED_MODEL.name} (${EMBEDDED_MODEL.path}: chains-tiny with the one-digit multiplication habit, loads with the page)`, s.model.kind === 'embedded'));
   for (const m of d.storedModels ?? []) {
     const text = `${m.name} (pretrained in this browser: ${m.steps} steps, ${m.minutes.toFixed(1)} min, final loss ${m.lastLoss.toFixed(3)})`;
     model.append(radio(`stored:${m.name}`, text, s.model.kind === 'stored' && s.model.name === m.name));
