@@ -43,6 +43,27 @@ export interface TrainerOptions {
   onGradients?: (params: readonly OptimParam[]) => void | Promise<void>;
   /** Called with each step's metrics. */
   onStep?: (m: StepMetrics) => void;
+  /** Consecutive steps skipped for a non-finite log-prob or gradient after which training stops
+   *  with NonFiniteTrainingError, naming the first kernel and tensor that wrote a non-finite value
+   *  (the step's forward pass is re-run in the Gpu's debug mode to find it). A step or two can be a
+   *  transient overflow and are skipped; a run that keeps producing them has diverged or its weights
+   *  are broken. Default 3 (0: never stop). */
+  maxNonFiniteSteps?: number;
+}
+
+/** Training kept producing non-finite values (see TrainerOptions.maxNonFiniteSteps). */
+export class NonFiniteTrainingError extends Error {
+  override name = 'NonFiniteTrainingError';
+  constructor(
+    readonly steps: number,
+    readonly reason: string,
+    readonly located: string,
+  ) {
+    super(
+      `training stopped: ${steps} consecutive steps produced non-finite values (the last: ${reason}). ${located}. ` +
+        'Lower the learning rate, or check the model weights and the data that step trained on; the completed stages and checkpoints are kept',
+    );
+  }
 }
 
 /** What one optimiser step did. */
@@ -87,6 +108,8 @@ export class Trainer {
   step = 0;
   /** Steps whose update was not applied. */
   skippedSteps = 0;
+  /** Consecutive steps skipped for non-finite values so far. */
+  private nonFiniteRun = 0;
   /** State of the seeded generator behind the rollout seeds (saved in checkpoints). */
   rngState: number;
   /** Metrics of every step so far. */
@@ -222,6 +245,28 @@ export class Trainer {
     return packMicroBatches(lengths, this.config.microBatchTokens).map((m) => m.indices);
   }
 
+  /** Re-run the forward pass of the first micro-batch of `rows` in the Gpu's debug mode and say
+   *  which kernel first wrote a non-finite value (or that the forward pass is finite). */
+  private async locateNonFinite(rows: readonly TrainRow[], temperature: number): Promise<string> {
+    const [first] = this.pack(rows);
+    if (!first) return 'No rows to re-run';
+    const was = this.gpu.debug;
+    this.gpu.debug = true;
+    try {
+      const pass = this.model.forward(Trainer.rowsBatch(first.map((i) => rows[i])), { train: true, temperature });
+      try {
+        await this.gpu.sync();
+      } catch (e) {
+        return `Re-run in debug mode: ${(e as Error).message.replace(/^debug: /, '')}`;
+      } finally {
+        pass.release();
+      }
+      return 'Re-run in debug mode, the forward pass wrote only finite values: the non-finite values came from the backward pass or the gradients';
+    } finally {
+      this.gpu.debug = was;
+    }
+  }
+
   /**
    * One optimiser step on rows forming the effective batch: zero the gradients, then per micro-batch
    * forward, objective (with effective-batch totals), backward; then clip + AdamW. A skipped
@@ -284,12 +329,23 @@ export class Trainer {
     }
 
     const agg = aggregateMicroBatches(parts);
-    if (agg.skip) reason = agg.reasons.join('; ');
-    else {
+    let nonFinite = false;
+    if (agg.skip) {
+      reason = agg.reasons.join('; ');
+      nonFinite = agg.reasons.some((x) => x.includes('non-finite log-prob'));
+    } else {
       await this.opts.onGradients?.(this.params);
       const r = await this.optimizer.step(lr);
       gradNorm = r.gradNorm;
-      if (!r.applied) reason = `gradient norm is ${r.gradNorm}: a gradient is NaN or infinite; the update was not applied`;
+      if (!r.applied) {
+        reason = `gradient norm is ${r.gradNorm}: a gradient is NaN or infinite; the update was not applied`;
+        nonFinite = true;
+      }
+    }
+    this.nonFiniteRun = nonFinite ? this.nonFiniteRun + 1 : 0;
+    const maxRun = this.opts.maxNonFiniteSteps ?? 3;
+    if (nonFinite && maxRun > 0 && this.nonFiniteRun >= maxRun) {
+      throw new NonFiniteTrainingError(this.nonFiniteRun, reason!, await this.locateNonFinite(rows, temperature));
     }
     const skipped = reason !== undefined;
     this.step++;

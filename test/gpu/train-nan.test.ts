@@ -1,12 +1,14 @@
 // Non-finite steps: a NaN or Inf injected into a gradient, or a NaN loss (non-finite log-probs), skips
 // the step: it is counted and reported, no weight or optimiser moment changes (the update kernel reads
 // the clip factor on the GPU and does nothing when the norm is not finite), training then goes on, and
+// the last good checkpoint still loads; after maxNonFiniteSteps such steps in a row training stops, naming
+// the first kernel that wrote a non-finite value.
 // the last good checkpoint still loads.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gpu } from '../../src/gpu';
 import { loadCheckpoint, MemoryCheckpointStore } from '../../src/train/checkpoint';
 import { validateSftConfig } from '../../src/train/config';
-import { Trainer } from '../../src/train/trainer';
+import { NonFiniteTrainingError, Trainer } from '../../src/train/trainer';
 import { getTestGpu } from '../shared/gpu-env';
 import { readParams, releaseModel, sameBits, sftData, tinyLlama, trainModel } from './train-fixtures';
 
@@ -99,5 +101,25 @@ describe('non-finite loss', () => {
     const ok = await t.sftStep(data);
     expect(ok.skipped).toBe(false);
     expect(t.optimizer.t).toBe(2);
+  });
+
+  it('stops after maxNonFiniteSteps consecutive non-finite steps, naming the first kernel that wrote one', async () => {
+    const model = trainModel(gpu, tinyLlama(5), 'full');
+    models.push(model);
+    const t = new Trainer(model, { config: cfg });
+    const data = sftData(4);
+    const head = model.weights.byName.get('lm_head.weight')!;
+    const poisoned = (await gpu.readF32(head)).slice();
+    poisoned[3] = NaN;
+    gpu.write(head, poisoned);
+    expect((await t.sftStep(data)).skipped).toBe(true);
+    expect((await t.sftStep(data)).skipped).toBe(true);
+    const err = await t.sftStep(data).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(NonFiniteTrainingError);
+    expect((err as Error).message).toMatch(/^training stopped: 3 consecutive steps produced non-finite values \(the last: .*non-finite log-prob.*\)\. Re-run in debug mode: kernel '[^']+' wrote a non-finite value \(NaN\) to .* at flat index \d+\. Lower the learning rate/);
+    expect(gpu.debug).toBe(false);
+    // 0: never stops (the old behaviour: skip and go on)
+    const patient = new Trainer(model, { config: cfg, maxNonFiniteSteps: 0 });
+    for (let i = 0; i < 4; i++) expect((await patient.sftStep(data)).skipped).toBe(true);
   });
 });
