@@ -3,7 +3,6 @@
 // the clip factor on the GPU and does nothing when the norm is not finite), training then goes on, and
 // the last good checkpoint still loads; after maxNonFiniteSteps such steps in a row training stops, naming
 // the first kernel that wrote a non-finite value.
-// the last good checkpoint still loads.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gpu } from '../../src/gpu';
 import { loadCheckpoint, MemoryCheckpointStore } from '../../src/train/checkpoint';
