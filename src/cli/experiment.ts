@@ -6,9 +6,11 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { parseArms, type ArmId } from '../int/arms';
+import { ARM_IDS, parseArms, type ArmId } from '../int/arms';
 import { getPreset, presetConfig, presetNames, type IntConfig, type IntConfigInput } from '../int/config';
-import { runExperiment, runSeeds, SEEDS_FILES } from '../int/experiment';
+import { checkStopAfter, runExperiment, runSeeds, runStages, SEEDS_FILES } from '../int/experiment';
+import { DATA_STAGE_NAMES, pipelineStages } from '../int/pipeline';
+import { errnoOf, fsError } from '../int/run-files';
 import { checkScale, scaleConfig, SCALED_FIELDS, UNSCALED_FIELDS } from '../int/scale';
 import { terminalProgress } from './progress';
 
@@ -40,6 +42,9 @@ presets: ${presetNames().join(', ')}
                DIR/seeds.md: each seed's pass@1 per arm and tier, its paired InT + RL - RL per tier, and the paired
                differences pooled over the seeds. Running the same command again (or --resume DIR) skips finished
                seeds and resumes the unfinished one. Default DIR: runs/<preset>-seeds-<a>-<b>-...
+--stop-after STAGE  stop after this stage is computed (continue later with --resume DIR); stages:
+               ${DATA_STAGE_NAMES.join(', ')},
+               then per arm <arm>/sft, <arm>/rl, <arm>/eval
 --scale F      multiply the preset's budgets by F > 0 (for GPU runs; 1 changes nothing; rounded, at least 1):
                  ${SCALED_FIELDS.join('\n                 ')}
                and keep:
@@ -86,10 +91,19 @@ export function parseExperimentArgs(argv: readonly string[]): ExperimentPlan {
   if (values.resume !== undefined) {
     const extra = (['preset', 'seed', 'seeds', 'scale', 'arms', 'model', 'dataset', 'out', 'strict'] as const).filter((k) => values[k] !== undefined);
     if (extra.length) throw new Error(`--resume DIR continues the run with its stored config; drop ${extra.map((k) => `--${k}`).join(' / ')}`);
+    // every stage of every arm here; the run's own arms are checked when its folder is read
+    checkStopAfter(stopAfter, pipelineStages(ARM_IDS));
     return { kind: 'resume', out: values.resume, stopAfter };
   }
   if (!values.preset) throw new Error(`--preset is required\n${USAGE}`);
   getPreset(values.preset);
+  if (values.dataset !== undefined && presetConfig(values.preset).data.task !== 'math') {
+    const math = presetNames().filter((n) => presetConfig(n).data.task === 'math');
+    throw new Error(
+      `--dataset applies to math presets only: preset "${values.preset}" generates its own chains problems (data.task "chains"). ` +
+        `Drop --dataset, or pick a math preset (${math.join(', ')})`,
+    );
+  }
   if (values.seed !== undefined && values.seeds !== undefined) throw new Error('--seed and --seeds exclude each other: use --seeds a,b,c for several seeds');
   const over: IntConfigInput = {};
   if (values.seed !== undefined) over.seed = seedOf(values.seed, '--seed');
@@ -100,6 +114,7 @@ export function parseExperimentArgs(argv: readonly string[]): ExperimentPlan {
   const scale = values.scale !== undefined ? parseScale(values.scale) : 1;
   const config = scaleConfig(presetConfig(values.preset, over), scale);
   const arms = parseArms(values.arms ?? 'all').map((a) => a.id);
+  checkStopAfter(stopAfter, runStages(arms, config));
   const tag = scale === 1 ? '' : `-x${scale}`;
   const out = values.out ?? (seeds ? `runs/${values.preset}${tag}-seeds-${seeds.join('-')}` : `runs/${values.preset}${tag}-seed${config.seed}`);
   return { kind: 'run', preset: values.preset, config, arms, out, seeds, scale, stopAfter };
@@ -132,6 +147,13 @@ async function main(): Promise<void> {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   main().catch((e: unknown) => {
+    // a file-system error that no stage worded: name the file and the fix
+    const path = (e as { path?: unknown } | null)?.path;
+    if (errnoOf(e) && typeof path === 'string' && /^[A-Z]+: /.test((e as Error).message)) {
+      const verbs: Record<string, string> = { open: 'opening', read: 'reading', write: 'writing', mkdir: 'creating', rename: 'renaming', unlink: 'removing', stat: 'checking' };
+      const syscall = String((e as { syscall?: unknown }).syscall ?? '');
+      e = fsError(e, verbs[syscall] ?? 'accessing', path, 'Completed stages are kept in the run folder: fix this, then continue with --resume DIR');
+    }
     console.error(`experiment: ${e instanceof Error ? e.message : String(e)}`);
     process.exit(1);
   });

@@ -1,6 +1,10 @@
 // The headless InT experiment (Node + Dawn): the stage pipeline (pipeline.ts) over the run folder
 // (run-store.ts), so that --resume skips completed stages, writing results.json / results.md /
 // metrics.csv / interventions.jsonl; and runSeeds: one run per seed, then seeds.json / seeds.md.
+// Before any work a run is checked (openRun): the stop stage exists, the output folder can be
+// made, no other process holds the run (run.lock), and a resumed run's config, inputs
+// (fingerprint) and checkpoints are unchanged and whole. A start that fails before any stage
+// completes leaves nothing that blocks a fresh start.
 
 import { Gpu } from '../gpu';
 import { createChainsTask } from '../tasks/chains/task';
@@ -9,13 +13,14 @@ import type { Task } from '../tasks/task';
 import { importDataset, importReport } from '../tasks/math/import';
 import { silentProgress, type ProgressReporter, type StageProgress } from '../util/progress';
 import { ARM_IDS, getArm, type ArmId, type ArmSpec } from './arms';
-import type { IntConfig } from './config';
+import { resolveIntConfig, type IntConfig } from './config';
 import type { Engine } from './engine';
 import type { ExportSink } from './exports';
 import type { ContinuationOutcome } from './filter';
 import { resolveBaseModel, type BaseModel } from './model';
-import { problemsOf, runPipeline } from './pipeline';
+import { pipelineStages, problemsOf, runPipeline } from './pipeline';
 import { buildReport, type ExperimentResults } from './report';
+import { fingerprintRun, IMO_ANSWERBENCH_FILE, makeDirs, readJsonFile, RunLock } from './run-files';
 import { RunStore, writeAtomic } from './run-store';
 import { seedsMarkdown, summarizeSeeds, type SeedRun, type SeedsSummary } from './seeds';
 import type { EvalResult } from './train-arm';
@@ -71,20 +76,80 @@ export async function taskOf(config: IntConfig, root = process.cwd(), note: (lin
   return createMathTask(problems, { name: d.dataset!, seed: 0 });
 }
 
-/** Where the "imo-answerbench" dataset name points, relative to the project root. */
-export const IMO_ANSWERBENCH_FILE = 'shared/data/imo-answerbench/answerbench_v2.csv';
+export { IMO_ANSWERBENCH_FILE };
+
+/** The stages a run of `arms` under `config` computes, in order (config.arms narrows the arms). */
+export function runStages(arms: readonly string[], config: IntConfig): string[] {
+  return pipelineStages(config.arms ? arms.filter((a) => config.arms!.includes(a as ArmId)) : arms);
+}
+
+/** Refuse a stop stage that the run does not have, or that a resumed run already completed. */
+export function checkStopAfter(stopAfter: string | undefined, stages: readonly string[], completed: readonly string[] = [], dir = ''): void {
+  if (stopAfter === undefined) return;
+  if (!stages.includes(stopAfter)) throw new Error(`--stop-after "${stopAfter}" is not a stage of this run; its stages: ${stages.join(', ')}`);
+  if (completed.includes(stopAfter)) {
+    const left = stages.filter((s) => !completed.includes(s));
+    throw new Error(
+      `stage "${stopAfter}" is already complete in ${dir}, so the run would not stop there; ` +
+        (left.length ? `--stop-after takes a stage still to compute: ${left.join(', ')}` : 'every stage is complete: drop --stop-after'),
+    );
+  }
+}
+
+/** A run folder opened for work, its lock held; `created`: a new run. */
+export interface OpenedRun {
+  store: RunStore;
+  lock: RunLock;
+  created: boolean;
+}
+
+/** Every check before work (see the file header), then the run folder created or opened with its
+ *  lock held; the caller releases the lock. */
+export async function openRun(opts: ExperimentOptions, note: (msg: string) => void = () => {}): Promise<OpenedRun> {
+  const root = opts.root ?? process.cwd();
+  const out = opts.out;
+  if (!opts.resume) {
+    if (!opts.config) throw new Error('runExperiment: a new run needs a config (presetConfig(name))');
+    const arms = [...(opts.arms ?? ARM_IDS)].map((a) => getArm(a).id);
+    const config = opts.config;
+    resolveIntConfig(config); // a library caller's config is checked as the CLI's is
+    checkStopAfter(opts.stopAfter, runStages(arms, config));
+    makeDirs(out, 'output folder');
+    const lock = RunLock.acquire(out, note);
+    try {
+      const fingerprint = await fingerprintRun(config, root);
+      return { store: RunStore.create(out, { preset: opts.preset ?? null, arms, config, fingerprint }, note), lock, created: true };
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
+  }
+  RunStore.open(out); // refuses a folder without a valid run before taking its lock
+  const lock = RunLock.acquire(out, note);
+  try {
+    const store = RunStore.open(out);
+    store.note = note;
+    checkStopAfter(opts.stopAfter, runStages(store.info.arms, store.info.config), store.info.completed, out);
+    await store.checkInputs(root);
+    store.checkCheckpoints();
+    return { store, lock, created: false };
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+}
 
 /** Run (or resume) an experiment; see the file header. */
 export async function runExperiment(opts: ExperimentOptions): Promise<ExperimentRun> {
-  if (!opts.resume && !opts.config) throw new Error('runExperiment: a new run needs a config (presetConfig(name))');
-  const store = opts.resume ? RunStore.open(opts.out) : RunStore.create(opts.out, opts.preset ?? null, [...(opts.arms ?? ARM_IDS)], opts.config!);
+  const progress = opts.progress ?? silentProgress;
+  const { store, lock, created } = await openRun(opts, (msg) => progress.note(msg));
   const config = store.info.config;
   const arms: ArmSpec[] = store.info.arms.map(getArm);
-  const progress = opts.progress ?? silentProgress;
-  const gpu = opts.gpu ?? (await Gpu.create());
   const root = opts.root ?? process.cwd();
+  let gpu: Gpu | null = opts.gpu ?? null;
   let base: BaseModel | null = null;
   try {
+    gpu ??= await Gpu.create();
     const task = await taskOf(config, root, (line) => progress.note(line));
     const { train, test } = problemsOf(task, config);
     base = await resolveBaseModel(gpu, config.model, { root, seed: config.seed });
@@ -119,13 +184,17 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
       writeAtomic(store.path('interventions.jsonl'), r.jsonl);
     }
     return { results: run.results, ran: run.ran, skipped: run.skipped, stoppedAfter: run.stoppedAfter };
+  } catch (e) {
+    if (created) store.discardIfEmpty();
+    throw e;
   } finally {
     if (base) {
       base.decoder.adapter = null;
       base.decoder.weights.release();
       base.decoder.release();
     }
-    if (!opts.gpu) gpu.destroy();
+    if (!opts.gpu) gpu?.destroy();
+    lock.release();
   }
 }
 
@@ -172,23 +241,39 @@ export interface SeedsRun {
 /** File names of a seeds folder. */
 export const SEEDS_FILES = { plan: 'seeds-plan.json', json: 'seeds.json', md: 'seeds.md', dir: (seed: number) => `seed-${seed}` } as const;
 
-/** Read (resume) or write (new) the seeds plan; a new plan must equal a stored one. */
-async function seedsPlan(o: SeedsOptions): Promise<SeedsPlan> {
-  const { existsSync, readFileSync } = await import('node:fs');
+/** Read (resume) or write (new) the seeds plan; a new plan must equal a stored one, unless no seed
+ *  of the stored plan has started (its start failed): then it is replaced. */
+async function seedsPlan(o: SeedsOptions, note: (msg: string) => void): Promise<SeedsPlan> {
+  const { existsSync } = await import('node:fs');
   const { join } = await import('node:path');
   const file = join(o.out, SEEDS_FILES.plan);
-  const stored = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as SeedsPlan) : null;
+  const stored = existsSync(file) ? readJsonFile<SeedsPlan>(file, `Restore it, or start the seeds in a new --out folder`) : null;
   if (o.resume) {
     if (!stored) throw new Error(`${o.out} has no ${SEEDS_FILES.plan}: it is not a seeds folder (start one with --seeds a,b,c --out ${o.out})`);
+    if (stored.format !== 'int-lab-seeds-plan' || !Array.isArray(stored.seeds) || !Array.isArray(stored.arms)) throw new Error(`${file} is not an InT Lab seeds plan; restore it, or start a new --out folder`);
+    try {
+      resolveIntConfig(stored.config);
+    } catch (e) {
+      throw new Error(`${file} holds a config that is not valid, so the seeds cannot resume:\n${(e as Error).message}\nRestore the config the seeds started with, or start a new --out folder`);
+    }
+    checkStopAfter(o.stopAfter, runStages(stored.arms, stored.config));
     return stored;
   }
   if (!o.config || !o.seeds?.length) throw new Error('runSeeds: a new seeds run needs a config and at least one seed');
   if (new Set(o.seeds).size !== o.seeds.length) throw new Error(`runSeeds: seeds ${o.seeds.join(',')} repeat a seed; list each once`);
   const plan: SeedsPlan = { format: 'int-lab-seeds-plan', preset: o.preset ?? null, arms: [...(o.arms ?? ARM_IDS)], seeds: [...o.seeds], config: o.config };
   if (stored && JSON.stringify(stored) !== JSON.stringify(plan)) {
-    throw new Error(`${o.out} holds a seeds run with another preset, seeds, arms or config (${SEEDS_FILES.plan}); continue it with --resume ${o.out}, or pick another --out folder`);
+    const started = (Array.isArray(stored.seeds) ? stored.seeds : []).filter((s) => existsSync(RunStore.runFile(join(o.out, SEEDS_FILES.dir(s)))));
+    if (started.length) {
+      throw new Error(`${o.out} holds a seeds run with another preset, seeds, arms or config (${SEEDS_FILES.plan}); continue it with --resume ${o.out}, or pick another --out folder`);
+    }
+    note(`${file} is from a seeds run none of whose seeds started; replacing it`);
   }
-  if (!stored) writeAtomic(file, JSON.stringify(plan, null, 2) + '\n');
+  checkStopAfter(o.stopAfter, runStages(plan.arms, plan.config));
+  if (!stored || JSON.stringify(stored) !== JSON.stringify(plan)) {
+    makeDirs(o.out, 'output folder');
+    writeAtomic(file, JSON.stringify(plan, null, 2) + '\n');
+  }
   return plan;
 }
 
@@ -196,10 +281,10 @@ async function seedsPlan(o: SeedsOptions): Promise<SeedsPlan> {
  *  results.json, is skipped; an unfinished one resumes), then write OUT/seeds.json and
  *  OUT/seeds.md (summarizeSeeds). One GPU device serves every seed. */
 export async function runSeeds(o: SeedsOptions): Promise<SeedsRun> {
-  const { existsSync, readFileSync } = await import('node:fs');
+  const { existsSync } = await import('node:fs');
   const { join } = await import('node:path');
-  const plan = await seedsPlan(o);
   const progress = o.progress ?? silentProgress;
+  const plan = await seedsPlan(o, (msg) => progress.note(msg));
   const gpu = o.gpu ?? (await Gpu.create());
   const out: SeedsRun = { summary: null, ran: [], skipped: [], stoppedAfter: null };
   try {
@@ -229,7 +314,7 @@ export async function runSeeds(o: SeedsOptions): Promise<SeedsRun> {
   }
   const runs: SeedRun[] = plan.seeds.map((seed) => {
     const dir = SEEDS_FILES.dir(seed);
-    const results = JSON.parse(readFileSync(join(o.out, dir, 'results.json'), 'utf8')) as ExperimentResults;
+    const results = readJsonFile<ExperimentResults>(join(o.out, dir, 'results.json'), `Delete it to recompute seed ${seed}'s results (--resume ${o.out})`);
     const store = RunStore.open(join(o.out, dir));
     const outcomes = Object.fromEntries(Object.keys(results.arms).map((arm) => [arm, store.load<EvalResult>(`${arm}/eval`).outcomes]));
     return { seed, dir, results, outcomes };

@@ -1,5 +1,6 @@
 // The experiment CLI's flags: --seeds and --scale (parsing, errors, what scaling grows and keeps),
-// --strict, and unknown flags refused with the list of valid ones.
+// --strict, unknown flags and unknown --stop-after stages refused with the list of valid ones, and
+// --dataset refused on a preset that does not read a dataset.
 import { describe, expect, it } from 'vitest';
 import { EXPERIMENT_FLAGS, parseExperimentArgs, parseScale, parseSeeds } from '../../src/cli/experiment';
 import { presetConfig } from '../../src/int/config';
@@ -77,5 +78,24 @@ describe('flags', () => {
     const noDataset = parseExperimentArgs(['--preset', 'hf-math', '--strict']);
     expect(noDataset.kind === 'run' && noDataset.config.data).toMatchObject({ dataset: 'imo-answerbench', strict: true });
     expect(() => parseExperimentArgs(['--resume', 'runs/x', '--strict'])).toThrow(/drop --strict/);
+  });
+});
+
+describe('options checked before any work', () => {
+  it('--stop-after takes a stage of the run; a typo is refused with the list', () => {
+    expect(() => parseExperimentArgs(['--preset', 'chains-smoke', '--stop-after', 'rollout'])).toThrow(
+      /--stop-after "rollout" is not a stage of this run; its stages: pool, rollouts, propose, filter, continuations, reflect, diagnostics, sft-sets, base\/sft, base\/rl, base\/eval, rl\/sft/,
+    );
+    expect(() => parseExperimentArgs(['--preset', 'chains-smoke', '--arms', 'base,rl', '--stop-after', 'int_rl/sft'])).toThrow(/its stages: .*rl\/eval$/);
+    expect(() => parseExperimentArgs(['--resume', 'runs/x', '--stop-after', 'rollout'])).toThrow(/"rollout" is not a stage/);
+    expect(parseExperimentArgs(['--preset', 'chains-smoke', '--arms', 'base,rl', '--stop-after', 'rl/sft'])).toMatchObject({ stopAfter: 'rl/sft' });
+    expect(parseExperimentArgs(['--resume', 'runs/x', '--stop-after', 'int_rl/eval'])).toMatchObject({ stopAfter: 'int_rl/eval' });
+  });
+
+  it('--dataset with a chains preset is refused with the fix', () => {
+    expect(() => parseExperimentArgs(['--preset', 'chains-smoke', '--dataset', 'data.csv'])).toThrow(
+      /--dataset applies to math presets only: preset "chains-smoke" generates its own chains problems .*Drop --dataset, or pick a math preset \(hf-math\)/,
+    );
+    expect(parseExperimentArgs(['--preset', 'hf-math', '--dataset', 'data.csv'])).toMatchObject({ config: { data: { dataset: 'data.csv' } } });
   });
 });

@@ -1,0 +1,96 @@
+// What a run was made from, so that a resumed run can check that nothing changed since it started:
+// the sha256 of the resolved config and the sha256 and size of every model file and of the dataset
+// file. Storage-independent: a store computes the hashes (run-files.ts in Node); this file compares
+// two fingerprints and words what changed.
+
+/** sha256 (hex) and size in bytes of one file. */
+export interface FileHash {
+  sha256: string;
+  size: number;
+}
+
+/** A model or a dataset as the run saw it. */
+export type SourcePrint =
+  /** Local files: a model folder (`files` by name inside it) or a dataset file (`files` holds its
+   *  base name). Compared by content: the same files under another path are the same source. */
+  | { kind: 'files'; path: string; files: Record<string, FileHash> }
+  /** Fetched by hub id (its files are not hashed: the id is the identity). */
+  | { kind: 'hub'; id: string }
+  /** The seeded random-init stand-in, used because the embedded model folder `missing` was not there. */
+  | { kind: 'random'; missing: string }
+  /** Problems generated from the config (the chains world): the config hash covers them. */
+  | { kind: 'generated' };
+
+export interface RunFingerprint {
+  /** sha256 of the resolved config as canonical JSON (canonicalJson). */
+  config: string;
+  model: SourcePrint;
+  dataset: SourcePrint;
+}
+
+/** JSON with object keys sorted at every level, so equal values give equal text. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map((x) => canonicalJson(x === undefined ? null : x)).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+const short = (h: string) => h.slice(0, 12);
+
+/** A file of a source as written in messages: the source path itself for a single file. */
+const fileLabel = (path: string, name: string) => (path === name || path.endsWith(`/${name}`) ? path : `${path}/${name}`);
+
+function describe(p: SourcePrint): string {
+  switch (p.kind) {
+    case 'files':
+      return p.path;
+    case 'hub':
+      return `hub id ${p.id}`;
+    case 'random':
+      return `the random-init stand-in (${p.missing} was missing)`;
+    case 'generated':
+      return 'problems generated from the config';
+  }
+}
+
+function sourceChanges(what: 'model' | 'dataset', was: SourcePrint, now: SourcePrint): string[] {
+  if (was.kind === 'files' && now.kind === 'hub') return [`the ${what} ${was.path} is no longer there`];
+  if (was.kind !== now.kind || (was.kind === 'hub' && now.kind === 'hub' && was.id !== now.id)) {
+    return [`the ${what} was ${describe(was)} and is now ${describe(now)}`];
+  }
+  if (was.kind !== 'files' || now.kind !== 'files') return [];
+  const out: string[] = [];
+  for (const [name, h] of Object.entries(was.files)) {
+    const n = now.files[name];
+    const file = fileLabel(now.path, name);
+    if (!n) out.push(`${what} file ${file} is gone (it had ${h.size} bytes, sha256 ${short(h.sha256)}...)`);
+    else if (n.sha256 !== h.sha256 || n.size !== h.size) {
+      out.push(`${what} file ${file} was replaced (${h.size} -> ${n.size} bytes, sha256 ${short(h.sha256)}... -> ${short(n.sha256)}...)`);
+    }
+  }
+  for (const name of Object.keys(now.files)) if (!was.files[name]) out.push(`${what} folder ${now.path} has a new file ${name}`);
+  return out;
+}
+
+/** What differs between the fingerprint a run started with and the current one (empty: nothing). */
+export function fingerprintChanges(was: RunFingerprint, now: RunFingerprint): string[] {
+  const out: string[] = [];
+  if (was.config !== now.config) out.push(`the config in run.json was edited after the run started (sha256 ${short(was.config)}... -> ${short(now.config)}...)`);
+  out.push(...sourceChanges('model', was.model, now.model), ...sourceChanges('dataset', was.dataset, now.dataset));
+  return out;
+}
+
+/** The refusal of a resume whose inputs changed: what changed, why it matters, and the fix. */
+export function fingerprintRefusal(dir: string, changes: readonly string[]): string {
+  return (
+    `cannot resume ${dir}: what the run was made from changed since it started:\n` +
+    changes.map((c) => `  - ${c}\n`).join('') +
+    `its completed stages were computed from the original files and config, so continuing would mix two experiments. ` +
+    `Put the original files (and run.json's config) back and resume again, or start a new run folder (--out NEW_DIR) with the current ones.`
+  );
+}
