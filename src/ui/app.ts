@@ -180,8 +180,15 @@ function showTab(shell: Shell, tab: Tab): void {
   for (const [t, b] of Object.entries(shell.tabButtons)) b.classList.toggle('active', t === tab);
 }
 
+function setStatus(status: HTMLElement, message: string): void {
+  status.className = 'status';
+  status.removeAttribute('role');
+  status.textContent = message;
+}
+
 function showError(status: HTMLElement, message: string): void {
   status.className = 'status error';
+  status.setAttribute('role', 'alert');
   status.textContent = message;
 }
 
@@ -255,10 +262,13 @@ function createRunner(d: RunnerDeps): Runner {
     const view = runView(arms, { pause: () => void engine.pause(), resume: () => void engine.resume(), cancel: () => void engine.cancel() }, stored);
     shell.panes.run.replaceChildren(view.root);
     d.show('run');
+    setStatus(shell.status, 'A run is in progress: the Run tab shows its stages.');
     const t0 = performance.now();
     try {
       const r = await start(Comlink.proxy(view.events));
-      view.finish(`finished in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      const took = `finished in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
+      view.finish(took);
+      setStatus(shell.status, `The run ${took}: the Results and Rollouts tabs show it.`);
       d.showRun(r);
       try {
         await saveRun(r);
@@ -268,6 +278,7 @@ function createRunner(d: RunnerDeps): Runner {
       return r;
     } catch (e) {
       view.finish((e as Error).message, true);
+      showError(shell.status, `The run stopped: ${(e as Error).message}`);
       return null;
     } finally {
       running = false;

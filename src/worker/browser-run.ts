@@ -38,8 +38,10 @@ export class RunControl {
   check(): void {
     if (this.cancelled) throw new RunCancelled();
   }
-  /** Waits while paused (between stages), then throws when cancelled. */
-  async gate(): Promise<void> {
+  /** Waits while paused (between stages), then throws when cancelled; `onPause` is told once when
+   *  the run has actually stopped at the boundary. */
+  async gate(onPause?: () => void): Promise<void> {
+    if (this.paused && !this.cancelled) onPause?.();
     while (this.paused && !this.cancelled) await new Promise<void>((r) => (this.wake = r));
     this.check();
   }
@@ -138,14 +140,18 @@ export async function runBrowserExperiment(o: BrowserRunOptions): Promise<RunRec
   const base = await loadModel(gpu, o.model, config.seed);
   events.stageDone('load model', (performance.now() - t0) / 1000);
   events.note(`model: ${base.label}; task: ${task.name}; ${train.length} train / ${test.length} test problems`);
+  let current = '';
   const hooks: PipelineHooks = {
-    gate: () => control.gate(),
+    gate: () => control.gate(() => events.paused(current)),
     stageStart: (name) => events.stage(name, 0, 1),
     progress: (name, d, t) => {
       control.check();
       events.stage(name, d, t);
     },
-    stageDone: (name, seconds) => events.stageDone(name, seconds),
+    stageDone: (name, seconds) => {
+      current = name;
+      events.stageDone(name, seconds);
+    },
     stageLoaded: (name) => {
       events.stageLoaded(name);
       events.note(`[${name}] already complete, loaded from the stored run`);

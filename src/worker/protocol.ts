@@ -85,6 +85,9 @@ export interface RunEvents {
   metric(arm: string, stage: 'sft' | 'rl', m: StepMetrics): void;
   /** An arm finished its held-out evaluation: pass@1 estimate and 95% interval. */
   armDone(arm: string, pass1: { estimate: number; lo: number; hi: number } | null): void;
+  /** The run has stopped at a stage boundary after a pause request (after stage `after`; '' before
+   *  the first); it waits for resume or cancel. */
+  paused(after: string): void;
 }
 
 /** A finished run, as stored in IndexedDB and exported as run JSON. */

@@ -1,5 +1,6 @@
 // End-to-end check of the app in Chromium (SwiftShader WebGPU): it loads, reports the adapter,
-// opens on the published result (headline, forest plot, no console errors), shows the setup defaults, reports a bad dataset and a model folder with a missing shard in the page,
+// opens on the published result (headline, forest plot, no console errors), shows the setup defaults, reports a bad dataset and a model folder with a missing shard in the page (the error stays,
+// also in the page status line), confirms a pause at a stage boundary,
 // runs the browser-smoke preset through the UI (embedded model, procedural world, every arm) and
 // shows every arm in the results table.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -110,6 +111,12 @@ describe('InT Lab app', () => {
     expect(text).not.toContain('model-00001-of-00002.safetensors (');
     expect(text).toMatch(/pick the complete model folder/);
     expect(root.querySelector('.stage[data-stage="load model"]')?.classList.contains('done')).toBe(false);
+    // The error stays: late progress events do not replace it, and the page's status line says it too.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(status.textContent).toBe(text);
+    const top = root.querySelector('[data-testid=status]')!;
+    expect(top.textContent).toMatch(/^The run stopped: Cannot load the local model folder/);
+    expect(top.getAttribute('role')).toBe('alert');
     // Nothing was computed, so the failed run is not kept as an unfinished run.
     expect(await app.pendingRuns()).toEqual([]);
     // back to the embedded model for the runs below
@@ -118,9 +125,16 @@ describe('InT Lab app', () => {
     expect(app.settings.model).toEqual({ kind: 'embedded' });
   });
 
-  it('cancels a run from the run view', async () => {
+  it('pauses a run at a stage boundary and says so, then cancels it from the run view', async () => {
     (root.querySelector('[data-testid=run]') as HTMLButtonElement).click();
     await until('the run view', () => root.querySelector('#run [data-testid=run-status]'), 10_000);
+    expect(root.querySelector('[data-testid=status]')?.textContent).toMatch(/^A run is in progress/);
+    [...root.querySelectorAll<HTMLButtonElement>('#run button')].find((b) => b.textContent === 'Pause')!.click();
+    const paused = await until('the pause to be confirmed', () => {
+      const s = root.querySelector('[data-testid=run-status]')?.textContent ?? '';
+      return s.startsWith('paused') ? s : null;
+    }, 60_000);
+    expect(paused).toMatch(/^paused (after .+|before the first stage): the completed stages are kept; Resume continues, Cancel stops$/);
     const cancel = [...root.querySelectorAll<HTMLButtonElement>('#run button')].find((b) => b.textContent === 'Cancel')!;
     cancel.click();
     const status = await until('the cancelled status', () => {
@@ -141,6 +155,7 @@ describe('InT Lab app', () => {
     }, 240_000);
     console.log(`run: ${status} (${((performance.now() - t0) / 1000).toFixed(1)} s in the test)`);
     expect(status).toMatch(/^finished/);
+    expect(root.querySelector('[data-testid=status]')?.textContent).toMatch(/^The run finished in [\d.]+ s: the Results and Rollouts tabs show it\.$/);
     expect(root.querySelectorAll('.stage.done').length).toBe(root.querySelectorAll('.stage').length);
     const rows = [...root.querySelectorAll('table.arms-table tbody tr')].map((tr) => tr.firstElementChild?.textContent);
     expect(rows).toEqual(ARM_IDS.map((a) => getArm(a).label));

@@ -33,16 +33,22 @@ export function runView(arms: readonly ArmId[], controls: RunControls, stored: r
   const root = el('section', { attrs: { id: 'run' } }, el('h2', { text: 'Run' }));
   const status = el('p', { cls: 'status', text: 'starting…', attrs: { 'data-testid': 'run-status' } });
   let paused = false;
+  // After finish() the status line keeps the outcome (an error stays until the next run): late
+  // progress events from the worker never replace it.
+  let finished = false;
+  const say = (text: string) => {
+    if (!finished) status.textContent = text;
+  };
   const pauseBtn = button('Pause', () => {
     paused = !paused;
     pauseBtn.textContent = paused ? 'Resume' : 'Pause';
     if (paused) controls.pause();
     else controls.resume();
-    status.textContent = paused ? 'pausing at the next stage boundary…' : 'running';
+    say(paused ? 'pausing at the next stage boundary…' : 'running');
   });
   const cancelBtn = button('Cancel', () => {
     controls.cancel();
-    status.textContent = 'cancelling…';
+    say('cancelling…');
   });
   const log = el('pre', { cls: 'log' });
   root.append(el('p', {}, pauseBtn, ' ', cancelBtn), status);
@@ -73,7 +79,7 @@ export function runView(arms: readonly ArmId[], controls: RunControls, stored: r
     stage(name, done, total) {
       const b = bars.get(name);
       if (!b) return;
-      status.textContent = paused ? status.textContent : `running ${name}`;
+      if (!paused) say(`running ${name}`);
       const now = performance.now();
       if (b.t0 === null) b.t0 = now;
       b.row.classList.add('active');
@@ -111,6 +117,9 @@ export function runView(arms: readonly ArmId[], controls: RunControls, stored: r
         plots.rlLoss.add(arm, step, m.loss);
       }
     },
+    paused(after) {
+      if (paused) say(`paused${after ? ` after ${after}` : ' before the first stage'}: the completed stages are kept; Resume continues, Cancel stops`);
+    },
     armDone(arm, pass1) {
       if (pass1) plots.pass1.add(arm, ARM_IDS.indexOf(arm as ArmId), pass1.estimate);
     },
@@ -119,6 +128,7 @@ export function runView(arms: readonly ArmId[], controls: RunControls, stored: r
     root,
     events,
     finish(text, error = false) {
+      finished = true;
       status.textContent = text;
       status.className = error ? 'status error' : 'status';
       if (error) status.setAttribute('role', 'alert');
