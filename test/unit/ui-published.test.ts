@@ -1,6 +1,7 @@
 // The published view's pure parts: the headline stated from the paired interval (higher, lower,
 // unresolved, missing), the forest-plot rows and range, the pass@1 bars, and the committed
 // public/results/chains-critical files (their format, not their numbers: a newer run replaces them).
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -88,6 +89,18 @@ describe('the committed published run', () => {
     expect(meta.model_sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(headline(r).diff).not.toBeNull();
     expect(forestRows(r)).toHaveLength(r.paired.length);
+  });
+
+  it('names the committed model it was computed on (its sha256) and holds seeds.json for several seeds', () => {
+    const r = checkResults(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')));
+    const meta = parsePublishedMeta(JSON.parse(readFileSync(join(dir, 'published.json'), 'utf8')));
+    expect(r.model).toBe(meta.model);
+    const weights = readFileSync(join(import.meta.dirname, '../..', meta.model, 'model.safetensors'));
+    expect(createHash('sha256').update(weights).digest('hex')).toBe(meta.model_sha256);
+    if (meta.seeds.length > 1) {
+      const s = JSON.parse(readFileSync(join(dir, 'seeds.json'), 'utf8'));
+      expect(s.seeds).toEqual(meta.seeds);
+    }
   });
 
   it('refuses a published.json without a field, naming it', () => {
