@@ -23,6 +23,8 @@ const hub = {
   hidden: new Set<string>(),
   /** file -> bytes to send before dropping the connection (applies once). */
   cutOnce: new Map<string, number>(),
+  /** The connection held open by cutOnce, until dropCut() ends it. */
+  cutSocket: null as import('node:net').Socket | null,
   /** file -> status to answer once before serving normally. */
   failOnce: new Map<string, number>(),
   ignoreRange: false,
@@ -80,7 +82,10 @@ beforeAll(async () => {
     const cut = hub.cutOnce.get(file);
     if (cut !== undefined) {
       hub.cutOnce.delete(file);
-      res.write(body.subarray(0, cut), () => setTimeout(() => res.socket?.destroy(), 20));
+      // the connection stays open after these bytes until the test drops it (hub.dropCut), once the
+      // client has read them all: a drop on a timer raced the client's reads on a loaded machine
+      res.write(body.subarray(0, cut));
+      hub.cutSocket = res.socket;
       return;
     }
     res.end(body);
@@ -171,7 +176,14 @@ describe('HubSource', () => {
     reset();
     const file = readFileSync(`${FIX}tiny-llama/model.safetensors`);
     hub.cutOnce.set('model.safetensors', 50_000);
-    const src = new HubSource('test-org/tiny-llama', { endpoint, cacheDir: cacheDir('resume'), retryDelayMs: 1 });
+    // drop the connection once the client has read the 50,000 bytes sent
+    const onProgress = (p: DownloadProgress) => {
+      if (p.loaded >= 50_000 && hub.cutSocket) {
+        hub.cutSocket.destroy();
+        hub.cutSocket = null;
+      }
+    };
+    const src = new HubSource('test-org/tiny-llama', { endpoint, cacheDir: cacheDir('resume'), retryDelayMs: 1, onProgress });
     const f = await src.open('model.safetensors');
     expect(sameBytes(await f.slice(0, f.size), file)).toBe(true);
     const reqs = hub.log.filter((r) => r.path.endsWith('/model.safetensors'));
