@@ -71,22 +71,34 @@ export function randomBaseModel(gpu: Gpu, seed: number): BaseModel {
   };
 }
 
+/** Where IntConfig.model points in Node: null -> the embedded folder under `root` when it has
+ *  config.json and tokenizer.json (else `random`, naming the missing folder); an existing folder, as
+ *  given or relative to `root` (the presets name public/models/...) -> that folder; anything else ->
+ *  a hub id. */
+export async function modelSourceOf(model: string | null, root: string): Promise<{ dir: string } | { hub: string } | { random: string }> {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const isDir = (p: string) => fs.existsSync(p) && fs.statSync(p).isDirectory();
+  if (model === null) {
+    const dir = path.join(root, DEFAULT_MODEL_DIR);
+    return fs.existsSync(path.join(dir, 'config.json')) && fs.existsSync(path.join(dir, 'tokenizer.json')) ? { dir } : { random: DEFAULT_MODEL_DIR };
+  }
+  if (isDir(model)) return { dir: model };
+  const underRoot = path.join(root, model);
+  return !path.isAbsolute(model) && isDir(underRoot) ? { dir: underRoot } : { hub: model };
+}
+
 /** Resolve IntConfig.model in Node: null -> the embedded model folder under `root` when it has a
  *  config.json, else the random stand-in (or an error when `requireModel`); an existing folder
  *  path -> that folder; anything else -> a hub id. */
 export async function resolveBaseModel(gpu: Gpu, model: string | null, opts: { root: string; seed: number; requireModel?: boolean }): Promise<BaseModel> {
-  const fs = await import('node:fs');
-  const path = await import('node:path');
   const { NodeFolderSource } = await import('../io/folder');
-  if (model === null) {
-    const dir = path.join(opts.root, DEFAULT_MODEL_DIR);
-    if (fs.existsSync(path.join(dir, 'config.json')) && fs.existsSync(path.join(dir, 'tokenizer.json'))) {
-      return loadBaseModel(gpu, new NodeFolderSource(dir), DEFAULT_MODEL_DIR);
-    }
-    if (opts.requireModel) throw new Error(`the embedded model ${dir} is missing (config.json + tokenizer.json + model.safetensors); pretrain it or pass --model`);
+  const m = await modelSourceOf(model, opts.root);
+  if ('dir' in m) return loadBaseModel(gpu, new NodeFolderSource(m.dir), model ?? DEFAULT_MODEL_DIR);
+  if ('random' in m) {
+    if (opts.requireModel) throw new Error(`the embedded model ${m.random} is missing (config.json + tokenizer.json + model.safetensors); pretrain it or pass --model`);
     return randomBaseModel(gpu, opts.seed);
   }
-  if (fs.existsSync(model) && fs.statSync(model).isDirectory()) return loadBaseModel(gpu, new NodeFolderSource(model), model);
   const { HubSource } = await import('../io/hub');
-  return loadBaseModel(gpu, new HubSource(model), model);
+  return loadBaseModel(gpu, new HubSource(m.hub), m.hub);
 }

@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { IntConfig } from './config';
 import { canonicalJson, type FileHash, type RunFingerprint, type SourcePrint } from './fingerprint';
-import { DEFAULT_MODEL_DIR } from './model';
+import { modelSourceOf } from './model';
 
 /** Where the "imo-answerbench" dataset name points, relative to the project root. */
 export const IMO_ANSWERBENCH_FILE = 'shared/data/imo-answerbench/answerbench_v2.csv';
@@ -243,15 +243,6 @@ async function folderPrint(dir: string): Promise<SourcePrint> {
   return { kind: 'files', path: dir, files };
 }
 
-/** The model folder a config loads in Node (as resolveBaseModel resolves it), or a hub id / the
- *  random stand-in. */
-export function modelSourceOf(model: string | null, root: string): { dir: string } | { hub: string } | { random: string } {
-  if (model === null) {
-    const dir = join(root, DEFAULT_MODEL_DIR);
-    return existsSync(join(dir, 'config.json')) && existsSync(join(dir, 'tokenizer.json')) ? { dir } : { random: DEFAULT_MODEL_DIR };
-  }
-  return existsSync(model) && statSync(model).isDirectory() ? { dir: model } : { hub: model };
-}
 
 /** The dataset file a math config reads (null for a hub id or the chains world). */
 export function datasetFileOf(config: IntConfig, root: string): string | null {
@@ -263,7 +254,7 @@ export function datasetFileOf(config: IntConfig, root: string): string | null {
 /** The fingerprint of a run of `config` made now: hashes of the config, the model files and the
  *  dataset file. */
 export async function fingerprintRun(config: IntConfig, root: string): Promise<RunFingerprint> {
-  const m = modelSourceOf(config.model, root);
+  const m = await modelSourceOf(config.model, root);
   const model: SourcePrint = 'dir' in m ? await folderPrint(m.dir) : 'hub' in m ? { kind: 'hub', id: m.hub } : { kind: 'random', missing: m.random };
   let dataset: SourcePrint = { kind: 'generated' };
   if (config.data.task === 'math') {

@@ -13,6 +13,8 @@ if (!presetNames().includes(BROWSER_PRESET)) {
     name: BROWSER_PRESET,
     description: 'chains-smoke sized for a browser tab on the critical-step tier: 4 train / 4 test problems, each with one step a habit model (public/models/chains-critical) gets wrong systematically, 4 eval samples',
     config: mergeConfig(presetConfig('chains-smoke') as unknown as IntConfigInput, {
+      // the page's embedded model (EMBEDDED_MODEL); a headless run of this preset uses the same folder
+      model: 'public/models/chains-critical',
       data: {
         chains: { tiers: [...CRITICAL_LADDER], counts: { easy: { train: 0, test: 0 }, medium: { train: 0, test: 0 }, hard: { train: 0, test: 0 }, critical: { train: 4, test: 4 } } },
         maxTrainProblems: 4,

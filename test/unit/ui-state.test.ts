@@ -9,7 +9,7 @@ describe('ui settings', () => {
     const s = defaultSettings();
     expect(s.preset).toBe(BROWSER_PRESET);
     const c = resolveSettings(s);
-    expect(c.model).toBeNull();
+    expect(c.model).toBe('public/models/chains-critical'); // the page's embedded model, for a headless run of the preset
     expect(c.data.maxTrainProblems).toBe(4);
     expect(c.data.chains?.counts).toMatchObject({ critical: { train: 4, test: 4 }, easy: { train: 0, test: 0 } });
     expect(c.data.chains?.tiers?.find((t) => t.name === 'critical')?.critical?.op).toBe('mul');
