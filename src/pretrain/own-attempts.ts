@@ -29,6 +29,8 @@ export async function ownRound(r: RunState): Promise<void> {
   const problems = Array.from({ length: o.selfVerifyProblems }, (_, i) => drawPretrainProblem(dataNow(r), `self-verify-${o.seed}`, r.own.rounds * o.selfVerifyProblems + i));
   const seed = (o.seed * 7919 + trainer.step) >>> 0;
   const codec = charCodec(tok, { keepSpecialTokens: true });
+  // Said before it starts: a round samples for a while (minutes on a CPU adapter) between two steps.
+  o.log(`[pretrain] sampling its own attempts at step ${trainer.step}: ${problems.length} problems x ${o.selfVerifySamples}, to verify them...`);
   const texts = await sampleTextsOnly(r.model, codec, problems.map((p) => compactRenderers.solve(p)), {
     groupSize: o.selfVerifySamples,
     // A verify document holds its attempt twice (prompt and log), so a longer one would not fit.
@@ -37,6 +39,7 @@ export async function ownRound(r: RunState): Promise<void> {
     order: 'by-length',
     seedOf: strideSeeds(seed),
     batchPrompts: 32,
+    onProgress: (done, total) => done < total && o.log(`[pretrain] own attempts: ${done}/${total} problems sampled`),
   });
   const round = selfVerifyRound(problems, texts, { okShare: o.selfVerifyOkShare, pairs: o.selfVerifyPairs, seed, tok, maxPositions: o.maxPositions });
   const docs = shuffled(round.docs, createRng(o.seed).fork(`self-verify-order-${trainer.step}`));

@@ -211,6 +211,10 @@ describe('pretrain', () => {
     const rounds = lines.filter((l) => l.startsWith('[pretrain] own attempts at step'));
     expect(rounds.map((l) => l.match(/at step (\d+)/)![1])).toEqual(['2', '4']);
     expect(rounds[0]).toMatch(/: 6 attempts, right [\d.]+ \(.*\); \d+ failed, first wrong line .*; \d+ documents/);
+    // each round says it has started before its (long, on a CPU adapter) sampling
+    const starts = lines.filter((l) => l.startsWith('[pretrain] sampling its own attempts at step'));
+    expect(starts.map((l) => l.match(/at step (\d+)/)![1])).toEqual(['2', '4']);
+    expect(lines.indexOf(starts[0])).toBeLessThan(lines.indexOf(rounds[0]));
     // Sampling is seeded: the same run repeats exactly; without own documents the data differ.
     const b = await pretrain(tiny(join(dir, 's'), { ...own }));
     expect(b.ownDocuments).toBe(a.ownDocuments);
