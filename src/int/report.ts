@@ -188,7 +188,7 @@ export function resultsMarkdown(r: ExperimentResults): string {
   if (r.paired.length) {
     L.push('', `## Paired differences (pass@1, percentage points, ${pct(r.config.eval.bootstrap.level)}% paired bootstrap over the same test problems)`, '');
     L.push('| arm | versus | tier | difference | interval | problems |', '|---|---|---|---|---|---|');
-    for (const d of r.paired) L.push(`| ${armLabel(r, d.arm)} | ${armLabel(r, d.versus)} | ${d.tier} | ${signed(d.diff)} | [${signed(d.ci95[0])}, ${signed(d.ci95[1])}] | ${d.problems} |`);
+    for (const d of r.paired) L.push(`| ${armLabel(r, d.arm)} | ${armLabel(r, d.versus)} | ${d.tier} | ${signedPoints(d.diff)} | [${signedPoints(d.ci95[0])}, ${signedPoints(d.ci95[1])}] | ${d.problems} |`);
   }
   L.push(...mechanismLines(r, tiers));
   const p = r.pipeline;
@@ -233,7 +233,8 @@ function mechanismLines(r: ExperimentResults, tiers: string[]): string[] {
   return L;
 }
 
-const signed = (x: number) => (Number.isFinite(x) ? `${x > 0 ? '+' : ''}${x.toFixed(1)}` : 'n/a');
+/** A difference in points with its sign ("+1.7", "-0.8", "0.0"), or n/a. */
+export const signedPoints = (x: number): string => (Number.isFinite(x) ? `${x > 0 ? '+' : ''}${x.toFixed(1)}` : 'n/a');
 const armLabel = (r: ExperimentResults, id: string) => r.arms[id]?.label ?? id;
 
 /** What a paired interval says about arm - versus. */
@@ -266,7 +267,7 @@ export function readingLines(r: ExperimentResults, tiers: string[] = resultTiers
   };
   for (const [name, tier, a, b] of rows) {
     const d = r.paired.find((x) => x.arm === 'int_rl' && x.versus === 'rl' && x.tier === tier);
-    const diff = d ? `, difference ${signed(d.diff)} points [${signed(d.ci95[0])}, ${signed(d.ci95[1])}] over ${d.problems} problems` : '';
+    const diff = d ? `, difference ${signedPoints(d.diff)} points [${signedPoints(d.ci95[0])}, ${signedPoints(d.ci95[1])}] over ${d.problems} problems` : '';
     L.push(`- ${name}: InT + RL ${ci(a)} vs RL only ${ci(b)}${diff}: ${say[d ? pairedVerdict(d) : 'n/a']}.`);
   }
   const base = r.arms.base?.eval.overall.passAt['1'];

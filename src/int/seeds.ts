@@ -2,7 +2,7 @@
 // paired InT + RL - RL difference per tier) and the pooled paired differences over all seeds
 // (seeds.json / seeds.md). Pure: the runs' results and per-problem outcomes in, numbers out.
 
-import { pairedVerdict, PAIRED_COMPARISONS, type ExperimentResults, type PairedDiff } from './report';
+import { pairedVerdict, PAIRED_COMPARISONS, signedPoints as signed, type ExperimentResults, type PairedDiff } from './report';
 import { bootstrapMean, pairedProblemDiffs, type BootstrapOptions, type ProblemOutcome } from './stats';
 
 /** One finished seed: its results.json and each arm's per-problem held-out outcomes. */
@@ -101,7 +101,6 @@ export function summarizeSeeds(runs: readonly SeedRun[], preset: string | null, 
   return out;
 }
 
-const signed = (x: number) => (Number.isFinite(x) ? `${x > 0 ? '+' : ''}${x.toFixed(1)}` : 'n/a');
 const num = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? x.toFixed(1) : 'n/a');
 const interval = (d: Pick<PairedDiff, 'diff' | 'ci95'>) => `${signed(d.diff)} [${signed(d.ci95[0])}, ${signed(d.ci95[1])}]`;
 

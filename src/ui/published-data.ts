@@ -3,7 +3,7 @@
 // arm colours and the definitions shown on hover. Everything is read from the run's results.json.
 import { ARMS, type ArmId } from '../int/arms';
 import { START_CONDITIONS, type StartCondition } from '../int/diagnostics';
-import { pairedVerdict, resultTiers, type ExperimentResults, type PairedDiff } from '../int/report';
+import { pairedVerdict, resultTiers, signedPoints as signed, type ExperimentResults, type PairedDiff } from '../int/report';
 
 /** published.json, beside results.json: how the published run was made. */
 export interface PublishedMeta {
@@ -58,7 +58,6 @@ export interface Headline {
   diff: PairedDiff | null;
 }
 
-const signed = (x: number) => (Number.isFinite(x) ? `${x > 0 ? '+' : ''}${x.toFixed(1)}` : 'n/a');
 const levelPct = (r: ExperimentResults) => Math.round(100 * r.config.eval.bootstrap.level);
 
 /** The headline: InT + RL against RL only on the critical tier (else over all tiers), from the

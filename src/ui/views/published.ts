@@ -6,7 +6,7 @@
 // seeds) adds the pooled differences. Every number comes from those files.
 import { BROWSER_PRESET } from '../state';
 import { presetConfig } from '../../int/config';
-import { readingLines, type ExperimentResults } from '../../int/report';
+import { readingLines, signedPoints as signed, type ExperimentResults } from '../../int/report';
 import type { SeedsSummary } from '../../int/seeds';
 import { button, el } from '../dom';
 import { EMBEDDED_MODEL } from '../../worker/protocol';
@@ -69,7 +69,6 @@ export function publishedPane(base: string, rerun: (seed: number) => void): HTML
 }
 
 const pct1 = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : 'n/a');
-const signed = (x: number) => (Number.isFinite(x) ? `${x > 0 ? '+' : ''}${x.toFixed(1)}` : 'n/a');
 
 /** Text with its definition on hover (title) and to assistive tech (the title is the accessible description). */
 function def(text: string, title: string, tag: 'span' | 'th' | 'td' = 'span'): HTMLElement {
