@@ -20,7 +20,7 @@ import type { ContinuationOutcome } from './filter';
 import { resolveBaseModel, type BaseModel } from './model';
 import { pipelineStages, problemsOf, runPipeline } from './pipeline';
 import { buildReport, type ExperimentResults } from './report';
-import { fingerprintRun, IMO_ANSWERBENCH_FILE, makeDirs, readJsonFile, RunLock } from './run-files';
+import { datasetFileOf, fingerprintRun, makeDirs, readJsonFile, RunLock } from './run-files';
 import { RunStore, writeAtomic } from './run-store';
 import { seedsMarkdown, summarizeSeeds, type SeedRun, type SeedsSummary } from './seeds';
 import type { EvalResult } from './train-arm';
@@ -60,23 +60,17 @@ export interface ExperimentRun {
 export async function taskOf(config: IntConfig, root = process.cwd(), note: (line: string) => void = () => {}): Promise<Task> {
   const d = config.data;
   if (d.task === 'chains') return createChainsTask({ ...d.chains, style: d.style });
-  const { existsSync } = await import('node:fs');
-  const { join } = await import('node:path');
-  let name = d.dataset!;
-  if (name === 'imo-answerbench') name = join(root, IMO_ANSWERBENCH_FILE);
-  const local = existsSync(name);
-  if (!local && !/^[\w.-]+\/[\w.-]+$/.test(name)) {
+  const file = datasetFileOf(config, root);
+  if (!file && !/^[\w.-]+\/[\w.-]+$/.test(d.dataset!)) {
     throw new Error(`data.dataset ${JSON.stringify(d.dataset)} is neither a file (JSONL / CSV / Parquet) nor a hub dataset id "owner/name"`);
   }
-  const imported = await importDataset(local ? { path: name } : { hf: name }, { strict: d.strict === true });
+  const imported = await importDataset(file ? { path: file } : { hf: d.dataset! }, { strict: d.strict === true });
   for (const line of importReport(imported)) note(line);
   const { problems, errors } = imported;
   if (problems.length === 0) throw new Error(`data.dataset ${JSON.stringify(d.dataset)} gave no problems (${errors.length} row errors); check its columns`);
   // The split is fixed by the dataset's seed-0 hash (never tuned on test).
   return createMathTask(problems, { name: d.dataset!, seed: 0 });
 }
-
-export { IMO_ANSWERBENCH_FILE };
 
 /** The stages a run of `arms` under `config` computes, in order (config.arms narrows the arms). */
 export function runStages(arms: readonly string[], config: IntConfig): string[] {
