@@ -4,7 +4,8 @@
 // Before any work a run is checked (openRun): the stop stage exists, the output folder can be
 // made, no other process holds the run (run.lock), and a resumed run's config, inputs
 // (fingerprint) and checkpoints are unchanged and whole. A start that fails before any stage
-// completes leaves nothing that blocks a fresh start.
+// completes leaves nothing that blocks a fresh start. Problems whose prompts leave no room in the
+// model's context are dropped and reported before the first stage (prompt-fit.ts).
 
 import { Gpu } from '../gpu';
 import { createChainsTask } from '../tasks/chains/task';
@@ -19,6 +20,7 @@ import type { ExportSink } from './exports';
 import type { ContinuationOutcome } from './filter';
 import { resolveBaseModel, type BaseModel } from './model';
 import { pipelineStages, problemsOf, runPipeline } from './pipeline';
+import { fitTask, promptRoom } from './prompt-fit';
 import { buildReport, type ExperimentResults } from './report';
 import { datasetFileOf, fingerprintRun, makeDirs, readJsonFile, RunLock } from './run-files';
 import { RunStore, writeAtomic } from './run-store';
@@ -144,9 +146,12 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
   let base: BaseModel | null = null;
   try {
     gpu ??= await Gpu.create();
-    const task = await taskOf(config, root, (line) => progress.note(line));
-    const { train, test } = problemsOf(task, config);
+    const dataset = await taskOf(config, root, (line) => progress.note(line));
     base = await resolveBaseModel(gpu, config.model, { root, seed: config.seed });
+    // problems whose prompts leave no room for a completion are dropped (and reported) up front
+    const room = promptRoom(config, base.decoder.config.maxPositions);
+    const task = fitTask(dataset, base.codec, room, config.data.strict === true, (line) => progress.note(line));
+    const { train, test } = problemsOf(task, config);
     progress.note(`model: ${base.label}; task: ${task.name}; ${train.length} train / ${test.length} test problems; arms: ${arms.map((a) => a.id).join(', ')}`);
     const bars = new Map<string, StageProgress>();
     const run = await runPipeline({
