@@ -40,6 +40,13 @@ export function canonicalJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** What identifies a run's inputs regardless of where they lie: the fingerprint as canonical JSON
+ *  without paths (the same files under another path are the same run). Exports record its hash. */
+export function runIdentity(fp: RunFingerprint): string {
+  const strip = (p: SourcePrint) => (p.kind === 'files' ? { kind: p.kind, files: p.files } : p);
+  return canonicalJson({ config: fp.config, model: strip(fp.model), dataset: strip(fp.dataset) });
+}
+
 const short = (h: string) => h.slice(0, 12);
 
 /** A file of a source as written in messages: the source path itself for a single file. */
