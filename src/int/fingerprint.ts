@@ -1,7 +1,8 @@
 // What a run was made from, so that a resumed run can check that nothing changed since it started:
 // the sha256 of the resolved config and the sha256 and size of every model file (a hub model's as
-// downloaded, with the commit its revision resolved to) and of the dataset file. Storage-independent: a store computes the hashes (run-files.ts in Node); this file compares
-// two fingerprints and words what changed.
+// downloaded, with the commit its revision resolved to) and of the dataset file. Storage-independent:
+// a store computes the hashes (run-files.ts in Node); this file compares two fingerprints and words
+// what changed.
 
 /** sha256 (hex) and size in bytes of one file. */
 export interface FileHash {
