@@ -20,6 +20,7 @@ import type { ContinuationOutcome } from './filter';
 import { resolveBaseModel, type BaseModel } from './model';
 import { pipelineStages, problemsOf, runPipeline } from './pipeline';
 import { buildReport, type ExperimentResults } from './report';
+import { problemTexts } from './stages';
 import { datasetFileOf, fingerprintRun, makeDirs, readJsonFile, RunLock } from './run-files';
 import { RunStore, writeAtomic } from './run-store';
 import { seedsMarkdown, summarizeSeeds, type SeedRun, type SeedsSummary } from './seeds';
@@ -171,7 +172,7 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
       },
     });
     if (run.results && run.data) {
-      const r = buildReport.files(run.results, run.data.proposals, run.data.checked);
+      const r = buildReport.files(run.results, run.data.proposals, run.data.checked, { problems: problemTexts(task, [...train, ...test]), diagnostics: run.data.diagnostics });
       writeAtomic(store.path('results.json'), r.json);
       writeAtomic(store.path('results.md'), r.md);
       writeAtomic(store.path('metrics.csv'), r.csv);
