@@ -72,7 +72,7 @@ export function nodeCounts(r: ExperimentResults): Record<NodeId, string> {
     intervene: `${p.proposals.outputs - unparsed} fixes proposed`,
     filter: `${p.afterContinuation.byStatus.kept} kept`,
     sft: `${p.sftRows.interventions} InT training rows`,
-    rl: `${r.config.rl.steps} steps × ${rlArms} arm${rlArms === 1 ? '' : 's'}`,
+    rl: `${r.config.rl.steps} step${r.config.rl.steps === 1 ? '' : 's'} × ${rlArms} arm${rlArms === 1 ? '' : 's'}`,
     eval: `${r.problems.test} problems × ${r.config.eval.samples} samples`,
   };
 }
@@ -99,6 +99,8 @@ export interface DiagramOptions {
 export function pipelineDiagram(o: DiagramOptions): PipelineDiagram {
   const byNode = nodeStages(o.arms);
   const states = new Map<string, StageState>((o.stages ?? []).map((s) => [s, 'waiting']));
+  /** Units done / total of each running stage (its progress events). */
+  const progress = new Map<string, string>();
   const list = el('ol', { cls: 'pipeline-steps' });
   const root = el('nav', { cls: 'pipeline', attrs: { 'aria-label': 'The InT pipeline, step by step', 'data-testid': 'pipeline' } }, list);
   const items = new Map<NodeId, { li: HTMLLIElement; btn: HTMLButtonElement; note: HTMLElement }>();
@@ -119,7 +121,9 @@ export function pipelineDiagram(o: DiagramOptions): PipelineDiagram {
       const s = counts ? { state: 'done' as const, done: 1, total: 1 } : nodeState(byNode[n.id], states);
       it.li.className = `node ${s.state}`;
       it.btn.disabled = !counts;
-      it.note.textContent = counts ? counts[n.id] : s.state === 'waiting' ? 'waiting' : s.state === 'done' ? 'done' : s.total > 1 ? `running, ${s.done} of ${s.total} stages done` : 'running';
+      const running = byNode[n.id].find((st) => states.get(st) === 'active');
+      const now = running ? `running ${running}${progress.get(running) ?? ''}` : 'running';
+      it.note.textContent = counts ? counts[n.id] : s.state === 'waiting' ? 'waiting' : s.state === 'done' ? 'done' : s.total > 1 ? `${now}; ${s.done} of ${s.total} stages done` : now;
       it.btn.setAttribute('aria-label', `${n.label}: ${it.note.textContent}${counts ? ' (opens its data)' : ''}`);
     }
     caption.textContent = counts
@@ -127,8 +131,7 @@ export function pipelineDiagram(o: DiagramOptions): PipelineDiagram {
       : 'The steps light up as the run computes them (hover for what each does); their data opens here when the run ends.';
   };
   const set = (name: string, st: StageState) => {
-    if (!states.has(name)) return;
-    if (states.get(name) === 'done' && st === 'active') return;
+    if (!states.has(name) || (states.get(name) === 'done' && st === 'active')) return;
     states.set(name, st);
     paint(null);
   };
@@ -137,7 +140,10 @@ export function pipelineDiagram(o: DiagramOptions): PipelineDiagram {
   return {
     root,
     events: {
-      stage: (name) => set(name, 'active'),
+      stage: (name, done, total) => {
+        if (total > 1) progress.set(name, ` ${done}/${total}`);
+        set(name, 'active');
+      },
       stageDone: (name) => set(name, 'done'),
       stageLoaded: (name) => set(name, 'done'),
     },

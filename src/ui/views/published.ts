@@ -127,7 +127,9 @@ export function publishedView(p: Published, rerun: (seed: number) => void, inter
       return ivs.root.scrollIntoView({ block: 'start' });
     }
     const ids = STEP_SECTIONS[node] ?? [];
-    ids.map((id) => root.querySelector<HTMLElement>(`[data-testid=${id}]`)).find((x) => x)?.scrollIntoView({ block: 'start' });
+    const t = ids.map((id) => root.querySelector<Element>(`[data-testid=${id}]`)).find((x) => x);
+    // from its heading when one sits right above it
+    (t?.previousElementSibling?.tagName === 'H3' ? t.previousElementSibling : t)?.scrollIntoView({ block: 'start' });
   };
   root.append(
     el('h3', { text: 'How it was made: the InT pipeline' }),

@@ -150,7 +150,7 @@ export interface InterventionsPanel {
   showAttempt(attemptId: string): void;
 }
 
-/** The interventions of a run, filtered by verdict and problem, PAGE at a time; the first card open. */
+/** The interventions of a run, filtered by verdict and problem, PAGE at a time; one card open. */
 export function interventionsPanel(rows: readonly InterventionRow[], verdict?: VerdictFilter): InterventionsPanel {
   const counts = statusCounts(rows);
   const f = { verdict: verdict ?? (counts.kept > 0 ? 'kept' : 'all'), text: '', shown: PAGE };
@@ -169,7 +169,10 @@ export function interventionsPanel(rows: readonly InterventionRow[], verdict?: V
     select.value = f.verdict;
     text.value = f.text;
     const match = rows.filter((r) => (f.verdict === 'all' || (f.verdict === 'kept') === isKept(r)) && (!f.text || r.problemId.includes(f.text) || r.attemptId === f.text || r.attemptId.includes(f.text)));
-    list.replaceChildren(...match.slice(0, f.shown).map((r, i) => interventionCard(r, i === 0)));
+    // the first card opens: the first with continuations to show, else the first
+    const page = match.slice(0, f.shown);
+    const first = Math.max(0, page.findIndex((r) => continuationLines(r).length > 0));
+    list.replaceChildren(...page.map((r, i) => interventionCard(r, i === first)));
     if (match.length === 0) list.append(el('p', { text: rows.length === 0 ? 'This run has no verifications: no attempt failed, or the run stopped before verifying.' : 'No intervention matches the filters.' }));
     count.textContent = match.length > 0 ? `${Math.min(f.shown, match.length)} of ${match.length} shown; click one to open it.` : '';
     more.hidden = match.length <= f.shown;
