@@ -3,7 +3,9 @@
 // shown when the page opens, before anything runs: the headline (InT + RL - RL on the critical tier),
 // a forest plot of every paired difference, pass@1 bars per arm and tier, results.md's Reading, the
 // mechanism and diagnostics tables, and the provenance; a seeds.json beside them (runs of several
-// seeds) adds the pooled differences. Every number comes from those files.
+// seeds) adds the pooled differences. The pipeline diagram (every step done, with its count) opens
+// each step's section, and the interventions come from interventions.jsonl.gz (the first seed's
+// interventions.jsonl, gzip), read after the view is drawn. Every number comes from those files.
 import { BROWSER_PRESET } from '../state';
 import { presetConfig } from '../../int/config';
 import { readingLines, signedPoints as signed, type ExperimentResults } from '../../int/report';
