@@ -80,6 +80,13 @@ export function statusLabel(status: string): string {
   return STATUS_LABELS[status] ?? `rejected (${status.replace(/_/g, ' ')})`;
 }
 
+/** A grader's reason in words ("mismatch: 14 vs 13" -> "answered 14, the answer is 13"). */
+export function gradeWords(reason: string): string {
+  if (reason === 'match') return 'the right answer';
+  const m = /^mismatch: ([\s\S]*) vs ([\s\S]*)$/.exec(reason);
+  return m ? `answered ${m[1]}, the answer is ${m[2]}` : reason;
+}
+
 /** kept, or rejected (every other verdict). */
 export const isKept = (r: Pick<InterventionRow, 'status'>): boolean => r.status === 'kept';
 

@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { VERDICT_STATUSES } from '../../src/int/filter';
 import type { ExperimentResults } from '../../src/int/report';
-import { continuationLines, jsonlText, locationWords, parseInterventions, plainVerifierLog, statusCounts, statusLabel, STATUS_LABELS } from '../../src/ui/interventions-data';
+import { continuationLines, gradeWords, jsonlText, locationWords, parseInterventions, plainVerifierLog, statusCounts, statusLabel, STATUS_LABELS } from '../../src/ui/interventions-data';
 import { nodeCounts, nodeStages, nodeState, PIPELINE_NODES, type StageState } from '../../src/ui/views/pipeline';
 import { focusOf } from '../../src/ui/views/rollouts';
 
@@ -43,6 +43,12 @@ describe('labels', () => {
     }
     expect(statusLabel('kept')).toBe('kept: trained on');
     expect(statusLabel('something_new')).toBe('rejected (something new)');
+  });
+
+  it('says a grader\'s reason in words', () => {
+    expect(gradeWords('mismatch: 14 vs 13')).toBe('answered 14, the answer is 13');
+    expect(gradeWords('match')).toBe('the right answer');
+    expect(gradeWords('no answer found')).toBe('no answer found');
   });
 
   it('says where the located step is against the true first error', () => {

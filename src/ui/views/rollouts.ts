@@ -10,6 +10,7 @@ import { button, el } from '../dom';
 import type { RunRecord } from '../../worker/protocol';
 import {
   continuationLines,
+  gradeWords,
   isKept,
   locationWords,
   parseInterventions,
@@ -213,7 +214,7 @@ function rolloutsList(run: RunRecord, outcome: OutcomeFilter, showAttempt: (id: 
       shown++;
       const prob = el('details', { cls: 'problem' }, el('summary', { text: `${pid} (${attempts[0].tier}): ${attempts.filter((a) => a.correct).length} of ${attempts.length} attempts correct` }));
       for (const a of keep) {
-        const head = el('h4', { text: `attempt ${a.id.replace(/^.*#/, '')}: ${a.correct ? 'correct' : 'wrong'} (${a.reason})` });
+        const head = el('h4', { text: `attempt ${a.id.replace(/^.*#/, '')}: ${a.correct ? 'correct' : 'wrong'}, ${gradeWords(a.reason)}` });
         const att = el('div', { cls: `attempt ${a.correct ? 'ok' : 'bad'}` }, head, stepList(run.steps[a.id] ?? [a.text], null, null));
         if (verified.has(a.id)) att.append(button('Its verifications and interventions', () => showAttempt(a.id)));
         prob.append(att);
