@@ -242,7 +242,9 @@ export function rolloutsView(run: RunRecord, o: RolloutsOptions = {}): HTMLEleme
   let rows: InterventionRow[] = [];
   let problem = '';
   try {
-    rows = parseInterventions(run.files.jsonl);
+    const jsonl = run.files?.jsonl;
+    if (typeof jsonl !== 'string') throw new Error('This run record holds no interventions file (files.jsonl): export the run again from the browser that ran it.');
+    rows = parseInterventions(jsonl);
   } catch (e) {
     problem = (e as Error).message;
   }
