@@ -13,8 +13,9 @@ import { listRuns, saveRun } from '../worker/runs-db';
 import { defaultSettings, resolveSettings, settingsFromHash, settingsToHash, type Settings } from './state';
 import { noWebgpuPage, webgpuReport } from './views/webgpu';
 import { setupView } from './views/setup';
-import { pendingRunsView, runView } from './views/run';
-import { rolloutsView } from './views/rollouts';
+import { pendingRunsView, runView, stageNames } from './views/run';
+import { focusOf, rolloutsView } from './views/rollouts';
+import { pipelineDiagram, type NodeId } from './views/pipeline';
 import { resultsView } from './views/results';
 import { pretrainView, type PretrainView } from './views/pretrain';
 import { renderSavedRuns } from './views/saved-runs';
@@ -72,12 +73,18 @@ export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
   function showRun(r: RunRecord): void {
     current = r;
     shell.panes.results.replaceChildren(resultsView(r));
-    shell.panes.rollouts.replaceChildren(rolloutsView(r));
+    shell.panes.rollouts.replaceChildren(rolloutsView(r, { openResults: () => show('results') }));
+  }
+  /** A pipeline step's data: the interventions or attempts of the shown run, or its results. */
+  function openStep(node: NodeId): void {
+    const to = focusOf(node);
+    if (to !== 'results' && current) shell.panes.rollouts.replaceChildren(rolloutsView(current, { openResults: () => show('results'), focus: to }));
+    show(to === 'results' ? 'results' : 'rollouts');
   }
 
   show('published');
   const changed = () => history.replaceState(null, '', settingsToHash(settings));
-  const runner = createRunner({ engine, settings, modelUrl, shell, show, showRun });
+  const runner = createRunner({ engine, settings, modelUrl, shell, show, showRun, openStep });
 
   function renderSetup(): void {
     shell.setupBox.replaceChildren(setupView({ settings, report, storedModels: stored, checkDataset: (u) => engine.checkDataset(u), changed, run: () => void runner.run() }));
@@ -216,6 +223,7 @@ interface RunnerDeps {
   shell: Shell;
   show(tab: Tab): void;
   showRun(r: RunRecord): void;
+  openStep(node: NodeId): void;
 }
 
 /** Starting, resuming and discarding runs; one at a time. */
@@ -260,20 +268,29 @@ function createRunner(d: RunnerDeps): Runner {
     running = true;
     renderPending();
     const view = runView(arms, { pause: () => void engine.pause(), resume: () => void engine.resume(), cancel: () => void engine.cancel() }, stored);
-    shell.panes.run.replaceChildren(view.root);
+    // the pipeline diagram lights up from the same stage events as the run view's bars
+    const diagram = pipelineDiagram({ stages: stageNames(arms), arms, open: d.openStep });
+    const events: RunEvents = {
+      ...view.events,
+      stage: (n, done, total) => (view.events.stage(n, done, total), diagram.events.stage(n, done, total)),
+      stageDone: (n, s) => (view.events.stageDone(n, s), diagram.events.stageDone(n, s)),
+      stageLoaded: (n) => (view.events.stageLoaded(n), diagram.events.stageLoaded(n)),
+    };
+    shell.panes.run.replaceChildren(diagram.root, view.root);
     d.show('run');
     setStatus(shell.status, 'A run is in progress: the Run tab shows its stages.');
     const t0 = performance.now();
     try {
-      const r = await start(Comlink.proxy(view.events));
+      const r = await start(Comlink.proxy(events));
       const took = `finished in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
       view.finish(took);
+      diagram.finish(r.results);
       setStatus(shell.status, `The run ${took}: the Results and Rollouts tabs show it.`);
       d.showRun(r);
       try {
         await saveRun(r);
       } catch (e) {
-        view.events.note(`not saved: ${(e as Error).message}`);
+        events.note(`not saved: ${(e as Error).message}`);
       }
       return r;
     } catch (e) {

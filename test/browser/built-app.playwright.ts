@@ -1,7 +1,8 @@
 // Playwright script for the built app (run `npx vite build` first, then
 // `npx tsx test/browser/built-app.playwright.ts [seconds]`): serves dist/ on 127.0.0.1; first opens it
 // in a Chromium with WebGPU switched off and checks the page explains what to use and still shows the
-// published result (headline, forest plot; no console errors); then opens it in the system Chromium (SwiftShader WebGPU), runs the default preset through
+// published result (headline, forest plot, the pipeline with every step done, and one intervention
+// with its problem, reference, attempt, located step and continuation counts; no console errors); then opens it in the system Chromium (SwiftShader WebGPU), runs the default preset through
 // the UI, checks that the results table lists every arm, and saves screenshots under
 // test/__screenshots__/. Then it starts a second run, reloads the page once the data stages (from 'rollouts' on) and one arm's SFT are
 // complete, resumes the stored run and checks that the completed stages are loaded (not
@@ -128,13 +129,40 @@ async function checkNoWebgpu(url: string): Promise<string> {
     const forest = await page.$$eval('[data-testid=forest-row]', (rs) => rs.length);
     if (forest === 0) throw new Error('the published view draws no forest-plot row');
     if (await page.isVisible('[data-testid=run]')) throw new Error('the page offers "Run experiment" although there is no WebGPU');
+    const mechanism = await checkPublishedMechanism(page);
     await page.waitForTimeout(500); // let late errors (worker, IndexedDB) arrive
     if (errors.length > 0) throw new Error(`the no-WebGPU page logged errors:\n${errors.join('\n')}`);
     await page.screenshot({ path: join(SHOTS, 'built-app-no-webgpu.png'), fullPage: true });
-    return `ok: without WebGPU (page: ${seen.page}, worker: ${seen.worker}) the page shows #no-webgpu with the browsers and flags and the published result (${forest} forest rows), no console errors; ${((Date.now() - t0) / 1000).toFixed(1)} s`;
+    return `ok: without WebGPU (page: ${seen.page}, worker: ${seen.worker}) the page shows #no-webgpu with the browsers and flags and the published result (${forest} forest rows; ${mechanism}), no console errors; ${((Date.now() - t0) / 1000).toFixed(1)} s`;
   } finally {
     await browser.close();
   }
+}
+
+/** The published view's pipeline: nine steps, all done; its "intervene" step opens the kept
+ *  interventions, and the first one shows the problem, the reference, the attempt with the located
+ *  step, the verifier's check in words and the continuation counts from each start. */
+async function checkPublishedMechanism(page: Page): Promise<string> {
+  const nodes = await page.$$eval('#published [data-testid=pipeline-node]', (ls) => ls.map((l) => `${l.getAttribute('data-node')}:${l.classList.contains('done') ? 'done' : 'not done'}`));
+  const want = ['rollouts', 'failures', 'verify', 'locate', 'intervene', 'filter', 'sft', 'rl', 'eval'].map((n) => `${n}:done`);
+  if (JSON.stringify(nodes) !== JSON.stringify(want)) throw new Error(`the published pipeline shows ${JSON.stringify(nodes)}, expected every step done: ${JSON.stringify(want)}`);
+  await page.click('#published [data-testid=pipeline] button[data-node=intervene]');
+  const card = await page.waitForSelector('#published [data-testid=intervention][open]', { timeout: 15_000 });
+  const text = async (sel: string) => ((await card.$(sel)) ? ((await (await card.$(sel))!.textContent()) ?? '').trim() : '');
+  const got = {
+    problem: await text('[data-testid=iv-problem]'),
+    reference: await text('[data-testid=iv-reference]'),
+    attempt: await text('[data-testid=iv-attempt]'),
+    located: await text('[data-testid=iv-attempt] [data-testid=located-step]'),
+    log: await text('[data-testid=verifier-log]'),
+    continuations: await card.$$eval('[data-testid=continuations] tbody tr', (rs) => rs.map((r) => Array.from((r as HTMLTableRowElement).cells, (c) => c.textContent ?? '').join(': '))),
+  };
+  for (const [k, v] of Object.entries(got)) if (v.length === 0) throw new Error(`the first published intervention shows no ${k}: ${JSON.stringify(got)}`);
+  if (!/line \d+: wrote .*the reference says .*: (right|wrong)/.test(got.log)) throw new Error(`the verifier's check is not in plain words: "${got.log}"`);
+  if (/\br:\d|not_selected|\(kept\)/.test(await card.innerText())) throw new Error('the intervention card shows internal ids or raw verifier tokens (outside its "as the model wrote it" box)');
+  const starts = got.continuations.join(' | ');
+  for (const s of ['prefix', 'prefix + original step', 'prefix + intervention']) if (!got.continuations.some((r) => r.startsWith(`${s}: `) && /: \d+ \/ \d+ solved$/.test(r))) throw new Error(`no "${s}" continuation count in "${starts}"`);
+  return `pipeline of 9 steps done; the first kept intervention shows its problem, reference, attempt, located step "${got.located}" and continuations ${starts}`;
 }
 
 /** A static file server for dist/ (404 for missing files, like a plain static host). */
