@@ -1,7 +1,7 @@
 // The pure side of the "Intervene yourself" view: reading the published run's failed attempts
 // (public/results/<run>/attempts.json, written by scripts/published-attempts.ts), the labels of
 // attempts and starts, and success rates as the view prints them.
-import type { ContinueStart, ContinueStartKind, InterveneAttempt } from '../worker/protocol';
+import type { Continuation, ContinueStart, ContinueStartKind, InterveneAttempt } from '../worker/protocol';
 
 /** Read attempts.json; throws naming what is wrong with it and where it came from. */
 export function parseAttemptsFile(json: unknown, from: string): InterveneAttempt[] {
@@ -56,17 +56,30 @@ export function rateText(solved: number, samples: number): { count: string; perc
   return { count: `${solved} / ${samples}`, percent: samples > 0 ? `${Math.round((100 * solved) / samples)}%` : '-' };
 }
 
-/** One sentence comparing your step with the prefix alone (and the model's intervention). */
-export function reading(starts: readonly ContinueStart[]): string {
+/** One sentence comparing your step with the prefix alone (and the model's intervention); `own`:
+ *  your step is the attempt's own (unchanged) step. */
+export function reading(starts: readonly ContinueStart[], own = false): string {
   const by = (k: ContinueStartKind) => starts.find((s) => s.kind === k);
   const p = by('prefix');
   const y = by('yours');
   if (!p || !y) return '';
   const pct = (s: ContinueStart) => (s.samples > 0 ? (100 * s.solved) / s.samples : 0);
-  const d = Math.round(pct(y) - pct(p));
+  const raw = pct(y) - pct(p);
+  const d = Math.sign(raw) * Math.round(Math.abs(raw)); // halves away from zero, as on the positive side
   const diff = d === 0 ? 'no change' : `${d > 0 ? '+' : ''}${d} points`;
-  let out = `From your step the model solves ${rateText(y.solved, y.samples).count} against ${rateText(p.solved, p.samples).count} from the prefix alone (${diff}).`;
+  let out = `From ${own ? "the attempt's own step" : 'your step'} the model solves ${rateText(y.solved, y.samples).count} against ${rateText(p.solved, p.samples).count} from the prefix alone (${diff}).`;
   const m = by('model');
   if (m) out += ` The model's own intervention: ${rateText(m.solved, m.samples).count}.`;
   return out;
+}
+
+/** Equal continuations of a start grouped (in first-seen order) with how many times each was sampled. */
+export function groupContinuations(cs: readonly Continuation[]): { text: string; correct: boolean; reason: string; count: number }[] {
+  const out = new Map<string, { text: string; correct: boolean; reason: string; count: number }>();
+  for (const c of cs) {
+    const g = out.get(c.text);
+    if (g) g.count++;
+    else out.set(c.text, { ...c, count: 1 });
+  }
+  return [...out.values()];
 }

@@ -11,7 +11,7 @@ import type { FilterResult } from '../../src/int/filter';
 import type { Attempt } from '../../src/int/stages';
 import { compactCharTokenizer } from '../../src/io/char-tokenizer';
 import { createChainsTask } from '../../src/tasks/chains';
-import { attemptLabel, parseAttemptsFile, rateText, reading, startLabel } from '../../src/ui/intervene-data';
+import { attemptLabel, groupContinuations, parseAttemptsFile, rateText, reading, startLabel } from '../../src/ui/intervene-data';
 import {
   checkContinueRequest,
   distinctAttempts,
@@ -204,6 +204,15 @@ describe('the view texts', () => {
       "From your step the model solves 13 / 16 against 1 / 16 from the prefix alone (+75 points). The model's own intervention: 16 / 16.",
     );
     expect(reading([start('prefix', 4, 16), start('yours', 4, 16)])).toMatch(/\(no change\)\.$/);
+    expect(reading([start('prefix', 4, 16), start('yours', 2, 16)], true)).toBe("From the attempt's own step the model solves 2 / 16 against 4 / 16 from the prefix alone (-13 points).");
+  });
+
+  it('groups equal continuations with their count, in first-seen order', () => {
+    const c = (text: string, correct: boolean) => ({ text, correct, reason: correct ? 'match' : 'mismatch' });
+    expect(groupContinuations([c('a', false), c('b', true), c('a', false), c('a', false)])).toEqual([
+      { text: 'a', correct: false, reason: 'mismatch', count: 3 },
+      { text: 'b', correct: true, reason: 'match', count: 1 },
+    ]);
   });
 
   it('labels an attempt with its fix and copies', () => {

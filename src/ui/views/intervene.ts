@@ -6,7 +6,7 @@
 import type { IntConfig } from '../../int/config';
 import { failedAttemptsOf, requestProblems } from '../../worker/intervene-plan';
 import { CONTINUE_SAMPLES, type AttemptProblem, type ContinueEvents, type ContinueRequest, type ContinueResult, type ContinueStart, type DatasetUpload, type InterveneAttempt, type RunRecord } from '../../worker/protocol';
-import { attemptLabel, parseAttemptsFile, rateText, reading, startLabel, statusWords } from '../intervene-data';
+import { attemptLabel, groupContinuations, parseAttemptsFile, rateText, reading, startLabel, statusWords } from '../intervene-data';
 import { button, el } from '../dom';
 
 export interface InterveneDeps {
@@ -156,6 +156,7 @@ export function interveneView(d: InterveneDeps): InterveneView {
         const marks: string[] = [];
         if (a.truth === k) marks.push('first wrong step');
         if (a.intervention?.location === k) marks.push(`model's fix: ${a.intervention.content} (${statusWords(a.intervention.status)})`);
+        if (k === picked) marks.unshift('← your step replaces this');
         const li = el(
           'li',
           { cls: [k === picked ? 'picked' : '', a.truth === k ? 'true-error' : ''].join(' ').trim() },
@@ -230,7 +231,7 @@ export function interveneView(d: InterveneDeps): InterveneView {
       });
       const sm = res.sampling;
       status.textContent = `Done in ${res.seconds.toFixed(1)} s: ${res.model}, temperature ${sm.temperature}, top-p ${sm.topP}, top-k ${sm.topK}, up to ${sm.maxNewTokens} new tokens (the pipeline's continuation sampling), seed ${res.seed}.`;
-      results.prepend(el('p', { cls: 'reading', text: reading(res.starts), attrs: { 'data-testid': 'intervene-reading' } }));
+      results.prepend(el('p', { cls: 'reading', text: reading(res.starts, r.step.trim() === r.steps[r.location - 1].trim()), attrs: { 'data-testid': 'intervene-reading' } }));
       if (res.leak) results.prepend(el('p', { cls: 'status warn', text: `Your step gives the answer away (${res.leak}): the pipeline's filter would not train on it, and continuing from it tests little.` }));
       results.append(...res.starts.map(continuationsBox));
     } catch (e) {
@@ -309,7 +310,7 @@ function startsTable(): { root: HTMLTableElement; add(s: ContinueStart, a: Inter
         el(
           'tr',
           { attrs: { 'data-testid': 'intervene-count', 'data-kind': s.kind, 'data-solved': String(s.solved), 'data-samples': String(s.samples) } },
-          el('td', { text: startLabel(s.kind, s.location) }),
+          el('td', { text: startLabel(s.kind, s.location) + (s.kind === 'yours' && a && s.step === a.steps[s.location - 1]?.trim() ? " (the attempt's own step)" : '') }),
           el('td', {}, el('code', { text: s.steps.length > 0 ? s.steps.join(' ⏎ ') : '(nothing: the problem alone)' })),
           el('td', { text: r.count + checked }),
           el('td', {}, el('span', { cls: 'rate' }, bar), ` ${r.percent}`),
@@ -319,17 +320,24 @@ function startsTable(): { root: HTMLTableElement; add(s: ContinueStart, a: Inter
   };
 }
 
-/** The graded continuations of one start. */
+/** The graded continuations of one start, equal ones grouped with their count. */
 function continuationsBox(s: ContinueStart): HTMLElement {
   return el(
     'details',
     { cls: 'continuations', attrs: { 'data-kind': s.kind } },
-    el('summary', { text: `${startLabel(s.kind, s.location)}: ${s.solved} of ${s.samples} continuations solve it` }),
+    el('summary', { text: `${startLabel(s.kind, s.location)}: ${s.solved} of ${s.samples} continuations reach the answer` }),
     el(
-      'ol',
+      'ul',
       {},
-      ...s.continuations.map((c) =>
-        el('li', { cls: c.correct ? 'ok' : 'bad' }, el('span', { cls: 'mark', text: c.correct ? '✓ ' : '✗ ' }), el('code', { text: c.text.trim() === '' ? '(stopped at once)' : c.text.trim().replace(/\n/g, ' ⏎ ') }), ` ${c.reason}`),
+      ...groupContinuations(s.continuations).map((c) =>
+        el(
+          'li',
+          { cls: c.correct ? 'ok' : 'bad' },
+          el('span', { cls: 'mark', text: `${c.correct ? '✓' : '✗'} ${c.count} ×` }),
+          ' ',
+          el('code', { text: c.text.trim() === '' ? '(stopped at once)' : c.text.trim().replace(/\n/g, ' ⏎ ') }),
+          ` ${c.reason}`,
+        ),
       ),
     ),
   );
