@@ -214,6 +214,9 @@ export function interveneView(d: InterveneDeps): InterveneView {
     const r = check();
     if (!r || running) return;
     running = true;
+    const a = current;
+    // the attempt stays put while its continuations arrive
+    sourceSel.disabled = attemptSel.disabled = true;
     sampleBtn.disabled = true;
     cancelBtn.disabled = false;
     progress.hidden = false;
@@ -227,7 +230,7 @@ export function interveneView(d: InterveneDeps): InterveneView {
         progress: (done, total) => {
           progress.value = total > 0 ? done / total : 0;
         },
-        start: (s) => table.add(s, current),
+        start: (s) => table.add(s, a),
       });
       const sm = res.sampling;
       status.textContent = `Done in ${res.seconds.toFixed(1)} s: ${res.model}, temperature ${sm.temperature}, top-p ${sm.topP}, top-k ${sm.topK}, up to ${sm.maxNewTokens} new tokens (the pipeline's continuation sampling), seed ${res.seed}.`;
@@ -240,6 +243,7 @@ export function interveneView(d: InterveneDeps): InterveneView {
       status.textContent = (e as Error).message;
     } finally {
       running = false;
+      sourceSel.disabled = attemptSel.disabled = false;
       cancelBtn.disabled = true;
       progress.hidden = true;
       check();
