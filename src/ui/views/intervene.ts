@@ -107,8 +107,13 @@ export function interveneView(d: InterveneDeps): InterveneView {
     attemptSel.replaceChildren(
       ...[...byTier].map(([tier, as]) => el('optgroup', { attrs: { label: `${tier} tier` } }, ...as.map((a) => el('option', { text: attemptLabel(a), attrs: { value: a.attemptId } })))),
     );
+    note.className = 'note';
+    note.textContent =
+      sourceSel.value === 'run'
+        ? 'Continuations come from the embedded model (whatever model made this run) and are graded by the task’s own grader against the reference answer.'
+        : 'Continuations come from the embedded model (the model of the published run) and are graded by the task’s own grader against the reference answer.';
     if (!s || s.attempts.length === 0) {
-      note.textContent = s ? 'This run has no failed attempt with steps: nothing to intervene on.' : note.textContent;
+      if (s) note.textContent = 'This run has no failed attempt with steps: nothing to intervene on.';
       openAttempt(null);
       return;
     }
@@ -118,6 +123,8 @@ export function interveneView(d: InterveneDeps): InterveneView {
   function openAttempt(a: InterveneAttempt | null): void {
     current = a;
     results.replaceChildren();
+    status.className = 'status';
+    status.removeAttribute('role');
     status.textContent = '';
     problemBox.replaceChildren();
     if (!a) {
@@ -126,7 +133,7 @@ export function interveneView(d: InterveneDeps): InterveneView {
       return;
     }
     attemptSel.value = a.attemptId;
-    picked = a.intervention && a.intervention.location <= a.steps.length ? a.intervention.location : (a.truth ?? 1);
+    picked = a.intervention && a.intervention.location <= a.steps.length ? a.intervention.location : Math.min(a.truth ?? 1, a.steps.length);
     setStep(a.steps[picked - 1]);
     void loadProblem(a);
   }
@@ -222,6 +229,7 @@ export function interveneView(d: InterveneDeps): InterveneView {
     progress.hidden = false;
     progress.value = 0;
     status.className = 'status';
+    status.removeAttribute('role');
     status.textContent = `Sampling ${r.n} continuations from each start…`;
     const table = startsTable();
     results.replaceChildren(table.root);
@@ -269,7 +277,6 @@ export function interveneView(d: InterveneDeps): InterveneView {
       const [results, file] = await Promise.all([get('results.json'), get('attempts.json')]);
       const r = results as { config: IntConfig; preset: string | null; seed: number };
       sources.published = { label: `Published run: ${r.preset ?? 'custom'}, seed ${r.seed}`, config: r.config, attempts: parseAttemptsFile(file, new URL('attempts.json', d.publishedUrl).href) };
-      note.textContent = 'Continuations come from the embedded model (the model of the published run) and are graded by the task’s own grader against the reference answer.';
       renderSources();
     } catch (e) {
       note.className = 'status error';
