@@ -16,6 +16,7 @@ import { setupView } from './views/setup';
 import { pendingRunsView, runView, stageNames } from './views/run';
 import { focusOf, rolloutsView } from './views/rollouts';
 import { pipelineDiagram, type NodeId } from './views/pipeline';
+import { interveneView } from './views/intervene';
 import { resultsView } from './views/results';
 import { pretrainView, type PretrainView } from './views/pretrain';
 import { renderSavedRuns } from './views/saved-runs';
@@ -33,8 +34,8 @@ export interface AppOptions {
   publishedUrl?: string;
 }
 
-type Tab = 'published' | 'setup' | 'run' | 'rollouts' | 'results' | 'runs' | 'pretrain';
-const TAB_LABELS: Partial<Record<Tab, string>> = { published: 'Published result' };
+type Tab = 'published' | 'setup' | 'run' | 'rollouts' | 'intervene' | 'results' | 'runs' | 'pretrain';
+const TAB_LABELS: Partial<Record<Tab, string>> = { published: 'Published result', intervene: 'Intervene yourself' };
 
 export interface App {
   engine: Comlink.Remote<EngineApi>;
@@ -65,8 +66,18 @@ export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
   let stored: StoredModelSummary[] = [];
 
   const shell = buildShell(root, problems, (t) => show(t));
+  const intervene = interveneView({
+    publishedUrl,
+    modelUrl,
+    dataset: () => settings.dataset,
+    attemptProblem: (c, ds, id) => engine.attemptProblem(c, ds, id),
+    continueFrom: (req, events) => engine.continueFrom(req, Comlink.proxy(events)),
+    cancel: () => void engine.cancel(),
+  });
+  shell.panes.intervene.append(intervene.root);
   function show(tab: Tab): void {
     showTab(shell, tab);
+    if (tab === 'intervene') intervene.activate();
     if (tab === 'runs') void renderSavedRuns(shell.panes.runs, (r) => (showRun(r), show('results')));
   }
   /** The run shown in the results and rollouts views. */
@@ -74,6 +85,7 @@ export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
     current = r;
     shell.panes.results.replaceChildren(resultsView(r));
     shell.panes.rollouts.replaceChildren(rolloutsView(r, { openResults: () => show('results') }));
+    intervene.setRun(r);
   }
   /** A pipeline step's data: the interventions or attempts of the shown run, or its results. */
   function openStep(node: NodeId): void {
@@ -165,7 +177,7 @@ function buildShell(root: HTMLElement, problems: readonly string[], onTab: (t: T
   const status = el('p', { cls: 'status', text: 'Starting the engine…', attrs: { 'data-testid': 'status' } });
   const gpuBox = el('div');
   const nav = el('nav', { cls: 'tabs' });
-  const panes: Record<Tab, HTMLElement> = { published: el('div'), setup: el('div'), run: el('div'), rollouts: el('div'), results: el('div'), runs: el('div'), pretrain: el('div') };
+  const panes: Record<Tab, HTMLElement> = { published: el('div'), setup: el('div'), run: el('div'), rollouts: el('div'), intervene: el('div'), results: el('div'), runs: el('div'), pretrain: el('div') };
   const pendingBox = el('div');
   const setupBox = el('div');
   panes.setup.append(pendingBox, setupBox);

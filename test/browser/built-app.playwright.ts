@@ -2,7 +2,9 @@
 // `npx tsx test/browser/built-app.playwright.ts [seconds]`): serves dist/ on 127.0.0.1; first opens it
 // in a Chromium with WebGPU switched off and checks the page explains what to use and still shows the
 // published result (headline, forest plot, the pipeline with every step done, and one intervention
-// with its problem, reference, attempt, located step and continuation counts; no console errors); then opens it in the system Chromium (SwiftShader WebGPU), runs the default preset through
+// with its problem, reference, attempt, located step and continuation counts; no console errors); then opens it in the system
+// Chromium (SwiftShader WebGPU), intervenes on a published failed attempt ("Intervene yourself": an empty step blocks Sample, the
+// model's fix returns continuation counts for every start, a cancel stops the sampling), runs the default preset through
 // the UI, checks that the results table lists every arm, and saves screenshots under
 // test/__screenshots__/. Then it starts a second run, reloads the page once the data stages (from 'rollouts' on) and one arm's SFT are
 // complete, resumes the stored run and checks that the completed stages are loaded (not
@@ -182,6 +184,41 @@ function serve(dir: string): Promise<http.Server> {
   return new Promise((r) => server.listen(0, '127.0.0.1', () => r(server)));
 }
 
+/** "Intervene yourself" on the published run: an empty step blocks Sample and says why; the model's
+ *  fix with a small N (SwiftShader is slow) returns solved / samples for the prefix, your step and the
+ *  model's intervention; a cancelled sampling says so and frees the button. */
+async function checkIntervene(page: Page): Promise<string> {
+  const t0 = Date.now();
+  const n = 2;
+  await page.click('[data-tab=intervene]');
+  const statement = (await (await page.waitForSelector('[data-testid=intervene-statement]', { timeout: 60_000 })).textContent()) ?? '';
+  await page.fill('[data-testid=intervene-step]', '');
+  if (!(await page.isDisabled('[data-testid=intervene-sample]'))) throw new Error('Sample is enabled with an empty step');
+  const why = (await page.textContent('[data-testid=intervene-problems]')) ?? '';
+  if (!why.includes('your step is empty')) throw new Error(`an empty step should be named beside Sample, the page says "${why}"`);
+  await page.click('[data-testid=intervene-use-model]');
+  await page.fill('[data-testid=intervene-n]', String(n));
+  await page.click('[data-testid=intervene-sample]');
+  await page.waitForSelector('[data-testid=intervene-reading], [data-testid=intervene-status].error', { timeout: 240_000 });
+  const status = (await page.textContent('[data-testid=intervene-status]')) ?? '';
+  if (!status.startsWith('Done')) throw new Error(`intervene yourself did not sample: ${status}`);
+  const rows = await page.$$eval('[data-testid=intervene-count]', (rs) => rs.map((r) => ({ kind: r.getAttribute('data-kind'), solved: Number(r.getAttribute('data-solved')), samples: Number(r.getAttribute('data-samples')) })));
+  if (JSON.stringify(rows.map((r) => r.kind)) !== JSON.stringify(['prefix', 'yours', 'model'])) throw new Error(`expected counts for prefix, yours and model, got ${JSON.stringify(rows)}`);
+  for (const r of rows) if (r.samples !== n || !(r.solved >= 0 && r.solved <= r.samples)) throw new Error(`bad counts ${JSON.stringify(r)} for N = ${n}`);
+  // your step is the model's fix: the same start with the same seed gives the same count
+  if (rows[1].solved !== rows[2].solved) throw new Error(`your step equals the model's fix but the counts differ: ${JSON.stringify(rows)}`);
+  await page.screenshot({ path: join(SHOTS, 'built-app-intervene.png'), fullPage: true });
+  // a cancel stops before the next start (N = 32: the first start takes a while)
+  await page.fill('[data-testid=intervene-n]', '32');
+  await page.click('[data-testid=intervene-sample]');
+  await page.click('[data-testid=intervene-cancel]');
+  await page.waitForSelector('[data-testid=intervene-status].error', { timeout: 240_000 });
+  const cancelled = (await page.textContent('[data-testid=intervene-status]')) ?? '';
+  if (!cancelled.includes('sampling was cancelled')) throw new Error(`a cancelled sampling should say so, the page says "${cancelled}"`);
+  if (await page.isDisabled('[data-testid=intervene-sample]')) throw new Error('Sample stays disabled after a cancel');
+  return `ok: intervene yourself on "${statement}": ${rows.map((r) => `${r.kind} ${r.solved}/${r.samples}`).join(', ')}; an empty step blocks Sample; cancel stops it; ${((Date.now() - t0) / 1000).toFixed(1)} s`;
+}
+
 /** Wait until the run status no longer says running / starting. */
 async function waitForEnd(page: Page, limitS: number): Promise<void> {
   await page.waitForFunction(() => !/^(running|starting)/.test(document.querySelector('[data-testid=run-status]')?.textContent ?? 'running'), undefined, { timeout: limitS * 1000, polling: 1000 });
@@ -206,7 +243,7 @@ async function main(): Promise<void> {
     throw e;
   }
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
-  const t0 = Date.now();
+  let t0 = Date.now();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
@@ -214,6 +251,8 @@ async function main(): Promise<void> {
     await page.waitForSelector('#webgpu-report, #no-webgpu', { timeout: 60_000 });
     const adapter = await page.textContent('[data-testid=adapter]');
     if (!adapter?.toLowerCase().includes('swiftshader')) throw new Error(`expected the SwiftShader adapter, the page says ${adapter}`);
+    console.log(await checkIntervene(page));
+    t0 = Date.now();
     await page.click('[data-tab=setup]'); // the page opens on the published result
     await page.click('[data-testid=run]');
     await waitForEnd(page, limitS);
@@ -288,7 +327,7 @@ async function main(): Promise<void> {
 }
 
 main().then(
-  () => console.log('e2e: 4 passed (no-WebGPU page; full run; reload and resume; Node and browser agree), 0 failed'),
+  () => console.log('e2e: 5 passed (no-WebGPU page; intervene yourself; full run; reload and resume; Node and browser agree), 0 failed'),
   (e) => {
     console.error(e);
     console.log('e2e: failed (see the error above)');
