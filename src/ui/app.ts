@@ -75,6 +75,11 @@ export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
     cancel: () => void engine.cancel(),
   });
   shell.panes.intervene.append(intervene.root);
+  /** An intervention card's "Try your own step": that attempt in Intervene yourself. */
+  function tryStep(attemptId: string, from: 'published' | 'run'): void {
+    show('intervene');
+    void intervene.open(attemptId, from);
+  }
   function show(tab: Tab): void {
     showTab(shell, tab);
     if (tab === 'intervene') intervene.activate();
@@ -84,13 +89,13 @@ export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
   function showRun(r: RunRecord): void {
     current = r;
     shell.panes.results.replaceChildren(resultsView(r));
-    shell.panes.rollouts.replaceChildren(rolloutsView(r, { openResults: () => show('results') }));
+    shell.panes.rollouts.replaceChildren(rolloutsView(r, { openResults: () => show('results'), tryStep: (id) => tryStep(id, 'run') }));
     intervene.setRun(r);
   }
   /** A pipeline step's data: the interventions or attempts of the shown run, or its results. */
   function openStep(node: NodeId): void {
     const to = focusOf(node);
-    if (to !== 'results' && current) shell.panes.rollouts.replaceChildren(rolloutsView(current, { openResults: () => show('results'), focus: to }));
+    if (to !== 'results' && current) shell.panes.rollouts.replaceChildren(rolloutsView(current, { openResults: () => show('results'), focus: to, tryStep: (id) => tryStep(id, 'run') }));
     show(to === 'results' ? 'results' : 'rollouts');
   }
 
@@ -110,7 +115,7 @@ export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
       changed();
       renderSetup();
       show('setup');
-    }),
+    }, (id) => tryStep(id, 'published')),
   );
 
   const pretrain = mountPretrain(shell.panes.pretrain, engine, settings, () => storedModels());

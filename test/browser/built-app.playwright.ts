@@ -164,7 +164,12 @@ async function checkPublishedMechanism(page: Page): Promise<string> {
   if (/\br:\d|not_selected|\(kept\)/.test(await card.innerText())) throw new Error('the intervention card shows internal ids or raw verifier tokens (outside its "as the model wrote it" box)');
   const starts = got.continuations.join(' | ');
   for (const s of ['prefix', 'prefix + original step', 'prefix + intervention']) if (!got.continuations.some((r) => r.startsWith(`${s}: `) && /: \d+ \/ \d+ solved$/.test(r))) throw new Error(`no "${s}" continuation count in "${starts}"`);
-  return `pipeline of 9 steps done; the first kept intervention shows its problem, reference, attempt, located step "${got.located}" and continuations ${starts}`;
+  // its "Try your own step" opens that attempt in Intervene yourself
+  const attemptId = (await card.getAttribute('data-attempt')) ?? '';
+  await (await card.$('[data-testid=iv-try]'))!.click();
+  await page.waitForFunction((id) => (document.querySelector('[data-testid=intervene-attempt]') as HTMLSelectElement | null)?.value === id, attemptId, { timeout: 15_000 });
+  if (!(await page.isVisible('[data-testid=intervene]'))) throw new Error('"Try your own step" did not show the Intervene yourself tab');
+  return `pipeline of 9 steps done; the first kept intervention shows its problem, reference, attempt, located step "${got.located}" and continuations ${starts}; "Try your own step" opens ${attemptId} in Intervene yourself`;
 }
 
 /** A static file server for dist/ (404 for missing files, like a plain static host). */

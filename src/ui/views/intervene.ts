@@ -29,7 +29,8 @@ export interface InterveneView {
   /** Offer the attempts of a run of this browser (null: only the published run). */
   setRun(r: RunRecord | null): void;
   /** Open one attempt of the current source by its id (e.g. from a "Try your own step" link). */
-  open(attemptId: string): void;
+  /** Open an attempt (of the published run or this browser's latest run when `from` is given). */
+  open(attemptId: string, from?: 'published' | 'run'): Promise<void>;
 }
 
 interface Source {
@@ -294,9 +295,21 @@ export function interveneView(d: InterveneDeps): InterveneView {
       sources.run = r ? { label: `Run of this browser, ${r.created.slice(0, 16).replace('T', ' ')}`, config: r.config, attempts } : null;
       renderSources();
     },
-    open(attemptId) {
-      const a = source()?.attempts.find((x) => x.attemptId === attemptId);
+    async open(attemptId, from) {
+      if (from === 'published') await (published ??= loadPublished());
+      if (from && sources[from]) {
+        sourceSel.value = from;
+        renderAttempts();
+      }
+      const all = source()?.attempts ?? [];
+      // Equal attempts of a problem are listed once (under the first one's id): fall back to the problem.
+      const problemId = attemptId.replace(/#\d+$/, '');
+      const a = all.find((x) => x.attemptId === attemptId) ?? all.find((x) => x.problemId === problemId);
       if (a) openAttempt(a);
+      else if (from) {
+        note.className = 'status error';
+        note.textContent = `Attempt ${attemptId} is not among this run's failed attempts with steps: pick one from the list.`;
+      }
     },
   };
 }
