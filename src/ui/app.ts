@@ -181,16 +181,31 @@ function buildShell(root: HTMLElement, problems: readonly string[], onTab: (t: T
   const header = el('header', {}, el('h1', { text: 'InT Lab' }), el('p', { text: 'Intervention Training in your browser: rollouts, self-proposed interventions, LoRA SFT and RL on WebGPU.' }));
   const status = el('p', { cls: 'status', text: 'Starting the engine…', attrs: { 'data-testid': 'status' } });
   const gpuBox = el('div');
-  const nav = el('nav', { cls: 'tabs' });
+  const nav = el('nav', { cls: 'tabs', attrs: { role: 'tablist', 'aria-label': 'Views' } });
   const panes: Record<Tab, HTMLElement> = { published: el('div'), setup: el('div'), run: el('div'), rollouts: el('div'), intervene: el('div'), results: el('div'), runs: el('div'), pretrain: el('div') };
   const pendingBox = el('div');
   const setupBox = el('div');
   panes.setup.append(pendingBox, setupBox);
   const tabButtons = {} as Record<Tab, HTMLButtonElement>;
-  for (const t of Object.keys(panes) as Tab[]) {
-    tabButtons[t] = button(TAB_LABELS[t] ?? t[0].toUpperCase() + t.slice(1), () => onTab(t), { 'data-tab': t });
+  const tabs = Object.keys(panes) as Tab[];
+  for (const t of tabs) {
+    tabButtons[t] = button(TAB_LABELS[t] ?? t[0].toUpperCase() + t.slice(1), () => onTab(t), { 'data-tab': t, role: 'tab', id: `tab-${t}`, 'aria-controls': `pane-${t}`, 'aria-selected': 'false', tabindex: '-1' });
     nav.append(tabButtons[t]);
+    Object.assign(panes[t], { id: `pane-${t}` });
+    panes[t].setAttribute('role', 'tabpanel');
+    panes[t].setAttribute('aria-labelledby', `tab-${t}`);
   }
+  // Arrow keys move between tabs, Home / End to the first / last (the WAI-ARIA tabs pattern)
+  nav.addEventListener('keydown', (e) => {
+    const at = tabs.findIndex((t) => tabButtons[t] === document.activeElement);
+    if (at < 0) return;
+    const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: tabs.length - 1 }[e.key];
+    if (to === undefined) return;
+    e.preventDefault();
+    const t = tabs[(to + tabs.length) % tabs.length];
+    tabButtons[t].focus();
+    onTab(t);
+  });
   root.replaceChildren(header, status, gpuBox, nav, ...Object.values(panes));
   panes.results.append(el('p', { text: 'No run yet: start one in the setup view, or open a saved / imported run under Runs.' }));
   panes.rollouts.append(el('p', { text: 'No run yet.' }));
@@ -201,7 +216,11 @@ function buildShell(root: HTMLElement, problems: readonly string[], onTab: (t: T
 /** Show one pane and mark its tab button. */
 function showTab(shell: Shell, tab: Tab): void {
   for (const [t, p] of Object.entries(shell.panes)) p.hidden = t !== tab;
-  for (const [t, b] of Object.entries(shell.tabButtons)) b.classList.toggle('active', t === tab);
+  for (const [t, b] of Object.entries(shell.tabButtons)) {
+    b.classList.toggle('active', t === tab);
+    b.setAttribute('aria-selected', String(t === tab));
+    b.tabIndex = t === tab ? 0 : -1;
+  }
 }
 
 function setStatus(status: HTMLElement, message: string): void {

@@ -4,7 +4,7 @@
 // runs the browser-smoke preset through the UI (embedded model, procedural world, every arm) and
 // shows every arm in the results table.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { page } from 'vitest/browser';
+import { page, userEvent } from 'vitest/browser';
 import { ARM_IDS, getArm } from '../../src/int/arms';
 import { mountApp, type App } from '../../src/ui/app';
 import { listRuns } from '../../src/worker/runs-db';
@@ -51,6 +51,33 @@ describe('InT Lab app', () => {
     expect(root.querySelectorAll('[data-testid=pass-bar]').length).toBeGreaterThan(0);
     expect(consoleErrors).toEqual([]);
     await page.screenshot({ path: '__screenshots__/app-e2e-published.png', element: root });
+    app.show('setup');
+  });
+
+  it('has ARIA tabs: one selected tab in the tab order, its panel shown, arrow keys / Home / End move between tabs', async () => {
+    app.show('setup');
+    const nav = root.querySelector('[role=tablist]')!;
+    const tabs = [...nav.querySelectorAll<HTMLButtonElement>('[role=tab]')];
+    expect(tabs.length).toBeGreaterThan(5);
+    const state = () => tabs.filter((t) => t.getAttribute('aria-selected') === 'true').map((t) => t.dataset.tab);
+    expect(state()).toEqual(['setup']);
+    for (const t of tabs) {
+      const panel = root.querySelector(`#${t.getAttribute('aria-controls')}`) as HTMLElement;
+      expect(panel.getAttribute('role')).toBe('tabpanel');
+      expect(panel.hidden).toBe(t.dataset.tab !== 'setup');
+      expect(t.tabIndex).toBe(t.dataset.tab === 'setup' ? 0 : -1);
+    }
+    const setup = tabs.findIndex((t) => t.dataset.tab === 'setup');
+    tabs[setup].focus();
+    await userEvent.keyboard('{ArrowRight}');
+    expect(state()).toEqual([tabs[setup + 1].dataset.tab]);
+    expect(document.activeElement).toBe(tabs[setup + 1]);
+    await userEvent.keyboard('{End}');
+    expect(state()).toEqual([tabs[tabs.length - 1].dataset.tab]);
+    await userEvent.keyboard('{ArrowRight}');
+    expect(state()).toEqual([tabs[0].dataset.tab]);
+    await userEvent.keyboard('{End}{Home}{ArrowLeft}');
+    expect(state()).toEqual([tabs[tabs.length - 1].dataset.tab]);
     app.show('setup');
   });
 
