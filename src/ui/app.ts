@@ -13,6 +13,7 @@ import { listRuns, saveRun } from '../worker/runs-db';
 import { defaultSettings, resolveSettings, settingsFromHash, settingsToHash, type Settings } from './state';
 import { noWebgpuPage, webgpuReport } from './views/webgpu';
 import { setupView } from './views/setup';
+import { setupProblems } from './setup-check';
 import { pendingRunsView, runView } from './views/run';
 import { rolloutsView } from './views/rollouts';
 import { resultsView } from './views/results';
@@ -288,6 +289,12 @@ function createRunner(d: RunnerDeps): Runner {
 
   async function run(): Promise<RunRecord | null> {
     if (running) return null;
+    const problems = setupProblems(settings);
+    if (problems.length > 0) {
+      showError(shell.status, `Run is blocked (see Setup): ${problems.map((p) => p.message).join('; ')}`);
+      d.show('setup');
+      return null;
+    }
     let config;
     try {
       config = resolveSettings(settings);
