@@ -7,6 +7,7 @@
 import * as Comlink from 'comlink';
 import type { AdapterReport } from '../gpu';
 import type { ArmId } from '../int/arms';
+import type { IntConfig } from '../int/config';
 import { button, el } from './dom';
 import { deleteStoredModel, listStoredModels, type StoredModelSummary } from '../worker/models-db';
 import { listRuns, saveRun } from '../worker/runs-db';
@@ -257,10 +258,10 @@ function createRunner(d: RunnerDeps): Runner {
   }
 
   /** Show the run view and drive one run (new or resumed) to its end. */
-  async function drive(arms: readonly ArmId[], stored: readonly string[], start: (events: RunEvents) => Promise<RunRecord>): Promise<RunRecord | null> {
+  async function drive(arms: readonly ArmId[], stored: readonly string[], start: (events: RunEvents) => Promise<RunRecord>, config: IntConfig | null = null): Promise<RunRecord | null> {
     running = true;
     renderPending();
-    const view = runView(arms, { pause: () => void engine.pause(), resume: () => void engine.resume(), cancel: () => void engine.cancel() }, stored);
+    const view = runView(arms, { pause: () => void engine.pause(), resume: () => void engine.resume(), cancel: () => void engine.cancel() }, stored, config);
     shell.panes.run.replaceChildren(view.root);
     d.show('run');
     setStatus(shell.status, 'A run is in progress: the Run tab shows its stages.');
@@ -303,7 +304,7 @@ function createRunner(d: RunnerDeps): Runner {
       return null;
     }
     const model: ModelChoice = settings.model.kind === 'embedded' ? { kind: 'embedded', url: d.modelUrl } : settings.model;
-    return drive(settings.arms, [], (events) => engine.runExperiment(config, settings.preset, settings.arms, model, settings.dataset, events));
+    return drive(settings.arms, [], (events) => engine.runExperiment(config, settings.preset, settings.arms, model, settings.dataset, events), config);
   }
 
   async function resume(runId: string): Promise<RunRecord | null> {
