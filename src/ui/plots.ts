@@ -38,6 +38,20 @@ export interface PlotSpec {
   y: string;
   /** Widest drawing; the chart shrinks to its box. Default 440. */
   width?: number;
+  /** Fixed y range (e.g. [0, 1] for a share); default: the data's, padded. */
+  yRange?: [number, number];
+}
+
+/** The y range of the data: padded by 5%, and a band around a single value (never [0, 100] for
+ *  an all-zero series). */
+export function yRange(min: number, max: number): [number, number] {
+  if (!Number.isFinite(min) || !Number.isFinite(max)) return [0, 1];
+  if (min === max) {
+    const d = Math.abs(min) * 0.1 || 0.1;
+    return [min - d, max + d];
+  }
+  const pad = (max - min) * 0.05;
+  return [min - pad, max + pad];
 }
 
 /** A chart of y against x for several named series (arms); points are added as they arrive. */
@@ -91,14 +105,16 @@ export class LivePlot {
     const data = this.data();
     this.empty.hidden = true;
     if (!this.plot) {
-      const axis = (label: string): uPlot.Axis => ({ label, labelSize: 20, size: 52, values: (_u, splits, _ax, _space, incr) => tickLabels(splits, incr) });
+      const axis = (label: string, incrs?: number[]): uPlot.Axis => ({ label, labelSize: 20, size: 52, incrs, values: (_u, splits, _ax, _space, incr) => tickLabels(splits, incr) });
+      const fixed = this.spec.yRange;
       const opts: uPlot.Options = {
         width: this.width(),
         height: 220,
         legend: { show: false },
         cursor: { points: { size: 7 } },
-        scales: { x: { time: false } },
-        axes: [axis(this.spec.x), axis(this.spec.y)],
+        // steps are whole numbers: x from 0 to one past the last step (while there are few)
+        scales: { x: { time: false, range: (_u, min, max) => [Math.min(0, min), max - min < 20 ? max + 1 : max] }, y: { range: (_u, min, max) => fixed ?? yRange(min, max) } },
+        axes: [axis(this.spec.x, [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000]), axis(this.spec.y)],
         series: [
           { label: this.spec.x },
           ...this.order.map((n) => ({ label: seriesLabel(n), stroke: armColour(n), width: 2, spanGaps: true, points: { show: (u: uPlot) => u.data[0].length <= 40, size: 6, fill: armColour(n) } })),

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ARM_IDS } from '../../src/int/arms';
 import { presetConfig } from '../../src/int/config';
 import { stageNames } from '../../src/ui/views/run';
-import { fmtValue, seriesLabel, tickLabels } from '../../src/ui/plots';
+import { fmtValue, seriesLabel, tickLabels, yRange } from '../../src/ui/plots';
 import { armColour } from '../../src/ui/published-data';
 import { OverallProgress, stageWeights } from '../../src/ui/progress';
 import { BROWSER_PRESET } from '../../src/ui/state';
@@ -79,5 +79,13 @@ describe('overall progress', () => {
     expect(p.eta(41_000)).toBe(0);
     p.update('unknown stage', 1, 1, 50_000); // ignored
     expect(p.fraction()).toBe(1);
+  });
+});
+
+describe('y range', () => {
+  it('pads the data and puts a band around a single value', () => {
+    expect(yRange(0, 0)).toEqual([-0.1, 0.1]);
+    expect(yRange(2, 2)).toEqual([1.8, 2.2]);
+    expect(yRange(0, 1)).toEqual([-0.05, 1.05]);
   });
 });

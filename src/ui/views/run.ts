@@ -89,7 +89,7 @@ export function runView(arms: readonly ArmId[], controls: RunControls, stored: r
   }
   const plots = {
     sftLoss: new LivePlot({ title: 'SFT loss', x: 'SFT step (optimiser steps)', y: 'loss (nats per token)' }),
-    rlReward: new LivePlot({ title: 'RL reward', x: 'RL step (optimiser steps)', y: 'mean reward (share correct)' }),
+    rlReward: new LivePlot({ title: 'RL reward', x: 'RL step (optimiser steps)', y: 'reward (share correct)', yRange: [0, 1] }),
     rlLoss: new LivePlot({ title: 'RL loss', x: 'RL step (optimiser steps)', y: 'policy-gradient loss' }),
   };
   const pass1 = new Map<string, ArmBar>(arms.map((a) => [a, { arm: a, estimate: null, lo: null, hi: null }]));
