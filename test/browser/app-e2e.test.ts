@@ -54,10 +54,11 @@ describe('InT Lab app', () => {
     app.show('setup');
   });
 
-  it('renders the setup view with every setting and its default', () => {
+  it('renders the setup view with every setting, its default, the preset\'s value and its help', () => {
     const k = root.querySelector<HTMLInputElement>('input[data-path="rollouts.k"]');
     expect(k?.value).toBe('2');
-    expect(k?.parentElement?.querySelector('.default')?.textContent).toBe('default 2');
+    expect(k?.parentElement?.querySelector('.default')?.textContent).toBe('default 4 · preset 2');
+    expect(k?.closest('.field')?.querySelector('.help')?.textContent).toBe('Attempts sampled per training problem. Default 4 (the paper).');
     expect(root.querySelectorAll('.config-editor input').length).toBeGreaterThan(40);
     expect(root.querySelector<HTMLSelectElement>('[data-testid=preset]')?.value).toBe('browser-smoke');
     expect(root.querySelectorAll('#setup fieldset input[type=checkbox][value]').length).toBe(ARM_IDS.length);
