@@ -29,8 +29,11 @@ export function setupProblems(s: Settings): SetupProblem[] {
   try {
     task = resolveSettings(s).data.task;
   } catch (e) {
-    if (e instanceof ConfigError) for (const line of e.problems) out.push({ path: fieldOfProblem(line), message: line });
-    else out.push({ path: 'preset', message: (e as Error).message });
+    // the model field's own check (above) already says what is wrong with a typed hub id
+    const modelSaid = out.some((q) => q.path === 'model');
+    if (e instanceof ConfigError) {
+      for (const line of e.problems) if (!(modelSaid && fieldOfProblem(line) === 'model')) out.push({ path: fieldOfProblem(line), message: line });
+    } else out.push({ path: 'preset', message: (e as Error).message });
     task = (s.overrides.data?.task as string | undefined) ?? null;
   }
   if (task === 'math') out.push(...datasetProblems(s));
@@ -64,5 +67,6 @@ function rowsForTest(): number {
 export function splitSentence(split: { train: number; test: number }, caps: { train: number | null; test: number | null }): string {
   const share = `${Math.round(DEFAULT_IMPORT_CONFIG.testFraction * 100)}%`;
   const use = (n: number, cap: number | null) => (cap !== null && cap < n ? `${cap} of ${n}` : String(n));
-  return `Split: ${split.train} train / ${split.test} test problems (about ${share} held out, picked by a hash of each problem id); the run uses ${use(split.train, caps.train)} train and ${use(split.test, caps.test)} test problems${caps.train !== null || caps.test !== null ? ' (data.maxTrainProblems / maxTestProblems cap them: raise them under Advanced > Data)' : ''}.`;
+  const capped = (caps.train !== null && caps.train < split.train) || (caps.test !== null && caps.test < split.test);
+  return `Split: ${split.train} train / ${split.test} test problems (about ${share} held out, picked by a hash of each problem id); the run uses ${use(split.train, caps.train)} train and ${use(split.test, caps.test)} test problems${capped ? ' (data.maxTrainProblems / maxTestProblems cap them: raise them under Advanced > Data and problems)' : ''}.`;
 }

@@ -129,6 +129,8 @@ describe('setup problems', () => {
     s.arms = [];
     s.model = { kind: 'hub', id: 'not an id' };
     expect(setupProblems(s).map((q) => q.path)).toEqual(['arms', 'model']);
+    s.model = { kind: 'hub', id: '' };
+    expect(setupProblems(s)).toEqual([{ path: 'arms', message: expect.any(String) }, { path: 'model', message: 'model: the Hugging Face model id is empty: type one such as Qwen/Qwen3-0.6B' }]);
     s.model = { kind: 'folder', files: [] };
     expect(setupProblems(s).map((q) => q.path)).toEqual(['arms', 'model']);
   });
@@ -144,6 +146,7 @@ describe('setup problems', () => {
     expect(p[0].message).toMatch(/^four\.csv gives 0 test problems: .*upload a file with more rows \(from 14 rows on/);
     s.datasetSplit = { train: 3, test: 1 };
     expect(setupProblems(s)).toEqual([]);
-    expect(splitSentence({ train: 30, test: 8 }, { train: 4, test: 4 })).toMatch(/the run uses 4 of 30 train and 4 of 8 test problems/);
+    expect(splitSentence({ train: 30, test: 8 }, { train: 4, test: 4 })).toMatch(/the run uses 4 of 30 train and 4 of 8 test problems \(data\.maxTrainProblems/);
+    expect(splitSentence({ train: 3, test: 1 }, { train: 4, test: 4 })).toMatch(/the run uses 3 train and 1 test problems\.$/);
   });
 });
