@@ -8,6 +8,7 @@ import { DATA_STAGE_NAMES, pipelineStages } from '../../int/pipeline';
 import type { StepMetrics } from '../../train/metrics';
 import { button, el, fmtSeconds } from '../dom';
 import { armBars, LivePlot, type ArmBar } from '../plots';
+import { armColour } from '../published-data';
 import { OverallProgress, stageWeights } from '../progress';
 import type { PendingRunSummary, RunEvents } from '../../worker/protocol';
 
@@ -83,7 +84,9 @@ export function runView(arms: readonly ArmId[], controls: RunControls, stored: r
   for (const name of names) {
     const bar = el('progress', { attrs: { max: '1', value: '0' } });
     const text = el('span', { cls: 'eta', text: stored.includes(name) ? 'stored, not loaded yet' : 'waiting' });
-    const row = el('div', { cls: 'stage', attrs: { 'data-stage': name } }, el('span', { cls: 'name', text: name }), bar, text);
+    const arm = name.includes('/') ? name.split('/')[0] : null;
+    const label = el('span', { cls: 'name' }, ...(arm ? [el('span', { cls: 'swatch', attrs: { style: `background:${armColour(arm)}` } })] : []), name);
+    const row = el('div', { cls: 'stage', attrs: { 'data-stage': name } }, label, bar, text);
     bars.set(name, { row, bar, text, t0: null });
     list.append(row);
   }
