@@ -91,6 +91,7 @@ export class LivePlot {
     return n;
   }
 
+  /** The chart's width: its box's (a hidden box keeps the last width). */
   private width(): number {
     const box = this.root.clientWidth || this.root.parentElement?.clientWidth || 0;
     return Math.max(200, Math.min(this.spec.width ?? 440, box > 0 ? box : (this.spec.width ?? 440)));
@@ -123,7 +124,7 @@ export class LivePlot {
       };
       this.plot = new uPlot(opts, data, this.chart);
       if (!this.observer && typeof ResizeObserver !== 'undefined') {
-        this.observer = new ResizeObserver(() => this.plot && this.plot.width !== this.width() && this.plot.setSize({ width: this.width(), height: 220 }));
+        this.observer = new ResizeObserver(() => this.root.clientWidth > 0 && this.plot && this.plot.width !== this.width() && this.plot.setSize({ width: this.width(), height: 220 }));
         this.observer.observe(this.root);
       }
     } else this.plot.setData(data);
