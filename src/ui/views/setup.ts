@@ -80,7 +80,9 @@ export function setupView(d: SetupDeps): HTMLElement {
         if (p.path) {
           li.classList.add('jump');
           li.title = 'show this field';
+          li.tabIndex = 0;
           li.addEventListener('click', () => focusField(view, p.path!));
+          li.addEventListener('keydown', (e) => e.key === 'Enter' && focusField(view, p.path!));
         }
         list.append(li);
       }
