@@ -163,6 +163,11 @@ async function checkInvalidInputBlocksRun(page: Page): Promise<string> {
   if (!btn || !list || btn.y < 0 || list.y + Math.min(list.height, 80) > vh || list.y - (btn.y + btn.height) > 60) {
     throw new Error(`the problem list is not in view right under the Run button (button ${JSON.stringify(btn)}, list ${JSON.stringify(list)}, viewport height ${vh})`);
   }
+  // a problem leads to its field: its group opens and the input has the focus
+  await page.evaluate(() => document.querySelectorAll('details.group').forEach((d) => ((d as HTMLDetailsElement).open = false)));
+  await page.click('[data-testid=run-problems] li:has-text("lora.rank")');
+  const focused = await page.evaluate(() => document.activeElement?.getAttribute('data-path'));
+  if (focused !== 'lora.rank') throw new Error(`clicking the lora.rank problem should focus its field, the focus is on ${focused}`);
   await run.click({ force: true });
   await page.waitForTimeout(500);
   if (await page.$('#run [data-testid=run-status]')) throw new Error('a run started although the setup is invalid');
@@ -180,7 +185,7 @@ async function checkInvalidInputBlocksRun(page: Page): Promise<string> {
   const sw = await page.evaluate(() => document.documentElement.scrollWidth);
   await page.setViewportSize({ width: 1280, height: 1000 });
   if (sw > 390) throw new Error(`the setup tab scrolls sideways at 390 px (scrollWidth ${sw})`);
-  return `ok: lora.rank 0 and rollouts.k "two" block Run with both problems listed under the button (in view) and beside the fields; fixed, Run is free again; no sideways scroll at 390 px`;
+  return `ok: lora.rank 0 and rollouts.k "two" block Run with both problems listed under the button (in view) and beside the fields, a problem leads to its field; fixed, Run is free again; no sideways scroll at 390 px`;
 }
 
 /** A static file server for dist/ (404 for missing files, like a plain static host). */
