@@ -1,5 +1,5 @@
 // `npm run experiment -- --preset NAME [--seed N | --seeds a,b,c] [--scale F] [--out DIR] [--arms a,b]
-// [--stop-after STAGE] [--model PATH|HUB_ID] [--dataset PATH|HUB_ID] [--strict]` or `-- --resume DIR`: the
+// [--stop-after STAGE] [--model PATH|HUB_ID] [--dataset PATH|HUB_ID] [--strict] [--force]` or `-- --resume DIR`: the
 // headless InT experiment, one seed or several (DIR/seed-<s>/, then DIR/seeds.json and seeds.md).
 
 import { existsSync } from 'node:fs';
@@ -26,6 +26,7 @@ const OPTIONS = {
   model: { type: 'string' },
   dataset: { type: 'string' },
   strict: { type: 'boolean' },
+  force: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -33,11 +34,14 @@ const OPTIONS = {
 export const EXPERIMENT_FLAGS: readonly string[] = Object.keys(OPTIONS).map((k) => `--${k}`);
 
 export const USAGE = `usage: npm run experiment -- --preset NAME [--seed N | --seeds a,b,c] [--scale F] [--out DIR] [--arms a,b,...]
-                             [--stop-after STAGE] [--model PATH|HUB_ID] [--dataset PATH|HUB_ID] [--strict]
-       npm run experiment -- --resume DIR [--stop-after STAGE]
+                             [--stop-after STAGE] [--model PATH|HUB_ID] [--dataset PATH|HUB_ID] [--strict] [--force]
+       npm run experiment -- --resume DIR [--stop-after STAGE] [--force]
 presets: ${presetNames().join(', ')}
 --strict       refuse a math dataset with any skipped row (data.strict); without it the good rows are used and
-               the skipped ones are printed with their line numbers and reasons
+               the skipped ones are printed with their line numbers and reasons (problems whose prompt leaves
+               no room in the model's context are skipped, or refused, the same way)
+--force        replace files in DIR/exports that another run exported (or that were changed after export);
+               without it such files are never replaced and the run stops before any work, naming them
 --seeds a,b,c  one run per seed into DIR/seed-<s>/ (each a complete experiment folder), then DIR/seeds.json and
                DIR/seeds.md: each seed's pass@1 per arm and tier, its paired InT + RL - RL per tier, and the paired
                differences pooled over the seeds. Running the same command again (or --resume DIR) skips finished
@@ -53,8 +57,8 @@ presets: ${presetNames().join(', ')}
 /** What the command line asks for. */
 export type ExperimentPlan =
   | { kind: 'help' }
-  | { kind: 'resume'; out: string; stopAfter?: string }
-  | { kind: 'run'; preset: string; config: IntConfig; arms: ArmId[]; out: string; seeds: number[] | null; scale: number; stopAfter?: string };
+  | { kind: 'resume'; out: string; stopAfter?: string; force: boolean }
+  | { kind: 'run'; preset: string; config: IntConfig; arms: ArmId[]; out: string; seeds: number[] | null; scale: number; stopAfter?: string; force: boolean };
 
 /** A seed: an integer >= 0. */
 function seedOf(v: string, flag: string): number {
@@ -88,12 +92,13 @@ export function parseExperimentArgs(argv: readonly string[]): ExperimentPlan {
   }
   if (values.help) return { kind: 'help' };
   const stopAfter = values['stop-after'];
+  const force = values.force === true;
   if (values.resume !== undefined) {
     const extra = (['preset', 'seed', 'seeds', 'scale', 'arms', 'model', 'dataset', 'out', 'strict'] as const).filter((k) => values[k] !== undefined);
     if (extra.length) throw new Error(`--resume DIR continues the run with its stored config; drop ${extra.map((k) => `--${k}`).join(' / ')}`);
     // every stage of every arm here; the run's own arms are checked when its folder is read
     checkStopAfter(stopAfter, pipelineStages(ARM_IDS));
-    return { kind: 'resume', out: values.resume, stopAfter };
+    return { kind: 'resume', out: values.resume, stopAfter, force };
   }
   if (!values.preset) throw new Error(`--preset is required\n${USAGE}`);
   getPreset(values.preset);
@@ -117,7 +122,7 @@ export function parseExperimentArgs(argv: readonly string[]): ExperimentPlan {
   checkStopAfter(stopAfter, runStages(arms, config));
   const tag = scale === 1 ? '' : `-x${scale}`;
   const out = values.out ?? (seeds ? `runs/${values.preset}${tag}-seeds-${seeds.join('-')}` : `runs/${values.preset}${tag}-seed${config.seed}`);
-  return { kind: 'run', preset: values.preset, config, arms, out, seeds, scale, stopAfter };
+  return { kind: 'run', preset: values.preset, config, arms, out, seeds, scale, stopAfter, force };
 }
 
 async function main(): Promise<void> {
@@ -130,8 +135,8 @@ async function main(): Promise<void> {
   if (seedsDir) {
     const run =
       plan.kind === 'resume'
-        ? await runSeeds({ out: plan.out, resume: true, stopAfter: plan.stopAfter, progress })
-        : await runSeeds({ out: plan.out, config: plan.config, preset: plan.preset, arms: plan.arms, seeds: plan.seeds!, stopAfter: plan.stopAfter, progress });
+        ? await runSeeds({ out: plan.out, resume: true, stopAfter: plan.stopAfter, force: plan.force, progress })
+        : await runSeeds({ out: plan.out, config: plan.config, preset: plan.preset, arms: plan.arms, seeds: plan.seeds!, stopAfter: plan.stopAfter, force: plan.force, progress });
     const s = run.stoppedAfter;
     if (s) progress.note(`stopped after stage "${s.stage}" of seed ${s.seed} (${secs()}s); continue with: npm run experiment -- --resume ${plan.out}`);
     else progress.note(`done in ${secs()}s (${run.ran.length} seeds run, ${run.skipped.length} already finished): ${plan.out}/${SEEDS_FILES.md}`);
@@ -139,8 +144,8 @@ async function main(): Promise<void> {
   }
   const run =
     plan.kind === 'resume'
-      ? await runExperiment({ out: plan.out, resume: true, stopAfter: plan.stopAfter, progress })
-      : await runExperiment({ out: plan.out, config: plan.config, preset: plan.preset, arms: plan.arms, stopAfter: plan.stopAfter, progress });
+      ? await runExperiment({ out: plan.out, resume: true, stopAfter: plan.stopAfter, force: plan.force, progress })
+      : await runExperiment({ out: plan.out, config: plan.config, preset: plan.preset, arms: plan.arms, stopAfter: plan.stopAfter, force: plan.force, progress });
   if (run.stoppedAfter) progress.note(`stopped after stage "${run.stoppedAfter}" (${secs()}s); continue with: npm run experiment -- --resume ${plan.out}`);
   else progress.note(`done in ${secs()}s: ${plan.out}/results.md`);
 }

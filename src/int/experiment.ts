@@ -4,8 +4,11 @@
 // Before any work a run is checked (openRun): the stop stage exists, the output folder can be
 // made, no other process holds the run (run.lock), and a resumed run's config, inputs
 // (fingerprint) and checkpoints are unchanged and whole. A start that fails before any stage
-// completes leaves nothing that blocks a fresh start.
+// completes leaves nothing that blocks a fresh start. Exports (exports/) of another run, or changed
+// after export, are never replaced without `force` (ExportFolder). Problems whose prompts leave no room in the
+// model's context are dropped and reported before the first stage (prompt-fit.ts).
 
+import { join } from 'node:path';
 import { Gpu } from '../gpu';
 import { createChainsTask } from '../tasks/chains/task';
 import { createMathTask } from '../tasks/math/task';
@@ -15,12 +18,13 @@ import { silentProgress, type ProgressReporter, type StageProgress } from '../ut
 import { ARM_IDS, getArm, type ArmId, type ArmSpec } from './arms';
 import { resolveIntConfig, type IntConfig } from './config';
 import type { Engine } from './engine';
-import type { ExportSink } from './exports';
 import type { ContinuationOutcome } from './filter';
 import { resolveBaseModel, type BaseModel } from './model';
 import { pipelineStages, problemsOf, runPipeline } from './pipeline';
+import { fitTask, promptRoom } from './prompt-fit';
 import { buildReport, type ExperimentResults } from './report';
-import { datasetFileOf, fingerprintRun, makeDirs, readJsonFile, RunLock } from './run-files';
+import { problemTexts } from './stages';
+import { datasetFileOf, ExportFolder, fingerprintRun, makeDirs, readJsonFile, runIdOf, RunLock } from './run-files';
 import { RunStore, writeAtomic } from './run-store';
 import { seedsMarkdown, summarizeSeeds, type SeedRun, type SeedsSummary } from './seeds';
 import type { EvalResult } from './train-arm';
@@ -37,6 +41,8 @@ export interface ExperimentOptions {
   resume?: boolean;
   /** Stop after this stage completes (the run can be resumed later). */
   stopAfter?: string;
+  /** Replace exported files of another run (or changed after export) in `out`/exports. */
+  force?: boolean;
   /** Project root (where public/models/ lives). Default process.cwd(). */
   root?: string;
   gpu?: Gpu;
@@ -95,7 +101,11 @@ export interface OpenedRun {
   store: RunStore;
   lock: RunLock;
   created: boolean;
+  /** `out`/exports, checked. */
+  exports: ExportFolder;
 }
+
+const EXPORTS_DIR = 'exports';
 
 /** Every check before work (see the file header), then the run folder created or opened with its
  *  lock held; the caller releases the lock. */
@@ -112,7 +122,9 @@ export async function openRun(opts: ExperimentOptions, note: (msg: string) => vo
     const lock = RunLock.acquire(out, note);
     try {
       const fingerprint = await fingerprintRun(config, root);
-      return { store: RunStore.create(out, { preset: opts.preset ?? null, arms, config, fingerprint }, note), lock, created: true };
+      const exports = new ExportFolder(join(out, EXPORTS_DIR), runIdOf(fingerprint, config), opts.force === true, note);
+      exports.check(false);
+      return { store: RunStore.create(out, { preset: opts.preset ?? null, arms, config, fingerprint }, note), lock, created: true, exports };
     } catch (e) {
       lock.release();
       throw e;
@@ -126,7 +138,9 @@ export async function openRun(opts: ExperimentOptions, note: (msg: string) => vo
     checkStopAfter(opts.stopAfter, runStages(store.info.arms, store.info.config), store.info.completed, out);
     await store.checkInputs(root);
     store.checkCheckpoints();
-    return { store, lock, created: false };
+    const exports = new ExportFolder(store.path(EXPORTS_DIR), runIdOf(store.info.fingerprint, store.info.config), opts.force === true, note);
+    exports.check(true);
+    return { store, lock, created: false, exports };
   } catch (e) {
     lock.release();
     throw e;
@@ -136,7 +150,7 @@ export async function openRun(opts: ExperimentOptions, note: (msg: string) => vo
 /** Run (or resume) an experiment; see the file header. */
 export async function runExperiment(opts: ExperimentOptions): Promise<ExperimentRun> {
   const progress = opts.progress ?? silentProgress;
-  const { store, lock, created } = await openRun(opts, (msg) => progress.note(msg));
+  const { store, lock, created, exports } = await openRun(opts, (msg) => progress.note(msg));
   const config = store.info.config;
   const arms: ArmSpec[] = store.info.arms.map(getArm);
   const root = opts.root ?? process.cwd();
@@ -144,9 +158,12 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
   let base: BaseModel | null = null;
   try {
     gpu ??= await Gpu.create();
-    const task = await taskOf(config, root, (line) => progress.note(line));
-    const { train, test } = problemsOf(task, config);
+    const dataset = await taskOf(config, root, (line) => progress.note(line));
     base = await resolveBaseModel(gpu, config.model, { root, seed: config.seed });
+    // problems whose prompts leave no room for a completion are dropped (and reported) up front
+    const room = promptRoom(config, base.decoder.config.maxPositions);
+    const task = fitTask(dataset, base.codec, room, config.data.strict === true, (line) => progress.note(line));
+    const { train, test } = problemsOf(task, config);
     progress.note(`model: ${base.label}; task: ${task.name}; ${train.length} train / ${test.length} test problems; arms: ${arms.map((a) => a.id).join(', ')}`);
     const bars = new Map<string, StageProgress>();
     const run = await runPipeline({
@@ -157,7 +174,7 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
       task,
       base,
       store,
-      exports: nodeSink(store.path('exports')),
+      exports: { writeFile: (path, data) => exports.write(path, data) },
       stopAfter: opts.stopAfter,
       wrapEngine: opts.wrapEngine,
       hooks: {
@@ -171,7 +188,7 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
       },
     });
     if (run.results && run.data) {
-      const r = buildReport.files(run.results, run.data.proposals, run.data.checked);
+      const r = buildReport.files(run.results, run.data.proposals, run.data.checked, { problems: problemTexts(task, [...train, ...test]), diagnostics: run.data.diagnostics });
       writeAtomic(store.path('results.json'), r.json);
       writeAtomic(store.path('results.md'), r.md);
       writeAtomic(store.path('metrics.csv'), r.csv);
@@ -190,15 +207,6 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
     if (!opts.gpu) gpu?.destroy();
     lock.release();
   }
-}
-
-/** An ExportSink writing under a folder. */
-export function nodeSink(dir: string): ExportSink {
-  return {
-    writeFile(path, data) {
-      writeAtomic(path ? `${dir}/${path}` : dir, data);
-    },
-  };
 }
 
 export type { ContinuationOutcome };
@@ -295,7 +303,7 @@ export async function runSeeds(o: SeedsOptions): Promise<SeedsRun> {
         throw new Error(`${dir} holds a run whose config differs from ${SEEDS_FILES.plan} with seed ${seed}; move it away to recompute that seed`);
       }
       progress.note(`[seed ${seed}] ${resume ? 'resuming' : 'starting'} ${dir}`);
-      const common = { out: dir, stopAfter: o.stopAfter, root: o.root, gpu, progress, wrapEngine: o.wrapEngine };
+      const common = { out: dir, stopAfter: o.stopAfter, force: o.force, root: o.root, gpu, progress, wrapEngine: o.wrapEngine };
       const run = resume ? await runExperiment({ ...common, resume: true }) : await runExperiment({ ...common, config, preset: plan.preset, arms: plan.arms as ArmId[] });
       out.ran.push(seed);
       if (run.stoppedAfter) {

@@ -173,7 +173,59 @@ export const EXPORT_FILES = Object.freeze({
   interventions: 'interventions.jsonl',
   adapterConfig: 'adapter_config.json',
   adapterWeights: 'adapter_model.safetensors',
+  /** The export folder's record: which run wrote it and each file's sha256 (ExportManifest). */
+  manifest: 'exports.json',
 });
+
+// ---------------------------------------------------------------- never overwrite without --force
+
+/** sha256 (hex) and size of one exported file; in a manifest also the run that exported it. */
+export interface ExportHash {
+  sha256: string;
+  size: number;
+  run?: string;
+}
+
+/** What an export folder holds (EXPORT_FILES.manifest): the id of the run that last wrote to it
+ *  (the hash of its fingerprint) and the hash and run of every file as exported, by path inside
+ *  the folder. */
+export interface ExportManifest {
+  format: 'int-lab-exports';
+  run: string;
+  files: Record<string, ExportHash>;
+}
+
+/** A manifest as parsed from its file, or null when it is not one. */
+export function asExportManifest(v: unknown): ExportManifest | null {
+  const m = v as ExportManifest | null;
+  if (m?.format !== 'int-lab-exports' || typeof m.run !== 'string' || m.files === null || typeof m.files !== 'object') return null;
+  return m;
+}
+
+const shortHash = (h: string) => `${h.slice(0, 12)}...`;
+
+/** Why writing `next` over the existing export `path` would lose work, or null when it may be
+ *  written: nothing is there, the bytes are the same, or this run exported what is there (a file
+ *  the manifest does not list counts as the last writer's: a run stopped between writing a file
+ *  and recording it). */
+export function exportConflict(path: string, run: string, manifest: ExportManifest | null, onDisk: ExportHash | null, next: ExportHash | null): string | null {
+  if (!onDisk || (next && onDisk.sha256 === next.sha256 && onDisk.size === next.size)) return null;
+  if (!manifest) return `no ${EXPORT_FILES.manifest} says which run exported it (another program, or a run of an older InT Lab, wrote it)`;
+  const was = manifest.files[path];
+  const owner = was?.run ?? manifest.run;
+  if (owner !== run) {
+    return `it was exported by another run (run ${shortHash(owner)}; this run is ${shortHash(run)}: another config, model or dataset)`;
+  }
+  if (was && (was.sha256 !== onDisk.sha256 || was.size !== onDisk.size)) {
+    return `it was changed after this run exported it (${was.size} -> ${onDisk.size} bytes, sha256 ${shortHash(was.sha256)} -> ${shortHash(onDisk.sha256)})`;
+  }
+  return null;
+}
+
+/** The refusal of an export that would replace `file`, with the fix. */
+export function exportRefusal(file: string, why: string): string {
+  return `${file}: ${why}; it was not replaced. Move it away (or pick another --out folder), or pass --force to replace it`;
+}
 
 /** Write sft.jsonl and sft.parquet under `dir`; returns the paths written. */
 export async function exportSftSet(sink: ExportSink, dir: string, examples: readonly SftExample[], opts: VerlOptions = {}): Promise<string[]> {

@@ -1,16 +1,20 @@
 // File handling of the Node run folder (run-store.ts): folders created one level at a time after a
 // check of the nearest existing ancestor (so an output folder that cannot exist fails at once),
 // atomic writes checked for their size, JSON reads and file-system errors that name the file and
-// the fix, the run lock (one process per run folder; a stale lock is taken over), and the
-// fingerprint of a run's inputs (sha256 of the config, the model files and the dataset file).
+// the fix, the run lock (one process per run folder; a stale lock is taken over), the
+// fingerprint of a run's inputs (sha256 of the config, the model files and the dataset file), and
+// the export folder, whose files are never replaced without --force when another run wrote them.
 
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { IntConfig } from './config';
-import { canonicalJson, type FileHash, type RunFingerprint, type SourcePrint } from './fingerprint';
+import { asExportManifest, EXPORT_FILES, exportConflict, exportRefusal, type ExportManifest } from './exports';
+import { canonicalJson, runIdentity, type FileHash, type RunFingerprint, type SourcePrint } from './fingerprint';
 import { modelSourceOf } from './model';
+import { ModelFileNotFoundError } from '../io/folder';
+import { HubSource } from '../io/hub';
 
 /** Where the "imo-answerbench" dataset name points, relative to the project root. */
 export const IMO_ANSWERBENCH_FILE = 'shared/data/imo-answerbench/answerbench_v2.csv';
@@ -243,6 +247,56 @@ async function folderPrint(dir: string): Promise<SourcePrint> {
   return { kind: 'files', path: dir, files };
 }
 
+/** sha256 and size of a stream (a hub file from the download cache); `label` names it in errors. */
+async function hashStream(stream: ReadableStream<Uint8Array>, label: string): Promise<FileHash> {
+  const h = createHash('sha256');
+  let size = 0;
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      h.update(value);
+      size += value.byteLength;
+    }
+  } catch (e) {
+    throw fsError(e, 'hashing', label);
+  }
+  return { sha256: h.digest('hex'), size };
+}
+
+/** Files of a hub model that the loader reads (model/load.ts, io/tokenizer.ts); the weights follow
+ *  from the shard index when there is one. */
+const HUB_MODEL_FILES: readonly [string, boolean][] = [
+  ['config.json', false],
+  ['generation_config.json', true],
+  ['tokenizer.json', false],
+  ['tokenizer_config.json', true],
+];
+const HUB_INDEX = 'model.safetensors.index.json';
+
+/** A hub model as the loader will read it (see SourcePrint 'hub'): its files are opened through the
+ *  same source and cache as the loader's (downloaded now when missing) and hashed. */
+async function hubPrint(id: string): Promise<SourcePrint> {
+  const src = new HubSource(id);
+  const { commit } = await src.commit();
+  const files: Record<string, FileHash> = {};
+  const add = async (name: string, optional: boolean): Promise<boolean> => {
+    try {
+      files[name] = await hashStream((await src.open(name, { optional })).stream(), `${src.label}/${name}`);
+      return true;
+    } catch (e) {
+      if (optional && e instanceof ModelFileNotFoundError) return false;
+      throw e;
+    }
+  };
+  for (const [name, optional] of HUB_MODEL_FILES) await add(name, optional);
+  if (await add(HUB_INDEX, true)) {
+    const index = await src.json<{ weight_map?: Record<string, string> }>(HUB_INDEX);
+    for (const shard of [...new Set(Object.values(index.weight_map ?? {}))].sort()) await add(shard, false);
+  } else await add('model.safetensors', false);
+  return { kind: 'hub', id, revision: src.revision, commit, files };
+}
 
 /** The dataset file a math config reads (null for a hub id or the chains world). */
 export function datasetFileOf(config: IntConfig, root: string): string | null {
@@ -255,11 +309,127 @@ export function datasetFileOf(config: IntConfig, root: string): string | null {
  *  dataset file. */
 export async function fingerprintRun(config: IntConfig, root: string): Promise<RunFingerprint> {
   const m = await modelSourceOf(config.model, root);
-  const model: SourcePrint = 'dir' in m ? await folderPrint(m.dir) : 'hub' in m ? { kind: 'hub', id: m.hub } : { kind: 'random', missing: m.random };
+  const model: SourcePrint = 'dir' in m ? await folderPrint(m.dir) : 'hub' in m ? await hubPrint(m.hub) : { kind: 'random', missing: m.random };
   let dataset: SourcePrint = { kind: 'generated' };
   if (config.data.task === 'math') {
     const file = datasetFileOf(config, root);
     dataset = file ? { kind: 'files', path: file, files: { [basename(file)]: await hashFile(file) } } : { kind: 'hub', id: config.data.dataset ?? '' };
   }
   return { config: configHash(config), model, dataset };
+}
+
+// ---------------------------------------------------------------- exports
+
+/** The id a run's exports record: the sha256 of runIdentity(fingerprint), or of the config for a
+ *  run started before fingerprints. */
+export function runIdOf(fingerprint: RunFingerprint | undefined, config: IntConfig): string {
+  return fingerprint ? createHash('sha256').update(runIdentity(fingerprint)).digest('hex') : configHash(config);
+}
+
+function bytesHash(data: string | Uint8Array): FileHash {
+  const buf = typeof data === 'string' ? Buffer.from(data) : data;
+  return { sha256: createHash('sha256').update(buf).digest('hex'), size: buf.byteLength };
+}
+
+function fileHashSync(file: string): FileHash {
+  try {
+    return bytesHash(readFileSync(file));
+  } catch (e) {
+    throw fsError(e, 'reading', file);
+  }
+}
+
+/** Files under `dir` as '/'-separated relative paths (the manifest and .partial files left out). */
+function filesUnder(dir: string, prefix = ''): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...filesUnder(join(dir, e.name), rel));
+    else if (rel !== EXPORT_FILES.manifest && !rel.endsWith('.partial')) out.push(rel);
+  }
+  return out;
+}
+
+/** A run's export folder in Node (exports/ of the run folder): exports.json records the run that
+ *  wrote it and each file's hash; a file of another run, one changed after export, or one no
+ *  manifest accounts for is never replaced unless `force`. */
+export class ExportFolder {
+  constructor(
+    readonly dir: string,
+    /** runIdOf(the run's fingerprint). */
+    readonly run: string,
+    readonly force = false,
+    readonly note: (msg: string) => void = () => {},
+  ) {}
+
+  get manifestFile(): string {
+    return join(this.dir, EXPORT_FILES.manifest);
+  }
+
+  /** The manifest, or null when there is none or it does not parse (then no file is accounted for). */
+  manifest(): ExportManifest | null {
+    if (!existsSync(this.manifestFile)) return null;
+    try {
+      return asExportManifest(JSON.parse(readFileSync(this.manifestFile, 'utf8')));
+    } catch {
+      return null;
+    }
+  }
+
+  private saveManifest(m: ExportManifest): void {
+    writeAtomic(this.manifestFile, JSON.stringify(m, null, 2) + '\n');
+  }
+
+  /** Before any work: refuse a folder holding exports this run would replace (see the class);
+   *  with `force` they are removed, said through `note`. `resumed`: a folder without a manifest
+   *  holds this run's own exports (a run started before exports.json) and is adopted. */
+  check(resumed: boolean): void {
+    const files = filesUnder(this.dir);
+    if (files.length === 0) return;
+    const m = this.manifest();
+    if (!m && resumed && !existsSync(this.manifestFile)) {
+      this.note(`${this.dir} has no ${EXPORT_FILES.manifest} (a run started before it): its ${files.length} files are taken as this run's exports`);
+      this.saveManifest({ format: 'int-lab-exports', run: this.run, files: Object.fromEntries(files.map((f) => [f, { ...fileHashSync(join(this.dir, f)), run: this.run }])) });
+      return;
+    }
+    const conflicts = files.flatMap((f) => {
+      const why = exportConflict(f, this.run, m, fileHashSync(join(this.dir, f)), null);
+      return why ? [{ f, why }] : [];
+    });
+    if (conflicts.length === 0) return;
+    const list = conflicts.slice(0, 5).map((c) => `  - ${join(this.dir, c.f)}: ${c.why}\n`).join('') + (conflicts.length > 5 ? `  ... and ${conflicts.length - 5} more\n` : '');
+    if (!this.force) {
+      throw new Error(
+        `${this.dir} holds ${conflicts.length} exported file${conflicts.length === 1 ? '' : 's'} that this run would replace:\n${list}` +
+          `Move ${this.dir} away (or pick another --out folder), or pass --force to replace them`,
+      );
+    }
+    this.note(`--force: removing ${conflicts.length} exported file${conflicts.length === 1 ? '' : 's'} of ${this.dir} that this run replaces:\n${list.trimEnd()}`);
+    for (const c of conflicts) {
+      try {
+        unlinkSync(join(this.dir, c.f));
+      } catch (e) {
+        throw fsError(e, 'removing', join(this.dir, c.f));
+      }
+    }
+    const kept = Object.entries(m?.files ?? {}).filter(([f]) => !conflicts.some((c) => c.f === f));
+    this.saveManifest({ format: 'int-lab-exports', run: this.run, files: Object.fromEntries(kept.map(([f, x]) => [f, { ...x, run: x.run ?? m!.run }])) });
+  }
+
+  /** Write one export (path inside the folder): refused as in check() unless `force`, then written
+   *  atomically and recorded in the manifest. */
+  write(path: string, data: string | Uint8Array): void {
+    const file = join(this.dir, path);
+    const next = bytesHash(data);
+    const m = this.manifest();
+    const why = exportConflict(path, this.run, m, existsSync(file) ? fileHashSync(file) : null, next);
+    if (why && !this.force) throw new Error(exportRefusal(file, why));
+    if (why) this.note(`--force: replacing ${file} (${why})`);
+    writeAtomic(file, data);
+    // the files of earlier writers keep their run; unlisted files now count as this run's
+    const files = Object.fromEntries(Object.entries(m?.files ?? {}).map(([f, x]) => [f, { ...x, run: x.run ?? m!.run }]));
+    files[path] = { ...next, run: this.run };
+    this.saveManifest({ format: 'int-lab-exports', run: this.run, files });
+  }
 }

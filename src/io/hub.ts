@@ -1,11 +1,19 @@
 // Hugging Face hub model repos as a ModelSource: files fetched from
 // <endpoint>/<repo>/resolve/<revision>/<file>, resumable (HTTP Range on retry), with progress,
-// and cached in a BlobStore (Node folder / OPFS / Cache API) so a second load reads locally.
+// and cached in a BlobStore (Node folder / OPFS / Cache API) so a second load reads locally; the
+// commit a revision resolves to, for run fingerprints.
 
 import { defaultStore, type BlobStore } from './cache';
 import { ModelFileNotFoundError, parseJsonFile, type ModelFile, type ModelSource, type OpenOptions } from './folder';
 
 export const HUB_ENDPOINT = 'https://huggingface.co';
+
+/** The hub a HubSource asks when none is given: $HF_ENDPOINT in Node (the Hugging Face tools'
+ *  variable, for a mirror or a local server), else HUB_ENDPOINT. */
+export function defaultHubEndpoint(): string {
+  const env = typeof process !== 'undefined' ? process.env?.HF_ENDPOINT : undefined;
+  return env || HUB_ENDPOINT;
+}
 
 export interface DownloadProgress {
   file: string;
@@ -18,7 +26,7 @@ export interface DownloadProgress {
 }
 
 export interface HubOptions {
-  /** Hub base URL. Default 'https://huggingface.co'. */
+  /** Hub base URL. Default defaultHubEndpoint() ($HF_ENDPOINT, else 'https://huggingface.co'). */
   endpoint?: string;
   /** Branch, tag or commit. Default 'main'. A cached 'main' is reused until `refresh`. */
   revision?: string;
@@ -94,7 +102,7 @@ export class HubSource implements ModelSource {
     readonly opts: HubOptions = {},
   ) {
     this.revision = opts.revision ?? 'main';
-    this.endpoint = opts.endpoint ?? HUB_ENDPOINT;
+    this.endpoint = opts.endpoint ?? defaultHubEndpoint();
     hubFileUrl(repo, 'config.json', this.revision, this.endpoint); // validates the id early
     this.label = `${repo}@${this.revision}`;
   }
@@ -116,14 +124,33 @@ export class HubSource implements ModelSource {
     return this.opts.token ? { Authorization: `Bearer ${this.opts.token}`, ...extra } : extra;
   }
 
-  /** File names in the repo at this revision (hub API `api/models/<repo>/revision/<rev>`). */
-  async list(): Promise<string[]> {
+  /** The hub's record of this revision (`api/models/<repo>/revision/<rev>`). */
+  private async revisionInfo(): Promise<{ sha?: unknown; siblings?: { rfilename: string }[] }> {
     const f = this.opts.fetch ?? fetch;
     const url = `${this.endpoint.replace(/\/+$/, '')}/api/models/${this.repo}/revision/${encodeURIComponent(this.revision)}`;
     const res = await f(url, { headers: this.headers(), signal: this.opts.signal });
-    if (!res.ok) throw new HubError(`cannot list ${this.label}: HTTP ${res.status} from ${url}.`, res.status);
-    const body = (await res.json()) as { siblings?: { rfilename: string }[] };
-    return (body.siblings ?? []).map((s) => s.rfilename).sort();
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new HubError(`cannot read ${this.label}: HTTP ${res.status} from ${url}.`, res.status);
+    }
+    return (await res.json()) as { sha?: unknown; siblings?: { rfilename: string }[] };
+  }
+
+  /** File names in the repo at this revision (hub API `api/models/<repo>/revision/<rev>`). */
+  async list(): Promise<string[]> {
+    return ((await this.revisionInfo()).siblings ?? []).map((s) => s.rfilename).sort();
+  }
+
+  /** The commit this revision resolves to on the hub now (its `sha`), or null with the reason
+   *  when the hub cannot say (offline, no such field). Files already in the cache may be older:
+   *  a cached 'main' is reused until `refresh`. */
+  async commit(): Promise<{ commit: string | null; why?: string }> {
+    try {
+      const sha = (await this.revisionInfo()).sha;
+      return typeof sha === 'string' && sha ? { commit: sha } : { commit: null, why: 'the hub gave no commit for it' };
+    } catch (e) {
+      return { commit: null, why: (e as Error).message };
+    }
   }
 
   /**

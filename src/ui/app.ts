@@ -15,8 +15,10 @@ import { defaultSettings, resolveSettings, settingsFromHash, settingsToHash, typ
 import { noWebgpuPage, webgpuReport } from './views/webgpu';
 import { setupView } from './views/setup';
 import { setupProblems } from './setup-check';
-import { pendingRunsView, runView } from './views/run';
-import { rolloutsView } from './views/rollouts';
+import { pendingRunsView, runView, stageNames } from './views/run';
+import { focusOf, rolloutsView } from './views/rollouts';
+import { pipelineDiagram, type NodeId } from './views/pipeline';
+import { interveneView } from './views/intervene';
 import { resultsView } from './views/results';
 import { pretrainView, type PretrainView } from './views/pretrain';
 import { renderSavedRuns } from './views/saved-runs';
@@ -34,8 +36,8 @@ export interface AppOptions {
   publishedUrl?: string;
 }
 
-type Tab = 'published' | 'setup' | 'run' | 'rollouts' | 'results' | 'runs' | 'pretrain';
-const TAB_LABELS: Partial<Record<Tab, string>> = { published: 'Published result' };
+type Tab = 'published' | 'setup' | 'run' | 'rollouts' | 'intervene' | 'results' | 'runs' | 'pretrain';
+const TAB_LABELS: Partial<Record<Tab, string>> = { published: 'Published result', intervene: 'Intervene yourself' };
 
 export interface App {
   engine: Comlink.Remote<EngineApi>;
@@ -66,20 +68,37 @@ export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
   let stored: StoredModelSummary[] = [];
 
   const shell = buildShell(root, problems, (t) => show(t));
+  const intervene = interveneView({
+    publishedUrl,
+    modelUrl,
+    dataset: () => settings.dataset,
+    attemptProblem: (c, ds, id) => engine.attemptProblem(c, ds, id),
+    continueFrom: (req, events) => engine.continueFrom(req, Comlink.proxy(events)),
+    cancel: () => void engine.cancel(),
+  });
+  shell.panes.intervene.append(intervene.root);
   function show(tab: Tab): void {
     showTab(shell, tab);
+    if (tab === 'intervene') intervene.activate();
     if (tab === 'runs') void renderSavedRuns(shell.panes.runs, (r) => (showRun(r), show('results')));
   }
   /** The run shown in the results and rollouts views. */
   function showRun(r: RunRecord): void {
     current = r;
     shell.panes.results.replaceChildren(resultsView(r));
-    shell.panes.rollouts.replaceChildren(rolloutsView(r));
+    shell.panes.rollouts.replaceChildren(rolloutsView(r, { openResults: () => show('results') }));
+    intervene.setRun(r);
+  }
+  /** A pipeline step's data: the interventions or attempts of the shown run, or its results. */
+  function openStep(node: NodeId): void {
+    const to = focusOf(node);
+    if (to !== 'results' && current) shell.panes.rollouts.replaceChildren(rolloutsView(current, { openResults: () => show('results'), focus: to }));
+    show(to === 'results' ? 'results' : 'rollouts');
   }
 
   show('published');
   const changed = () => history.replaceState(null, '', settingsToHash(settings));
-  const runner = createRunner({ engine, settings, modelUrl, shell, show, showRun });
+  const runner = createRunner({ engine, settings, modelUrl, shell, show, showRun, openStep });
 
   function renderSetup(): void {
     shell.setupBox.replaceChildren(setupView({ settings, report, storedModels: stored, checkDataset: (u) => engine.checkDataset(u), changed, run: () => void runner.run() }));
@@ -160,7 +179,7 @@ function buildShell(root: HTMLElement, problems: readonly string[], onTab: (t: T
   const status = el('p', { cls: 'status', text: 'Starting the engine…', attrs: { 'data-testid': 'status' } });
   const gpuBox = el('div');
   const nav = el('nav', { cls: 'tabs' });
-  const panes: Record<Tab, HTMLElement> = { published: el('div'), setup: el('div'), run: el('div'), rollouts: el('div'), results: el('div'), runs: el('div'), pretrain: el('div') };
+  const panes: Record<Tab, HTMLElement> = { published: el('div'), setup: el('div'), run: el('div'), rollouts: el('div'), intervene: el('div'), results: el('div'), runs: el('div'), pretrain: el('div') };
   const pendingBox = el('div');
   const setupBox = el('div');
   panes.setup.append(pendingBox, setupBox);
@@ -218,6 +237,7 @@ interface RunnerDeps {
   shell: Shell;
   show(tab: Tab): void;
   showRun(r: RunRecord): void;
+  openStep(node: NodeId): void;
 }
 
 /** Starting, resuming and discarding runs; one at a time. */
@@ -262,20 +282,29 @@ function createRunner(d: RunnerDeps): Runner {
     running = true;
     renderPending();
     const view = runView(arms, { pause: () => void engine.pause(), resume: () => void engine.resume(), cancel: () => void engine.cancel() }, stored, config);
-    shell.panes.run.replaceChildren(view.root);
+    // the pipeline diagram lights up from the same stage events as the run view's bars
+    const diagram = pipelineDiagram({ stages: stageNames(arms), arms, open: d.openStep });
+    const events: RunEvents = {
+      ...view.events,
+      stage: (n, done, total) => (view.events.stage(n, done, total), diagram.events.stage(n, done, total)),
+      stageDone: (n, s) => (view.events.stageDone(n, s), diagram.events.stageDone(n, s)),
+      stageLoaded: (n) => (view.events.stageLoaded(n), diagram.events.stageLoaded(n)),
+    };
+    shell.panes.run.replaceChildren(diagram.root, view.root);
     d.show('run');
     setStatus(shell.status, 'A run is in progress: the Run tab shows its stages.');
     const t0 = performance.now();
     try {
-      const r = await start(Comlink.proxy(view.events));
+      const r = await start(Comlink.proxy(events));
       const took = `finished in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
       view.finish(took);
+      diagram.finish(r.results);
       setStatus(shell.status, `The run ${took}: the Results and Rollouts tabs show it.`);
       d.showRun(r);
       try {
         await saveRun(r);
       } catch (e) {
-        view.events.note(`not saved: ${(e as Error).message}`);
+        events.note(`not saved: ${(e as Error).message}`);
       }
       return r;
     } catch (e) {

@@ -7,6 +7,7 @@ import type { IntConfig } from '../int/config';
 import { loadBaseModel, randomBaseModel, type BaseModel } from '../int/model';
 import { problemsOf, runPipeline, type AdapterFiles, type PipelineHooks, type StageStore } from '../int/pipeline';
 import { buildReport } from '../int/report';
+import { problemTexts } from '../int/stages';
 import { importDataset } from '../tasks/math/import';
 import { BrowserFolderSource, MemoryFolderSource, ModelFileNotFoundError } from '../io/folder';
 import { HubSource } from '../io/hub';
@@ -163,7 +164,7 @@ export async function runBrowserExperiment(o: BrowserRunOptions): Promise<RunRec
     const run = await runPipeline({ gpu, config, preset: o.preset, arms: o.arms.map(getArm), task, base, store: o.store, hooks });
     if (!run.results || !run.data) throw new Error('the run stopped before its report');
     const { results, data } = run;
-    const files = buildReport.files(results, data.proposals, data.checked);
+    const files = buildReport.files(results, data.proposals, data.checked, { problems: problemTexts(task, [...train, ...test]), diagnostics: data.diagnostics });
     const steps: Record<string, string[]> = {};
     for (const a of data.attempts) steps[a.id] = task.splitSteps(a.text);
     const created = new Date().toISOString();

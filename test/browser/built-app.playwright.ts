@@ -1,10 +1,13 @@
 // Playwright script for the built app (run `npx vite build` first, then
 // `npx tsx test/browser/built-app.playwright.ts [seconds]`): serves dist/ on 127.0.0.1; first opens it
 // in a Chromium with WebGPU switched off and checks the page explains what to use and still shows the
-// published result (headline, forest plot; no console errors); then opens it in the system Chromium (SwiftShader WebGPU), runs the default preset through
+// published result (headline, forest plot, the pipeline with every step done, and one intervention
+// with its problem, reference, attempt, located step and continuation counts; no console errors); then opens it in the system
+// Chromium (SwiftShader WebGPU), checks that invalid input blocks Run with its problems listed by the button (E2E_SETUP_ONLY=1
+// stops after that check), intervenes on a published failed attempt ("Intervene yourself": an empty step blocks Sample, the
+// model's fix returns continuation counts for every start, a cancel stops the sampling), runs the default preset through
 // the UI, checks that the results table lists every arm, and saves screenshots under
-// test/__screenshots__/ (before the run: invalid input must block Run with its problems listed by
-// the button; E2E_SETUP_ONLY=1 stops after that check). Then it starts a second run, reloads the page once the data stages (from 'rollouts' on) and one arm's SFT are
+// test/__screenshots__/. Then it starts a second run, reloads the page once the data stages (from 'rollouts' on) and one arm's SFT are
 // complete, resumes the stored run and checks that the completed stages are loaded (not
 // recomputed) and that the run finishes with every arm. Last, the same preset and seed run headless
 // in Node (Dawn on lavapipe) through the same pipeline, and the two results tables must agree
@@ -129,10 +132,11 @@ async function checkNoWebgpu(url: string): Promise<string> {
     const forest = await page.$$eval('[data-testid=forest-row]', (rs) => rs.length);
     if (forest === 0) throw new Error('the published view draws no forest-plot row');
     if (await page.isVisible('[data-testid=run]')) throw new Error('the page offers "Run experiment" although there is no WebGPU');
+    const mechanism = await checkPublishedMechanism(page);
     await page.waitForTimeout(500); // let late errors (worker, IndexedDB) arrive
     if (errors.length > 0) throw new Error(`the no-WebGPU page logged errors:\n${errors.join('\n')}`);
     await page.screenshot({ path: join(SHOTS, 'built-app-no-webgpu.png'), fullPage: true });
-    return `ok: without WebGPU (page: ${seen.page}, worker: ${seen.worker}) the page shows #no-webgpu with the browsers and flags and the published result (${forest} forest rows), no console errors; ${((Date.now() - t0) / 1000).toFixed(1)} s`;
+    return `ok: without WebGPU (page: ${seen.page}, worker: ${seen.worker}) the page shows #no-webgpu with the browsers and flags and the published result (${forest} forest rows; ${mechanism}), no console errors; ${((Date.now() - t0) / 1000).toFixed(1)} s`;
   } finally {
     await browser.close();
   }
@@ -188,6 +192,32 @@ async function checkInvalidInputBlocksRun(page: Page): Promise<string> {
   return `ok: lora.rank 0 and rollouts.k "two" block Run with both problems listed under the button (in view) and beside the fields, a problem leads to its field; fixed, Run is free again; no sideways scroll at 390 px`;
 }
 
+/** The published view's pipeline: nine steps, all done; its "intervene" step opens the kept
+ *  interventions, and the first one shows the problem, the reference, the attempt with the located
+ *  step, the verifier's check in words and the continuation counts from each start. */
+async function checkPublishedMechanism(page: Page): Promise<string> {
+  const nodes = await page.$$eval('#published [data-testid=pipeline-node]', (ls) => ls.map((l) => `${l.getAttribute('data-node')}:${l.classList.contains('done') ? 'done' : 'not done'}`));
+  const want = ['rollouts', 'failures', 'verify', 'locate', 'intervene', 'filter', 'sft', 'rl', 'eval'].map((n) => `${n}:done`);
+  if (JSON.stringify(nodes) !== JSON.stringify(want)) throw new Error(`the published pipeline shows ${JSON.stringify(nodes)}, expected every step done: ${JSON.stringify(want)}`);
+  await page.click('#published [data-testid=pipeline] button[data-node=intervene]');
+  const card = await page.waitForSelector('#published [data-testid=intervention][open]', { timeout: 15_000 });
+  const text = async (sel: string) => ((await card.$(sel)) ? ((await (await card.$(sel))!.textContent()) ?? '').trim() : '');
+  const got = {
+    problem: await text('[data-testid=iv-problem]'),
+    reference: await text('[data-testid=iv-reference]'),
+    attempt: await text('[data-testid=iv-attempt]'),
+    located: await text('[data-testid=iv-attempt] [data-testid=located-step]'),
+    log: await text('[data-testid=verifier-log]'),
+    continuations: await card.$$eval('[data-testid=continuations] tbody tr', (rs) => rs.map((r) => Array.from((r as HTMLTableRowElement).cells, (c) => c.textContent ?? '').join(': '))),
+  };
+  for (const [k, v] of Object.entries(got)) if (v.length === 0) throw new Error(`the first published intervention shows no ${k}: ${JSON.stringify(got)}`);
+  if (!/line \d+: wrote .*the reference says .*: (right|wrong)/.test(got.log)) throw new Error(`the verifier's check is not in plain words: "${got.log}"`);
+  if (/\br:\d|not_selected|\(kept\)/.test(await card.innerText())) throw new Error('the intervention card shows internal ids or raw verifier tokens (outside its "as the model wrote it" box)');
+  const starts = got.continuations.join(' | ');
+  for (const s of ['prefix', 'prefix + original step', 'prefix + intervention']) if (!got.continuations.some((r) => r.startsWith(`${s}: `) && /: \d+ \/ \d+ solved$/.test(r))) throw new Error(`no "${s}" continuation count in "${starts}"`);
+  return `pipeline of 9 steps done; the first kept intervention shows its problem, reference, attempt, located step "${got.located}" and continuations ${starts}`;
+}
+
 /** A static file server for dist/ (404 for missing files, like a plain static host). */
 function serve(dir: string): Promise<http.Server> {
   const server = http.createServer(async (req, res) => {
@@ -203,6 +233,41 @@ function serve(dir: string): Promise<http.Server> {
     }
   });
   return new Promise((r) => server.listen(0, '127.0.0.1', () => r(server)));
+}
+
+/** "Intervene yourself" on the published run: an empty step blocks Sample and says why; the model's
+ *  fix with a small N (SwiftShader is slow) returns solved / samples for the prefix, your step and the
+ *  model's intervention; a cancelled sampling says so and frees the button. */
+async function checkIntervene(page: Page): Promise<string> {
+  const t0 = Date.now();
+  const n = 2;
+  await page.click('[data-tab=intervene]');
+  const statement = (await (await page.waitForSelector('[data-testid=intervene-statement]', { timeout: 60_000 })).textContent()) ?? '';
+  await page.fill('[data-testid=intervene-step]', '');
+  if (!(await page.isDisabled('[data-testid=intervene-sample]'))) throw new Error('Sample is enabled with an empty step');
+  const why = (await page.textContent('[data-testid=intervene-problems]')) ?? '';
+  if (!why.includes('your step is empty')) throw new Error(`an empty step should be named beside Sample, the page says "${why}"`);
+  await page.click('[data-testid=intervene-use-model]');
+  await page.fill('[data-testid=intervene-n]', String(n));
+  await page.click('[data-testid=intervene-sample]');
+  await page.waitForSelector('[data-testid=intervene-reading], [data-testid=intervene-status].error', { timeout: 240_000 });
+  const status = (await page.textContent('[data-testid=intervene-status]')) ?? '';
+  if (!status.startsWith('Done')) throw new Error(`intervene yourself did not sample: ${status}`);
+  const rows = await page.$$eval('[data-testid=intervene-count]', (rs) => rs.map((r) => ({ kind: r.getAttribute('data-kind'), solved: Number(r.getAttribute('data-solved')), samples: Number(r.getAttribute('data-samples')) })));
+  if (JSON.stringify(rows.map((r) => r.kind)) !== JSON.stringify(['prefix', 'yours', 'model'])) throw new Error(`expected counts for prefix, yours and model, got ${JSON.stringify(rows)}`);
+  for (const r of rows) if (r.samples !== n || !(r.solved >= 0 && r.solved <= r.samples)) throw new Error(`bad counts ${JSON.stringify(r)} for N = ${n}`);
+  // your step is the model's fix: the same start with the same seed gives the same count
+  if (rows[1].solved !== rows[2].solved) throw new Error(`your step equals the model's fix but the counts differ: ${JSON.stringify(rows)}`);
+  await page.screenshot({ path: join(SHOTS, 'built-app-intervene.png'), fullPage: true });
+  // a cancel stops before the next start (N = 32: the first start takes a while)
+  await page.fill('[data-testid=intervene-n]', '32');
+  await page.click('[data-testid=intervene-sample]');
+  await page.click('[data-testid=intervene-cancel]');
+  await page.waitForSelector('[data-testid=intervene-status].error', { timeout: 240_000 });
+  const cancelled = (await page.textContent('[data-testid=intervene-status]')) ?? '';
+  if (!cancelled.includes('sampling was cancelled')) throw new Error(`a cancelled sampling should say so, the page says "${cancelled}"`);
+  if (await page.isDisabled('[data-testid=intervene-sample]')) throw new Error('Sample stays disabled after a cancel');
+  return `ok: intervene yourself on "${statement}": ${rows.map((r) => `${r.kind} ${r.solved}/${r.samples}`).join(', ')}; an empty step blocks Sample; cancel stops it; ${((Date.now() - t0) / 1000).toFixed(1)} s`;
 }
 
 /** Wait until the run status no longer says running / starting. */
@@ -229,7 +294,7 @@ async function main(): Promise<void> {
     throw e;
   }
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
-  const t0 = Date.now();
+  let t0 = Date.now();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
@@ -239,6 +304,8 @@ async function main(): Promise<void> {
     if (!adapter?.toLowerCase().includes('swiftshader')) throw new Error(`expected the SwiftShader adapter, the page says ${adapter}`);
     console.log(await checkInvalidInputBlocksRun(page));
     if (process.env.E2E_SETUP_ONLY === '1') return;
+    console.log(await checkIntervene(page));
+    t0 = Date.now();
     await page.click('[data-tab=setup]'); // the page opens on the published result
     await page.click('[data-testid=run]');
     await waitForEnd(page, limitS);
@@ -313,7 +380,7 @@ async function main(): Promise<void> {
 }
 
 main().then(
-  () => console.log(process.env.E2E_SETUP_ONLY === '1' ? 'e2e: 2 passed (no-WebGPU page; invalid input blocks Run), the rest skipped (E2E_SETUP_ONLY=1)' : 'e2e: 5 passed (no-WebGPU page; invalid input blocks Run; full run; reload and resume; Node and browser agree), 0 failed'),
+  () => console.log(process.env.E2E_SETUP_ONLY === '1' ? 'e2e: 2 passed (no-WebGPU page; invalid input blocks Run), the rest skipped (E2E_SETUP_ONLY=1)' : 'e2e: 6 passed (no-WebGPU page; invalid input blocks Run; intervene yourself; full run; reload and resume; Node and browser agree), 0 failed'),
   (e) => {
     console.error(e);
     console.log('e2e: failed (see the error above)');

@@ -67,7 +67,11 @@ describe('flags', () => {
     expect(() => parseExperimentArgs([])).toThrow(/--preset is required/);
     expect(() => parseExperimentArgs(['--preset', 'nope'])).toThrow(/known presets/);
     expect(parseExperimentArgs(['--help'])).toEqual({ kind: 'help' });
-    expect(parseExperimentArgs(['--resume', 'runs/x', '--stop-after', 'pool'])).toEqual({ kind: 'resume', out: 'runs/x', stopAfter: 'pool' });
+    expect(parseExperimentArgs(['--resume', 'runs/x', '--stop-after', 'pool'])).toEqual({ kind: 'resume', out: 'runs/x', stopAfter: 'pool', force: false });
+    // --force (replace another run's exports) goes with a new run and with a resume
+    expect(parseExperimentArgs(['--resume', 'runs/x', '--force'])).toMatchObject({ kind: 'resume', force: true });
+    expect(parseExperimentArgs(['--preset', 'chains-smoke', '--force'])).toMatchObject({ kind: 'run', force: true });
+    expect(parseExperimentArgs(['--preset', 'chains-smoke'])).toMatchObject({ kind: 'run', force: false });
   });
 
   it('--strict sets data.strict (refuse a dataset with skipped rows); not with --resume', () => {

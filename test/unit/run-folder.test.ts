@@ -82,7 +82,8 @@ describe('fingerprint', () => {
     const root = tmp();
     const data = join(root, 'problems.csv');
     writeFileSync(data, 'problem,answer\n1+1,2\n');
-    const math = presetConfig('hf-math', { data: { dataset: data } });
+    // model null: the embedded folder (absent here), so that no hub model is fetched for the fingerprint
+    const math = presetConfig('hf-math', { model: null, data: { dataset: data } });
     const out = await started({ root, config: math, arms: ['base'] });
     writeFileSync(data, 'problem,answer\n1+1,3\n');
     await expect(resume(out, root)).rejects.toThrow(/dataset file .*problems\.csv was replaced/);
@@ -150,7 +151,7 @@ describe('lock', () => {
 describe('starts', () => {
   it('a failed start leaves the folder startable', async () => {
     const out = join(tmp(), 'run');
-    const bad = presetConfig('hf-math', { data: { dataset: 'no such file.csv' } });
+    const bad = presetConfig('hf-math', { model: null, data: { dataset: 'no such file.csv' } });
     await expect(runExperiment({ out, config: bad, arms: ['base'], root: tmp(), gpu: {} as Gpu })).rejects.toThrow(/neither a file .* nor a hub dataset id/);
     expect(existsSync(join(out, 'run.json'))).toBe(false);
     expect(existsSync(RunLock.file(out))).toBe(false);
