@@ -15,6 +15,7 @@ export interface Sampling {
 
 /** Sampling plus the longest generation in tokens: what a generation stage is configured with. */
 export interface SamplingConfig extends Sampling {
+  /** Longest generation in tokens: sampling stops there. */
   maxNewTokens: number;
 }
 

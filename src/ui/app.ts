@@ -7,12 +7,14 @@
 import * as Comlink from 'comlink';
 import type { AdapterReport } from '../gpu';
 import type { ArmId } from '../int/arms';
+import type { IntConfig } from '../int/config';
 import { button, el } from './dom';
 import { deleteStoredModel, listStoredModels, type StoredModelSummary } from '../worker/models-db';
 import { listRuns, saveRun } from '../worker/runs-db';
 import { defaultSettings, resolveSettings, settingsFromHash, settingsToHash, type Settings } from './state';
 import { noWebgpuPage, webgpuReport } from './views/webgpu';
 import { setupView } from './views/setup';
+import { setupProblems } from './setup-check';
 import { pendingRunsView, runView, stageNames } from './views/run';
 import { focusOf, rolloutsView } from './views/rollouts';
 import { pipelineDiagram, type NodeId } from './views/pipeline';
@@ -300,10 +302,10 @@ function createRunner(d: RunnerDeps): Runner {
   }
 
   /** Show the run view and drive one run (new or resumed) to its end. */
-  async function drive(arms: readonly ArmId[], stored: readonly string[], start: (events: RunEvents) => Promise<RunRecord>): Promise<RunRecord | null> {
+  async function drive(arms: readonly ArmId[], stored: readonly string[], start: (events: RunEvents) => Promise<RunRecord>, config: IntConfig | null = null): Promise<RunRecord | null> {
     running = true;
     renderPending();
-    const view = runView(arms, { pause: () => void engine.pause(), resume: () => void engine.resume(), cancel: () => void engine.cancel() }, stored);
+    const view = runView(arms, { pause: () => void engine.pause(), resume: () => void engine.resume(), cancel: () => void engine.cancel() }, stored, config);
     // the pipeline diagram lights up from the same stage events as the run view's bars
     const diagram = pipelineDiagram({ stages: stageNames(arms), arms, open: d.openStep });
     const events: RunEvents = {
@@ -341,6 +343,12 @@ function createRunner(d: RunnerDeps): Runner {
 
   async function run(): Promise<RunRecord | null> {
     if (running) return null;
+    const problems = setupProblems(settings);
+    if (problems.length > 0) {
+      showError(shell.status, `Run is blocked (see Setup): ${problems.map((p) => p.message).join('; ')}`);
+      d.show('setup');
+      return null;
+    }
     let config;
     try {
       config = resolveSettings(settings);
@@ -349,7 +357,7 @@ function createRunner(d: RunnerDeps): Runner {
       return null;
     }
     const model: ModelChoice = settings.model.kind === 'embedded' ? { kind: 'embedded', url: d.modelUrl } : settings.model;
-    return drive(settings.arms, [], (events) => engine.runExperiment(config, settings.preset, settings.arms, model, settings.dataset, events));
+    return drive(settings.arms, [], (events) => engine.runExperiment(config, settings.preset, settings.arms, model, settings.dataset, events), config);
   }
 
   async function resume(runId: string): Promise<RunRecord | null> {

@@ -3,7 +3,8 @@
 // in a Chromium with WebGPU switched off and checks the page explains what to use and still shows the
 // published result (headline, forest plot, the pipeline with every step done, and one intervention
 // with its problem, reference, attempt, located step and continuation counts; no console errors); then opens it in the system
-// Chromium (SwiftShader WebGPU), intervenes on a published failed attempt ("Intervene yourself": an empty step blocks Sample, the
+// Chromium (SwiftShader WebGPU), checks that invalid input blocks Run with its problems listed by the button (E2E_SETUP_ONLY=1
+// stops after that check), intervenes on a published failed attempt ("Intervene yourself": an empty step blocks Sample, the
 // model's fix returns continuation counts for every start, a cancel stops the sampling), runs the default preset through
 // the UI, checks that the results table lists every arm, and saves screenshots under
 // test/__screenshots__/. Then it starts a second run, reloads the page once the data stages (from 'rollouts' on) and one arm's SFT are
@@ -141,6 +142,56 @@ async function checkNoWebgpu(url: string): Promise<string> {
   }
 }
 
+/** Invalid input blocks Run: LoRA rank 0 and a step count that does not parse are listed beside
+ *  the Run button (in view with it) and beside their fields, the button is disabled and a click
+ *  starts nothing; fixing both frees Run again. The setup tab does not scroll sideways at 390 px. */
+async function checkInvalidInputBlocksRun(page: Page): Promise<string> {
+  await page.click('[data-tab=setup]');
+  await page.evaluate(() => document.querySelectorAll('details.group').forEach((d) => ((d as HTMLDetailsElement).open = true)));
+  await page.fill('[data-path="lora.rank"]', '0');
+  await page.press('[data-path="lora.rank"]', 'Tab');
+  await page.fill('[data-path="rollouts.k"]', 'two');
+  await page.press('[data-path="rollouts.k"]', 'Tab');
+  const run = page.locator('[data-testid=run]');
+  if (!(await run.isDisabled())) throw new Error('Run is enabled although lora.rank is 0 and rollouts.k does not parse');
+  const listed = (await page.textContent('[data-testid=run-problems]')) ?? '';
+  for (const want of ['Run is blocked by 2 problems', 'lora.rank (0) must be', 'use e.g. 8', 'rollouts.k ("two"): "two" is not a number']) {
+    if (!listed.includes(want)) throw new Error(`the problems beside Run should say "${want}": "${listed}"`);
+  }
+  const beside = (await page.textContent('[data-error-for="lora.rank"]')) ?? '';
+  if (!beside.includes('lora.rank (0) must be')) throw new Error(`the LoRA rank field should show its problem: "${beside}"`);
+  // scrolled to the field, the Run button and its problem list are still in view, one under the other
+  await page.locator('[data-path="lora.rank"]').scrollIntoViewIfNeeded();
+  const [btn, list] = [await run.boundingBox(), await page.locator('[data-testid=run-problems]').boundingBox()];
+  const vh = page.viewportSize()!.height;
+  if (!btn || !list || btn.y < 0 || list.y + Math.min(list.height, 80) > vh || list.y - (btn.y + btn.height) > 60) {
+    throw new Error(`the problem list is not in view right under the Run button (button ${JSON.stringify(btn)}, list ${JSON.stringify(list)}, viewport height ${vh})`);
+  }
+  // a problem leads to its field: its group opens and the input has the focus
+  await page.evaluate(() => document.querySelectorAll('details.group').forEach((d) => ((d as HTMLDetailsElement).open = false)));
+  await page.click('[data-testid=run-problems] li:has-text("lora.rank")');
+  const focused = await page.evaluate(() => document.activeElement?.getAttribute('data-path'));
+  if (focused !== 'lora.rank') throw new Error(`clicking the lora.rank problem should focus its field, the focus is on ${focused}`);
+  await run.click({ force: true });
+  await page.waitForTimeout(500);
+  if (await page.$('#run [data-testid=run-status]')) throw new Error('a run started although the setup is invalid');
+  await page.fill('[data-path="lora.rank"]', '4');
+  await page.press('[data-path="lora.rank"]', 'Tab');
+  await page.fill('[data-path="rollouts.k"]', '2');
+  await page.press('[data-path="rollouts.k"]', 'Tab');
+  if (await run.isDisabled()) throw new Error(`Run stays disabled after the fields were fixed: ${await page.textContent('[data-testid=run-problems]')}`);
+  const ready = (await page.textContent('[data-testid=run-problems]')) ?? '';
+  if (!ready.startsWith('Ready')) throw new Error(`after the fix the setup should say it is ready: "${ready}"`);
+  const hash = await page.evaluate(() => location.hash);
+  if (hash.includes('cfg=')) throw new Error(`fields set back to the preset's values should leave no override in the link: ${hash}`);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(300);
+  const sw = await page.evaluate(() => document.documentElement.scrollWidth);
+  await page.setViewportSize({ width: 1280, height: 1000 });
+  if (sw > 390) throw new Error(`the setup tab scrolls sideways at 390 px (scrollWidth ${sw})`);
+  return `ok: lora.rank 0 and rollouts.k "two" block Run with both problems listed under the button (in view) and beside the fields, a problem leads to its field; fixed, Run is free again; no sideways scroll at 390 px`;
+}
+
 /** The published view's pipeline: nine steps, all done; its "intervene" step opens the kept
  *  interventions, and the first one shows the problem, the reference, the attempt with the located
  *  step, the verifier's check in words and the continuation counts from each start. */
@@ -256,6 +307,8 @@ async function main(): Promise<void> {
     await page.waitForSelector('#webgpu-report, #no-webgpu', { timeout: 60_000 });
     const adapter = await page.textContent('[data-testid=adapter]');
     if (!adapter?.toLowerCase().includes('swiftshader')) throw new Error(`expected the SwiftShader adapter, the page says ${adapter}`);
+    console.log(await checkInvalidInputBlocksRun(page));
+    if (process.env.E2E_SETUP_ONLY === '1') return;
     console.log(await checkIntervene(page));
     t0 = Date.now();
     await page.click('[data-tab=setup]'); // the page opens on the published result
@@ -332,7 +385,7 @@ async function main(): Promise<void> {
 }
 
 main().then(
-  () => console.log('e2e: 5 passed (no-WebGPU page; intervene yourself; full run; reload and resume; Node and browser agree), 0 failed'),
+  () => console.log(process.env.E2E_SETUP_ONLY === '1' ? 'e2e: 2 passed (no-WebGPU page; invalid input blocks Run), the rest skipped (E2E_SETUP_ONLY=1)' : 'e2e: 6 passed (no-WebGPU page; invalid input blocks Run; intervene yourself; full run; reload and resume; Node and browser agree), 0 failed'),
   (e) => {
     console.error(e);
     console.log('e2e: failed (see the error above)');

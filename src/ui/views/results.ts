@@ -1,10 +1,13 @@
-// Results view: the arms table (held-out pass@k with 95% bootstrap intervals) and the diagnostics
-// table, each copyable as Markdown or CSV; run exports (run JSON, metrics CSV, results.md).
+// Results view: held-out pass@1 per arm as bars with intervals, the arms table (held-out pass@k
+// with bootstrap intervals; each arm with its colour) and the diagnostics table, each copyable as
+// Markdown or CSV; run exports (run JSON, metrics CSV, results.md).
 import { START_CONDITIONS } from '../../int/diagnostics';
 import type { ExperimentResults } from '../../int/report';
 import type { Interval } from '../../int/stats';
 import { button, copyText, csvTable, download, el, markdownTable, table } from '../dom';
 import type { RunRecord } from '../../worker/protocol';
+import { armBars } from '../plots';
+import { armColour } from '../published-data';
 
 const pct = (v: number) => (Number.isFinite(v) ? (100 * v).toFixed(1) : 'n/a');
 const ci = (i: Interval | undefined) => (i ? `${pct(i.estimate)} [${pct(i.lo)}, ${pct(i.hi)}]` : 'n/a');
@@ -38,7 +41,16 @@ export function resultsView(run: RunRecord): HTMLElement {
   const r = run.results;
   const root = el('section', { attrs: { id: 'results' } }, el('h2', { text: 'Results' }));
   root.append(el('p', { text: `${r.model} on ${r.task}, seed ${r.seed}; ${r.problems.train} train (pool ${r.problems.pool}) / ${r.problems.test} held-out problems, ${r.config.eval.samples} samples each.` }));
-  root.append(copyable('Arms (held-out)', armsTable(r), 'arms-table'), copyable('Diagnostics (never-solved problems)', diagnosticsTable(r), 'diagnostics-table'));
+  const level = `${Math.round(r.config.eval.bootstrap.level * 100)}%`;
+  const bars = Object.keys(r.arms).map((arm) => {
+    const p = r.arms[arm].eval.overall.passAt['1'];
+    return { arm, estimate: p?.estimate ?? null, lo: p?.lo ?? null, hi: p?.hi ?? null };
+  });
+  const arms = copyable('Arms (held-out)', armsTable(r), 'arms-table');
+  // each arm's row starts with its colour, the one of every chart
+  const ids = Object.keys(r.arms);
+  arms.querySelectorAll('tbody tr').forEach((tr, i) => tr.firstElementChild?.prepend(el('span', { cls: 'swatch', attrs: { style: `background:${armColour(ids[i])}` } })));
+  root.append(armBars(bars, `Held-out pass@1 by arm (${r.problems.test} problems x ${r.config.eval.samples} samples)`, level), arms, copyable('Diagnostics (never-solved problems)', diagnosticsTable(r), 'diagnostics-table'));
   const loc = r.diagnostics.location;
   if (loc) root.append(el('p', { text: `Location accuracy: ${loc.exact} of ${loc.scored} scored proposals name the true first divergent step (${Number.isFinite(loc.accuracy) ? `${pct(loc.accuracy)}%` : 'none scored'}); early ${loc.early}, late ${loc.late}.` }));
   const p = r.pipeline;
