@@ -90,7 +90,7 @@ export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
   /** The run shown in the results and rollouts views. */
   function showRun(r: RunRecord): void {
     current = r;
-    shell.panes.results.replaceChildren(resultsView(r));
+    shell.panes.results.replaceChildren(resultsView(r, listRuns));
     shell.panes.rollouts.replaceChildren(rolloutsView(r, { openResults: () => show('results'), tryStep: (id) => tryStep(id, 'run') }));
     intervene.setRun(r);
   }
