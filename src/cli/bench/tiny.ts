@@ -1,6 +1,6 @@
 // Tiny-model benchmark: what one RL stage of the chains-critical preset costs on the embedded model,
 // where per-step overhead (dispatches, queue submits, GPU->CPU readbacks) outweighs arithmetic:
-// (a) batched sampling as rlStep does it (promptsPerStep x numGenerations slots, temperature 1),
+// (a) batched sampling as rlStep does it (promptsPerStep x numGenerations slots, temperature 1, LoRA on),
 // (b) one training step (LoRA and full fine-tune) over those rollouts in the preset's micro-batches,
 // (c) with timestamp queries, the share of wall time the GPU spends in kernels.
 // Usage through the bench CLI: `tiny [--model DIR] [--reps=N] [--no-profile]`.
@@ -102,7 +102,10 @@ export async function benchTiny(args: string[]): Promise<Record<string, unknown>
   const log = (s: string) => console.error(s);
   log(`tiny bench: ${gpu.describe()}; ${cfg.model} (${model.config.numLayers} layers, hidden ${model.config.hiddenSize}, vocab ${model.config.vocabSize}); ${S} slots = ${prompts.length} prompts x ${G}, up to ${rl.maxCompletionLength} new tokens`);
 
-  // (a) sampling. Decode steps = the longest sample's tokens (one forward per step after the prefill).
+  // (a) sampling, with the preset's LoRA adapter attached as in the RL stage (its B starts at zero, so the
+  // samples are the base model's). Decode steps = the longest sample's tokens (one forward per step after the prefill).
+  const lora = LoraAdapter.create(gpu, base.table, { ...config.lora, seed: 1 });
+  model.adapter = lora;
   let samples: GeneratedSample[] = await generate(model, prompts, { ...genOpts, seed: 0 }); // warm-up (pipelines)
   const sampling: Array<Record<string, unknown>> = [];
   for (let r = 0; r < cfg.reps; r++) {
@@ -134,7 +137,7 @@ export async function benchTiny(args: string[]): Promise<Record<string, unknown>
   const train: Record<string, unknown> = {};
   for (const mode of ['lora', 'full'] as const) {
     const decoder = mode === 'lora' ? model : new Decoder(gpu, base.decoder.weights, { trainBase: true });
-    const adapter = mode === 'lora' ? LoraAdapter.create(gpu, base.table, { ...config.lora, seed: 1 }) : null;
+    const adapter = mode === 'lora' ? lora : null;
     decoder.adapter = adapter;
     const trainer = new Trainer(decoder, { config: rl });
     const step = async () => {
