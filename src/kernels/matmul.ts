@@ -8,6 +8,7 @@ import commonSrc from './matmul_common.wgsl?raw';
 import stagedSrc from './matmul.wgsl?raw';
 import directSrc from './matmul_direct.wgsl?raw';
 import naiveSrc from './matmul_naive.wgsl?raw';
+import { isCpuAdapter } from './grid';
 
 export interface MatmulOpts {
   /** Use A^T: A is stored (batch..., K, M). Default false. */
@@ -76,11 +77,7 @@ export function cpuNarrowTile(N: number): MatmulTile {
   return { kernel: 'direct', BM: 16 * Math.max(1, Math.floor(8 / across)), BN, BK: 1, TM: 16, TN: 8 };
 }
 
-/** Software (CPU) adapters: Mesa lavapipe/llvmpipe, SwiftShader. */
-export function isCpuAdapter(gpu: Gpu): boolean {
-  const r = gpu.report;
-  return /llvmpipe|lavapipe|swiftshader|software/i.test([r.vendor, r.architecture, r.device, r.description].join(' '));
-}
+export { isCpuAdapter };
 
 /** The tile configuration matmul uses for an M x N output on this adapter. */
 export function pickMatmulTile(gpu: Gpu, M: number, N: number): MatmulTile {

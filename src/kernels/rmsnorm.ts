@@ -5,8 +5,7 @@
 // no barriers (CPU adapters, where the barriers of a workgroup per short row cost ~30x the arithmetic).
 
 import { P, buildWgsl, expectTensor, type Gpu, type Tensor } from '../gpu';
-import { grid1D } from './grid';
-import { isCpuAdapter } from './matmul';
+import { grid1D, isCpuAdapter } from './grid';
 import weightTypeSrc from './weight_type.wgsl?raw';
 import commonSrc from './rmsnorm_common.wgsl?raw';
 import fwdSrc from './rmsnorm.wgsl?raw';
