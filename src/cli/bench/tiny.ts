@@ -58,16 +58,21 @@ function per(c: GpuCounts, n: number): Record<keyof GpuCounts, number> {
   return { dispatches: r(c.dispatches), submits: r(c.submits), readbacks: r(c.readbacks), waits: r(c.waits), writes: r(c.writes) };
 }
 
-/** Wall ms, counters and (when profiling) GPU kernel ns of `fn`, which ends with the GPU idle. */
-async function measure<T>(gpu: Gpu, fn: () => Promise<T>, profile = false): Promise<{ ms: number; counts: GpuCounts; gpuMs: number | null; top: string[]; out: T }> {
+/** Wall ms, this process's CPU ms (all its threads: JS, Dawn and the CPU adapter's workers, so less
+ *  sensitive than wall time to other processes on a shared machine), counters and (when profiling) GPU
+ *  kernel ns of `fn`, which ends with the GPU idle. */
+async function measure<T>(gpu: Gpu, fn: () => Promise<T>, profile = false): Promise<{ ms: number; cpuMs: number; counts: GpuCounts; gpuMs: number | null; top: string[]; out: T }> {
   await gpu.sync();
   gpu.profiler.reset();
   gpu.profiler.enabled = profile && gpu.profiler.supported;
   const c0 = gpu.counts();
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const out = await fn();
   await gpu.sync();
   const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   const counts = diff(c0, gpu.counts());
   let gpuMs: number | null = null;
   let top: string[] = [];
@@ -80,7 +85,7 @@ async function measure<T>(gpu: Gpu, fn: () => Promise<T>, profile = false): Prom
       .map(([k, e]) => `${k} ${round(e.ns / 1e6, 1)} ms / ${e.calls}`);
     gpu.profiler.enabled = false;
   }
-  return { ms, counts, gpuMs, top, out };
+  return { ms, cpuMs, counts, gpuMs, top, out };
 }
 
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
@@ -113,7 +118,7 @@ export async function benchTiny(args: string[]): Promise<Record<string, unknown>
     samples = m.out;
     const tokens = samples.reduce((n, s) => n + s.tokens.length, 0);
     const steps = Math.max(...samples.map((s) => s.tokens.length));
-    sampling.push({ ms: round(m.ms, 1), tokens, steps, tokensPerSec: round((tokens / m.ms) * 1000, 1), msPerStep: round(m.ms / steps, 2), perStep: per(m.counts, steps) });
+    sampling.push({ ms: round(m.ms, 1), cpuMs: round(m.cpuMs, 1), tokens, steps, tokensPerSec: round((tokens / m.ms) * 1000, 1), msPerStep: round(m.ms / steps, 2), cpuMsPerStep: round(m.cpuMs / steps, 2), perStep: per(m.counts, steps) });
     log(`sampling rep ${r}: ${JSON.stringify(sampling[r])}`);
   }
   let samplingGpuShare: number | null = null;
@@ -150,7 +155,7 @@ export async function benchTiny(args: string[]): Promise<Record<string, unknown>
     for (let r = 0; r < cfg.reps; r++) {
       const m = await measure(gpu, step);
       if (m.out.skipped) throw new Error(`tiny bench: the ${mode} training step was skipped (${m.out.reason})`);
-      reps.push({ ms: round(m.ms, 1), stepsPerSec: round(1000 / m.ms, 3), microBatches: m.out.microBatches, perStep: per(m.counts, 1), perMicroBatch: per(m.counts, m.out.microBatches) });
+      reps.push({ ms: round(m.ms, 1), cpuMs: round(m.cpuMs, 1), stepsPerSec: round(1000 / m.ms, 3), microBatches: m.out.microBatches, perStep: per(m.counts, 1), perMicroBatch: per(m.counts, m.out.microBatches) });
       log(`train ${mode} rep ${r}: ${JSON.stringify(reps[r])}`);
     }
     let gpuShare: number | null = null;
