@@ -106,7 +106,10 @@ export class LivePlot {
     const data = this.data();
     this.empty.hidden = true;
     if (!this.plot) {
-      const axis = (label: string, incrs?: number[]): uPlot.Axis => ({ label, labelSize: 20, size: 52, incrs, values: (_u, splits, _ax, _space, incr) => tickLabels(splits, incr) });
+      // the page's colours (light or dark: style.css), read once when the chart is made
+      const css = getComputedStyle(document.documentElement);
+      const [fg, line] = [css.getPropertyValue('--fg').trim() || '#222', css.getPropertyValue('--line').trim() || '#ddd'];
+      const axis = (label: string, incrs?: number[]): uPlot.Axis => ({ label, labelSize: 20, size: 52, incrs, stroke: fg, grid: { stroke: line, width: 1 }, ticks: { stroke: line, width: 1 }, values: (_u, splits, _ax, _space, incr) => tickLabels(splits, incr) });
       const fixed = this.spec.yRange;
       const opts: uPlot.Options = {
         width: this.width(),
