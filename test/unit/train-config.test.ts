@@ -80,7 +80,7 @@ describe('validation messages', () => {
     expect(msg).toMatch(/^invalid GRPO config \(11 problems\):/);
     expect(msg).toContain('lossType ("ppo") must be one of "grpo", "dr_grpo", "dapo"');
     expect(msg).toContain('numGenerations (1) must be an integer >= 2: a group of one sample always has advantage 0 and learns nothing; use 8 (the paper)');
-    expect(msg).toContain('temperature (0) must be a finite number > 0: use 1.0');
+    expect(msg).toContain('temperature (0) must be in (0, 10]: use 1.0');
     expect(msg).toContain('topP (1.5) must be in (0, 1]');
     expect(msg).toContain('passesPerBatch (0) must be an integer >= 1');
     expect(msg).toContain('beta (-1) must be a finite number >= 0: use 0 (InT uses no KL)');
