@@ -55,7 +55,7 @@ function openDb(name: string): Promise<IDBDatabase> {
       },
       (e: Error) => {
         dbs.delete(name);
-        throw new Error(`${e.message} (until then, runs are kept in memory only and cannot resume after a reload)`, { cause: e });
+        throw e;
       },
     );
     dbs.set(name, p);

@@ -3,8 +3,9 @@
 // finished run or a pretrained model is an error naming what is kept and how to free space, and
 // nothing stored before is lost; a reload during a write (the write's transaction aborted after its
 // put) leaves the old record whole; a database of an older schema version is upgraded with its
-// records, one whose store has another shape is refused with nothing changed, one from a newer
-// version is refused; a pending run stored by another version is listed as one that cannot resume.
+// records, one whose store has another shape is refused with nothing changed, one held open by an
+// older tab or from a newer version is refused; a pending run stored by another version is listed
+// as one that cannot resume.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { presetConfig } from '../../src/int/config';
 import { IdbStageStore, listPendingRuns, storedEntries } from '../../src/worker/idb-store';
@@ -258,6 +259,15 @@ describe('a database of another schema version', () => {
     const RUNS = dbName('runs-v1-missing');
     (await rawOpen(RUNS, 1, (db) => db.createObjectStore('other'))).close();
     expect(await listRuns(RUNS)).toEqual([]); // the missing store is created by the upgrade
+  });
+
+  it('held open at version 1 by another tab (an older page) is refused with the fix, then upgraded once that tab closes', async () => {
+    const RUNS = dbName('runs-blocked');
+    const other = await rawOpen(RUNS, 1, (db) => db.createObjectStore('runs', { keyPath: 'id' })); // never closes on versionchange
+    await rawPut(other, 'runs', runRecord('r-tab', '2026-12-01', 'kept'));
+    expect((await failure(listRuns(RUNS))).message).toMatch(/needs an upgrade to schema 2, but another tab of InT Lab still has it open; close the other InT Lab tabs and reload/);
+    other.close();
+    expect((await listRuns(RUNS)).map((r) => r.id)).toEqual(['r-tab']);
   });
 
   it('from a newer version is refused with the fix', async () => {
