@@ -35,7 +35,9 @@ export function storeFault(e: unknown, writing: string, kept: string): Error {
   const inner = e instanceof Error || e instanceof DOMException ? e : new Error(String(e));
   const message = isQuotaError(e)
     ? `the browser's storage for this site is full (QuotaExceededError) while ${writing}: nothing of it was stored, and ${kept}. To go on, ${FREE_SPACE_FIX}`
-    : `IndexedDB refused ${writing} (${inner.name}: ${inner.message}): nothing of it was stored, and ${kept}. Use a normal (not private) window, or ${FREE_SPACE_FIX}`;
+    : inner.name === 'DataCloneError'
+      ? `IndexedDB refused ${writing} (${inner.name}: ${inner.message}): nothing of it was stored, and ${kept}. The value holds something that cannot be stored; this is a bug in InT Lab, please report it`
+      : `IndexedDB refused ${writing} (${inner.name}: ${inner.message}): nothing of it was stored, and ${kept}. Use a normal (not private) window, or ${FREE_SPACE_FIX}`;
   const out = new Error(message, { cause: inner });
   if (isQuotaError(e)) out.name = 'QuotaExceededError';
   return out;
