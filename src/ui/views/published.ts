@@ -76,10 +76,10 @@ export async function loadInterventions(base: string, fetcher: typeof fetch = fe
 export const INTERVENTIONS_FILE = 'interventions.jsonl.gz';
 
 /** The pane's content: "loading", then the view or the reason it could not be read. */
-export function publishedPane(base: string, rerun: (seed: number) => void): HTMLElement {
+export function publishedPane(base: string, rerun: (seed: number) => void, tryStep?: (attemptId: string) => void): HTMLElement {
   const pane = el('section', { attrs: { id: 'published' } }, el('p', { cls: 'status', text: 'Loading the published result…' }));
   loadPublished(base).then(
-    (p) => pane.replaceChildren(publishedView(p, rerun, loadInterventions(base))),
+    (p) => pane.replaceChildren(publishedView(p, rerun, loadInterventions(base), tryStep)),
     (e) => pane.replaceChildren(el('p', { cls: 'status error', attrs: { role: 'alert' }, text: `The published result could not be read (${base}): ${(e as Error).message}` })),
   );
   return pane;
@@ -98,7 +98,7 @@ function defTable(head: (string | HTMLElement)[], rows: (string | HTMLElement)[]
   return el('table', { cls: 'report', attrs: { 'data-testid': testid } }, el('thead', {}, el('tr', {}, ...head.map((h) => cell('th', h)))), el('tbody', {}, ...rows.map((r) => el('tr', {}, ...r.map((c) => cell('td', c))))));
 }
 
-export function publishedView(p: Published, rerun: (seed: number) => void, interventions: Promise<InterventionRow[] | null> = Promise.resolve(null)): HTMLElement {
+export function publishedView(p: Published, rerun: (seed: number) => void, interventions: Promise<InterventionRow[] | null> = Promise.resolve(null), tryStep?: (attemptId: string) => void): HTMLElement {
   const r = p.results;
   const defs = statDefinitions(r);
   const d = (term: StatTerm, text: string = term) => def(text, defs[term]);
@@ -120,7 +120,7 @@ export function publishedView(p: Published, rerun: (seed: number) => void, inter
       ' are defined on hover and under Definitions below.',
     ),
   );
-  const ivs = interventionsSection(p, interventions);
+  const ivs = interventionsSection(p, interventions, tryStep);
   /** A step opens the interventions (filtered), or the first of its sections this view has. */
   const goto = (node: NodeId) => {
     const to = focusOf(node);
@@ -199,7 +199,7 @@ function numbersBox(r: ExperimentResults): HTMLElement {
 }
 
 /** The interventions of the published run (its first seed), read from interventions.jsonl.gz. */
-function interventionsSection(p: Published, rows: Promise<InterventionRow[] | null>): { root: HTMLElement; setVerdict(v: 'kept' | 'rejected' | 'all'): void } {
+function interventionsSection(p: Published, rows: Promise<InterventionRow[] | null>, tryStep?: (attemptId: string) => void): { root: HTMLElement; setVerdict(v: 'kept' | 'rejected' | 'all'): void } {
   const box = el('div', { cls: 'note', text: 'Loading the interventions…' });
   const root = el('section', { cls: 'iv-section', attrs: { id: 'published-interventions' } }, el('h3', { text: `Interventions (seed ${p.meta.seeds[0]})` }));
   root.append(
@@ -211,7 +211,7 @@ function interventionsSection(p: Published, rows: Promise<InterventionRow[] | nu
   rows.then(
     (rs) => {
       if (!rs) return box.replaceChildren(`This published run has no ${INTERVENTIONS_FILE}.`);
-      panel = interventionsPanel(rs, pending ?? undefined);
+      panel = interventionsPanel(rs, pending ?? undefined, tryStep);
       box.className = '';
       box.replaceChildren(panel.root);
     },

@@ -113,7 +113,7 @@ function continuationsBlock(r: InterventionRow): HTMLElement {
 const SHORT_START: Record<string, string> = { prefix: 'prefix', prefix_original: '+ original', prefix_intervention: '+ intervention', check: 'prefix + intervention' };
 
 /** One intervention with everything around it. */
-export function interventionCard(r: InterventionRow, open = false): HTMLElement {
+export function interventionCard(r: InterventionRow, open = false, tryStep?: (attemptId: string) => void): HTMLElement {
   const kept = isKept(r);
   const cont = continuationLines(r);
   const short = cont.length ? ` · solved from ${cont.filter((c) => c.start !== 'problem_only').map((c) => `${SHORT_START[c.start]} ${c.count.correct}/${c.count.samples}`).join(', ')}` : '';
@@ -138,6 +138,11 @@ export function interventionCard(r: InterventionRow, open = false): HTMLElement 
   const why = r.detail && r.detail !== r.status && r.detail !== 'kept' ? ` (${r.detail})` : '';
   const verdict = el('p', { cls: `verdict-line ${kept ? 'kept' : 'rejected'}` }, el('strong', { text: 'The filter\'s verdict' }), ` — ${statusLabel(r.status)}${why}.`);
   card.append(grid, verifierBlock(r), block('Located step', located), spliced, continuationsBlock(r), verdict);
+  if (tryStep) {
+    const b = el('button', { text: 'Try your own step on this attempt', attrs: { type: 'button', 'data-testid': 'iv-try' } });
+    b.addEventListener('click', () => tryStep(r.attemptId));
+    card.append(el('p', {}, b));
+  }
   return card;
 }
 
@@ -152,7 +157,8 @@ export interface InterventionsPanel {
 }
 
 /** The interventions of a run, filtered by verdict and problem, PAGE at a time; one card open. */
-export function interventionsPanel(rows: readonly InterventionRow[], verdict?: VerdictFilter): InterventionsPanel {
+/** `tryStep`: open an attempt in "Intervene yourself" (a button on each card). */
+export function interventionsPanel(rows: readonly InterventionRow[], verdict?: VerdictFilter, tryStep?: (attemptId: string) => void): InterventionsPanel {
   const counts = statusCounts(rows);
   const f = { verdict: verdict ?? (counts.kept > 0 ? 'kept' : 'all'), text: '', shown: PAGE };
   const text = el('input', { attrs: { type: 'search', placeholder: 'problem or attempt id contains…', 'aria-label': 'filter by problem or attempt id' } });
@@ -173,7 +179,7 @@ export function interventionsPanel(rows: readonly InterventionRow[], verdict?: V
     // the first card opens: the first with continuations to show, else the first
     const page = match.slice(0, f.shown);
     const first = Math.max(0, page.findIndex((r) => continuationLines(r).length > 0));
-    list.replaceChildren(...page.map((r, i) => interventionCard(r, i === first)));
+    list.replaceChildren(...page.map((r, i) => interventionCard(r, i === first, tryStep)));
     if (match.length === 0) list.append(el('p', { text: rows.length === 0 ? 'This run has no verifications: no attempt failed, or the run stopped before verifying.' : 'No intervention matches the filters.' }));
     count.textContent = match.length > 0 ? `${Math.min(f.shown, match.length)} of ${match.length} shown; click one to open it.` : '';
     more.hidden = match.length <= f.shown;
@@ -234,6 +240,8 @@ export interface RolloutsOptions {
   /** Open the results view (the pipeline's SFT, RL and eval steps). */
   openResults?(): void;
   focus?: Focus;
+  /** Open a failed attempt in "Intervene yourself". */
+  tryStep?(attemptId: string): void;
 }
 
 /** The view of one run: its pipeline (every step linked), the interventions, the rollouts. */
@@ -249,7 +257,7 @@ export function rolloutsView(run: RunRecord, o: RolloutsOptions = {}): HTMLEleme
     problem = (e as Error).message;
   }
   const focus = o.focus ?? { section: 'interventions', verdict: statusCounts(rows).kept > 0 ? 'kept' : 'all' };
-  const panel = interventionsPanel(rows, focus.section === 'interventions' ? focus.verdict : undefined);
+  const panel = interventionsPanel(rows, focus.section === 'interventions' ? focus.verdict : undefined, o.tryStep);
   const ivBox = el('section', { cls: 'iv-section', attrs: { id: 'interventions' } }, el('h3', { text: 'Interventions' }), el('p', { cls: 'note', text: 'Each failed attempt is checked by the same model against the reference; its intervention replaces the first wrong step. Open one to follow it from the problem to the continuations.' }));
   if (problem) ivBox.append(el('p', { cls: 'status error', text: problem }));
   ivBox.append(panel.root);
