@@ -19,15 +19,16 @@ async function tx<T>(dbName: string, mode: IDBTransactionMode, f: (s: IDBObjectS
     return await new Promise<T>((resolve, reject) => {
       const t = db.transaction(STORE, mode);
       let result: T;
+      let req: IDBRequest<T>;
       try {
-        const req = f(t.objectStore(STORE));
+        req = f(t.objectStore(STORE));
         req.onsuccess = () => (result = req.result);
       } catch (e) {
         abortQuietly(t);
         return reject(e);
       }
       t.oncomplete = () => resolve(result);
-      t.onerror = t.onabort = () => reject(t.error ?? new Error('the IndexedDB transaction was aborted'));
+      t.onerror = t.onabort = () => reject(t.error ?? req.error ?? new Error('the IndexedDB transaction was aborted'));
     });
   } finally {
     db.close();
