@@ -21,7 +21,7 @@ import type { Engine } from './engine';
 import type { ContinuationOutcome } from './filter';
 import { resolveBaseModel, type BaseModel } from './model';
 import { pipelineStages, problemsOf, runPipeline } from './pipeline';
-import { fitTask, promptRoom } from './prompt-fit';
+import { droppedProblems, fitProblems, promptRoom } from './prompt-fit';
 import { buildReport, type ExperimentResults } from './report';
 import { problemTexts } from './stages';
 import { datasetFileOf, ExportFolder, fingerprintRun, makeDirs, readJsonFile, runIdOf, RunLock } from './run-files';
@@ -162,7 +162,7 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
     base = await resolveBaseModel(gpu, config.model, { root, seed: config.seed });
     // problems whose prompts leave no room for a completion are dropped (and reported) up front
     const room = promptRoom(config, base.decoder.config.maxPositions);
-    const task = fitTask(dataset, base.codec, room, config.data.strict === true, (line) => progress.note(line));
+    const { task, dropped } = fitProblems(dataset, base.codec, room, config.data.strict === true, (line) => progress.note(line));
     const { train, test } = problemsOf(task, config);
     progress.note(`model: ${base.label}; task: ${task.name}; ${train.length} train / ${test.length} test problems; arms: ${arms.map((a) => a.id).join(', ')}`);
     const bars = new Map<string, StageProgress>();
@@ -177,6 +177,7 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
       exports: { writeFile: (path, data) => exports.write(path, data) },
       stopAfter: opts.stopAfter,
       wrapEngine: opts.wrapEngine,
+      droppedProblems: droppedProblems(dropped),
       hooks: {
         stageStart: (name) => bars.set(name, progress.start(name)),
         progress: (name, d, t) => bars.get(name)?.update(d, t),
@@ -185,6 +186,7 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
           bars.delete(name);
         },
         stageLoaded: (name) => progress.note(`[${name}] already complete, loaded from ${store.dir}`),
+        note: (line) => progress.note(line),
       },
     });
     if (run.results && run.data) {

@@ -12,6 +12,7 @@ import { DecoderEngine, type Engine } from './engine';
 import { withPolicy, type AdapterFiles } from './policy';
 import { EXPORT_FILES, exportRlPrompts, exportSftSet, type ExportSink } from './exports';
 import type { FilterResult } from './filter';
+import type { DroppedProblems } from './prompt-fit';
 import type { BaseModel } from './model';
 import { buildReport, type ArmResult, type ExperimentResults, type PipelineData } from './report';
 import {
@@ -68,6 +69,8 @@ export interface PipelineHooks {
   metric?(arm: string, stage: 'sft' | 'rl', m: StepMetrics): void;
   /** An arm has its held-out evaluation (computed or loaded). */
   armDone?(arm: ArmResult): void;
+  /** A line for the person running it (e.g. the problems an arm's RL leaves out, and the fix). */
+  note?(line: string): void;
 }
 
 export interface PipelineOptions {
@@ -87,6 +90,8 @@ export interface PipelineOptions {
   stopAfter?: string;
   /** Wraps the data stages' engine (tests script a verifier through it). */
   wrapEngine?: (engine: Engine, task: Task) => Engine;
+  /** The problems the caller dropped up front (prompt-fit.ts), for results.json. */
+  droppedProblems?: DroppedProblems;
 }
 
 export type { PipelineData };
@@ -191,7 +196,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineRun> {
       hooks.armDone?.(armResults[arm.id]);
     }
     const data: PipelineData = { pool, attempts, proposals, filtered, checked, reflections, diagnostics, sets };
-    const results = buildReport({ config, preset: o.preset, model: base.label, task: task.name, train: train.length, test: test.length, ...data, arms: armResults });
+    const results = buildReport({ config, preset: o.preset, model: base.label, task: task.name, train: train.length, test: test.length, ...data, arms: armResults, droppedProblems: o.droppedProblems });
     return { results, data, ran, skipped, stoppedAfter: null };
 
     /** SFT (adapter saved as "<arm>/sft"), RL (saved as "<arm>/rl"), then held-out evaluation. */
@@ -208,7 +213,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineRun> {
       const rlLog = await stage<TrainLog>(key('rl'), async (ctx) => {
         if (!arm.rl) return EMPTY_LOG;
         return withPolicy(policy, afterSft, key('rl'), (model) =>
-          trainRl(model, base.codec, task, arm, train, armRlConfig(config), config.hint.fraction, (m, d, t) => (hooks.metric?.(arm.id, 'rl', m), ctx.progress?.(d, t))),
+          trainRl(model, base.codec, task, arm, train, armRlConfig(config), config.hint.fraction, (m, d, t) => (hooks.metric?.(arm.id, 'rl', m), ctx.progress?.(d, t)), hooks.note),
         );
       });
       const finalKey = arm.rl ? key('rl') : afterSft;

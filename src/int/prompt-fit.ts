@@ -83,10 +83,29 @@ export function longPromptReport(long: readonly LongPrompt[], total: number, roo
   return [`${headline(long, total, room)}:`, ...listLong(long, LISTED), `  ${FIX}`];
 }
 
-/** Drop the problems whose prompts do not fit (see the file header); `note` gets the report. */
-export function fitTask<T extends Task>(task: T, codec: TextCodec, room: PromptRoom, strict: boolean, note: (line: string) => void): T {
+/** Drop the problems whose prompts do not fit (see the file header); `note` gets the report.
+ *  Returns the fitted task and the dropped problems (results.json counts them). */
+export function fitProblems<T extends Task>(task: T, codec: TextCodec, room: PromptRoom, strict: boolean, note: (line: string) => void): { task: T; dropped: LongPrompt[] } {
   const long = longPrompts(task, codec, room);
   const total = task.problems('train').length + task.problems('test').length;
   for (const line of longPromptReport(long, total, room, strict)) note(line);
-  return withoutProblems(task, new Set(long.map((l) => l.id)));
+  return { task: withoutProblems(task, new Set(long.map((l) => l.id))), dropped: long };
+}
+
+/** fitProblems' task only. */
+export function fitTask<T extends Task>(task: T, codec: TextCodec, room: PromptRoom, strict: boolean, note: (line: string) => void): T {
+  return fitProblems(task, codec, room, strict, note).task;
+}
+
+/** What results.json records of the problems dropped up front (ExperimentResults.droppedProblems). */
+export interface DroppedProblems {
+  /** Problems dropped before the first stage because a prompt leaves no room for the completion. */
+  promptTooLong: number;
+  /** Their ids, split then task order. */
+  ids: string[];
+}
+
+/** results.json's record of the dropped problems. */
+export function droppedProblems(dropped: readonly LongPrompt[]): DroppedProblems {
+  return { promptTooLong: dropped.length, ids: dropped.map((d) => d.id) };
 }

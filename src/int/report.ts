@@ -10,6 +10,7 @@ import { continuationSummary, START_CONDITIONS, type ContinuationRecord, type Co
 import type { CandidateVerdict, FilterCounts, FilterResult, VerdictStatus } from './filter';
 import { zeroVarianceShare, type ArmMechanism } from './mechanism';
 import { splice } from './splice';
+import type { DroppedProblems } from './prompt-fit';
 import type { Attempt, ContinuationCheck, Diagnostics, PoolResult, Proposal, Reflection, SftSets } from './stages';
 import { pairedBootstrap, type Interval, type ProblemOutcome } from './stats';
 import type { EvalResult, TrainLog } from './train-arm';
@@ -29,6 +30,10 @@ export interface ExperimentResults {
   seed: number;
   config: IntConfig;
   problems: { train: number; test: number; pool: number };
+  /** Problems dropped before the first stage because a prompt leaves the completion no room in
+   *  the model's context (src/int/prompt-fit.ts), with their ids; `problems` counts the others.
+   *  Absent in files written before it was recorded. */
+  droppedProblems?: DroppedProblems;
   pipeline: {
     rollouts: { attempts: number; correct: number; failures: number; problemsNeverSolved: number };
     proposals: { attempts: number; outputs: number };
@@ -41,7 +46,9 @@ export interface ExperimentResults {
   /** `continuation`: per start condition { problems, solved, correct, samples, starts }, every
    *  start sampled `samplesPerStart` times; `table` is the full ContinuationTable (the UI reads it). */
   diagnostics: Pick<Diagnostics, 'table' | 'location'> & { neverSolved: number; samplesPerStart: number; continuation: Record<StartCondition, ContinuationSummaryRow> };
-  arms: Record<string, { label: string; sftRows: number; sftDropped: number; sftSteps: number; rlSteps: number; eval: EvalResult['summary'] }>;
+  /** `rlDropped`: training problems the arm's RL left out because its prompt (plain or hint) plus
+   *  rl.maxCompletionLength does not fit the context (absent in files written before it was recorded). */
+  arms: Record<string, { label: string; sftRows: number; sftDropped: number; sftSteps: number; rlSteps: number; rlDropped?: number; eval: EvalResult['summary'] }>;
   /** Paired differences of pass@1 between arms on the same test problems (PAIRED_COMPARISONS, where
    *  both arms ran), overall (tier "all") and per tier. */
   paired: PairedDiff[];
@@ -114,6 +121,8 @@ export interface ReportInputs extends PipelineData {
   train: number;
   test: number;
   arms: Record<string, ArmResult>;
+  /** Problems dropped up front (results.json's droppedProblems; left out when not given). */
+  droppedProblems?: DroppedProblems;
 }
 
 /** Assemble results.json's object. */
@@ -122,7 +131,7 @@ export function buildReport(x: ReportInputs): ExperimentResults {
   const metrics: ExperimentResults['metrics'] = [];
   const mechanism: ExperimentResults['mechanism'] = {};
   for (const a of Object.values(x.arms)) {
-    armsOut[a.id] = { label: a.label, sftRows: a.sft.rows, sftDropped: a.sft.dropped, sftSteps: a.sft.steps.length, rlSteps: a.rl.steps.length, eval: a.eval.summary };
+    armsOut[a.id] = { label: a.label, sftRows: a.sft.rows, sftDropped: a.sft.dropped, sftSteps: a.sft.steps.length, rlSteps: a.rl.steps.length, rlDropped: a.rl.dropped, eval: a.eval.summary };
     metrics.push({ arm: a.id, stage: 'sft', steps: a.sft.steps }, { arm: a.id, stage: 'rl', steps: a.rl.steps });
     if (a.rl.firstStepGroups?.length) mechanism[a.id] = zeroVarianceShare(a.rl.firstStepGroups);
   }
@@ -135,6 +144,7 @@ export function buildReport(x: ReportInputs): ExperimentResults {
     seed: x.config.seed,
     config: x.config,
     problems: { train: x.train, test: x.test, pool: x.pool.problemIds.length },
+    ...(x.droppedProblems ? { droppedProblems: { promptTooLong: x.droppedProblems.promptTooLong, ids: [...x.droppedProblems.ids] } } : {}),
     pipeline: {
       rollouts: {
         attempts: x.attempts.length,
@@ -177,7 +187,7 @@ export function resultsMarkdown(r: ExperimentResults): string {
   const tiers = resultTiers(r);
   const L: string[] = [];
   L.push(`# InT experiment${r.preset ? `: ${r.preset}` : ''}`, '');
-  L.push(`Model: ${r.model}. Task: ${r.task}. Seed ${r.seed}. Problems: ${r.problems.train} train (pool ${r.problems.pool}), ${r.problems.test} held-out test; ${r.config.eval.samples} samples per test problem.`, '');
+  L.push(`Model: ${r.model}. Task: ${r.task}. Seed ${r.seed}. Problems: ${r.problems.train} train (pool ${r.problems.pool}), ${r.problems.test} held-out test; ${r.config.eval.samples} samples per test problem.${droppedLine(r)}`, '');
   L.push('## Arms (held-out, %, 95% bootstrap interval over problems)', '');
   L.push(`| arm | SFT rows | RL steps | ${ks.map((k) => `pass@${k}`).join(' | ')} | ${tiers.map((t) => `pass@1 ${t}`).join(' | ')} |`);
   L.push(`|---|---|---|${ks.map(() => '---').join('|')}|${tiers.map(() => '---').join('|')}|`);
@@ -200,6 +210,8 @@ export function resultsMarkdown(r: ExperimentResults): string {
   L.push(`- duplicates removed ${dups} rows: ${p.filter.byStatus.duplicate ?? 0} within an attempt, ${p.filter.byStatus.duplicate_across_attempts ?? 0} across the attempts of a problem (same prefix + intervention)`);
   if (p.continuation) L.push(`- continuation check: ${p.continuation.correct} of ${p.continuation.samples} continuations correct over ${p.continuation.checked} interventions; ${p.afterContinuation.byStatus.kept} kept`);
   L.push(`- self-reflections: ${p.reflections.correct} correct of ${p.reflections.total}`);
+  const rlDropped = Object.values(r.arms).filter((a) => (a.rlDropped ?? 0) > 0);
+  if (rlDropped.length) L.push(`- RL prompts left out (prompt + rl.maxCompletionLength over the context): ${rlDropped.map((a) => `${a.label} ${a.rlDropped}`).join(', ')}`);
   L.push(
     `- SFT rows: InT ${p.sftRows.interventions} (without the correctness filter ${p.sftRows.interventions_no_filter ?? 'n/a'}, ` +
       `loss on the intervention only ${p.sftRows.interventions_no_prefix_loss ?? 'n/a'}, with the correct suffix ${p.sftRows.interventions_with_suffix ?? 'n/a'}), ` +
@@ -217,6 +229,14 @@ export function resultsMarkdown(r: ExperimentResults): string {
     L.push('', `Location accuracy (proposed == true first divergent step): ${loc.exact} of ${loc.scored} scored (${pct(loc.accuracy)}%); early ${loc.early}, late ${loc.late}; ${loc.proposed} of ${loc.total} attempts had a parsed location.`);
   }
   return L.join('\n') + '\n';
+}
+
+/** " N problems were dropped up front ..." for the header line of results.md (empty when none). */
+function droppedLine(r: ExperimentResults): string {
+  const d = r.droppedProblems;
+  if (!d || d.promptTooLong === 0) return '';
+  const ids = d.ids.length > 10 ? `${d.ids.slice(0, 10).join(', ')}, ...` : d.ids.join(', ');
+  return ` ${d.promptTooLong} problem${d.promptTooLong === 1 ? ' was' : 's were'} dropped up front: a prompt leaves the completion no room in the model's context (${ids}).`;
 }
 
 /** The "Mechanism" section: zero-advantage groups at each RL arm's first step, overall and per tier. */

@@ -7,7 +7,7 @@ import type { Problem, Task } from '../tasks/task';
 import { hashString } from '../util/random';
 import type { IntConfig, SamplingConfig } from './config';
 import { continuationTable, locationAccuracy, planContinuationStarts, type ContinuationRecord, type ContinuationTable, type LocationAccuracy, type LocationRecord } from './diagnostics';
-import type { Engine, Generation } from './engine';
+import type { Engine, GenRequest, Generation } from './engine';
 import { applyContinuationCheck, filterInterventions, leakCheckFor, type ContinuationOutcome, type FilterResult, type KeptIntervention } from './filter';
 import { continuationStarts, continuationText, interventionExample, noPrefixLossExample, splice, withSuffixExample, type SftExample } from './splice';
 import type { ProblemOutcome } from './stats';
@@ -30,7 +30,8 @@ export function stageSeed(seed: number, name: string): number {
 /** Solutions end at the end-of-sequence token (every task's documents end with it). */
 const SOLUTION_STOPS: string[] = [];
 
-async function sample(ctx: StageContext, reqs: { prompt: string; prefix?: string }[], n: number, s: SamplingConfig, name: string, stop: string[] = []): Promise<Generation[][]> {
+/** Sample every request (each names its problem, so a refusal says which one). */
+async function sample(ctx: StageContext, reqs: GenRequest[], n: number, s: SamplingConfig, name: string, stop: string[] = []): Promise<Generation[][]> {
   return ctx.engine.generate(reqs, { n, ...s, seed: stageSeed(ctx.config.seed, name), stop, onProgress: ctx.progress });
 }
 
@@ -65,7 +66,7 @@ export interface PoolResult {
 export async function selectPool(ctx: StageContext, problems: readonly Problem[]): Promise<PoolResult> {
   const r = ctx.config.rollouts;
   if (r.poolSamples === 0) return { outcomes: [], problemIds: problems.map((p) => p.id) };
-  const gens = await sample(ctx, problems.map((p) => ({ prompt: ctx.task.prompts.solve(p) })), r.poolSamples, r.sampling, 'pool', SOLUTION_STOPS);
+  const gens = await sample(ctx, problems.map((p) => ({ id: p.id, prompt: ctx.task.prompts.solve(p) })), r.poolSamples, r.sampling, 'pool', SOLUTION_STOPS);
   const outcomes: ProblemOutcome[] = [];
   for (const [i, p] of problems.entries()) {
     let c = 0;
@@ -78,7 +79,7 @@ export async function selectPool(ctx: StageContext, problems: readonly Problem[]
 /** K graded attempts per problem (rollouts.k, rollouts.sampling). */
 export async function sampleAttempts(ctx: StageContext, problems: readonly Problem[]): Promise<Attempt[]> {
   const r = ctx.config.rollouts;
-  const gens = await sample(ctx, problems.map((p) => ({ prompt: ctx.task.prompts.solve(p) })), r.k, r.sampling, 'rollouts', SOLUTION_STOPS);
+  const gens = await sample(ctx, problems.map((p) => ({ id: p.id, prompt: ctx.task.prompts.solve(p) })), r.k, r.sampling, 'rollouts', SOLUTION_STOPS);
   const out: Attempt[] = [];
   for (const [i, p] of problems.entries()) {
     for (const [k, g] of gens[i].entries()) {
@@ -141,7 +142,7 @@ export async function proposeInterventions(ctx: StageContext, failures: readonly
         seed: stageSeed(ctx.config.seed, 'propose'),
         onProgress: ctx.progress,
       })
-    : (await sample(ctx, items.map((x) => ({ prompt: ctx.task.prompts.verifyAndIntervene(x.p, x.steps) })), pc.perAttempt, pc.sampling, 'propose', [VERIFY_STOP])).map((g) => g.map((x) => x.text));
+    : (await sample(ctx, items.map((x) => ({ id: x.p.id, prompt: ctx.task.prompts.verifyAndIntervene(x.p, x.steps) })), pc.perAttempt, pc.sampling, 'propose', [VERIFY_STOP])).map((g) => g.map((x) => x.text));
   const fds = (ctx.task as { firstDivergentStep?: (s: string[], p: Problem) => number | null }).firstDivergentStep;
   return items.map((x, i) => ({
     attemptId: x.a.id,
@@ -179,7 +180,7 @@ export async function checkContinuations(ctx: StageContext, proposals: readonly 
   const prop = new Map(proposals.map((p) => [p.attemptId, p]));
   const reqs = filtered.kept.map((k) => {
     const p = byId.get(k.problemId)!;
-    return { prompt: ctx.task.prompts.solve(p), prefix: continuationText((s) => ctx.task.joinSteps(s), splice(prop.get(k.attemptId)!.steps, k.location, k.content).newSteps) };
+    return { id: p.id, prompt: ctx.task.prompts.solve(p), prefix: continuationText((s) => ctx.task.joinSteps(s), splice(prop.get(k.attemptId)!.steps, k.location, k.content).newSteps) };
   });
   const gens = await sample(ctx, reqs, ct.k, ct.sampling, 'continuations', SOLUTION_STOPS);
   const outcomes: ContinuationCheck['outcomes'] = [];
@@ -205,7 +206,7 @@ export interface Reflection {
 /** One reference-guided rewrite of each failed attempt (the self-reflection baseline's data). */
 export async function reflectAttempts(ctx: StageContext, failures: readonly Attempt[], byId: Map<string, Problem>): Promise<Reflection[]> {
   const items = failures.map((a) => ({ a, p: byId.get(a.problemId)! }));
-  const gens = await sample(ctx, items.map((x) => ({ prompt: ctx.task.prompts.selfReflect(x.p, ctx.task.splitSteps(x.a.text)) })), 1, ctx.config.rollouts.sampling, 'reflect', SOLUTION_STOPS);
+  const gens = await sample(ctx, items.map((x) => ({ id: x.p.id, prompt: ctx.task.prompts.selfReflect(x.p, ctx.task.splitSteps(x.a.text)) })), 1, ctx.config.rollouts.sampling, 'reflect', SOLUTION_STOPS);
   const out: Reflection[] = [];
   for (const [i, x] of items.entries()) {
     const text = gens[i][0].text;
@@ -242,7 +243,7 @@ export async function runDiagnostics(
   const prop = new Map(proposals.map((p) => [p.attemptId, p]));
   const kept = filtered.kept.filter((k) => ns.has(k.problemId)).map((k) => ({ ...k, steps: prop.get(k.attemptId)!.steps }));
   const items = planContinuationStarts(kept, (s) => ctx.task.joinSteps(s), ctx.config.continuation.k);
-  const reqs = items.map((x) => ({ prompt: ctx.task.prompts.solve(byId.get(x.problemId)!), prefix: x.prefix }));
+  const reqs = items.map((x) => ({ id: x.problemId, prompt: ctx.task.prompts.solve(byId.get(x.problemId)!), prefix: x.prefix }));
   const gens = await sample(ctx, reqs, ctx.config.continuation.k, ctx.config.continuation.sampling, 'diagnostics', SOLUTION_STOPS);
   const records: ContinuationRecord[] = [];
   for (const [i, x] of items.entries()) {

@@ -8,9 +8,10 @@ import { hashString } from '../util/random';
 
 /** One batch of continuations: result[i] holds opts.n texts continuing reqs[i]'s prompt + prefix
  *  (the prefix not included), each ending at the first of opts.stop it writes (kept), at the
- *  end-of-sequence token (dropped) or at opts.maxNewTokens. */
+ *  end-of-sequence token (dropped) or at opts.maxNewTokens; `id` (the problem id) names a request
+ *  in errors. */
 export type TextGenerator = (
-  reqs: { prompt: string; prefix: string }[],
+  reqs: { prompt: string; prefix: string; id?: string }[],
   opts: { n: number; maxNewTokens: number; stop: string[]; seed: number },
 ) => Promise<string[][]>;
 
@@ -72,7 +73,7 @@ export async function runStepwiseVerify(
     }
     for (const [size, gs] of bySize) {
       const out = await gen(
-        gs.map((g) => ({ prompt: headers[g[0].item], prefix: g[0].text })),
+        gs.map((g) => ({ id: items[g[0].item].problem.id, prompt: headers[g[0].item], prefix: g[0].text })),
         { n: size, maxNewTokens: o.maxVerdictTokens, stop: ['\n', o.end], seed: hashString(`${o.seed}:verdict:${round}:${size}`) % 2147483647 },
       );
       gs.forEach((g, gi) =>
@@ -93,7 +94,7 @@ export async function runStepwiseVerify(
   const tails = logs.filter((l) => l.state === 'tail');
   if (tails.length) {
     const out = await gen(
-      tails.map((l) => ({ prompt: headers[l.item], prefix: l.text })),
+      tails.map((l) => ({ id: items[l.item].problem.id, prompt: headers[l.item], prefix: l.text })),
       { n: 1, maxNewTokens: o.maxTailTokens, stop: [o.end], seed: hashString(`${o.seed}:tail`) % 2147483647 },
     );
     tails.forEach((l, i) => {

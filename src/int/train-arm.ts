@@ -24,8 +24,10 @@ export interface TrainLog {
   steps: StepMetrics[];
   /** Rows used (SFT) or prompts seen (RL). */
   rows: number;
-  /** Rows dropped because they do not fit the model's context. */
+  /** Rows (SFT) or training problems (RL) dropped because they do not fit the model's context. */
   dropped: number;
+  /** RL only: the ids of the dropped problems (absent in logs stored before it was recorded). */
+  droppedIds?: string[];
   /** RL only: the rewards of each prompt group at the first RL step, with the prompt's tier
    *  (src/int/mechanism.ts measures the zero-advantage share from them). */
   firstStepGroups?: RewardGroup[];
@@ -69,8 +71,24 @@ export function rlPrompt(task: Task, arm: ArmSpec, p: Problem, hintFraction: num
   return arm.rl?.prompts === 'hint' ? task.prompts.hintSolve(p, hintFraction) : task.prompts.solve(p);
 }
 
+/** The report of the training problems an arm's RL leaves out (empty when none): count, the first
+ *  few with their prompt's tokens, and the fix. */
+export function rlDropReport(arm: ArmSpec, dropped: readonly { id: string; tokens: number }[], total: number, maxCompletionLength: number, maxPositions: number): string[] {
+  if (dropped.length === 0) return [];
+  const kind = arm.rl?.prompts === 'hint' ? 'hint' : 'solve';
+  const out = [
+    `[${arm.id}/rl] ${dropped.length} of ${total} training problems left out of RL: their ${kind} prompt plus rl.maxCompletionLength ${maxCompletionLength} ` +
+      `exceeds the model's ${maxPositions} positions (max_position_embeddings):`,
+    ...dropped.slice(0, 5).map((d) => `  problem ${d.id}: ${kind} prompt of ${d.tokens} tokens`),
+  ];
+  if (dropped.length > 5) out.push(`  ... and ${dropped.length - 5} more`);
+  out.push(`  Fix: lower rl.maxCompletionLength${kind === 'hint' ? ' or hint.fraction (a shorter hint)' : ''}, use a model with a longer context, or shorten those problems`);
+  return out;
+}
+
 /** GRPO on `problems` (seeded shuffled cycle, promptsPerStep per step, cfg.steps steps); reward 1
- *  for a completion the task grades correct, else 0. */
+ *  for a completion the task grades correct, else 0. Problems whose prompt plus
+ *  cfg.maxCompletionLength does not fit the context are left out, counted and reported to `note`. */
 export async function trainRl(
   model: Decoder,
   codec: TextCodec,
@@ -80,11 +98,21 @@ export async function trainRl(
   cfg: GrpoConfig,
   hintFraction: number,
   onStep?: (m: StepMetrics, done: number, total: number) => void,
+  note?: (line: string) => void,
 ): Promise<TrainLog> {
   if (problems.length === 0) throw new Error('trainRl: no training problems; raise data.maxTrainProblems or the chains counts');
+  const maxPositions = model.config.maxPositions;
+  const fits: Problem[] = [];
+  const dropped: { id: string; tokens: number }[] = [];
+  for (const p of problems) {
+    const tokens = codec.promptIds(rlPrompt(task, arm, p, hintFraction)).length;
+    if (tokens + cfg.maxCompletionLength <= maxPositions) fits.push(p);
+    else dropped.push({ id: p.id, tokens });
+  }
+  const report = rlDropReport(arm, dropped, problems.length, cfg.maxCompletionLength, maxPositions);
+  if (fits.length === 0) throw new Error(`trainRl: no prompt fits the context; ${report.map((l) => l.trim()).join('\n')}`);
+  for (const line of report) note?.(line);
   const trainer = new Trainer(model, { config: cfg });
-  const fits = problems.filter((p) => codec.promptIds(rlPrompt(task, arm, p, hintFraction)).length + cfg.maxCompletionLength <= model.config.maxPositions);
-  if (fits.length === 0) throw new Error(`trainRl: no prompt fits the context (${model.config.maxPositions}) with maxCompletionLength ${cfg.maxCompletionLength}; lower rl.maxCompletionLength`);
   let order: Problem[] = [];
   let cycle = 0;
   let firstStepGroups: RewardGroup[] = [];
@@ -100,7 +128,7 @@ export async function trainRl(
       if (step === 0) firstStepGroups = rewardGroups(r.samples, batch.map((p) => p.difficulty));
       onStep?.(r.metrics, step + 1, cfg.steps);
     }
-    return { steps: trainer.history.map((m) => ({ ...m })), rows: cfg.steps * cfg.promptsPerStep, dropped: problems.length - fits.length, firstStepGroups };
+    return { steps: trainer.history.map((m) => ({ ...m })), rows: cfg.steps * cfg.promptsPerStep, dropped: dropped.length, droppedIds: dropped.map((d) => d.id), firstStepGroups };
   } finally {
     trainer.release();
   }
@@ -114,7 +142,7 @@ export interface EvalResult {
 /** eval.samples samples per held-out problem with the plain solve prompt, graded; pass@k for
  *  eval.ks with bootstrap intervals over problems, overall and per tier. */
 export async function evaluate(engine: Engine, task: Task, problems: readonly Problem[], cfg: EvalConfig, seed: number, progress?: (d: number, t: number) => void): Promise<EvalResult> {
-  const gens = await engine.generate(problems.map((p) => ({ prompt: task.prompts.solve(p) })), { n: cfg.samples, ...cfg.sampling, seed: stageSeed(seed, 'eval'), onProgress: progress });
+  const gens = await engine.generate(problems.map((p) => ({ id: p.id, prompt: task.prompts.solve(p) })), { n: cfg.samples, ...cfg.sampling, seed: stageSeed(seed, 'eval'), onProgress: progress });
   const samples: SampleResult[] = [];
   for (const [i, p] of problems.entries()) {
     for (const g of gens[i]) samples.push({ problemId: p.id, tier: p.difficulty, correct: (await task.grade(g.text, p)).correct });

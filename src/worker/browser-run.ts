@@ -1,10 +1,13 @@
 // The InT experiment inside the browser worker: the same stage pipeline as the headless run
 // (src/int/pipeline.ts) over a StageStore (IndexedDB, see idb-store.ts, so a reload can resume),
-// with pause / resume / cancel (RunControl), model loading and the uploaded dataset's task.
+// with pause / resume / cancel (RunControl), model loading and the uploaded dataset's task. As in
+// the headless run, problems whose prompts leave the completion no room in the model's context are
+// dropped before the first stage (src/int/prompt-fit.ts) and listed in the run's events.
 import type { Gpu } from '../gpu';
 import { getArm, type ArmId } from '../int/arms';
 import type { IntConfig } from '../int/config';
 import { loadBaseModel, randomBaseModel, type BaseModel } from '../int/model';
+import { droppedProblems, fitProblems, promptRoom } from '../int/prompt-fit';
 import { problemsOf, runPipeline, type AdapterFiles, type PipelineHooks, type StageStore } from '../int/pipeline';
 import { buildReport } from '../int/report';
 import { problemTexts } from '../int/stages';
@@ -134,12 +137,28 @@ export interface BrowserRunOptions {
 /** Run (or continue) every stage and arm through the store; returns the run record. */
 export async function runBrowserExperiment(o: BrowserRunOptions): Promise<RunRecord> {
   const { gpu, config, events, control } = o;
-  const task = await browserTask(config, o.dataset);
-  const { train, test } = problemsOf(task, config);
+  const dataset = await browserTask(config, o.dataset);
+  problemsOf(dataset, config); // a split with no problems fails before the model loads
   events.stage('load model', 0, 1);
   const t0 = performance.now();
   const base = await loadModel(gpu, o.model, config.seed);
   events.stageDone('load model', (performance.now() - t0) / 1000);
+  try {
+    return await runLoaded(o, dataset, base);
+  } finally {
+    base.decoder.adapter = null;
+    base.decoder.weights.release();
+    base.decoder.release();
+  }
+}
+
+/** The run once the model is loaded (the caller releases it). */
+async function runLoaded(o: BrowserRunOptions, dataset: Task, base: BaseModel): Promise<RunRecord> {
+  const { gpu, config, events, control } = o;
+  // problems whose prompts leave no room for a completion are dropped (and listed) up front
+  const room = promptRoom(config, base.decoder.config.maxPositions);
+  const { task, dropped } = fitProblems(dataset, base.codec, room, config.data.strict === true, (line) => events.note(line));
+  const { train, test } = problemsOf(task, config);
   events.note(`model: ${base.label}; task: ${task.name}; ${train.length} train / ${test.length} test problems`);
   let current = '';
   const hooks: PipelineHooks = {
@@ -159,33 +178,28 @@ export async function runBrowserExperiment(o: BrowserRunOptions): Promise<RunRec
     },
     metric: (arm, stage, m) => events.metric(arm, stage, m),
     armDone: (a) => events.armDone(a.id, a.eval.summary.overall.passAt['1'] ?? null),
+    note: (line) => events.note(line),
   };
-  try {
-    const run = await runPipeline({ gpu, config, preset: o.preset, arms: o.arms.map(getArm), task, base, store: o.store, hooks });
-    if (!run.results || !run.data) throw new Error('the run stopped before its report');
-    const { results, data } = run;
-    const files = buildReport.files(results, data.proposals, data.checked, { problems: problemTexts(task, [...train, ...test]), diagnostics: data.diagnostics });
-    const steps: Record<string, string[]> = {};
-    for (const a of data.attempts) steps[a.id] = task.splitSteps(a.text);
-    const created = new Date().toISOString();
-    return {
-      format: 'int-lab-run',
-      version: 1,
-      id: o.store.id,
-      created,
-      preset: o.preset,
-      config,
-      results,
-      attempts: data.attempts,
-      proposals: data.proposals,
-      filtered: data.filtered,
-      steps,
-      seconds: { ...o.store.seconds },
-      files: { md: files.md, csv: files.csv, jsonl: files.jsonl },
-    };
-  } finally {
-    base.decoder.adapter = null;
-    base.decoder.weights.release();
-    base.decoder.release();
-  }
+  const run = await runPipeline({ gpu, config, preset: o.preset, arms: o.arms.map(getArm), task, base, store: o.store, hooks, droppedProblems: droppedProblems(dropped) });
+  if (!run.results || !run.data) throw new Error('the run stopped before its report');
+  const { results, data } = run;
+  const files = buildReport.files(results, data.proposals, data.checked, { problems: problemTexts(task, [...train, ...test]), diagnostics: data.diagnostics });
+  const steps: Record<string, string[]> = {};
+  for (const a of data.attempts) steps[a.id] = task.splitSteps(a.text);
+  const created = new Date().toISOString();
+  return {
+    format: 'int-lab-run',
+    version: 1,
+    id: o.store.id,
+    created,
+    preset: o.preset,
+    config,
+    results,
+    attempts: data.attempts,
+    proposals: data.proposals,
+    filtered: data.filtered,
+    steps,
+    seconds: { ...o.store.seconds },
+    files: { md: files.md, csv: files.csv, jsonl: files.jsonl },
+  };
 }

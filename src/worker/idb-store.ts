@@ -1,8 +1,11 @@
 // Unfinished browser runs in IndexedDB (database "int-lab-pending"): per run id a small record
 // (config, arms, completed stages), its inputs (model choice, uploaded dataset bytes), its stage
 // outputs and its LoRA adapters (PEFT bytes). IdbStageStore is the pipeline's StageStore in the
-// worker, so that a reloaded page can resume a run from its last completed stage.
+// worker, so that a reloaded page can resume a run from its last completed stage. Each write is one
+// transaction (a stage's output with its completion mark): a reload mid-write keeps the old state,
+// and a full disk is an error saying that the completed stages are kept and how to free space.
 import type { AdapterFiles, StageStore } from '../int/pipeline';
+import { abortQuietly, openSchemaDb, storeFault, type DbSchema } from './idb-schema';
 import type { DatasetUpload, ModelChoice, PendingRun, PendingRunSummary } from './protocol';
 
 /** Default database name (tests pass their own). */
@@ -11,6 +14,20 @@ const RUNS = 'runs'; // RunMeta, key: id
 const INPUTS = 'inputs'; // RunInputs, key: id
 const STAGES = 'stages'; // stage output, key: [id, stage name]
 const ADAPTERS = 'adapters'; // AdapterFiles, key: [id, "<arm>/<sft|rl>"]
+/** Schema 2 has schema 1's stores; its upgrade creates missing ones and refuses a store of another shape. */
+const SCHEMA_VERSION = 2;
+const schemaOf = (name: string): DbSchema => ({
+  name,
+  version: SCHEMA_VERSION,
+  stores: [
+    { name: RUNS, keyPath: 'id' },
+    { name: INPUTS, keyPath: 'id' },
+    { name: STAGES, keyPath: null },
+    { name: ADAPTERS, keyPath: null },
+  ],
+});
+/** The pending-run record format this version reads. */
+const META_VERSION = 1;
 
 /** The light part of a pending run (listed without touching file bytes). */
 type RunMeta = Omit<PendingRun, 'model' | 'dataset'> & { modelLabel: string; datasetName: string | null };
@@ -28,28 +45,19 @@ const dbs = new Map<string, Promise<IDBDatabase>>();
 function openDb(name: string): Promise<IDBDatabase> {
   let p = dbs.get(name);
   if (!p) {
-    p = new Promise<IDBDatabase>((resolve, reject) => {
-      const r = indexedDB.open(name, 1);
-      r.onupgradeneeded = () => {
-        const db = r.result;
-        db.createObjectStore(RUNS, { keyPath: 'id' });
-        db.createObjectStore(INPUTS, { keyPath: 'id' });
-        db.createObjectStore(STAGES);
-        db.createObjectStore(ADAPTERS);
-      };
-      r.onsuccess = () => {
-        const db = r.result;
+    p = openSchemaDb(schemaOf(name)).then(
+      (db) => {
         db.onversionchange = () => {
           db.close();
           dbs.delete(name);
         };
-        resolve(db);
-      };
-      r.onerror = () => {
+        return db;
+      },
+      (e: Error) => {
         dbs.delete(name);
-        reject(new Error(`IndexedDB "${name}" could not be opened (${r.error?.message}); private windows may block it, and then runs cannot resume after a reload`));
-      };
-    });
+        throw e;
+      },
+    );
     dbs.set(name, p);
   }
   return p;
@@ -80,7 +88,7 @@ async function writeTx(db: IDBDatabase, stores: string[], f: (t: IDBTransaction)
     f(t);
   } catch (e) {
     void done.catch(() => undefined);
-    t.abort();
+    abortQuietly(t);
     throw e;
   }
   await done;
@@ -144,12 +152,15 @@ export class IdbStageStore implements StageStore {
         t.objectStore(RUNS).put(m);
         t.objectStore(INPUTS).put(inputs);
       });
+    const kept = 'the runs already stored are unchanged';
     try {
       await write(meta, { id: meta.id, model: init.model, dataset: init.dataset });
     } catch (e) {
-      if (init.model.kind !== 'folder') throw new Error(`the run could not be stored in IndexedDB (${(e as Error).message}); free some disk space or use a normal (not private) window`);
+      if (init.model.kind !== 'folder') throw storeFault(e, `storing the new run ${meta.id}`, kept);
       meta.cannotResume = `the local model folder could not be stored in the browser (${(e as Error).message}), so this run cannot resume after a reload; start it again instead`;
-      await write(meta, { id: meta.id, model: { kind: 'folder', files: [] }, dataset: init.dataset });
+      await write(meta, { id: meta.id, model: { kind: 'folder', files: [] }, dataset: init.dataset }).catch((e2) => {
+        throw storeFault(e2, `storing the new run ${meta.id}`, kept);
+      });
     }
     return new IdbStageStore(db, meta);
   }
@@ -159,6 +170,8 @@ export class IdbStageStore implements StageStore {
     const db = await openDb(dbName);
     const meta = await request(db.transaction(RUNS).objectStore(RUNS).get(id) as IDBRequest<RunMeta | undefined>);
     if (!meta) throw new Error(`no unfinished run "${id}" is stored in this browser (it finished, was discarded, or the site data was cleared)`);
+    const old = metaProblem(meta);
+    if (old) throw new Error(`the unfinished run "${id}" ${old}; discard it and start the run again`);
     return new IdbStageStore(db, meta);
   }
 
@@ -187,15 +200,31 @@ export class IdbStageStore implements StageStore {
       completed: this.meta.completed.includes(name) ? this.meta.completed : [...this.meta.completed, name],
       seconds: { ...this.meta.seconds, [name]: Math.round(seconds * 1000) / 1000 },
     };
-    await writeTx(this.db, [RUNS, STAGES], (t) => {
-      t.objectStore(STAGES).put(value, [this.id, name]);
-      t.objectStore(RUNS).put(next);
-    });
+    try {
+      await writeTx(this.db, [RUNS, STAGES], (t) => {
+        t.objectStore(STAGES).put(value, [this.id, name]);
+        t.objectStore(RUNS).put(next);
+      });
+    } catch (e) {
+      throw storeFault(e, `saving stage "${name}" of run ${this.id}`, this.keptText());
+    }
     this.meta = next;
   }
 
   async saveAdapter(key: string, files: AdapterFiles): Promise<void> {
-    await writeTx(this.db, [ADAPTERS], (t) => t.objectStore(ADAPTERS).put({ config: files.config, safetensors: files.safetensors }, [this.id, key]));
+    try {
+      await writeTx(this.db, [ADAPTERS], (t) => t.objectStore(ADAPTERS).put({ config: files.config, safetensors: files.safetensors }, [this.id, key]));
+    } catch (e) {
+      throw storeFault(e, `saving the trained weights "${key}" of run ${this.id}`, this.keptText());
+    }
+  }
+
+  /** What a failed write keeps, and how to go on. */
+  private keptText(): string {
+    const n = this.meta.completed.length;
+    return n === 0
+      ? 'no stage of this run had completed yet'
+      : `its ${n} completed stage${n === 1 ? ' is' : 's are'} kept (last: ${this.meta.completed[n - 1]}), so it resumes from there (Setup tab, unfinished runs)`;
   }
 
   async loadAdapter(key: string): Promise<AdapterFiles> {
@@ -219,7 +248,20 @@ async function removeRun(db: IDBDatabase, id: string): Promise<void> {
   });
 }
 
+/** Why a stored pending record cannot be read by this version (null when it can). */
+function metaProblem(m: Partial<RunMeta>): string | null {
+  if (m.format !== 'int-lab-pending-run' || m.version !== META_VERSION || !Array.isArray(m.completed) || !Array.isArray(m.arms)) {
+    return `was stored by another version of InT Lab (record format ${JSON.stringify(m.format)} version ${JSON.stringify(m.version)}; this version reads version ${META_VERSION}) and cannot resume`;
+  }
+  return null;
+}
+
 function summary(m: RunMeta): PendingRunSummary {
+  const old = metaProblem(m);
+  if (old) {
+    const created = typeof m.created === 'string' ? m.created : '';
+    return { id: m.id, created, preset: null, arms: [], model: 'unknown', dataset: null, completed: [], cannotResume: `this run ${old}; discard it and start the run again` };
+  }
   return { id: m.id, created: m.created, preset: m.preset, arms: [...m.arms], model: m.modelLabel, dataset: m.datasetName, completed: [...m.completed], cannotResume: m.cannotResume };
 }
 
@@ -227,7 +269,7 @@ function summary(m: RunMeta): PendingRunSummary {
 export async function listPendingRuns(dbName = PENDING_DB): Promise<PendingRunSummary[]> {
   const db = await openDb(dbName);
   const all = await request(db.transaction(RUNS).objectStore(RUNS).getAll() as IDBRequest<RunMeta[]>);
-  return all.sort((a, b) => b.created.localeCompare(a.created)).map(summary);
+  return all.map(summary).sort((a, b) => b.created.localeCompare(a.created));
 }
 
 /** Remove a pending run and its stage outputs and adapters (no error when it is not there). */

@@ -72,7 +72,7 @@ export async function continueFromAttempt(o: ContinueOptions): Promise<ContinueR
   for (const st of starts) {
     o.check?.();
     // Every start samples with the same seed (common random numbers): equal starts give equal continuations.
-    const [gens] = await engine.generate([{ prompt: problem.prompt, prefix: st.text }], {
+    const [gens] = await engine.generate([{ id: p.id, prompt: problem.prompt, prefix: st.text }], {
       n: req.n,
       ...sampling,
       seed: stageSeed(req.seed, 'intervene'),

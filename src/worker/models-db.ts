@@ -1,6 +1,8 @@
 // Models pretrained in this browser, kept in IndexedDB (database "int-lab-models", store "models",
 // keyed by name) as whole Hugging Face folders (file name -> bytes) so runs can load them later,
-// and a folder as a .tar for download.
+// and a folder as a .tar for download. A model is one record put in one transaction (a reload
+// mid-write keeps the old one); a full disk is an error naming the fix.
+import { abortQuietly, openSchemaDb, storeFault } from './idb-schema';
 
 export const MODELS_DB = 'int-lab-models';
 const STORE = 'models';
@@ -29,24 +31,23 @@ export function pretrainedModelName(created = new Date().toISOString()): string 
   return `pretrained-${created.replace(/[:.]/g, '-')}`;
 }
 
-function open(dbName: string): Promise<IDBDatabase> {
-  return new Promise((resolve, reject) => {
-    if (typeof indexedDB === 'undefined') return reject(new Error('IndexedDB is not available here, so pretrained models cannot be stored; use a normal (not private) browser window'));
-    const r = indexedDB.open(dbName, 1);
-    r.onupgradeneeded = () => r.result.createObjectStore(STORE, { keyPath: 'name' });
-    r.onsuccess = () => resolve(r.result);
-    r.onerror = () => reject(new Error(`IndexedDB "${dbName}" could not be opened (${r.error?.message}); private windows may block it`));
-  });
-}
+/** Schema 2 has schema 1's one store; see idb-schema.ts for the upgrade. */
+const open = (dbName: string) => openSchemaDb({ name: dbName, version: 2, stores: [{ name: STORE, keyPath: 'name' }] });
 
 async function tx<T>(dbName: string, mode: IDBTransactionMode, f: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> {
   const db = await open(dbName);
   try {
     return await new Promise<T>((resolve, reject) => {
       const t = db.transaction(STORE, mode);
-      const req = f(t.objectStore(STORE));
       let result: T;
-      req.onsuccess = () => (result = req.result);
+      let req: IDBRequest<T>;
+      try {
+        req = f(t.objectStore(STORE));
+        req.onsuccess = () => (result = req.result);
+      } catch (e) {
+        abortQuietly(t);
+        return reject(e);
+      }
       t.oncomplete = () => resolve(result);
       t.onerror = t.onabort = () => reject(t.error ?? req.error ?? new Error('the IndexedDB transaction was aborted'));
     });
@@ -60,7 +61,7 @@ export async function saveStoredModel(m: StoredModel, dbName = MODELS_DB): Promi
   try {
     await tx(dbName, 'readwrite', (s) => s.put(m));
   } catch (e) {
-    throw new Error(`the model "${m.name}" could not be stored in IndexedDB (${(e as Error).message}); free some disk space or use a normal (not private) window`);
+    throw storeFault(e, `storing the model "${m.name}"`, 'the models stored before are unchanged');
   }
 }
 

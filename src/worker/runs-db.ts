@@ -1,36 +1,52 @@
 // Finished runs in IndexedDB (database "int-lab", store "runs", keyed by run id), so they
 // survive a reload; plus run-JSON import with a clear error for a wrong file.
-// The worker saves finished runs here; the page lists, deletes and imports them itself.
+// The worker saves finished runs here; the page lists, deletes and imports them itself. A run is
+// one record put in one transaction (a reload mid-write keeps the old one); a full disk is an
+// error naming the fix.
+import { abortQuietly, openSchemaDb, storeFault } from './idb-schema';
 import type { RunRecord } from './protocol';
 
-const DB = 'int-lab';
+export const RUNS_DB = 'int-lab';
 const STORE = 'runs';
+/** Schema 2 has schema 1's one store; see idb-schema.ts for the upgrade. */
+const SCHEMA = (name: string) => ({ name, version: 2, stores: [{ name: STORE, keyPath: 'id' }] });
 
-function open(): Promise<IDBDatabase> {
-  return new Promise((resolve, reject) => {
-    const r = indexedDB.open(DB, 1);
-    r.onupgradeneeded = () => r.result.createObjectStore(STORE, { keyPath: 'id' });
-    r.onsuccess = () => resolve(r.result);
-    r.onerror = () => reject(new Error(`IndexedDB "${DB}" could not be opened (${r.error?.message}); private windows may block it`));
-  });
+/** One request in one transaction, resolved when the transaction has committed (a put that the
+ *  disk refuses at commit rejects); the connection is closed afterwards. */
+async function tx<T>(dbName: string, mode: IDBTransactionMode, f: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> {
+  const db = await openSchemaDb(SCHEMA(dbName));
+  try {
+    return await new Promise<T>((resolve, reject) => {
+      const t = db.transaction(STORE, mode);
+      let result: T;
+      let req: IDBRequest<T>;
+      try {
+        req = f(t.objectStore(STORE));
+        req.onsuccess = () => (result = req.result);
+      } catch (e) {
+        abortQuietly(t);
+        return reject(e);
+      }
+      t.oncomplete = () => resolve(result);
+      t.onerror = t.onabort = () => reject(t.error ?? req.error ?? new Error('the IndexedDB transaction was aborted'));
+    });
+  } finally {
+    db.close();
+  }
 }
 
-function tx<T>(mode: IDBTransactionMode, f: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> {
-  return open().then(
-    (db) =>
-      new Promise<T>((resolve, reject) => {
-        const req = f(db.transaction(STORE, mode).objectStore(STORE));
-        req.onsuccess = () => resolve(req.result);
-        req.onerror = () => reject(req.error);
-      }),
-  );
+/** Store (or replace) a finished run, whole or not at all. */
+export async function saveRun(r: RunRecord, dbName = RUNS_DB): Promise<void> {
+  try {
+    await tx(dbName, 'readwrite', (s) => s.put(r));
+  } catch (e) {
+    throw storeFault(e, `saving the finished run ${r.id}`, 'the runs saved before are unchanged');
+  }
 }
-
-export const saveRun = (r: RunRecord) => tx('readwrite', (s) => s.put(r)).then(() => undefined);
-export const getRun = (id: string) => tx<RunRecord | undefined>('readonly', (s) => s.get(id) as IDBRequest<RunRecord | undefined>);
-export const deleteRun = (id: string) => tx('readwrite', (s) => s.delete(id)).then(() => undefined);
-export async function listRuns(): Promise<RunRecord[]> {
-  const all = await tx<RunRecord[]>('readonly', (s) => s.getAll() as IDBRequest<RunRecord[]>);
+export const getRun = (id: string, dbName = RUNS_DB) => tx<RunRecord | undefined>(dbName, 'readonly', (s) => s.get(id) as IDBRequest<RunRecord | undefined>);
+export const deleteRun = (id: string, dbName = RUNS_DB) => tx(dbName, 'readwrite', (s) => s.delete(id)).then(() => undefined);
+export async function listRuns(dbName = RUNS_DB): Promise<RunRecord[]> {
+  const all = await tx<RunRecord[]>(dbName, 'readonly', (s) => s.getAll() as IDBRequest<RunRecord[]>);
   return all.sort((a, b) => b.created.localeCompare(a.created));
 }
 

@@ -45,6 +45,10 @@ describe('hf-math preset (toy scale)', () => {
       expect(p1.estimate).toBeLessThanOrEqual(1);
     }
     expect(res.arms.rl.rlSteps).toBe(1);
+    // every prompt of this dataset fits the 1,024 positions: nothing dropped up front or from RL, and results.json says so
+    expect(res.droppedProblems).toEqual({ promptTooLong: 0, ids: [] });
+    expect(res.arms.rl.rlDropped).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).droppedProblems).toEqual({ promptTooLong: 0, ids: [] });
     for (const f of ['results.json', 'results.md', 'metrics.csv', 'interventions.jsonl', 'exports/rl/rl_prompts.parquet']) {
       expect(existsSync(join(out, f)), f).toBe(true);
     }

@@ -100,6 +100,16 @@ describe('resultsMarkdown', () => {
     expect(md).toContain('| InT + RL | 25.0% (1 / 4) | 25.0% (1 / 4) |');
   });
 
+  it('counts the problems dropped up front and the RL prompts an arm left out, and says nothing when there are none', () => {
+    const arms = { ...results.arms, rl: { ...results.arms.rl, rlDropped: 2 }, int_rl: { ...results.arms.int_rl, rlDropped: 0 } };
+    const md = resultsMarkdown({ ...results, arms, droppedProblems: { promptTooLong: 2, ids: ['p3', 'p9'] } });
+    expect(md).toContain("held-out test; 4 samples per test problem. 2 problems were dropped up front: a prompt leaves the completion no room in the model's context (p3, p9).");
+    expect(md).toContain('- RL prompts left out (prompt + rl.maxCompletionLength over the context): + RL 2\n');
+    const quiet = resultsMarkdown({ ...results, droppedProblems: { promptTooLong: 0, ids: [] } });
+    expect(quiet).not.toMatch(/dropped up front|RL prompts left out/);
+    expect(resultsMarkdown(results)).not.toMatch(/dropped up front|RL prompts left out/);
+  });
+
   it('says when the comparison cannot be made', () => {
     const { int_rl: _drop, ...arms } = results.arms as Record<string, unknown>;
     const md = resultsMarkdown({ ...results, arms } as unknown as ExperimentResults);

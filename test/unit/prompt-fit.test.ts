@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { presetConfig } from '../../src/int/config';
 import { MIN_COMPLETION_TOKENS } from '../../src/int/engine';
-import { fitTask, longPromptReport, longPrompts, promptRoom, withoutProblems } from '../../src/int/prompt-fit';
+import { droppedProblems, fitProblems, fitTask, longPromptReport, longPrompts, promptRoom, withoutProblems } from '../../src/int/prompt-fit';
 import { NodeFolderSource } from '../../src/io/folder';
 import { loadTokenizer } from '../../src/io/tokenizer';
 import { hfCodec, type TextCodec } from '../../src/model/codec';
@@ -93,6 +93,15 @@ describe('prompts against the context', () => {
     expect(notes[1]).toMatch(/problem long-solve \(train\): solve prompt of \d+ tokens/);
     expect(notes.at(-1)).toMatch(/shorten those problems, use a model with a longer context, or drop the rows/);
     expect(() => fitTask(t, codec, room, true, () => {})).toThrow(/strict run refused: 1 of 4 problems skipped[\s\S]*long-solve[\s\S]*without --strict/);
+  });
+
+  it('returns the dropped problems for results.json, split then task order', () => {
+    const t = task([problem('long-test', 'test', `What is 2+3? ${words(600)}`), problem('long-solve', 'train', `What is 2+3? ${words(600)}`)]);
+    const { task: fitted, dropped } = fitProblems(t, codec, room, false, () => {});
+    expect(dropped.map((d) => d.id)).toEqual(['long-solve', 'long-test']);
+    expect(droppedProblems(dropped)).toEqual({ promptTooLong: 2, ids: ['long-solve', 'long-test'] });
+    expect(fitted.problems('test').map((p) => p.id)).toEqual(['c']);
+    expect(droppedProblems(fitProblems(task([]), codec, room, false, () => {}).dropped)).toEqual({ promptTooLong: 0, ids: [] });
   });
 
   it('nothing to report when every prompt fits; the task is returned as is', () => {
