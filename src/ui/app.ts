@@ -9,7 +9,7 @@ import type { AdapterReport } from '../gpu';
 import type { ArmId } from '../int/arms';
 import { button, el } from './dom';
 import { deleteStoredModel, listStoredModels, type StoredModelSummary } from '../worker/models-db';
-import { listRuns, saveRun } from '../worker/runs-db';
+import { getRunExports, listRuns, saveRun } from '../worker/runs-db';
 import { defaultSettings, resolveSettings, settingsFromHash, settingsToHash, type Settings } from './state';
 import { noWebgpuPage, webgpuReport } from './views/webgpu';
 import { setupView } from './views/setup';
@@ -19,6 +19,9 @@ import { resultsView } from './views/results';
 import { pretrainView, type PretrainView } from './views/pretrain';
 import { renderSavedRuns } from './views/saved-runs';
 import { publishedPane } from './views/published';
+import { runDownloads } from './views/run-downloads';
+import { modelCacheView, type ModelCacheView } from './views/model-cache';
+import { KNOWN_MODELS } from './views/models';
 import { EMBEDDED_MODEL, type EngineApi, type ModelChoice, type PendingRunSummary, type RunEvents, type RunRecord } from '../worker/protocol';
 import './style.css';
 
@@ -32,7 +35,7 @@ export interface AppOptions {
   publishedUrl?: string;
 }
 
-type Tab = 'published' | 'setup' | 'run' | 'rollouts' | 'results' | 'runs' | 'pretrain';
+type Tab = 'published' | 'setup' | 'run' | 'rollouts' | 'results' | 'runs' | 'models' | 'pretrain';
 const TAB_LABELS: Partial<Record<Tab, string>> = { published: 'Published result' };
 
 export interface App {
@@ -64,20 +67,28 @@ export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
   let stored: StoredModelSummary[] = [];
 
   const shell = buildShell(root, problems, (t) => show(t));
+  const models = modelCacheView({
+    download: (id, onProgress) => engine.downloadModel(id, Comlink.proxy(onProgress)),
+    list: () => engine.modelCache(),
+    clear: (repo) => engine.clearModelCache(repo),
+    suggestions: KNOWN_MODELS.map((m) => m.id),
+  });
+  shell.panes.models.append(models.root);
   function show(tab: Tab): void {
     showTab(shell, tab);
     if (tab === 'runs') void renderSavedRuns(shell.panes.runs, (r) => (showRun(r), show('results')));
+    if (tab === 'models') void models.refresh();
   }
   /** The run shown in the results and rollouts views. */
   function showRun(r: RunRecord): void {
     current = r;
-    shell.panes.results.replaceChildren(resultsView(r));
+    shell.panes.results.replaceChildren(resultsView(r), runDownloads(r, getRunExports));
     shell.panes.rollouts.replaceChildren(rolloutsView(r));
   }
 
   show('published');
   const changed = () => history.replaceState(null, '', settingsToHash(settings));
-  const runner = createRunner({ engine, settings, modelUrl, shell, show, showRun });
+  const runner = createRunner({ engine, settings, modelUrl, shell, show, showRun, models });
 
   function renderSetup(): void {
     shell.setupBox.replaceChildren(setupView({ settings, report, storedModels: stored, checkDataset: (u) => engine.checkDataset(u), changed, run: () => void runner.run() }));
@@ -158,7 +169,7 @@ function buildShell(root: HTMLElement, problems: readonly string[], onTab: (t: T
   const status = el('p', { cls: 'status', text: 'Starting the engine…', attrs: { 'data-testid': 'status' } });
   const gpuBox = el('div');
   const nav = el('nav', { cls: 'tabs' });
-  const panes: Record<Tab, HTMLElement> = { published: el('div'), setup: el('div'), run: el('div'), rollouts: el('div'), results: el('div'), runs: el('div'), pretrain: el('div') };
+  const panes: Record<Tab, HTMLElement> = { published: el('div'), setup: el('div'), run: el('div'), rollouts: el('div'), results: el('div'), runs: el('div'), models: el('div'), pretrain: el('div') };
   const pendingBox = el('div');
   const setupBox = el('div');
   panes.setup.append(pendingBox, setupBox);
@@ -216,6 +227,8 @@ interface RunnerDeps {
   shell: Shell;
   show(tab: Tab): void;
   showRun(r: RunRecord): void;
+  /** Shows a run's hub model download (also in the status line). */
+  models: ModelCacheView;
 }
 
 /** Starting, resuming and discarding runs; one at a time. */
@@ -265,7 +278,14 @@ function createRunner(d: RunnerDeps): Runner {
     setStatus(shell.status, 'A run is in progress: the Run tab shows its stages.');
     const t0 = performance.now();
     try {
-      const r = await start(Comlink.proxy(view.events));
+      // a hub model's download shows in the status line (and the Models tab) until the model is loaded
+      let downloading = false;
+      const download = (p: Parameters<NonNullable<RunEvents['download']>>[0]) => ((downloading = true), setStatus(shell.status, `Downloading the model: ${d.models.progress(p)}`));
+      const stageDone = (name: string, seconds: number) => {
+        view.events.stageDone(name, seconds);
+        if (downloading && name === 'load model') setStatus(shell.status, 'A run is in progress: the Run tab shows its stages (the model is downloaded and cached).');
+      };
+      const r = await start(Comlink.proxy({ ...view.events, download, stageDone }));
       const took = `finished in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
       view.finish(took);
       setStatus(shell.status, `The run ${took}: the Results and Rollouts tabs show it.`);
