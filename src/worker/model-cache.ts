@@ -9,7 +9,8 @@ import { HubSource, type DownloadProgress } from '../io/hub';
 import type { CachedModelFile, ModelCacheListing, ModelDownloadProgress } from './protocol';
 
 let storePromise: Promise<BlobStore> | null = null;
-const store = () => (storePromise ??= defaultStore());
+/** The store HubSource uses by default (tests pass their own to each function). */
+const defaultCache = () => (storePromise ??= defaultStore());
 
 /** "Qwen/Qwen3-0.6B/main/model.safetensors" -> its repo, revision and file; null for other keys. */
 export function parseCacheKey(key: string): Pick<CachedModelFile, 'repo' | 'revision' | 'file'> | null {
@@ -19,8 +20,8 @@ export function parseCacheKey(key: string): Pick<CachedModelFile, 'repo' | 'revi
 }
 
 /** Every file in the hub cache. Cached answers "this optional file is absent" are left out. */
-export async function listModelCache(): Promise<ModelCacheListing> {
-  const s = await store();
+export async function listModelCache(store?: BlobStore): Promise<ModelCacheListing> {
+  const s = store ?? (await defaultCache());
   const files: CachedModelFile[] = [];
   for (const e of await s.list()) {
     const k = parseCacheKey(e.key);
@@ -30,8 +31,8 @@ export async function listModelCache(): Promise<ModelCacheListing> {
 }
 
 /** Remove a model's cached files (every revision, partial downloads included), or all with null. */
-export async function clearModelCache(repo: string | null): Promise<number> {
-  const s = await store();
+export async function clearModelCache(repo: string | null, store?: BlobStore): Promise<number> {
+  const s = store ?? (await defaultCache());
   let n = 0;
   for (const e of await s.list()) {
     if (repo !== null && parseCacheKey(e.key)?.repo !== repo) continue;
@@ -66,8 +67,10 @@ const MODEL_FILES: readonly [string, boolean][] = [
 const INDEX = 'model.safetensors.index.json';
 
 /** Download a hub model into the cache (files already there are not fetched again). */
-export async function downloadHubModel(id: string, onProgress: (p: ModelDownloadProgress) => void): Promise<string[]> {
-  const src = new HubSource(id.trim(), { store: await store(), onProgress: throttleProgress((p) => onProgress({ repo: id.trim(), ...p })) });
+export async function downloadHubModel(id: string, onProgress: (p: ModelDownloadProgress) => void, opts: { store?: BlobStore; endpoint?: string; throttleMs?: number } = {}): Promise<string[]> {
+  const repo = id.trim();
+  const store = opts.store ?? (await defaultCache());
+  const src = new HubSource(repo, { store, endpoint: opts.endpoint, onProgress: throttleProgress((p) => onProgress({ repo, ...p }), opts.throttleMs) });
   const got: string[] = [];
   const open = async (name: string, optional: boolean): Promise<boolean> => {
     try {
