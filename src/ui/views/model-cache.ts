@@ -92,7 +92,8 @@ export function modelCacheView(d: ModelCacheDeps): ModelCacheView {
     filesBox.replaceChildren();
     try {
       const got = await d.download(id, (p) => void progress(p));
-      totalText.textContent = ` ${id}: ${got.length} files in the cache; a run on this model now loads it from here.`;
+      const s = tracker?.snapshot(performance.now());
+      totalText.textContent = ` ${id}: ${got.length} files${s ? `, ${fmtBytes(s.loaded)}` : ''}, all in the cache; a run on this model now loads it from here.`;
     } catch (e) {
       err.textContent = `${id} could not be downloaded: ${(e as Error).message}`;
     } finally {

@@ -11,8 +11,11 @@ const when = (iso: string) => iso.replace('T', ' ').slice(0, 16);
 
 /** Header and rows of the saved-runs table (the last cell is left for the buttons). */
 export function savedRunsTable(runs: readonly RunRecord[]): { head: string[]; rows: string[][] } {
-  const head = ['created', 'preset', 'seed', 'model', 'arms', 'tier', 'InT + RL pass@1', 'RL pass@1', 'InT + RL − RL [95% CI]', ''];
-  const rows = runs.map((r) => [when(r.created), r.preset ?? 'custom', String(r.config?.seed ?? r.results.seed), r.results.model ?? '', String(Object.keys(r.results.arms).length), ...headlineCells(runHeadline(r.results)), '']);
+  const head = ['created', 'InT + RL pass@1', 'RL pass@1', 'InT + RL − RL [95% CI]', 'tier', 'preset', 'seed', 'model', 'arms', ''];
+  const rows = runs.map((r) => {
+    const [tier, intRl, rl, diff] = headlineCells(runHeadline(r.results));
+    return [when(r.created), intRl, rl, diff, tier, r.preset ?? 'custom', String(r.config?.seed ?? r.results.seed), r.results.model ?? '', String(Object.keys(r.results.arms).length), ''];
+  });
   return { head, rows };
 }
 
@@ -47,6 +50,8 @@ export async function renderSavedRuns(pane: HTMLElement, open: (r: RunRecord) =>
     list.querySelectorAll('tbody tr').forEach((tr, i) => {
       const r = runs[i];
       tr.setAttribute('data-testid', 'saved-run');
+      // narrow screens show each run as a card with these labels (style.css)
+      [...tr.children].forEach((td, j) => t.head[j] && td.setAttribute('data-label', t.head[j]));
       tr.lastElementChild!.append(
         button('Open', () => open(r), { 'data-testid': 'open-run' }),
         ' ',
