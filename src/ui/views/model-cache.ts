@@ -128,12 +128,13 @@ export function modelCacheView(d: ModelCacheDeps): ModelCacheView {
       return;
     }
     const all = models.reduce((n, m) => n + m.bytes, 0);
-    const t = table(['model', 'files', 'size', 'state', ''], models.map((m) => [m.repo, String(m.files.length), fmtBytes(m.bytes), m.complete ? 'complete' : 'partial: download again to continue', '']), 'report model-cache');
+    const t = table(['model', 'files', 'size', 'state', ''], models.map((m) => [m.repo, String(m.files.length), fmtBytes(m.bytes), m.complete ? 'files complete' : 'partial: Continue resumes it', '']), 'report model-cache');
     t.querySelectorAll('tbody tr').forEach((tr, i) => {
       const m = models[i];
       tr.setAttribute('data-testid', 'cached-model');
       const files = el('details', {}, el('summary', { text: 'files' }), table(['file', 'revision', 'size', 'state'], m.files.map((f) => [f.file, f.revision, fmtBytes(f.bytes), f.complete ? 'complete' : 'partial'])));
       tr.children[1].append(' ', files);
+      if (!m.complete) tr.lastElementChild!.append(button('Continue', () => ((input.value = m.repo), void start()), { 'data-testid': 'continue-download', 'aria-label': `Continue downloading ${m.repo}` }), ' ');
       tr.lastElementChild!.append(button('Clear', () => void clear(m.repo), { 'data-testid': 'clear-model', 'aria-label': `Clear the cached files of ${m.repo}` }));
     });
     cacheBox.replaceChildren(t, el('p', {}, `${fmtBytes(all)} in all `, button('Clear all', () => void clear(null), { 'data-testid': 'clear-all-models' })));
