@@ -144,7 +144,7 @@ export async function runBrowserExperiment(o: BrowserRunOptions): Promise<RunRec
   events.stage('load model', 0, 1);
   const t0 = performance.now();
   const model = o.model;
-  const base = await loadModel(gpu, model, config.seed, model.kind === 'hub' && events.download ? throttleProgress((p) => events.download?.({ repo: model.id, ...p })) : undefined);
+  const base = await loadModel(gpu, model, config.seed, model.kind === 'hub' && events.download ? throttleProgress((p) => void Promise.resolve(events.download?.({ repo: model.id, ...p })).catch(() => undefined)) : undefined);
   events.stageDone('load model', (performance.now() - t0) / 1000);
   events.note(`model: ${base.label}; task: ${task.name}; ${train.length} train / ${test.length} test problems`);
   let current = '';
