@@ -170,7 +170,12 @@ export async function runBrowserExperiment(o: BrowserRunOptions): Promise<RunRec
     const run = await runPipeline({ gpu, config, preset: o.preset, arms: o.arms.map(getArm), task, base, store: o.store, hooks });
     if (!run.results || !run.data) throw new Error('the run stopped before its report');
     const { results, data } = run;
-    if (o.exports) await writeRunExports(o.exports, { store: o.store, config, results, sets: data.sets, train, task });
+    if (o.exports) {
+      // the run is complete: a failure here costs the downloads, not the run
+      await writeRunExports(o.exports, { store: o.store, config, results, sets: data.sets, train, task }).catch((e: Error) =>
+        events.note(`the export files (adapters, SFT and RL data) could not be written: ${e.message}; the run's report is kept`),
+      );
+    }
     const files = buildReport.files(results, data.proposals, data.checked);
     const steps: Record<string, string[]> = {};
     for (const a of data.attempts) steps[a.id] = task.splitSteps(a.text);
