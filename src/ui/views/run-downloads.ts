@@ -2,7 +2,7 @@
 // and the export files the worker wrote with src/int/exports.ts when the run finished (SFT data as
 // TRL JSONL and verl Parquet, RL prompts as verl Parquet, each trained arm's PEFT adapter), read
 // from IndexedDB beside the run.
-import { ARMS, type ArmId } from '../../int/arms';
+import { ARM_IDS, ARMS, type ArmId } from '../../int/arms';
 import { EXPORT_FILES } from '../../int/exports';
 import { fmtBytes } from '../../model/memory';
 import { modelFolderTar } from '../../worker/models-db';
@@ -18,7 +18,7 @@ const DATA_FILES: readonly [string, string, string, string][] = [
   [`rl/${EXPORT_FILES.rlParquet}`, 'RL prompts, verl Parquet', 'application/vnd.apache.parquet', 'download-rl-parquet'],
 ];
 
-/** Arms with exported weights, in the order of the export folder: [arm id, kind, files]. */
+/** Arms with exported weights in results-table order (unknown ids last): arm id, full fine-tune or adapter, files. */
 export function exportedArms(files: ExportFiles): { arm: string; full: boolean; files: Record<string, Uint8Array> }[] {
   const arms = new Map<string, { arm: string; full: boolean; files: Record<string, Uint8Array> }>();
   for (const [path, bytes] of Object.entries(files)) {
@@ -28,7 +28,8 @@ export function exportedArms(files: ExportFiles): { arm: string; full: boolean; 
     a.files[m[3]] = bytes;
     arms.set(m[2], a);
   }
-  return [...arms.values()].sort((x, y) => x.arm.localeCompare(y.arm));
+  const order = (id: string) => (ARM_IDS.includes(id as ArmId) ? ARM_IDS.indexOf(id as ArmId) : ARM_IDS.length);
+  return [...arms.values()].sort((x, y) => order(x.arm) - order(y.arm) || x.arm.localeCompare(y.arm));
 }
 
 const armLabel = (id: string) => ARMS[id as ArmId]?.label.replace(/^\+ /, '') ?? id;
