@@ -1,6 +1,7 @@
 // `npm run bench -- <suite> [--json] [suite options]`: headless benchmarks in Node on Dawn.
 // Suites: kernels (matmul/attention vs onnxruntime-web and a naive kernel), grade (answer grading speed),
-// model (prefill / decode / LoRA training throughput of a random Qwen2.5-0.5B-shaped model, memory plans).
+// model (prefill / decode / LoRA training throughput of a random Qwen2.5-0.5B-shaped model, memory plans),
+// tiny (the embedded model's RL stage: sampling and training steps with dispatch / submit / readback counts).
 // With --json the last line printed is one JSON object with the suite's results.
 
 type Suite = (args: string[]) => Promise<Record<string, unknown>>;
@@ -9,6 +10,7 @@ const SUITES: Record<string, () => Promise<Suite>> = {
   kernels: async () => (await import('./bench/kernels')).benchKernels,
   grade: async () => (await import('./bench/grade')).benchGrade,
   model: async () => (await import('./bench/model')).benchModel,
+  tiny: async () => (await import('./bench/tiny')).benchTiny,
 };
 
 async function main(): Promise<void> {

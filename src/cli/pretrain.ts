@@ -37,6 +37,7 @@ export interface PretrainOptions extends PretrainRunOptions {
 export const RECIPE_OUT: Readonly<Record<keyof typeof PRETRAIN_RECIPES, string>> = Object.freeze({
   tiny: 'public/models/chains-tiny',
   critical: 'public/models/chains-critical',
+  'critical-strict': 'public/models/chains-critical-strict',
 });
 
 /** Shape fields of a run and the config.json keys that hold them. */
@@ -168,6 +169,9 @@ const HELP = `npm run pretrain -- [options]
   --recipe NAME        "tiny" (default: the committed chains-tiny recipe on TINY_LADDER) or "critical" (chains-tiny
                        continued for 25 min on TINY_LADDER + the critical-step tier with the one-digit
                        multiplication habit, MUL_AS_ADD_HABIT; lr 1e-3; out public/models/chains-critical)
+                       or "critical-strict" (the same for 1,227 steps, the loss on completions only and no
+                       self-reflection documents, so the right product is written only in the model's checks;
+                       out public/models/chains-critical-strict)
   --init DIR           continue from this model folder's weights (its config.json gives the shape)
   --no-init            start from fresh weights (also for the critical recipe)
   --no-curriculum      train on the full recipe from the first step
@@ -184,12 +188,12 @@ export function parsePretrainArgs(argv: readonly string[]): Partial<PretrainOpti
   // --recipe picks the data and curriculum the other flags then adjust, wherever it stands
   const r = argv.indexOf('--recipe');
   const recipeName = r >= 0 ? argv[r + 1] : 'tiny';
-  if (recipeName !== 'tiny' && recipeName !== 'critical') throw new Error(`--recipe must be "tiny" or "critical", got ${JSON.stringify(recipeName)}`);
-  const recipe = PRETRAIN_RECIPES[recipeName];
+  if (!Object.hasOwn(PRETRAIN_RECIPES, recipeName)) throw new Error(`--recipe must be one of ${Object.keys(PRETRAIN_RECIPES).map((n) => `"${n}"`).join(', ')}, got ${JSON.stringify(recipeName)}`);
+  const recipe = PRETRAIN_RECIPES[recipeName as keyof typeof PRETRAIN_RECIPES];
   const data: PretrainDataInput = { ...recipe.data };
   if (recipeName !== 'tiny') {
     o.phases = recipe.phases.map((p) => ({ ...p }));
-    Object.assign(o, recipe.run, { out: RECIPE_OUT[recipeName] });
+    Object.assign(o, recipe.run, { out: RECIPE_OUT[recipeName as keyof typeof PRETRAIN_RECIPES] });
   }
   if (recipe.init) o.initFrom = recipe.init;
   const num = (flag: string, v: string | undefined) => {

@@ -32,6 +32,21 @@ export interface DispatchSpec {
 
 export type TypedArray = Float32Array | Int32Array | Uint32Array | Uint16Array;
 
+/** What this Gpu has asked of the device so far (plain integer counters, always on: an increment
+ *  per call costs nothing next to the call it counts). Take two `counts()` and subtract. */
+export interface GpuCounts {
+  /** Kernel dispatches recorded. */
+  dispatches: number;
+  /** queue.submit calls (one per flush with recorded work). */
+  submits: number;
+  /** Tensors read back to the host (each waits for the GPU). */
+  readbacks: number;
+  /** Waits for the GPU to finish (sync(), including the one inside each readback). */
+  waits: number;
+  /** queue.writeBuffer calls: tensor uploads and writes, and each dispatch's uniform parameter block. */
+  writes: number;
+}
+
 const STORAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 
 export class Gpu implements TensorOwner {
@@ -48,7 +63,7 @@ export class Gpu implements TensorOwner {
   private pendingRelease: GPUBuffer[] = [];
   private errors: string[] = [];
   private debugQueue: Array<{ kernel: string; outputs: Array<{ t: Tensor; snapshot: GPUBuffer }> }> = [];
-  private dispatchCount = 0;
+  private readonly counters: GpuCounts = { dispatches: 0, submits: 0, readbacks: 0, waits: 0, writes: 0 };
   private scopeOpen = false;
   private scopePops: Array<Promise<GPUError | null>> = [];
 
@@ -93,7 +108,11 @@ export class Gpu implements TensorOwner {
   }
   /** Number of kernel dispatches recorded so far. */
   get dispatches(): number {
-    return this.dispatchCount;
+    return this.counters.dispatches;
+  }
+  /** A copy of the counters (dispatches, submits, readbacks, waits, writes) so far. */
+  counts(): GpuCounts {
+    return { ...this.counters };
   }
 
   private checkAlive(what: string): void {
@@ -168,6 +187,7 @@ export class Gpu implements TensorOwner {
       len += 2;
     }
     this.device.queue.writeBuffer(t.buffer, 0, bytes.buffer, bytes.byteOffset, len);
+    this.counters.writes++;
   }
 
   /** Read a tensor back: Float32Array for f32 and f16, Int32Array / Uint32Array otherwise. */
@@ -195,6 +215,7 @@ export class Gpu implements TensorOwner {
     this.checkAlive(`read '${t.label}'`);
     const size = Math.max(4, Math.ceil(t.byteLength / 4) * 4);
     const staging = this.pool.acquire(size, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'readback');
+    this.counters.readbacks++;
     this.endPass();
     this.enc().copyBufferToBuffer(t.buffer, 0, staging, 0, size);
     await this.sync();
@@ -267,6 +288,7 @@ export class Gpu implements TensorOwner {
       const bytes = spec.params.bytes();
       const ub = this.pool.acquire(bytes.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, 'params');
       this.device.queue.writeBuffer(ub, 0, bytes);
+      this.counters.writes++;
       this.pendingRelease.push(ub);
       entries.push({ binding: b++, resource: { buffer: ub, size: bytes.byteLength } });
     }
@@ -277,7 +299,7 @@ export class Gpu implements TensorOwner {
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
-    this.dispatchCount++;
+    this.counters.dispatches++;
     if (timestampWrites) pass.end();
     else this.pass = pass;
     if (this.debug) this.snapshotOutputs(kernel, spec.outputs);
@@ -302,6 +324,7 @@ export class Gpu implements TensorOwner {
     if (this.encoder) {
       this.profiler.resolve(this.encoder);
       this.device.queue.submit([this.encoder.finish()]);
+      this.counters.submits++;
       this.encoder = null;
     }
     this.closeScope();
@@ -312,6 +335,7 @@ export class Gpu implements TensorOwner {
   /** Submit and wait for the GPU; throws validation errors and (debug) non-finite outputs. */
   async sync(): Promise<void> {
     this.flush();
+    this.counters.waits++;
     await this.device.queue.onSubmittedWorkDone();
     this.checkAlive('finish');
     for (const e of await Promise.all(this.scopePops.splice(0))) if (e) this.errors.push(e.message);

@@ -1,5 +1,5 @@
 // The GPU layer's public surface: device acquisition, tensors, dispatch, params, WGSL builder.
-export { Gpu, type DispatchSpec, type TypedArray } from './gpu';
+export { Gpu, type DispatchSpec, type GpuCounts, type TypedArray } from './gpu';
 export { acquireDevice, describeAdapter, isNode, type AdapterReport, type AcquireOptions } from './device';
 export { Tensor, expectTensor, numel, shapeStr, BYTES, type DType } from './tensor';
 export { P, Params } from './params';

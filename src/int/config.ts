@@ -48,8 +48,9 @@ export interface DataConfig {
   /** Refuse a math dataset with any skipped row (bad CSV / JSONL row, empty answer, duplicate
    *  id) instead of running on the other rows; the skipped rows are reported either way. Default false. */
   strict: boolean;
-  /** Use at most this many training / test problems (first ones in task order); null = all. Default null. */
+  /** Use at most this many training problems (first ones in task order); null = all. Default null. */
   maxTrainProblems: number | null;
+  /** Use at most this many held-out test problems (first ones in task order); null = all. Default null. */
   maxTestProblems: number | null;
 }
 

@@ -16,6 +16,9 @@ export interface ContinuationRecord {
   /** The failed attempt the start was cut from (for problem_only: the intervention whose budget
    *  it matches; absent in records made before equal budgets). */
   attemptId?: string;
+  /** The verifier sample of the intervention the start belongs to (absent in records made before
+   *  it was recorded). */
+  sample?: number;
   condition: StartCondition;
   samples: number;
   correct: number;
@@ -25,6 +28,8 @@ export interface ContinuationRecord {
 export interface KeptStart {
   problemId: string;
   attemptId: string;
+  /** Its verifier sample (carried into the planned starts). */
+  sample?: number;
   location: number;
   content: string;
   steps: readonly string[];
@@ -35,6 +40,7 @@ export interface PlannedStart {
   problemId: string;
   /** The kept intervention the start belongs to (problem_only starts too: one per intervention). */
   attemptId: string;
+  sample?: number;
   condition: StartCondition;
   prefix: string;
   samples: number;
@@ -51,7 +57,9 @@ export function planContinuationStarts(kept: readonly KeptStart[], join: JoinSte
   for (const k of kept) {
     const st = continuationStarts(join, k.steps, k.location, k.content);
     const prefixes: Record<StartCondition, string> = { problem_only: st.problemOnly, prefix: st.prefix, prefix_original: st.prefixOriginal, prefix_intervention: st.prefixIntervention };
-    for (const condition of START_CONDITIONS) out.push({ problemId: k.problemId, attemptId: k.attemptId, condition, prefix: prefixes[condition], samples: samplesPerStart });
+    for (const condition of START_CONDITIONS) {
+      out.push({ problemId: k.problemId, attemptId: k.attemptId, ...(k.sample === undefined ? {} : { sample: k.sample }), condition, prefix: prefixes[condition], samples: samplesPerStart });
+    }
   }
   return out;
 }

@@ -23,6 +23,7 @@ import { resolveBaseModel, type BaseModel } from './model';
 import { pipelineStages, problemsOf, runPipeline } from './pipeline';
 import { fitTask, promptRoom } from './prompt-fit';
 import { buildReport, type ExperimentResults } from './report';
+import { problemTexts } from './stages';
 import { datasetFileOf, ExportFolder, fingerprintRun, makeDirs, readJsonFile, runIdOf, RunLock } from './run-files';
 import { RunStore, writeAtomic } from './run-store';
 import { seedsMarkdown, summarizeSeeds, type SeedRun, type SeedsSummary } from './seeds';
@@ -187,7 +188,7 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
       },
     });
     if (run.results && run.data) {
-      const r = buildReport.files(run.results, run.data.proposals, run.data.checked);
+      const r = buildReport.files(run.results, run.data.proposals, run.data.checked, { problems: problemTexts(task, [...train, ...test]), diagnostics: run.data.diagnostics });
       writeAtomic(store.path('results.json'), r.json);
       writeAtomic(store.path('results.md'), r.md);
       writeAtomic(store.path('metrics.csv'), r.csv);

@@ -1,13 +1,13 @@
 // The outputs of an experiment: results.json (numbers only, no timings, so the same seed gives
 // the same file), results.md (arms table, pipeline counts, zero-advantage share at RL step 1,
 // diagnostics), metrics.csv (every step of every arm) and interventions.jsonl (one line per
-// verifier output with its verdicts).
+// verifier output with its problem, reference, verdicts and continuation outcomes).
 
 import { formatJsonl } from '../io/datasets/jsonl';
 import { METRIC_COLUMNS, csvRow } from '../train/metrics';
 import type { IntConfig } from './config';
-import { continuationSummary, START_CONDITIONS, type ContinuationSummaryRow, type StartCondition } from './diagnostics';
-import type { FilterCounts, FilterResult } from './filter';
+import { continuationSummary, START_CONDITIONS, type ContinuationRecord, type ContinuationSummaryRow, type StartCondition } from './diagnostics';
+import type { CandidateVerdict, FilterCounts, FilterResult, VerdictStatus } from './filter';
 import { zeroVarianceShare, type ArmMechanism } from './mechanism';
 import { splice } from './splice';
 import type { Attempt, ContinuationCheck, Diagnostics, PoolResult, Proposal, Reflection, SftSets } from './stages';
@@ -282,19 +282,93 @@ export function metricsCsv(r: ExperimentResults): string {
   return lines.join('\n') + '\n';
 }
 
-/** interventions.jsonl: one line per verifier output (attempt, steps, verification text, parsed
- *  location and intervention, filter verdict, the spliced trace, continuation outcome). */
-export function interventionsJsonl(proposals: readonly Proposal[], checked: ContinuationCheck): string {
+/** Continuations from one start: correct of samples. */
+export interface StartCount {
+  samples: number;
+  correct: number;
+}
+
+/** One line of interventions.jsonl. */
+export interface InterventionRow {
+  attemptId: string;
+  problemId: string;
+  tier: string;
+  sample: number;
+  /** The problem statement, its reference solution and gold answer (null in files written
+   *  without them). */
+  problem: string | null;
+  reference: string | null;
+  answer: string | null;
+  attempt: string;
+  steps: string[];
+  verification: string;
+  location: number | null;
+  trueLocation: number | null;
+  intervention: string | null;
+  status: VerdictStatus;
+  detail: string;
+  spliced: string[] | null;
+  /** The continuation check (prefix + intervention, continuation.k samples), when it ran. */
+  continuation: StartCount | null;
+  /** The diagnostics' continuations from each start (problem only, prefix, prefix + original step,
+   *  prefix + intervention): kept interventions of never-solved training problems only, else null. */
+  starts: Record<StartCondition, StartCount> | null;
+}
+
+/** What interventions.jsonl adds beside the proposals and verdicts, when the caller has it. */
+export interface InterventionExtras {
+  /** Problem texts by id (stages.problemTexts). */
+  problems?: ReadonlyMap<string, { statement: string; reference: string; answer: string }>;
+  /** The diagnostics stage's records. */
+  diagnostics?: { records: readonly ContinuationRecord[] };
+}
+
+/** The diagnostics' starts of each intervention, keyed "attemptId#sample". Records carry their
+ *  sample; older records (without it) belong to the one intervention of their attempt that was
+ *  kept before the continuation check (filter.keep "first" keeps one per attempt). */
+function startsByIntervention(records: readonly ContinuationRecord[], verdicts: readonly CandidateVerdict[]): Map<string, Record<StartCondition, StartCount>> {
+  const keptBefore = new Map<string, number[]>();
+  for (const v of verdicts) if (v.status === 'kept' || v.status === 'failed_continuation') (keptBefore.get(v.attemptId) ?? keptBefore.set(v.attemptId, []).get(v.attemptId)!).push(v.sample);
+  const out = new Map<string, Record<StartCondition, StartCount>>();
+  for (const r of records) {
+    if (!r.attemptId) continue;
+    const samples = keptBefore.get(r.attemptId) ?? [];
+    const sample = r.sample ?? (samples.length === 1 ? samples[0] : undefined);
+    if (sample === undefined) continue;
+    const key = `${r.attemptId}#${sample}`;
+    const row = out.get(key) ?? ({} as Record<StartCondition, StartCount>);
+    const prev = row[r.condition];
+    row[r.condition] = { samples: (prev?.samples ?? 0) + r.samples, correct: (prev?.correct ?? 0) + r.correct };
+    out.set(key, row);
+  }
+  for (const [k, row] of out) if (!START_CONDITIONS.every((c) => row[c])) out.delete(k);
+  return out;
+}
+
+/** interventions.jsonl: one line per verifier output (problem, reference, attempt, steps,
+ *  verification text, parsed location and intervention, filter verdict, the spliced trace, the
+ *  continuation check's outcome and the diagnostics' continuations from each start). */
+export function interventionsJsonl(proposals: readonly Proposal[], checked: ContinuationCheck, extras: InterventionExtras = {}): string {
+  return formatJsonl(interventionRows(proposals, checked, extras));
+}
+
+/** interventions.jsonl's rows. */
+export function interventionRows(proposals: readonly Proposal[], checked: ContinuationCheck, extras: InterventionExtras = {}): InterventionRow[] {
   const prop = new Map(proposals.map((p) => [p.attemptId, p]));
   const cont = new Map(checked.outcomes.map((o) => [`${o.attemptId}#${o.sample}`, { samples: o.samples, correct: o.correct }]));
-  const rows = checked.result.verdicts.map((v) => {
+  const starts = startsByIntervention(extras.diagnostics?.records ?? [], checked.result.verdicts);
+  return checked.result.verdicts.map((v) => {
     const p = prop.get(v.attemptId)!;
     const spliced = v.content !== null && v.location !== null ? splice(p.steps, v.location, v.content).newSteps : null;
+    const text = extras.problems?.get(v.problemId);
     return {
       attemptId: v.attemptId,
       problemId: v.problemId,
       tier: p.tier,
       sample: v.sample,
+      problem: text?.statement ?? null,
+      reference: text?.reference ?? null,
+      answer: text?.answer ?? null,
       attempt: p.attempt,
       steps: p.steps,
       verification: p.outputs[v.sample],
@@ -305,17 +379,17 @@ export function interventionsJsonl(proposals: readonly Proposal[], checked: Cont
       detail: v.detail,
       spliced,
       continuation: cont.get(`${v.attemptId}#${v.sample}`) ?? null,
+      starts: starts.get(`${v.attemptId}#${v.sample}`) ?? null,
     };
   });
-  return formatJsonl(rows);
 }
 
 /** Every file's text. */
-buildReport.files = (r: ExperimentResults, proposals: readonly Proposal[], checked: ContinuationCheck) => ({
+buildReport.files = (r: ExperimentResults, proposals: readonly Proposal[], checked: ContinuationCheck, extras: InterventionExtras = {}) => ({
   // Step metrics (they hold wall-clock rates) go to metrics.csv only: results.json is a pure
   // function of the config and seed.
   json: JSON.stringify({ ...r, metrics: undefined }, null, 2) + '\n',
   md: resultsMarkdown(r),
   csv: metricsCsv(r),
-  jsonl: interventionsJsonl(proposals, checked),
+  jsonl: interventionsJsonl(proposals, checked, extras),
 });

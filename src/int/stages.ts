@@ -248,7 +248,7 @@ export async function runDiagnostics(
   for (const [i, x] of items.entries()) {
     let correct = 0;
     for (const g of gens[i]) if ((await ctx.task.grade(x.prefix + g.text, byId.get(x.problemId)!)).correct) correct++;
-    records.push({ problemId: x.problemId, attemptId: x.attemptId, condition: x.condition, samples: gens[i].length, correct });
+    records.push({ problemId: x.problemId, attemptId: x.attemptId, ...(x.sample === undefined ? {} : { sample: x.sample }), condition: x.condition, samples: gens[i].length, correct });
   }
   let location: LocationAccuracy | null = null;
   if (proposals.some((p) => p.truth !== null)) {
@@ -278,6 +278,20 @@ export interface SftSets {
   reference: SftExample[];
   /** problem -> the model's correct reference-guided rewrite of its failed attempt. */
   self_reflection: SftExample[];
+}
+
+/** What interventions.jsonl shows of a problem beside each intervention. */
+export interface ProblemText {
+  /** The problem statement (natural language for chains). */
+  statement: string;
+  /** The reference solution (referenceCompletion). */
+  reference: string;
+  answer: string;
+}
+
+/** The statement, reference solution and answer of every problem, by id. */
+export function problemTexts(task: Task, problems: readonly Problem[]): Map<string, ProblemText> {
+  return new Map(problems.map((p) => [p.id, { statement: p.statement, reference: referenceCompletion(task, p), answer: p.answer }]));
 }
 
 /** The reference solution as a completion: the task's full solution when it can write one

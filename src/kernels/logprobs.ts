@@ -7,7 +7,7 @@
 // logprobsMaxRows(gpu, V) rows fit one binding; beyond that the entry points throw and say so.
 
 import { P, buildWgsl, expectTensor, shapeStr, type Gpu, type Tensor } from '../gpu';
-import { grid1D } from './grid';
+import { checkReduceWg, grid1D, reduceWg } from './grid';
 import chunksSrc from './vocab_chunks.wgsl?raw';
 import bodySrc from './logprobs.wgsl?raw';
 
@@ -21,6 +21,9 @@ export interface LogprobsOptions {
   /** Rows whose target equals this id are ignored: logp = entropy = 0 and their dLogits = 0.
    *  For i32 targets a negative id (e.g. -100) is allowed. Default: no ignored id. */
   ignoreIndex?: number;
+  /** Threads of the statistics pass per (row, chunk); default reduceWg(gpu) (256 on GPUs, 8 on CPU
+   *  adapters). Tests force each. */
+  workgroupSize?: number;
 }
 
 export interface LogprobsBackwardOptions extends LogprobsOptions {
@@ -41,6 +44,8 @@ interface Checked {
   V: number;
   invT: number;
   ignore: [number, number];
+  /** Threads of the statistics pass. */
+  statsWg: number;
 }
 
 /** Most logit rows of vocabulary `vocab` that one (rows, vocab) f32 tensor may hold on this device. */
@@ -69,7 +74,8 @@ function checkInputs(k: string, gpu: Gpu, logits: Tensor, targets: Tensor, opts:
     if (!Number.isInteger(id) || id < -0x80000000 || id > 0xffffffff) throw new Error(`${k}: ignoreIndex must be an integer id, got ${id}`);
     ignore = [1, id >>> 0];
   }
-  return { N, V, invT: 1 / T, ignore };
+  const statsWg = opts.workgroupSize !== undefined ? checkReduceWg(k, opts.workgroupSize) : reduceWg(gpu);
+  return { N, V, invT: 1 / T, ignore, statsWg };
 }
 
 function params(c: Checked, nChunks: number, gridStride: number, useEntropy: boolean, sign: number) {
@@ -90,7 +96,7 @@ function forwardInto(gpu: Gpu, k: string, logp: Tensor, entropy: Tensor, lse: Te
     inputs: [logits],
     params: params(c, nChunks, g1.rowStride, false, sign),
     workgroups: g1.workgroups,
-    constants: { WG, CHUNK },
+    constants: { WG: c.statsWg, CHUNK },
   });
   const g2 = grid1D(gpu, N, WG);
   gpu.dispatch({

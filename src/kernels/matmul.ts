@@ -8,6 +8,7 @@ import commonSrc from './matmul_common.wgsl?raw';
 import stagedSrc from './matmul.wgsl?raw';
 import directSrc from './matmul_direct.wgsl?raw';
 import naiveSrc from './matmul_naive.wgsl?raw';
+import { isCpuAdapter } from './grid';
 
 export interface MatmulOpts {
   /** Use A^T: A is stored (batch..., K, M). Default false. */
@@ -52,6 +53,9 @@ export interface MatmulTile {
  *   staged tile, whose barriers make the driver keep the accumulators in memory, and ~2.4 for the naive kernel.
  * - cpuGemv: CPU adapters, M <= 8. BM = TM = M (set at dispatch, so no row is wasted), 16 columns per
  *   thread, 8 threads per workgroup.
+ * - CPU adapters, M > 8 and N <= 32 (LoRA ranks, their dA / dB): cpuNarrowTile(N), the cpu tile's
+ *   16 x 8 thread block with BN = N rounded up to 8, its threads stacked over the rows instead of spread
+ *   over 128 columns (of which the 'cpu' tile would compute N).
  */
 export const MATMUL_TILES: Record<'default' | 'gemv' | 'cpu' | 'cpuGemv', MatmulTile> = {
   default: { kernel: 'staged', BM: 64, BN: 64, BK: 16, TM: 4, TN: 4 },
@@ -60,18 +64,26 @@ export const MATMUL_TILES: Record<'default' | 'gemv' | 'cpu' | 'cpuGemv', Matmul
   cpuGemv: { kernel: 'direct', BM: 8, BN: 128, BK: 1, TM: 8, TN: 16 },
 };
 
-/** Software (CPU) adapters: Mesa lavapipe/llvmpipe, SwiftShader. */
-export function isCpuAdapter(gpu: Gpu): boolean {
-  const r = gpu.report;
-  return /llvmpipe|lavapipe|swiftshader|software/i.test([r.vendor, r.architecture, r.device, r.description].join(' '));
+/** Widest output the narrow CPU tile is picked for. */
+export const CPU_NARROW_MAX_N = 32;
+
+/** The CPU tile for narrow outputs (N <= CPU_NARROW_MAX_N): BN = N rounded up to 8 columns (BN / 8
+ *  threads across), 16-row thread blocks stacked to about 8 threads. On lavapipe (2 cores) at
+ *  3969 x 8 x 96 (a LoRA down-projection of a micro-batch) it runs ~10x faster than the 'cpu' tile,
+ *  and ~20x at 256 x 8 x 3969 with A^T (a LoRA dA). */
+export function cpuNarrowTile(N: number): MatmulTile {
+  const BN = Math.max(8, Math.ceil(N / 8) * 8);
+  const across = BN / 8;
+  return { kernel: 'direct', BM: 16 * Math.max(1, Math.floor(8 / across)), BN, BK: 1, TM: 16, TN: 8 };
 }
+
+export { isCpuAdapter };
 
 /** The tile configuration matmul uses for an M x N output on this adapter. */
 export function pickMatmulTile(gpu: Gpu, M: number, N: number): MatmulTile {
-  void N;
   if (isCpuAdapter(gpu)) {
     if (M <= 8) return { ...MATMUL_TILES.cpuGemv, BM: Math.max(1, M), TM: Math.max(1, M) };
-    return MATMUL_TILES.cpu;
+    return N <= CPU_NARROW_MAX_N ? cpuNarrowTile(N) : MATMUL_TILES.cpu;
   }
   return M <= 8 ? MATMUL_TILES.gemv : MATMUL_TILES.default;
 }

@@ -1,15 +1,19 @@
 // RMSNorm (Llama / Qwen semantics): y = x * rsqrt(mean(x^2) + eps) * weight, per row of (N, C).
 // Also serves Qwen3's per-head q_norm / k_norm with rows = tokens * heads and C = head_dim.
 // Backward gives dX and (optionally) dWeight without atomics. Plain-TS reference in rmsnorm.ref.ts.
+// Two layouts of the row kernels: a workgroup per row with a tree sum (GPUs), or a thread per row with
+// no barriers (CPU adapters, where the barriers of a workgroup per short row cost ~30x the arithmetic).
 
 import { P, buildWgsl, expectTensor, type Gpu, type Tensor } from '../gpu';
-import { grid1D } from './grid';
+import { grid1D, isCpuAdapter } from './grid';
 import weightTypeSrc from './weight_type.wgsl?raw';
 import commonSrc from './rmsnorm_common.wgsl?raw';
 import fwdSrc from './rmsnorm.wgsl?raw';
 import bwdSrc from './rmsnorm_backward.wgsl?raw';
 import dwSrc from './rmsnorm_dweight.wgsl?raw';
 import dwReduceSrc from './rmsnorm_dweight_reduce.wgsl?raw';
+import fwdThreadSrc from './rmsnorm_thread.wgsl?raw';
+import bwdThreadSrc from './rmsnorm_backward_thread.wgsl?raw';
 
 /** Columns x row lanes of one dWeight stage-1 workgroup. */
 const TC = 64;
@@ -19,7 +23,34 @@ const MAX_CHUNKS = 128;
 /** Rows per chunk lower bound, so small inputs use one chunk per few dozen rows. */
 const MIN_ROWS_PER_CHUNK = 32;
 
-export interface RmsnormBackwardOptions {
+/** How the row kernels spread a row: 'workgroup' (one workgroup per row, tree sum) or 'thread' (one
+ *  thread per row, no barriers). */
+export type RmsnormLayout = 'workgroup' | 'thread';
+
+/** Rows per workgroup of the 'thread' layout (measured on lavapipe, 2 cores: 16 beats 64 at 4k rows). */
+const THREAD_ROWS = 16;
+/** Longest row the 'thread' layout is picked for (one thread walks the whole row). */
+const THREAD_MAX_C = 1024;
+
+/** The layout rmsnorm uses for rows of C on this adapter: 'thread' on CPU adapters for C <= 1024. */
+export function pickRmsnormLayout(gpu: Gpu, C: number): RmsnormLayout {
+  return isCpuAdapter(gpu) && C <= THREAD_MAX_C ? 'thread' : 'workgroup';
+}
+
+export interface RmsnormOptions {
+  /** Row layout; default pickRmsnormLayout(gpu, C). Both give the same values (tests force each). */
+  layout?: RmsnormLayout;
+}
+
+/** Code, workgroup size and grid of one row kernel in `layout`. */
+function rowLaunch(gpu: Gpu, layout: RmsnormLayout, N: number, C: number, bodies: { workgroup: string; thread: string }, F16: boolean) {
+  if (layout === 'thread') {
+    return { code: buildWgsl(weightTypeSrc + '\n' + bodies.thread, { F16 }), WG: THREAD_ROWS, g: grid1D(gpu, N, THREAD_ROWS) };
+  }
+  return { code: rowCode(bodies.workgroup, F16), WG: rowWg(gpu, C), g: grid1D(gpu, N, 1) };
+}
+
+export interface RmsnormBackwardOptions extends RmsnormOptions {
   /** dWeight += gradient (accumulate over micro-batches) instead of overwrite. Default false. */
   accumulateDW?: boolean;
   /** dX += gradient (e.g. straight into the residual stream's gradient) instead of overwrite. Default false. */
@@ -48,7 +79,7 @@ function weightF16(kernel: string, gpu: Gpu, weight: Tensor): boolean {
  * out = x * rstd * weight with rstd = 1 / sqrt(mean(x^2) + eps) per row (saved for the backward).
  * x, out: (N, C) f32; rstd: (N,) f32; weight: (C,) f32 or f16. eps: e.g. 1e-6 (the model's rms_norm_eps).
  */
-export function rmsnormForward(gpu: Gpu, out: Tensor, rstd: Tensor, x: Tensor, weight: Tensor, eps: number): void {
+export function rmsnormForward(gpu: Gpu, out: Tensor, rstd: Tensor, x: Tensor, weight: Tensor, eps: number, opts: RmsnormOptions = {}): void {
   const k = 'rmsnorm.forward';
   expectTensor(k, 'x', x, 'f32', [-1, -1]);
   const [N, C] = x.shape;
@@ -58,11 +89,10 @@ export function rmsnormForward(gpu: Gpu, out: Tensor, rstd: Tensor, x: Tensor, w
   if (!(eps > 0) || !Number.isFinite(eps)) throw new Error(`${k}: eps must be a positive finite number (e.g. 1e-6), got ${eps}`);
   if (out.buffer === x.buffer) throw new Error(`${k}: out and x must be different tensors (WebGPU cannot bind one buffer as read and read-write)`);
   const F16 = weightF16(k, gpu, weight);
-  const WG = rowWg(gpu, C);
-  const g = grid1D(gpu, N, 1);
+  const { code, WG, g } = rowLaunch(gpu, opts.layout ?? pickRmsnormLayout(gpu, C), N, C, { workgroup: fwdSrc, thread: fwdThreadSrc }, F16);
   gpu.dispatch({
     kernel: k,
-    code: rowCode(fwdSrc, F16),
+    code,
     outputs: [out, rstd],
     inputs: [x, weight],
     params: P().u32(N).u32(C).u32(g.rowStride).f32(eps),
@@ -96,11 +126,10 @@ export function rmsnormBackward(
   if (dWeight) expectTensor(k, 'dWeight', dWeight, 'f32', [C]);
   if (dX.buffer === dOut.buffer || dX.buffer === x.buffer) throw new Error(`${k}: dX must not share a buffer with dOut or x (WebGPU cannot bind one buffer as read and read-write)`);
   const F16 = weightF16(k, gpu, weight);
-  const WG = rowWg(gpu, C);
-  const g = grid1D(gpu, N, 1);
+  const { code, WG, g } = rowLaunch(gpu, opts.layout ?? pickRmsnormLayout(gpu, C), N, C, { workgroup: bwdSrc, thread: bwdThreadSrc }, F16);
   gpu.dispatch({
     kernel: k,
-    code: rowCode(bwdSrc, F16),
+    code,
     outputs: [dX],
     inputs: [dOut, x, weight, rstd],
     params: P().u32(N).u32(C).u32(g.rowStride).u32(opts.accumulateDX ? 1 : 0),

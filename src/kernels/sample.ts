@@ -21,7 +21,7 @@
 // Logits at or below -1e30 (-inf masks) and NaN are never sampled.
 
 import { P, buildWgsl, expectTensor, shapeStr, type Gpu, type Tensor } from '../gpu';
-import { grid1D } from './grid';
+import { checkReduceWg, grid1D, reduceWg } from './grid';
 import chunksSrc from './vocab_chunks.wgsl?raw';
 import bodySrc from './sample.wgsl?raw';
 
@@ -48,6 +48,9 @@ export interface SampleOptions {
   step: number;
   /** 'tempered' (default): logp of softmax(logits / T); 'untempered': logp of softmax(logits). */
   logpMode?: 'tempered' | 'untempered';
+  /** Threads per row of the statistics and pick passes; default reduceWg(gpu) (256 on GPUs, 8 on CPU
+   *  adapters). The pick pass takes at least the candidate count (one candidate per thread). Tests force each. */
+  workgroupSize?: number;
 }
 
 /** vocab_chunks.wgsl + this family's stages (one per buildWgsl flag). */
@@ -86,6 +89,8 @@ export function sampleTokens(gpu: Gpu, ids: Tensor, logp: Tensor, logits: Tensor
 
   const exact = kEff === 0 && topP >= 1;
   const K = exact ? 1 : Math.min(kEff > 0 ? kEff : TOP_P_CANDIDATES, V);
+  const rowWg = opts.workgroupSize !== undefined ? checkReduceWg(k, opts.workgroupSize) : reduceWg(gpu);
+  const pickWg = Math.min(WG, Math.max(rowWg, 2 ** Math.ceil(Math.log2(K)))); // >= K: one candidate per thread
   const nChunks = Math.ceil(V / CHUNK);
   const params = (gridStride: number, nIn = 0, fromLogits = 0, nBlocks = 0) =>
     P().u32(B).u32(V).u32(nChunks).u32(gridStride).u32(seed).u32(step).u32(exact ? 1 : 0).u32(K)
@@ -94,7 +99,7 @@ export function sampleTokens(gpu: Gpu, ids: Tensor, logp: Tensor, logits: Tensor
   const tTemps = gpu.upload(temps, [B], 'f32', 'sample.temperature'); // (B,)
   const stats = gpu.empty([B, nChunks, 8], 'f32', 'sample.stats'); // (B, nChunks, 8)
   const g1 = grid1D(gpu, B * nChunks, 1);
-  gpu.dispatch({ kernel: 'sample.stats', code: code().stats, outputs: [stats], inputs: [logits, tTemps], params: params(g1.rowStride), workgroups: g1.workgroups, constants: { WG, CHUNK } });
+  gpu.dispatch({ kernel: 'sample.stats', code: code().stats, outputs: [stats], inputs: [logits, tTemps], params: params(g1.rowStride), workgroups: g1.workgroups, constants: { WG: rowWg, CHUNK } });
 
   let cand: Tensor = stats;
   if (!exact) {
@@ -115,7 +120,7 @@ export function sampleTokens(gpu: Gpu, ids: Tensor, logp: Tensor, logits: Tensor
     cand = srcT;
   }
   const g2 = grid1D(gpu, B, 1);
-  gpu.dispatch({ kernel: 'sample.pick', code: code().pick, outputs: [ids, logp], inputs: [stats, cand, logits, tTemps], params: params(g2.rowStride), workgroups: g2.workgroups, constants: { WG, CHUNK } });
+  gpu.dispatch({ kernel: 'sample.pick', code: code().pick, outputs: [ids, logp], inputs: [stats, cand, logits, tTemps], params: params(g2.rowStride), workgroups: g2.workgroups, constants: { WG: pickWg, CHUNK } });
   if (cand !== stats) cand.release();
   stats.release();
   tTemps.release();

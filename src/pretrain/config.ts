@@ -58,6 +58,18 @@ export const CRITICAL_DATA_RECIPE: Readonly<PretrainDataInput> = Object.freeze({
   habit: MUL_AS_ADD_HABIT,
 });
 
+/** The critical recipe's data with the habit held everywhere the model writes a solution as its own:
+ *  no self-reflection documents (their completion is the corrected solution, right product included).
+ *  With the loss on completions only (the critical-strict recipe), the model is trained to write the
+ *  right one-digit product nowhere but in its checks: the reference values of a verification log and
+ *  the proposed intervention. docs/results/critical-transfer.md measured why: with the loss on whole
+ *  documents the reference solutions in verify / continue / hint prompts teach the right product, and
+ *  at temperature 1 RL finds it on the "never solved" problems and learns them from its own successes. */
+export const CRITICAL_STRICT_DATA_RECIPE: Readonly<PretrainDataInput> = Object.freeze({
+  ...CRITICAL_DATA_RECIPE,
+  mix: { ...PRETRAIN_DATA_RECIPE.mix, reflect: 0 },
+});
+
 /** A named recipe of `npm run pretrain -- --recipe NAME`: data, curriculum, the folder whose weights
  *  it continues from (a path from the repository root; null = fresh weights) and the run settings it
  *  changes from PRETRAIN_RUN_DEFAULTS (command-line flags still override them). */
@@ -68,19 +80,27 @@ export interface PretrainRecipe {
   run: Partial<PretrainRunConfig>;
 }
 
-/** The recipes. "tiny": chains-tiny from scratch (the default). "critical": chains-tiny continued
+/** The recipes. "tiny": chains-tiny from scratch (the default). "critical-strict": the critical recipe
+ *  for a fixed 1,227 steps (the committed critical run's count, so the model does not depend on the
+ *  machine's speed) on CRITICAL_STRICT_DATA_RECIPE with the loss on completions only. "critical": chains-tiny continued
  *  for 25 minutes on CRITICAL_DATA_RECIPE (a warm start, no curriculum: the model already knows the
  *  formats) at a third of the peak rate. Two runs from scratch on this data (44 and 40 minutes,
  *  docs/results/critical-recipe-quiet-run.md) learned the habit but finished from a corrected
  *  critical step only 30-35% of the time and lost easy / medium; chains-tiny itself finishes from it
  *  ~86% of the time, so the habit is put into the model that already has the arithmetic. */
-export const PRETRAIN_RECIPES: Readonly<Record<'tiny' | 'critical', PretrainRecipe>> = Object.freeze({
+export const PRETRAIN_RECIPES: Readonly<Record<'tiny' | 'critical' | 'critical-strict', PretrainRecipe>> = Object.freeze({
   tiny: { data: PRETRAIN_DATA_RECIPE, phases: PRETRAIN_CURRICULUM, init: null, run: {} },
   critical: {
     data: CRITICAL_DATA_RECIPE,
     phases: [],
     init: 'public/models/chains-tiny',
     run: { lr: 1e-3, warmupSteps: 20, maxMinutes: 25 },
+  },
+  'critical-strict': {
+    data: CRITICAL_STRICT_DATA_RECIPE,
+    phases: [],
+    init: 'public/models/chains-tiny',
+    run: { lr: 1e-3, warmupSteps: 20, maxMinutes: 0, steps: 1227, lossOn: 'completion' },
   },
 });
 

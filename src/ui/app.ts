@@ -7,14 +7,18 @@
 import * as Comlink from 'comlink';
 import type { AdapterReport } from '../gpu';
 import type { ArmId } from '../int/arms';
+import type { IntConfig } from '../int/config';
 import { button, el } from './dom';
 import { deleteStoredModel, listStoredModels, type StoredModelSummary } from '../worker/models-db';
 import { getRunExports, listRuns, saveRun } from '../worker/runs-db';
 import { defaultSettings, resolveSettings, settingsFromHash, settingsToHash, type Settings } from './state';
 import { noWebgpuPage, webgpuReport } from './views/webgpu';
 import { setupView } from './views/setup';
-import { pendingRunsView, runView } from './views/run';
-import { rolloutsView } from './views/rollouts';
+import { setupProblems } from './setup-check';
+import { pendingRunsView, runView, stageNames } from './views/run';
+import { focusOf, rolloutsView } from './views/rollouts';
+import { pipelineDiagram, type NodeId } from './views/pipeline';
+import { interveneView } from './views/intervene';
 import { resultsView } from './views/results';
 import { pretrainView, type PretrainView } from './views/pretrain';
 import { renderSavedRuns } from './views/saved-runs';
@@ -35,8 +39,8 @@ export interface AppOptions {
   publishedUrl?: string;
 }
 
-type Tab = 'published' | 'setup' | 'run' | 'rollouts' | 'results' | 'runs' | 'models' | 'pretrain';
-const TAB_LABELS: Partial<Record<Tab, string>> = { published: 'Published result' };
+type Tab = 'published' | 'setup' | 'run' | 'rollouts' | 'intervene' | 'results' | 'runs' | 'models' | 'pretrain';
+const TAB_LABELS: Partial<Record<Tab, string>> = { published: 'Published result', intervene: 'Intervene yourself' };
 
 export interface App {
   engine: Comlink.Remote<EngineApi>;
@@ -74,21 +78,43 @@ export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
     suggestions: KNOWN_MODELS.map((m) => m.id),
   });
   shell.panes.models.append(models.root);
+  const intervene = interveneView({
+    publishedUrl,
+    modelUrl,
+    dataset: () => settings.dataset,
+    attemptProblem: (c, ds, id) => engine.attemptProblem(c, ds, id),
+    continueFrom: (req, events) => engine.continueFrom(req, Comlink.proxy(events)),
+    cancel: () => void engine.cancel(),
+  });
+  shell.panes.intervene.append(intervene.root);
+  /** An intervention card's "Try your own step": that attempt in Intervene yourself. */
+  function tryStep(attemptId: string, from: 'published' | 'run'): void {
+    show('intervene');
+    void intervene.open(attemptId, from);
+  }
   function show(tab: Tab): void {
     showTab(shell, tab);
+    if (tab === 'intervene') intervene.activate();
     if (tab === 'runs') void renderSavedRuns(shell.panes.runs, (r) => (showRun(r), show('results')));
     if (tab === 'models') void models.refresh();
   }
   /** The run shown in the results and rollouts views. */
   function showRun(r: RunRecord): void {
     current = r;
-    shell.panes.results.replaceChildren(resultsView(r), runDownloads(r, getRunExports));
-    shell.panes.rollouts.replaceChildren(rolloutsView(r));
+    shell.panes.results.replaceChildren(resultsView(r, listRuns), runDownloads(r, getRunExports));
+    shell.panes.rollouts.replaceChildren(rolloutsView(r, { openResults: () => show('results'), tryStep: (id) => tryStep(id, 'run') }));
+    intervene.setRun(r);
+  }
+  /** A pipeline step's data: the interventions or attempts of the shown run, or its results. */
+  function openStep(node: NodeId): void {
+    const to = focusOf(node);
+    if (to !== 'results' && current) shell.panes.rollouts.replaceChildren(rolloutsView(current, { openResults: () => show('results'), focus: to, tryStep: (id) => tryStep(id, 'run') }));
+    show(to === 'results' ? 'results' : 'rollouts');
   }
 
   show('published');
   const changed = () => history.replaceState(null, '', settingsToHash(settings));
-  const runner = createRunner({ engine, settings, modelUrl, shell, show, showRun, models });
+  const runner = createRunner({ engine, settings, modelUrl, shell, show, showRun, openStep, models });
 
   function renderSetup(): void {
     shell.setupBox.replaceChildren(setupView({ settings, report, storedModels: stored, checkDataset: (u) => engine.checkDataset(u), changed, run: () => void runner.run() }));
@@ -102,7 +128,7 @@ export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
       changed();
       renderSetup();
       show('setup');
-    }),
+    }, (id) => tryStep(id, 'published')),
   );
 
   const pretrain = mountPretrain(shell.panes.pretrain, engine, settings, () => storedModels());
@@ -168,16 +194,31 @@ function buildShell(root: HTMLElement, problems: readonly string[], onTab: (t: T
   const header = el('header', {}, el('h1', { text: 'InT Lab' }), el('p', { text: 'Intervention Training in your browser: rollouts, self-proposed interventions, LoRA SFT and RL on WebGPU.' }));
   const status = el('p', { cls: 'status', text: 'Starting the engine…', attrs: { 'data-testid': 'status' } });
   const gpuBox = el('div');
-  const nav = el('nav', { cls: 'tabs' });
-  const panes: Record<Tab, HTMLElement> = { published: el('div'), setup: el('div'), run: el('div'), rollouts: el('div'), results: el('div'), runs: el('div'), models: el('div'), pretrain: el('div') };
+  const nav = el('nav', { cls: 'tabs', attrs: { role: 'tablist', 'aria-label': 'Views' } });
+  const panes: Record<Tab, HTMLElement> = { published: el('div'), setup: el('div'), run: el('div'), rollouts: el('div'), intervene: el('div'), results: el('div'), runs: el('div'), models: el('div'), pretrain: el('div') };
   const pendingBox = el('div');
   const setupBox = el('div');
   panes.setup.append(pendingBox, setupBox);
   const tabButtons = {} as Record<Tab, HTMLButtonElement>;
-  for (const t of Object.keys(panes) as Tab[]) {
-    tabButtons[t] = button(TAB_LABELS[t] ?? t[0].toUpperCase() + t.slice(1), () => onTab(t), { 'data-tab': t });
+  const tabs = Object.keys(panes) as Tab[];
+  for (const t of tabs) {
+    tabButtons[t] = button(TAB_LABELS[t] ?? t[0].toUpperCase() + t.slice(1), () => onTab(t), { 'data-tab': t, role: 'tab', id: `tab-${t}`, 'aria-controls': `pane-${t}`, 'aria-selected': 'false', tabindex: '-1' });
     nav.append(tabButtons[t]);
+    Object.assign(panes[t], { id: `pane-${t}` });
+    panes[t].setAttribute('role', 'tabpanel');
+    panes[t].setAttribute('aria-labelledby', `tab-${t}`);
   }
+  // Arrow keys move between tabs, Home / End to the first / last (the WAI-ARIA tabs pattern)
+  nav.addEventListener('keydown', (e) => {
+    const at = tabs.findIndex((t) => tabButtons[t] === document.activeElement);
+    if (at < 0) return;
+    const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: tabs.length - 1 }[e.key];
+    if (to === undefined) return;
+    e.preventDefault();
+    const t = tabs[(to + tabs.length) % tabs.length];
+    tabButtons[t].focus();
+    onTab(t);
+  });
   root.replaceChildren(header, status, gpuBox, nav, ...Object.values(panes));
   panes.results.append(el('p', { text: 'No run yet: start one in the setup view, or open a saved / imported run under Runs.' }));
   panes.rollouts.append(el('p', { text: 'No run yet.' }));
@@ -188,7 +229,11 @@ function buildShell(root: HTMLElement, problems: readonly string[], onTab: (t: T
 /** Show one pane and mark its tab button. */
 function showTab(shell: Shell, tab: Tab): void {
   for (const [t, p] of Object.entries(shell.panes)) p.hidden = t !== tab;
-  for (const [t, b] of Object.entries(shell.tabButtons)) b.classList.toggle('active', t === tab);
+  for (const [t, b] of Object.entries(shell.tabButtons)) {
+    b.classList.toggle('active', t === tab);
+    b.setAttribute('aria-selected', String(t === tab));
+    b.tabIndex = t === tab ? 0 : -1;
+  }
 }
 
 function setStatus(status: HTMLElement, message: string): void {
@@ -227,6 +272,7 @@ interface RunnerDeps {
   shell: Shell;
   show(tab: Tab): void;
   showRun(r: RunRecord): void;
+  openStep(node: NodeId): void;
   /** Shows a run's hub model download (also in the status line). */
   models: ModelCacheView;
 }
@@ -269,31 +315,40 @@ function createRunner(d: RunnerDeps): Runner {
   }
 
   /** Show the run view and drive one run (new or resumed) to its end. */
-  async function drive(arms: readonly ArmId[], stored: readonly string[], start: (events: RunEvents) => Promise<RunRecord>): Promise<RunRecord | null> {
+  async function drive(arms: readonly ArmId[], stored: readonly string[], start: (events: RunEvents) => Promise<RunRecord>, config: IntConfig | null = null): Promise<RunRecord | null> {
     running = true;
     renderPending();
-    const view = runView(arms, { pause: () => void engine.pause(), resume: () => void engine.resume(), cancel: () => void engine.cancel() }, stored);
-    shell.panes.run.replaceChildren(view.root);
+    const view = runView(arms, { pause: () => void engine.pause(), resume: () => void engine.resume(), cancel: () => void engine.cancel() }, stored, config);
+    // the pipeline diagram lights up from the same stage events as the run view's bars
+    const diagram = pipelineDiagram({ stages: stageNames(arms), arms, open: d.openStep });
+    let downloading = false;
+    const events: RunEvents = {
+      ...view.events,
+      stage: (n, done, total) => (view.events.stage(n, done, total), diagram.events.stage(n, done, total)),
+      stageDone: (n, s) => {
+        view.events.stageDone(n, s);
+        diagram.events.stageDone(n, s);
+        if (downloading && n === 'load model') setStatus(shell.status, 'A run is in progress: the Run tab shows its stages (the model is downloaded and cached).');
+      },
+      stageLoaded: (n) => (view.events.stageLoaded(n), diagram.events.stageLoaded(n)),
+      // a hub model's download shows in the status line (and the Models tab) until the model is loaded
+      download: (p) => ((downloading = true), setStatus(shell.status, `Downloading the model: ${d.models.progress(p)}`)),
+    };
+    shell.panes.run.replaceChildren(diagram.root, view.root);
     d.show('run');
     setStatus(shell.status, 'A run is in progress: the Run tab shows its stages.');
     const t0 = performance.now();
     try {
-      // a hub model's download shows in the status line (and the Models tab) until the model is loaded
-      let downloading = false;
-      const download = (p: Parameters<NonNullable<RunEvents['download']>>[0]) => ((downloading = true), setStatus(shell.status, `Downloading the model: ${d.models.progress(p)}`));
-      const stageDone = (name: string, seconds: number) => {
-        view.events.stageDone(name, seconds);
-        if (downloading && name === 'load model') setStatus(shell.status, 'A run is in progress: the Run tab shows its stages (the model is downloaded and cached).');
-      };
-      const r = await start(Comlink.proxy({ ...view.events, download, stageDone }));
+      const r = await start(Comlink.proxy(events));
       const took = `finished in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
       view.finish(took);
+      diagram.finish(r.results);
       setStatus(shell.status, `The run ${took}: the Results and Rollouts tabs show it.`);
       d.showRun(r);
       try {
         await saveRun(r);
       } catch (e) {
-        view.events.note(`not saved: ${(e as Error).message}`);
+        events.note(`not saved: ${(e as Error).message}`);
       }
       return r;
     } catch (e) {
@@ -308,6 +363,12 @@ function createRunner(d: RunnerDeps): Runner {
 
   async function run(): Promise<RunRecord | null> {
     if (running) return null;
+    const problems = setupProblems(settings);
+    if (problems.length > 0) {
+      showError(shell.status, `Run is blocked (see Setup): ${problems.map((p) => p.message).join('; ')}`);
+      d.show('setup');
+      return null;
+    }
     let config;
     try {
       config = resolveSettings(settings);
@@ -316,7 +377,7 @@ function createRunner(d: RunnerDeps): Runner {
       return null;
     }
     const model: ModelChoice = settings.model.kind === 'embedded' ? { kind: 'embedded', url: d.modelUrl } : settings.model;
-    return drive(settings.arms, [], (events) => engine.runExperiment(config, settings.preset, settings.arms, model, settings.dataset, events));
+    return drive(settings.arms, [], (events) => engine.runExperiment(config, settings.preset, settings.arms, model, settings.dataset, events), config);
   }
 
   async function resume(runId: string): Promise<RunRecord | null> {

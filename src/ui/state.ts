@@ -38,10 +38,15 @@ export interface Settings {
   arms: ArmId[];
   model: ModelSetting;
   dataset: DatasetUpload | null;
+  /** What the worker's check found in `dataset`: its problems per split (the split the run uses). */
+  datasetSplit: { train: number; test: number } | null;
+  /** Fields whose text did not parse, by config path ('seed', 'lora.rank', ...): the text as
+   *  typed and the error. Such a field blocks Run; its older value is not used. */
+  invalid: Record<string, { text: string; error: string }>;
 }
 
 export function defaultSettings(): Settings {
-  return { preset: BROWSER_PRESET, seed: 0, overrides: {}, arms: [...ARM_IDS], model: { kind: 'embedded' }, dataset: null };
+  return { preset: BROWSER_PRESET, seed: 0, overrides: {}, arms: [...ARM_IDS], model: { kind: 'embedded' }, dataset: null, datasetSplit: null, invalid: {} };
 }
 
 /** The resolved config of the settings (throws ConfigError with every bad field). */

@@ -7,6 +7,7 @@ import type { IntConfig } from '../int/config';
 import { loadBaseModel, randomBaseModel, type BaseModel } from '../int/model';
 import { problemsOf, runPipeline, type AdapterFiles, type PipelineHooks, type StageStore } from '../int/pipeline';
 import { buildReport } from '../int/report';
+import { problemTexts } from '../int/stages';
 import { importDataset } from '../tasks/math/import';
 import { BrowserFolderSource, MemoryFolderSource, ModelFileNotFoundError } from '../io/folder';
 import { HubSource } from '../io/hub';
@@ -176,7 +177,7 @@ export async function runBrowserExperiment(o: BrowserRunOptions): Promise<RunRec
         events.note(`the export files (adapters, SFT and RL data) could not be written: ${e.message}; the run's report is kept`),
       );
     }
-    const files = buildReport.files(results, data.proposals, data.checked);
+    const files = buildReport.files(results, data.proposals, data.checked, { problems: problemTexts(task, [...train, ...test]), diagnostics: data.diagnostics });
     const steps: Record<string, string[]> = {};
     for (const a of data.attempts) steps[a.id] = task.splitSteps(a.text);
     const created = new Date().toISOString();

@@ -1,31 +1,56 @@
 // What the engine worker does: owns the GPUDevice and implements EngineApi (src/worker/protocol.ts):
 // adapter report, dataset checks, experiment runs with live events and pause/resume/cancel, the
-// unfinished runs kept in IndexedDB, and pretraining a model from scratch; one job at a time.
+// unfinished runs kept in IndexedDB, pretraining a model from scratch, and sampling continuations
+// of a failed attempt ("intervene yourself", intervene.ts); one job at a time.
 // src/worker may import gpu, model, train, int, pretrain, io, tasks and util; never ui (the page
 // imports src/worker, not the reverse). The worker entry (engine.worker.ts) only exposes this.
 import { Gpu, type AdapterReport } from '../gpu';
 import type { ArmId } from '../int/arms';
 import type { IntConfig } from '../int/config';
+import { DecoderEngine } from '../int/engine';
+import type { BaseModel } from '../int/model';
+import type { Task } from '../tasks/task';
 import { importDataset } from '../tasks/math/import';
 import { MemoryPretrainSink, runPretrain } from '../pretrain';
 import { pretrainedModelName, saveStoredModel, summarizeModel, type StoredModel, type StoredModelSummary } from './models-db';
 import { saveRun, saveRunExports } from './runs-db';
 import { memorySink } from '../int/exports';
 import { clearModelCache, downloadHubModel, listModelCache } from './model-cache';
-import { MemoryStageStore, RunControl, runBrowserExperiment } from './browser-run';
+import { browserTask, loadModel, MemoryStageStore, RunControl, runBrowserExperiment } from './browser-run';
+import { continueFromAttempt, describeProblem, findProblem } from './intervene';
+import { checkContinueRequest } from './intervene-plan';
 import { deletePendingRun, IdbStageStore, listPendingRuns, newRunId } from './idb-store';
-import type { DatasetCheck, DatasetUpload, EngineApi, ModelChoice, PendingRun, PendingRunSummary, PretrainEvents, PretrainSettings, RunEvents, RunRecord } from './protocol';
+import type {
+  AttemptProblem,
+  ContinueEvents,
+  ContinueRequest,
+  ContinueResult,
+  DatasetCheck,
+  DatasetUpload,
+  EngineApi,
+  ModelChoice,
+  PendingRun,
+  PendingRunSummary,
+  PretrainEvents,
+  PretrainSettings,
+  RunEvents,
+  RunRecord,
+} from './protocol';
 
 let gpu: Gpu | null = null;
 /** The job in progress (an experiment run or a pretraining) and its switches; null when idle. */
-let job: 'run' | 'pretrain' | null = null;
+type Job = 'run' | 'pretrain' | 'intervene';
+const JOB_NAMES: Record<Job, string> = { run: 'an experiment run', pretrain: 'a pretraining', intervene: 'continuation sampling' };
+let job: Job | null = null;
 let control: RunControl | null = null;
 let activeRunId: string | null = null;
 /** Set by stopPretrain: the pretraining ends at its next step and is saved. */
 let stopRequested = false;
 
-function claimJob(kind: 'run' | 'pretrain'): RunControl {
-  if (job) throw new Error(`${job === 'run' ? 'an experiment run' : 'a pretraining'} is already in progress; wait for it or cancel it first`);
+function claimJob(kind: Job): RunControl {
+  if (job) throw new Error(`${JOB_NAMES[job]} is already in progress; wait for it or cancel it first`);
+  // a run or a pretraining needs the GPU memory the continuation model holds
+  if (kind !== 'intervene') releaseLoaded();
   job = kind;
   control = new RunControl();
   return control;
@@ -40,6 +65,46 @@ async function device(): Promise<Gpu> {
     });
   }
   return gpu;
+}
+
+/** The model and task of the last continueFrom, kept for the next (a student samples many times). */
+let loaded: { key: string; base: BaseModel } | null = null;
+let taskCache: { key: string; task: Task } | null = null;
+
+function releaseLoaded(): void {
+  if (!loaded) return;
+  loaded.base.decoder.adapter = null;
+  loaded.base.decoder.weights.release();
+  loaded.base.decoder.release();
+  loaded = null;
+}
+
+function modelKey(m: ModelChoice): string {
+  if (m.kind === 'embedded') return `embedded ${m.url}`;
+  if (m.kind === 'hub') return `hub ${m.id}`;
+  if (m.kind === 'stored') return `stored ${m.name}`;
+  return `folder ${m.files.map((f) => `${f.name}:${f.size}:${f.lastModified}`).join(',')}`;
+}
+
+async function modelFor(choice: ModelChoice, seed: number): Promise<BaseModel> {
+  const key = modelKey(choice);
+  if (loaded?.key !== key) {
+    releaseLoaded();
+    loaded = { key, base: await loadModel(await device(), choice, seed) };
+  }
+  return loaded.base;
+}
+
+async function taskFor(config: IntConfig, dataset: DatasetUpload | null): Promise<Task> {
+  const key = JSON.stringify([config.data, dataset ? [dataset.name, dataset.bytes.byteLength] : null]);
+  if (taskCache?.key !== key) taskCache = { key, task: await browserTask(config, dataset) };
+  return taskCache.task;
+}
+
+class SamplingCancelled extends Error {
+  constructor() {
+    super('sampling was cancelled');
+  }
 }
 
 type RunInputs = Pick<PendingRun, 'config' | 'preset' | 'arms' | 'model' | 'dataset'>;
@@ -189,6 +254,29 @@ export const engineApi: EngineApi = {
   },
   cancel(): void {
     control?.cancel();
+  },
+
+  async attemptProblem(config: IntConfig, dataset: DatasetUpload | null, problemId: string): Promise<AttemptProblem> {
+    const task = await taskFor(config, dataset);
+    return describeProblem(task, findProblem(task, problemId));
+  },
+
+  async continueFrom(req: ContinueRequest, events: ContinueEvents): Promise<ContinueResult> {
+    checkContinueRequest(req);
+    const c = claimJob('intervene');
+    const check = () => {
+      if (c.cancelled) throw new SamplingCancelled();
+    };
+    try {
+      const task = await taskFor(req.config, req.dataset);
+      const base = await modelFor(req.model, req.seed);
+      check();
+      const engine = new DecoderEngine(await device(), base.decoder, base.codec);
+      return await continueFromAttempt({ engine, label: base.label, task, req, events, check });
+    } finally {
+      job = null;
+      control = null;
+    }
   },
 };
 

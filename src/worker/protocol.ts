@@ -49,8 +49,18 @@ export interface EngineApi {
   /** Delete one model's cached files (null: every model); resolves with the entries removed. */
   clearModelCache(repo: string | null): Promise<number>;
   /** Stop the run at its next progress tick (runExperiment then rejects with "the run was cancelled"),
-   *  or the pretraining before its next step (pretrain rejects with "pretraining was cancelled"). */
+   *  the pretraining before its next step (pretrain rejects with "pretraining was cancelled"), or the
+   *  continuation sampling before its next start (continueFrom rejects with "sampling was cancelled"). */
   cancel(): void;
+  /** The problem a failed attempt belongs to (statement, reference solution, answer), from the task
+   *  of the run's config; throws naming the problem when the task does not have it. */
+  attemptProblem(config: IntConfig, dataset: DatasetUpload | null, problemId: string): Promise<AttemptProblem>;
+  /** Intervene yourself: sample N continuations of a failed attempt from the prefix alone, the prefix
+   *  + a replacement step, and the prefix + the model's own intervention (when given), with the
+   *  pipeline's continuation sampling (config.continuation.sampling) and graded by the task's grader.
+   *  Each start is reported as it finishes; cancel() stops before the next. A job like the others: it
+   *  refuses to start while a run or a pretraining is in progress. Bad input throws naming the fix. */
+  continueFrom(req: ContinueRequest, events: ContinueEvents): Promise<ContinueResult>;
 }
 
 /** Where the base model comes from. */
@@ -178,4 +188,109 @@ export interface PretrainEvents {
   log(line: string): void;
   step(s: PretrainStepInfo): void;
   probe(p: PretrainProbeInfo): void;
+}
+
+// ---------------------------------------------------------------- intervene yourself
+
+/** Continuations per start: the allowed range and the default. */
+export const CONTINUE_SAMPLES = Object.freeze({ min: 1, max: 64, default: 16 });
+
+/** A failed attempt one can intervene on (from a run record or the published run's attempts.json). */
+export interface InterveneAttempt {
+  /** "<problemId>#<k>". */
+  attemptId: string;
+  problemId: string;
+  tier: string;
+  /** The attempt split into steps by the task (the lines a student picks from). */
+  steps: string[];
+  /** The grader's reason the attempt failed ("mismatch: 2 vs 1"). */
+  reason: string;
+  /** The model's own intervention: the one kept by the filter, else its first parsed proposal, with
+   *  the filter's verdict on it ('kept', 'leaks_answer', ...); null when no proposal parsed. */
+  intervention: { location: number; content: string; status: string; detail: string } | null;
+  /** The true first wrong step, where the task knows it (chains); else null. */
+  truth: number | null;
+  /** The pipeline's own continuation check of the kept intervention, when the run made one. */
+  checked: { samples: number; correct: number } | null;
+  /** How many of the problem's rollouts wrote this same attempt (distinctAttempts); absent: one. */
+  copies?: number;
+}
+
+/** What the page shows of a problem. */
+export interface AttemptProblem {
+  id: string;
+  tier: string;
+  statement: string;
+  /** The reference solution (the task's full solution where it writes one). */
+  reference: string;
+  answer: string;
+  /** The solve prompt the model continues after. */
+  prompt: string;
+}
+
+/** Which start a block of continuations comes from. */
+export type ContinueStartKind = 'prefix' | 'yours' | 'model';
+
+export interface ContinueRequest {
+  /** The run's config: its task (data) and the continuation sampling (continuation.sampling). */
+  config: IntConfig;
+  /** The uploaded dataset of a math run (null for the chains world). */
+  dataset: DatasetUpload | null;
+  model: ModelChoice;
+  problemId: string;
+  /** The attempt's steps. */
+  steps: string[];
+  /** The 1-based step the replacement takes the place of. */
+  location: number;
+  /** The replacement line (one line, not empty). */
+  step: string;
+  /** The model's own intervention to compare with (null: no third start). */
+  intervention: { location: number; content: string } | null;
+  /** Continuations per start, CONTINUE_SAMPLES.min..max. */
+  n: number;
+  /** Seed of the sampling: same seed, same continuations; every start uses it. */
+  seed: number;
+}
+
+/** One continuation and its grade. */
+export interface Continuation {
+  /** The sampled text after the start. */
+  text: string;
+  correct: boolean;
+  /** The grader's reason ("match", "mismatch: 3 vs 4", "no answer found"). */
+  reason: string;
+}
+
+export interface ContinueStart {
+  kind: ContinueStartKind;
+  /** The steps the model continues after (prefix, then the step of this start if any). */
+  steps: string[];
+  /** Location of the step this start replaces (the prefix is steps 1..location-1). */
+  location: number;
+  /** The step placed after the prefix (null for the prefix alone). */
+  step: string | null;
+  samples: number;
+  solved: number;
+  continuations: Continuation[];
+}
+
+export interface ContinueResult {
+  problem: AttemptProblem;
+  /** The model that sampled (its label). */
+  model: string;
+  /** The sampling used (the pipeline's continuation settings). */
+  sampling: { temperature: number; topP: number; topK: number; maxNewTokens: number };
+  seed: number;
+  starts: ContinueStart[];
+  /** When the replacement step gives the answer away, why (the pipeline's leak filter would reject it); else null. */
+  leak: string | null;
+  seconds: number;
+}
+
+/** Callbacks of continueFrom, passed through Comlink.proxy. */
+export interface ContinueEvents {
+  /** Starts finished and the total. */
+  progress(done: number, total: number): void;
+  /** One start's continuations, as soon as they are graded. */
+  start(s: ContinueStart): void;
 }

@@ -1,10 +1,11 @@
 // End-to-end check of the app in Chromium (SwiftShader WebGPU): it loads, reports the adapter,
-// opens on the published result (headline, forest plot, no console errors), shows the setup defaults, reports a bad dataset and a model folder with a missing shard in the page (the error stays,
+// opens on the published result (headline, forest plot, no console errors), shows the setup defaults, reports a bad dataset, turns a good one into a
+// math config (an empty test split blocks Run), reports a model folder with a missing shard in the page (the error stays,
 // also in the page status line), confirms a pause at a stage boundary,
 // runs the browser-smoke preset through the UI (embedded model, procedural world, every arm) and
 // shows every arm in the results table.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { page } from 'vitest/browser';
+import { page, userEvent } from 'vitest/browser';
 import { ARM_IDS, getArm } from '../../src/int/arms';
 import { mountApp, type App } from '../../src/ui/app';
 import { listRuns } from '../../src/worker/runs-db';
@@ -54,10 +55,38 @@ describe('InT Lab app', () => {
     app.show('setup');
   });
 
-  it('renders the setup view with every setting and its default', () => {
+  it('has ARIA tabs: one selected tab in the tab order, its panel shown, arrow keys / Home / End move between tabs', async () => {
+    app.show('setup');
+    const nav = root.querySelector('[role=tablist]')!;
+    const tabs = [...nav.querySelectorAll<HTMLButtonElement>('[role=tab]')];
+    expect(tabs.length).toBeGreaterThan(5);
+    const state = () => tabs.filter((t) => t.getAttribute('aria-selected') === 'true').map((t) => t.dataset.tab);
+    expect(state()).toEqual(['setup']);
+    for (const t of tabs) {
+      const panel = root.querySelector(`#${t.getAttribute('aria-controls')}`) as HTMLElement;
+      expect(panel.getAttribute('role')).toBe('tabpanel');
+      expect(panel.hidden).toBe(t.dataset.tab !== 'setup');
+      expect(t.tabIndex).toBe(t.dataset.tab === 'setup' ? 0 : -1);
+    }
+    const setup = tabs.findIndex((t) => t.dataset.tab === 'setup');
+    tabs[setup].focus();
+    await userEvent.keyboard('{ArrowRight}');
+    expect(state()).toEqual([tabs[setup + 1].dataset.tab]);
+    expect(document.activeElement).toBe(tabs[setup + 1]);
+    await userEvent.keyboard('{End}');
+    expect(state()).toEqual([tabs[tabs.length - 1].dataset.tab]);
+    await userEvent.keyboard('{ArrowRight}');
+    expect(state()).toEqual([tabs[0].dataset.tab]);
+    await userEvent.keyboard('{End}{Home}{ArrowLeft}');
+    expect(state()).toEqual([tabs[tabs.length - 1].dataset.tab]);
+    app.show('setup');
+  });
+
+  it('renders the setup view with every setting, its default, the preset\'s value and its help', () => {
     const k = root.querySelector<HTMLInputElement>('input[data-path="rollouts.k"]');
     expect(k?.value).toBe('2');
-    expect(k?.parentElement?.querySelector('.default')?.textContent).toBe('default 2');
+    expect(k?.parentElement?.querySelector('.default')?.textContent).toBe('default 4 · preset 2');
+    expect(k?.closest('.field')?.querySelector('.help')?.textContent).toBe('Attempts sampled per training problem. Default 4 (the paper).');
     expect(root.querySelectorAll('.config-editor input').length).toBeGreaterThan(40);
     expect(root.querySelector<HTMLSelectElement>('[data-testid=preset]')?.value).toBe('browser-smoke');
     expect(root.querySelectorAll('#setup fieldset input[type=checkbox][value]').length).toBe(ARM_IDS.length);
@@ -73,6 +102,36 @@ describe('InT Lab app', () => {
     console.log(alert.textContent);
     expect(alert.textContent).toContain('Cannot use bad.csv');
     expect(app.settings.dataset).toBeNull();
+  });
+
+  it('turns a dataset upload into a runnable math config; an empty test split blocks Run with its fix', async () => {
+    const csv = 'question,answer\n' + [1, 2, 3, 4].map((r) => `What is ${r} + ${r}?,${2 * r}`).join('\n') + '\n';
+    const upload = async (name: string) => {
+      const input = root.querySelector<HTMLInputElement>('[data-testid=dataset-file]')!;
+      const dt = new DataTransfer();
+      dt.items.add(new File([csv], name, { type: 'text/csv' }));
+      input.files = dt.files;
+      input.dispatchEvent(new Event('change'));
+      return until(`the split of ${name}`, () => root.querySelector('[data-testid=dataset-split]')?.textContent?.includes('Split') && root.querySelector('[data-testid=dataset-report]')?.textContent?.startsWith(name) ? root.querySelector('[data-testid=dataset-split]')!.textContent! : null, 30_000);
+    };
+    const run = () => root.querySelector<HTMLButtonElement>('[data-testid=run]')!;
+    const problems = () => root.querySelector('[data-testid=run-problems]')?.textContent ?? '';
+    // "small-0000N" ids all hash into the train split (4 rows, about 20% held out)
+    const small = await upload('small.csv');
+    expect(small).toMatch(/^Split: 4 train \/ 0 test problems/);
+    expect(app.settings.overrides.data).toMatchObject({ task: 'math', style: 'chat', dataset: 'small.csv' });
+    expect(root.querySelector<HTMLInputElement>('#setup input[name=task][value=math]')?.checked).toBe(true);
+    expect(run().disabled).toBe(true);
+    expect(problems()).toMatch(/small\.csv gives 0 test problems: .*upload a file with more rows/);
+    // "tiny-0000N": 3 train, 1 test: runnable
+    const tiny = await upload('tiny.csv');
+    expect(tiny).toMatch(/^Split: 3 train \/ 1 test problems/);
+    expect(run().disabled).toBe(false);
+    expect(problems()).toMatch(/^Ready/);
+    // back to the chains world for the runs below
+    root.querySelector<HTMLInputElement>('#setup input[name=task][value=chains]')!.click();
+    expect(app.settings.overrides.data).toBeUndefined();
+    expect(run().disabled).toBe(false);
   });
 
   it('shows a model folder with a missing shard as a clear in-page error naming the shard', async () => {

@@ -1,7 +1,11 @@
 // Playwright script for the built app (run `npx vite build` first, then
 // `npx tsx test/browser/built-app.playwright.ts [seconds]`): serves dist/ on 127.0.0.1; first opens it
 // in a Chromium with WebGPU switched off and checks the page explains what to use and still shows the
-// published result (headline, forest plot; no console errors); then opens it in the system Chromium (SwiftShader WebGPU), runs the default preset through
+// published result (headline, forest plot, the pipeline with every step done, and one intervention
+// with its problem, reference, attempt, located step and continuation counts; no console errors); then opens it in the system
+// Chromium (SwiftShader WebGPU), checks that invalid input blocks Run with its problems listed by the button (E2E_SETUP_ONLY=1
+// stops after that check), intervenes on a published failed attempt ("Intervene yourself": an empty step blocks Sample, the
+// model's fix returns continuation counts for every start, a cancel stops the sampling), runs the default preset through
 // the UI, checks that the results table lists every arm, and saves screenshots under
 // test/__screenshots__/. Then it starts a second run, reloads the page once the data stages (from 'rollouts' on) and one arm's SFT are
 // complete, resumes the stored run and checks that the completed stages are loaded (not
@@ -131,13 +135,95 @@ async function checkNoWebgpu(url: string): Promise<string> {
     const forest = await page.$$eval('[data-testid=forest-row]', (rs) => rs.length);
     if (forest === 0) throw new Error('the published view draws no forest-plot row');
     if (await page.isVisible('[data-testid=run]')) throw new Error('the page offers "Run experiment" although there is no WebGPU');
+    const mechanism = await checkPublishedMechanism(page);
     await page.waitForTimeout(500); // let late errors (worker, IndexedDB) arrive
     if (errors.length > 0) throw new Error(`the no-WebGPU page logged errors:\n${errors.join('\n')}`);
     await page.screenshot({ path: join(SHOTS, 'built-app-no-webgpu.png'), fullPage: true });
-    return `ok: without WebGPU (page: ${seen.page}, worker: ${seen.worker}) the page shows #no-webgpu with the browsers and flags and the published result (${forest} forest rows), no console errors; ${((Date.now() - t0) / 1000).toFixed(1)} s`;
+    return `ok: without WebGPU (page: ${seen.page}, worker: ${seen.worker}) the page shows #no-webgpu with the browsers and flags and the published result (${forest} forest rows; ${mechanism}), no console errors; ${((Date.now() - t0) / 1000).toFixed(1)} s`;
   } finally {
     await browser.close();
   }
+}
+
+/** Invalid input blocks Run: LoRA rank 0 and a step count that does not parse are listed beside
+ *  the Run button (in view with it) and beside their fields, the button is disabled and a click
+ *  starts nothing; fixing both frees Run again. The setup tab does not scroll sideways at 390 px. */
+async function checkInvalidInputBlocksRun(page: Page): Promise<string> {
+  await page.click('[data-tab=setup]');
+  await page.evaluate(() => document.querySelectorAll('details.group').forEach((d) => ((d as HTMLDetailsElement).open = true)));
+  await page.fill('[data-path="lora.rank"]', '0');
+  await page.press('[data-path="lora.rank"]', 'Tab');
+  await page.fill('[data-path="rollouts.k"]', 'two');
+  await page.press('[data-path="rollouts.k"]', 'Tab');
+  const run = page.locator('[data-testid=run]');
+  if (!(await run.isDisabled())) throw new Error('Run is enabled although lora.rank is 0 and rollouts.k does not parse');
+  const listed = (await page.textContent('[data-testid=run-problems]')) ?? '';
+  for (const want of ['Run is blocked by 2 problems', 'lora.rank (0) must be', 'use e.g. 8', 'rollouts.k ("two"): "two" is not a number']) {
+    if (!listed.includes(want)) throw new Error(`the problems beside Run should say "${want}": "${listed}"`);
+  }
+  const beside = (await page.textContent('[data-error-for="lora.rank"]')) ?? '';
+  if (!beside.includes('lora.rank (0) must be')) throw new Error(`the LoRA rank field should show its problem: "${beside}"`);
+  // scrolled to the field, the Run button and its problem list are still in view, one under the other
+  await page.locator('[data-path="lora.rank"]').scrollIntoViewIfNeeded();
+  const [btn, list] = [await run.boundingBox(), await page.locator('[data-testid=run-problems]').boundingBox()];
+  const vh = page.viewportSize()!.height;
+  if (!btn || !list || btn.y < 0 || list.y + Math.min(list.height, 80) > vh || list.y - (btn.y + btn.height) > 60) {
+    throw new Error(`the problem list is not in view right under the Run button (button ${JSON.stringify(btn)}, list ${JSON.stringify(list)}, viewport height ${vh})`);
+  }
+  // a problem leads to its field: its group opens and the input has the focus
+  await page.evaluate(() => document.querySelectorAll('details.group').forEach((d) => ((d as HTMLDetailsElement).open = false)));
+  await page.click('[data-testid=run-problems] li:has-text("lora.rank")');
+  const focused = await page.evaluate(() => document.activeElement?.getAttribute('data-path'));
+  if (focused !== 'lora.rank') throw new Error(`clicking the lora.rank problem should focus its field, the focus is on ${focused}`);
+  await run.click({ force: true });
+  await page.waitForTimeout(500);
+  if (await page.$('#run [data-testid=run-status]')) throw new Error('a run started although the setup is invalid');
+  await page.fill('[data-path="lora.rank"]', '4');
+  await page.press('[data-path="lora.rank"]', 'Tab');
+  await page.fill('[data-path="rollouts.k"]', '2');
+  await page.press('[data-path="rollouts.k"]', 'Tab');
+  if (await run.isDisabled()) throw new Error(`Run stays disabled after the fields were fixed: ${await page.textContent('[data-testid=run-problems]')}`);
+  const ready = (await page.textContent('[data-testid=run-problems]')) ?? '';
+  if (!ready.startsWith('Ready')) throw new Error(`after the fix the setup should say it is ready: "${ready}"`);
+  const hash = await page.evaluate(() => location.hash);
+  if (hash.includes('cfg=')) throw new Error(`fields set back to the preset's values should leave no override in the link: ${hash}`);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(300);
+  const sw = await page.evaluate(() => document.documentElement.scrollWidth);
+  await page.setViewportSize({ width: 1280, height: 1000 });
+  if (sw > 390) throw new Error(`the setup tab scrolls sideways at 390 px (scrollWidth ${sw})`);
+  return `ok: lora.rank 0 and rollouts.k "two" block Run with both problems listed under the button (in view) and beside the fields, a problem leads to its field; fixed, Run is free again; no sideways scroll at 390 px`;
+}
+
+/** The published view's pipeline: nine steps, all done; its "intervene" step opens the kept
+ *  interventions, and the first one shows the problem, the reference, the attempt with the located
+ *  step, the verifier's check in words and the continuation counts from each start. */
+async function checkPublishedMechanism(page: Page): Promise<string> {
+  const nodes = await page.$$eval('#published [data-testid=pipeline-node]', (ls) => ls.map((l) => `${l.getAttribute('data-node')}:${l.classList.contains('done') ? 'done' : 'not done'}`));
+  const want = ['rollouts', 'failures', 'verify', 'locate', 'intervene', 'filter', 'sft', 'rl', 'eval'].map((n) => `${n}:done`);
+  if (JSON.stringify(nodes) !== JSON.stringify(want)) throw new Error(`the published pipeline shows ${JSON.stringify(nodes)}, expected every step done: ${JSON.stringify(want)}`);
+  await page.click('#published [data-testid=pipeline] button[data-node=intervene]');
+  const card = await page.waitForSelector('#published [data-testid=intervention][open]', { timeout: 15_000 });
+  const text = async (sel: string) => ((await card.$(sel)) ? ((await (await card.$(sel))!.textContent()) ?? '').trim() : '');
+  const got = {
+    problem: await text('[data-testid=iv-problem]'),
+    reference: await text('[data-testid=iv-reference]'),
+    attempt: await text('[data-testid=iv-attempt]'),
+    located: await text('[data-testid=iv-attempt] [data-testid=located-step]'),
+    log: await text('[data-testid=verifier-log]'),
+    continuations: await card.$$eval('[data-testid=continuations] tbody tr', (rs) => rs.map((r) => Array.from((r as HTMLTableRowElement).cells, (c) => c.textContent ?? '').join(': '))),
+  };
+  for (const [k, v] of Object.entries(got)) if (v.length === 0) throw new Error(`the first published intervention shows no ${k}: ${JSON.stringify(got)}`);
+  if (!/line \d+: wrote .*the reference says .*: (right|wrong)/.test(got.log)) throw new Error(`the verifier's check is not in plain words: "${got.log}"`);
+  if (/\br:\d|not_selected|\(kept\)/.test(await card.innerText())) throw new Error('the intervention card shows internal ids or raw verifier tokens (outside its "as the model wrote it" box)');
+  const starts = got.continuations.join(' | ');
+  for (const s of ['prefix', 'prefix + original step', 'prefix + intervention']) if (!got.continuations.some((r) => r.startsWith(`${s}: `) && /: \d+ \/ \d+ solved$/.test(r))) throw new Error(`no "${s}" continuation count in "${starts}"`);
+  // its "Try your own step" opens that attempt in Intervene yourself
+  const attemptId = (await card.getAttribute('data-attempt')) ?? '';
+  await (await card.$('[data-testid=iv-try]'))!.click();
+  await page.waitForFunction((id) => (document.querySelector('[data-testid=intervene-attempt]') as HTMLSelectElement | null)?.value === id, attemptId, { timeout: 15_000 });
+  if (!(await page.isVisible('[data-testid=intervene]'))) throw new Error('"Try your own step" did not show the Intervene yourself tab');
+  return `pipeline of 9 steps done; the first kept intervention shows its problem, reference, attempt, located step "${got.located}" and continuations ${starts}; "Try your own step" opens ${attemptId} in Intervene yourself`;
 }
 
 /** A static file server for dist/ (404 for missing files, like a plain static host). */
@@ -155,6 +241,41 @@ function serve(dir: string): Promise<http.Server> {
     }
   });
   return new Promise((r) => server.listen(0, '127.0.0.1', () => r(server)));
+}
+
+/** "Intervene yourself" on the published run: an empty step blocks Sample and says why; the model's
+ *  fix with a small N (SwiftShader is slow) returns solved / samples for the prefix, your step and the
+ *  model's intervention; a cancelled sampling says so and frees the button. */
+async function checkIntervene(page: Page): Promise<string> {
+  const t0 = Date.now();
+  const n = 2;
+  await page.click('[data-tab=intervene]');
+  const statement = (await (await page.waitForSelector('[data-testid=intervene-statement]', { timeout: 60_000 })).textContent()) ?? '';
+  await page.fill('[data-testid=intervene-step]', '');
+  if (!(await page.isDisabled('[data-testid=intervene-sample]'))) throw new Error('Sample is enabled with an empty step');
+  const why = (await page.textContent('[data-testid=intervene-problems]')) ?? '';
+  if (!why.includes('your step is empty')) throw new Error(`an empty step should be named beside Sample, the page says "${why}"`);
+  await page.click('[data-testid=intervene-use-model]');
+  await page.fill('[data-testid=intervene-n]', String(n));
+  await page.click('[data-testid=intervene-sample]');
+  await page.waitForSelector('[data-testid=intervene-reading], [data-testid=intervene-status].error', { timeout: 240_000 });
+  const status = (await page.textContent('[data-testid=intervene-status]')) ?? '';
+  if (!status.startsWith('Done')) throw new Error(`intervene yourself did not sample: ${status}`);
+  const rows = await page.$$eval('[data-testid=intervene-count]', (rs) => rs.map((r) => ({ kind: r.getAttribute('data-kind'), solved: Number(r.getAttribute('data-solved')), samples: Number(r.getAttribute('data-samples')) })));
+  if (JSON.stringify(rows.map((r) => r.kind)) !== JSON.stringify(['prefix', 'yours', 'model'])) throw new Error(`expected counts for prefix, yours and model, got ${JSON.stringify(rows)}`);
+  for (const r of rows) if (r.samples !== n || !(r.solved >= 0 && r.solved <= r.samples)) throw new Error(`bad counts ${JSON.stringify(r)} for N = ${n}`);
+  // your step is the model's fix: the same start with the same seed gives the same count
+  if (rows[1].solved !== rows[2].solved) throw new Error(`your step equals the model's fix but the counts differ: ${JSON.stringify(rows)}`);
+  await page.screenshot({ path: join(SHOTS, 'built-app-intervene.png'), fullPage: true });
+  // a cancel stops before the next start (N = 32: the first start takes a while)
+  await page.fill('[data-testid=intervene-n]', '32');
+  await page.click('[data-testid=intervene-sample]');
+  await page.click('[data-testid=intervene-cancel]');
+  await page.waitForSelector('[data-testid=intervene-status].error', { timeout: 240_000 });
+  const cancelled = (await page.textContent('[data-testid=intervene-status]')) ?? '';
+  if (!cancelled.includes('sampling was cancelled')) throw new Error(`a cancelled sampling should say so, the page says "${cancelled}"`);
+  if (await page.isDisabled('[data-testid=intervene-sample]')) throw new Error('Sample stays disabled after a cancel');
+  return `ok: intervene yourself on "${statement}": ${rows.map((r) => `${r.kind} ${r.solved}/${r.samples}`).join(', ')}; an empty step blocks Sample; cancel stops it; ${((Date.now() - t0) / 1000).toFixed(1)} s`;
 }
 
 /** Wait until the run status no longer says running / starting. */
@@ -237,7 +358,7 @@ async function main(): Promise<void> {
     throw e;
   }
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
-  const t0 = Date.now();
+  let t0 = Date.now();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
@@ -245,6 +366,10 @@ async function main(): Promise<void> {
     await page.waitForSelector('#webgpu-report, #no-webgpu', { timeout: 60_000 });
     const adapter = await page.textContent('[data-testid=adapter]');
     if (!adapter?.toLowerCase().includes('swiftshader')) throw new Error(`expected the SwiftShader adapter, the page says ${adapter}`);
+    console.log(await checkInvalidInputBlocksRun(page));
+    if (process.env.E2E_SETUP_ONLY === '1') return;
+    console.log(await checkIntervene(page));
+    t0 = Date.now();
     await page.click('[data-tab=setup]'); // the page opens on the published result
     await page.click('[data-testid=run]');
     await waitForEnd(page, limitS);
@@ -338,7 +463,14 @@ async function main(): Promise<void> {
 }
 
 main().then(
-  () => console.log(process.env.E2E_FIRST_RUN_ONLY === '1' ? 'e2e: 3 passed (no-WebGPU page; full run; downloads parse, saved run and import), the rest skipped' : 'e2e: 5 passed (no-WebGPU page; full run; downloads parse, saved run and import; reload and resume; Node and browser agree), 0 failed'),
+  () =>
+    console.log(
+      process.env.E2E_SETUP_ONLY === '1'
+        ? 'e2e: 2 passed (no-WebGPU page; invalid input blocks Run), the rest skipped (E2E_SETUP_ONLY=1)'
+        : process.env.E2E_FIRST_RUN_ONLY === '1'
+          ? 'e2e: 4 passed (no-WebGPU page; invalid input blocks Run; intervene yourself; full run with its downloads, saved run and import), the rest skipped (E2E_FIRST_RUN_ONLY=1)'
+          : 'e2e: 7 passed (no-WebGPU page; invalid input blocks Run; intervene yourself; full run; downloads parse, saved run and import; reload and resume; Node and browser agree), 0 failed',
+    ),
   (e) => {
     console.error(e);
     console.log('e2e: failed (see the error above)');

@@ -107,6 +107,10 @@ describe('chains-smoke end to end', () => {
     const gold = new Map(task.problems('train').map((p) => [p.id, p.answer]));
     for (const x of leaks) expect(x.intervention).toContain(gold.get(x.problemId));
     for (const x of rows) for (const f of ['attempt', 'steps', 'verification', 'location', 'intervention', 'status', 'detail', 'continuation']) expect(x).toHaveProperty(f);
+    // each row names its problem and reference solution; kept rows of never-solved problems carry the diagnostics' starts
+    const byId = new Map(task.problems('train').map((p) => [p.id, p]));
+    for (const x of rows) expect([x.problem, x.reference, x.answer]).toEqual([byId.get(x.problemId)!.statement, task.solution(byId.get(x.problemId)!), byId.get(x.problemId)!.answer]);
+    expect(rows.filter((x) => x.starts).length).toBe(r.diagnostics.continuation.prefix_intervention.starts);
     const sft = readFileSync(join(dir, 'exports/sft/sft.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
     expect(sft.length).toBe(kept.length);
     for (const [i, x] of kept.entries()) {

@@ -18,13 +18,13 @@ beforeAll(async () => {
 });
 
 describe('rmsnorm', () => {
-  it('forward matches the reference at ragged shapes (C=45, C=300, per-head C=24)', () => checkRmsnormForward(gpu));
+  it('forward matches the reference at ragged shapes (C=45, C=300, per-head C=24), both row layouts', () => checkRmsnormForward(gpu));
   it('reference backward matches float64 finite differences (dX, dWeight)', () => checkRmsnormRefGrad());
-  it('GPU backward matches the reference (dX, dWeight, accumulate, null dWeight)', () => checkRmsnormBackward(gpu));
+  it('GPU backward matches the reference (dX, dWeight, accumulate, null dWeight), both row layouts', () => checkRmsnormBackward(gpu));
   it('f16 weights match a reference with f16-rounded weights', (ctx) => {
     ctx.skip(!gpu.f16, NO_F16);
     return checkRmsnormF16(gpu);
   });
-  it('GPU forward finite differences agree with the backward', () => checkRmsnormGpuFiniteDiff(gpu));
+  it('GPU forward finite differences agree with the backward, both row layouts', () => checkRmsnormGpuFiniteDiff(gpu));
   it('rejects bad shapes, dtypes, eps and aliasing with the kernel name', () => checkRmsnormErrors(gpu));
 });

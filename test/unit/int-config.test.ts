@@ -63,6 +63,13 @@ describe('overrides and validation', () => {
     expect(mergeConfig({ a: { b: 1, c: [1, 2] } }, { a: { c: [3] }, d: undefined })).toEqual({ a: { b: 1, c: [3] } });
   });
 
+  it('refuses a sampling temperature above 10 (near-uniform sampling: a typo) and the RL temperature likewise', () => {
+    const p = problemsOf({ eval: { sampling: { temperature: 1e9 } }, rl: { temperature: 11 } });
+    expect(p.find((m) => m.startsWith('eval.sampling.temperature'))).toMatch(/\(0, 10\].*use 0\.7/);
+    expect(p.some((m) => m.startsWith('rl.temperature'))).toBe(true);
+    expect(resolveIntConfig({ eval: { sampling: { temperature: 10 } } }).eval.sampling.temperature).toBe(10);
+  });
+
   it('lists every bad field with its fix, SFT / RL ones under their prefix', () => {
     const p = problemsOf({
       rollouts: { k: 0, sampling: { topP: 1.5 } },

@@ -69,6 +69,15 @@ describe('--recipe', () => {
     expect(tiny.data).toEqual(PRETRAIN_DATA_RECIPE);
     expect(tiny.initFrom).toBeUndefined();
     expect(tiny.phases).toBeUndefined();
-    expect(() => parsePretrainArgs(['--recipe', 'crit'])).toThrow(/--recipe must be "tiny" or "critical", got "crit"/);
+    expect(() => parsePretrainArgs(['--recipe', 'crit'])).toThrow(/--recipe must be one of "tiny", "critical", "critical-strict", got "crit"/);
+  });
+
+  it('critical-strict: the critical data without self-reflection documents, the loss on completions, a fixed step count', () => {
+    const o = parsePretrainArgs(['--recipe', 'critical-strict']);
+    expect(o.data).toMatchObject({ habit: CRITICAL_DATA_RECIPE.habit, tierWeights: CRITICAL_DATA_RECIPE.tierWeights });
+    expect(o.data!.mix).toEqual({ ...CRITICAL_DATA_RECIPE.mix, reflect: 0 });
+    expect(o).toMatchObject({ initFrom: 'public/models/chains-tiny', out: 'public/models/chains-critical-strict', lossOn: 'completion', steps: 1227, maxMinutes: 0, lr: 1e-3 });
+    const { out: _out, initFrom: _init, ...run } = o;
+    expect(() => checkPretrainConfig({ ...PRETRAIN_RUN_DEFAULTS, ...run } as typeof PRETRAIN_RUN_DEFAULTS)).not.toThrow();
   });
 });

@@ -146,7 +146,7 @@ function progressPanel(): ProgressPanel {
     lines.length = 0;
     log.textContent = '';
     plot?.destroy();
-    plot = new LivePlot('pretraining loss (nats per token)', 560);
+    plot = new LivePlot({ title: 'pretraining loss', x: 'pretraining step', y: 'loss (nats per token)', width: 560 });
     plotBox.replaceChildren(plot.root);
     const p = plot;
     return {

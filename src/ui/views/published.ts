@@ -3,7 +3,9 @@
 // shown when the page opens, before anything runs: the headline (InT + RL - RL on the critical tier),
 // a forest plot of every paired difference, pass@1 bars per arm and tier, results.md's Reading, the
 // mechanism and diagnostics tables, and the provenance; a seeds.json beside them (runs of several
-// seeds) adds the pooled differences. Every number comes from those files.
+// seeds) adds the pooled differences. The pipeline diagram (every step done, with its count) opens
+// each step's section, and the interventions come from interventions.jsonl.gz (the first seed's
+// interventions.jsonl, gzip), read after the view is drawn. Every number comes from those files.
 import { BROWSER_PRESET } from '../state';
 import { presetConfig } from '../../int/config';
 import { readingLines, signedPoints as signed, type ExperimentResults } from '../../int/report';
@@ -27,6 +29,9 @@ import {
   type PublishedMeta,
   type StatTerm,
 } from '../published-data';
+import { jsonlText, parseInterventions, STATUS_LABELS, type InterventionRow } from '../interventions-data';
+import { pipelineDiagram, type NodeId } from './pipeline';
+import { focusOf, interventionsPanel } from './rollouts';
 
 export interface Published {
   results: ExperimentResults;
@@ -58,11 +63,23 @@ export async function loadPublished(base: string, fetcher: typeof fetch = fetch)
   return { results, meta, seeds };
 }
 
+/** The published run's interventions (interventions.jsonl.gz beside results.json: the first seed's
+ *  interventions.jsonl, gzip); null when the folder has none. */
+export async function loadInterventions(base: string, fetcher: typeof fetch = fetch): Promise<InterventionRow[] | null> {
+  const url = new URL(INTERVENTIONS_FILE, base.endsWith('/') ? base : `${base}/`);
+  const res = await fetcher(url);
+  if (res.status === 404) return null;
+  if (!res.ok) throw new Error(`${url.pathname}: HTTP ${res.status}`);
+  return parseInterventions(await jsonlText(new Uint8Array(await res.arrayBuffer())), INTERVENTIONS_FILE);
+}
+
+export const INTERVENTIONS_FILE = 'interventions.jsonl.gz';
+
 /** The pane's content: "loading", then the view or the reason it could not be read. */
-export function publishedPane(base: string, rerun: (seed: number) => void): HTMLElement {
+export function publishedPane(base: string, rerun: (seed: number) => void, tryStep?: (attemptId: string) => void): HTMLElement {
   const pane = el('section', { attrs: { id: 'published' } }, el('p', { cls: 'status', text: 'Loading the published result…' }));
   loadPublished(base).then(
-    (p) => pane.replaceChildren(publishedView(p, rerun)),
+    (p) => pane.replaceChildren(publishedView(p, rerun, loadInterventions(base), tryStep)),
     (e) => pane.replaceChildren(el('p', { cls: 'status error', attrs: { role: 'alert' }, text: `The published result could not be read (${base}): ${(e as Error).message}` })),
   );
   return pane;
@@ -81,7 +98,7 @@ function defTable(head: (string | HTMLElement)[], rows: (string | HTMLElement)[]
   return el('table', { cls: 'report', attrs: { 'data-testid': testid } }, el('thead', {}, el('tr', {}, ...head.map((h) => cell('th', h)))), el('tbody', {}, ...rows.map((r) => el('tr', {}, ...r.map((c) => cell('td', c))))));
 }
 
-export function publishedView(p: Published, rerun: (seed: number) => void): HTMLElement {
+export function publishedView(p: Published, rerun: (seed: number) => void, interventions: Promise<InterventionRow[] | null> = Promise.resolve(null), tryStep?: (attemptId: string) => void): HTMLElement {
   const r = p.results;
   const defs = statDefinitions(r);
   const d = (term: StatTerm, text: string = term) => def(text, defs[term]);
@@ -102,6 +119,23 @@ export function publishedView(p: Published, rerun: (seed: number) => void): HTML
       d('paired', 'paired differences'),
       ' are defined on hover and under Definitions below.',
     ),
+  );
+  const ivs = interventionsSection(p, interventions, tryStep);
+  /** A step opens the interventions (filtered), or the first of its sections this view has. */
+  const goto = (node: NodeId) => {
+    const to = focusOf(node);
+    if (to !== 'results' && to.section === 'interventions') {
+      ivs.setVerdict(to.verdict);
+      return ivs.root.scrollIntoView({ block: 'start' });
+    }
+    const ids = STEP_SECTIONS[node] ?? [];
+    const t = ids.map((id) => root.querySelector<Element>(`[data-testid=${id}]`)).find((x) => x);
+    // from its heading when one sits right above it
+    (t?.previousElementSibling?.tagName === 'H3' ? t.previousElementSibling : t)?.scrollIntoView({ block: 'start' });
+  };
+  root.append(
+    el('h3', { text: 'How it was made: the InT pipeline' }),
+    pipelineDiagram({ arms: Object.keys(r.arms), results: r, open: goto }).root,
     provenance(p.meta),
     rerunBox(p, rerun),
   );
@@ -142,10 +176,61 @@ export function publishedView(p: Published, rerun: (seed: number) => void): HTML
     ),
     el('p', { text: `${dg.samplesPerStart} samples per start. A large gap between "prefix + intervention" and "prefix" means the interventions fix the attempts in context; the arms above measure whether training on them carries over to solving from scratch.` }),
   );
+  root.append(numbersBox(r), ivs.root);
   if (p.seeds) root.append(seedsBox(r, p.seeds));
   root.append(definitions(r, defs));
   return root;
 }
+
+/** The pipeline's counts from results.json, in words. */
+function numbersBox(r: ExperimentResults): HTMLElement {
+  const p = r.pipeline;
+  const verdicts = Object.entries(p.filter.byStatus as Record<string, number>).filter(([, n]) => n > 0);
+  const rows: [string, string][] = [
+    ['training problems (pool)', `${r.problems.pool} of ${r.problems.train}`],
+    ['rollouts: attempts', `${p.rollouts.attempts} (${p.rollouts.correct} correct, ${p.rollouts.failures} failed)`],
+    ['problems never solved', String(p.rollouts.problemsNeverSolved)],
+    ['verifications', `${p.proposals.outputs} of ${p.proposals.attempts} failed attempts`],
+    ...verdicts.map(([s, n]): [string, string] => [`filter: ${STATUS_LABELS[s] ?? s}`, String(n)]),
+    ...(p.continuation ? [['continuation check', `${p.continuation.correct} of ${p.continuation.samples} continuations correct; ${p.afterContinuation.byStatus.kept} kept`] as [string, string]] : []),
+    ['InT training rows (SFT)', String(p.sftRows.interventions)],
+  ];
+  return el('div', {}, el('h3', { text: 'The run in numbers' }), defTable(['step', 'count'], rows, 'published-numbers'));
+}
+
+/** The interventions of the published run (its first seed), read from interventions.jsonl.gz. */
+function interventionsSection(p: Published, rows: Promise<InterventionRow[] | null>, tryStep?: (attemptId: string) => void): { root: HTMLElement; setVerdict(v: 'kept' | 'rejected' | 'all'): void } {
+  const box = el('div', { cls: 'note', text: 'Loading the interventions…' });
+  const root = el('section', { cls: 'iv-section', attrs: { id: 'published-interventions' } }, el('h3', { text: `Interventions (seed ${p.meta.seeds[0]})` }));
+  root.append(
+    el('p', { text: `Every verification of a failed training attempt in the published run, from its interventions.jsonl (${INTERVENTIONS_FILE} beside results.json). Open one to follow it: the problem, the reference, the attempt, the verifier's check in words, the located step, the intervention spliced in, and how often the model solves the problem when it continues from the prefix, the prefix with its own step, and the prefix with the intervention.` }),
+    box,
+  );
+  let pending: 'kept' | 'rejected' | 'all' | null = null;
+  let panel: ReturnType<typeof interventionsPanel> | null = null;
+  rows.then(
+    (rs) => {
+      if (!rs) return box.replaceChildren(`This published run has no ${INTERVENTIONS_FILE}.`);
+      panel = interventionsPanel(rs, pending ?? undefined, tryStep);
+      box.className = '';
+      box.replaceChildren(panel.root);
+    },
+    (e) => {
+      box.className = 'status error';
+      box.textContent = `The interventions could not be read: ${(e as Error).message}`;
+    },
+  );
+  return { root, setVerdict: (v) => (panel ? panel.setVerdict(v) : (pending = v)) };
+}
+
+/** Where the published view shows the data of the steps that have no interventions filter. */
+const STEP_SECTIONS: Partial<Record<NodeId, string[]>> = {
+  rollouts: ['published-numbers'],
+  failures: ['published-numbers'],
+  sft: ['published-arms'],
+  rl: ['published-mechanism', 'published-arms'],
+  eval: ['forest-plot'],
+};
 
 function provenance(m: PublishedMeta): HTMLElement {
   const row = (k: string, v: Node | string) => el('tr', {}, el('th', { text: k }), el('td', {}, v));

@@ -1,10 +1,14 @@
-// Results view: the arms table (held-out pass@k with 95% bootstrap intervals) and the diagnostics
-// table, each copyable as Markdown or CSV; run exports (run JSON, metrics CSV, results.md).
+// Results view: held-out pass@1 per arm as bars with intervals, the arms table (held-out pass@k
+// with bootstrap intervals; each arm with its colour) and the diagnostics table, each copyable as
+// Markdown or CSV; run exports (run JSON, metrics CSV, results.md).
 import { START_CONDITIONS } from '../../int/diagnostics';
 import type { ExperimentResults } from '../../int/report';
 import type { Interval } from '../../int/stats';
 import { button, copyText, csvTable, download, el, markdownTable, table } from '../dom';
 import type { RunRecord } from '../../worker/protocol';
+import { armBars } from '../plots';
+import { armColour } from '../published-data';
+import { compareCaveats, compareRuns } from '../compare-data';
 
 const pct = (v: number) => (Number.isFinite(v) ? (100 * v).toFixed(1) : 'n/a');
 const ci = (i: Interval | undefined) => (i ? `${pct(i.estimate)} [${pct(i.lo)}, ${pct(i.hi)}]` : 'n/a');
@@ -34,11 +38,21 @@ function copyable(title: string, t: { head: string[]; rows: string[][] }, testid
   return el('div', {}, el('h3', { text: title }), table(t.head, t.rows, `report ${testid}`), el('p', {}, button('Copy as Markdown', done('md')), ' ', button('Copy as CSV', done('csv')), ' ', note));
 }
 
-export function resultsView(run: RunRecord): HTMLElement {
+/** `otherRuns`: the saved runs to compare with (the "Compare with" list). */
+export function resultsView(run: RunRecord, otherRuns?: () => Promise<RunRecord[]>): HTMLElement {
   const r = run.results;
   const root = el('section', { attrs: { id: 'results' } }, el('h2', { text: 'Results' }));
   root.append(el('p', { text: `${r.model} on ${r.task}, seed ${r.seed}; ${r.problems.train} train (pool ${r.problems.pool}) / ${r.problems.test} held-out problems, ${r.config.eval.samples} samples each.` }));
-  root.append(copyable('Arms (held-out)', armsTable(r), 'arms-table'), copyable('Diagnostics (never-solved problems)', diagnosticsTable(r), 'diagnostics-table'));
+  const level = `${Math.round(r.config.eval.bootstrap.level * 100)}%`;
+  const bars = Object.keys(r.arms).map((arm) => {
+    const p = r.arms[arm].eval.overall.passAt['1'];
+    return { arm, estimate: p?.estimate ?? null, lo: p?.lo ?? null, hi: p?.hi ?? null };
+  });
+  const arms = copyable('Arms (held-out)', armsTable(r), 'arms-table');
+  // each arm's row starts with its colour, the one of every chart
+  const ids = Object.keys(r.arms);
+  arms.querySelectorAll('tbody tr').forEach((tr, i) => tr.firstElementChild?.prepend(el('span', { cls: 'swatch', attrs: { style: `background:${armColour(ids[i])}` } })));
+  root.append(armBars(bars, `Held-out pass@1 by arm (${r.problems.test} problems x ${r.config.eval.samples} samples)`, level), arms, copyable('Diagnostics (never-solved problems)', diagnosticsTable(r), 'diagnostics-table'));
   const loc = r.diagnostics.location;
   if (loc) root.append(el('p', { text: `Location accuracy: ${loc.exact} of ${loc.scored} scored proposals name the true first divergent step (${Number.isFinite(loc.accuracy) ? `${pct(loc.accuracy)}%` : 'none scored'}); early ${loc.early}, late ${loc.late}.` }));
   const p = r.pipeline;
@@ -56,5 +70,36 @@ export function resultsView(run: RunRecord): HTMLElement {
       button('Export interventions JSONL', () => download(`${run.id}-interventions.jsonl`, run.files.jsonl, 'application/jsonl')),
     ),
   );
+  if (otherRuns) root.append(compareSection(run, otherRuns));
   return root;
+}
+
+/** "Compare with another run": pick a saved run, see both runs' pass@1 per arm and tier. */
+function compareSection(run: RunRecord, otherRuns: () => Promise<RunRecord[]>): HTMLElement {
+  const select = el('select', { attrs: { 'data-testid': 'compare-run', 'aria-label': 'Run to compare with' } }, el('option', { text: 'choose a saved run…', attrs: { value: '' } }));
+  const out = el('div', { attrs: { 'data-testid': 'compare-table' } });
+  let runs: RunRecord[] = [];
+  const load = () =>
+    otherRuns().then(
+      (rs) => {
+        runs = rs.filter((r) => r.id !== run.id);
+        select.replaceChildren(select.options[0], ...runs.map((r) => el('option', { text: `${r.created.slice(0, 16).replace('T', ' ')} · ${r.preset ?? 'custom'} · seed ${r.results.seed}`, attrs: { value: r.id } })));
+        if (runs.length === 0) out.replaceChildren(el('p', { cls: 'note', text: 'No other saved run yet: finish or import another run, then compare here.' }));
+      },
+      (e) => out.replaceChildren(el('p', { cls: 'status error', text: `Saved runs could not be listed: ${(e as Error).message}` })),
+    );
+  select.addEventListener('focus', () => void load(), { once: true });
+  select.addEventListener('change', () => {
+    const other = runs.find((r) => r.id === select.value);
+    if (!other) return out.replaceChildren();
+    const caveats = compareCaveats(run.results, other.results);
+    const head = ['arm', 'tier', 'this run pass@1 % [CI]', 'other run pass@1 % [CI]', 'this - other (points)'];
+    const rows = compareRuns(run.results, other.results).map((c) => [c.label, c.tier, ci(c.mine ?? undefined), ci(c.theirs ?? undefined), c.diff === null ? 'n/a' : `${c.diff >= 0 ? '+' : ''}${c.diff.toFixed(1)}`]);
+    out.replaceChildren(
+      table(head, rows, 'report compare'),
+      el('p', { cls: 'note', text: 'Differences between two runs are not paired (a run keeps its summaries, not every problem\'s outcome): judge them by the two intervals. ' + (caveats.length ? `Caution: ${caveats.join('; ')}.` : 'Same model, task, test set size and samples per problem.') }),
+    );
+  });
+  void load();
+  return el('section', { cls: 'compare' }, el('h3', { text: 'Compare with another run' }), el('p', {}, select), out);
 }

@@ -1,11 +1,15 @@
-// Run view: one progress bar per stage with rate-based ETA (stages of a resumed run that were
-// already stored show as loaded), live uPlot charts of the step metrics (SFT loss, RL reward, ...)
-// and held-out pass@1 per arm, pause / resume / cancel; and the list of unfinished stored runs.
-import { ARM_IDS, getArm, type ArmId } from '../../int/arms';
+// Run view: an overall progress bar with ETA across every stage (progress.ts), one progress bar per
+// stage with rate-based ETA (stages of a resumed run that were already stored show as loaded),
+// live uPlot charts of the step metrics (SFT loss, RL reward, RL loss) and held-out pass@1 per arm
+// as bars with intervals, pause / resume / cancel; and the list of unfinished stored runs.
+import type { ArmId } from '../../int/arms';
+import type { IntConfig } from '../../int/config';
 import { DATA_STAGE_NAMES, pipelineStages } from '../../int/pipeline';
 import type { StepMetrics } from '../../train/metrics';
 import { button, el, fmtSeconds } from '../dom';
-import { LivePlot } from '../plots';
+import { armBars, LivePlot, type ArmBar } from '../plots';
+import { armColour } from '../published-data';
+import { OverallProgress, stageWeights } from '../progress';
 import type { PendingRunSummary, RunEvents } from '../../worker/protocol';
 
 export const DATA_STAGES = ['load model', ...DATA_STAGE_NAMES];
@@ -28,8 +32,9 @@ export interface RunControls {
 }
 
 /** The run view and the event sink that drives it; `stored` lists the stages a resumed run
- *  already holds (shown as stored until the worker loads them). */
-export function runView(arms: readonly ArmId[], controls: RunControls, stored: readonly string[] = []): { root: HTMLElement; events: RunEvents; finish(text: string, error?: boolean): void } {
+ *  already holds (shown as stored until the worker loads them); `config` (when known) weighs the
+ *  stages for the overall ETA. */
+export function runView(arms: readonly ArmId[], controls: RunControls, stored: readonly string[] = [], config: IntConfig | null = null): { root: HTMLElement; events: RunEvents; finish(text: string, error?: boolean): void } {
   const root = el('section', { attrs: { id: 'run' } }, el('h2', { text: 'Run' }));
   const status = el('p', { cls: 'status', text: 'starting…', attrs: { 'data-testid': 'run-status' } });
   let paused = false;
@@ -43,7 +48,10 @@ export function runView(arms: readonly ArmId[], controls: RunControls, stored: r
     paused = !paused;
     pauseBtn.textContent = paused ? 'Resume' : 'Pause';
     if (paused) controls.pause();
-    else controls.resume();
+    else {
+      overall.resume(performance.now());
+      controls.resume();
+    }
     say(paused ? 'pausing at the next stage boundary…' : 'running');
   });
   const cancelBtn = button('Cancel', () => {
@@ -53,23 +61,46 @@ export function runView(arms: readonly ArmId[], controls: RunControls, stored: r
   const log = el('pre', { cls: 'log' });
   root.append(el('p', {}, pauseBtn, ' ', cancelBtn), status);
 
+  const names = stageNames(arms);
+  const overall = new OverallProgress(stageWeights(names, config));
+  const overallBar = el('progress', { attrs: { max: '1', value: '0', 'aria-label': 'overall progress' } });
+  const overallText = el('span', { cls: 'eta', text: 'waiting for the first stage' });
+  let ticker: ReturnType<typeof setInterval> | null = null;
+  const showOverall = () => {
+    const now = performance.now();
+    const f = overall.fraction();
+    overallBar.value = f;
+    const eta = overall.eta(now);
+    overallText.textContent = `${(100 * f).toFixed(0)}% of the run · ${fmtSeconds(overall.elapsed(now))} elapsed · ${Number.isFinite(eta) ? `about ${fmtSeconds(eta)} left` : 'ETA after the first progress'}`;
+  };
+  const tick = () => {
+    if (ticker === null && !finished) ticker = setInterval(showOverall, 1000);
+    showOverall();
+  };
+  root.append(el('div', { cls: 'overall', attrs: { 'data-testid': 'overall-progress', title: 'Stages are weighed by the tokens the settings say they sample or train; the ETA scales the time so far by the weight left.' } }, el('span', { cls: 'name', text: `all ${names.length} stages` }), overallBar, overallText));
+
   const bars = new Map<string, Bar>();
   const list = el('div', { cls: 'stages' });
-  for (const name of stageNames(arms)) {
+  for (const name of names) {
     const bar = el('progress', { attrs: { max: '1', value: '0' } });
     const text = el('span', { cls: 'eta', text: stored.includes(name) ? 'stored, not loaded yet' : 'waiting' });
-    const row = el('div', { cls: 'stage', attrs: { 'data-stage': name } }, el('span', { cls: 'name', text: name }), bar, text);
+    const arm = name.includes('/') ? name.split('/')[0] : null;
+    const label = el('span', { cls: 'name' }, ...(arm ? [el('span', { cls: 'swatch', attrs: { style: `background:${armColour(arm)}` } })] : []), name);
+    const row = el('div', { cls: 'stage', attrs: { 'data-stage': name } }, label, bar, text);
     bars.set(name, { row, bar, text, t0: null });
     list.append(row);
   }
   const plots = {
-    sftLoss: new LivePlot('SFT loss'),
-    rlReward: new LivePlot('RL reward mean'),
-    rlLoss: new LivePlot('RL loss'),
-    pass1: new LivePlot('held-out pass@1 by arm (x = arm number)'),
+    sftLoss: new LivePlot({ title: 'SFT loss', x: 'SFT step (optimiser steps)', y: 'loss (nats per token)' }),
+    rlReward: new LivePlot({ title: 'RL reward', x: 'RL step (optimiser steps)', y: 'reward (share correct)', yRange: [0, 1] }),
+    rlLoss: new LivePlot({ title: 'RL loss', x: 'RL step (optimiser steps)', y: 'policy-gradient loss' }),
   };
-  const armNo = el('p', { cls: 'note', text: `arm numbers: ${arms.map((a) => `${ARM_IDS.indexOf(a)} = ${getArm(a).label}`).join(', ')}` });
-  root.append(list, el('div', { cls: 'plots' }, ...Object.values(plots).map((p) => p.root)), armNo, log);
+  const pass1 = new Map<string, ArmBar>(arms.map((a) => [a, { arm: a, estimate: null, lo: null, hi: null }]));
+  const passBox = el('div', { cls: 'pass-box' });
+  const level = config ? `${Math.round(config.eval.bootstrap.level * 100)}%` : '95%';
+  const drawPass = () => passBox.replaceChildren(armBars([...pass1.values()], 'Held-out pass@1 by arm, as each arm finishes', level));
+  drawPass();
+  root.append(list, el('div', { cls: 'plots' }, ...Object.values(plots).map((p) => p.root)), passBox, log);
   const steps = new Map<string, number>();
 
   const events: RunEvents = {
@@ -81,6 +112,8 @@ export function runView(arms: readonly ArmId[], controls: RunControls, stored: r
       if (!b) return;
       if (!paused) say(`running ${name}`);
       const now = performance.now();
+      overall.update(name, done, total, now);
+      tick();
       if (b.t0 === null) b.t0 = now;
       b.row.classList.add('active');
       b.bar.max = Math.max(total, 1);
@@ -97,6 +130,8 @@ export function runView(arms: readonly ArmId[], controls: RunControls, stored: r
       b.row.classList.remove('active');
       b.row.classList.add('done');
       b.text.textContent = `done in ${fmtSeconds(seconds)}`;
+      overall.complete(name, performance.now());
+      tick();
     },
     stageLoaded(name) {
       const b = bars.get(name);
@@ -106,6 +141,8 @@ export function runView(arms: readonly ArmId[], controls: RunControls, stored: r
       b.row.classList.remove('active');
       b.row.classList.add('done', 'loaded');
       b.text.textContent = 'loaded (stored earlier, not recomputed)';
+      overall.loaded(name);
+      showOverall();
     },
     metric(arm, stage, m: StepMetrics) {
       const key = `${arm}/${stage}`;
@@ -119,9 +156,12 @@ export function runView(arms: readonly ArmId[], controls: RunControls, stored: r
     },
     paused(after) {
       if (paused) say(`paused${after ? ` after ${after}` : ' before the first stage'}: the completed stages are kept; Resume continues, Cancel stops`);
+      overall.pause(performance.now());
     },
-    armDone(arm, pass1) {
-      if (pass1) plots.pass1.add(arm, ARM_IDS.indexOf(arm as ArmId), pass1.estimate);
+    armDone(arm, p) {
+      if (!p) return;
+      pass1.set(arm, { arm, estimate: p.estimate, lo: p.lo, hi: p.hi });
+      drawPass();
     },
   };
   return {
@@ -129,6 +169,9 @@ export function runView(arms: readonly ArmId[], controls: RunControls, stored: r
     events,
     finish(text, error = false) {
       finished = true;
+      if (ticker !== null) clearInterval(ticker);
+      ticker = null;
+      showOverall();
       status.textContent = text;
       status.className = error ? 'status error' : 'status';
       if (error) status.setAttribute('role', 'alert');

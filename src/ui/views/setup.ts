@@ -1,16 +1,22 @@
-// Setup view: model (embedded, models pretrained in this browser, known hub ids with size and
-// memory need, a local folder), task
-// (procedural world with difficulty, or an uploaded JSONL / CSV / Parquet file with its row
-// errors), arms, preset + seed, and every setting with its default.
+// Setup view: the Run button with every problem of the setup listed beside it (Run is blocked
+// while there is one), a Basic section (model: embedded, pretrained here, any Hugging Face id, a
+// local folder; task: the chains world's problems per tier, or an uploaded JSONL / CSV / Parquet
+// dataset with its row errors and split; preset; arms; seed) and the Advanced section
+// (config-editor.ts). Each field carries its help from the config's doc comments and its problems.
 import { ARM_IDS, getArm, type ArmId } from '../../int/arms';
-import { getPreset, presetConfig, presetNames, type IntConfigInput } from '../../int/config';
+import { getPreset, presetNames, type IntConfigInput } from '../../int/config';
 import type { AdapterReport } from '../../gpu';
+import type { TierSpec } from '../../tasks/chains/config';
 import { button, el, table } from '../dom';
 import { resolveSettings, type Settings } from '../state';
 import { EMBEDDED_MODEL, type DatasetCheck, type DatasetUpload } from '../../worker/protocol';
 import type { StoredModelSummary } from '../../worker/models-db';
 import type { RowError } from '../../tasks/math/import';
-import { configEditor } from './config-editor';
+import { armColour } from '../published-data';
+import { configField } from '../config-help';
+import { parseValue } from '../fields';
+import { setupProblems, splitSentence, type SetupProblem } from '../setup-check';
+import { advancedSection, errorSpot, getAt, setAt, showFieldProblems, valueTrees, type FieldContext } from './config-editor';
 import { fmtParams, KNOWN_MODELS, modelNeed } from './models';
 
 export interface SetupDeps {
@@ -23,6 +29,9 @@ export interface SetupDeps {
   changed(): void;
   run(): void;
 }
+
+/** The last dataset check of a settings object, kept across redraws of the view. */
+const checks = new WeakMap<Settings, { name: string; check: DatasetCheck }>();
 
 /** The dataset check as page content: counts, then a table of every row error. */
 export function datasetReport(name: string, c: DatasetCheck): HTMLElement {
@@ -37,175 +46,278 @@ export function datasetReport(name: string, c: DatasetCheck): HTMLElement {
   return box;
 }
 
+/** A field's help line from the config's doc comment. */
+const help = (path: string, extra = '') => el('p', { cls: 'help', text: `${configField(path)?.help ?? ''}${extra}` });
+
 export function setupView(d: SetupDeps): HTMLElement {
   const s = d.settings;
   const view = el('section', { attrs: { id: 'setup' } }, el('h2', { text: 'Setup' }));
-  const status = el('p', { cls: 'status' });
   const rerender = () => {
     view.replaceWith(setupView(d));
     d.changed();
   };
+  const trees = valueTrees(s.preset);
+  const ctx: FieldContext = { settings: s, ...trees, changed: () => (validate(), d.changed()) };
 
-  // ---- run button first: zero-setup start
-  const runBtn = button('Run experiment', () => d.run(), { 'data-testid': 'run' });
-  view.append(el('p', {}, runBtn, ' ', el('span', { text: `preset ${s.preset}: ${getPreset(s.preset).description}` })), status);
+  const runBtn = button('Run experiment', () => validate().length === 0 && d.run(), { 'data-testid': 'run', 'aria-describedby': 'run-problems' });
+  const summary = el('span', { cls: 'run-summary' });
+  const problemsBox = el('div', { cls: 'run-problems', attrs: { id: 'run-problems', 'data-testid': 'run-problems', 'aria-live': 'polite' } });
+  view.append(el('div', { cls: 'run-bar' }, el('div', { cls: 'run-line' }, runBtn, summary), problemsBox));
 
-  const cfgNow = safeResolve(s);
-  view.append(modelFieldset(d, cfgNow, status, rerender), taskFieldset(d, cfgNow, rerender), armsFieldset(d), settingsFieldset(d, runBtn, rerender));
+  const basic = el('section', { cls: 'basic', attrs: { 'data-testid': 'basic' } }, el('h3', { text: 'Basic' }));
+  basic.append(modelFieldset(d, ctx, rerender), taskFieldset(d, ctx, rerender), presetFieldset(s, rerender), armsFieldset(s, ctx), seedFieldset(s, ctx));
+  view.append(basic, advancedSection(ctx));
+
+  function validate(): SetupProblem[] {
+    const problems = setupProblems(s);
+    runBtn.disabled = problems.length > 0;
+    summary.textContent = runSummary(s);
+    if (problems.length === 0) problemsBox.replaceChildren(el('p', { cls: 'status ok', text: 'Ready: every setting is valid.' }));
+    else {
+      const list = el('ul');
+      for (const p of problems) {
+        const li = el('li', { text: p.message });
+        if (p.path) {
+          li.classList.add('jump');
+          li.title = 'show this field';
+          li.tabIndex = 0;
+          li.addEventListener('click', () => focusField(view, p.path!));
+          li.addEventListener('keydown', (e) => e.key === 'Enter' && focusField(view, p.path!));
+        }
+        list.append(li);
+      }
+      problemsBox.replaceChildren(el('p', { cls: 'status error', attrs: { role: 'alert' }, text: `Run is blocked by ${problems.length} problem${problems.length === 1 ? '' : 's'}; each says how to fix it (click one to go to its field):` }), list);
+    }
+    showFieldProblems(view, problems);
+    return problems;
+  }
+  validate();
   return view;
 }
 
-type Resolved = ReturnType<typeof safeResolve>;
+/** One line: what Run will start. */
+function runSummary(s: Settings): string {
+  const model = s.model.kind === 'embedded' ? EMBEDDED_MODEL.name : s.model.kind === 'hub' ? s.model.id || 'a Hugging Face model' : s.model.kind === 'stored' ? s.model.name : 'a local model folder';
+  try {
+    const c = resolveSettings(s);
+    const task = c.data.task === 'math' ? (s.dataset?.name ?? String(c.data.dataset)) : 'the chains world';
+    return `${s.preset} · ${model} on ${task} · ${s.arms.length} arm${s.arms.length === 1 ? '' : 's'} · ${c.eval.samples} samples per test problem · seed ${s.seed}`;
+  } catch {
+    return `${s.preset} · ${model} · ${s.arms.length} arms`;
+  }
+}
+
+/** Open the field's group, scroll to it and focus its input. */
+function focusField(view: HTMLElement, path: string): void {
+  const spot = view.querySelector<HTMLElement>(`[data-error-for="${CSS.escape(path)}"]`) ?? view.querySelector<HTMLElement>(`[data-path="${CSS.escape(path)}"]`);
+  if (!spot) return;
+  const group = spot.closest('details');
+  if (group) group.open = true;
+  const box = spot.closest('.field, fieldset') ?? spot;
+  box.scrollIntoView({ block: 'center' });
+  box.querySelector<HTMLElement>('input, select, textarea')?.focus();
+}
 
 /** A model choice; picking it sets the settings' model and redraws the view. */
-function modelRadio(s: Settings, value: string, text: string, checked: boolean, rerender: () => void): HTMLElement {
+function modelRadio(s: Settings, value: string, text: string | Node, checked: boolean, rerender: () => void, hubInput?: HTMLInputElement): HTMLElement {
   const r = el('input', { attrs: { type: 'radio', name: 'model', value } });
   r.checked = checked;
   r.addEventListener('change', () => {
     if (value === 'embedded') s.model = { kind: 'embedded' };
     else if (value === 'folder') s.model = { kind: 'folder', files: [] };
-    else if (value.startsWith('stored:')) s.model = { kind: 'stored', name: value.slice('stored:'.length) };
-    else s.model = { kind: 'hub', id: value };
+    else if (value === 'hub') s.model = { kind: 'hub', id: hubInput?.value.trim() ?? '' };
+    else s.model = { kind: 'stored', name: value.slice('stored:'.length) };
     rerender();
   });
-  return el('label', { cls: 'choice' }, r, ` ${text}`);
+  return el('label', { cls: 'choice' }, r, ' ', text);
 }
 
-/** Model: embedded, pretrained in this browser, known hub ids (with size and memory need), a local folder. */
-function modelFieldset(d: SetupDeps, cfgNow: Resolved, status: HTMLElement, rerender: () => void): HTMLElement {
+/** Model: embedded, pretrained in this browser, any Hugging Face id (the known ones with size and
+ *  memory need), a local folder. */
+function modelFieldset(d: SetupDeps, ctx: FieldContext, rerender: () => void): HTMLElement {
   const s = d.settings;
-  const radio = (value: string, text: string, checked: boolean) => modelRadio(s, value, text, checked, rerender);
-  const model = el('fieldset', {}, el('legend', { text: 'Model' }));
-  model.append(radio('embedded', `embedded ${EMBEDDED_MODEL.name} (${EMBEDDED_MODEL.path}: chains-tiny with the one-digit multiplication habit, loads with the page)`, s.model.kind === 'embedded'));
+  const fs = el('fieldset', { cls: 'model' }, el('legend', { text: 'Model' }));
+  fs.append(modelRadio(s, 'embedded', `embedded ${EMBEDDED_MODEL.name}: a tiny character-level model of the chains world with a one-digit multiplication habit; loads with the page`, s.model.kind === 'embedded', rerender));
   for (const m of d.storedModels ?? []) {
     const text = `${m.name} (pretrained in this browser: ${m.steps} steps, ${m.minutes.toFixed(1)} min, final loss ${m.lastLoss.toFixed(3)})`;
-    model.append(radio(`stored:${m.name}`, text, s.model.kind === 'stored' && s.model.name === m.name));
+    fs.append(modelRadio(s, `stored:${m.name}`, text, s.model.kind === 'stored' && s.model.name === m.name, rerender));
   }
-  const seq = cfgNow ? cfgNow.rollouts.sampling.maxNewTokens + 512 : 1024;
-  const rank = cfgNow?.lora.rank ?? 16;
-  const rows: string[][] = [];
-  for (const m of KNOWN_MODELS) {
+  const hub = el('input', { attrs: { type: 'text', list: 'hub-models', placeholder: 'owner/name, e.g. Qwen/Qwen3-0.6B', 'data-testid': 'hub-id', 'data-path': 'model', spellcheck: 'false', 'aria-label': 'Hugging Face model id' } });
+  hub.value = s.model.kind === 'hub' ? s.model.id : '';
+  hub.addEventListener('change', () => {
+    s.model = { kind: 'hub', id: hub.value.trim() };
+    const radio = fs.querySelector<HTMLInputElement>('input[name=model][value=hub]');
+    if (radio) radio.checked = true;
+    ctx.changed();
+  });
+  const list = el('datalist', { attrs: { id: 'hub-models' } }, ...KNOWN_MODELS.map((m) => el('option', { attrs: { value: m.id } })));
+  fs.append(modelRadio(s, 'hub', el('span', {}, 'a Hugging Face model: ', hub), s.model.kind === 'hub', rerender, hub), list);
+  const seq = (getAt(ctx.preset, 'rollouts.sampling.maxNewTokens') as number) + 512;
+  const rank = (getAt(ctx.preset, 'lora.rank') as number) ?? 16;
+  const rows = KNOWN_MODELS.map((m) => {
     const need = modelNeed(m.id, m.config, seq, rank, d.report);
-    model.append(radio(m.id, `${m.id} (Hugging Face hub)`, s.model.kind === 'hub' && s.model.id === m.id));
-    rows.push([m.id, fmtParams(need.params), need.verdict]);
-  }
-  model.append(table(['hub model', 'parameters', 'memory for LoRA training (planner)'], rows));
-  model.append(radio('folder', 'a local model folder (config.json, model.safetensors, tokenizer.json)', s.model.kind === 'folder'));
+    return [m.id, fmtParams(need.params), need.verdict];
+  });
+  fs.append(el('details', { cls: 'known-models' }, el('summary', { text: 'Checked hub models: size and memory for LoRA training' }), table(['hub model', 'parameters', 'memory for LoRA training (planner)'], rows), el('p', { cls: 'note', text: 'Any other id loads too; its size is read from its config.json when it loads.' })));
+  fs.append(modelRadio(s, 'folder', 'a local model folder (config.json, model.safetensors, tokenizer.json)', s.model.kind === 'folder', rerender));
   if (s.model.kind === 'folder') {
     const pick = el('input', { attrs: { type: 'file', webkitdirectory: '', multiple: '' } });
+    const note = el('span', { cls: 'note' });
     pick.addEventListener('change', () => {
       if (s.model.kind === 'folder') s.model.files = Array.from(pick.files ?? []);
-      status.textContent = `${pick.files?.length ?? 0} files selected`;
+      note.textContent = ` ${pick.files?.length ?? 0} files selected`;
+      ctx.changed();
     });
-    model.append(el('div', {}, pick));
+    fs.append(el('div', {}, pick, note));
   }
-  return model;
+  fs.append(help('model'), errorSpot('model'));
+  return fs;
 }
 
-/** Task: the procedural world with its difficulty, or an uploaded math dataset file with its check. */
-function taskFieldset(d: SetupDeps, cfgNow: Resolved, rerender: () => void): HTMLElement {
+/** A tier in words: "3-4 steps of add / sub with one mul step, values up to 29". */
+function tierWords(t: TierSpec): string {
+  const steps = t.steps[0] === t.steps[1] ? `${t.steps[0]}` : `${t.steps[0]}-${t.steps[1]}`;
+  return `${steps} steps of ${t.ops.join(' / ')}${t.critical ? ` with one ${t.critical.op} step (the critical step)` : ''}, values up to ${t.maxAbs.toLocaleString('en')}`;
+}
+
+/** Task: the chains world with its problems per tier, or an uploaded math dataset with its check. */
+function taskFieldset(d: SetupDeps, ctx: FieldContext, rerender: () => void): HTMLElement {
   const s = d.settings;
-  const task = el('fieldset', {}, el('legend', { text: 'Task' }));
   const ov = s.overrides as IntConfigInput & { data?: Record<string, unknown> };
-  const isMath = (cfgNow?.data.task ?? 'chains') === 'math';
-  const diff = el('select', { attrs: { 'data-testid': 'difficulty' } });
-  for (const t of ['preset', 'easy', 'medium', 'hard', 'all']) diff.append(el('option', { text: t, attrs: { value: t } }));
-  diff.value = difficultyOf(ov.data?.chains);
-  diff.addEventListener('change', () => {
-    const n = cfgNow?.data.maxTrainProblems ?? 8;
-    const m = cfgNow?.data.maxTestProblems ?? 8;
-    const data = { ...(ov.data ?? {}) };
-    if (diff.value === 'preset') delete data.chains;
-    else data.chains = { counts: Object.fromEntries(['easy', 'medium', 'hard'].map((t) => [t, diff.value === 'all' || diff.value === t ? { train: n, test: m } : { train: 0, test: 0 }])) };
-    ov.data = data;
-    rerender();
-  });
-  task.append(el('label', { cls: 'choice' }, 'Procedural chains world, difficulty: ', diff));
+  const fs = el('fieldset', { cls: 'task' }, el('legend', { text: 'Task' }));
+  const task = (getAt(s.overrides, 'data.task') ?? getAt(ctx.preset, 'data.task')) as string;
+  const radio = (value: 'chains' | 'math', text: string, disabled: boolean) => {
+    const r = el('input', { attrs: { type: 'radio', name: 'task', value } });
+    r.checked = task === value;
+    r.disabled = disabled;
+    r.addEventListener('change', () => {
+      const data = { ...(ov.data ?? {}) };
+      if (value === 'chains') for (const k of ['task', 'style', 'dataset']) delete data[k];
+      else Object.assign(data, { task: 'math', style: 'chat', dataset: s.dataset?.name ?? null });
+      ov.data = data;
+      if (Object.keys(data).length === 0) delete ov.data;
+      rerender();
+    });
+    return el('label', { cls: 'choice' }, r, ` ${text}`);
+  };
+  fs.append(radio('chains', 'the procedural chains world (problems are generated; every answer is checked exactly)', false));
+  if (task !== 'math') fs.append(countsTable(ctx));
+  fs.append(radio('math', s.dataset ? `the uploaded math dataset ${s.dataset.name}` : 'an uploaded math dataset (upload a file below first)', !s.dataset));
+
   const file = el('input', { attrs: { type: 'file', accept: '.jsonl,.json,.csv,.tsv,.parquet', 'data-testid': 'dataset-file' } });
-  const dsOut = el('div');
+  const out = el('div');
+  const last = checks.get(s);
+  if (last) out.append(datasetReport(last.name, last.check));
   file.addEventListener('change', async () => {
     const f = file.files?.[0];
     if (!f) return;
-    dsOut.replaceChildren(el('p', { text: `checking ${f.name}…` }));
+    out.replaceChildren(el('p', { text: `checking ${f.name}…` }));
     const upload = { name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) };
     const c = await d.checkDataset(upload);
-    dsOut.replaceChildren(datasetReport(f.name, c));
-    if (!c.fatal) {
-      s.dataset = upload;
-      ov.data = { ...(ov.data ?? {}), task: 'math', style: 'chat' };
-      d.changed();
-    }
+    checks.set(s, { name: f.name, check: c });
+    out.replaceChildren(datasetReport(f.name, c));
+    if (c.fatal) return;
+    s.dataset = upload;
+    s.datasetSplit = { train: c.train, test: c.test };
+    ov.data = { ...(ov.data ?? {}), task: 'math', style: 'chat', dataset: f.name };
+    rerender();
   });
-  task.append(el('div', {}, 'or a math dataset file (JSONL / CSV / Parquet with question and answer columns): ', file), dsOut);
-  if (isMath && s.dataset) task.append(el('p', { text: `using ${s.dataset.name} (math task)` }));
-  return task;
-}
-
-/** Arms: one checkbox each. */
-function armsFieldset(d: SetupDeps): HTMLElement {
-  const s = d.settings;
-  const arms = el('fieldset', {}, el('legend', { text: 'Arms' }));
-  for (const id of ARM_IDS) {
-    const c = el('input', { attrs: { type: 'checkbox', value: id } });
-    c.checked = s.arms.includes(id);
-    c.addEventListener('change', () => {
-      s.arms = ARM_IDS.filter((a) => (a === id ? c.checked : s.arms.includes(a))) as ArmId[];
-      d.changed();
-    });
-    arms.append(el('label', { cls: 'choice' }, c, ` ${getArm(id).label} — ${getArm(id).description}`));
+  fs.append(el('div', { cls: 'upload' }, el('label', {}, 'Math dataset file (JSONL / CSV / Parquet with question and answer columns): ', file)), out);
+  if (task === 'math' && s.dataset && s.datasetSplit) {
+    const caps = { train: getAt(s.overrides, 'data.maxTrainProblems') ?? getAt(ctx.preset, 'data.maxTrainProblems'), test: getAt(s.overrides, 'data.maxTestProblems') ?? getAt(ctx.preset, 'data.maxTestProblems') } as { train: number | null; test: number | null };
+    fs.append(el('p', { cls: 'split', attrs: { 'data-testid': 'dataset-split' }, text: splitSentence(s.datasetSplit, caps) }));
+    if (s.model.kind === 'embedded') fs.append(el('p', { cls: 'note warn', text: `The embedded model knows only the chains world: on math it writes nonsense. Pick a Hugging Face chat model (e.g. ${KNOWN_MODELS[1].id}) for a meaningful run.` }));
   }
-  return arms;
+  fs.append(help('data.task'), errorSpot('data.task'), errorSpot('data.dataset'));
+  return fs;
 }
 
-/** Preset, seed and every setting; invalid settings show their error and disable the run button. */
-function settingsFieldset(d: SetupDeps, runBtn: HTMLButtonElement, rerender: () => void): HTMLElement {
-  const s = d.settings;
-  const settings = el('fieldset', {}, el('legend', { text: 'Settings' }));
-  const preset = el('select', { attrs: { 'data-testid': 'preset' } });
+/** Problems per tier and split of the chains world (data.chains.counts), one input each. */
+function countsTable(ctx: FieldContext): HTMLElement {
+  const s = ctx.settings;
+  const tiers = getAt(ctx.preset, 'data.chains.tiers') as TierSpec[];
+  const t = el('table', { cls: 'report counts', attrs: { 'data-testid': 'tier-counts' } });
+  t.append(el('thead', {}, el('tr', {}, el('th', { text: 'tier' }), el('th', { text: 'train' }), el('th', { text: 'test' }), el('th', { text: 'problems are' }))));
+  const body = el('tbody');
+  for (const tier of tiers) {
+    const tr = el('tr', {}, el('td', { text: tier.name }));
+    for (const split of ['train', 'test'] as const) {
+      const path = `data.chains.counts.${tier.name}.${split}`;
+      const base = getAt(ctx.preset, path) as number;
+      const input = el('input', { attrs: { type: 'text', inputmode: 'numeric', size: '4', 'data-path': path, 'aria-label': `${tier.name} ${split} problems` } });
+      input.value = s.invalid[path]?.text ?? String(getAt(s.overrides, path) ?? base);
+      input.addEventListener('change', () => {
+        const r = parseValue({ kind: 'number', nullable: false }, input.value, String(base));
+        if (!r.ok) s.invalid[path] = { text: input.value, error: r.error };
+        else {
+          delete s.invalid[path];
+          setAt(s.overrides as Record<string, unknown>, path, r.value === base ? undefined : r.value);
+        }
+        ctx.changed();
+      });
+      tr.append(el('td', {}, input));
+    }
+    tr.append(el('td', { cls: 'note', text: tierWords(tier) }));
+    body.append(tr);
+  }
+  t.append(body);
+  return el('div', { cls: 'field', attrs: { 'data-field': 'data.chains.counts' } }, el('p', { text: 'Problems per difficulty tier:' }), t, help('data.chains.counts'), errorSpot('data.chains.counts'));
+}
+
+/** Preset: its description; a change starts from the preset's values (an uploaded dataset stays the task). */
+function presetFieldset(s: Settings, rerender: () => void): HTMLElement {
+  const fs = el('fieldset', { cls: 'preset' }, el('legend', { text: 'Preset' }));
+  const preset = el('select', { attrs: { 'data-testid': 'preset', 'aria-label': 'preset' } });
   for (const n of presetNames()) preset.append(el('option', { text: n, attrs: { value: n } }));
   preset.value = s.preset;
   preset.addEventListener('change', () => {
+    const data = s.overrides.data;
     s.preset = preset.value;
-    s.overrides = {};
+    s.overrides = data?.task === 'math' ? { data: { task: 'math', style: 'chat', dataset: data.dataset } } : {};
+    s.invalid = {};
     rerender();
   });
-  const seed = el('input', { attrs: { type: 'number', min: '0', step: '1', 'data-testid': 'seed' } });
-  seed.value = String(s.seed);
-  seed.addEventListener('change', () => {
-    s.seed = Math.max(0, Math.floor(Number(seed.value) || 0));
-    d.changed();
-  });
-  settings.append(el('div', {}, 'preset ', preset, ' seed ', seed));
-  const check = el('p', { cls: 'status' });
-  const validate = () => {
-    try {
-      resolveSettings(s);
-      check.className = 'status';
-      check.textContent = 'settings are valid';
-      runBtn.disabled = false;
-    } catch (e) {
-      check.className = 'status error';
-      check.textContent = (e as Error).message;
-      runBtn.disabled = true;
-    }
+  fs.append(preset, el('p', { cls: 'help', text: `${getPreset(s.preset).description}. Changing the preset starts every field from its values.` }), errorSpot('preset'));
+  return fs;
+}
+
+/** Arms: one checkbox each with its colour (the same in every chart), label and description. */
+function armsFieldset(s: Settings, ctx: FieldContext): HTMLElement {
+  const fs = el('fieldset', { cls: 'arms' }, el('legend', { text: 'Arms' }));
+  const boxes = new Map<ArmId, HTMLInputElement>();
+  const set = (ids: readonly ArmId[]) => {
+    s.arms = ARM_IDS.filter((a) => ids.includes(a));
+    for (const [id, c] of boxes) c.checked = s.arms.includes(id);
+    ctx.changed();
   };
-  settings.append(check, configEditor(presetConfig(s.preset, { seed: s.seed }), s.overrides as Record<string, unknown>, () => (validate(), d.changed())));
-  validate();
-  return settings;
-}
-
-function safeResolve(s: Settings) {
-  try {
-    return resolveSettings(s);
-  } catch {
-    return null;
+  fs.append(el('div', { cls: 'quick' }, button('all', () => set(ARM_IDS)), ' ', button('InT + RL against RL', () => set(['base', 'rl', 'int_rl'])), ' ', button('none', () => set([]))));
+  const presetArms = getAt(ctx.preset, 'arms') as ArmId[] | null;
+  for (const id of ARM_IDS) {
+    const c = el('input', { attrs: { type: 'checkbox', value: id } });
+    c.checked = s.arms.includes(id);
+    c.addEventListener('change', () => set(ARM_IDS.filter((a) => (a === id ? c.checked : s.arms.includes(a)))));
+    boxes.set(id, c);
+    const skipped = presetArms && !presetArms.includes(id) ? ' (this preset\'s config.arms leaves it out: it is skipped)' : '';
+    fs.append(el('label', { cls: 'choice arm' }, c, ' ', el('span', { cls: 'swatch', attrs: { style: `background:${armColour(id)}` } }), el('strong', { text: getArm(id).label }), ` — ${getArm(id).description}${skipped}`));
   }
+  fs.append(el('p', { cls: 'help', text: 'Each arm trains its own copy from the base model and is evaluated on the same held-out problems; "base" is the untrained model.' }), errorSpot('arms'));
+  return fs;
 }
 
-/** Which difficulty choice a chains override stands for. */
-function difficultyOf(chains: unknown): string {
-  const counts = (chains as { counts?: Record<string, { train?: number }> } | undefined)?.counts;
-  if (!counts) return 'preset';
-  const on = Object.entries(counts).filter(([, c]) => (c.train ?? 0) > 0).map(([t]) => t);
-  return on.length === 1 ? on[0] : on.length === 3 ? 'all' : 'preset';
+/** Seed of the whole experiment. */
+function seedFieldset(s: Settings, ctx: FieldContext): HTMLElement {
+  const fs = el('fieldset', { cls: 'seed' }, el('legend', { text: 'Seed' }));
+  const seed = el('input', { attrs: { type: 'text', inputmode: 'numeric', 'data-testid': 'seed', 'data-path': 'seed', 'aria-label': 'seed', size: '8' } });
+  seed.value = s.invalid.seed?.text ?? String(s.seed);
+  seed.addEventListener('change', () => {
+    const r = parseValue({ kind: 'number', nullable: false }, seed.value, '0');
+    if (!r.ok) s.invalid.seed = { text: seed.value, error: r.error };
+    else {
+      delete s.invalid.seed;
+      s.seed = r.value as number;
+    }
+    ctx.changed();
+  });
+  fs.append(seed, help('seed'), errorSpot('seed'));
+  return fs;
 }

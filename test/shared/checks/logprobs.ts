@@ -28,12 +28,14 @@ export async function checkLogprobsForward(gpu: Gpu): Promise<void> {
   const logp = gpu.empty([N]);
   const ent = gpu.empty([N]);
   const lse = gpu.empty([N]);
-  for (const temperature of [1, 0.7]) {
-    logprobsForward(gpu, logp, ent, lse, logits, targets, { temperature, ignoreIndex });
+  // both workgroup sizes of the statistics pass (GPUs 256, CPU adapters 8) on every adapter
+  for (const [temperature, workgroupSize] of [[1, 256], [0.7, 256], [1, 8], [0.7, 8]]) {
+    logprobsForward(gpu, logp, ent, lse, logits, targets, { temperature, ignoreIndex, workgroupSize });
     const ref = logprobsForwardRef(x, tg, N, V, { temperature, ignoreIndex });
-    assertClose(await gpu.readF32(logp), ref.logp, { atol: 2e-5, rtol: 1e-5 }, `logprobs.forward logp (T=${temperature})`);
-    assertClose(await gpu.readF32(ent), ref.entropy, { atol: 2e-5, rtol: 1e-5 }, `logprobs.forward entropy (T=${temperature})`);
-    assertClose(await gpu.readF32(lse), ref.lse, { atol: 2e-5, rtol: 1e-5 }, `logprobs.forward lse (T=${temperature})`);
+    const what = `T=${temperature}, workgroupSize ${workgroupSize}`;
+    assertClose(await gpu.readF32(logp), ref.logp, { atol: 2e-5, rtol: 1e-5 }, `logprobs.forward logp (${what})`);
+    assertClose(await gpu.readF32(ent), ref.entropy, { atol: 2e-5, rtol: 1e-5 }, `logprobs.forward entropy (${what})`);
+    assertClose(await gpu.readF32(lse), ref.lse, { atol: 2e-5, rtol: 1e-5 }, `logprobs.forward lse (${what})`);
     const lp = await gpu.readF32(logp);
     if (lp[3] !== 0) throw new Error(`logprobs.forward: ignored row gave logp ${lp[3]}, expected 0`);
   }

@@ -2,7 +2,7 @@
 // accumulate, f16 B, linear forward/backward vs reference and finite differences, bad inputs),
 // shared by the Node (Dawn) and browser (Chromium) test projects.
 import { roundToHalf, type Gpu, type Tensor } from '../../../src/gpu';
-import { MATMUL_TILES, linearBackward, linearForward, matmul, matmulNaive, type MatmulOpts, type MatmulTile } from '../../../src/kernels/matmul';
+import { MATMUL_TILES, cpuNarrowTile, linearBackward, linearForward, matmul, matmulNaive, type MatmulOpts, type MatmulTile } from '../../../src/kernels/matmul';
 import { linearBackwardRef, linearForwardRef, matmulBackwardRef, matmulRef } from '../../../src/kernels/matmul.ref';
 import { assertClose, dot, expectError, finiteDiff, needF16, randn, sampleCoords } from '../check';
 
@@ -75,6 +75,11 @@ export async function checkMatmulTiles(gpu: Gpu): Promise<void> {
   await runCase(gpu, { batch: 1, M: 5, K: 45, N: 29, bBatched: false, transB: true, tile: MATMUL_TILES.gemv, seed: seed++ });
   await runCase(gpu, { batch: 2, M: 37, K: 45, N: 29, bBatched: false, tile: MATMUL_TILES.cpu, seed: seed++ });
   await runCase(gpu, { batch: 1, M: 37, K: 45, N: 29, bBatched: false, transB: true, tile: MATMUL_TILES.cpuGemv, seed: seed++ });
+  // the narrow CPU tile at a LoRA rank (N = 8, one 8-column block) and past it (N = 29: 4 blocks across),
+  // with the transposes LoRA's forward (B^T) and its dA (A^T) use, M over several stacked row blocks
+  for (const [N, transA, transB] of [[8, false, true], [8, true, false], [29, false, false], [29, true, true]] as const) {
+    await runCase(gpu, { batch: 2, M: 300, K: 45, N, bBatched: false, transA, transB, tile: cpuNarrowTile(N), seed: seed++ });
+  }
 }
 
 /** Shapes around the tile edges: single row/column, K = 1, N just over a tile, M over a 16-row tile. */

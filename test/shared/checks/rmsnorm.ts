@@ -1,11 +1,13 @@
 // RMSNorm checks (forward, backward vs reference and finite differences, f16 weights, accumulation,
 // bad inputs), shared by the Node (Dawn) and browser (Chromium) test projects.
 import { roundToHalf, type Gpu, type Tensor } from '../../../src/gpu';
-import { rmsnormBackward, rmsnormForward } from '../../../src/kernels/rmsnorm';
+import { rmsnormBackward, rmsnormForward, type RmsnormLayout } from '../../../src/kernels/rmsnorm';
 import { rmsnormBackwardRef, rmsnormForwardRef } from '../../../src/kernels/rmsnorm.ref';
 import { assertClose, dot, expectError, finiteDiff, needF16, randn, sampleCoords } from '../check';
 
 const EPS = 1e-6;
+/** Both row layouts run on every adapter (the default picks one per adapter). */
+const LAYOUTS: RmsnormLayout[] = ['workgroup', 'thread'];
 
 
 function weights(C: number, seed: number, half: boolean): Float32Array {
@@ -13,16 +15,16 @@ function weights(C: number, seed: number, half: boolean): Float32Array {
   return half ? w.map(roundToHalf) : w;
 }
 
-async function forwardCase(gpu: Gpu, N: number, C: number, half: boolean, seed: number): Promise<void> {
+async function forwardCase(gpu: Gpu, N: number, C: number, half: boolean, seed: number, layout?: RmsnormLayout): Promise<void> {
   const x = randn(N * C, seed, 2);
   const w = weights(C, seed + 1, half);
   const tx = gpu.upload(x, [N, C]);
   const tw = gpu.upload(w, [C], half ? 'f16' : 'f32');
   const out = gpu.empty([N, C]);
   const rstd = gpu.empty([N]);
-  rmsnormForward(gpu, out, rstd, tx, tw, EPS);
+  rmsnormForward(gpu, out, rstd, tx, tw, EPS, { layout });
   const ref = rmsnormForwardRef(x, w, N, C, EPS);
-  const what = `rmsnorm.forward N=${N} C=${C}${half ? ' f16 weight' : ''}`;
+  const what = `rmsnorm.forward N=${N} C=${C}${half ? ' f16 weight' : ''} (${layout ?? 'default'} layout)`;
   assertClose(await gpu.readF32(out), ref.out, { atol: 1e-5, rtol: 1e-5 }, `${what} out`);
   assertClose(await gpu.readF32(rstd), ref.rstd, { atol: 1e-6, rtol: 1e-5 }, `${what} rstd`);
   [tx, tw, out, rstd].forEach((t) => t.release());
@@ -30,9 +32,14 @@ async function forwardCase(gpu: Gpu, N: number, C: number, half: boolean, seed: 
 
 /** Ragged shapes: C below, between and above the row workgroup size; per-head rows (C = head_dim 24). */
 export async function checkRmsnormForward(gpu: Gpu): Promise<void> {
-  await forwardCase(gpu, 37, 45, false, 1);
-  await forwardCase(gpu, 7, 300, false, 2);
-  await forwardCase(gpu, 37 * 3, 24, false, 3);
+  for (const layout of LAYOUTS) {
+    await forwardCase(gpu, 37, 45, false, 1, layout);
+    await forwardCase(gpu, 7, 300, false, 2, layout);
+    await forwardCase(gpu, 37 * 3, 24, false, 3, layout);
+  }
+  // Many rows over the thread layout's 16-row workgroups, and the layout this adapter picks by default.
+  await forwardCase(gpu, 1000, 96, false, 4, 'thread');
+  await forwardCase(gpu, 37, 45, false, 5);
 }
 
 export async function checkRmsnormRefGrad(): Promise<void> {
@@ -46,7 +53,7 @@ export async function checkRmsnormRefGrad(): Promise<void> {
   assertClose(dWeight, finiteDiff((ww) => dot(dy, rmsnormForwardRef(x, ww, N, C, EPS).out), w), { atol: 1e-7, rtol: 1e-6 }, 'ref dWeight vs finite differences');
 }
 
-async function backwardCase(gpu: Gpu, N: number, C: number, half: boolean, seed: number): Promise<void> {
+async function backwardCase(gpu: Gpu, N: number, C: number, half: boolean, seed: number, layout?: RmsnormLayout): Promise<void> {
   const x = randn(N * C, seed);
   const w = weights(C, seed + 1, half);
   const dy = randn(N * C, seed + 2);
@@ -57,19 +64,19 @@ async function backwardCase(gpu: Gpu, N: number, C: number, half: boolean, seed:
   const dOut = gpu.upload(dy, [N, C]);
   const dX = gpu.empty([N, C]);
   const dW = gpu.empty([C]);
-  rmsnormForward(gpu, out, rstd, tx, tw, EPS);
-  rmsnormBackward(gpu, dX, dW, dOut, tx, tw, rstd);
+  rmsnormForward(gpu, out, rstd, tx, tw, EPS, { layout });
+  rmsnormBackward(gpu, dX, dW, dOut, tx, tw, rstd, { layout });
   const ref = rmsnormBackwardRef(dy, x, w, N, C, EPS);
-  const what = `rmsnorm.backward N=${N} C=${C}${half ? ' f16 weight' : ''}`;
+  const what = `rmsnorm.backward N=${N} C=${C}${half ? ' f16 weight' : ''} (${layout ?? 'default'} layout)`;
   const gX = await gpu.readF32(dX);
   const gW = await gpu.readF32(dW);
   assertClose(gX, ref.dX, { atol: 1e-5, rtol: 1e-4 }, `${what} dX`);
   assertClose(gW, ref.dWeight, { atol: 1e-4, rtol: 1e-4 }, `${what} dWeight`);
   // Accumulating variants add onto what is there, and a null dWeight leaves it alone.
-  rmsnormBackward(gpu, dX, dW, dOut, tx, tw, rstd, { accumulateDW: true, accumulateDX: true });
+  rmsnormBackward(gpu, dX, dW, dOut, tx, tw, rstd, { accumulateDW: true, accumulateDX: true, layout });
   assertClose(await gpu.readF32(dX), ref.dX.map((v) => 2 * v), { atol: 2e-5, rtol: 1e-4 }, `${what} dX accumulated`);
   assertClose(await gpu.readF32(dW), ref.dWeight.map((v) => 2 * v), { atol: 2e-4, rtol: 1e-4 }, `${what} dWeight accumulated`);
-  rmsnormBackward(gpu, dX, null, dOut, tx, tw, rstd);
+  rmsnormBackward(gpu, dX, null, dOut, tx, tw, rstd, { layout });
   assertClose(await gpu.readF32(dX), ref.dX, { atol: 1e-5, rtol: 1e-4 }, `${what} dX overwritten`);
   assertClose(await gpu.readF32(dW), ref.dWeight.map((v) => 2 * v), { atol: 2e-4, rtol: 1e-4 }, `${what} dWeight untouched when null`);
   [tx, tw, out, rstd, dOut, dX, dW].forEach((t) => t.release());
@@ -77,20 +84,29 @@ async function backwardCase(gpu: Gpu, N: number, C: number, half: boolean, seed:
 
 /** GPU backward vs reference; N=300 spreads dWeight over several row chunks. */
 export async function checkRmsnormBackward(gpu: Gpu): Promise<void> {
-  await backwardCase(gpu, 37, 45, false, 10);
-  await backwardCase(gpu, 300, 45, false, 20);
-  await backwardCase(gpu, 5, 300, false, 30);
+  for (const layout of LAYOUTS) {
+    await backwardCase(gpu, 37, 45, false, 10, layout);
+    await backwardCase(gpu, 300, 45, false, 20, layout);
+    await backwardCase(gpu, 5, 300, false, 30, layout);
+  }
+  await backwardCase(gpu, 37, 45, false, 40);
 }
 
 /** f16 weights against a reference with f16-rounded weights; needs an adapter with shader-f16. */
 export async function checkRmsnormF16(gpu: Gpu): Promise<void> {
   needF16(gpu, 'checkRmsnormF16');
-  await forwardCase(gpu, 37, 45, true, 40);
-  await backwardCase(gpu, 37, 45, true, 50);
+  for (const layout of LAYOUTS) {
+    await forwardCase(gpu, 37, 45, true, 40, layout);
+    await backwardCase(gpu, 37, 45, true, 50, layout);
+  }
 }
 
 /** Central differences of L = sum(w * out) on the GPU forward, at a few x coordinates. */
 export async function checkRmsnormGpuFiniteDiff(gpu: Gpu): Promise<void> {
+  for (const layout of LAYOUTS) await gpuFiniteDiff(gpu, layout);
+}
+
+async function gpuFiniteDiff(gpu: Gpu, layout: RmsnormLayout): Promise<void> {
   const N = 6;
   const C = 45;
   const x = randn(N * C, 60);
@@ -102,7 +118,7 @@ export async function checkRmsnormGpuFiniteDiff(gpu: Gpu): Promise<void> {
   const rstd = gpu.empty([N]);
   const loss = async (t: Tensor, host: Float32Array): Promise<number> => {
     gpu.write(t, host);
-    rmsnormForward(gpu, out, rstd, tx, tw, EPS);
+    rmsnormForward(gpu, out, rstd, tx, tw, EPS, { layout });
     return dot(dy, await gpu.readF32(out));
   };
   const { dX } = rmsnormBackwardRef(dy, x, w, N, C, EPS);
@@ -113,7 +129,7 @@ export async function checkRmsnormGpuFiniteDiff(gpu: Gpu): Promise<void> {
     const lp = await loss(tx, h);
     h[i] = x[i] - eps;
     const lm = await loss(tx, h);
-    assertClose([(lp - lm) / (2 * eps)], [dX[i]], { atol: 5e-3, rtol: 3e-2 }, `GPU finite difference dX[${i}]`);
+    assertClose([(lp - lm) / (2 * eps)], [dX[i]], { atol: 5e-3, rtol: 3e-2 }, `GPU finite difference dX[${i}] (${layout} layout)`);
   }
   [tx, tw, out, rstd].forEach((t) => t.release());
 }

@@ -66,19 +66,22 @@ export async function checkSampleMatchesRef(gpu: Gpu): Promise<void> {
     ['top-k 50 + top-p 0.6', { topK: 50, topP: 0.6 }],
     ['top-k 256', { topK: 256 }],
   ];
-  let exactIds: Uint32Array | null = null;
-  for (const [name, m] of modes) {
-    const o: SampleOptions = { temperature: temps, topK: 0, topP: 1, seed: 1234, step: 5, ...m };
-    const ids = await compareToRef(gpu, x, B, V, o, `sample (${name})`);
-    exactIds ??= ids;
-    let changed = 0;
-    for (let r = 0; r < B; r++) {
-      const kept = keptTokens(x, r, V, temps[r], o.topK, o.topP);
-      if (!kept.includes(ids[r])) throw new Error(`sample (${name}): row ${r} drew ${ids[r]}, outside the ${kept.length} allowed tokens`);
-      if (ids[r] !== exactIds[r]) changed++;
+  // both workgroup sizes of the row passes (GPUs 256, CPU adapters 8) on every adapter
+  for (const workgroupSize of [256, 8]) {
+    let exactIds: Uint32Array | null = null;
+    for (const [name, m] of modes) {
+      const o: SampleOptions = { temperature: temps, topK: 0, topP: 1, seed: 1234, step: 5, workgroupSize, ...m };
+      const ids = await compareToRef(gpu, x, B, V, o, `sample (${name}, workgroupSize ${workgroupSize})`);
+      exactIds ??= ids;
+      let changed = 0;
+      for (let r = 0; r < B; r++) {
+        const kept = keptTokens(x, r, V, temps[r], o.topK, o.topP);
+        if (!kept.includes(ids[r])) throw new Error(`sample (${name}): row ${r} drew ${ids[r]}, outside the ${kept.length} allowed tokens`);
+        if (ids[r] !== exactIds[r]) changed++;
+      }
+      // the truncation is active: some rows draw differently than with the full distribution and the same noise
+      if ((o.topK === 20 || o.topP < 1) && changed === 0) throw new Error(`sample (${name}): no row differs from exact sampling; truncation not exercised`);
     }
-    // the truncation is active: some rows draw differently than with the full distribution and the same noise
-    if ((o.topK === 20 || o.topP < 1) && changed === 0) throw new Error(`sample (${name}): no row differs from exact sampling; truncation not exercised`);
   }
 }
 
@@ -201,6 +204,7 @@ export async function checkSampleBadInputs(gpu: Gpu): Promise<void> {
   expectError(() => sampleTokens(gpu, ids, logp, logits, { ...ok, temperature: new Float32Array(3) }), /sample: 3 temperatures for 2 rows/, 'temperature count');
   expectError(() => sampleTokens(gpu, ids, logp, logits, { ...ok, temperature: -1 }), /sample: temperatures must be finite and >= 0/, 'negative temperature');
   expectError(() => sampleTokens(gpu, ids, logp, logits, { ...ok, seed: -1 }), /sample: seed and step must be u32/, 'seed');
+  expectError(() => sampleTokens(gpu, ids, logp, logits, { ...ok, workgroupSize: 12 }), /sample: workgroupSize must be a power of two in \[1, 256\]/, 'workgroupSize');
   expectError(() => sampleTokens(gpu, gpu.zeros([3], 'u32'), logp, logits, ok), /sample: ids must have shape \[2\]/, 'ids shape');
   expectError(() => sampleTokens(gpu, gpu.zeros([2]), logp, logits, ok), /sample: ids must be u32 or i32/, 'ids dtype');
   expectError(() => sampleTokens(gpu, ids, logp, gpu.zeros([2, 1000], 'f16'), ok), /sample: logits must be f32/, 'logits dtype');
