@@ -38,7 +38,7 @@ const STORE_NOTE: Record<string, string> = {
 
 export function modelCacheView(d: ModelCacheDeps): ModelCacheView {
   const listId = 'hub-model-ids';
-  const input = el('input', { attrs: { type: 'text', list: listId, placeholder: 'owner/name, e.g. Qwen/Qwen3-0.6B', 'aria-label': 'Hugging Face model id', 'data-testid': 'hub-id', size: '32' } });
+  const input = el('input', { attrs: { type: 'text', list: listId, placeholder: 'owner/name, e.g. Qwen/Qwen3-0.6B', 'aria-label': 'Hugging Face model id', 'data-testid': 'models-hub-id', size: '32' } });
   const ids = el('datalist', { attrs: { id: listId } }, ...d.suggestions.map((id) => el('option', { attrs: { value: id } })));
   const err = el('p', { cls: 'status error', attrs: { role: 'alert' } });
   const total = el('progress', { attrs: { max: '1', value: '0', 'data-testid': 'download-total' } });
@@ -50,7 +50,7 @@ export function modelCacheView(d: ModelCacheDeps): ModelCacheView {
   let tracker: DownloadTracker | null = null;
   let busy = false;
 
-  const go = button('Download', () => void start(), { 'data-testid': 'hub-download' });
+  const go = button('Download', () => void start(), { 'data-testid': 'models-hub-download' });
   input.addEventListener('keydown', (e) => e.key === 'Enter' && void start());
 
   function draw(s: DownloadSnapshot): void {
