@@ -26,6 +26,15 @@ export interface BlobStore {
   /** Mark the partial entry complete. */
   commit(key: string): Promise<void>;
   delete(key: string): Promise<void>;
+  /** Every entry held, complete or partial, with its size in bytes (for cache views). */
+  list(): Promise<CacheEntry[]>;
+}
+
+/** One entry of a store: its key, the bytes held and whether the download was committed. */
+export interface CacheEntry {
+  key: string;
+  size: number;
+  complete: boolean;
 }
 
 const baseName = (key: string) => key.slice(key.lastIndexOf('/') + 1);
@@ -96,6 +105,27 @@ export class NodeDirStore implements BlobStore {
     await fs.rm(this.path(key), { force: true });
     await fs.rm(`${this.path(key)}.part`, { force: true });
   }
+
+  async list(): Promise<CacheEntry[]> {
+    const fs = await nodeFs();
+    const out: CacheEntry[] = [];
+    const walk = async (dir: string, prefix: string): Promise<void> => {
+      let names: string[];
+      try {
+        names = await fs.readdir(dir);
+      } catch {
+        return;
+      }
+      for (const n of names) {
+        const st = await fs.stat(`${dir}/${n}`);
+        if (st.isDirectory()) await walk(`${dir}/${n}`, `${prefix}${n}/`);
+        else if (n.endsWith('.part')) out.push({ key: `${prefix}${n.slice(0, -5)}`, size: st.size, complete: false });
+        else out.push({ key: `${prefix}${n}`, size: st.size, complete: true });
+      }
+    };
+    await walk(this.root, '');
+    return out.sort((a, b) => a.key.localeCompare(b.key));
+  }
 }
 
 /** Default Node cache folder: $INT_LAB_CACHE, else ~/.cache/int-lab/hub. */
@@ -149,6 +179,11 @@ export class MemoryStore implements BlobStore {
   async delete(key: string) {
     this.done.delete(key);
     this.partial.delete(key);
+  }
+  async list(): Promise<CacheEntry[]> {
+    const done = [...this.done].map(([key, b]) => ({ key, size: b.byteLength, complete: true }));
+    const part = [...this.partial].map(([key, l]) => ({ key, size: l.reduce((a, c) => a + c.byteLength, 0), complete: false }));
+    return [...done, ...part].sort((a, b) => a.key.localeCompare(b.key));
   }
 }
 
@@ -228,6 +263,24 @@ export class OpfsStore implements BlobStore {
     await d?.removeEntry(`${baseName(key)}.complete`).catch(() => {});
     await d?.removeEntry(baseName(key)).catch(() => {});
   }
+
+  async list(): Promise<CacheEntry[]> {
+    const out: CacheEntry[] = [];
+    const walk = async (d: FileSystemDirectoryHandle, prefix: string): Promise<void> => {
+      const names = new Map<string, FileSystemHandle>();
+      for await (const [n, h] of (d as unknown as AsyncIterable<[string, FileSystemHandle]>)) names.set(n, h);
+      for (const [n, h] of names) {
+        if (h.kind === 'directory') await walk(h as FileSystemDirectoryHandle, `${prefix}${n}/`);
+        else if (!n.endsWith('.complete')) out.push({ key: `${prefix}${n}`, size: (await (h as FileSystemFileHandle).getFile()).size, complete: names.has(`${n}.complete`) });
+      }
+    };
+    try {
+      await walk(await (await navigator.storage.getDirectory()).getDirectoryHandle(this.rootName), '');
+    } catch (e) {
+      if ((e as DOMException).name !== 'NotFoundError') throw e;
+    }
+    return out.sort((a, b) => a.key.localeCompare(b.key));
+  }
 }
 
 /**
@@ -265,6 +318,17 @@ export class CacheApiStore implements BlobStore {
   async delete(key: string) {
     await this.partial.delete(key);
     await (await caches.open(this.cacheName)).delete(this.url(key));
+  }
+  async list(): Promise<CacheEntry[]> {
+    const cache = await caches.open(this.cacheName);
+    const out = await this.partial.list();
+    const base = this.url('x').slice(0, -1);
+    for (const req of await cache.keys()) {
+      const res = await cache.match(req);
+      const key = req.url.slice(base.length).split('/').map(decodeURIComponent).join('/');
+      out.push({ key, size: res ? (await res.blob()).size : 0, complete: true });
+    }
+    return out.sort((a, b) => a.key.localeCompare(b.key));
   }
 }
 

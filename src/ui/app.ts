@@ -10,7 +10,7 @@ import type { ArmId } from '../int/arms';
 import type { IntConfig } from '../int/config';
 import { button, el } from './dom';
 import { deleteStoredModel, listStoredModels, type StoredModelSummary } from '../worker/models-db';
-import { listRuns, saveRun } from '../worker/runs-db';
+import { getRunExports, listRuns, saveRun } from '../worker/runs-db';
 import { defaultSettings, resolveSettings, settingsFromHash, settingsToHash, type Settings } from './state';
 import { noWebgpuPage, webgpuReport } from './views/webgpu';
 import { setupView } from './views/setup';
@@ -23,6 +23,9 @@ import { resultsView } from './views/results';
 import { pretrainView, type PretrainView } from './views/pretrain';
 import { renderSavedRuns } from './views/saved-runs';
 import { publishedPane } from './views/published';
+import { runDownloads } from './views/run-downloads';
+import { modelCacheView, type ModelCacheView } from './views/model-cache';
+import { KNOWN_MODELS } from './views/models';
 import { EMBEDDED_MODEL, type EngineApi, type ModelChoice, type PendingRunSummary, type RunEvents, type RunRecord } from '../worker/protocol';
 import './style.css';
 
@@ -36,7 +39,7 @@ export interface AppOptions {
   publishedUrl?: string;
 }
 
-type Tab = 'published' | 'setup' | 'run' | 'rollouts' | 'intervene' | 'results' | 'runs' | 'pretrain';
+type Tab = 'published' | 'setup' | 'run' | 'rollouts' | 'intervene' | 'results' | 'runs' | 'models' | 'pretrain';
 const TAB_LABELS: Partial<Record<Tab, string>> = { published: 'Published result', intervene: 'Intervene yourself' };
 
 export interface App {
@@ -68,6 +71,13 @@ export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
   let stored: StoredModelSummary[] = [];
 
   const shell = buildShell(root, problems, (t) => show(t));
+  const models = modelCacheView({
+    download: (id, onProgress) => engine.downloadModel(id, Comlink.proxy(onProgress)),
+    list: () => engine.modelCache(),
+    clear: (repo) => engine.clearModelCache(repo),
+    suggestions: KNOWN_MODELS.map((m) => m.id),
+  });
+  shell.panes.models.append(models.root);
   const intervene = interveneView({
     publishedUrl,
     modelUrl,
@@ -86,11 +96,12 @@ export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
     showTab(shell, tab);
     if (tab === 'intervene') intervene.activate();
     if (tab === 'runs') void renderSavedRuns(shell.panes.runs, (r) => (showRun(r), show('results')));
+    if (tab === 'models') void models.refresh();
   }
   /** The run shown in the results and rollouts views. */
   function showRun(r: RunRecord): void {
     current = r;
-    shell.panes.results.replaceChildren(resultsView(r, listRuns));
+    shell.panes.results.replaceChildren(resultsView(r, listRuns), runDownloads(r, getRunExports));
     shell.panes.rollouts.replaceChildren(rolloutsView(r, { openResults: () => show('results'), tryStep: (id) => tryStep(id, 'run') }));
     intervene.setRun(r);
   }
@@ -103,7 +114,7 @@ export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
 
   show('published');
   const changed = () => history.replaceState(null, '', settingsToHash(settings));
-  const runner = createRunner({ engine, settings, modelUrl, shell, show, showRun, openStep });
+  const runner = createRunner({ engine, settings, modelUrl, shell, show, showRun, openStep, models });
 
   function renderSetup(): void {
     shell.setupBox.replaceChildren(setupView({ settings, report, storedModels: stored, checkDataset: (u) => engine.checkDataset(u), changed, run: () => void runner.run() }));
@@ -184,7 +195,7 @@ function buildShell(root: HTMLElement, problems: readonly string[], onTab: (t: T
   const status = el('p', { cls: 'status', text: 'Starting the engine…', attrs: { 'data-testid': 'status' } });
   const gpuBox = el('div');
   const nav = el('nav', { cls: 'tabs', attrs: { role: 'tablist', 'aria-label': 'Views' } });
-  const panes: Record<Tab, HTMLElement> = { published: el('div'), setup: el('div'), run: el('div'), rollouts: el('div'), intervene: el('div'), results: el('div'), runs: el('div'), pretrain: el('div') };
+  const panes: Record<Tab, HTMLElement> = { published: el('div'), setup: el('div'), run: el('div'), rollouts: el('div'), intervene: el('div'), results: el('div'), runs: el('div'), models: el('div'), pretrain: el('div') };
   const pendingBox = el('div');
   const setupBox = el('div');
   panes.setup.append(pendingBox, setupBox);
@@ -262,6 +273,8 @@ interface RunnerDeps {
   show(tab: Tab): void;
   showRun(r: RunRecord): void;
   openStep(node: NodeId): void;
+  /** Shows a run's hub model download (also in the status line). */
+  models: ModelCacheView;
 }
 
 /** Starting, resuming and discarding runs; one at a time. */
@@ -308,11 +321,18 @@ function createRunner(d: RunnerDeps): Runner {
     const view = runView(arms, { pause: () => void engine.pause(), resume: () => void engine.resume(), cancel: () => void engine.cancel() }, stored, config);
     // the pipeline diagram lights up from the same stage events as the run view's bars
     const diagram = pipelineDiagram({ stages: stageNames(arms), arms, open: d.openStep });
+    let downloading = false;
     const events: RunEvents = {
       ...view.events,
       stage: (n, done, total) => (view.events.stage(n, done, total), diagram.events.stage(n, done, total)),
-      stageDone: (n, s) => (view.events.stageDone(n, s), diagram.events.stageDone(n, s)),
+      stageDone: (n, s) => {
+        view.events.stageDone(n, s);
+        diagram.events.stageDone(n, s);
+        if (downloading && n === 'load model') setStatus(shell.status, 'A run is in progress: the Run tab shows its stages (the model is downloaded and cached).');
+      },
       stageLoaded: (n) => (view.events.stageLoaded(n), diagram.events.stageLoaded(n)),
+      // a hub model's download shows in the status line (and the Models tab) until the model is loaded
+      download: (p) => ((downloading = true), setStatus(shell.status, `Downloading the model: ${d.models.progress(p)}`)),
     };
     shell.panes.run.replaceChildren(diagram.root, view.root);
     d.show('run');

@@ -31,9 +31,9 @@ export function button(text: string, onClick: () => void, attrs: Record<string, 
   return b;
 }
 
-/** Offer text as a file download. */
-export function download(name: string, text: string, type = 'text/plain'): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+/** Offer text or bytes as a file download. */
+export function download(name: string, text: string | Uint8Array, type = 'text/plain'): void {
+  const url = URL.createObjectURL(new Blob([text as BlobPart], { type }));
   const a = el('a', { attrs: { href: url, download: name } });
   document.body.append(a);
   a.click();

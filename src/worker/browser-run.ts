@@ -20,6 +20,10 @@ import type { Task } from '../tasks/task';
 import { getStoredModel } from './models-db';
 import { EMBEDDED_MODEL, type DatasetUpload, type ModelChoice, type RunEvents, type RunRecord } from './protocol';
 import { UrlFolderSource } from './url-source';
+import { writeRunExports } from './run-exports';
+import { throttleProgress } from './model-cache';
+import type { ExportSink } from '../int/exports';
+import type { DownloadProgress } from '../io/hub';
 
 /** Pause / cancel switches checked by the running experiment. */
 export class RunControl {
@@ -58,8 +62,8 @@ export class RunCancelled extends Error {
 }
 
 /** Load the chosen model; the embedded one falls back to the seeded random stand-in when absent. */
-export async function loadModel(gpu: Gpu, choice: ModelChoice, seed: number): Promise<BaseModel> {
-  if (choice.kind === 'hub') return loadBaseModel(gpu, new HubSource(choice.id), choice.id).catch((e) => rethrowAs(`Cannot load the hub model ${choice.id}`, e));
+export async function loadModel(gpu: Gpu, choice: ModelChoice, seed: number, onDownload?: (p: DownloadProgress) => void): Promise<BaseModel> {
+  if (choice.kind === 'hub') return loadBaseModel(gpu, new HubSource(choice.id, { onProgress: onDownload }), choice.id).catch((e) => rethrowAs(`Cannot load the hub model ${choice.id}`, e));
   if (choice.kind === 'folder') {
     if (choice.files.length === 0) throw new Error('No local model folder was picked: choose the folder (config.json, *.safetensors, tokenizer.json) under "a local model folder" in the setup view.');
     return loadBaseModel(gpu, BrowserFolderSource.fromFiles(choice.files), 'local folder').catch((e) => rethrowAs('Cannot load the local model folder', e));
@@ -132,6 +136,8 @@ export interface BrowserRunOptions {
   dataset: DatasetUpload | null;
   events: RunEvents;
   control: RunControl;
+  /** Where the run's export files go (writeRunExports), once the run is complete. */
+  exports?: ExportSink;
 }
 
 /** Run (or continue) every stage and arm through the store; returns the run record. */
@@ -141,7 +147,8 @@ export async function runBrowserExperiment(o: BrowserRunOptions): Promise<RunRec
   problemsOf(dataset, config); // a split with no problems fails before the model loads
   events.stage('load model', 0, 1);
   const t0 = performance.now();
-  const base = await loadModel(gpu, o.model, config.seed);
+  const model = o.model;
+  const base = await loadModel(gpu, model, config.seed, model.kind === 'hub' && events.download ? throttleProgress((p) => void Promise.resolve(events.download?.({ repo: model.id, ...p })).catch(() => undefined)) : undefined);
   events.stageDone('load model', (performance.now() - t0) / 1000);
   try {
     return await runLoaded(o, dataset, base);
@@ -183,6 +190,12 @@ async function runLoaded(o: BrowserRunOptions, dataset: Task, base: BaseModel): 
   const run = await runPipeline({ gpu, config, preset: o.preset, arms: o.arms.map(getArm), task, base, store: o.store, hooks, droppedProblems: droppedProblems(dropped) });
   if (!run.results || !run.data) throw new Error('the run stopped before its report');
   const { results, data } = run;
+  if (o.exports) {
+    // the run is complete: a failure here costs the downloads, not the run
+    await writeRunExports(o.exports, { store: o.store, config, results, sets: data.sets, train, task }).catch((e: Error) =>
+      events.note(`the export files (adapters, SFT and RL data) could not be written: ${e.message}; the run's report is kept`),
+    );
+  }
   const files = buildReport.files(results, data.proposals, data.checked, { problems: problemTexts(task, [...train, ...test]), diagnostics: data.diagnostics });
   const steps: Record<string, string[]> = {};
   for (const a of data.attempts) steps[a.id] = task.splitSteps(a.text);

@@ -13,7 +13,9 @@ import type { Task } from '../tasks/task';
 import { importDataset } from '../tasks/math/import';
 import { MemoryPretrainSink, runPretrain } from '../pretrain';
 import { pretrainedModelName, saveStoredModel, summarizeModel, type StoredModel, type StoredModelSummary } from './models-db';
-import { saveRun } from './runs-db';
+import { saveRun, saveRunExports } from './runs-db';
+import { memorySink } from '../int/exports';
+import { clearModelCache, downloadHubModel, listModelCache } from './model-cache';
 import { browserTask, loadModel, MemoryStageStore, RunControl, runBrowserExperiment } from './browser-run';
 import { continueFromAttempt, describeProblem, findProblem } from './intervene';
 import { checkContinueRequest } from './intervene-plan';
@@ -117,7 +119,13 @@ async function drive(open: () => Promise<{ store: IdbStageStore | MemoryStageSto
     opened = store;
     activeRunId = store.id;
     c.check();
-    const record = await runBrowserExperiment({ gpu: await device(), store, ...inputs, events, control: c });
+    const exports = memorySink();
+    const record = await runBrowserExperiment({ gpu: await device(), store, ...inputs, events, control: c, exports });
+    try {
+      await saveRunExports(record.id, Object.fromEntries(exports.files));
+    } catch (e) {
+      events.note(`${(e as Error).message}; the adapter, SFT and RL files cannot be downloaded for this run`);
+    }
     if (store instanceof IdbStageStore) {
       try {
         await saveRun(record);
@@ -226,6 +234,16 @@ export const engineApi: EngineApi = {
 
   stopPretrain(): void {
     if (job === 'pretrain') stopRequested = true;
+  },
+
+  downloadModel(id, onProgress) {
+    return downloadHubModel(id, onProgress);
+  },
+  modelCache() {
+    return listModelCache();
+  },
+  clearModelCache(repo) {
+    return clearModelCache(repo);
   },
 
   pause(): void {

@@ -11,6 +11,7 @@ import type { RowError, ImportStats } from '../tasks/math/import';
 import type { PretrainProbeInfo, PretrainRunConfig, PretrainStepInfo } from '../pretrain';
 import type { StepMetrics } from '../train/metrics';
 import type { StoredModelSummary } from './models-db';
+import type { DownloadProgress } from '../io/hub';
 
 /** What the engine worker exposes (engine.ts implements it, the worker entry engine.worker.ts
  *  exposes it, the page calls it through Comlink.wrap<EngineApi>). Event callbacks cross as
@@ -40,6 +41,13 @@ export interface EngineApi {
   /** Pause at the next stage boundary. */
   pause(): void;
   resume(): void;
+  /** Download a hub model's files (those the loader reads) into the download cache, with progress
+   *  per file; files already cached are not fetched again. Resolves with the files held. */
+  downloadModel(id: string, onProgress: (p: ModelDownloadProgress) => void): Promise<string[]>;
+  /** The hub download cache: every file with its size, complete or partial. */
+  modelCache(): Promise<ModelCacheListing>;
+  /** Delete one model's cached files (null: every model); resolves with the entries removed. */
+  clearModelCache(repo: string | null): Promise<number>;
   /** Stop the run at its next progress tick (runExperiment then rejects with "the run was cancelled"),
    *  the pretraining before its next step (pretrain rejects with "pretraining was cancelled"), or the
    *  continuation sampling before its next start (continueFrom rejects with "sampling was cancelled"). */
@@ -85,8 +93,29 @@ export interface DatasetCheck {
   fatal: string | null;
 }
 
+/** Progress of one file of a hub model download (HubSource's onProgress) and its model. */
+export type ModelDownloadProgress = DownloadProgress & { repo: string };
+
+/** A file in the hub download cache. */
+export interface CachedModelFile {
+  repo: string;
+  revision: string;
+  file: string;
+  bytes: number;
+  /** False for a download cut short (it resumes from these bytes where the store allows). */
+  complete: boolean;
+}
+
+export interface ModelCacheListing {
+  /** The store: 'opfs' (partial files survive a reload), 'cache-api' or 'memory'. */
+  kind: string;
+  files: CachedModelFile[];
+}
+
 /** Callbacks the page passes through Comlink.proxy. */
 export interface RunEvents {
+  /** A hub model file is downloading (or was read from the cache) while the model loads. */
+  download?(p: ModelDownloadProgress): void;
   note(text: string): void;
   stage(name: string, done: number, total: number): void;
   stageDone(name: string, seconds: number): void;

@@ -1,27 +1,37 @@
 // Finished runs in IndexedDB (database "int-lab", store "runs", keyed by run id), so they
-// survive a reload; plus run-JSON import with a clear error for a wrong file.
-// The worker saves finished runs here; the page lists, deletes and imports them itself. A run is
-// one record put in one transaction (a reload mid-write keeps the old one); a full disk is an
-// error naming the fix.
+// survive a reload; beside each run its export files (store "exports": the PEFT adapters, SFT and
+// RL data the worker wrote with src/int/exports.ts); plus run-JSON import with a clear error for a
+// wrong file. The worker saves finished runs and their exports here; the page lists, deletes and
+// imports runs and reads the exports for download. A run is one record put in one transaction (a
+// reload mid-write keeps the old one); a full disk is an error naming the fix.
 import { abortQuietly, openSchemaDb, storeFault } from './idb-schema';
 import type { RunRecord } from './protocol';
 
 export const RUNS_DB = 'int-lab';
 const STORE = 'runs';
-/** Schema 2 has schema 1's one store; see idb-schema.ts for the upgrade. */
-const SCHEMA = (name: string) => ({ name, version: 2, stores: [{ name: STORE, keyPath: 'id' }] });
+const EXPORTS = 'exports';
+/** Schema 3: schema 1's runs store and the exports store (schema 2 had the runs store only); the
+ *  upgrade in idb-schema.ts creates the missing store and keeps the records. */
+const SCHEMA = (name: string) => ({ name, version: 3, stores: [{ name: STORE, keyPath: 'id' }, { name: EXPORTS, keyPath: 'id' }] });
 
-/** One request in one transaction, resolved when the transaction has committed (a put that the
- *  disk refuses at commit rejects); the connection is closed afterwards. */
-async function tx<T>(dbName: string, mode: IDBTransactionMode, f: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> {
+/** A run's export files by path inside its export folder ("sft/sft.jsonl", "rl/rl_prompts.parquet",
+ *  "adapters/<arm>/adapter_model.safetensors", ...). */
+export interface RunExports {
+  id: string;
+  files: Record<string, Uint8Array>;
+}
+
+/** One request (on `stores`) in one transaction, resolved when the transaction has committed (a
+ *  put that the disk refuses at commit rejects); the connection is closed afterwards. */
+async function tx<T>(dbName: string, stores: string[], mode: IDBTransactionMode, f: (t: IDBTransaction) => IDBRequest<T>): Promise<T> {
   const db = await openSchemaDb(SCHEMA(dbName));
   try {
     return await new Promise<T>((resolve, reject) => {
-      const t = db.transaction(STORE, mode);
+      const t = db.transaction(stores, mode);
       let result: T;
       let req: IDBRequest<T>;
       try {
-        req = f(t.objectStore(STORE));
+        req = f(t);
         req.onsuccess = () => (result = req.result);
       } catch (e) {
         abortQuietly(t);
@@ -38,16 +48,37 @@ async function tx<T>(dbName: string, mode: IDBTransactionMode, f: (s: IDBObjectS
 /** Store (or replace) a finished run, whole or not at all. */
 export async function saveRun(r: RunRecord, dbName = RUNS_DB): Promise<void> {
   try {
-    await tx(dbName, 'readwrite', (s) => s.put(r));
+    await tx(dbName, [STORE], 'readwrite', (t) => t.objectStore(STORE).put(r));
   } catch (e) {
     throw storeFault(e, `saving the finished run ${r.id}`, 'the runs saved before are unchanged');
   }
 }
-export const getRun = (id: string, dbName = RUNS_DB) => tx<RunRecord | undefined>(dbName, 'readonly', (s) => s.get(id) as IDBRequest<RunRecord | undefined>);
-export const deleteRun = (id: string, dbName = RUNS_DB) => tx(dbName, 'readwrite', (s) => s.delete(id)).then(() => undefined);
+export const getRun = (id: string, dbName = RUNS_DB) => tx<RunRecord | undefined>(dbName, [STORE], 'readonly', (t) => t.objectStore(STORE).get(id) as IDBRequest<RunRecord | undefined>);
+/** Delete a run and its export files. */
+export const deleteRun = (id: string, dbName = RUNS_DB) =>
+  tx(dbName, [STORE, EXPORTS], 'readwrite', (t) => {
+    t.objectStore(EXPORTS).delete(id);
+    return t.objectStore(STORE).delete(id);
+  }).then(() => undefined);
 export async function listRuns(dbName = RUNS_DB): Promise<RunRecord[]> {
-  const all = await tx<RunRecord[]>(dbName, 'readonly', (s) => s.getAll() as IDBRequest<RunRecord[]>);
+  const all = await tx<RunRecord[]>(dbName, [STORE], 'readonly', (t) => t.objectStore(STORE).getAll() as IDBRequest<RunRecord[]>);
   return all.sort((a, b) => b.created.localeCompare(a.created));
+}
+
+/** Store (or replace) the export files of run `id`. */
+export async function saveRunExports(id: string, files: Record<string, Uint8Array>): Promise<void> {
+  try {
+    await tx(RUNS_DB, [EXPORTS], 'readwrite', (t) => t.objectStore(EXPORTS).put({ id, files } satisfies RunExports));
+  } catch (e) {
+    throw storeFault(e, `saving the export files of run ${id}`, 'the run itself and the other runs are unchanged');
+  }
+}
+
+/** The export files of run `id`, or null when none are stored (an imported run, or one finished
+ *  before exports were kept). */
+export async function getRunExports(id: string): Promise<Record<string, Uint8Array> | null> {
+  const v = await tx<RunExports | undefined>(RUNS_DB, [EXPORTS], 'readonly', (t) => t.objectStore(EXPORTS).get(id) as IDBRequest<RunExports | undefined>);
+  return v?.files ?? null;
 }
 
 /** Parse an exported run JSON; throws saying what is wrong. */

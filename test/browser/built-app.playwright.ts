@@ -9,11 +9,14 @@
 // the UI, checks that the results table lists every arm, and saves screenshots under
 // test/__screenshots__/. Then it starts a second run, reloads the page once the data stages (from 'rollouts' on) and one arm's SFT are
 // complete, resumes the stored run and checks that the completed stages are loaded (not
-// recomputed) and that the run finishes with every arm. Last, the same preset and seed run headless
+// recomputed) and that the run finishes with every arm. After the first run its downloads are
+// fetched and parsed (run JSON, metrics CSV, results.md, interventions / SFT JSONL, the SFT and RL
+// Parquet files, each arm's PEFT adapter), and the saved runs list their headline numbers and take an
+// imported run JSON back (E2E_FIRST_RUN_ONLY=1 stops here). Last, the same preset and seed run headless
 // in Node (Dawn on lavapipe) through the same pipeline, and the two results tables must agree
 // within AGREEMENT (see there).
 import http from 'node:http';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
@@ -280,6 +283,62 @@ async function waitForEnd(page: Page, limitS: number): Promise<void> {
   await page.waitForFunction(() => !/^(running|starting)/.test(document.querySelector('[data-testid=run-status]')?.textContent ?? 'running'), undefined, { timeout: limitS * 1000, polling: 1000 });
 }
 
+/** Click a download button and return the bytes it offers (named by `what` in errors). */
+async function fetchDownload(page: Page, selector: string, what: string): Promise<Uint8Array> {
+  const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 10_000 }), page.click(selector)]);
+  const path = await dl.path();
+  const bytes = new Uint8Array(await readFile(path));
+  if (bytes.byteLength === 0) throw new Error(`the ${what} download (${dl.suggestedFilename()}) is empty`);
+  return bytes;
+}
+
+/** Every line of a JSONL download parses as a JSON object; returns them. */
+function jsonlLines(bytes: Uint8Array, what: string): Record<string, unknown>[] {
+  const lines = new TextDecoder().decode(bytes).split('\n').filter((l) => l.trim() !== '');
+  if (lines.length === 0) throw new Error(`the ${what} download has no lines`);
+  return lines.map((l, i) => {
+    try {
+      return JSON.parse(l) as Record<string, unknown>;
+    } catch (e) {
+      throw new Error(`the ${what} download: line ${i + 1} is not JSON (${(e as Error).message}): ${l.slice(0, 80)}`);
+    }
+  });
+}
+
+/** The results view's downloads of a finished run: each is non-empty and parses (run JSON, JSONL
+ *  lines, Parquet magic at both ends, PEFT adapter with LoRA keys in its safetensors header).
+ *  Returns the run JSON's path for the import check and a summary. */
+async function checkDownloads(page: Page, dir: string): Promise<{ runJson: string; summary: string }> {
+  await page.click('[data-tab=results]');
+  await page.waitForSelector('[data-testid=run-exports] button', { timeout: 15_000 });
+  const runJson = await fetchDownload(page, '[data-testid=download-run-json]', 'run JSON');
+  const run = JSON.parse(new TextDecoder().decode(runJson)) as { format?: string; id?: string };
+  if (run.format !== 'int-lab-run') throw new Error(`the run JSON download has format ${run.format}`);
+  if ((await fetchDownload(page, '[data-testid=download-metrics-csv]', 'metrics CSV')).byteLength < 10) throw new Error('the metrics CSV download is nearly empty');
+  await fetchDownload(page, '[data-testid=download-results-md]', 'results.md');
+  const verdicts = jsonlLines(await fetchDownload(page, '[data-testid=download-interventions]', 'interventions JSONL'), 'interventions JSONL').length;
+  const sft = jsonlLines(await fetchDownload(page, '[data-testid=download-sft-jsonl]', 'SFT JSONL'), 'SFT JSONL');
+  if (!sft.every((r) => Array.isArray(r.prompt) && Array.isArray(r.completion))) throw new Error('the SFT JSONL rows are not TRL prompt/completion rows');
+  for (const [sel, what] of [['[data-testid=download-sft-parquet]', 'SFT Parquet'], ['[data-testid=download-rl-parquet]', 'RL Parquet']]) {
+    const b = await fetchDownload(page, sel, what);
+    const magic = (o: number) => new TextDecoder().decode(b.subarray(o, o + 4));
+    if (magic(0) !== 'PAR1' || magic(b.byteLength - 4) !== 'PAR1') throw new Error(`the ${what} download does not start and end with PAR1 (${b.byteLength} bytes)`);
+  }
+  const arms = await page.$$eval('[data-testid=download-adapter-weights]', (bs) => bs.map((b) => b.getAttribute('data-arm') ?? ''));
+  if (!arms.includes('int_rl')) throw new Error(`no PEFT adapter download for int_rl (arms with one: ${arms.join(', ') || 'none'})`);
+  const w = await fetchDownload(page, '[data-testid=download-adapter-weights][data-arm=int_rl]', 'int_rl adapter_model.safetensors');
+  const n = Number(new DataView(w.buffer, w.byteOffset).getBigUint64(0, true));
+  const header = JSON.parse(new TextDecoder().decode(w.subarray(8, 8 + n))) as Record<string, unknown>;
+  const keys = Object.keys(header).filter((k) => k !== '__metadata__');
+  const lora = keys.filter((k) => /^base_model\.model\..*\.lora_[AB]\.weight$/.test(k));
+  if (lora.length === 0 || lora.length !== keys.length) throw new Error(`the int_rl adapter's safetensors header should hold only PEFT LoRA keys: ${keys.slice(0, 4).join(', ')}`);
+  const cfg = JSON.parse(new TextDecoder().decode(await fetchDownload(page, '[data-testid=download-adapter-config][data-arm=int_rl]', 'int_rl adapter_config.json'))) as { peft_type?: string };
+  if (cfg.peft_type !== 'LORA') throw new Error(`adapter_config.json has peft_type ${cfg.peft_type}`);
+  const path = join(dir, `${run.id}.json`);
+  await writeFile(path, runJson);
+  return { runJson: path, summary: `downloads parse: ${verdicts} intervention verdicts, ${sft.length} SFT rows, Parquet magic, ${arms.length} PEFT adapters (int_rl: ${lora.length} LoRA tensors)` };
+}
+
 /** The arm labels of the results table; throws unless they are every arm in table order. */
 async function armRows(page: Page): Promise<string[]> {
   const rows = await page.$$eval('table.arms-table tbody tr', (trs) => trs.map((tr) => tr.firstElementChild?.textContent ?? ''));
@@ -324,6 +383,25 @@ async function main(): Promise<void> {
     await page.click('[data-tab=results]');
     await page.screenshot({ path: join(SHOTS, 'built-app-results.png'), fullPage: true });
     console.log(`ok: ${status}; ${rows.length} arms; ${spliced} spliced interventions shown; ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const dlDir = await mkdtemp(join(tmpdir(), 'int-e2e-downloads-'));
+    const t4 = Date.now();
+    const downloads = await checkDownloads(page, dlDir);
+    console.log(`ok: ${downloads.summary}; ${((Date.now() - t4) / 1000).toFixed(1)} s`);
+    await page.click('[data-tab=runs]');
+    await page.waitForSelector('[data-testid=saved-run]', { timeout: 10_000 });
+    const headlines = await page.$$eval('[data-testid=saved-run]', (trs) => trs.map((tr) => [...tr.children].slice(1, 4).map((td) => td.textContent ?? '')));
+    if (headlines.length !== 1) throw new Error(`expected 1 saved run after the first run, the Runs view lists ${headlines.length}`);
+    for (const h of headlines) if (!/^\d+\.\d%$/.test(h[0]) || !/^\d+\.\d%$/.test(h[1]) || !/pts \[/.test(h[2])) throw new Error(`the saved run lacks its headline numbers (InT + RL, RL, paired difference): ${JSON.stringify(h)}`);
+    // the run's JSON, imported, replaces its stored copy (same id) and opens in the results view
+    await page.setInputFiles('[data-testid=import-run]', downloads.runJson);
+    await page.waitForSelector('#results table.arms-table', { state: 'visible', timeout: 10_000 });
+    await armRows(page);
+    await page.click('[data-tab=runs]');
+    await page.waitForSelector('[data-testid=saved-run]', { timeout: 10_000 });
+    if ((await page.$$('[data-testid=saved-run]')).length !== 1) throw new Error('importing a stored run JSON should replace that run, not add one');
+    await rm(dlDir, { recursive: true, force: true });
+    console.log(`ok: the saved run lists its headline numbers (${headlines[0].join(' / ')}); its imported run JSON opens in the results view`);
+    if (process.env.E2E_FIRST_RUN_ONLY === '1') return void console.log('E2E_FIRST_RUN_ONLY=1: the reload / resume and Node checks are skipped');
     const web = await newestStoredRun(page);
     if ((await page.$$('[data-testid=resume-run]')).length !== 0) throw new Error('a finished run is still listed as unfinished');
 
@@ -385,7 +463,14 @@ async function main(): Promise<void> {
 }
 
 main().then(
-  () => console.log(process.env.E2E_SETUP_ONLY === '1' ? 'e2e: 2 passed (no-WebGPU page; invalid input blocks Run), the rest skipped (E2E_SETUP_ONLY=1)' : 'e2e: 6 passed (no-WebGPU page; invalid input blocks Run; intervene yourself; full run; reload and resume; Node and browser agree), 0 failed'),
+  () =>
+    console.log(
+      process.env.E2E_SETUP_ONLY === '1'
+        ? 'e2e: 2 passed (no-WebGPU page; invalid input blocks Run), the rest skipped (E2E_SETUP_ONLY=1)'
+        : process.env.E2E_FIRST_RUN_ONLY === '1'
+          ? 'e2e: 4 passed (no-WebGPU page; invalid input blocks Run; intervene yourself; full run with its downloads, saved run and import), the rest skipped (E2E_FIRST_RUN_ONLY=1)'
+          : 'e2e: 7 passed (no-WebGPU page; invalid input blocks Run; intervene yourself; full run; downloads parse, saved run and import; reload and resume; Node and browser agree), 0 failed',
+    ),
   (e) => {
     console.error(e);
     console.log('e2e: failed (see the error above)');

@@ -234,6 +234,9 @@ describe('a database of another schema version', () => {
     await rawPut(r1, 'runs', runRecord('r-old', '2026-12-01', 'kept'));
     r1.close();
     expect((await listRuns(RUNS)).map((r) => r.id)).toEqual(['r-old']);
+    const runsAfter = await rawOpen(RUNS, 3);
+    expect([...runsAfter.objectStoreNames].sort()).toEqual(['exports', 'runs']); // the exports store is added
+    runsAfter.close();
 
     const MODELS = dbName('models-v1');
     const m1 = await rawOpen(MODELS, 1, (db) => db.createObjectStore('models', { keyPath: 'name' }));
@@ -265,7 +268,7 @@ describe('a database of another schema version', () => {
     const RUNS = dbName('runs-blocked');
     const other = await rawOpen(RUNS, 1, (db) => db.createObjectStore('runs', { keyPath: 'id' })); // never closes on versionchange
     await rawPut(other, 'runs', runRecord('r-tab', '2026-12-01', 'kept'));
-    expect((await failure(listRuns(RUNS))).message).toMatch(/needs an upgrade to schema 2, but another tab of InT Lab still has it open; close the other InT Lab tabs and reload/);
+    expect((await failure(listRuns(RUNS))).message).toMatch(/needs an upgrade to schema 3, but another tab of InT Lab still has it open; close the other InT Lab tabs and reload/);
     other.close();
     expect((await listRuns(RUNS)).map((r) => r.id)).toEqual(['r-tab']);
   });
@@ -273,7 +276,7 @@ describe('a database of another schema version', () => {
   it('from a newer version is refused with the fix', async () => {
     const RUNS = dbName('runs-v9');
     (await rawOpen(RUNS, 9, (db) => db.createObjectStore('runs', { keyPath: 'id' }))).close();
-    expect((await failure(listRuns(RUNS))).message).toMatch(/was written by a newer version of InT Lab than this page \(schema 2\); reload the page/);
+    expect((await failure(listRuns(RUNS))).message).toMatch(/was written by a newer version of InT Lab than this page \(schema 3\); reload the page/);
     expect((await failure(openSchemaDb({ name: RUNS, version: 2, stores: [] }))).message).toMatch(/newer version/);
   });
 

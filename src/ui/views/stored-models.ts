@@ -1,17 +1,7 @@
 // Models pretrained in this browser, as a table under the pretrain view: size and training
 // summary of each, download as a .tar model folder, delete.
-import { button, el, table } from '../dom';
+import { button, download as downloadFile, el, table } from '../dom';
 import { getStoredModel, modelFolderTar, type StoredModelSummary } from '../../worker/models-db';
-
-/** Offer bytes as a file download. */
-function downloadBytes(name: string, bytes: Uint8Array, type = 'application/x-tar'): void {
-  const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type }));
-  const a = el('a', { attrs: { href: url, download: name } });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
 
 export interface StoredModelsList {
   /** Heading, table box and error line, to append in this order. */
@@ -30,7 +20,7 @@ export function storedModelsList(remove: (name: string) => Promise<void>): Store
     try {
       const m = await getStoredModel(name);
       if (!m) throw new Error(`the model "${name}" is no longer stored in this browser`);
-      downloadBytes(`${name}.tar`, modelFolderTar(m));
+      downloadFile(`${name}.tar`, modelFolderTar(m), 'application/x-tar');
     } catch (e) {
       modelsErr.textContent = (e as Error).message;
     }
