@@ -56,7 +56,7 @@ const keyText = (k: string | string[] | null) => (k === null ? 'explicit keys' :
 const sameKey = (a: string | string[] | null, b: string | null) => JSON.stringify(a) === JSON.stringify(b);
 
 const RESET_FIX = (name: string) =>
-  `export what you want to keep (Runs tab: Export run JSON), then delete the database "${name}" (browser settings: site data for this page, or DevTools > Application > IndexedDB) and reload`;
+  `export what you want to keep (Results tab: Downloads, Run JSON), then delete the database "${name}" (browser settings: site data for this page, or DevTools > Application > IndexedDB) and reload`;
 
 /** Open `schema` (see the file header). */
 export function openSchemaDb(schema: DbSchema): Promise<IDBDatabase> {

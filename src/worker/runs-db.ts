@@ -87,9 +87,9 @@ export function parseRunJson(text: string, name = 'the file'): RunRecord {
   try {
     v = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${name} is not JSON (${(e as Error).message}); pick a run file exported with "Export run JSON"`);
+    throw new Error(`${name} is not JSON (${(e as Error).message}); pick a run file downloaded as "Run JSON"`);
   }
   const r = v as Partial<RunRecord>;
-  if (r?.format !== 'int-lab-run' || !r.results || !r.id) throw new Error(`${name} is not an InT Lab run export (no "format": "int-lab-run"); pick a file exported with "Export run JSON"`);
+  if (r?.format !== 'int-lab-run' || !r.results || !r.id) throw new Error(`${name} is not an InT Lab run export (no "format": "int-lab-run"); pick a file downloaded as "Run JSON"`);
   return r as RunRecord;
 }

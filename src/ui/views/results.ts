@@ -1,10 +1,10 @@
 // Results view: held-out pass@1 per arm as bars with intervals, the arms table (held-out pass@k
 // with bootstrap intervals; each arm with its colour) and the diagnostics table, each copyable as
-// Markdown or CSV; run exports (run JSON, metrics CSV, results.md).
+// Markdown or CSV; a comparison with another saved run. The run's files are under Downloads (run-downloads.ts).
 import { START_CONDITIONS } from '../../int/diagnostics';
 import type { ExperimentResults } from '../../int/report';
 import type { Interval } from '../../int/stats';
-import { button, copyText, csvTable, download, el, markdownTable, table } from '../dom';
+import { button, copyText, csvTable, el, markdownTable, table } from '../dom';
 import type { RunRecord } from '../../worker/protocol';
 import { armBars } from '../plots';
 import { armColour } from '../published-data';
@@ -57,19 +57,7 @@ export function resultsView(run: RunRecord, otherRuns?: () => Promise<RunRecord[
   if (loc) root.append(el('p', { text: `Location accuracy: ${loc.exact} of ${loc.scored} scored proposals name the true first divergent step (${Number.isFinite(loc.accuracy) ? `${pct(loc.accuracy)}%` : 'none scored'}); early ${loc.early}, late ${loc.late}.` }));
   const p = r.pipeline;
   root.append(el('p', { text: `Pipeline: ${p.rollouts.attempts} attempts (${p.rollouts.correct} correct), ${p.proposals.outputs} verifier outputs, ${p.filter.byStatus.kept ?? 0} interventions kept; SFT rows InT ${p.sftRows.interventions}, reference ${p.sftRows.reference}, self-reflection ${p.sftRows.self_reflection}.` }));
-  root.append(
-    el(
-      'p',
-      {},
-      button('Export run JSON', () => download(`${run.id}.json`, JSON.stringify(run), 'application/json')),
-      ' ',
-      button('Export metrics CSV', () => download(`${run.id}-metrics.csv`, run.files.csv, 'text/csv')),
-      ' ',
-      button('Export results.md', () => download(`${run.id}-results.md`, run.files.md, 'text/markdown')),
-      ' ',
-      button('Export interventions JSONL', () => download(`${run.id}-interventions.jsonl`, run.files.jsonl, 'application/jsonl')),
-    ),
-  );
+
   if (otherRuns) root.append(compareSection(run, otherRuns));
   return root;
 }
