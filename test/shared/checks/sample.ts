@@ -66,13 +66,14 @@ export async function checkSampleMatchesRef(gpu: Gpu): Promise<void> {
     ['top-k 50 + top-p 0.6', { topK: 50, topP: 0.6 }],
     ['top-k 256', { topK: 256 }],
   ];
-  // both workgroup sizes of the row passes (GPUs 256, CPU adapters 8) on every adapter
-  for (const workgroupSize of [256, 8]) {
+  // both workgroup sizes of the row passes (GPUs 256, CPU adapters 8) on every adapter, both candidate selections
+  for (const [workgroupSize, selection] of [[256, 'radix'], [8, 'radix'], [256, 'sort'], [8, 'sort']] as const) {
     let exactIds: Uint32Array | null = null;
     for (const [name, m] of modes) {
-      const o: SampleOptions = { temperature: temps, topK: 0, topP: 1, seed: 1234, step: 5, workgroupSize, ...m };
-      const ids = await compareToRef(gpu, x, B, V, o, `sample (${name}, workgroupSize ${workgroupSize})`);
-      exactIds ??= ids;
+      if (selection === 'sort' && name.startsWith('exact')) continue; // exact mode selects nothing
+      const o: SampleOptions = { temperature: temps, topK: 0, topP: 1, seed: 1234, step: 5, workgroupSize, selection, ...m };
+      const ids = await compareToRef(gpu, x, B, V, o, `sample (${name}, workgroupSize ${workgroupSize}, selection ${selection})`);
+      exactIds ??= selection === 'radix' ? ids : (await runSample(gpu, x, B, V, { ...o, topK: 0, topP: 1 })).ids;
       let changed = 0;
       for (let r = 0; r < B; r++) {
         const kept = keptTokens(x, r, V, temps[r], o.topK, o.topP);
@@ -81,6 +82,36 @@ export async function checkSampleMatchesRef(gpu: Gpu): Promise<void> {
       }
       // the truncation is active: some rows draw differently than with the full distribution and the same noise
       if ((o.topK === 20 || o.topP < 1) && changed === 0) throw new Error(`sample (${name}): no row differs from exact sampling; truncation not exercised`);
+    }
+  }
+}
+
+/**
+ * Ties at the K-th largest logit keep the lowest ids (the reference's order), in both selections: logits
+ * on a coarse grid (many equal values around every threshold), -0 against +0, and rows with fewer
+ * unmasked logits than K (all of them are candidates).
+ */
+export async function checkSampleTies(gpu: Gpu): Promise<void> {
+  const B = 24;
+  const V = 3001;
+  const x = randn(B * V, 61, 1.5).map((v) => Math.round(v * 2) / 2); // steps of 0.5: thousands of ties per value
+  for (let j = 0; j < V; j++) x[3 * V + j] = j % 7 === 0 ? 0 : -0; // row 3: only zeros of both signs
+  for (let r = 4; r < 6; r++) for (let j = 0; j < V; j++) if (j % 400 !== 5) x[r * V + j] = -Infinity; // 8 unmasked
+  x[5 * V + 1605] = NaN;
+  const temps = Float32Array.from({ length: B }, (_, r) => (r % 6 === 1 ? 0 : 0.6 + (r % 4) * 0.3));
+  for (const selection of ['radix', 'sort'] as const) {
+    for (const workgroupSize of [256, 8]) {
+      for (const m of [{ topK: 20, topP: 1 }, { topK: 0, topP: 0.5 }, { topK: 100, topP: 0.7 }, { topK: 1, topP: 1 }]) {
+        const o: SampleOptions = { temperature: temps, seed: 77, step: 2, workgroupSize, selection, ...m };
+        const what = `sample ties (topK ${m.topK}, topP ${m.topP}, workgroupSize ${workgroupSize}, selection ${selection})`;
+        const got = await runSample(gpu, x, B, V, o);
+        const ref = sampleRef(x, { ...o, vocab: V });
+        for (let r = 0; r < B; r++) {
+          const kept = keptTokens(x, r, V, temps[r], m.topK, m.topP);
+          if (!kept.includes(got.ids[r])) throw new Error(`${what}: row ${r} drew ${got.ids[r]}, outside the ${kept.length} tokens the reference keeps`);
+          if (got.ids[r] !== ref.ids[r]) throw new Error(`${what}: row ${r} drew ${got.ids[r]}, the reference ${ref.ids[r]} with the same noise`);
+        }
+      }
     }
   }
 }
