@@ -6,7 +6,7 @@
 // winner; this samples exactly from softmax(logits / T). Truncated modes: the row's top K candidates
 // (K = topK, or TOP_P_CANDIDATES when only top-p is set; larger logit first, lowest id on ties) are found
 // without sorting the row (selection 'radix', the default): a radix select of the K-th largest logit over
-// its float bits (4 counting passes), the lowest ids among the logits tied with it, then one gathering
+// its float bits (3 counting passes), the lowest ids among the logits tied with it, then one gathering
 // pass and a sort of the K candidates alone; or (selection 'sort') by block-sorting (logit, id) pairs in
 // levels. Both give the same candidates. Top-p keeps the smallest prefix of them whose probability reaches topP, and Gumbel-max draws among
 // the kept ones. Top-p after top-k uses probabilities renormalised over the top-k tokens (the usual

@@ -7,7 +7,7 @@
 //   BLOCK: one workgroup per (row, block of BS <= 1024): bitonic sort of (logit, id) pairs, keeps the top K
 //          (run in levels until one block per row remains: the row's top K, sorted)
 //   SELECT: one workgroup per row, the sort-free alternative to BLOCK: radix select of the K-th largest
-//          logit (4 histogram passes over the row, 8 bits each), on ties the lowest ids (radix select over
+//          logit (3 histogram passes over the row: 11, 11, 10 bits), on ties the lowest ids (radix select over
 //          the tied ids), then one pass gathers the K candidates and sorts just them (the row's top K, sorted)
 //   PICK:  one workgroup per row: combines the chunk stats, applies top-p to the candidates, draws the
 //          id by Gumbel-max over the kept candidates, and writes id and log-prob.
@@ -258,7 +258,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 
 override SK: u32 = 256u; // candidate slots sorted in workgroup memory (a power of two >= k)
 
-var<workgroup> hist: array<atomic<u32>, 256>;
+var<workgroup> hist: array<atomic<u32>, 2048>;
 var<workgroup> selPrefix: u32; // bits fixed so far (key, then id)
 var<workgroup> selRank: u32;   // 1-based rank sought among the entries matching selPrefix
 var<workgroup> selCount: u32;  // entries with the chosen digit
@@ -277,22 +277,28 @@ fn orderKey(x: f32) -> u32 {
   return b | 0x80000000u;
 }
 
-// One radix digit (8 bits at `shift`) of the selection. byId 0: the selRank-th largest key among keys
+// Radix digits of the selection, high first: 11, 11 and 10 bits (RADIX_SHIFT[s], RADIX_BITS[s]).
+const RADIX_SHIFT = array<u32, 3>(21u, 10u, 0u);
+const RADIX_BITS = array<u32, 3>(11u, 11u, 10u);
+
+// One radix digit (`bits` bits at `shift`) of the selection. byId 0: the selRank-th largest key among keys
 // matching selPrefix in the bits above `shift`; byId 1: the selRank-th smallest id among entries whose key
 // equals `tieKey` and whose id matches selPrefix above `shift`. Updates selPrefix, selRank, selCount.
 // Holds barriers: call it from workgroup-uniform control flow.
-fn radixDigit(lid: u32, base: u32, shift: u32, byId: bool, tieKey: u32) {
+fn radixDigit(lid: u32, base: u32, shift: u32, bits: u32, byId: bool, tieKey: u32) {
   var hiMask = 0u;
-  if (shift < 24u) { hiMask = 0xffffffffu << (shift + 8u); }
-  for (var i = lid; i < 256u; i += WG) { atomicStore(&hist[i], 0u); }
+  if (shift + bits < 32u) { hiMask = 0xffffffffu << (shift + bits); }
+  let nBins = 1u << bits;
+  let digitMask = nBins - 1u;
+  for (var i = lid; i < nBins; i += WG) { atomicStore(&hist[i], 0u); }
   workgroupBarrier();
   let prefix = selPrefix;
   for (var j = lid; j < p.vocab; j += WG) {
     let key = orderKey(logits[base + j]);
     if (byId) {
-      if (key == tieKey && (j & hiMask) == prefix) { atomicAdd(&hist[(j >> shift) & 255u], 1u); }
+      if (key == tieKey && (j & hiMask) == prefix) { atomicAdd(&hist[(j >> shift) & digitMask], 1u); }
     } else if (key != 0u && (key & hiMask) == prefix) {
-      atomicAdd(&hist[(key >> shift) & 255u], 1u);
+      atomicAdd(&hist[(key >> shift) & digitMask], 1u);
     }
   }
   workgroupBarrier();
@@ -301,8 +307,8 @@ fn radixDigit(lid: u32, base: u32, shift: u32, byId: bool, tieKey: u32) {
     var total = 0u;
     var c = 0u;
     var found = false;
-    for (var t = 0u; t < 256u; t++) {
-      var d = 255u - t; // keys: largest digit first
+    for (var t = 0u; t < nBins; t++) {
+      var d = digitMask - t; // keys: largest digit first
       if (byId) { d = t; } // ids: smallest first
       c = atomicLoad(&hist[d]);
       total += c;
@@ -317,7 +323,7 @@ fn radixDigit(lid: u32, base: u32, shift: u32, byId: bool, tieKey: u32) {
       }
     }
     selRank = rem;
-    if (!byId && shift == 24u && total <= p.k) { selAll = 1u; }
+    if (!byId && shift + bits == 32u && total <= p.k) { selAll = 1u; }
   }
   workgroupBarrier();
 }
@@ -335,7 +341,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     atomicStore(&nCand, 0u);
   }
   workgroupBarrier();
-  for (var s = 0u; s < 4u; s++) { radixDigit(lid, base, 24u - 8u * s, false, 0u); }
+  for (var s = 0u; s < 3u; s++) { radixDigit(lid, base, RADIX_SHIFT[s], RADIX_BITS[s], false, 0u); }
   let all = workgroupUniformLoad(&selAll);
   let kKey = workgroupUniformLoad(&selPrefix);
   // 2. ties at the k-th key: of the entries with that key, the `need` lowest ids are kept
@@ -345,7 +351,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   if (all == 0u && need < nEq) {
     if (lid == 0u) { selPrefix = 0u; }
     workgroupBarrier();
-    for (var s = 0u; s < 4u; s++) { radixDigit(lid, base, 24u - 8u * s, true, kKey); }
+    for (var s = 0u; s < 3u; s++) { radixDigit(lid, base, RADIX_SHIFT[s], RADIX_BITS[s], true, kKey); }
     lastId = workgroupUniformLoad(&selPrefix);
   }
   // 3. gather the (at most k) candidates, then sort them: larger logit first, then smaller id
