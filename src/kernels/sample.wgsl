@@ -7,8 +7,11 @@
 //   BLOCK: one workgroup per (row, block of BS <= 1024): bitonic sort of (logit, id) pairs, keeps the top K
 //          (run in levels until one block per row remains: the row's top K, sorted)
 //   SELECT: one workgroup per row, the sort-free alternative to BLOCK: radix select of the K-th largest
-//          logit (3 histogram passes over the row: 11, 11, 10 bits), on ties the lowest ids (radix select over
-//          the tied ids), then one pass gathers the K candidates and sorts just them (the row's top K, sorted)
+//          logit (3 histogram digits: 11, 11, 10 bits), on ties the lowest ids (radix select over the tied ids),
+//          then the K candidates are gathered and sorted alone (the row's top K, sorted). When the first
+//          digit's chosen bin holds at most CACHE entries, one more pass over the row gathers the sure
+//          candidates and caches that bin, and the rest runs in workgroup memory (2 passes over the row);
+//          otherwise every digit and the gathering re-read the row
 //   PICK:  one workgroup per row: combines the chunk stats, applies top-p to the candidates, draws the
 //          id by Gumbel-max over the kept candidates, and writes id and log-prob.
 // Randomness: Philox4x32-10 keyed by (seed, step), counter (token / 4, row, 0, 0), word token % 4;
@@ -266,6 +269,12 @@ var<workgroup> selAll: u32;    // 1: the row has at most k candidates; keep ever
 var<workgroup> nCand: atomic<u32>;
 var<workgroup> sk: array<f32, SK>;
 var<workgroup> si: array<u32, SK>;
+// The row's entries in the first digit's chosen bin (order key, id), when they fit: the later digits and
+// the ties are then resolved here instead of re-reading the row.
+const CACHE: u32 = 512u;
+var<workgroup> nCache: atomic<u32>;
+var<workgroup> cacheK: array<u32, CACHE>;
+var<workgroup> cacheI: array<u32, CACHE>;
 
 // Order key of a logit: an unsigned integer that grows with the logit (-0 counts as +0);
 // 0 for masked logits and NaN, which are never candidates.
@@ -284,8 +293,9 @@ const RADIX_BITS = array<u32, 3>(11u, 11u, 10u);
 // One radix digit (`bits` bits at `shift`) of the selection. byId 0: the selRank-th largest key among keys
 // matching selPrefix in the bits above `shift`; byId 1: the selRank-th smallest id among entries whose key
 // equals `tieKey` and whose id matches selPrefix above `shift`. Updates selPrefix, selRank, selCount.
-// Holds barriers: call it from workgroup-uniform control flow.
-fn radixDigit(lid: u32, base: u32, shift: u32, bits: u32, byId: bool, tieKey: u32) {
+// fromCache: count the cached entries instead of the row's. Holds barriers: call it from workgroup-uniform
+// control flow.
+fn radixDigit(lid: u32, base: u32, shift: u32, bits: u32, byId: bool, tieKey: u32, fromCache: bool) {
   var hiMask = 0u;
   if (shift + bits < 32u) { hiMask = 0xffffffffu << (shift + bits); }
   let nBins = 1u << bits;
@@ -293,8 +303,17 @@ fn radixDigit(lid: u32, base: u32, shift: u32, bits: u32, byId: bool, tieKey: u3
   for (var i = lid; i < nBins; i += WG) { atomicStore(&hist[i], 0u); }
   workgroupBarrier();
   let prefix = selPrefix;
-  for (var j = lid; j < p.vocab; j += WG) {
-    let key = orderKey(logits[base + j]);
+  var n = p.vocab;
+  if (fromCache) { n = atomicLoad(&nCache); }
+  for (var i = lid; i < n; i += WG) {
+    var key: u32;
+    var j = i;
+    if (fromCache) {
+      key = cacheK[i];
+      j = cacheI[i];
+    } else {
+      key = orderKey(logits[base + i]);
+    }
     if (byId) {
       if (key == tieKey && (j & hiMask) == prefix) { atomicAdd(&hist[(j >> shift) & digitMask], 1u); }
     } else if (key != 0u && (key & hiMask) == prefix) {
@@ -339,10 +358,45 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     selRank = p.k;
     selAll = 0u;
     atomicStore(&nCand, 0u);
+    atomicStore(&nCache, 0u);
+  }
+  for (var l = lid; l < SK; l += WG) {
+    sk[l] = NEG_BIG;
+    si[l] = NO_ID;
   }
   workgroupBarrier();
-  for (var s = 0u; s < 3u; s++) { radixDigit(lid, base, RADIX_SHIFT[s], RADIX_BITS[s], false, 0u); }
+  radixDigit(lid, base, RADIX_SHIFT[0], RADIX_BITS[0], false, 0u, false);
   let all = workgroupUniformLoad(&selAll);
+  let binCount = workgroupUniformLoad(&selCount);
+  let d0 = workgroupUniformLoad(&selPrefix) >> RADIX_SHIFT[0];
+  var cached = false;
+  if (all == 0u && binCount <= CACHE) {
+    // Entries above the chosen first digit are candidates for sure (fewer than k): gather them now;
+    // cache the chosen bin's entries for the remaining digits.
+    cached = true;
+    for (var j = lid; j < p.vocab; j += WG) {
+      let x = logits[base + j];
+      let key = orderKey(x);
+      if (key != 0u) {
+        let dj = key >> RADIX_SHIFT[0];
+        if (dj > d0) {
+          let slot = atomicAdd(&nCand, 1u);
+          if (slot < SK) {
+            sk[slot] = x;
+            si[slot] = j;
+          }
+        } else if (dj == d0) {
+          let c = atomicAdd(&nCache, 1u);
+          if (c < CACHE) {
+            cacheK[c] = key;
+            cacheI[c] = j;
+          }
+        }
+      }
+    }
+    workgroupBarrier();
+  }
+  for (var s = 1u; s < 3u; s++) { radixDigit(lid, base, RADIX_SHIFT[s], RADIX_BITS[s], false, 0u, cached); }
   let kKey = workgroupUniformLoad(&selPrefix);
   // 2. ties at the k-th key: of the entries with that key, the `need` lowest ids are kept
   let need = workgroupUniformLoad(&selRank);
@@ -351,23 +405,33 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   if (all == 0u && need < nEq) {
     if (lid == 0u) { selPrefix = 0u; }
     workgroupBarrier();
-    for (var s = 0u; s < 3u; s++) { radixDigit(lid, base, RADIX_SHIFT[s], RADIX_BITS[s], true, kKey); }
+    for (var s = 0u; s < 3u; s++) { radixDigit(lid, base, RADIX_SHIFT[s], RADIX_BITS[s], true, kKey, cached); }
     lastId = workgroupUniformLoad(&selPrefix);
   }
   // 3. gather the (at most k) candidates, then sort them: larger logit first, then smaller id
-  for (var l = lid; l < SK; l += WG) {
-    sk[l] = NEG_BIG;
-    si[l] = NO_ID;
-  }
-  workgroupBarrier();
-  for (var j = lid; j < p.vocab; j += WG) {
-    let x = logits[base + j];
-    let key = orderKey(x);
-    if (key != 0u && (all != 0u || key > kKey || (key == kKey && j <= lastId))) {
-      let slot = atomicAdd(&nCand, 1u);
-      if (slot < SK) {
-        sk[slot] = x;
-        si[slot] = j;
+  if (cached) {
+    let n = atomicLoad(&nCache);
+    for (var c = lid; c < n; c += WG) {
+      let key = cacheK[c];
+      let j = cacheI[c];
+      if (key > kKey || (key == kKey && j <= lastId)) {
+        let slot = atomicAdd(&nCand, 1u);
+        if (slot < SK) {
+          sk[slot] = logits[base + j];
+          si[slot] = j;
+        }
+      }
+    }
+  } else {
+    for (var j = lid; j < p.vocab; j += WG) {
+      let x = logits[base + j];
+      let key = orderKey(x);
+      if (key != 0u && (all != 0u || key > kKey || (key == kKey && j <= lastId))) {
+        let slot = atomicAdd(&nCand, 1u);
+        if (slot < SK) {
+          sk[slot] = x;
+          si[slot] = j;
+        }
       }
     }
   }

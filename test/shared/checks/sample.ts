@@ -88,8 +88,9 @@ export async function checkSampleMatchesRef(gpu: Gpu): Promise<void> {
 
 /**
  * Ties at the K-th largest logit keep the lowest ids (the reference's order), in both selections: logits
- * on a coarse grid (many equal values around every threshold), -0 against +0, and rows with fewer
- * unmasked logits than K (all of them are candidates).
+ * on a coarse grid (many equal values around every threshold), -0 against +0, a row of distinct but close
+ * values (more than the select pass caches in its first digit's bin), and rows with fewer unmasked logits
+ * than K (all of them are candidates).
  */
 export async function checkSampleTies(gpu: Gpu): Promise<void> {
   const B = 24;
@@ -98,6 +99,7 @@ export async function checkSampleTies(gpu: Gpu): Promise<void> {
   for (let j = 0; j < V; j++) x[3 * V + j] = j % 7 === 0 ? 0 : -0; // row 3: only zeros of both signs
   for (let r = 4; r < 6; r++) for (let j = 0; j < V; j++) if (j % 400 !== 5) x[r * V + j] = -Infinity; // 8 unmasked
   x[5 * V + 1605] = NaN;
+  for (let j = 0; j < V; j++) x[6 * V + j] = 1 + ((j * 37) % V) * 1e-5; // row 6: distinct values packed closely (one radix bin)
   const temps = Float32Array.from({ length: B }, (_, r) => (r % 6 === 1 ? 0 : 0.6 + (r % 4) * 0.3));
   for (const selection of ['radix', 'sort'] as const) {
     for (const workgroupSize of [256, 8]) {
