@@ -12,7 +12,7 @@
 //          digit's chosen bin holds at most CACHE entries, one more pass over the row gathers the sure
 //          candidates and caches that bin, and the rest runs in workgroup memory (2 passes over the row);
 //          otherwise every digit and the gathering re-read the row
-//   PICK:  one workgroup per row: combines the chunk stats, applies top-p to the candidates, draws the
+//   PICK:  one workgroup per row: combines the chunk stats, applies top-p and min-p to the candidates, draws the
 //          id by Gumbel-max over the kept candidates, and writes id and log-prob.
 // Randomness: Philox4x32-10 keyed by (seed, step), counter (token / 4, row, 0, 0), word token % 4;
 // so the noise of a token depends only on (seed, step, row, token), never on dispatch order.
@@ -35,6 +35,7 @@ struct Params {
   nIn: u32,      // BLOCK: entries per row in the input
   fromLogits: u32, // BLOCK: input is the logits (1) or (key, id) pairs (0)
   nBlocks: u32,  // BLOCK: blocks per row
+  minP: f32,     // PICK: keep candidates with probability >= minP * the top one's (0: off)
 }
 
 const NO_ID: u32 = 0xffffffffu;
@@ -540,7 +541,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   }
   var cumBefore = 0.0;
   if (lid > 0u) { cumBefore = shQ[lid - 1u]; }
-  let kept = valid && (p.topP >= 1.0 || lid == 0u || cumBefore < p.topP);
+  var kept = valid && (p.topP >= 1.0 || lid == 0u || cumBefore < p.topP);
+  if (p.minP > 0.0 && !(z - top * a >= log(p.minP))) { kept = false; } // min-p (the top candidate always passes)
   // 5. Gumbel-max over the kept candidates
   var key = NEG_BIG;
   if (kept) {
