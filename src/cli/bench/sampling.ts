@@ -1,4 +1,4 @@
-// Sampling benchmark for the kernels suite: top-k / top-p token sampling at the 151,936-word vocabulary,
+// Sampling benchmark for the kernels suite: top-k 20 + top-p 0.8 and top-p 0.9 alone at the 151,936-word vocabulary,
 // the radix-select candidate path against the block-sort path, same logits, options and noise.
 
 import type { Gpu, Tensor } from '../../gpu';
@@ -40,14 +40,18 @@ export async function benchSampling<C extends { quick: boolean }>(gpu: Gpu, cfg:
   const V = SAMPLING_VOCAB;
   const rows: SamplingRow[] = [];
   const batches = cfg.quick ? [1, 8] : [1, 8, 64];
-  for (const B of batches) {
+  const cases: Array<{ name: string; topK: number; topP: number }> = [
+    { name: 'sample.topk_topp', topK: 20, topP: 0.8 },
+    { name: 'sample.topp', topK: 0, topP: 0.9 }, // 256 candidates
+  ];
+  for (const [c, B] of cases.flatMap((c) => batches.map((B) => [c, B] as const))) {
     const owned: Tensor[] = [];
     const keep = (t: Tensor) => (owned.push(t), t);
     try {
       const logits = keep(gpu.upload(logitsHost(B, V, 500 + B), [B, V], 'f32', 'bench.logits')); // (B, V)
       const ids = { radix: keep(gpu.empty([B], 'u32', 'bench.ids')), sort: keep(gpu.empty([B], 'u32', 'bench.idsSort')) };
       const logp = keep(gpu.empty([B], 'f32', 'bench.logp'));
-      const opts: SampleOptions = { temperature: 0.7, topK: 20, topP: 0.8, seed: 9, step: 1 };
+      const opts: SampleOptions = { temperature: 0.7, topK: c.topK, topP: c.topP, seed: 9, step: 1 };
       const { timings, errors } = await measure(
         gpu,
         {
@@ -63,8 +67,8 @@ export async function benchSampling<C extends { quick: boolean }>(gpu: Gpu, cfg:
       const r = timings.radix?.ms ?? null;
       const s = timings.sort?.ms ?? null;
       const speedup = r !== null && s !== null ? Number((s / r).toFixed(2)) : null;
-      log(`sample ${B}x${V} top-k 20 top-p 0.8: radix ${r?.toFixed(2)} ms, sort ${s?.toFixed(2)} ms (x${speedup})${same ? '' : ' — IDS DIFFER'}`);
-      rows.push({ name: 'sample.topk_topp', vocab: V, batch: B, topK: opts.topK, topP: opts.topP, radix_ms: r && Number(r.toFixed(3)), sort_ms: s && Number(s.toFixed(3)), speedup, same_ids: same, timing: timings });
+      log(`sample ${B}x${V} top-k ${c.topK} top-p ${c.topP}: radix ${r?.toFixed(2)} ms, sort ${s?.toFixed(2)} ms (x${speedup})${same ? '' : ' — IDS DIFFER'}`);
+      rows.push({ name: c.name, vocab: V, batch: B, topK: opts.topK, topP: opts.topP, radix_ms: r && Number(r.toFixed(3)), sort_ms: s && Number(s.toFixed(3)), speedup, same_ids: same, timing: timings });
     } finally {
       for (const t of owned) t.release();
     }
