@@ -1,4 +1,4 @@
-// Plain-TS reference for sample.ts: the same Philox4x32-10 noise, Gumbel-max sampling, top-k / top-p
+// Plain-TS reference for sample.ts: the same Philox4x32-10 noise, Gumbel-max sampling, top-k / top-p / min-p
 // candidate selection and log-probs, in float64. The uniforms can be replaced for statistical tests.
 
 import { MAX_TOP_K, TOP_P_CANDIDATES, type SampleOptions } from './sample';
@@ -57,14 +57,14 @@ function order(x: ArrayLike<number>, base: number, V: number): number[] {
 }
 
 /**
- * The tokens sampling may return for one row (top-k, then top-p) in candidate order, with their
+ * The tokens sampling may return for one row (top-k, then top-p, then min-p) in candidate order, with their
  * base probabilities. Exposed for tests (e.g. "top-p never leaves the nucleus").
  */
-export function keptTokens(x: ArrayLike<number>, row: number, V: number, T: number, topK: number, topP: number): number[] {
+export function keptTokens(x: ArrayLike<number>, row: number, V: number, T: number, topK: number, topP: number, minP = 0): number[] {
   const base = row * V;
   const kEff = topK >= V ? 0 : topK;
   const sorted = order(x, base, V).filter((j) => x[base + j] > -1e30);
-  if (kEff === 0 && topP >= 1) return sorted;
+  if (kEff === 0 && topP >= 1 && minP === 0) return sorted;
   const K = Math.min(kEff > 0 ? kEff : TOP_P_CANDIDATES, V);
   const cand = sorted.slice(0, K);
   if (T === 0) return cand.slice(0, 1);
@@ -83,7 +83,8 @@ export function keptTokens(x: ArrayLike<number>, row: number, V: number, T: numb
     kept.push(j);
     cum += Math.exp(z(j) - lse);
   }
-  return kept;
+  // min-p: probability at least minP times the top token's (a ratio, the same before and after renormalising)
+  return minP > 0 ? kept.filter((j) => z(j) - z(cand[0]) >= Math.log(minP)) : kept;
 }
 
 /** Reference sampler. logits (B, vocab) row-major. `uniforms(row, token)` defaults to the GPU's Philox noise. */
@@ -98,7 +99,7 @@ export function sampleRef(logits: ArrayLike<number>, opts: SampleRefOptions, uni
   for (let r = 0; r < B; r++) {
     const T = typeof opts.temperature === 'number' ? opts.temperature : opts.temperature[r];
     const base = r * V;
-    const kept = keptTokens(logits, r, V, T, opts.topK, opts.topP);
+    const kept = keptTokens(logits, r, V, T, opts.topK, opts.topP, opts.minP ?? 0);
     if (kept.length === 0) {
       ids[r] = 0;
       logp[r] = NaN;

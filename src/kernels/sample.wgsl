@@ -6,7 +6,13 @@
 //          chunk's Gumbel-max winner argmax_j x_j/T + G_j (greedy rows: argmax_j x_j)
 //   BLOCK: one workgroup per (row, block of BS <= 1024): bitonic sort of (logit, id) pairs, keeps the top K
 //          (run in levels until one block per row remains: the row's top K, sorted)
-//   PICK:  one workgroup per row: combines the chunk stats, applies top-p to the candidates, draws the
+//   SELECT: one workgroup per row, the sort-free alternative to BLOCK: radix select of the K-th largest
+//          logit (3 histogram digits: 11, 11, 10 bits), on ties the lowest ids (radix select over the tied ids),
+//          then the K candidates are gathered and sorted alone (the row's top K, sorted). When the first
+//          digit's chosen bin holds at most CACHE entries, one more pass over the row gathers the sure
+//          candidates and caches that bin, and the rest runs in workgroup memory (2 passes over the row);
+//          otherwise every digit and the gathering re-read the row
+//   PICK:  one workgroup per row: combines the chunk stats, applies top-p and min-p to the candidates, draws the
 //          id by Gumbel-max over the kept candidates, and writes id and log-prob.
 // Randomness: Philox4x32-10 keyed by (seed, step), counter (token / 4, row, 0, 0), word token % 4;
 // so the noise of a token depends only on (seed, step, row, token), never on dispatch order.
@@ -29,6 +35,7 @@ struct Params {
   nIn: u32,      // BLOCK: entries per row in the input
   fromLogits: u32, // BLOCK: input is the logits (1) or (key, id) pairs (0)
   nBlocks: u32,  // BLOCK: blocks per row
+  minP: f32,     // PICK: keep candidates with probability >= minP * the top one's (0: off)
 }
 
 const NO_ID: u32 = 0xffffffffu;
@@ -95,6 +102,7 @@ fn invTemp(t: f32) -> f32 {
 }
 
 #if !BLOCK
+#if !SELECT
 // Softmax statistics of a set of logits x at inverse temperature a: max m, sT = sum e^((x - m) a),
 // sU = sum e^(x - m), and the best (key, id) by `before`; one set per thread, then combined.
 var<workgroup> shM: array<f32, WG>;
@@ -127,6 +135,7 @@ fn reduceStats(lid: u32, a: f32, m: f32, sT: f32, sU: f32, bk: f32, bi: u32) {
     workgroupBarrier();
   }
 }
+#endif
 #endif
 
 #if STATS
@@ -246,6 +255,215 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 }
 #endif
 
+#if SELECT
+@group(0) @binding(0) var<storage, read_write> outPairs: array<u32>; // (B, k, 2): key bits, id; sorted
+@group(0) @binding(1) var<storage, read> logits: array<f32>;        // (B, V)
+@group(0) @binding(2) var<uniform> p: Params;
+
+override SK: u32 = 256u; // candidate slots sorted in workgroup memory (a power of two >= k)
+
+var<workgroup> hist: array<atomic<u32>, 2048>;
+var<workgroup> selPrefix: u32; // bits fixed so far (key, then id)
+var<workgroup> selRank: u32;   // 1-based rank sought among the entries matching selPrefix
+var<workgroup> selCount: u32;  // entries with the chosen digit
+var<workgroup> selAll: u32;    // 1: the row has at most k candidates; keep every one
+var<workgroup> nCand: atomic<u32>;
+var<workgroup> sk: array<f32, SK>;
+var<workgroup> si: array<u32, SK>;
+// The row's entries in the first digit's chosen bin (order key, id), when they fit: the later digits and
+// the ties are then resolved here instead of re-reading the row.
+const CACHE: u32 = 512u;
+var<workgroup> nCache: atomic<u32>;
+var<workgroup> cacheK: array<u32, CACHE>;
+var<workgroup> cacheI: array<u32, CACHE>;
+
+// Order key of a logit: an unsigned integer that grows with the logit (-0 counts as +0);
+// 0 for masked logits and NaN, which are never candidates.
+fn orderKey(x: f32) -> u32 {
+  if (!(x > MASKED)) { return 0u; }
+  var b = bitcast<u32>(x);
+  if (x == 0.0) { b = 0u; }
+  if ((b & 0x80000000u) != 0u) { return ~b; }
+  return b | 0x80000000u;
+}
+
+// Radix digits of the selection, high first: 11, 11 and 10 bits (RADIX_SHIFT[s], RADIX_BITS[s]).
+const RADIX_SHIFT = array<u32, 3>(21u, 10u, 0u);
+const RADIX_BITS = array<u32, 3>(11u, 11u, 10u);
+
+// One radix digit (`bits` bits at `shift`) of the selection. byId 0: the selRank-th largest key among keys
+// matching selPrefix in the bits above `shift`; byId 1: the selRank-th smallest id among entries whose key
+// equals `tieKey` and whose id matches selPrefix above `shift`. Updates selPrefix, selRank, selCount.
+// fromCache: count the cached entries instead of the row's. Holds barriers: call it from workgroup-uniform
+// control flow.
+fn radixDigit(lid: u32, base: u32, shift: u32, bits: u32, byId: bool, tieKey: u32, fromCache: bool) {
+  var hiMask = 0u;
+  if (shift + bits < 32u) { hiMask = 0xffffffffu << (shift + bits); }
+  let nBins = 1u << bits;
+  let digitMask = nBins - 1u;
+  for (var i = lid; i < nBins; i += WG) { atomicStore(&hist[i], 0u); }
+  workgroupBarrier();
+  let prefix = selPrefix;
+  var n = p.vocab;
+  if (fromCache) { n = atomicLoad(&nCache); }
+  for (var i = lid; i < n; i += WG) {
+    var key: u32;
+    var j = i;
+    if (fromCache) {
+      key = cacheK[i];
+      j = cacheI[i];
+    } else {
+      key = orderKey(logits[base + i]);
+    }
+    if (byId) {
+      if (key == tieKey && (j & hiMask) == prefix) { atomicAdd(&hist[(j >> shift) & digitMask], 1u); }
+    } else if (key != 0u && (key & hiMask) == prefix) {
+      atomicAdd(&hist[(key >> shift) & digitMask], 1u);
+    }
+  }
+  workgroupBarrier();
+  if (lid == 0u) {
+    var rem = selRank;
+    var total = 0u;
+    var c = 0u;
+    var found = false;
+    for (var t = 0u; t < nBins; t++) {
+      var d = digitMask - t; // keys: largest digit first
+      if (byId) { d = t; } // ids: smallest first
+      c = atomicLoad(&hist[d]);
+      total += c;
+      if (!found) {
+        if (c >= rem) {
+          found = true;
+          selPrefix = prefix | (d << shift);
+          selCount = c;
+        } else {
+          rem -= c;
+        }
+      }
+    }
+    selRank = rem;
+    if (!byId && shift + bits == 32u && total <= p.k) { selAll = 1u; }
+  }
+  workgroupBarrier();
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let row = wid.x + wid.y * p.gridStride;
+  if (row >= p.rows) { return; }
+  let base = row * p.vocab;
+  // 1. the k-th largest order key, high digits first
+  if (lid == 0u) {
+    selPrefix = 0u;
+    selRank = p.k;
+    selAll = 0u;
+    atomicStore(&nCand, 0u);
+    atomicStore(&nCache, 0u);
+  }
+  for (var l = lid; l < SK; l += WG) {
+    sk[l] = NEG_BIG;
+    si[l] = NO_ID;
+  }
+  workgroupBarrier();
+  radixDigit(lid, base, RADIX_SHIFT[0], RADIX_BITS[0], false, 0u, false);
+  let all = workgroupUniformLoad(&selAll);
+  let binCount = workgroupUniformLoad(&selCount);
+  let d0 = workgroupUniformLoad(&selPrefix) >> RADIX_SHIFT[0];
+  var cached = false;
+  if (all == 0u && binCount <= CACHE) {
+    // Entries above the chosen first digit are candidates for sure (fewer than k): gather them now;
+    // cache the chosen bin's entries for the remaining digits.
+    cached = true;
+    for (var j = lid; j < p.vocab; j += WG) {
+      let x = logits[base + j];
+      let key = orderKey(x);
+      if (key != 0u) {
+        let dj = key >> RADIX_SHIFT[0];
+        if (dj > d0) {
+          let slot = atomicAdd(&nCand, 1u);
+          if (slot < SK) {
+            sk[slot] = x;
+            si[slot] = j;
+          }
+        } else if (dj == d0) {
+          let c = atomicAdd(&nCache, 1u);
+          if (c < CACHE) {
+            cacheK[c] = key;
+            cacheI[c] = j;
+          }
+        }
+      }
+    }
+    workgroupBarrier();
+  }
+  for (var s = 1u; s < 3u; s++) { radixDigit(lid, base, RADIX_SHIFT[s], RADIX_BITS[s], false, 0u, cached); }
+  let kKey = workgroupUniformLoad(&selPrefix);
+  // 2. ties at the k-th key: of the entries with that key, the `need` lowest ids are kept
+  let need = workgroupUniformLoad(&selRank);
+  let nEq = workgroupUniformLoad(&selCount);
+  var lastId = 0xffffffffu; // keep tied entries with id <= lastId
+  if (all == 0u && need < nEq) {
+    if (lid == 0u) { selPrefix = 0u; }
+    workgroupBarrier();
+    for (var s = 0u; s < 3u; s++) { radixDigit(lid, base, RADIX_SHIFT[s], RADIX_BITS[s], true, kKey, cached); }
+    lastId = workgroupUniformLoad(&selPrefix);
+  }
+  // 3. gather the (at most k) candidates, then sort them: larger logit first, then smaller id
+  if (cached) {
+    let n = atomicLoad(&nCache);
+    for (var c = lid; c < n; c += WG) {
+      let key = cacheK[c];
+      let j = cacheI[c];
+      if (key > kKey || (key == kKey && j <= lastId)) {
+        let slot = atomicAdd(&nCand, 1u);
+        if (slot < SK) {
+          sk[slot] = logits[base + j];
+          si[slot] = j;
+        }
+      }
+    }
+  } else {
+    for (var j = lid; j < p.vocab; j += WG) {
+      let x = logits[base + j];
+      let key = orderKey(x);
+      if (key != 0u && (all != 0u || key > kKey || (key == kKey && j <= lastId))) {
+        let slot = atomicAdd(&nCand, 1u);
+        if (slot < SK) {
+          sk[slot] = x;
+          si[slot] = j;
+        }
+      }
+    }
+  }
+  workgroupBarrier();
+  for (var k = 2u; k <= SK; k = k << 1u) {
+    for (var j = k >> 1u; j > 0u; j = j >> 1u) {
+      for (var t = lid; t < SK / 2u; t += WG) {
+        let i = (t / j) * 2u * j + (t % j);
+        let l = i + j;
+        let desc = (i & k) == 0u;
+        let swap = select(before(sk[i], si[i], sk[l], si[l]), before(sk[l], si[l], sk[i], si[i]), desc);
+        if (swap) {
+          let tk = sk[i];
+          let ti = si[i];
+          sk[i] = sk[l];
+          si[i] = si[l];
+          sk[l] = tk;
+          si[l] = ti;
+        }
+      }
+      workgroupBarrier();
+    }
+  }
+  for (var l = lid; l < p.k; l += WG) {
+    let o = (row * p.k + l) * 2u;
+    outPairs[o] = bitcast<u32>(sk[l]);
+    outPairs[o + 1u] = si[l];
+  }
+}
+#endif
+
 #if PICK
 @group(0) @binding(0) var<storage, read_write> ids: array<u32>;  // (B,)
 @group(0) @binding(1) var<storage, read_write> logp: array<f32>; // (B,)
@@ -323,7 +541,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   }
   var cumBefore = 0.0;
   if (lid > 0u) { cumBefore = shQ[lid - 1u]; }
-  let kept = valid && (p.topP >= 1.0 || lid == 0u || cumBefore < p.topP);
+  var kept = valid && (p.topP >= 1.0 || lid == 0u || cumBefore < p.topP);
+  if (p.minP > 0.0 && !(z - top * a >= log(p.minP))) { kept = false; } // min-p (the top candidate always passes)
   // 5. Gumbel-max over the kept candidates
   var key = NEG_BIG;
   if (kept) {

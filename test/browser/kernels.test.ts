@@ -14,7 +14,7 @@ import { checkSwigluBackward, checkSwigluForward } from '../shared/checks/swiglu
 import { checkAttentionBackward, checkAttentionDecode, checkAttentionForward } from '../shared/checks/attention';
 import { checkLogprobsBackward, checkLogprobsForward } from '../shared/checks/logprobs';
 import { checkLinear, checkMatmulDecode, checkMatmulEdges, checkMatmulF16 } from '../shared/checks/matmul';
-import { checkSampleGreedy, checkSampleMatchesRef, checkSampleSeeds } from '../shared/checks/sample';
+import { checkSampleGreedy, checkSampleMatchesRef, checkSampleSeeds, checkSampleTies } from '../shared/checks/sample';
 import { checkAdamwMatchesRef } from '../shared/checks/adamw';
 import { checkGradNormMatchesRef } from '../shared/checks/gradnorm';
 import { HAS_F16, NO_F16 } from '../shared/check';
@@ -79,6 +79,7 @@ describe('kernels in Chromium', () => {
   it('log-probs forward', () => checkLogprobsForward(gpu));
   it('log-probs backward', () => checkLogprobsBackward(gpu));
   it('sampling equals the reference', () => checkSampleMatchesRef(gpu));
+  it('sampling ties keep the lowest ids', () => checkSampleTies(gpu));
   it('greedy sampling', () => checkSampleGreedy(gpu));
   it('seeded sampling reproduces', () => checkSampleSeeds(gpu));
   it('AdamW', () => checkAdamwMatchesRef(gpu));

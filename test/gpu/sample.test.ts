@@ -13,6 +13,7 @@ beforeAll(async () => {
 describe('sample', () => {
   it('Philox4x32-10 matches its known-answer vectors', () => c.checkPhilox(gpu));
   it('GPU ids and log-probs equal the reference with the same noise (all modes)', () => c.checkSampleMatchesRef(gpu));
+  it('ties at the top-k threshold keep the lowest ids; rows with fewer logits than k keep all', () => c.checkSampleTies(gpu));
   it('temperature 0 is argmax with lowest-id ties', () => c.checkSampleGreedy(gpu));
   it('a fixed seed reproduces; other seeds and steps differ', () => c.checkSampleSeeds(gpu));
   it('frequencies match the target distribution; top-k / top-p stay in their support', () => c.checkSampleDistribution(gpu));

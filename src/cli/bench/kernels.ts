@@ -1,5 +1,6 @@
 // Kernel benchmark: our matmul (f32 and f16 weights) against onnxruntime-web's WebGPU EP and the
-// naive kernel, all on the same GPUDevice with the same shapes and layout; plus our attention.
+// naive kernel, all on the same GPUDevice with the same shapes and layout; plus our attention, and
+// top-k / top-p sampling at a 151,936-word vocabulary (radix-select against block-sort candidates).
 // Usage through the bench CLI: `kernels [--quick] [options]` (see USAGE).
 
 import { cpus, loadavg } from 'node:os';
@@ -8,6 +9,7 @@ import { matmul, matmulNaive } from '../../kernels/matmul';
 import { attentionBackward, attentionFlops, attentionForward, type AttnDims } from '../../kernels/attention';
 import { OrtMatMul, initOrtWebGpu, type OrtWebGpu } from '../../bench/ort-runner';
 import { uniformStream as rng } from '../../util/random';
+import { benchSampling, type SamplingRow } from './sampling';
 
 export interface KernelBenchConfig {
   /** Reduced set for smoke tests (decode shapes, short attention). Default false. */
@@ -19,7 +21,7 @@ export interface KernelBenchConfig {
   /** Also time ours in the engine's linear-layer layout (W (N, K), transB). Default true. */
   transB: boolean;
   /** Which families. Default both. */
-  only: 'matmul' | 'attention' | null;
+  only: 'matmul' | 'attention' | 'sample' | null;
   /** Timed milliseconds to aim for per measurement (more reps for fast kernels). Default 2500; 400 with --quick. */
   budgetMs: number;
   /** Fewest timed samples per implementation. Default 3; 2 with --quick. */
@@ -33,7 +35,7 @@ export interface KernelBenchConfig {
 }
 
 const USAGE =
-  'kernels [--quick] [--no-ort] [--no-naive] [--no-transb] [--only=matmul|attention] [--budget-ms=N] [--ort-wasm=optimized|baseline]';
+  'kernels [--quick] [--no-ort] [--no-naive] [--no-transb] [--only=matmul|attention|sample] [--budget-ms=N] [--ort-wasm=optimized|baseline]';
 
 export function parseKernelArgs(args: string[]): KernelBenchConfig {
   const quick = args.includes('--quick');
@@ -54,7 +56,7 @@ export function parseKernelArgs(args: string[]): KernelBenchConfig {
     else if (a === '--no-ort') cfg.ort = false;
     else if (a === '--no-naive') cfg.naive = false;
     else if (a === '--no-transb') cfg.transB = false;
-    else if (a.startsWith('--only=') && ['matmul', 'attention'].includes(a.slice(7))) cfg.only = a.slice(7) as 'matmul' | 'attention';
+    else if (a.startsWith('--only=') && ['matmul', 'attention', 'sample'].includes(a.slice(7))) cfg.only = a.slice(7) as 'matmul' | 'attention' | 'sample';
     else if (a.startsWith('--budget-ms=') && Number(a.slice(12)) > 0) cfg.budgetMs = Number(a.slice(12));
     else if (a === '--ort-wasm=optimized' || a === '--ort-wasm=baseline') cfg.ortWasm = a.slice(11) as 'optimized' | 'baseline';
     else throw new Error(`kernels: unknown or malformed option '${a}'; usage: ${USAGE}`);
@@ -338,7 +340,7 @@ export async function benchKernels(args: string[]): Promise<Record<string, unkno
   log(`adapter: ${where}`);
   let ort: OrtWebGpu | null = null;
   let ortError: string | null = null;
-  if (cfg.ort && cfg.only !== 'attention') {
+  if (cfg.ort && (cfg.only === null || cfg.only === 'matmul')) {
     try {
       log(`loading onnxruntime-web (wasm tier: ${cfg.ortWasm}${cfg.ortWasm === 'optimized' ? '; the first run waits for V8 to optimize ~27 MB of wasm' : ''})`);
       ort = await initOrtWebGpu(gpu, { wasmTier: cfg.ortWasm });
@@ -349,8 +351,9 @@ export async function benchKernels(args: string[]): Promise<Record<string, unkno
     }
   }
   const results: KernelRow[] = [];
+  let sampling: SamplingRow[] = [];
   try {
-    if (cfg.only !== 'attention') {
+    if (cfg.only === null || cfg.only === 'matmul') {
       const dtypes: Array<'f32' | 'f16'> = gpu.f16 ? ['f32', 'f16'] : ['f32'];
       for (const dtype of dtypes)
         for (const s of MATMUL_SHAPES) {
@@ -358,7 +361,8 @@ export async function benchKernels(args: string[]): Promise<Record<string, unkno
           results.push(await benchMatmul(gpu, ort, cfg, s.M, s.K, s.N, dtype, s.name));
         }
     }
-    if (cfg.only !== 'matmul') {
+    if (cfg.only === null || cfg.only === 'sample') sampling = await benchSampling(gpu, cfg, measureInterleaved, log);
+    if (cfg.only === null || cfg.only === 'attention') {
       const T = cfg.quick ? 64 : 256;
       results.push(...(await benchAttention(gpu, cfg, { B: 1, Hq: 14, Hkv: 2, Tq: T, Tk: T, D: 64 })));
     }
@@ -385,7 +389,7 @@ export async function benchKernels(args: string[]): Promise<Record<string, unkno
           wasm_tier: ort.wasmTier,
           init_s: round(ort.initMs / 1000, 1),
         }
-      : { error: ortError ?? (cfg.ort ? 'not needed (--only=attention)' : 'disabled (--no-ort)') },
+      : { error: ortError ?? (cfg.ort ? `not needed (--only=${cfg.only})` : 'disabled (--no-ort)') },
     layout: 'A (M, K) and B (K, N) row-major, Y = A B (ONNX MatMul layout, B a constant weight), identical for ours, naive and ORT; ours_transB_* is the same product with W (N, K) and transB (the engine linear-layer layout y = x W^T)',
     method:
       `per implementation one warm-up call, then the median of timed samples taken in interleaved rounds (each sample sync'd with gpu.time; ` +
@@ -395,6 +399,7 @@ export async function benchKernels(args: string[]): Promise<Record<string, unkno
     host: { cpus: cpus().length, loadavg_1m_start: round(loadStart, 2), loadavg_1m_end: round(loadavg()[0], 2) },
     elapsed_s: round((performance.now() - t0) / 1000, 1),
     results,
+    sampling,
   };
 }
 

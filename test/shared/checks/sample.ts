@@ -65,22 +65,57 @@ export async function checkSampleMatchesRef(gpu: Gpu): Promise<void> {
     ['top-p 0.9', { topP: 0.9 }],
     ['top-k 50 + top-p 0.6', { topK: 50, topP: 0.6 }],
     ['top-k 256', { topK: 256 }],
+    ['min-p 0.05', { minP: 0.05 }],
+    ['top-k 50 + top-p 0.9 + min-p 0.2', { topK: 50, topP: 0.9, minP: 0.2 }],
   ];
-  // both workgroup sizes of the row passes (GPUs 256, CPU adapters 8) on every adapter
-  for (const workgroupSize of [256, 8]) {
+  // both workgroup sizes of the row passes (GPUs 256, CPU adapters 8) on every adapter, both candidate selections
+  for (const [workgroupSize, selection] of [[256, 'radix'], [8, 'radix'], [256, 'sort'], [8, 'sort']] as const) {
     let exactIds: Uint32Array | null = null;
     for (const [name, m] of modes) {
-      const o: SampleOptions = { temperature: temps, topK: 0, topP: 1, seed: 1234, step: 5, workgroupSize, ...m };
-      const ids = await compareToRef(gpu, x, B, V, o, `sample (${name}, workgroupSize ${workgroupSize})`);
-      exactIds ??= ids;
+      if (selection === 'sort' && name.startsWith('exact')) continue; // exact mode selects nothing
+      const o: SampleOptions = { temperature: temps, topK: 0, topP: 1, seed: 1234, step: 5, workgroupSize, selection, ...m };
+      const ids = await compareToRef(gpu, x, B, V, o, `sample (${name}, workgroupSize ${workgroupSize}, selection ${selection})`);
+      exactIds ??= selection === 'radix' ? ids : (await runSample(gpu, x, B, V, { ...o, topK: 0, topP: 1 })).ids;
       let changed = 0;
       for (let r = 0; r < B; r++) {
-        const kept = keptTokens(x, r, V, temps[r], o.topK, o.topP);
+        const kept = keptTokens(x, r, V, temps[r], o.topK, o.topP, o.minP);
         if (!kept.includes(ids[r])) throw new Error(`sample (${name}): row ${r} drew ${ids[r]}, outside the ${kept.length} allowed tokens`);
         if (ids[r] !== exactIds[r]) changed++;
       }
       // the truncation is active: some rows draw differently than with the full distribution and the same noise
-      if ((o.topK === 20 || o.topP < 1) && changed === 0) throw new Error(`sample (${name}): no row differs from exact sampling; truncation not exercised`);
+      if ((o.topK === 20 || o.topP < 1 || (o.minP ?? 0) > 0) && changed === 0) throw new Error(`sample (${name}): no row differs from exact sampling; truncation not exercised`);
+    }
+  }
+}
+
+/**
+ * Ties at the K-th largest logit keep the lowest ids (the reference's order), in both selections: logits
+ * on a coarse grid (many equal values around every threshold), -0 against +0, a row of distinct but close
+ * values (more than the select pass caches in its first digit's bin), and rows with fewer unmasked logits
+ * than K (all of them are candidates).
+ */
+export async function checkSampleTies(gpu: Gpu): Promise<void> {
+  const B = 24;
+  const V = 3001;
+  const x = randn(B * V, 61, 1.5).map((v) => Math.round(v * 2) / 2); // steps of 0.5: thousands of ties per value
+  for (let j = 0; j < V; j++) x[3 * V + j] = j % 7 === 0 ? 0 : -0; // row 3: only zeros of both signs
+  for (let r = 4; r < 6; r++) for (let j = 0; j < V; j++) if (j % 400 !== 5) x[r * V + j] = -Infinity; // 8 unmasked
+  x[5 * V + 1605] = NaN;
+  for (let j = 0; j < V; j++) x[6 * V + j] = 1 + ((j * 37) % V) * 1e-5; // row 6: distinct values packed closely (one radix bin)
+  const temps = Float32Array.from({ length: B }, (_, r) => (r % 6 === 1 ? 0 : 0.6 + (r % 4) * 0.3));
+  for (const selection of ['radix', 'sort'] as const) {
+    for (const workgroupSize of [256, 8]) {
+      for (const m of [{ topK: 20, topP: 1 }, { topK: 0, topP: 0.5 }, { topK: 100, topP: 0.7 }, { topK: 1, topP: 1 }]) {
+        const o: SampleOptions = { temperature: temps, seed: 77, step: 2, workgroupSize, selection, ...m };
+        const what = `sample ties (topK ${m.topK}, topP ${m.topP}, workgroupSize ${workgroupSize}, selection ${selection})`;
+        const got = await runSample(gpu, x, B, V, o);
+        const ref = sampleRef(x, { ...o, vocab: V });
+        for (let r = 0; r < B; r++) {
+          const kept = keptTokens(x, r, V, temps[r], m.topK, m.topP);
+          if (!kept.includes(got.ids[r])) throw new Error(`${what}: row ${r} drew ${got.ids[r]}, outside the ${kept.length} tokens the reference keeps`);
+          if (got.ids[r] !== ref.ids[r]) throw new Error(`${what}: row ${r} drew ${got.ids[r]}, the reference ${ref.ids[r]} with the same noise`);
+        }
+      }
     }
   }
 }
@@ -147,14 +182,17 @@ export async function checkSampleDistribution(gpu: Gpu): Promise<void> {
     { topK: 4, topP: 1 },
     { topK: 0, topP: 0.7 },
     { topK: 6, topP: 0.8 },
+    { topK: 0, topP: 1, minP: 0.3 },
+    { topK: 0, topP: 0.95, minP: 0.1 }, // min-p cuts inside the nucleus (9 tokens without it)
+    { topK: 3, topP: 1, minP: 0.5 },
   ];
   for (const m of modes) {
-    const support = keptTokens(base, 0, V, T, m.topK, m.topP);
+    const support = keptTokens(base, 0, V, T, m.topK, m.topP, m.minP);
     let z = 0;
     const w = support.map((j) => Math.exp(base[j] / T));
     for (const v of w) z += v;
     const probs = w.map((v) => v / z);
-    const what = `sample distribution (topK ${m.topK}, topP ${m.topP})`;
+    const what = `sample distribution (topK ${m.topK}, topP ${m.topP}, minP ${m.minP ?? 0})`;
     const gpuCounts = new Array(support.length).fill(0);
     const refCounts = new Array(support.length).fill(0);
     const r = rng(7);
@@ -174,8 +212,8 @@ export async function checkSampleDistribution(gpu: Gpu): Promise<void> {
       const { stat, crit } = chiSquare(counts, probs, n);
       if (stat > crit) throw new Error(`${what}: ${who} chi-square ${stat.toFixed(1)} over ${crit.toFixed(1)}; counts ${counts.join(',')}, expected ${probs.map((p) => (p * n).toFixed(0)).join(',')}`);
     }
-    const sizes: Record<string, number> = { '0,1': V, '4,1': 4, '0,0.7': 4, '6,0.8': 4 };
-    const wantSize = sizes[`${m.topK},${m.topP}`];
+    const sizes: Record<string, number> = { '0,1,0': V, '4,1,0': 4, '0,0.7,0': 4, '6,0.8,0': 4, '0,1,0.3': 4, '0,0.95,0.1': 8, '3,1,0.5': 2 };
+    const wantSize = sizes[`${m.topK},${m.topP},${m.minP ?? 0}`];
     if (support.length !== wantSize) throw new Error(`${what}: the reference keeps ${support.length} tokens, expected ${wantSize}`);
   }
 }
@@ -201,6 +239,7 @@ export async function checkSampleBadInputs(gpu: Gpu): Promise<void> {
   const ok: SampleOptions = { temperature: 1, topK: 0, topP: 1, seed: 1, step: 0 };
   expectError(() => sampleTokens(gpu, ids, logp, logits, { ...ok, topK: 300 }), /sample: topK 300 is over the supported 256/, 'topK');
   expectError(() => sampleTokens(gpu, ids, logp, logits, { ...ok, topP: 0 }), /sample: topP must be in \(0, 1\]/, 'topP');
+  expectError(() => sampleTokens(gpu, ids, logp, logits, { ...ok, minP: -0.1 }), /sample: minP must be in \[0, 1\]/, 'minP');
   expectError(() => sampleTokens(gpu, ids, logp, logits, { ...ok, temperature: new Float32Array(3) }), /sample: 3 temperatures for 2 rows/, 'temperature count');
   expectError(() => sampleTokens(gpu, ids, logp, logits, { ...ok, temperature: -1 }), /sample: temperatures must be finite and >= 0/, 'negative temperature');
   expectError(() => sampleTokens(gpu, ids, logp, logits, { ...ok, seed: -1 }), /sample: seed and step must be u32/, 'seed');
