@@ -330,6 +330,29 @@ export interface IntPreset {
 
 const CHAINS_FILTER = { allowAppend: true, allowEmpty: true } as const;
 
+/** The chains-critical preset's config (chains-critical-strict changes its model and budgets). */
+const CHAINS_CRITICAL: IntConfigInput = {
+  model: 'public/models/chains-critical',
+  arms: ['base', 'rl', 'sft_ref_rl', 'int_rl', 'int_sft', 'int_sft_no_filter', 'int_sft_no_prefix_loss', 'int_sft_with_suffix', 'sft_ref'],
+  data: {
+    task: 'chains',
+    style: 'compact',
+    chains: {
+      tiers: [...CRITICAL_LADDER],
+      counts: { easy: { train: 0, test: 16 }, medium: { train: 0, test: 16 }, hard: { train: 0, test: 0 }, critical: { train: 192, test: 64 } },
+    },
+  },
+  // the pool: training problems the base model solves 0 of 16 times
+  rollouts: { k: 4, poolSamples: 16, poolMaxCorrect: 0, sampling: { maxNewTokens: 64 } },
+  propose: { perAttempt: 4, sampling: { maxNewTokens: 160 } },
+  filter: CHAINS_FILTER,
+  continuation: { enabled: true, k: 8, sampling: { maxNewTokens: 64 } },
+  lora: { rank: 8, alpha: 16 },
+  sft: { epochs: 4, batchSize: 16, optim: { lr: LR_PRESETS.loraTinySft } },
+  rl: { steps: 40, numGenerations: 8, promptsPerStep: 16, maxCompletionLength: 64, optim: { lr: LR_PRESETS.loraTinyRl } },
+  eval: { samples: 16, ks: [1, 16], sampling: { maxNewTokens: 64 } },
+};
+
 /** The built-in presets. Values are starting points, sized for the named use. */
 export const INT_PRESETS: Readonly<Record<string, IntPreset>> = Object.freeze({
   'chains-smoke': {
@@ -369,26 +392,26 @@ export const INT_PRESETS: Readonly<Record<string, IntPreset>> = Object.freeze({
       'InT + RL - RL interval, 192 training problems for the pool, 16 easy + 16 medium test problems to measure what training costs them; ' +
       'the RL arms of the central comparisons only (hint-guided and self-reflection RL are left out for time: add them to config.arms); ' +
       'on public/models/chains-critical, the embedded model with the one-digit multiplication habit',
+    config: CHAINS_CRITICAL,
+  },
+  'chains-critical-strict': {
+    name: 'chains-critical-strict',
+    description:
+      'chains-critical on public/models/chains-critical-strict (the habit held everywhere the model writes a solution as its own: ' +
+      'times 4-9 never solved, times 2-3 now and then), sized as issue-level aims ask: 256 critical training problems (pool ~190, ' +
+      'about one kept intervention each) and 60 RL steps; the same test set (64 critical + 16 easy + 16 medium x 16 samples)',
     config: {
-      model: 'public/models/chains-critical',
-      arms: ['base', 'rl', 'sft_ref_rl', 'int_rl', 'int_sft', 'int_sft_no_filter', 'int_sft_no_prefix_loss', 'int_sft_with_suffix', 'sft_ref'],
+      ...CHAINS_CRITICAL,
+      model: 'public/models/chains-critical-strict',
       data: {
         task: 'chains',
         style: 'compact',
         chains: {
           tiers: [...CRITICAL_LADDER],
-          counts: { easy: { train: 0, test: 16 }, medium: { train: 0, test: 16 }, hard: { train: 0, test: 0 }, critical: { train: 192, test: 64 } },
+          counts: { easy: { train: 0, test: 16 }, medium: { train: 0, test: 16 }, hard: { train: 0, test: 0 }, critical: { train: 256, test: 64 } },
         },
       },
-      // the pool: training problems the base model solves 0 of 16 times
-      rollouts: { k: 4, poolSamples: 16, poolMaxCorrect: 0, sampling: { maxNewTokens: 64 } },
-      propose: { perAttempt: 4, sampling: { maxNewTokens: 160 } },
-      filter: CHAINS_FILTER,
-      continuation: { enabled: true, k: 8, sampling: { maxNewTokens: 64 } },
-      lora: { rank: 8, alpha: 16 },
-      sft: { epochs: 4, batchSize: 16, optim: { lr: LR_PRESETS.loraTinySft } },
-      rl: { steps: 40, numGenerations: 8, promptsPerStep: 16, maxCompletionLength: 64, optim: { lr: LR_PRESETS.loraTinyRl } },
-      eval: { samples: 16, ks: [1, 16], sampling: { maxNewTokens: 64 } },
+      rl: { steps: 60, numGenerations: 8, promptsPerStep: 16, maxCompletionLength: 64, optim: { lr: LR_PRESETS.loraTinyRl } },
     },
   },
   'chains-full': {
