@@ -43,6 +43,30 @@ export function storeFault(e: unknown, writing: string, kept: string): Error {
   return out;
 }
 
+/** One request on `stores` of `schema`'s database in one transaction, resolved when the transaction
+ *  has committed (a put that the disk refuses at commit rejects); the connection is closed afterwards. */
+export async function committed<T>(schema: DbSchema, stores: string[], mode: IDBTransactionMode, f: (t: IDBTransaction) => IDBRequest<T>): Promise<T> {
+  const db = await openSchemaDb(schema);
+  try {
+    return await new Promise<T>((resolve, reject) => {
+      const t = db.transaction(stores, mode);
+      let result: T;
+      let req: IDBRequest<T>;
+      try {
+        req = f(t);
+        req.onsuccess = () => (result = req.result);
+      } catch (e) {
+        abortQuietly(t);
+        return reject(e);
+      }
+      t.oncomplete = () => resolve(result);
+      t.onerror = t.onabort = () => reject(t.error ?? req.error ?? new Error('the IndexedDB transaction was aborted'));
+    });
+  } finally {
+    db.close();
+  }
+}
+
 /** Abort `t` unless it has already ended (a failed request aborts its transaction). */
 export function abortQuietly(t: IDBTransaction): void {
   try {

@@ -2,7 +2,7 @@
 // keyed by name) as whole Hugging Face folders (file name -> bytes) so runs can load them later,
 // and a folder as a .tar for download. A model is one record put in one transaction (a reload
 // mid-write keeps the old one); a full disk is an error naming the fix.
-import { abortQuietly, openSchemaDb, storeFault } from './idb-schema';
+import { committed, storeFault } from './idb-schema';
 
 export const MODELS_DB = 'int-lab-models';
 const STORE = 'models';
@@ -32,29 +32,10 @@ export function pretrainedModelName(created = new Date().toISOString()): string 
 }
 
 /** Schema 2 has schema 1's one store; see idb-schema.ts for the upgrade. */
-const open = (dbName: string) => openSchemaDb({ name: dbName, version: 2, stores: [{ name: STORE, keyPath: 'name' }] });
+const SCHEMA = (dbName: string) => ({ name: dbName, version: 2, stores: [{ name: STORE, keyPath: 'name' }] });
 
-async function tx<T>(dbName: string, mode: IDBTransactionMode, f: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> {
-  const db = await open(dbName);
-  try {
-    return await new Promise<T>((resolve, reject) => {
-      const t = db.transaction(STORE, mode);
-      let result: T;
-      let req: IDBRequest<T>;
-      try {
-        req = f(t.objectStore(STORE));
-        req.onsuccess = () => (result = req.result);
-      } catch (e) {
-        abortQuietly(t);
-        return reject(e);
-      }
-      t.oncomplete = () => resolve(result);
-      t.onerror = t.onabort = () => reject(t.error ?? req.error ?? new Error('the IndexedDB transaction was aborted'));
-    });
-  } finally {
-    db.close();
-  }
-}
+/** One request on the models store in one committed transaction (idb-schema.ts). */
+const tx = <T>(dbName: string, mode: IDBTransactionMode, f: (s: IDBObjectStore) => IDBRequest<T>) => committed(SCHEMA(dbName), [STORE], mode, (t) => f(t.objectStore(STORE)));
 
 /** Store (or replace) a model folder. */
 export async function saveStoredModel(m: StoredModel, dbName = MODELS_DB): Promise<void> {

@@ -4,7 +4,7 @@
 // wrong file. The worker saves finished runs and their exports here; the page lists, deletes and
 // imports runs and reads the exports for download. A run is one record put in one transaction (a
 // reload mid-write keeps the old one); a full disk is an error naming the fix.
-import { abortQuietly, openSchemaDb, storeFault } from './idb-schema';
+import { committed, storeFault } from './idb-schema';
 import type { RunRecord } from './protocol';
 
 export const RUNS_DB = 'int-lab';
@@ -21,29 +21,8 @@ export interface RunExports {
   files: Record<string, Uint8Array>;
 }
 
-/** One request (on `stores`) in one transaction, resolved when the transaction has committed (a
- *  put that the disk refuses at commit rejects); the connection is closed afterwards. */
-async function tx<T>(dbName: string, stores: string[], mode: IDBTransactionMode, f: (t: IDBTransaction) => IDBRequest<T>): Promise<T> {
-  const db = await openSchemaDb(SCHEMA(dbName));
-  try {
-    return await new Promise<T>((resolve, reject) => {
-      const t = db.transaction(stores, mode);
-      let result: T;
-      let req: IDBRequest<T>;
-      try {
-        req = f(t);
-        req.onsuccess = () => (result = req.result);
-      } catch (e) {
-        abortQuietly(t);
-        return reject(e);
-      }
-      t.oncomplete = () => resolve(result);
-      t.onerror = t.onabort = () => reject(t.error ?? req.error ?? new Error('the IndexedDB transaction was aborted'));
-    });
-  } finally {
-    db.close();
-  }
-}
+/** One request on `stores` in one committed transaction (idb-schema.ts). */
+const tx = <T>(dbName: string, stores: string[], mode: IDBTransactionMode, f: (t: IDBTransaction) => IDBRequest<T>) => committed(SCHEMA(dbName), stores, mode, f);
 
 /** Store (or replace) a finished run, whole or not at all. */
 export async function saveRun(r: RunRecord, dbName = RUNS_DB): Promise<void> {
