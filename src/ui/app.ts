@@ -260,6 +260,8 @@ function mountPretrain(pane: HTMLElement, engine: Comlink.Remote<EngineApi>, set
       await refresh();
     },
     stored: () => void refresh(),
+    saveAgain: () => engine.saveUnsavedModel(),
+    unsavedTar: () => engine.unsavedModelTar(),
   });
   pane.append(view.root);
   return view;

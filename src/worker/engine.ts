@@ -12,7 +12,7 @@ import type { BaseModel } from '../int/model';
 import type { Task } from '../tasks/task';
 import { importDataset } from '../tasks/math/import';
 import { MemoryPretrainSink, runPretrain } from '../pretrain';
-import { pretrainedModelName, saveStoredModel, summarizeModel, type StoredModel, type StoredModelSummary } from './models-db';
+import { modelFolderTar, pretrainedModelName, saveStoredModel, summarizeModel, type StoredModel, type StoredModelSummary } from './models-db';
 import { saveRun, saveRunExports } from './runs-db';
 import { memorySink } from '../int/exports';
 import { clearModelCache, downloadHubModel, listModelCache } from './model-cache';
@@ -46,6 +46,8 @@ let control: RunControl | null = null;
 let activeRunId: string | null = null;
 /** Set by stopPretrain: the pretraining ends at its next step and is saved. */
 let stopRequested = false;
+/** A pretrained model the store refused (a full disk): kept until it is saved again or the tab closes. */
+let unsaved: StoredModel | null = null;
 
 function claimJob(kind: Job): RunControl {
   if (job) throw new Error(`${JOB_NAMES[job]} is already in progress; wait for it or cancel it first`);
@@ -223,13 +225,31 @@ export const engineApi: EngineApi = {
         params: r.params,
         lastLoss: r.lastLoss,
       };
-      await saveStoredModel(model);
+      try {
+        await saveStoredModel(model);
+      } catch (e) {
+        unsaved = model;
+        throw new Error(`${(e as Error).message} The trained model ${model.name} is kept in this tab: free space, then "Save again", or "Download it" as a .tar.`, { cause: e });
+      }
+      unsaved = null;
       return summarizeModel(model);
     } finally {
       job = null;
       control = null;
       stopRequested = false;
     }
+  },
+
+  async saveUnsavedModel(): Promise<StoredModelSummary> {
+    if (!unsaved) throw new Error('there is no unsaved pretrained model in this tab (it was saved, or the tab was reloaded)');
+    await saveStoredModel(unsaved);
+    const m = summarizeModel(unsaved);
+    unsaved = null;
+    return m;
+  },
+
+  unsavedModelTar(): { name: string; tar: Uint8Array } | null {
+    return unsaved ? { name: unsaved.name, tar: modelFolderTar(unsaved) } : null;
   },
 
   stopPretrain(): void {

@@ -38,6 +38,10 @@ export interface EngineApi {
   pretrain(settings: PretrainSettings, events: PretrainEvents): Promise<StoredModelSummary>;
   /** End the pretraining in progress after its current step; it is saved and stored as usual. */
   stopPretrain(): void;
+  /** When storing a finished pretraining failed (pretrain rejected naming "Save again"): store it
+   *  again (after space was freed), or get it as a .tar to download; null when there is none. */
+  saveUnsavedModel(): Promise<StoredModelSummary>;
+  unsavedModelTar(): { name: string; tar: Uint8Array } | null;
   /** Pause at the next stage boundary. */
   pause(): void;
   resume(): void;

@@ -139,6 +139,9 @@ describe('pretraining in the browser', () => {
       expect(Object.keys(stored!.files)).toContain('model.safetensors');
       expect(new TextDecoder().decode(stored!.files['loss.csv']).trim().split('\n')).toHaveLength(m.steps + 1);
       await deleteStoredModel(m.name);
+      // a model saved at once leaves nothing unsaved behind
+      expect(await engine.unsavedModelTar()).toBeNull();
+      await expect(engine.saveUnsavedModel()).rejects.toThrow(/no unsaved pretrained model/);
 
       // Cancel: the job rejects and nothing is stored.
       const before = (await listStoredModels()).length;
@@ -169,6 +172,8 @@ describe('Pretrain view', () => {
       stop: () => {},
       remove: async () => {},
       stored: (m) => (storedName = m.name),
+      saveAgain: async () => ({ name: 'unused', created: '', steps: 0, tokens: 0, minutes: 0, params: 0, lastLoss: 0, bytes: 0 }),
+      unsavedTar: async () => null,
     });
     document.body.append(view.root);
     try {
@@ -193,6 +198,43 @@ describe('Pretrain view', () => {
       expect(view.root.querySelector('.plot')).not.toBeNull();
       view.showModels([{ name: 'pretrained-x', created: '', steps: 5, tokens: 4000, minutes: 0.2, params: 1234, lastLoss: 3.1, bytes: 100 }]);
       expect(view.root.querySelectorAll('[data-testid=stored-model]')).toHaveLength(1);
+    } finally {
+      view.root.remove();
+    }
+  });
+});
+
+describe('Pretrain view, when the store refuses the finished model', () => {
+  it('keeps the error and offers "Save again" (stores it, then says so) and "Download it"', async () => {
+    let saved = 0;
+    let asked = 0;
+    const stored: string[] = [];
+    const model = { name: 'pretrained-y', created: '', steps: 5, tokens: 4000, minutes: 0.2, params: 1234, lastLoss: 3.1, bytes: 100 };
+    const view = pretrainView({
+      start: async () => {
+        throw new Error('IndexedDB has no room left (QuotaExceededError). The trained model pretrained-y is kept in this tab: free space, then "Save again", or "Download it" as a .tar.');
+      },
+      cancel: () => {},
+      stop: () => {},
+      remove: async () => {},
+      stored: (m) => stored.push(m.name),
+      saveAgain: async () => (saved++, model),
+      unsavedTar: async () => (asked++, { name: 'pretrained-y', tar: new Uint8Array(1024) }),
+    });
+    document.body.append(view.root);
+    try {
+      view.root.querySelector<HTMLButtonElement>('[data-testid=pretrain-start]')!.click();
+      const again = await until('the Save again button', () => view.root.querySelector<HTMLButtonElement>('[data-testid=pretrain-save-again]'), 5_000);
+      const status = view.root.querySelector('[data-testid=pretrain-status]')!;
+      expect(status.textContent).toMatch(/QuotaExceededError.*kept in this tab/);
+      view.root.querySelector<HTMLButtonElement>('[data-testid=pretrain-download-unsaved]')!.click();
+      await until('the tar asked for', () => asked === 1, 5_000);
+      again.click();
+      await until('the model stored', () => stored.length === 1, 5_000);
+      expect(saved).toBe(1);
+      expect(stored).toEqual(['pretrained-y']);
+      expect(status.textContent).toContain('stored as pretrained-y');
+      expect(view.root.querySelector('[data-testid=pretrain-save-again]')).toBeNull();
     } finally {
       view.root.remove();
     }

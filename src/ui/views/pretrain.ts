@@ -2,7 +2,7 @@
 // recipe) with its key settings and defaults, Start / Stop and save / Cancel, live step, loss and
 // tokens/s with a loss plot; and the models pretrained in this browser (download as .tar, delete).
 import { PRETRAIN_RUN_DEFAULTS, type PretrainRunConfig } from '../../pretrain/config';
-import { button, el, fmtSeconds } from '../dom';
+import { button, download, el, fmtSeconds } from '../dom';
 import type { StoredModelSummary } from '../../worker/models-db';
 import { LivePlot } from '../plots';
 import type { PretrainEvents, PretrainSettings } from '../../worker/protocol';
@@ -19,6 +19,9 @@ export interface PretrainDeps {
   remove(name: string): Promise<void>;
   /** A model was stored: the app refreshes its model lists. */
   stored(model: StoredModelSummary): void;
+  /** Store again the model a failed save kept in the worker; and that model as a .tar (null: none). */
+  saveAgain(): Promise<StoredModelSummary>;
+  unsavedTar(): Promise<{ name: string; tar: Uint8Array } | null>;
 }
 
 type NumberKey = { [K in keyof PretrainRunConfig]: PretrainRunConfig[K] extends number ? K : never }[keyof PretrainRunConfig];
@@ -204,10 +207,33 @@ function runControls(d: PretrainDeps, form: SettingsForm, progress: ProgressPane
     } catch (e) {
       status.className = 'status error';
       status.textContent = (e as Error).message;
+      if (/"Save again"/.test((e as Error).message)) offerUnsaved();
     } finally {
       setRunning(false);
     }
   }
 
-  return el('p', {}, startBtn, ' ', stopBtn, ' ', cancelBtn);
+  /** A finished model the store refused stays in the worker: save it again, or download it. */
+  function offerUnsaved(): void {
+    const again = button('Save again', async () => {
+      try {
+        const m = await d.saveAgain();
+        status.className = 'status';
+        status.textContent = `stored as ${m.name}; pick it in the setup view's model list`;
+        d.stored(m);
+        box.replaceChildren();
+      } catch (e) {
+        status.className = 'status error';
+        status.textContent = (e as Error).message;
+      }
+    }, { 'data-testid': 'pretrain-save-again' });
+    const get = button('Download it', async () => {
+      const t = await d.unsavedTar();
+      if (t) download(`${t.name}.tar`, t.tar, 'application/x-tar');
+    }, { 'data-testid': 'pretrain-download-unsaved' });
+    box.replaceChildren(again, ' ', get);
+  }
+  const box = el('span');
+
+  return el('p', {}, startBtn, ' ', stopBtn, ' ', cancelBtn, ' ', box);
 }
