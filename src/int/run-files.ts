@@ -13,8 +13,7 @@ import type { IntConfig } from './config';
 import { asExportManifest, EXPORT_FILES, exportConflict, exportRefusal, type ExportManifest } from './exports';
 import { canonicalJson, runIdentity, type FileHash, type RunFingerprint, type SourcePrint } from './fingerprint';
 import { modelSourceOf } from './model';
-import { ModelFileNotFoundError } from '../io/folder';
-import { HubSource } from '../io/hub';
+import { HubSource, openLoaderFiles } from '../io/hub';
 
 /** Where the "imo-answerbench" dataset name points, relative to the project root. */
 export const IMO_ANSWERBENCH_FILE = 'shared/data/imo-answerbench/answerbench_v2.csv';
@@ -265,36 +264,15 @@ async function hashStream(stream: ReadableStream<Uint8Array>, label: string): Pr
   return { sha256: h.digest('hex'), size };
 }
 
-/** Files of a hub model that the loader reads (model/load.ts, io/tokenizer.ts); the weights follow
- *  from the shard index when there is one. */
-const HUB_MODEL_FILES: readonly [string, boolean][] = [
-  ['config.json', false],
-  ['generation_config.json', true],
-  ['tokenizer.json', false],
-  ['tokenizer_config.json', true],
-];
-const HUB_INDEX = 'model.safetensors.index.json';
-
 /** A hub model as the loader will read it (see SourcePrint 'hub'): its files are opened through the
  *  same source and cache as the loader's (downloaded now when missing) and hashed. */
 async function hubPrint(id: string): Promise<SourcePrint> {
   const src = new HubSource(id);
   const { commit } = await src.commit();
   const files: Record<string, FileHash> = {};
-  const add = async (name: string, optional: boolean): Promise<boolean> => {
-    try {
-      files[name] = await hashStream((await src.open(name, { optional })).stream(), `${src.label}/${name}`);
-      return true;
-    } catch (e) {
-      if (optional && e instanceof ModelFileNotFoundError) return false;
-      throw e;
-    }
-  };
-  for (const [name, optional] of HUB_MODEL_FILES) await add(name, optional);
-  if (await add(HUB_INDEX, true)) {
-    const index = await src.json<{ weight_map?: Record<string, string> }>(HUB_INDEX);
-    for (const shard of [...new Set(Object.values(index.weight_map ?? {}))].sort()) await add(shard, false);
-  } else await add('model.safetensors', false);
+  await openLoaderFiles(src, async (name, file) => {
+    files[name] = await hashStream(file.stream(), `${src.label}/${name}`);
+  });
   return { kind: 'hub', id, revision: src.revision, commit, files };
 }
 

@@ -9,7 +9,7 @@ import type { IntConfig, SamplingConfig } from './config';
 import { continuationTable, locationAccuracy, planContinuationStarts, type ContinuationRecord, type ContinuationTable, type LocationAccuracy, type LocationRecord } from './diagnostics';
 import type { Engine, GenRequest, Generation } from './engine';
 import { applyContinuationCheck, filterInterventions, leakCheckFor, type ContinuationOutcome, type FilterResult, type KeptIntervention } from './filter';
-import { continuationStarts, continuationText, interventionExample, noPrefixLossExample, splice, withSuffixExample, type SftExample } from './splice';
+import { continuationText, interventionExample, noPrefixLossExample, splice, withSuffixExample, type SftExample } from './splice';
 import type { ProblemOutcome } from './stats';
 import { MAX_VERDICT_TOKENS, runStepwiseVerify, type TextGenerator } from './stepwise';
 

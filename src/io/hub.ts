@@ -309,3 +309,40 @@ export class HubSource implements ModelSource {
     await store.commit(key);
   }
 }
+
+/** The files of a hub model that the loader reads (model/load.ts, io/tokenizer.ts), [name, optional];
+ *  the weights follow from the shard index when there is one. */
+const LOADER_FILES: readonly [string, boolean][] = [
+  ['config.json', false],
+  ['generation_config.json', true],
+  ['tokenizer.json', false],
+  ['tokenizer_config.json', true],
+];
+const SHARD_INDEX = 'model.safetensors.index.json';
+
+/** Open, through `src` (its cache, downloading what is missing), every file of the model that the
+ *  loader reads: the config and tokenizer files, then the shard index and its shards or the single
+ *  model.safetensors; `visit` gets each file present. Returns their names in that order. */
+export async function openLoaderFiles(src: HubSource, visit: (name: string, file: ModelFile) => Promise<void> = async () => {}): Promise<string[]> {
+  const got: string[] = [];
+  const open = async (name: string, optional: boolean): Promise<boolean> => {
+    let file: ModelFile;
+    try {
+      file = await src.open(name, { optional });
+    } catch (e) {
+      if (optional && e instanceof ModelFileNotFoundError) return false;
+      throw e;
+    }
+    await visit(name, file);
+    got.push(name);
+    return true;
+  };
+  for (const [name, optional] of LOADER_FILES) await open(name, optional);
+  if (await open(SHARD_INDEX, true)) {
+    const index = await src.json<{ weight_map?: Record<string, string> }>(SHARD_INDEX);
+    const shards = [...new Set(Object.values(index.weight_map ?? {}))].sort();
+    if (shards.length === 0) throw new Error(`${src.label}: ${SHARD_INDEX} lists no weight shards (no weight_map); the model cannot be loaded`);
+    for (const shard of shards) await open(shard, false);
+  } else await open('model.safetensors', false);
+  return got;
+}

@@ -142,7 +142,7 @@ export interface BrowserRunOptions {
 
 /** Run (or continue) every stage and arm through the store; returns the run record. */
 export async function runBrowserExperiment(o: BrowserRunOptions): Promise<RunRecord> {
-  const { gpu, config, events, control } = o;
+  const { gpu, config, events } = o;
   const dataset = await browserTask(config, o.dataset);
   problemsOf(dataset, config); // a split with no problems fails before the model loads
   events.stage('load model', 0, 1);

@@ -4,8 +4,7 @@
 // reload) resumes: complete files are read from the cache, and an OPFS partial file continues with
 // a Range request from the bytes held (HubSource.downloadTo).
 import { defaultStore, type BlobStore } from '../io/cache';
-import { ModelFileNotFoundError } from '../io/folder';
-import { HubSource, type DownloadProgress } from '../io/hub';
+import { HubSource, openLoaderFiles, type DownloadProgress } from '../io/hub';
 import type { CachedModelFile, ModelCacheListing, ModelDownloadProgress } from './protocol';
 
 let storePromise: Promise<BlobStore> | null = null;
@@ -56,38 +55,10 @@ export function throttleProgress(f: (p: DownloadProgress) => void, ms = 150, now
   };
 }
 
-/** The files the loader reads (model/load.ts, io/tokenizer.ts), [name, optional]; the weights
- *  follow from the shard index when there is one. */
-const MODEL_FILES: readonly [string, boolean][] = [
-  ['config.json', false],
-  ['generation_config.json', true],
-  ['tokenizer.json', false],
-  ['tokenizer_config.json', true],
-];
-const INDEX = 'model.safetensors.index.json';
-
 /** Download a hub model into the cache (files already there are not fetched again). */
 export async function downloadHubModel(id: string, onProgress: (p: ModelDownloadProgress) => void, opts: { store?: BlobStore; endpoint?: string; throttleMs?: number } = {}): Promise<string[]> {
   const repo = id.trim();
   const store = opts.store ?? (await defaultCache());
   const src = new HubSource(repo, { store, endpoint: opts.endpoint, onProgress: throttleProgress((p) => onProgress({ repo, ...p }), opts.throttleMs) });
-  const got: string[] = [];
-  const open = async (name: string, optional: boolean): Promise<boolean> => {
-    try {
-      await src.open(name, { optional });
-      got.push(name);
-      return true;
-    } catch (e) {
-      if (optional && e instanceof ModelFileNotFoundError) return false;
-      throw e;
-    }
-  };
-  for (const [name, optional] of MODEL_FILES) await open(name, optional);
-  if (await open(INDEX, true)) {
-    const index = await src.json<{ weight_map?: Record<string, string> }>(INDEX);
-    const shards = [...new Set(Object.values(index.weight_map ?? {}))].sort();
-    if (shards.length === 0) throw new Error(`${id}: ${INDEX} lists no weight shards (no weight_map); the model cannot be loaded`);
-    for (const shard of shards) await open(shard, false);
-  } else await open('model.safetensors', false);
-  return got;
+  return openLoaderFiles(src);
 }
