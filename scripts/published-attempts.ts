@@ -3,14 +3,14 @@
 // its first parsed proposal with the filter's verdict) and the continuation check of a kept one.
 // Written next to the published results.json (whose config rebuilds the task and grades).
 // Usage: npx tsx --import ./scripts/register-raw.mjs scripts/published-attempts.ts RUN_DIR [OUT_JSON]
-//   default OUT_JSON: public/results/chains-critical/attempts.json
+//   default OUT_JSON: public/results/chains-critical-strict/attempts.json
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContinuationCheck, Attempt, Proposal } from '../src/int/stages';
 import type { FilterResult } from '../src/int/filter';
 import { distinctAttempts, failedAttemptsOf } from '../src/worker/intervene-plan';
 
-const [dir, out = 'public/results/chains-critical/attempts.json'] = process.argv.slice(2);
+const [dir, out = 'public/results/chains-critical-strict/attempts.json'] = process.argv.slice(2);
 if (!dir) throw new Error('give a run folder (with run.json and stages/rollouts.json, propose.json, filter.json, continuations.json)');
 const read = <T>(name: string): T => JSON.parse(readFileSync(join(dir, 'stages', name), 'utf8')) as T;
 const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { preset: string | null; config: { seed: number } };

@@ -26,16 +26,16 @@ import { publishedPane } from './views/published';
 import { runDownloads } from './views/run-downloads';
 import { modelCacheView, type ModelCacheView } from './views/model-cache';
 import { KNOWN_MODELS } from './views/models';
-import { EMBEDDED_MODEL, type EngineApi, type ModelChoice, type PendingRunSummary, type RunEvents, type RunRecord } from '../worker/protocol';
+import { EMBEDDED_MODEL, PUBLISHED_RUN, type EngineApi, type ModelChoice, type PendingRunSummary, type RunEvents, type RunRecord } from '../worker/protocol';
 import './style.css';
 
 export interface AppOptions {
-  /** Absolute URL of the embedded model folder. Default ./models/chains-critical/ next to the page (EMBEDDED_MODEL). */
+  /** Absolute URL of the embedded model folder. Default EMBEDDED_MODEL.path next to the page. */
   modelUrl?: string;
   /** Start the experiment at once (zero-setup start from a link: #...&autorun=1). */
   autorun?: boolean;
   /** URL of the published run's folder (results.json, published.json). Default
-   *  ./results/chains-critical/ next to the page. */
+   *  PUBLISHED_RUN.path next to the page. */
   publishedUrl?: string;
 }
 
@@ -62,7 +62,7 @@ export interface App {
 
 export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
   const modelUrl = opts.modelUrl ?? new URL(`./${EMBEDDED_MODEL.path}`, location.href).href;
-  const publishedUrl = opts.publishedUrl ?? new URL('./results/chains-critical/', location.href).href;
+  const publishedUrl = opts.publishedUrl ?? new URL(`./${PUBLISHED_RUN.path}`, location.href).href;
   const { settings, problems } = settingsFromHash(location.hash);
   const worker = new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), { type: 'module' });
   const engine = Comlink.wrap<EngineApi>(worker);

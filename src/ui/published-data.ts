@@ -225,3 +225,22 @@ export function continuationRows(r: ExperimentResults): { condition: StartCondit
     return { condition: c, starts: row.starts, problems: row.problems, solved: row.solved, correct: row.correct, samples: row.samples };
   });
 }
+
+/** Credit assignment as the run measured it, in one sentence: on the never-solved training problems,
+ *  how often a continuation succeeds from the prefix alone against the prefix + the model's own
+ *  intervention (the diagnostics table), or null when the run kept no intervention to measure. */
+export function mechanismSentence(r: ExperimentResults): string | null {
+  const rows = continuationRows(r);
+  const at = (c: StartCondition) => rows.find((x) => x.condition === c)!;
+  const pre = at('prefix');
+  const iv = at('prefix_intervention');
+  if (iv.samples === 0 || pre.samples === 0) return null;
+  const share = (x: { correct: number; samples: number }) => `${x.correct} of ${x.samples} samples (${((100 * x.correct) / x.samples).toFixed(0)}%)`;
+  const orig = at('prefix_original');
+  const tail = orig.samples > 0 ? `; with the attempt's own step put back, ${share(orig)}` : '';
+  return (
+    `Credit assignment, measured: on ${iv.problems} problem${iv.problems === 1 ? '' : 's'} the base model never solved, continuing a failed attempt ` +
+    `from the steps before the flagged step succeeds in ${share(pre)}${tail}; from those steps + the model's own corrected step, in ${share(iv)} ` +
+    `(solved ${iv.solved} of ${iv.problems} problems). That one step is what InT trains on.`
+  );
+}

@@ -5,25 +5,28 @@ import { mergeConfig, presetConfig, registerPreset, presetNames, type IntConfig,
 import { CRITICAL_LADDER } from '../tasks/chains';
 import type { DatasetUpload } from '../worker/protocol';
 
-/** A browser-sized preset: chains-smoke on 4 + 4 critical-step problems (the tier where the embedded
- *  model fails on one step it can verify, so InT has something to correct) with 4 eval samples. */
+/** A browser-sized preset: chains-critical-strict (the published run's config and model) on 8 train /
+ *  16 test critical-step problems (the tier where the embedded model fails on one step it can verify,
+ *  so InT has something to correct), the arms of the headline (base, RL, InT + RL, InT SFT), 4 RL
+ *  steps so the curves have points, 4 eval samples: a few minutes on a CPU adapter. */
 export const BROWSER_PRESET = 'browser-smoke';
 if (!presetNames().includes(BROWSER_PRESET)) {
   registerPreset({
     name: BROWSER_PRESET,
-    description: 'chains-smoke sized for a browser tab on the critical-step tier: 4 train / 4 test problems, each with one step a habit model (public/models/chains-critical) gets wrong systematically, 4 eval samples',
-    config: mergeConfig(presetConfig('chains-smoke') as unknown as IntConfigInput, {
-      // the page's embedded model (EMBEDDED_MODEL); a headless run of this preset uses the same folder
-      model: 'public/models/chains-critical',
+    description: 'chains-critical-strict sized for a browser tab: 8 train / 16 test critical-step problems, each with one step the embedded habit model (public/models/chains-critical-strict) gets wrong systematically; base, RL, InT + RL and InT SFT; 4 RL steps; 4 eval samples',
+    config: mergeConfig(presetConfig('chains-critical-strict') as unknown as IntConfigInput, {
+      arms: ['base', 'rl', 'int_rl', 'int_sft'],
       data: {
-        chains: { tiers: [...CRITICAL_LADDER], counts: { easy: { train: 0, test: 0 }, medium: { train: 0, test: 0 }, hard: { train: 0, test: 0 }, critical: { train: 4, test: 4 } } },
-        maxTrainProblems: 4,
-        maxTestProblems: 4,
+        chains: { counts: { easy: { train: 0, test: 0 }, medium: { train: 0, test: 0 }, hard: { train: 0, test: 0 }, critical: { train: 8, test: 16 } } },
+        maxTrainProblems: 8,
+        maxTestProblems: 16,
       },
-      rollouts: { sampling: { maxNewTokens: 128 } },
-      propose: { maxAttempts: 4, sampling: { maxNewTokens: 192 } },
-      rl: { steps: 1, maxCompletionLength: 128 },
-      eval: { samples: 4, ks: [1, 4], sampling: { maxNewTokens: 128 }, bootstrap: { resamples: 100 } },
+      rollouts: { k: 4, poolSamples: 0 },
+      propose: { perAttempt: 2, maxAttempts: 8 },
+      continuation: { k: 2 },
+      sft: { batchSize: 4 },
+      rl: { steps: 4, numGenerations: 4, promptsPerStep: 8 },
+      eval: { samples: 4, ks: [1, 4], bootstrap: { resamples: 200 } },
     }) as IntConfigInput,
   });
 }
@@ -45,8 +48,13 @@ export interface Settings {
   invalid: Record<string, { text: string; error: string }>;
 }
 
+/** The arms a preset runs: its config.arms, else every arm. */
+export function presetArms(preset: string): ArmId[] {
+  return [...(presetConfig(preset).arms ?? ARM_IDS)];
+}
+
 export function defaultSettings(): Settings {
-  return { preset: BROWSER_PRESET, seed: 0, overrides: {}, arms: [...ARM_IDS], model: { kind: 'embedded' }, dataset: null, datasetSplit: null, invalid: {} };
+  return { preset: BROWSER_PRESET, seed: 0, overrides: {}, arms: presetArms(BROWSER_PRESET), model: { kind: 'embedded' }, dataset: null, datasetSplit: null, invalid: {} };
 }
 
 /** The resolved config of the settings (throws ConfigError with every bad field). */
@@ -68,7 +76,7 @@ export function settingsToHash(s: Settings): string {
   const p = new URLSearchParams();
   p.set('preset', s.preset);
   p.set('seed', String(s.seed));
-  if (s.arms.length !== ARM_IDS.length) p.set('arms', s.arms.join(','));
+  if (s.arms.join(',') !== presetArms(s.preset).join(',')) p.set('arms', s.arms.join(','));
   if (s.model.kind === 'hub') p.set('model', s.model.id);
   if (Object.keys(s.overrides).length > 0) p.set('cfg', b64url(JSON.stringify(s.overrides)));
   return `#${p.toString()}`;
@@ -81,8 +89,10 @@ export function settingsFromHash(hash: string): { settings: Settings; problems: 
   const p = new URLSearchParams(hash.replace(/^#/, ''));
   const preset = p.get('preset');
   if (preset) {
-    if (presetNames().includes(preset)) s.preset = preset;
-    else problems.push(`unknown preset "${preset}" in the link; using ${s.preset}`);
+    if (presetNames().includes(preset)) {
+      s.preset = preset;
+      s.arms = presetArms(preset);
+    } else problems.push(`unknown preset "${preset}" in the link; using ${s.preset}`);
   }
   const seed = p.get('seed');
   if (seed !== null) {

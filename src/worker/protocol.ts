@@ -68,10 +68,16 @@ export interface EngineApi {
 }
 
 /** Where the base model comes from. */
-/** The embedded default model: its folder next to the page and its name. chains-critical is chains-tiny
- *  with the one-digit multiplication habit (public/models/chains-critical/README.md), so the default
- *  browser run on the critical-step tier shows the failures InT is for. */
-export const EMBEDDED_MODEL = Object.freeze({ name: 'chains-critical', path: 'models/chains-critical/' });
+/** The embedded default model: its folder next to the page and its name. chains-critical-strict is
+ *  chains-tiny with the one-digit multiplication habit held wherever it writes a solution as its own
+ *  (public/models/chains-critical-strict/README.md), so the default browser run on the critical-step
+ *  tier shows the failures InT is for; it is the model of the published run (PUBLISHED_RUN). */
+export const EMBEDDED_MODEL = Object.freeze({ name: 'chains-critical-strict', path: 'models/chains-critical-strict/' });
+
+/** The published run the page opens on: its folder next to the page (results.json, published.json,
+ *  seeds.json, interventions.jsonl.gz, attempts.json) and its preset. Its model is EMBEDDED_MODEL, so
+ *  "Intervene yourself" continues its attempts with the model that wrote them. */
+export const PUBLISHED_RUN = Object.freeze({ preset: 'chains-critical-strict', path: 'results/chains-critical-strict/' });
 
 export type ModelChoice =
   | { kind: 'embedded'; url: string }

@@ -1,4 +1,4 @@
-// A model folder served over HTTP (the embedded model under ./models/chains-critical/ of the static
+// A model folder served over HTTP (the embedded model under ./models/chains-critical-strict/ of the static
 // app): each file is fetched whole once and kept in memory; a 404 (or an HTML fallback page) is
 // ModelFileNotFoundError.
 import { bytesFile, ModelFileNotFoundError, parseJsonFile, type ModelFile, type ModelSource } from '../io/folder';

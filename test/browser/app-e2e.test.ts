@@ -2,8 +2,8 @@
 // opens on the published result (headline, forest plot, no console errors), shows the setup defaults, reports a bad dataset, turns a good one into a
 // math config (an empty test split blocks Run), reports a model folder with a missing shard in the page (the error stays,
 // also in the page status line), confirms a pause at a stage boundary,
-// runs the browser-smoke preset through the UI (embedded model, procedural world, every arm) and
-// shows every arm in the results table.
+// runs the browser-smoke preset through the UI (embedded model, procedural world, the preset's arms) and
+// shows each of them in the results table, with the run's headline.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { page, userEvent } from 'vitest/browser';
 import { ARM_IDS, getArm } from '../../src/int/arms';
@@ -29,7 +29,7 @@ beforeAll(async () => {
   vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => (consoleErrors.push(a.map(String).join(' ')), logError(...a)));
   window.addEventListener('error', (e) => consoleErrors.push(`uncaught: ${e.message}`));
   window.addEventListener('unhandledrejection', (e) => consoleErrors.push(`unhandled: ${String(e.reason)}`));
-  app = mountApp(root, { modelUrl: new URL('/models/chains-critical/', location.origin).href, publishedUrl: new URL('/results/chains-critical/', location.origin).href });
+  app = mountApp(root, { modelUrl: new URL('/models/chains-critical-strict/', location.origin).href, publishedUrl: new URL('/results/chains-critical-strict/', location.origin).href });
   await app.ready;
 });
 
@@ -83,10 +83,12 @@ describe('InT Lab app', () => {
   });
 
   it('renders the setup view with every setting, its default, the preset\'s value and its help', () => {
-    const k = root.querySelector<HTMLInputElement>('input[data-path="rollouts.k"]');
+    const k = root.querySelector<HTMLInputElement>('input[data-path="propose.perAttempt"]');
     expect(k?.value).toBe('2');
     expect(k?.parentElement?.querySelector('.default')?.textContent).toBe('default 4 · preset 2');
-    expect(k?.closest('.field')?.querySelector('.help')?.textContent).toBe('Attempts sampled per training problem. Default 4 (the paper).');
+    expect(k?.closest('.field')?.querySelector('.help')?.textContent).toBe('Verifier outputs (interventions) sampled per failed attempt. Default 4 (the paper).');
+    const r = root.querySelector<HTMLInputElement>('input[data-path="rollouts.k"]');
+    expect(r?.parentElement?.querySelector('.default')?.textContent).toBe('default 4'); // the preset keeps the default
     expect(root.querySelectorAll('.config-editor input').length).toBeGreaterThan(40);
     expect(root.querySelector<HTMLSelectElement>('[data-testid=preset]')?.value).toBe('browser-smoke');
     expect(root.querySelectorAll('#setup fieldset input[type=checkbox][value]').length).toBe(ARM_IDS.length);
@@ -205,7 +207,9 @@ describe('InT Lab app', () => {
     expect(await app.pendingRuns()).toEqual([]);
   });
 
-  it('runs the browser-smoke preset end to end and shows every arm', async () => {
+  it('runs the browser-smoke preset end to end (4 + 4 problems, 1 RL step) and shows each of its arms', async () => {
+    // the flow, at the smallest size that keeps every stage (the built-app check runs the default's size)
+    app.settings.overrides = { data: { chains: { counts: { critical: { train: 4, test: 4 } } }, maxTrainProblems: 4, maxTestProblems: 4 }, rl: { steps: 1 } };
     const t0 = performance.now();
     (root.querySelector('[data-testid=run]') as HTMLButtonElement).click();
     const status = await until('the run to end', () => {
@@ -217,7 +221,11 @@ describe('InT Lab app', () => {
     expect(root.querySelector('[data-testid=status]')?.textContent).toMatch(/^The run finished in [\d.]+ s: the Results and Rollouts tabs show it\.$/);
     expect(root.querySelectorAll('.stage.done').length).toBe(root.querySelectorAll('.stage').length);
     const rows = [...root.querySelectorAll('table.arms-table tbody tr')].map((tr) => tr.firstElementChild?.textContent);
-    expect(rows).toEqual(ARM_IDS.map((a) => getArm(a).label));
+    expect(rows).toEqual(app.settings.arms.map((a) => getArm(a).label));
+    expect(app.settings.arms).toEqual(['base', 'rl', 'int_rl', 'int_sft']);
+    // the result first: the run's headline and its credit-assignment sentence
+    expect(root.querySelector('[data-testid=results-headline]')?.textContent).toMatch(/InT \+ RL .*RL only/);
+    expect(root.querySelector('[data-testid=results-mechanism-sentence]')?.textContent).toMatch(/^Credit assignment, measured/);
     expect(app.current?.results.arms).toBeTruthy();
     const spliced = root.querySelectorAll('#rollouts [data-testid=spliced]').length;
     const kept = app.current!.filtered.kept.length;

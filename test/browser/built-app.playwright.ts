@@ -20,10 +20,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
-import { ARM_IDS, getArm } from '../../src/int/arms';
+import { getArm } from '../../src/int/arms';
 import { runExperiment } from '../../src/int/experiment';
 import type { ExperimentResults } from '../../src/int/report';
-import { defaultSettings, resolveSettings } from '../../src/ui/state';
+import { defaultSettings, resolveSettings, settingsToHash } from '../../src/ui/state';
+import type { IntConfigInput } from '../../src/int/config';
 import { Gpu } from '../../src/gpu';
 
 /** How far a browser run (SwiftShader) and a Node run (lavapipe) of the same preset and seed may
@@ -45,7 +46,7 @@ function disagreements(node: ExperimentResults, web: ExperimentResults): string[
   if (dc > AGREEMENT.rolloutCorrect) out.push(`rollouts correct: node ${node.pipeline.rollouts.correct}, browser ${web.pipeline.rollouts.correct} (more than ${AGREEMENT.rolloutCorrect} apart)`);
   const [nk, wk] = [node.pipeline.filter.byStatus.kept, web.pipeline.filter.byStatus.kept];
   if (Math.abs(nk - wk) > AGREEMENT.kept) out.push(`interventions kept: node ${nk}, browser ${wk} (more than ${AGREEMENT.kept} apart)`);
-  for (const id of ARM_IDS) {
+  for (const id of new Set([...Object.keys(node.arms), ...Object.keys(web.arms)])) {
     const a = node.arms[id]?.eval.overall.passAt['1']?.estimate;
     const b = web.arms[id]?.eval.overall.passAt['1']?.estimate;
     if (a === undefined || b === undefined) out.push(`${id}: pass@1 missing (node ${a}, browser ${b})`);
@@ -79,7 +80,9 @@ const DIST = join(ROOT, 'dist');
 const SHOTS = join(import.meta.dirname, '../__screenshots__');
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm' };
 /** The second run is reloaded once this stage is done (after the data stages and an arm's SFT). */
-const RELOAD_AFTER = 'sft_ref_rl/sft';
+const RELOAD_AFTER = 'int_rl/sft';
+/** The second (reloaded, resumed) run's overrides, carried by the link: 4 + 4 problems, 1 RL step. */
+const SECOND_RUN_OVERRIDES: IntConfigInput = { data: { chains: { counts: { critical: { train: 4, test: 4 } } }, maxTrainProblems: 4, maxTestProblems: 4 }, rl: { steps: 1 } };
 const FLAGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--no-sandbox', '--headless', '--disable-gpu-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
 
 /** A Chromium without WebGPU: no --enable-unsafe-webgpu / Vulkan, and the WebGPU feature switched off. */
@@ -339,10 +342,11 @@ async function checkDownloads(page: Page, dir: string): Promise<{ runJson: strin
   return { runJson: path, summary: `downloads parse: ${verdicts} intervention verdicts, ${sft.length} SFT rows, Parquet magic, ${arms.length} PEFT adapters (int_rl: ${lora.length} LoRA tensors)` };
 }
 
-/** The arm labels of the results table; throws unless they are every arm in table order. */
+/** The arm labels of the results table; throws unless they are the default settings' arms (the
+ *  browser preset's) in table order. */
 async function armRows(page: Page): Promise<string[]> {
   const rows = await page.$$eval('table.arms-table tbody tr', (trs) => trs.map((tr) => tr.firstElementChild?.textContent ?? ''));
-  const want = ARM_IDS.map((a) => getArm(a).label);
+  const want = defaultSettings().arms.map((a) => getArm(a).label);
   if (JSON.stringify(rows) !== JSON.stringify(want)) throw new Error(`results table arms ${JSON.stringify(rows)}, expected ${JSON.stringify(want)}`);
   return rows;
 }
@@ -405,9 +409,15 @@ async function main(): Promise<void> {
     const web = await newestStoredRun(page);
     if ((await page.$$('[data-testid=resume-run]')).length !== 0) throw new Error('a finished run is still listed as unfinished');
 
-    // ---- a second run, interrupted by a page reload once 'rollouts' and an SFT adapter (sft_ref_rl)
-    // are stored, then resumed: its RL stage must start from the stored adapter
+    // ---- a second run, from a link that carries a smaller config (the first run already covered the
+    // default's size), interrupted by a page reload once 'rollouts' and an SFT adapter (int_rl) are
+    // stored, then resumed: its RL stage must start from the stored adapter
     const t1 = Date.now();
+    const small = defaultSettings();
+    small.overrides = SECOND_RUN_OVERRIDES;
+    await page.goto(`http://127.0.0.1:${port}/${settingsToHash(small)}`);
+    await page.reload();
+    await page.waitForSelector('#webgpu-report', { timeout: 60_000 });
     await page.click('[data-tab=setup]');
     await page.click('[data-testid=run]');
     await page.waitForSelector(`.stage.done[data-stage="${RELOAD_AFTER}"]`, { timeout: limitS * 1000 });
@@ -449,7 +459,7 @@ async function main(): Promise<void> {
       const node = await runExperiment({ out, config, preset: settings.preset, arms: settings.arms, root: ROOT, gpu });
       if (!node.results) throw new Error('the Node run stopped early');
       const bad = disagreements(node.results, web.results);
-      const summary = ARM_IDS.map((id) => `${id} ${node.results!.arms[id].eval.overall.passAt['1']?.estimate.toFixed(3)}/${web.results.arms[id].eval.overall.passAt['1']?.estimate.toFixed(3)}`).join(', ');
+      const summary = Object.keys(node.results.arms).map((id) => `${id} ${node.results!.arms[id].eval.overall.passAt['1']?.estimate.toFixed(3)}/${web.results.arms[id].eval.overall.passAt['1']?.estimate.toFixed(3)}`).join(', ');
       if (bad.length > 0) throw new Error(`Node and browser results disagree beyond the stated tolerance: ${bad.join('; ')}`);
       console.log(`ok: Node (${gpu.describe()}) and browser agree: rollouts correct ${node.results.pipeline.rollouts.correct}/${web.results.pipeline.rollouts.correct}; interventions kept ${node.results.pipeline.filter.byStatus.kept}/${web.results.pipeline.filter.byStatus.kept}; pass@1 node/browser ${summary}; Node run ${((Date.now() - t3) / 1000).toFixed(1)} s`);
     } finally {

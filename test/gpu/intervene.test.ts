@@ -1,4 +1,4 @@
-// Intervene yourself on the real engine: the embedded chains-critical model samples continuations of
+// Intervene yourself on the real engine: the embedded chains-critical-strict model samples continuations of
 // one published failed attempt (small N) through continueFromAttempt, the function the worker's
 // continueFrom runs. Checks structure and grading, not outcomes: every start has N graded
 // continuations, solved counts them, each grade is the task grader's on prefix + continuation,
@@ -21,8 +21,8 @@ import type { ContinueRequest, ContinueStart } from '../../src/worker/protocol';
 import { getTestGpu } from '../shared/gpu-env';
 
 const ROOT = join(__dirname, '../..');
-const results = JSON.parse(readFileSync(join(ROOT, 'public/results/chains-critical/results.json'), 'utf8')) as { config: IntConfig };
-const attempts = parseAttemptsFile(JSON.parse(readFileSync(join(ROOT, 'public/results/chains-critical/attempts.json'), 'utf8')), 'attempts.json');
+const results = JSON.parse(readFileSync(join(ROOT, 'public/results/chains-critical-strict/results.json'), 'utf8')) as { config: IntConfig };
+const attempts = parseAttemptsFile(JSON.parse(readFileSync(join(ROOT, 'public/results/chains-critical-strict/attempts.json'), 'utf8')), 'attempts.json');
 const task = createChainsTask({ ...results.config.data.chains, style: results.config.data.style });
 /** A published attempt whose intervention was kept, at a step inside the attempt. */
 const attempt = attempts.find((a) => a.intervention?.status === 'kept' && a.intervention.location <= a.steps.length)!;
@@ -33,7 +33,7 @@ let base: BaseModel;
 let engine: DecoderEngine;
 beforeAll(async () => {
   gpu = await getTestGpu();
-  base = await loadBaseModel(gpu, new NodeFolderSource(join(ROOT, 'public/models/chains-critical')), 'public/models/chains-critical');
+  base = await loadBaseModel(gpu, new NodeFolderSource(join(ROOT, 'public/models/chains-critical-strict')), 'public/models/chains-critical-strict');
   engine = new DecoderEngine(gpu, base.decoder, base.codec);
 });
 afterAll(() => {
@@ -46,7 +46,7 @@ function request(over: Partial<ContinueRequest> = {}): ContinueRequest {
   return {
     config: results.config,
     dataset: null,
-    model: { kind: 'embedded', url: 'models/chains-critical/' },
+    model: { kind: 'embedded', url: 'models/chains-critical-strict/' },
     problemId: attempt.problemId,
     steps: attempt.steps,
     location: iv.location,

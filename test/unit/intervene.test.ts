@@ -24,7 +24,7 @@ import {
 } from '../../src/worker/intervene-plan';
 import { CONTINUE_SAMPLES, type ContinueRequest, type ContinueStart } from '../../src/worker/protocol';
 
-const PUBLISHED = join(__dirname, '../../public/results/chains-critical');
+const PUBLISHED = join(__dirname, '../../public/results/chains-critical-strict');
 const results = JSON.parse(readFileSync(join(PUBLISHED, 'results.json'), 'utf8')) as { config: IntConfig };
 const STEPS = ['5-4=1', '1*4=5', '5-2=3', '3-1=2', '=2'];
 
@@ -32,7 +32,7 @@ function req(over: Partial<ContinueRequest> = {}): ContinueRequest {
   return {
     config: results.config,
     dataset: null,
-    model: { kind: 'embedded', url: 'models/chains-critical/' },
+    model: { kind: 'embedded', url: 'models/chains-critical-strict/' },
     problemId: 'chains-train-critical-00000',
     steps: STEPS,
     location: 2,
@@ -163,7 +163,7 @@ describe('failedAttemptsOf', () => {
   });
 });
 
-describe('the published attempts (public/results/chains-critical/attempts.json)', () => {
+describe('the published attempts (public/results/chains-critical-strict/attempts.json)', () => {
   const file = JSON.parse(readFileSync(join(PUBLISHED, 'attempts.json'), 'utf8')) as unknown;
   const attempts = parseAttemptsFile(file, 'attempts.json');
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ExperimentResults } from '../../src/int/report';
 import { compareCaveats, compareRuns } from '../../src/ui/compare-data';
 
-const published = JSON.parse(readFileSync(new URL('../../public/results/chains-critical/results.json', import.meta.url), 'utf8')) as ExperimentResults;
+const published = JSON.parse(readFileSync(new URL('../../public/results/chains-critical-strict/results.json', import.meta.url), 'utf8')) as ExperimentResults;
 
 describe('comparing two runs', () => {
   it('lists every arm of either run per tier with both intervals and the difference of the estimates', () => {

@@ -1,7 +1,7 @@
 // The interventions view's pure parts and the pipeline diagram's: the verifier's compact log in
 // plain words, human verdict labels, the located step against the true first error, continuation
 // rows, reading interventions.jsonl (plain, gzip, older files), and the pipeline steps' states and
-// counts; last, the committed public/results/chains-critical/interventions.jsonl.gz.
+// counts; last, the committed public/results/chains-critical-strict/interventions.jsonl.gz.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -120,7 +120,7 @@ describe('the pipeline diagram', () => {
   });
 
   it('counts each step of the published run from its results.json', () => {
-    const r = JSON.parse(readFileSync(join(import.meta.dirname, '../../public/results/chains-critical/results.json'), 'utf8')) as ExperimentResults;
+    const r = JSON.parse(readFileSync(join(import.meta.dirname, '../../public/results/chains-critical-strict/results.json'), 'utf8')) as ExperimentResults;
     const c = nodeCounts(r);
     expect(c.rollouts).toBe(`${r.pipeline.rollouts.attempts} attempts at ${r.problems.pool} problems`);
     expect(c.filter).toBe(`${r.pipeline.afterContinuation.byStatus.kept} kept`);
@@ -129,9 +129,9 @@ describe('the pipeline diagram', () => {
   });
 });
 
-describe('public/results/chains-critical/interventions.jsonl.gz', () => {
+describe('public/results/chains-critical-strict/interventions.jsonl.gz', () => {
   it('is the published run\'s interventions, with problems, references and continuations from each start', async () => {
-    const dir = join(import.meta.dirname, '../../public/results/chains-critical');
+    const dir = join(import.meta.dirname, '../../public/results/chains-critical-strict');
     const r = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as ExperimentResults;
     const rows = parseInterventions(await jsonlText(new Uint8Array(readFileSync(join(dir, 'interventions.jsonl.gz')))));
     expect(rows).toHaveLength(r.pipeline.proposals.outputs);

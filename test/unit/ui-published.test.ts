@@ -1,12 +1,14 @@
 // The published view's pure parts: the headline stated from the paired interval (higher, lower,
 // unresolved, missing), the forest-plot rows and range, the pass@1 bars, and the committed
-// public/results/chains-critical files (their format, not their numbers: a newer run replaces them).
+// published run (PUBLISHED_RUN; its format, not its numbers: a newer run replaces it), whose model
+// must be the page's embedded model.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ExperimentResults, PairedDiff } from '../../src/int/report';
-import { checkResults, forestDomain, forestRows, headline, parsePublishedMeta, passBars } from '../../src/ui/published-data';
+import { checkResults, forestDomain, forestRows, headline, mechanismSentence, parsePublishedMeta, passBars } from '../../src/ui/published-data';
+import { EMBEDDED_MODEL, PUBLISHED_RUN } from '../../src/worker/protocol';
 
 const iv = (estimate: number) => ({ estimate, lo: estimate - 0.05, hi: estimate + 0.05 });
 const group = (e: number) => ({ problems: 8, samples: 32, correct: 0, passAt: { '1': iv(e) } });
@@ -54,6 +56,22 @@ describe('headline', () => {
   });
 });
 
+describe('mechanismSentence', () => {
+  const row = (problems: number, solved: number, correct: number, samples: number) => ({ starts: problems, problems, solved, correct, samples });
+  const withRows = (rows: Record<string, ReturnType<typeof row>>) => ({ ...results([]), diagnostics: { table: { rows }, continuation: rows } }) as unknown as ExperimentResults;
+
+  it('states the prefix against the prefix + the intervention on the never-solved problems', () => {
+    const r = withRows({ problem_only: row(3, 0, 0, 6), prefix: row(3, 0, 0, 6), prefix_original: row(3, 0, 1, 6), prefix_intervention: row(3, 3, 6, 6) });
+    expect(mechanismSentence(r)).toBe(
+      "Credit assignment, measured: on 3 problems the base model never solved, continuing a failed attempt from the steps before the flagged step succeeds in 0 of 6 samples (0%); with the attempt's own step put back, 1 of 6 samples (17%); from those steps + the model's own corrected step, in 6 of 6 samples (100%) (solved 3 of 3 problems). That one step is what InT trains on.",
+    );
+  });
+
+  it('says nothing when no intervention was kept to measure', () => {
+    expect(mechanismSentence(withRows({ problem_only: row(0, 0, 0, 0), prefix: row(0, 0, 0, 0), prefix_original: row(0, 0, 0, 0), prefix_intervention: row(0, 0, 0, 0) }))).toBeNull();
+  });
+});
+
 describe('forest plot and bars', () => {
   const r = results([pd('all', -4.2, -9.2, 0.5), pd('critical', -2.8, -8.4, 2.5), pd('all', 3.5, 0.8, 6.3, 'rl', 'base'), pd('critical', 6, 3.2, 9.2, 'rl', 'base')]);
 
@@ -80,7 +98,7 @@ describe('forest plot and bars', () => {
 });
 
 describe('the committed published run', () => {
-  const dir = join(import.meta.dirname, '../../public/results/chains-critical');
+  const dir = join(import.meta.dirname, '../../public', PUBLISHED_RUN.path);
   it('reads as results.json + published.json, with a headline and a forest row per paired entry', () => {
     const r = checkResults(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')));
     const meta = parsePublishedMeta(JSON.parse(readFileSync(join(dir, 'published.json'), 'utf8')));
@@ -95,6 +113,9 @@ describe('the committed published run', () => {
     const r = checkResults(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')));
     const meta = parsePublishedMeta(JSON.parse(readFileSync(join(dir, 'published.json'), 'utf8')));
     expect(r.model).toBe(meta.model);
+    expect(meta.preset).toBe(PUBLISHED_RUN.preset);
+    // "Intervene yourself" continues its attempts with the page's model: it must be the one that wrote them
+    expect(`${meta.model}/`).toBe(`public/${EMBEDDED_MODEL.path}`);
     const weights = readFileSync(join(import.meta.dirname, '../..', meta.model, 'model.safetensors'));
     expect(createHash('sha256').update(weights).digest('hex')).toBe(meta.model_sha256);
     if (meta.seeds.length > 1) {

@@ -2,19 +2,26 @@
 import { describe, expect, it } from 'vitest';
 import { csvTable, markdownTable } from '../../src/ui/dom';
 import { parseRunJson } from '../../src/worker/runs-db';
-import { BROWSER_PRESET, defaultSettings, resolveSettings, settingsFromHash, settingsToHash } from '../../src/ui/state';
+import { presetConfig } from '../../src/int/config';
+import { BROWSER_PRESET, defaultSettings, presetArms, resolveSettings, settingsFromHash, settingsToHash } from '../../src/ui/state';
 
 describe('ui settings', () => {
-  it('defaults to the browser preset on the critical-step tier, which resolves and has fewer problems than chains-smoke', () => {
+  it('defaults to the browser preset on the critical-step tier: the published run\'s model and config, browser-sized', () => {
     const s = defaultSettings();
     expect(s.preset).toBe(BROWSER_PRESET);
     const c = resolveSettings(s);
-    expect(c.model).toBe('public/models/chains-critical'); // the page's embedded model, for a headless run of the preset
-    expect(c.data.maxTrainProblems).toBe(4);
-    expect(c.data.chains?.counts).toMatchObject({ critical: { train: 4, test: 4 }, easy: { train: 0, test: 0 } });
+    expect(c.model).toBe('public/models/chains-critical-strict'); // the page's embedded model, for a headless run of the preset
+    expect(c.data.maxTrainProblems).toBe(8);
+    expect(c.data.chains?.counts).toMatchObject({ critical: { train: 8, test: 16 }, easy: { train: 0, test: 0 } });
     expect(c.data.chains?.tiers?.find((t) => t.name === 'critical')?.critical?.op).toBe('mul');
     expect(c.eval.samples).toBe(4);
-    expect(c.rollouts.k).toBe(2);
+    expect(c.rl.steps).toBeGreaterThan(1); // curves with more than one point
+    // the arms of the headline, and the settings start from them
+    expect(c.arms).toEqual(['base', 'rl', 'int_rl', 'int_sft']);
+    expect(s.arms).toEqual(c.arms);
+    // the published run's training recipe, at a smaller size
+    const published = presetConfig('chains-critical-strict');
+    expect({ sft: c.sft.optim.lr, rl: c.rl.optim.lr, lora: c.lora }).toEqual({ sft: published.sft.optim.lr, rl: published.rl.optim.lr, lora: published.lora });
   });
 
   it('round-trips preset, seed, arms, hub model and overrides through the hash', () => {
@@ -35,6 +42,16 @@ describe('ui settings', () => {
     expect(c.seed).toBe(7);
     expect(c.rollouts.k).toBe(3);
     expect(c.model).toBe('Qwen/Qwen3-0.6B');
+  });
+
+  it('a link to a preset starts from that preset\'s arms; arms travel only when they differ', () => {
+    const other = settingsFromHash('#preset=chains-smoke&seed=1');
+    expect(other.settings.arms).toEqual(presetArms('chains-smoke'));
+    expect(presetArms('chains-smoke')).toHaveLength(11);
+    expect(settingsToHash(defaultSettings())).not.toContain('arms=');
+    const s = defaultSettings();
+    s.arms = ['base', 'rl'];
+    expect(settingsFromHash(settingsToHash(s)).settings.arms).toEqual(['base', 'rl']);
   });
 
   it('reports broken hash parts and falls back to defaults', () => {

@@ -21,6 +21,7 @@ import {
   forestDomain,
   forestRows,
   headline,
+  mechanismSentence,
   parsePublishedMeta,
   passBars,
   START_DEFINITIONS,
@@ -108,6 +109,7 @@ export function publishedView(p: Published, rerun: (seed: number) => void, inter
   root.append(
     el('h2', { text: `Published result: ${p.meta.preset}, seed${p.meta.seeds.length > 1 ? 's' : ''} ${p.meta.seeds.join(', ')}` }),
     el('p', { cls: `headline ${h.verdict}`, attrs: { 'data-testid': 'published-headline' } }, el('strong', { text: h.text })),
+    ...[mechanismSentence(r)].filter((t): t is string => t !== null).map((text) => el('p', { attrs: { 'data-testid': 'published-mechanism-sentence' }, text })),
     el(
       'p',
       {},

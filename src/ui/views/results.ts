@@ -7,7 +7,7 @@ import type { Interval } from '../../int/stats';
 import { button, copyText, csvTable, el, markdownTable, table } from '../dom';
 import type { RunRecord } from '../../worker/protocol';
 import { armBars } from '../plots';
-import { armColour } from '../published-data';
+import { armColour, headline, mechanismSentence } from '../published-data';
 import { compareCaveats, compareRuns } from '../compare-data';
 
 const pct = (v: number) => (Number.isFinite(v) ? (100 * v).toFixed(1) : 'n/a');
@@ -42,7 +42,12 @@ function copyable(title: string, t: { head: string[]; rows: string[][] }, testid
 export function resultsView(run: RunRecord, otherRuns?: () => Promise<RunRecord[]>): HTMLElement {
   const r = run.results;
   const root = el('section', { attrs: { id: 'results' } }, el('h2', { text: 'Results' }));
-  root.append(el('p', { text: `${r.model} on ${r.task}, seed ${r.seed}; ${r.problems.train} train (pool ${r.problems.pool}) / ${r.problems.test} held-out problems, ${r.config.eval.samples} samples each.` }));
+  const h = headline(r);
+  root.append(
+    el('p', { cls: `headline ${h.verdict}`, attrs: { 'data-testid': 'results-headline' } }, el('strong', { text: h.text })),
+    ...[mechanismSentence(r)].filter((t): t is string => t !== null).map((text) => el('p', { attrs: { 'data-testid': 'results-mechanism-sentence' }, text })),
+    el('p', { text: `${r.model} on ${r.task}, seed ${r.seed}; ${r.problems.train} train (pool ${r.problems.pool}) / ${r.problems.test} held-out problems, ${r.config.eval.samples} samples each.` }),
+  );
   const level = `${Math.round(r.config.eval.bootstrap.level * 100)}%`;
   const bars = Object.keys(r.arms).map((arm) => {
     const p = r.arms[arm].eval.overall.passAt['1'];

@@ -8,7 +8,7 @@ import { getPreset, presetNames, type IntConfigInput } from '../../int/config';
 import type { AdapterReport } from '../../gpu';
 import type { TierSpec } from '../../tasks/chains/config';
 import { button, el, table } from '../dom';
-import { resolveSettings, type Settings } from '../state';
+import { presetArms, resolveSettings, type Settings } from '../state';
 import { EMBEDDED_MODEL, type DatasetCheck, type DatasetUpload } from '../../worker/protocol';
 import type { StoredModelSummary } from '../../worker/models-db';
 import type { RowError } from '../../tasks/math/import';
@@ -273,11 +273,12 @@ function presetFieldset(s: Settings, rerender: () => void): HTMLElement {
   preset.addEventListener('change', () => {
     const data = s.overrides.data;
     s.preset = preset.value;
+    s.arms = presetArms(s.preset);
     s.overrides = data?.task === 'math' ? { data: { task: 'math', style: 'chat', dataset: data.dataset } } : {};
     s.invalid = {};
     rerender();
   });
-  fs.append(preset, el('p', { cls: 'help', text: `${getPreset(s.preset).description}. Changing the preset starts every field from its values.` }), errorSpot('preset'));
+  fs.append(preset, el('p', { cls: 'help', text: `${getPreset(s.preset).description}. Changing the preset starts every field (and the arms) from its values.` }), errorSpot('preset'));
   return fs;
 }
 
