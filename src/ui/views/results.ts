@@ -85,18 +85,21 @@ function compareSection(run: RunRecord, otherRuns: () => Promise<RunRecord[]>): 
     const c = compareRuns(run.results, other.results);
     const level = `${Math.round(c.level * 100)}%`;
     const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
-    const head = ['arm', 'tier', `this run pass@1 % [${level} CI]`, `other run pass@1 % [${level} CI]`, `this - other, points [${level} CI], ${c.paired ? 'paired' : 'unpaired'}`];
+    const head = ['arm', 'tier', `this run pass@1 % [${level} CI]`, `other run pass@1 % [${level} CI]`, `this − other, points [${level} CI], ${c.paired ? 'paired' : 'unpaired'}`];
     const rows = c.rows.map((r) => [r.label, r.tier, ci(r.mine ?? undefined), ci(r.theirs ?? undefined), r.diff === null ? 'n/a' : `${signed(r.diff)}${r.ci ? ` [${signed(r.ci[0])}, ${signed(r.ci[1])}]` : ''}`]);
     const t = table(head, rows, 'report compare');
-    const th = t.querySelector('thead th:last-child');
-    th?.replaceChildren(el('span', { cls: 'def', text: head[head.length - 1], attrs: { title: differenceDefinition(c, run.results.config.eval.bootstrap) } }));
+    const definition = differenceDefinition(c, run.results.config.eval.bootstrap);
+    t.querySelector('thead th:last-child')?.replaceChildren(el('span', { cls: 'def', text: head[head.length - 1], attrs: { title: definition } }));
+    // narrow screens show each row as a card with these labels (style.css)
+    t.querySelectorAll('tbody tr').forEach((tr) => [...tr.children].forEach((td, j) => td.setAttribute('data-label', head[j])));
     const pairing = c.paired
-      ? `Paired: both runs were evaluated on the same ${c.problems.shared} held-out problems, so each difference is resampled over those problems.`
-      : `Unpaired: ${c.reason}.`;
+      ? `both runs were evaluated on the same ${c.problems.shared} held-out problems, so each difference is resampled over those problems.`
+      : `${c.reason}.`;
     out.replaceChildren(
-      el('p', { cls: `pairing ${c.paired ? 'paired' : 'unpaired'}`, attrs: { 'data-testid': 'compare-pairing' }, text: pairing }),
+      el('p', { cls: `pairing ${c.paired ? 'paired' : 'unpaired'}`, attrs: { 'data-testid': 'compare-pairing' } }, el('strong', { cls: 'def', text: c.paired ? 'Paired' : 'Unpaired', attrs: { title: definition } }), `: ${pairing}`),
       t,
       el('p', { cls: 'note', text: caveats.length ? `Caution: ${caveats.join('; ')}.` : 'Same model, task, test set size and samples per problem.' }),
+      el('details', { cls: 'definitions' }, el('summary', { text: 'Definition' }), el('p', { text: definition })),
     );
   });
   void load();
