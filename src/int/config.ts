@@ -52,6 +52,13 @@ export interface DataConfig {
   maxTrainProblems: number | null;
   /** Use at most this many held-out test problems (first ones in task order); null = all. Default null. */
   maxTestProblems: number | null;
+  /** Math only: share of the dataset's problems held out as the test split, in (0, 1). A problem
+   *  is held out when a hash of (splitSeed, its id) falls below this share, so the split does not
+   *  depend on the file's row order and the same file always splits the same way. Default 0.2. */
+  testFraction: number;
+  /** Math only: seed of that hash. Another value gives another train/test partition of the same
+   *  file; keep it fixed across runs you want to compare problem by problem. Default 0. */
+  splitSeed: number;
 }
 
 export interface RolloutConfig {
@@ -164,13 +171,19 @@ export type IntConfigInput = Omit<DeepPartial<IntConfig>, 'sft' | 'rl' | 'data' 
   data?: Partial<DataConfig>;
 };
 
+/** The train/test split of a math dataset under `d`: data.testFraction and data.splitSeed, with
+ *  their defaults for a config saved before these fields existed (a resumed or stored run). */
+export function mathSplitOf(d: Partial<DataConfig>): { testFraction: number; seed: number } {
+  return { testFraction: d.testFraction ?? INT_DEFAULTS.data.testFraction, seed: d.splitSeed ?? INT_DEFAULTS.data.splitSeed };
+}
+
 /** Defaults of every section except sft / rl (those come from src/train/config.ts). */
 export const INT_DEFAULTS: Readonly<Omit<IntConfig, 'sft' | 'rl'>> = Object.freeze({
   model: null,
   seed: 0,
   arms: null,
   finetune: 'lora',
-  data: { task: 'chains', style: 'compact', chains: {}, dataset: null, strict: false, maxTrainProblems: null, maxTestProblems: null },
+  data: { task: 'chains', style: 'compact', chains: {}, dataset: null, strict: false, maxTrainProblems: null, maxTestProblems: null, testFraction: 0.2, splitSeed: 0 },
   rollouts: { k: 4, sampling: { ...PAPER_SAMPLING, maxNewTokens: 1024 }, poolSamples: 64, poolMaxCorrect: 0 },
   propose: { perAttempt: 4, sampling: { ...PAPER_SAMPLING, maxNewTokens: 2048 }, maxAttempts: null },
   filter: { keep: 'first', allowAppend: false, allowEmpty: false, leakTimeoutMs: 300 },
@@ -261,6 +274,8 @@ export function resolveIntConfig(input: IntConfigInput = {}): IntConfig {
   bool(p, 'data.strict', d.strict, 'true refuses a dataset with any skipped row; false runs on the good rows');
   intOrNull(p, 'data.maxTrainProblems', d.maxTrainProblems, 1, 'use null for all problems');
   intOrNull(p, 'data.maxTestProblems', d.maxTestProblems, 1, 'use null for all problems');
+  inRange(p, 'data.testFraction', d.testFraction, { min: 0, max: 1, minOpen: true, maxOpen: true }, 'use e.g. 0.2 to hold out 20% of the problems');
+  int(p, 'data.splitSeed', d.splitSeed, 0, 'use 0 (the published split) or another integer for another partition');
 
   const r = c.rollouts;
   const isInt = (v: unknown, min: number) => typeof v === 'number' && Number.isSafeInteger(v) && v >= min;

@@ -16,7 +16,7 @@ import type { Task } from '../tasks/task';
 import { importDataset, importReport } from '../tasks/math/import';
 import { silentProgress, type ProgressReporter, type StageProgress } from '../util/progress';
 import { ARM_IDS, getArm, type ArmId, type ArmSpec } from './arms';
-import { resolveIntConfig, type IntConfig } from './config';
+import { mathSplitOf, resolveIntConfig, type IntConfig } from './config';
 import type { Engine } from './engine';
 import type { ContinuationOutcome } from './filter';
 import { resolveBaseModel, type BaseModel } from './model';
@@ -74,8 +74,9 @@ export async function taskOf(config: IntConfig, root = process.cwd(), note: (lin
   for (const line of importReport(imported)) note(line);
   const { problems, errors } = imported;
   if (problems.length === 0) throw new Error(`data.dataset ${JSON.stringify(d.dataset)} gave no problems (${errors.length} row errors); check its columns`);
-  // The split is fixed by the dataset's seed-0 hash (never tuned on test).
-  return createMathTask(problems, { name: d.dataset!, seed: 0 });
+  // The split is a hash of (data.splitSeed, id) against data.testFraction: fixed before any
+  // training, never tuned on test.
+  return createMathTask(problems, { name: d.dataset!, ...mathSplitOf(d) });
 }
 
 /** The stages a run of `arms` under `config` computes, in order (config.arms narrows the arms). */

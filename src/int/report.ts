@@ -47,8 +47,10 @@ export interface ExperimentResults {
    *  start sampled `samplesPerStart` times; `table` is the full ContinuationTable (the UI reads it). */
   diagnostics: Pick<Diagnostics, 'table' | 'location'> & { neverSolved: number; samplesPerStart: number; continuation: Record<StartCondition, ContinuationSummaryRow> };
   /** `rlDropped`: training problems the arm's RL left out because its prompt (plain or hint) plus
-   *  rl.maxCompletionLength does not fit the context (absent in files written before it was recorded). */
-  arms: Record<string, { label: string; sftRows: number; sftDropped: number; sftSteps: number; rlSteps: number; rlDropped?: number; eval: EvalResult['summary'] }>;
+   *  rl.maxCompletionLength does not fit the context (absent in files written before it was recorded).
+   *  `outcomes`: per held-out problem { problemId, tier, n samples, c correct }, what a comparison
+   *  of two runs resamples (absent in files written before it was recorded). */
+  arms: Record<string, { label: string; sftRows: number; sftDropped: number; sftSteps: number; rlSteps: number; rlDropped?: number; eval: EvalResult['summary']; outcomes?: ProblemOutcome[] }>;
   /** Paired differences of pass@1 between arms on the same test problems (PAIRED_COMPARISONS, where
    *  both arms ran), overall (tier "all") and per tier. */
   paired: PairedDiff[];
@@ -131,7 +133,7 @@ export function buildReport(x: ReportInputs): ExperimentResults {
   const metrics: ExperimentResults['metrics'] = [];
   const mechanism: ExperimentResults['mechanism'] = {};
   for (const a of Object.values(x.arms)) {
-    armsOut[a.id] = { label: a.label, sftRows: a.sft.rows, sftDropped: a.sft.dropped, sftSteps: a.sft.steps.length, rlSteps: a.rl.steps.length, rlDropped: a.rl.dropped, eval: a.eval.summary };
+    armsOut[a.id] = { label: a.label, sftRows: a.sft.rows, sftDropped: a.sft.dropped, sftSteps: a.sft.steps.length, rlSteps: a.rl.steps.length, rlDropped: a.rl.dropped, eval: a.eval.summary, outcomes: a.eval.outcomes };
     metrics.push({ arm: a.id, stage: 'sft', steps: a.sft.steps }, { arm: a.id, stage: 'rl', steps: a.rl.steps });
     if (a.rl.firstStepGroups?.length) mechanism[a.id] = zeroVarianceShare(a.rl.firstStepGroups);
   }

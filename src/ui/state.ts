@@ -41,8 +41,9 @@ export interface Settings {
   arms: ArmId[];
   model: ModelSetting;
   dataset: DatasetUpload | null;
-  /** What the worker's check found in `dataset`: its problems per split (the split the run uses). */
-  datasetSplit: { train: number; test: number } | null;
+  /** The ids of the problems the worker's check imported from `dataset`, in file order: the setup
+   *  splits them by data.testFraction / data.splitSeed as the run will. */
+  datasetIds: readonly string[] | null;
   /** Fields whose text did not parse, by config path ('seed', 'lora.rank', ...): the text as
    *  typed and the error. Such a field blocks Run; its older value is not used. */
   invalid: Record<string, { text: string; error: string }>;
@@ -54,7 +55,7 @@ export function presetArms(preset: string): ArmId[] {
 }
 
 export function defaultSettings(): Settings {
-  return { preset: BROWSER_PRESET, seed: 0, overrides: {}, arms: presetArms(BROWSER_PRESET), model: { kind: 'embedded' }, dataset: null, datasetSplit: null, invalid: {} };
+  return { preset: BROWSER_PRESET, seed: 0, overrides: {}, arms: presetArms(BROWSER_PRESET), model: { kind: 'embedded' }, dataset: null, datasetIds: null, invalid: {} };
 }
 
 /** The resolved config of the settings (throws ConfigError with every bad field). */

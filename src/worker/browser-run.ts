@@ -5,7 +5,7 @@
 // dropped before the first stage (src/int/prompt-fit.ts) and listed in the run's events.
 import type { Gpu } from '../gpu';
 import { getArm, type ArmId } from '../int/arms';
-import type { IntConfig } from '../int/config';
+import { mathSplitOf, type IntConfig } from '../int/config';
 import { loadBaseModel, randomBaseModel, type BaseModel } from '../int/model';
 import { droppedProblems, fitProblems, promptRoom } from '../int/prompt-fit';
 import { problemsOf, runPipeline, type AdapterFiles, type PipelineHooks, type StageStore } from '../int/pipeline';
@@ -96,7 +96,7 @@ export async function browserTask(config: IntConfig, dataset: DatasetUpload | nu
   if (!dataset) throw new Error('data.task is "math" but no dataset file was uploaded; upload a JSONL / CSV / Parquet file in the setup view');
   const { problems, errors } = await importDataset({ bytes: dataset.bytes, name: dataset.name }, { strict: d.strict === true });
   if (problems.length === 0) throw new Error(`${dataset.name} gave no problems (${errors.length} row errors); check its columns`);
-  return createMathTask(problems, { name: dataset.name, seed: 0 });
+  return createMathTask(problems, { name: dataset.name, ...mathSplitOf(d) });
 }
 
 /** An in-memory StageStore: the fallback when IndexedDB is unavailable (the run cannot resume). */

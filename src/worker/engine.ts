@@ -160,9 +160,9 @@ export const engineApi: EngineApi = {
   async checkDataset(upload: DatasetUpload): Promise<DatasetCheck> {
     try {
       const r = await importDataset({ bytes: upload.bytes, name: upload.name });
-      return { problems: r.problems.length, train: r.stats.train, test: r.stats.test, errors: r.errors, warnings: r.warnings, stats: r.stats, fatal: r.problems.length === 0 ? `${upload.name} gave no problems; see the row errors below and check its columns (question / answer)` : null };
+      return { problems: r.problems.length, ids: r.problems.map((p) => p.id), errors: r.errors, warnings: r.warnings, stats: r.stats, fatal: r.problems.length === 0 ? `${upload.name} gave no problems; see the row errors below and check its columns (question / answer)` : null };
     } catch (e) {
-      return { problems: 0, train: 0, test: 0, errors: [], warnings: [], stats: null, fatal: (e as Error).message };
+      return { problems: 0, ids: [], errors: [], warnings: [], stats: null, fatal: (e as Error).message };
     }
   },
 

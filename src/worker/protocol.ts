@@ -94,8 +94,9 @@ export interface DatasetUpload {
 
 export interface DatasetCheck {
   problems: number;
-  train: number;
-  test: number;
+  /** The imported problems' ids in file order: the setup splits them by data.testFraction and
+   *  data.splitSeed (assignSplit) exactly as the run will. */
+  ids: string[];
   errors: RowError[];
   warnings: RowError[];
   stats: ImportStats | null;

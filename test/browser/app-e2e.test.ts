@@ -1,6 +1,6 @@
 // End-to-end check of the app in Chromium (SwiftShader WebGPU): it loads, reports the adapter,
 // opens on the published result (headline, forest plot, no console errors), shows the setup defaults, reports a bad dataset, turns a good one into a
-// math config (an empty test split blocks Run), reports a model folder with a missing shard in the page (the error stays,
+// math config with the split the user chooses (a split too small blocks Run, naming the data.testFraction that fixes it), reports a model folder with a missing shard in the page (the error stays,
 // also in the page status line), confirms a pause at a stage boundary,
 // runs the browser-smoke preset through the UI (embedded model, procedural world, the preset's arms) and
 // shows each of them in the results table, with the run's headline.
@@ -106,33 +106,43 @@ describe('InT Lab app', () => {
     expect(app.settings.dataset).toBeNull();
   });
 
-  it('turns a dataset upload into a runnable math config; an empty test split blocks Run with its fix', async () => {
-    const csv = 'question,answer\n' + [1, 2, 3, 4].map((r) => `What is ${r} + ${r}?,${2 * r}`).join('\n') + '\n';
-    const upload = async (name: string) => {
+  it('turns a dataset upload into a runnable math config with the split the user chooses; a split too small blocks Run with its fix', async () => {
+    const csv = (rows: number) => 'question,answer\n' + Array.from({ length: rows }, (_, i) => `What is ${i + 1} + ${i + 1}?,${2 * (i + 1)}`).join('\n') + '\n';
+    const split = () => root.querySelector('[data-testid=dataset-split]')?.textContent ?? '';
+    const upload = async (name: string, rows: number) => {
       const input = root.querySelector<HTMLInputElement>('[data-testid=dataset-file]')!;
       const dt = new DataTransfer();
-      dt.items.add(new File([csv], name, { type: 'text/csv' }));
+      dt.items.add(new File([csv(rows)], name, { type: 'text/csv' }));
       input.files = dt.files;
       input.dispatchEvent(new Event('change'));
-      return until(`the split of ${name}`, () => root.querySelector('[data-testid=dataset-split]')?.textContent?.includes('Split') && root.querySelector('[data-testid=dataset-report]')?.textContent?.startsWith(name) ? root.querySelector('[data-testid=dataset-split]')!.textContent! : null, 30_000);
+      return until(`the split of ${name}`, () => split().includes('Split') && root.querySelector('[data-testid=dataset-report]')?.textContent?.startsWith(name) ? split() : null, 30_000);
     };
     const run = () => root.querySelector<HTMLButtonElement>('[data-testid=run]')!;
     const problems = () => root.querySelector('[data-testid=run-problems]')?.textContent ?? '';
-    // "small-0000N" ids all hash into the train split (4 rows, about 20% held out)
-    const small = await upload('small.csv');
-    expect(small).toMatch(/^Split: 4 train \/ 0 test problems/);
+    // "small-0000N" ids all hash into the train split (4 rows, 20% held out): no share of 4 rows gives 4 + 4
+    const small = await upload('small.csv', 4);
+    expect(small).toMatch(/^Split: 4 train \/ 0 test problems \(data\.testFraction 0\.2/);
     expect(app.settings.overrides.data).toMatchObject({ task: 'math', style: 'chat', dataset: 'small.csv' });
     expect(root.querySelector<HTMLInputElement>('#setup input[name=task][value=math]')?.checked).toBe(true);
     expect(run().disabled).toBe(true);
-    expect(problems()).toMatch(/small\.csv gives 0 test problems: .*upload a file with more rows/);
-    // "tiny-0000N": 3 train, 1 test: runnable
-    const tiny = await upload('tiny.csv');
-    expect(tiny).toMatch(/^Split: 3 train \/ 1 test problems/);
+    expect(problems()).toMatch(/small\.csv: the test split is empty .*: upload a file with at least 8 problems \(it has 4\)/);
+    // "twelve-0000N": 9 train / 3 test at 0.2; the problem names the share that fixes it, typed beside the upload
+    const twelve = await upload('twelve.csv', 12);
+    expect(twelve).toMatch(/^Split: 9 train \/ 3 test problems/);
+    expect(run().disabled).toBe(true);
+    expect(problems()).toMatch(/twelve\.csv: the test split is too small .*set data\.testFraction to 0\.25 \(beside the upload: it gives 8 train \/ 4 test problems\)/);
+    const share = root.querySelector<HTMLInputElement>('#setup [data-testid=dataset-split-fields] input[data-path="data.testFraction"]')!;
+    expect(share.closest('.field')?.querySelector('.field-error')?.textContent).toMatch(/test split is too small/);
+    share.value = '0.25';
+    share.dispatchEvent(new Event('change'));
+    expect(split()).toMatch(/^Split: 8 train \/ 4 test problems \(data\.testFraction 0\.25/);
+    expect(app.settings.overrides.data).toMatchObject({ testFraction: 0.25 });
     expect(run().disabled).toBe(false);
     expect(problems()).toMatch(/^Ready/);
     // back to the chains world for the runs below
     root.querySelector<HTMLInputElement>('#setup input[name=task][value=chains]')!.click();
-    expect(app.settings.overrides.data).toBeUndefined();
+    // the chosen share stays for the next upload; the chains world does not read it
+    expect(app.settings.overrides.data).toEqual({ testFraction: 0.25 });
     expect(run().disabled).toBe(false);
   });
 
@@ -227,6 +237,8 @@ describe('InT Lab app', () => {
     expect(root.querySelector('[data-testid=results-headline]')?.textContent).toMatch(/InT \+ RL .*RL only/);
     expect(root.querySelector('[data-testid=results-mechanism-sentence]')?.textContent).toMatch(/^Credit assignment, measured/);
     expect(app.current?.results.arms).toBeTruthy();
+    // every arm keeps its per-problem outcomes on the 4 test problems (what a comparison of two runs resamples)
+    expect(Object.values(app.current!.results.arms).map((a) => a.outcomes?.map((o) => o.n))).toEqual(ARM_IDS.map(() => [4, 4, 4, 4]));
     const spliced = root.querySelectorAll('#rollouts [data-testid=spliced]').length;
     const kept = app.current!.filtered.kept.length;
     console.log(`interventions: ${kept} kept, ${spliced} spliced diffs shown`);

@@ -40,8 +40,13 @@ describe('IMO-AnswerBench CSV', () => {
     expect(r.errors[2].reason).toMatch(/opened on line 18 is not closed before line 19/);
     expect(r.errors[3].reason).toMatch(/duplicate id "imo-bench-number_theory-001" \(first seen in row 8\)/);
     expect(r.warnings).toEqual([
-      expect.objectContaining({ row: 9, id: 'imo-bench-number_theory-002', reason: expect.stringMatching(/unbalanced "\$"/) }),
+      expect.objectContaining({ row: 9, id: 'imo-bench-number_theory-002', reason: 'answer has an unbalanced "$" (odd count): "$2"' }),
     ]);
+  });
+
+  it('quotes a doubtful answer as the file has it, LaTeX backslashes single', async () => {
+    const r = await importDataset('question,answer\nWhat is phi?,"$\\varphi = \\frac{\\sqrt{5}+1}{2}"\n');
+    expect(r.warnings.map((w) => w.reason)).toEqual(['answer has an unbalanced "$" (odd count): "$\\varphi = \\frac{\\sqrt{5}+1}{2}"']);
   });
 
   it('recovers the same rows without the preset given a record-start pattern, and without one', async () => {

@@ -4,13 +4,19 @@ import { describe, expect, it } from 'vitest';
 import {
   getPreset,
   INT_PRESETS,
+  mathSplitOf,
   mergeConfig,
   presetConfig,
   presetNames,
   registerPreset,
   resolveIntConfig,
+  type DataConfig,
+  type IntConfig,
   type IntConfigInput,
 } from '../../src/int/config';
+import type { Task } from '../../src/tasks/task';
+import { browserTask } from '../../src/worker/browser-run';
+import { splitCounts } from '../../src/ui/setup-check';
 import { ConfigError } from '../../src/util/config-kit';
 import { createChainsTask } from '../../src/tasks/chains';
 import { problemsOf as problemsOfCall } from '../shared/problems';
@@ -108,6 +114,38 @@ describe('overrides and validation', () => {
     expect(problemsOf({ data: { strict: 'yes' } } as unknown as IntConfigInput)[0]).toMatch(/^data\.strict .*true or false/);
     expect(problemsOf({ continuation: { k: 4, minCorrect: 5 } })[0]).toMatch(/minCorrect/);
     expect(problemsOf({ rollouts: { poolSamples: 4, poolMaxCorrect: 4 } })[0]).toMatch(/poolMaxCorrect/);
+  });
+});
+
+describe('the split of a math dataset', () => {
+  const csv = 'question,answer\n' + Array.from({ length: 40 }, (_, i) => `What is ${i} + 1?,${i + 1}`).join('\n') + '\n';
+  const upload = { name: 'forty.csv', bytes: new TextEncoder().encode(csv) };
+  const math = (data: IntConfigInput['data']) => resolveIntConfig({ data: { task: 'math', style: 'chat', dataset: 'forty.csv', ...data } });
+  const sizes = (t: Task) => [t.problems('train').length, t.problems('test').length];
+
+  it('data.testFraction and data.splitSeed choose the run\'s split, the same one the setup predicts', async () => {
+    expect(resolveIntConfig().data).toMatchObject({ testFraction: 0.2, splitSeed: 0 });
+    const ids = Array.from({ length: 40 }, (_, i) => `forty-${String(i + 1).padStart(5, '0')}`);
+    for (const [testFraction, splitSeed] of [[0.2, 0], [0.5, 0], [0.5, 3]] as const) {
+      const want = splitCounts(ids, { testFraction, seed: splitSeed });
+      expect(sizes(await browserTask(math({ testFraction, splitSeed }), upload))).toEqual([want.train, want.test]);
+    }
+    expect(sizes(await browserTask(math({ testFraction: 0.5 }), upload))).toEqual([20, 20]);
+    const a = (await browserTask(math({ testFraction: 0.5 }), upload)).problems('test').map((p) => p.id);
+    const b = (await browserTask(math({ testFraction: 0.5, splitSeed: 3 }), upload)).problems('test').map((p) => p.id);
+    expect(a).not.toEqual(b);
+  });
+
+  it('a config saved before the fields existed splits as the defaults do; bad values name their fix', async () => {
+    const old = structuredClone(math({})) as IntConfig;
+    delete (old.data as Partial<DataConfig>).testFraction;
+    delete (old.data as Partial<DataConfig>).splitSeed;
+    expect(mathSplitOf(old.data)).toEqual({ testFraction: 0.2, seed: 0 });
+    expect(sizes(await browserTask(old, upload))).toEqual(sizes(await browserTask(math({}), upload)));
+    expect(problemsOf({ data: { testFraction: 0, splitSeed: -1 } })).toEqual([
+      expect.stringMatching(/^data\.testFraction \(0\) must be in \(0, 1\): use e\.g\. 0\.2 to hold out 20% of the problems$/),
+      expect.stringMatching(/^data\.splitSeed \(-1\) must be an integer >= 0: use 0/),
+    ]);
   });
 });
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { presetNames } from '../../src/int/config';
 import { CONFIG_FIELDS, configField, fieldOfProblem, humanKey, parseInterfaces, UNEDITABLE } from '../../src/ui/config-help';
 import { checkHubId, formatValue, parseValue } from '../../src/ui/fields';
-import { setupProblems, splitSentence } from '../../src/ui/setup-check';
+import { setupProblems, splitCounts, splitSentence } from '../../src/ui/setup-check';
 import { defaultSettings } from '../../src/ui/state';
 import { getAt, groupOf, setAt, valueTrees } from '../../src/ui/views/config-editor';
 
@@ -14,6 +14,9 @@ function leaves(o: unknown, prefix = ''): string[] {
   if (o === null || typeof o !== 'object' || Array.isArray(o) || prefix === 'data.chains.counts') return [prefix];
   return Object.entries(o).flatMap(([k, v]) => leaves(v, prefix ? `${prefix}.${k}` : k));
 }
+
+/** Ids as the importer makes them for a file without an id column: "<name>-00001", ... */
+const ids = (name: string, n: number) => Array.from({ length: n }, (_, i) => `${name}-${String(i + 1).padStart(5, '0')}`);
 
 describe('config help', () => {
   it('every editable config field has help text from its doc comment', () => {
@@ -137,16 +140,58 @@ describe('setup problems', () => {
 
   it('a math task needs an uploaded file whose test split is not empty', () => {
     const s = defaultSettings();
-    s.overrides = { data: { task: 'math', style: 'chat', dataset: 'four.csv' } };
+    s.overrides = { data: { task: 'math', style: 'chat', dataset: 'small.csv' } };
     expect(setupProblems(s)).toEqual([{ path: 'data.dataset', message: expect.stringMatching(/no dataset file is uploaded/) }]);
-    s.dataset = { name: 'four.csv', bytes: new Uint8Array(0) };
-    s.datasetSplit = { train: 4, test: 0 };
+    s.dataset = { name: 'small.csv', bytes: new Uint8Array(0) };
+    // "small-0000N" all hash into the training split at the default 0.2 (seed 0)
+    s.datasetIds = ids('small', 4);
+    expect(splitCounts(s.datasetIds, { testFraction: 0.2, seed: 0 })).toEqual({ train: 4, test: 0 });
     const p = setupProblems(s);
     expect(p).toHaveLength(1);
-    expect(p[0].message).toMatch(/^four\.csv gives 0 test problems: .*upload a file with more rows \(from 14 rows on/);
-    s.datasetSplit = { train: 3, test: 1 };
+    expect(p[0].path).toBe('data.testFraction');
+    expect(p[0].message).toMatch(/^small\.csv: the test split is empty \(data\.testFraction 0\.2 holds out 0 of its 4 problems and leaves 4 to train on; at least 4 are needed: there is nothing to evaluate on\): upload a file with at least 8 problems \(it has 4\), or run the base arm only/);
+    // the base arm alone needs test problems only: 0.95 puts all four there
+    s.arms = ['base'];
+    expect(setupProblems(s)[0].message).toMatch(/: set data\.testFraction to 0\.95 \(beside the upload: it gives 0 train \/ 4 test problems\)/);
+    s.overrides.data!.testFraction = 0.95;
     expect(setupProblems(s)).toEqual([]);
-    expect(splitSentence({ train: 30, test: 8 }, { train: 4, test: 4 })).toMatch(/the run uses 4 of 30 train and 4 of 8 test problems \(data\.maxTrainProblems/);
-    expect(splitSentence({ train: 3, test: 1 }, { train: 4, test: 4 })).toMatch(/the run uses 3 train and 1 test problems\.$/);
+  });
+
+  it('an uploaded file whose split is too small says which data.testFraction fixes it, and the split follows data.splitSeed', () => {
+    const s = defaultSettings();
+    s.overrides = { data: { task: 'math', style: 'chat', dataset: 'twelve.csv' } };
+    s.dataset = { name: 'twelve.csv', bytes: new Uint8Array(0) };
+    s.datasetIds = ids('twelve', 12);
+    expect(splitCounts(s.datasetIds, { testFraction: 0.2, seed: 0 })).toEqual({ train: 9, test: 3 });
+    const [p, ...more] = setupProblems(s);
+    expect(more).toEqual([]);
+    expect(p.message).toBe('twelve.csv: the test split is too small (data.testFraction 0.2 holds out 3 of its 12 problems and leaves 9 to train on; at least 4 are needed: pass@1 on 3 problems moves in steps of 33 points and its interval spans almost everything): set data.testFraction to 0.25 (beside the upload: it gives 8 train / 4 test problems), or upload a file with more rows');
+    s.overrides.data!.testFraction = 0.25;
+    expect(setupProblems(s)).toEqual([]);
+    // a large share starves the training arms
+    s.overrides.data!.testFraction = 0.9;
+    const [t] = setupProblems(s);
+    expect(t.path).toBe('data.testFraction');
+    expect(t.message).toMatch(/^twelve\.csv: the training split is too small \(data\.testFraction 0\.9 holds out 10 of its 12 problems and leaves 2 to train on; .*SFT and RL on 2 problems teach the model nothing worth measuring\): set data\.testFraction to 0\.7 \(beside the upload: it gives 4 train \/ 8 test problems\)/);
+    // another split seed, another partition of the same ids
+    expect(splitCounts(s.datasetIds, { testFraction: 0.2, seed: 1 })).toEqual({ train: 11, test: 1 });
+    s.overrides.data = { task: 'math', style: 'chat', dataset: 'twelve.csv', testFraction: 0.25, splitSeed: 1 };
+    expect(setupProblems(s).map((q) => q.message)).toEqual([expect.stringMatching(/holds out 3 of its 12 problems.*set data\.testFraction to 0\.35/)]);
+    // a cap below the minimum is its own problem, on its own field
+    s.overrides.data = { task: 'math', style: 'chat', dataset: 'twelve.csv', testFraction: 0.25, maxTestProblems: 2 };
+    expect(setupProblems(s)).toEqual([{ path: 'data.maxTestProblems', message: expect.stringMatching(/^data\.maxTestProblems \(2\) caps the run at 2 of the 4 test problems, under the 4 .*raise it to 4 or more/) }]);
+  });
+
+  it('data.testFraction and data.splitSeed are validated with their fix and shown in words', () => {
+    const s = defaultSettings();
+    s.overrides = { data: { testFraction: 1, splitSeed: 0.5 } };
+    const p = setupProblems(s);
+    expect(p.map((q) => q.path)).toEqual(['data.testFraction', 'data.splitSeed']);
+    expect(p[0].message).toMatch(/^data\.testFraction \(1\) must be .*use e\.g\. 0\.2 to hold out 20% of the problems/);
+    expect(configField('data.testFraction')?.help).toMatch(/share of the dataset's problems held out as the test split.*Default 0\.2\./);
+    expect(groupOf('data.testFraction')).toBe('basic');
+    const how = { testFraction: 0.2, seed: 0 };
+    expect(splitSentence({ train: 30, test: 8 }, { train: 4, test: 4 }, how)).toMatch(/^Split: 30 train \/ 8 test problems \(data\.testFraction 0\.2: about 20% held out, .*data\.splitSeed 0\); the run uses 4 of 30 train and 4 of 8 test problems \(data\.maxTrainProblems/);
+    expect(splitSentence({ train: 3, test: 1 }, { train: 4, test: 4 }, how)).toMatch(/the run uses 3 train and 1 test problems\.$/);
   });
 });

@@ -415,7 +415,8 @@ export async function importDataset(source: DatasetSource, options: ImportOption
       id = `${id}#${count}`;
     }
     if ((answer.match(/(?<!\\)\$/g)?.length ?? 0) % 2 === 1) {
-      warnings.push({ ...at, id, reason: `answer has an unbalanced "$" (odd count): ${JSON.stringify(answer.slice(0, 80))}` });
+      // the answer as the file has it (JSON quoting would double every LaTeX backslash)
+      warnings.push({ ...at, id, reason: `answer has an unbalanced "$" (odd count): "${answer.slice(0, 80)}"` });
     }
     for (const [f, v] of [['problem', statement], ['answer', answer]] as const) {
       if (v.length > 1 && v.startsWith('"') && v.endsWith('"')) {

@@ -13,7 +13,7 @@ import type { SetupProblem } from '../setup-check';
 import type { Settings } from '../state';
 
 /** Fields with their own controls in the Basic section. */
-export const BASIC_PATHS: readonly string[] = ['model', 'seed', 'arms', 'data.task', 'data.dataset', 'data.chains.counts'];
+export const BASIC_PATHS: readonly string[] = ['model', 'seed', 'arms', 'data.task', 'data.dataset', 'data.testFraction', 'data.splitSeed', 'data.chains.counts'];
 
 /** The Advanced section's groups, in page order: a title, what the group is for, and its fields
  *  (by path prefix; the first group that matches takes a field). */

@@ -8,7 +8,7 @@ import { button, copyText, csvTable, el, markdownTable, table } from '../dom';
 import type { RunRecord } from '../../worker/protocol';
 import { armBars } from '../plots';
 import { armColour, headline, mechanismSentence } from '../published-data';
-import { compareCaveats, compareRuns } from '../compare-data';
+import { compareCaveats, compareRuns, differenceDefinition } from '../compare-data';
 
 const pct = (v: number) => (Number.isFinite(v) ? (100 * v).toFixed(1) : 'n/a');
 const ci = (i: Interval | undefined) => (i ? `${pct(i.estimate)} [${pct(i.lo)}, ${pct(i.hi)}]` : 'n/a');
@@ -67,7 +67,8 @@ export function resultsView(run: RunRecord, otherRuns?: () => Promise<RunRecord[
   return root;
 }
 
-/** "Compare with another run": pick a saved run, see both runs' pass@1 per arm and tier. */
+/** "Compare with another run": pick a saved run, see both runs' pass@1 per arm and tier and the
+ *  difference, paired when they share their test problems, else unpaired with the reason. */
 function compareSection(run: RunRecord, otherRuns: () => Promise<RunRecord[]>): HTMLElement {
   const select = el('select', { attrs: { 'data-testid': 'compare-run', 'aria-label': 'Run to compare with' } }, el('option', { text: 'choose a saved run…', attrs: { value: '' } }));
   const out = el('div', { attrs: { 'data-testid': 'compare-table' } });
@@ -86,11 +87,24 @@ function compareSection(run: RunRecord, otherRuns: () => Promise<RunRecord[]>): 
     const other = runs.find((r) => r.id === select.value);
     if (!other) return out.replaceChildren();
     const caveats = compareCaveats(run.results, other.results);
-    const head = ['arm', 'tier', 'this run pass@1 % [CI]', 'other run pass@1 % [CI]', 'this - other (points)'];
-    const rows = compareRuns(run.results, other.results).map((c) => [c.label, c.tier, ci(c.mine ?? undefined), ci(c.theirs ?? undefined), c.diff === null ? 'n/a' : `${c.diff >= 0 ? '+' : ''}${c.diff.toFixed(1)}`]);
+    const c = compareRuns(run.results, other.results);
+    const level = `${Math.round(c.level * 100)}%`;
+    const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
+    const head = ['arm', 'tier', `this run pass@1 % [${level} CI]`, `other run pass@1 % [${level} CI]`, `this − other, points [${level} CI], ${c.paired ? 'paired' : 'unpaired'}`];
+    const rows = c.rows.map((r) => [r.label, r.tier, ci(r.mine ?? undefined), ci(r.theirs ?? undefined), r.diff === null ? 'n/a' : `${signed(r.diff)}${r.ci ? ` [${signed(r.ci[0])}, ${signed(r.ci[1])}]` : ''}`]);
+    const t = table(head, rows, 'report compare');
+    const definition = differenceDefinition(c, run.results.config.eval.bootstrap);
+    t.querySelector('thead th:last-child')?.replaceChildren(el('span', { cls: 'def', text: head[head.length - 1], attrs: { title: definition } }));
+    // narrow screens show each row as a card with these labels (style.css)
+    t.querySelectorAll('tbody tr').forEach((tr) => [...tr.children].forEach((td, j) => td.setAttribute('data-label', head[j])));
+    const pairing = c.paired
+      ? `both runs were evaluated on the same ${c.problems.shared} held-out problems, so each difference is resampled over those problems.`
+      : `${c.reason}.`;
     out.replaceChildren(
-      table(head, rows, 'report compare'),
-      el('p', { cls: 'note', text: 'Differences between two runs are not paired (a run keeps its summaries, not every problem\'s outcome): judge them by the two intervals. ' + (caveats.length ? `Caution: ${caveats.join('; ')}.` : 'Same model, task, test set size and samples per problem.') }),
+      el('p', { cls: `pairing ${c.paired ? 'paired' : 'unpaired'}`, attrs: { 'data-testid': 'compare-pairing' } }, el('strong', { cls: 'def', text: c.paired ? 'Paired' : 'Unpaired', attrs: { title: definition } }), `: ${pairing}`),
+      t,
+      el('p', { cls: 'note', text: caveats.length ? `Caution: ${caveats.join('; ')}.` : 'Same model, task, test set size and samples per problem.' }),
+      el('details', { cls: 'definitions' }, el('summary', { text: 'Definition' }), el('p', { text: definition })),
     );
   });
   void load();

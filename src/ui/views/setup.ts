@@ -4,7 +4,7 @@
 // dataset with its row errors and split; preset; arms; seed) and the Advanced section
 // (config-editor.ts). Each field carries its help from the config's doc comments and its problems.
 import { ARM_IDS, getArm, type ArmId } from '../../int/arms';
-import { getPreset, presetNames, type IntConfigInput } from '../../int/config';
+import { getPreset, mathSplitOf, presetNames, type IntConfigInput } from '../../int/config';
 import type { AdapterReport } from '../../gpu';
 import type { TierSpec } from '../../tasks/chains/config';
 import { button, el, table } from '../dom';
@@ -15,8 +15,8 @@ import type { RowError } from '../../tasks/math/import';
 import { armColour } from '../published-data';
 import { configField } from '../config-help';
 import { parseValue } from '../fields';
-import { setupProblems, splitSentence, type SetupProblem } from '../setup-check';
-import { advancedSection, errorSpot, getAt, setAt, showFieldProblems, valueTrees, type FieldContext } from './config-editor';
+import { setupProblems, splitCounts, splitSentence, type SetupProblem } from '../setup-check';
+import { advancedSection, errorSpot, fieldRow, getAt, setAt, showFieldProblems, valueTrees, type FieldContext } from './config-editor';
 import { fmtParams, KNOWN_MODELS, modelNeed } from './models';
 
 export interface SetupDeps {
@@ -37,7 +37,7 @@ const checks = new WeakMap<Settings, { name: string; check: DatasetCheck }>();
 export function datasetReport(name: string, c: DatasetCheck): HTMLElement {
   const box = el('div', { cls: 'dataset-report', attrs: { 'data-testid': 'dataset-report' } });
   if (c.fatal) box.append(el('p', { cls: 'status error', text: `Cannot use ${name}: ${c.fatal}`, attrs: { role: 'alert' } }));
-  else box.append(el('p', { text: `${name}: ${c.problems} problems (${c.train} train / ${c.test} test); ${c.errors.length} rows skipped, ${c.warnings.length} warnings.` }));
+  else box.append(el('p', { text: `${name}: ${c.problems} problems imported; ${c.errors.length} rows skipped, ${c.warnings.length} warnings.` }));
   const rows: Array<[string, RowError]> = [...c.errors.map((e): [string, RowError] => ['error', e]), ...c.warnings.map((e): [string, RowError] => ['warning', e])];
   if (rows.length > 0) {
     box.append(table(['', 'row', 'line', 'id', 'reason'], rows.slice(0, 200).map(([k, e]) => [k, String(e.row), e.line === null ? '' : String(e.line), e.id ?? '', e.reason]), 'report row-errors'));
@@ -218,18 +218,32 @@ function taskFieldset(d: SetupDeps, ctx: FieldContext, rerender: () => void): HT
     out.replaceChildren(datasetReport(f.name, c));
     if (c.fatal) return;
     s.dataset = upload;
-    s.datasetSplit = { train: c.train, test: c.test };
+    s.datasetIds = c.ids;
     ov.data = { ...(ov.data ?? {}), task: 'math', style: 'chat', dataset: f.name };
     rerender();
   });
   fs.append(el('div', { cls: 'upload' }, el('label', {}, 'Math dataset file (JSONL / CSV / Parquet with question and answer columns): ', file)), out);
-  if (task === 'math' && s.dataset && s.datasetSplit) {
-    const caps = { train: getAt(s.overrides, 'data.maxTrainProblems') ?? getAt(ctx.preset, 'data.maxTrainProblems'), test: getAt(s.overrides, 'data.maxTestProblems') ?? getAt(ctx.preset, 'data.maxTestProblems') } as { train: number | null; test: number | null };
-    fs.append(el('p', { cls: 'split', attrs: { 'data-testid': 'dataset-split' }, text: splitSentence(s.datasetSplit, caps) }));
-    if (s.model.kind === 'embedded') fs.append(el('p', { cls: 'note warn', text: `The embedded model knows only the chains world: on math it writes nonsense. Pick a Hugging Face chat model (e.g. ${KNOWN_MODELS[1].id}) for a meaningful run.` }));
-  }
+  if (task === 'math' && s.dataset && s.datasetIds) fs.append(splitFields(ctx, s.datasetIds));
+  if (task === 'math' && s.dataset && s.model.kind === 'embedded') fs.append(el('p', { cls: 'note warn', text: `The embedded model knows only the chains world: on math it writes nonsense. Pick a Hugging Face chat model (e.g. ${KNOWN_MODELS[1].id}) for a meaningful run.` }));
   fs.append(help('data.task'), errorSpot('data.task'), errorSpot('data.dataset'));
   return fs;
+}
+
+/** The uploaded dataset's split: data.testFraction and data.splitSeed, and the counts they give
+ *  (redrawn on every edit of the setup, as the run will split the file). */
+function splitFields(ctx: FieldContext, ids: readonly string[]): HTMLElement {
+  const s = ctx.settings;
+  const sentence = el('p', { cls: 'split', attrs: { 'data-testid': 'dataset-split', 'aria-live': 'polite' } });
+  const show = () => {
+    const value = (path: string) => (s.invalid[path] ? undefined : (getAt(s.overrides, path) ?? getAt(ctx.preset, path)));
+    const how = mathSplitOf({ testFraction: value('data.testFraction') as number | undefined, splitSeed: value('data.splitSeed') as number | undefined });
+    const caps = { train: value('data.maxTrainProblems'), test: value('data.maxTestProblems') } as { train: number | null; test: number | null };
+    sentence.textContent = splitSentence(splitCounts(ids, how), caps, how);
+  };
+  show();
+  const local: FieldContext = { ...ctx, changed: () => (show(), ctx.changed()) };
+  const rows = ['data.testFraction', 'data.splitSeed'].map((path) => configField(path)).filter((f) => f !== undefined).map((f) => fieldRow(local, f));
+  return el('div', { cls: 'dataset-split', attrs: { 'data-testid': 'dataset-split-fields' } }, sentence, ...rows);
 }
 
 /** Problems per tier and split of the chains world (data.chains.counts), one input each. */
