@@ -352,7 +352,7 @@ async function armRows(page: Page): Promise<string[]> {
 }
 
 async function main(): Promise<void> {
-  const limitS = Number(process.argv[2] ?? 300);
+  const limitS = Number(process.argv[2] ?? 600);
   const server = await serve(DIST);
   const port = (server.address() as { port: number }).port;
   try {

@@ -10,7 +10,7 @@ import type { RunRecord } from '../../src/worker/protocol';
 /** A saved run of the published results whose arms hold per-problem outcomes `c(arm, i)` of 8 samples. */
 async function record(id: string, prefix: string, c: (arm: number, i: number) => number): Promise<RunRecord> {
   // public/ is served at the root
-  const r = (await (await fetch('/results/chains-critical/results.json')).json()) as ExperimentResults;
+  const r = (await (await fetch('/results/chains-critical-strict/results.json')).json()) as ExperimentResults;
   Object.values(r.arms).forEach((a, k) => {
     const os: ProblemOutcome[] = Array.from({ length: 24 }, (_, i) => ({ problemId: `${prefix}-${i}`, tier: i % 2 ? 'critical' : 'easy', n: 8, c: c(k, i) }));
     a.eval = summarizeOutcomes(os, { ks: [1], ...r.config.eval.bootstrap });
