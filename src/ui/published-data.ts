@@ -4,6 +4,7 @@
 import { ARMS, type ArmId } from '../int/arms';
 import { START_CONDITIONS, type StartCondition } from '../int/diagnostics';
 import { pairedVerdict, resultTiers, signedPoints as signed, type ExperimentResults, type PairedDiff } from '../int/report';
+import type { SeedsSummary } from '../int/seeds';
 
 /** published.json, beside results.json: how the published run was made. */
 export interface PublishedMeta {
@@ -61,15 +62,23 @@ export interface Headline {
 const levelPct = (r: ExperimentResults) => Math.round(100 * r.config.eval.bootstrap.level);
 
 /** The headline: InT + RL against RL only on the critical tier (else over all tiers), from the
- *  paired interval, stated as it came out: higher, lower, or not resolved. */
-export function headline(r: ExperimentResults): Headline {
+ *  paired interval, stated as it came out: higher, lower, or not resolved. With `seeds` (the
+ *  seeds.json of several runs) it states the difference pooled over the seeds, then each seed's. */
+export function headline(r: ExperimentResults, seeds: SeedsSummary | null = null): Headline {
   const pick = (tier: string) => r.paired.find((d) => d.arm === 'int_rl' && d.versus === 'rl' && d.tier === tier);
-  const d = pick(HEADLINE_TIER) ?? pick('all') ?? null;
+  const pooled = (tier: string) => seeds?.pooled.find((d) => d.arm === 'int_rl' && d.versus === 'rl' && d.tier === tier);
+  const p = seeds && seeds.seeds.length > 1 ? (pooled(HEADLINE_TIER) ?? pooled('all') ?? null) : null;
+  const d = p ?? pick(HEADLINE_TIER) ?? pick('all') ?? null;
   if (!d) {
     return { text: 'This run has no paired comparison of InT + RL against RL only (one of the two arms did not run), so it states no headline; the tables below show what it measured.', verdict: 'n/a', diff: null };
   }
   const where = d.tier === 'all' ? 'over all tiers' : `on the ${d.tier} tier`;
-  const iv = `${levelPct(r)}% paired interval [${signed(d.ci95[0])}, ${signed(d.ci95[1])}] over ${d.problems} held-out problems`;
+  let iv = `${levelPct(r)}% paired interval [${signed(d.ci95[0])}, ${signed(d.ci95[1])}] over ${d.problems} held-out problems`;
+  if (p && seeds) {
+    const per = seeds.runs.map((x) => ({ seed: x.seed, d: x.intVsRl.find((y) => y.tier === d.tier) })).filter((x) => x.d);
+    const each = per.map((x) => `seed ${x.seed} ${signed(x.d!.diff)} [${signed(x.d!.ci95[0])}, ${signed(x.d!.ci95[1])}]`).join(', ');
+    iv = `pooled over seeds ${seeds.seeds.join(', ')}; ${iv} x ${p.seeds} seeds${each ? `; per seed: ${each}` : ''}`;
+  }
   const verdict = pairedVerdict(d);
   const text = {
     higher: `InT + RL beats RL only ${where}: pass@1 is ${signed(d.diff)} points higher (${iv}). The interval excludes zero.`,

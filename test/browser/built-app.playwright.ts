@@ -181,9 +181,11 @@ async function checkInvalidInputBlocksRun(page: Page): Promise<string> {
   await run.click({ force: true });
   await page.waitForTimeout(500);
   if (await page.$('#run [data-testid=run-status]')) throw new Error('a run started although the setup is invalid');
-  await page.fill('[data-path="lora.rank"]', '4');
+  // back to the preset's own values
+  const preset = resolveSettings(defaultSettings());
+  await page.fill('[data-path="lora.rank"]', String(preset.lora.rank));
   await page.press('[data-path="lora.rank"]', 'Tab');
-  await page.fill('[data-path="rollouts.k"]', '2');
+  await page.fill('[data-path="rollouts.k"]', String(preset.rollouts.k));
   await page.press('[data-path="rollouts.k"]', 'Tab');
   if (await run.isDisabled()) throw new Error(`Run stays disabled after the fields were fixed: ${await page.textContent('[data-testid=run-problems]')}`);
   const ready = (await page.textContent('[data-testid=run-problems]')) ?? '';

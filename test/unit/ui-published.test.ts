@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ExperimentResults, PairedDiff } from '../../src/int/report';
+import type { SeedsSummary } from '../../src/int/seeds';
 import { checkResults, forestDomain, forestRows, headline, mechanismSentence, parsePublishedMeta, passBars } from '../../src/ui/published-data';
 import { EMBEDDED_MODEL, PUBLISHED_RUN } from '../../src/worker/protocol';
 
@@ -45,6 +46,20 @@ describe('headline', () => {
     expect(h.text).toContain('-2.8 points of pass@1 (95% paired interval [-8.4, +2.5] over 8 held-out problems)');
     expect(h.text).toContain('does not resolve a difference; the point estimate favours RL only.');
     expect(h.text).not.toMatch(/beats|worse/);
+  });
+
+  it('states the difference pooled over the seeds of seeds.json, then each seed\'s', () => {
+    const seeds = {
+      format: 'int-lab-seeds', version: 1, preset: 'p', seeds: [1, 2], pooling: '', bootstrap: { resamples: 100, seed: 0, level: 0.95 },
+      runs: [1, 2].map((seed) => ({ seed, dir: `seed-${seed}`, pass1: {}, intVsRl: [pd('critical', seed === 1 ? 6.25 : 2, seed === 1 ? 1.5 : -1, seed === 1 ? 11 : 5)] })),
+      pooled: [{ ...pd('critical', 4.1, 0.5, 8.2), units: 16, seeds: 2 }],
+    } as unknown as SeedsSummary;
+    const h = headline(results([pd('critical', 6.25, 1.5, 11)]), seeds);
+    expect(h.verdict).toBe('higher');
+    expect(h.diff?.diff).toBe(4.1);
+    expect(h.text).toBe('InT + RL beats RL only on the critical tier: pass@1 is +4.1 points higher (pooled over seeds 1, 2; 95% paired interval [+0.5, +8.2] over 8 held-out problems x 2 seeds; per seed: seed 1 +6.3 [+1.5, +11.0], seed 2 +2.0 [-1.0, +5.0]). The interval excludes zero.');
+    // one seed: its own interval
+    expect(headline(results([pd('critical', 6.25, 1.5, 11)]), { ...seeds, seeds: [1] }).diff?.diff).toBe(6.25);
   });
 
   it('falls back to all tiers, and says so when the comparison is missing', () => {

@@ -104,7 +104,7 @@ export function publishedView(p: Published, rerun: (seed: number) => void, inter
   const defs = statDefinitions(r);
   const d = (term: StatTerm, text: string = term) => def(text, defs[term]);
   const arm = (id: string) => el('span', { cls: 'def', attrs: { title: armDefinition(id) } }, swatch(id), armName(r, id));
-  const h = headline(r);
+  const h = headline(r, p.seeds);
   const root = el('div', { cls: 'published' });
   root.append(
     el('h2', { text: `Published result: ${p.meta.preset}, seed${p.meta.seeds.length > 1 ? 's' : ''} ${p.meta.seeds.join(', ')}` }),
