@@ -2,7 +2,7 @@
 // token budget, gradients accumulated on the GPU, AdamW with global-norm clipping, schedules, TRL-named
 // metrics, skipped (never NaN-writing) steps, and checkpoint save / resume (checkpoint.ts).
 
-import type { Gpu } from '../gpu';
+import { weightParts, type Gpu, type Weight } from '../gpu';
 import type { Decoder } from '../model/decoder';
 import type { TokenBatch } from '../model/layout';
 import { loadCheckpoint, saveCheckpoint, type CheckpointStore, type TrainerSnapshot } from './checkpoint';
@@ -129,7 +129,7 @@ export class Trainer {
     this.mode = model.adapter ? 'lora' : 'full';
     const params: OptimParam[] = model.adapter
       ? model.adapter.parameters()
-      : [...model.grads].map(([name, grad]) => ({ name, value: model.weights.byName.get(name)!, grad }));
+      : [...model.grads].flatMap(([name, grad]) => optimParts(name, model.weights.byName.get(name)!, grad));
     this.optimizer = new AdamW(this.gpu, params, this.config.optim);
     this.totalSteps = this.resolveTotalSteps(opts.totalSteps);
     this.rngState = this.config.seed >>> 0;
@@ -433,4 +433,13 @@ function lossWeights(w: readonly number[], n: number, what: string): Float32Arra
     out[t] = w[t];
   }
   return out;
+}
+
+/** A full fine-tune weight as optimiser parameters: itself, or one per row block (AdamW is elementwise) named
+ *  `${name}#${i}`, so checkpoints of a blocked weight hold its blocks (restored under the same binding limit). */
+function optimParts(name: string, value: Weight, grad: Weight): OptimParam[] {
+  const vs = weightParts(value);
+  const gs = weightParts(grad);
+  if (vs.length !== gs.length) throw new Error(`Trainer: '${name}' has ${vs.length} row block(s) but its gradient ${gs.length}`);
+  return vs.map((v, i) => ({ name: vs.length > 1 ? `${name}#${i}` : name, value: v, grad: gs[i] }));
 }
