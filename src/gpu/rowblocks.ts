@@ -108,11 +108,16 @@ export function wholeTensor(w: Weight, what: string): Tensor {
   throw new Error(`${what}: '${w.label}' is stored in ${w.count} row blocks (over the binding limit); this kernel takes one tensor`);
 }
 
-/** An uninitialised (rows, cols) matrix split into row blocks under this device's binding limit. */
-export function emptyRows(gpu: Gpu, shape: readonly [number, number], dtype: DType = 'f32', label = 'rows'): RowBlocks {
+/** An uninitialised (rows, cols) matrix split into row blocks under this device's binding limit (or into
+ *  blocks of `rowsPerBlock` rows, at most the limit's: kernel tests split small matrices). */
+export function emptyRows(gpu: Gpu, shape: readonly [number, number], dtype: DType = 'f32', label = 'rows', rowsPerBlock?: number): RowBlocks {
   const [rows, cols] = shape;
   const maxBind = gpu.limits.maxStorageBufferBindingSize ?? 128 * 1024 * 1024;
-  const per = rowBlockRows(rows, cols, maxBind, label);
+  const fit = rowBlockRows(rows, cols, maxBind, label);
+  if (rowsPerBlock !== undefined && !(Number.isInteger(rowsPerBlock) && rowsPerBlock >= 1 && rowsPerBlock <= fit)) {
+    throw new Error(`emptyRows '${label}': rowsPerBlock must be an integer in [1, ${fit}] (the binding limit's), got ${rowsPerBlock}`);
+  }
+  const per = rowsPerBlock ?? fit;
   const n = Math.max(1, Math.ceil(rows / per));
   const blocks: Tensor[] = [];
   try {
@@ -132,10 +137,10 @@ export function zerosRowsLike(gpu: Gpu, like: RowBlocks, dtype: DType = 'f32', l
 
 /** Upload host data (row-major, rows * cols values; f16 bits as a Uint16Array for f16) block by block:
  *  each block takes its slice of the host array, never a whole-matrix buffer on the GPU. */
-export function uploadRows(gpu: Gpu, data: ArrayLike<number> | TypedArray, shape: readonly [number, number], dtype: DType = 'f32', label = 'rows'): RowBlocks {
+export function uploadRows(gpu: Gpu, data: ArrayLike<number> | TypedArray, shape: readonly [number, number], dtype: DType = 'f32', label = 'rows', rowsPerBlock?: number): RowBlocks {
   const [rows, cols] = shape;
   if (data.length !== rows * cols) throw new Error(`uploadRows '${label}': ${data.length} values for shape ${shapeStr(shape)} (${rows * cols} elements)`);
-  const rb = emptyRows(gpu, shape, dtype, label);
+  const rb = emptyRows(gpu, shape, dtype, label, rowsPerBlock);
   writeWeight(gpu, rb, data);
   return rb;
 }
