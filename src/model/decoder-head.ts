@@ -1,5 +1,7 @@
 // The LM head: final RMSNorm, then logits (lm_head) and per-token log-probs / entropies in row chunks
 // (never (N, V) at once), its backward (logits recomputed chunk by chunk), and logits at chosen rows.
+// The lm_head is a RowBlocks: over the binding limit, each chunk's (rows, V) logits are written vocabulary
+// block by block (linearForwardRows), so log-probs and sampling still see whole rows of logits.
 
 import { wholeTensor, type Gpu, type Tensor, type Weight } from '../gpu';
 import { logprobsBackward, logprobsForward } from '../kernels/logprobs';
