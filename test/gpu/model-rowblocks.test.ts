@@ -1,7 +1,8 @@
 // A model whose embedding and lm_head are over the binding limit: a second device with the engine's binding
 // limit capped at 32 KiB splits a 700 x 32 vocabulary (89.6 KB f32) into 3 row blocks (256, 256, 188 rows; the
 // block edges fall inside the logprobs / sampling vocabulary chunk of 4096 and inside 11-row logits chunks).
-// Log-probs, last logits, generation, a LoRA step and a full fine-tune step agree with the same model on the
+// Log-probs, last logits, generation (also with more slots than one binding of logits holds), a LoRA step and
+// a full fine-tune step agree with the same model on the
 // uncapped device, and log-probs with the float64 reference.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Gpu, readWeight, type RowBlocks } from '../../src/gpu';
@@ -95,6 +96,18 @@ describe('a vocabulary over the binding limit (row blocks)', () => {
       const gb = await generate(b, prompts, { ...opts, maxNewTokens: 6, eosIds: [] });
       expect(gb.map((s) => s.tokens)).toEqual(ga.map((s) => s.tokens));
       expect(maxDiff(gb.flatMap((s) => s.logprobs), ga.flatMap((s) => s.logprobs))).toBeLessThan(1e-5);
+    }
+  });
+
+  it('more slots than one binding of logits holds: sampled in row chunks, the same draws as one call', async () => {
+    const [a, b] = pair(tied());
+    const prompts = Array.from({ length: 7 }, (_, i) => [1, 100 * i + 5, 699 - i]); // 7 x 2 = 14 slots; 11 rows of logits fit
+    for (const opts of [{ temperature: 1, seed: 9 }, { temperature: 0.7, topP: 0.9, seed: 10 }]) {
+      const ga = await generate(a, prompts, { ...opts, groupSize: 2, maxNewTokens: 4, eosIds: [] });
+      const gb = await generate(b, prompts, { ...opts, groupSize: 2, maxNewTokens: 4, eosIds: [] });
+      expect(gb.map((s) => s.tokens)).toEqual(ga.map((s) => s.tokens));
+      expect(maxDiff(gb.flatMap((s) => s.logprobs), ga.flatMap((s) => s.logprobs))).toBeLessThan(1e-5);
+      expect(new Set(ga.map((s) => s.tokens.join(','))).size).toBeGreaterThan(7); // group members differ
     }
   });
 
