@@ -110,7 +110,7 @@ export function matmulDims(gpu: Gpu, kernel: string, out: Tensor, a: Tensor, b: 
     if (t.shape.length < 2) throw new Error(`${kernel}: ${name} must have at least 2 dims (..., rows, cols), got ${shapeStr(t.shape)}`);
     const max = gpu.limits.maxStorageBufferBindingSize;
     if (max && t.byteLength > max) {
-      throw new Error(`${kernel}: ${name} ${shapeStr(t.shape)}:${t.dtype} is ${t.byteLength} bytes, over this adapter's maxStorageBufferBindingSize of ${max}; split the batch or the rows`);
+      throw new Error(`${kernel}: ${name} ${shapeStr(t.shape)}:${t.dtype} is ${t.byteLength} bytes, over this adapter's maxStorageBufferBindingSize of ${max}; split the batch or the rows (a weight in row blocks: RowBlocks with linearForwardRows)`);
     }
   }
   if (out.dtype !== 'f32') throw new Error(`${kernel}: out must be f32, got ${out.dtype} (${desc()})`);

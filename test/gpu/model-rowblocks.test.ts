@@ -5,8 +5,12 @@
 // a full fine-tune step agree with the same model on the
 // uncapped device, and log-probs with the float64 reference.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
 import { Gpu, readWeight, type RowBlocks } from '../../src/gpu';
+import { NodeFolderSource } from '../../src/io/folder';
 import { generate } from '../../src/model/generate';
+import { loadModelFolder } from '../../src/model/load';
+import { readWeights } from '../../src/model/weights';
 import type { Decoder } from '../../src/model/decoder';
 import { LoraAdapter } from '../../src/model/lora';
 import { referenceBatch } from '../../src/model/reference';
@@ -87,6 +91,31 @@ describe('a vocabulary over the binding limit (row blocks)', () => {
       expect(maxDiff(lb, la)).toBeLessThan(1e-5);
     });
   }
+
+  it('a bf16 checkpoint (tiny-qwen3, 151,936 x 32 tied) loads into 5 row blocks under a 4 MiB cap, f32 and f16', async () => {
+    const mid = await Gpu.create({ maxStorageBufferBindingSize: 4 * 1024 * 1024 });
+    const dir = join(__dirname, '../fixtures/models/tiny-qwen3');
+    try {
+      for (const dtype of big.f16 ? (['f32', 'f16'] as const) : (['f32'] as const)) {
+        const [a, b] = [await loadModelFolder(big, new NodeFolderSource(dir), { dtype }), await loadModelFolder(mid, new NodeFolderSource(dir), { dtype })];
+        try {
+          expect(b.weights.embed.count).toBe(5); // 32,768 rows of 32 f32 values per 4 MiB block
+          expect(b.weights.embed.blocks.map((t) => t.shape[0])).toEqual([32768, 32768, 32768, 32768, 20864]);
+          const [wa, wb] = [await readWeights(big, a.weights), await readWeights(mid, b.weights)];
+          expect(mapDiff(wb, wa).diff, 'every weight loads bit-identically').toBe(0);
+          const batch = randomBatch(2, 6, a.config.vocabSize, 31, { lengths: [6, 4] }); // logits in chunks of 6 rows
+          const [la, lb] = [await a.decoder.logprobs(batch), await b.decoder.logprobs(batch)];
+          expect(maxDiff(lb.logp, la.logp), dtype).toBeLessThan(1e-5);
+          expect(maxDiff(lb.entropy, la.entropy), dtype).toBeLessThan(1e-5);
+        } finally {
+          a.release();
+          b.release();
+        }
+      }
+    } finally {
+      mid.destroy();
+    }
+  });
 
   it('generation (greedy and seeded top-k sampling) gives the same tokens and log-probs', async () => {
     const [a, b] = pair(untied());
