@@ -6,6 +6,7 @@
 import { rowBlockRows } from '../gpu';
 import type { ModelConfig } from './config';
 import { buildParamTable, countParams, loraParamCount, type LinearModule, type ParamTable } from './params';
+import { isRowBlocked } from './weights';
 
 export type WeightDtype = 'f16' | 'f32';
 
@@ -100,7 +101,7 @@ function weightsItem(table: ParamTable, dtype: WeightDtype, maxBinding: number):
   let blocks = '';
   for (const e of table.entries) {
     // The embedding and lm_head are RowBlocks (src/gpu/rowblocks.ts): one buffer per block of whole rows.
-    const blocked = e.kind === 'embed' || e.kind === 'lm_head';
+    const blocked = isRowBlocked(e);
     const rows = blocked ? rowBlockRows(e.shape[0], e.shape[1], maxBinding, e.name) : 0;
     largest = Math.max(largest, blocked ? rows * e.shape[1] * wb : e.numel * wb);
     if (blocked && rows < e.shape[0] && !blocks) blocks = `, ${e.shape[0]}-row vocabulary in ${Math.ceil(e.shape[0] / rows)} row blocks of ${rows}`;
