@@ -10,7 +10,8 @@ export interface AdapterReport {
   description: string;
   /** Optional features that were requested and granted. */
   features: { shaderF16: boolean; subgroups: boolean; timestampQuery: boolean };
-  /** The limits the device was created with (the adapter's maxima). */
+  /** The limits the device was created with (the adapter's maxima; maxStorageBufferBindingSize lowered by
+   *  AcquireOptions.maxStorageBufferBindingSize when given). */
   limits: Record<string, number>;
 }
 
@@ -19,6 +20,13 @@ export interface AcquireOptions {
   powerPreference?: GPUPowerPreference;
   /** Disable optional features even when present (e.g. to test the f32 fallback). */
   disableFeatures?: Array<'shader-f16' | 'subgroups' | 'timestamp-query'>;
+  /**
+   * Engine-side cap on maxStorageBufferBindingSize (bytes, a multiple of 4), below the adapter's. WebGPU raises
+   * a requested limit below the default (128 MiB) to the default, so the cap is applied to the limits the engine
+   * reads (`report.limits`, hence `gpu.limits`): every size check and every row-block split respects it. Tests
+   * use it to split small models' embeddings into several row blocks (see src/gpu/rowblocks.ts).
+   */
+  maxStorageBufferBindingSize?: number;
 }
 
 const LIMIT_NAMES = [
@@ -82,6 +90,10 @@ export interface AcquiredDevice {
 }
 
 export async function acquireDevice(opts: AcquireOptions = {}): Promise<AcquiredDevice> {
+  const cap = opts.maxStorageBufferBindingSize;
+  if (cap !== undefined && (!Number.isInteger(cap) || cap < 4 || cap % 4)) {
+    throw new Error(`acquireDevice: maxStorageBufferBindingSize must be a positive multiple of 4 bytes, got ${cap}`);
+  }
   const { gpu, runtime } = await getGpu();
   const adapter = await gpu.requestAdapter({ powerPreference: opts.powerPreference });
   if (!adapter) throw new Error(runtime === 'node' ? NO_ADAPTER_NODE : NO_ADAPTER_BROWSER);
@@ -100,6 +112,7 @@ export async function acquireDevice(opts: AcquireOptions = {}): Promise<Acquired
   const limits: Record<string, number> = {};
   const dl = device.limits as unknown as Record<string, number>;
   for (const name of LIMIT_NAMES) if (typeof dl[name] === 'number') limits[name] = dl[name];
+  if (cap !== undefined) limits.maxStorageBufferBindingSize = Math.min(cap, limits.maxStorageBufferBindingSize ?? cap);
   const report: AdapterReport = {
     runtime,
     vendor: info?.vendor ?? '',

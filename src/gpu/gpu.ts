@@ -127,7 +127,7 @@ export class Gpu implements TensorOwner {
     const bytes = Math.max(4, numel(shape) * BYTES[dtype]);
     const maxBind = this.limits.maxStorageBufferBindingSize;
     if (maxBind && bytes > maxBind) {
-      throw new Error(`tensor '${label}' ${shapeStr(shape)}:${dtype} needs ${bytes} bytes, over this adapter's maxStorageBufferBindingSize of ${maxBind}; split it (e.g. chunk the vocabulary or batch) or use a smaller model`);
+      throw new Error(`tensor '${label}' ${shapeStr(shape)}:${dtype} needs ${bytes} bytes, over this adapter's maxStorageBufferBindingSize of ${maxBind}; split it (a matrix of whole rows: RowBlocks, src/gpu/rowblocks.ts; activations: chunk the tokens or the batch) or use a smaller model`);
     }
     return new Tensor(this, this.pool.acquire(bytes, STORAGE(), label), shape, dtype, label);
   }

@@ -1,9 +1,10 @@
 // Token embedding: forward gathers rows of the (V, C) table by token id; backward scatters dOut rows
 // into dTable without float atomics (chains of equal ids, one writer per element). Ids outside [0, V)
 // cannot be reported from inside a step (no readback): the forward writes a zero row and the backward
-// skips them; embeddingCheckIds() is the debug check. Plain-TS reference in embedding.ref.ts.
+// skips them; embeddingCheckIds() is the debug check. A table over the binding limit is a RowBlocks
+// (src/gpu/rowblocks.ts): both passes run once per row block. Plain-TS reference in embedding.ref.ts.
 
-import { P, buildWgsl, expectTensor, type Gpu, type Tensor } from '../gpu';
+import { P, asRowBlocks, buildWgsl, expectTensor, type Gpu, type RowBlocks, type Tensor, type Weight } from '../gpu';
 import { grid1D } from './grid';
 import weightTypeSrc from './weight_type.wgsl?raw';
 import commonSrc from './embedding_common.wgsl?raw';
@@ -27,42 +28,52 @@ function checkIds(kernel: string, ids: Tensor): number {
   return ids.shape[0];
 }
 
+/** The table as row blocks, checked: every block 2-D of `dtypes`, the same width. */
+function tableBlocks(k: string, name: string, table: Weight, dtypes: Array<'f32' | 'f16'>): RowBlocks {
+  const rb = asRowBlocks(table);
+  for (const b of rb.blocks) expectTensor(k, name, b, dtypes, [-1, rb.cols]);
+  return rb;
+}
+
 /**
- * out[n] = table[ids[n]]. out: (N, C) f32; ids: (N,) u32 or i32; table: (V, C) f32 or f16 (f16 needs shader-f16).
- * An id outside [0, V) gives a zero row (see embeddingCheckIds).
+ * out[n] = table[ids[n]]. out: (N, C) f32; ids: (N,) u32 or i32; table: (V, C) f32 or f16 (f16 needs shader-f16),
+ * a tensor or a RowBlocks (one dispatch per block). An id outside [0, V) gives a zero row (see embeddingCheckIds).
  */
-export function embeddingForward(gpu: Gpu, out: Tensor, ids: Tensor, table: Tensor): void {
+export function embeddingForward(gpu: Gpu, out: Tensor, ids: Tensor, table: Weight): void {
   const k = 'embedding.forward';
   const N = checkIds(k, ids);
-  expectTensor(k, 'table', table, ['f32', 'f16'], [-1, -1]);
-  const [V, C] = table.shape;
+  const rb = tableBlocks(k, 'table', table, ['f32', 'f16']);
+  const [V, C] = rb.shape;
   expectTensor(k, 'out', out, 'f32', [N, C]);
-  if (table.dtype === 'f16' && !gpu.f16) throw new Error(`${k}: table is f16 but this adapter has no shader-f16; upload the table as f32`);
+  if (rb.dtype === 'f16' && !gpu.f16) throw new Error(`${k}: table is f16 but this adapter has no shader-f16; upload the table as f32`);
   const g = grid1D(gpu, N * C, WG);
-  gpu.dispatch({
-    kernel: k,
-    code: buildWgsl(fwdSrc, { F16: table.dtype === 'f16' }),
-    outputs: [out],
-    inputs: [ids, table],
-    params: P().u32(N * C).u32(C).u32(V).u32(g.rowStride),
-    workgroups: g.workgroups,
-    constants: { WG },
+  rb.blocks.forEach((block, i) => {
+    gpu.dispatch({
+      kernel: k,
+      code: buildWgsl(fwdSrc, { F16: rb.dtype === 'f16' }),
+      outputs: [out],
+      inputs: [ids, block],
+      params: P().u32(N * C).u32(C).u32(V).u32(g.rowStride).u32(rb.rowStart(i)).u32(rb.blockRows(i)).u32(i === 0 ? 1 : 0),
+      workgroups: g.workgroups,
+      constants: { WG },
+    });
   });
 }
 
 /**
  * dTable[v] = sum of dOut[n] over tokens with ids[n] = v (overwritten, or added with accumulate).
- * dTable: (V, C) f32; dOut: (N, C) f32; ids: (N,) u32 or i32. Deterministic: each row is summed in token
- * order by one thread. Cost O(N^2) id comparisons + O(N * C): meant for N up to a few thousand tokens.
+ * dTable: (V, C) f32, a tensor or a RowBlocks (one scatter per block, the links computed once); dOut: (N, C) f32;
+ * ids: (N,) u32 or i32. Deterministic: each row is summed in token order by one thread. Cost O(N^2) id
+ * comparisons + O(N * C) per block: meant for N up to a few thousand tokens.
  */
-export function embeddingBackward(gpu: Gpu, dTable: Tensor, dOut: Tensor, ids: Tensor, opts: EmbeddingBackwardOptions = {}): void {
+export function embeddingBackward(gpu: Gpu, dTable: Weight, dOut: Tensor, ids: Tensor, opts: EmbeddingBackwardOptions = {}): void {
   const k = 'embedding.backward';
   const N = checkIds(k, ids);
-  expectTensor(k, 'dTable', dTable, 'f32', [-1, -1]);
-  const [V, C] = dTable.shape;
+  const rb = tableBlocks(k, 'dTable', dTable, ['f32']);
+  const C = rb.cols;
   expectTensor(k, 'dOut', dOut, 'f32', [N, C]);
   const acc = !!opts.accumulate;
-  if (!acc) gpu.clear(dTable);
+  if (!acc) rb.blocks.forEach((b) => gpu.clear(b));
   if (N === 0 || C === 0) return;
   const links = gpu.empty([2 * N], 'u32', 'embedding.links');
   const gl = grid1D(gpu, N, LINKS_WG);
@@ -76,14 +87,16 @@ export function embeddingBackward(gpu: Gpu, dTable: Tensor, dOut: Tensor, ids: T
     constants: { WG: LINKS_WG },
   });
   const g = grid1D(gpu, N * C, WG);
-  gpu.dispatch({
-    kernel: k,
-    code: bwdSrc,
-    outputs: [dTable],
-    inputs: [dOut, ids, links],
-    params: P().u32(N * C).u32(N).u32(C).u32(V).u32(g.rowStride).u32(acc ? 1 : 0),
-    workgroups: g.workgroups,
-    constants: { WG },
+  rb.blocks.forEach((block, i) => {
+    gpu.dispatch({
+      kernel: k,
+      code: bwdSrc,
+      outputs: [block],
+      inputs: [dOut, ids, links],
+      params: P().u32(N * C).u32(N).u32(C).u32(rb.rowStart(i)).u32(rb.blockRows(i)).u32(g.rowStride).u32(acc ? 1 : 0),
+      workgroups: g.workgroups,
+      constants: { WG },
+    });
   });
   links.release();
 }

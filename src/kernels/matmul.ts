@@ -1,14 +1,15 @@
 // Matmul family: out (batch..., M, N) = alpha * op(A) op(B) (+ out), f32 activations, f32 or f16 B,
 // f32 accumulation. Register-tiled kernels (workgroup-memory staged for GPUs, direct for CPU
-// adapters), a naive one-thread-per-output kernel, and linear-layer helpers (y = x W^T and its backward).
-// Plain-TS reference in matmul.ref.ts; tile tuning script in scripts/tune-matmul.ts.
+// adapters), a naive one-thread-per-output kernel, and linear-layer helpers (y = x W^T and its backward,
+// also over a weight stored in row blocks: the lm_head over vocabulary blocks). Plain-TS reference in matmul.ref.ts; tile tuning script in scripts/tune-matmul.ts.
 
-import { P, buildWgsl, shapeStr, type Gpu, type Tensor } from '../gpu';
+import { P, asRowBlocks, buildWgsl, shapeStr, type Gpu, type Tensor, type Weight } from '../gpu';
 import commonSrc from './matmul_common.wgsl?raw';
 import stagedSrc from './matmul.wgsl?raw';
 import directSrc from './matmul_direct.wgsl?raw';
 import naiveSrc from './matmul_naive.wgsl?raw';
 import { isCpuAdapter } from './grid';
+import { copyRows } from './rows';
 
 export interface MatmulOpts {
   /** Use A^T: A is stored (batch..., K, M). Default false. */
@@ -109,7 +110,7 @@ export function matmulDims(gpu: Gpu, kernel: string, out: Tensor, a: Tensor, b: 
     if (t.shape.length < 2) throw new Error(`${kernel}: ${name} must have at least 2 dims (..., rows, cols), got ${shapeStr(t.shape)}`);
     const max = gpu.limits.maxStorageBufferBindingSize;
     if (max && t.byteLength > max) {
-      throw new Error(`${kernel}: ${name} ${shapeStr(t.shape)}:${t.dtype} is ${t.byteLength} bytes, over this adapter's maxStorageBufferBindingSize of ${max}; split the batch or the rows`);
+      throw new Error(`${kernel}: ${name} ${shapeStr(t.shape)}:${t.dtype} is ${t.byteLength} bytes, over this adapter's maxStorageBufferBindingSize of ${max}; split the batch or the rows (a weight in row blocks: RowBlocks with linearForwardRows)`);
     }
   }
   if (out.dtype !== 'f32') throw new Error(`${kernel}: out must be f32, got ${out.dtype} (${desc()})`);
@@ -253,4 +254,58 @@ export function linearBackward(
   const dY2 = as2d(dY, rows, outF);
   if (dX) matmul(gpu, as2d(dX, rows, inF), dY2, w, { accumulate: opts.accumulateDX });
   if (dW) matmul(gpu, dW, dY2, as2d(x, rows, inF), { transA: true, accumulate: opts.accumulateDW });
+}
+
+function checkRowsLinear(k: string, x: Tensor, y: Tensor, w: Weight, yName: string): { R: number; V: number; C: number } {
+  const [V, C] = asRowBlocks(w).shape;
+  if (x.shape.length !== 2 || x.shape[1] !== C) throw new Error(`${k}: x must be (rows, ${C}) for w [${V}, ${C}], got ${shapeStr(x.shape)}`);
+  const R = x.shape[0];
+  if (y.shape.length !== 2 || y.shape[0] !== R || y.shape[1] !== V) throw new Error(`${k}: ${yName} must have shape [${R}, ${V}] for x ${shapeStr(x.shape)} and w [${V}, ${C}], got ${shapeStr(y.shape)}`);
+  return { R, V, C };
+}
+
+/**
+ * y (R, V) = x (R, C) W^T for W (V, C) a tensor or a RowBlocks (the lm_head over vocabulary blocks): each
+ * block's product (R, Vb) is written into its columns [v0, v0 + Vb) of y. One block is linearForward.
+ */
+export function linearForwardRows(gpu: Gpu, y: Tensor, x: Tensor, w: Weight): void {
+  const k = 'linear.forwardRows';
+  const rb = asRowBlocks(w);
+  if (rb.count === 1) return linearForward(gpu, y, x, rb.blocks[0]);
+  const { R, V } = checkRowsLinear(k, x, y, w, 'y');
+  rb.blocks.forEach((block, i) => {
+    const Vb = rb.blockRows(i);
+    const yb = gpu.empty([R, Vb], 'f32', `${k}.block`); // (R, Vb)
+    linearForward(gpu, yb, x, block);
+    copyRows(gpu, y, yb, { rows: R, width: Vb, dstStride: V, dstCol0: rb.rowStart(i) });
+    yb.release();
+  });
+}
+
+/**
+ * Backward of linearForwardRows: dX (R, C) = dY W (accumulated with accumulateDX); dW (V, C) += dY^T X block by
+ * block (accumulated with accumulateDW; dW must split at W's rows). Pass null for a gradient that is not needed.
+ */
+export function linearBackwardRows(
+  gpu: Gpu,
+  dX: Tensor | null,
+  dW: Weight | null,
+  dY: Tensor,
+  x: Tensor,
+  w: Weight,
+  opts: { accumulateDX?: boolean; accumulateDW?: boolean } = {},
+): void {
+  const k = 'linear.backwardRows';
+  const rb = asRowBlocks(w);
+  const dRb = dW ? asRowBlocks(dW) : null;
+  if (dRb && !dRb.sameLayout(rb)) throw new Error(`${k}: dW ${dRb} must split at the rows of w ${rb}`);
+  if (rb.count === 1) return linearBackward(gpu, dX, dRb?.blocks[0] ?? null, dY, x, rb.blocks[0], opts);
+  const { R, V } = checkRowsLinear(k, x, dY, w, 'dY');
+  rb.blocks.forEach((block, i) => {
+    const Vb = rb.blockRows(i);
+    const dYb = gpu.empty([R, Vb], 'f32', `${k}.block`); // (R, Vb)
+    copyRows(gpu, dYb, dY, { rows: R, width: Vb, srcStride: V, srcCol0: rb.rowStart(i) });
+    linearBackward(gpu, dX, dRb?.blocks[i] ?? null, dYb, x, block, { accumulateDX: opts.accumulateDX || i > 0, accumulateDW: opts.accumulateDW });
+    dYb.release();
+  });
 }

@@ -12,15 +12,16 @@ export interface CopyRowsRefOptions extends Omit<CopyRowsOptions, 'dstIdx' | 'sr
   srcIdx?: ArrayLike<number>;
 }
 
-/** Returns a copy of `dst` after the row copy from `src` (both `width` words per row). */
+/** Returns a copy of `dst` after the row copy from `src` (`width` words per row, at the options' strides and columns). */
 export function copyRowsRef(dst: ArrayLike<number>, src: ArrayLike<number>, o: CopyRowsRefOptions): Float64Array {
   const out = Float64Array.from(dst);
   const { rows, width } = o;
+  const [dS, sS, dC, sC] = [o.dstStride ?? width, o.srcStride ?? width, o.dstCol0 ?? 0, o.srcCol0 ?? 0];
   for (let r = 0; r < rows; r++) {
     const d = o.dstIdx ? o.dstIdx[r] : (o.dstRow0 ?? 0) + r;
     if (d === NO_ROW) continue;
     const s = o.srcIdx ? o.srcIdx[r] : (o.srcRow0 ?? 0) + r;
-    for (let c = 0; c < width; c++) out[d * width + c] = s === NO_ROW ? 0 : src[s * width + c];
+    for (let c = 0; c < width; c++) out[d * dS + dC + c] = s === NO_ROW ? 0 : src[s * sS + sC + c];
   }
   return out;
 }

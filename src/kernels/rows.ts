@@ -1,5 +1,7 @@
 // copyRows: the model's data-movement kernel. Gathers / scatters rows between tensors with optional
 // index maps: token-major <-> head-major attention layouts, KV-cache writes, logits row chunks.
+// Column windows (dstStride / dstCol0, srcStride / srcCol0) place a narrow row inside a wider one: the
+// lm_head's per-vocabulary-block logits into the (rows, V) logits and back.
 // A pure copy, so it has no backward (a gather's gradient is the scatter with the same map, i.e. another
 // copyRows with dstIdx and srcIdx swapped). Plain-TS reference in rows.ref.ts.
 
@@ -20,6 +22,12 @@ export interface CopyRowsOptions {
   srcIdx?: Tensor;
   dstRow0?: number;
   srcRow0?: number;
+  /** 4-byte words between dst rows (default width) and the first word written in each row (default 0). */
+  dstStride?: number;
+  dstCol0?: number;
+  /** Same for src: words between rows (default width), first word read in each row (default 0). */
+  srcStride?: number;
+  srcCol0?: number;
 }
 
 /** dst[d(r)] = src[s(r)] row by row; both tensors hold 4-byte elements (f32 / u32 / i32). */
@@ -34,8 +42,16 @@ export function copyRows(gpu: Gpu, dst: Tensor, srcT: Tensor, o: CopyRowsOptions
   }
   const d0 = o.dstRow0 ?? 0;
   const s0 = o.srcRow0 ?? 0;
-  if (!o.dstIdx && (d0 + rows) * width > dst.size) throw new Error(`${k}: rows [${d0}, ${d0 + rows}) x ${width} overflow dst ${dst}`);
-  if (!o.srcIdx && (s0 + rows) * width > srcT.size) throw new Error(`${k}: rows [${s0}, ${s0 + rows}) x ${width} overflow src ${srcT}`);
+  const dS = o.dstStride ?? width;
+  const sS = o.srcStride ?? width;
+  const dC = o.dstCol0 ?? 0;
+  const sC = o.srcCol0 ?? 0;
+  for (const [name, stride, col0] of [['dst', dS, dC], ['src', sS, sC]] as const) {
+    if (!Number.isInteger(stride) || !Number.isInteger(col0) || col0 < 0 || col0 + width > stride) throw new Error(`${k}: ${name} columns [${col0}, ${col0 + width}) do not fit its rows of ${stride} words`);
+  }
+  const span = (r0: number, stride: number) => `rows [${r0}, ${r0 + rows}) x ${stride}`;
+  if (!o.dstIdx && (d0 + rows) * dS > dst.size) throw new Error(`${k}: ${span(d0, dS)} overflow dst ${dst}`);
+  if (!o.srcIdx && (s0 + rows) * sS > srcT.size) throw new Error(`${k}: ${span(s0, sS)} overflow src ${srcT}`);
   const total = rows * width;
   if (total === 0) return;
   const g = grid1D(gpu, total, WG);
@@ -45,7 +61,7 @@ export function copyRows(gpu: Gpu, dst: Tensor, srcT: Tensor, o: CopyRowsOptions
     code: src,
     outputs: [dst],
     inputs: [srcT, o.dstIdx ?? srcT, o.srcIdx ?? srcT],
-    params: P().u32(total).u32(width).u32(g.rowStride).u32(flags).u32(d0).u32(s0),
+    params: P().u32(total).u32(width).u32(g.rowStride).u32(flags).u32(d0).u32(s0).u32(dS).u32(sS).u32(dC).u32(sC),
     workgroups: g.workgroups,
     constants: { WG },
   });

@@ -1,6 +1,7 @@
 // Row copy with optional index maps: for r < rows, dst row d = dstIdx[r] (or dstRow0 + r) receives
 // src row s = srcIdx[r] (or srcRow0 + r), `width` 4-byte words per row. d = NO_ROW skips the row;
-// s = NO_ROW writes zeros. Moves f32 / u32 / i32 data bit-exactly (copied as u32 words).
+// s = NO_ROW writes zeros. Rows sit dstStride / srcStride words apart, the copied words starting at
+// dstCol0 / srcCol0 within each row (a column window; strides = width and columns 0 for whole rows). Moves f32 / u32 / i32 data bit-exactly (copied as u32 words).
 
 override WG: u32 = 256u;
 const NO_ROW: u32 = 0xffffffffu;
@@ -11,7 +12,7 @@ const NO_ROW: u32 = 0xffffffffu;
 @group(0) @binding(3) var<storage, read> srcIdx: array<u32>; // (rows,) read when flags & 2
 @group(0) @binding(4) var<uniform> p: Params;
 
-struct Params { total: u32, width: u32, rowStride: u32, flags: u32, dstRow0: u32, srcRow0: u32 }
+struct Params { total: u32, width: u32, rowStride: u32, flags: u32, dstRow0: u32, srcRow0: u32, dstStride: u32, srcStride: u32, dstCol0: u32, srcCol0: u32 }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -25,6 +26,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var s = p.srcRow0 + r;
   if ((p.flags & 2u) != 0u) { s = srcIdx[r]; }
   var val = 0u;
-  if (s != NO_ROW) { val = src[s * p.width + c]; }
-  dst[d * p.width + c] = val;
+  if (s != NO_ROW) { val = src[s * p.srcStride + p.srcCol0 + c]; }
+  dst[d * p.dstStride + p.dstCol0 + c] = val;
 }

@@ -19,7 +19,7 @@
 //
 // Noise: Philox4x32-10 keyed by (seed, step), counter (token >> 2, row, 0, 0), output word token & 3, so
 // a draw depends only on (seed, step, row, token): reproducible, and independent of dispatch order.
-// `row` is the row's index in this call (a caller that compacts finished rows changes it), and each
+// `row` is row0 + the row's index in this call (a caller that compacts finished rows changes it), and each
 // decoding step needs its own `step`. Calls that differ only in temperature / top-k / top-p share noise.
 // Logits at or below -1e30 (-inf masks) and NaN are never sampled.
 
@@ -53,6 +53,9 @@ export interface SampleOptions {
   seed: number;
   /** Decoding step (u32): the noise differs per step. */
   step: number;
+  /** Noise row of logits row 0 (u32, default 0): a caller that samples its rows in chunks passes each chunk's
+   *  first row, so the draws equal those of one call over all rows. */
+  row0?: number;
   /** 'tempered' (default): logp of softmax(logits / T); 'untempered': logp of softmax(logits). */
   logpMode?: 'tempered' | 'untempered';
   /** Threads per row of the statistics and pick passes; default reduceWg(gpu) (256 on GPUs, 8 on CPU
@@ -94,6 +97,8 @@ export function sampleTokens(gpu: Gpu, ids: Tensor, logp: Tensor, logits: Tensor
   const minP = opts.minP ?? 0;
   if (!(minP >= 0 && minP <= 1)) throw new Error(`${k}: minP must be in [0, 1] (0 = off), got ${minP}`);
   if (!u32ok(seed) || !u32ok(step)) throw new Error(`${k}: seed and step must be u32 integers, got seed ${seed}, step ${step}`);
+  const row0 = opts.row0 ?? 0;
+  if (!u32ok(row0)) throw new Error(`${k}: row0 must be a u32 integer, got ${row0}`);
   const temps = typeof opts.temperature === 'number' ? new Float32Array(B).fill(opts.temperature) : opts.temperature;
   if (temps.length !== B) throw new Error(`${k}: ${temps.length} temperatures for ${B} rows; pass one number or one per row`);
   for (const t of temps) if (!(t >= 0) || !Number.isFinite(t)) throw new Error(`${k}: temperatures must be finite and >= 0 (0 = greedy), got ${t}`);
@@ -108,7 +113,7 @@ export function sampleTokens(gpu: Gpu, ids: Tensor, logp: Tensor, logits: Tensor
   const nChunks = Math.ceil(V / CHUNK);
   const params = (gridStride: number, nIn = 0, fromLogits = 0, nBlocks = 0) =>
     P().u32(B).u32(V).u32(nChunks).u32(gridStride).u32(seed).u32(step).u32(exact ? 1 : 0).u32(K)
-      .f32(topP).u32(kEff > 0 ? 1 : 0).u32(opts.logpMode === 'untempered' ? 1 : 0).u32(nIn).u32(fromLogits).u32(nBlocks).f32(minP);
+      .f32(topP).u32(kEff > 0 ? 1 : 0).u32(opts.logpMode === 'untempered' ? 1 : 0).u32(nIn).u32(fromLogits).u32(nBlocks).f32(minP).u32(row0);
 
   const tTemps = gpu.upload(temps, [B], 'f32', 'sample.temperature'); // (B,)
   const stats = gpu.empty([B, nChunks, 8], 'f32', 'sample.stats'); // (B, nChunks, 8)

@@ -14,7 +14,7 @@
 //          otherwise every digit and the gathering re-read the row
 //   PICK:  one workgroup per row: combines the chunk stats, applies top-p and min-p to the candidates, draws the
 //          id by Gumbel-max over the kept candidates, and writes id and log-prob.
-// Randomness: Philox4x32-10 keyed by (seed, step), counter (token / 4, row, 0, 0), word token % 4;
+// Randomness: Philox4x32-10 keyed by (seed, step), counter (token / 4, row0 + row, 0, 0), word token % 4;
 // so the noise of a token depends only on (seed, step, row, token), never on dispatch order.
 // Appended to vocab_chunks.wgsl (WG, CHUNK, NEG_BIG, MASKED, chunkOf, nanF32).
 
@@ -36,6 +36,7 @@ struct Params {
   fromLogits: u32, // BLOCK: input is the logits (1) or (key, id) pairs (0)
   nBlocks: u32,  // BLOCK: blocks per row
   minP: f32,     // PICK: keep candidates with probability >= minP * the top one's (0: off)
+  row0: u32,     // noise row of logits row 0 (a caller sampling its rows in chunks)
 }
 
 const NO_ID: u32 = 0xffffffffu;
@@ -160,7 +161,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var bi = NO_ID;
   for (var q = ch.start / 4u + lid; q * 4u < ch.end; q += WG) {
     var r = vec4<u32>(0u);
-    if (noisy) { r = philox(vec4<u32>(q, ch.row, 0u, 0u), key); }
+    if (noisy) { r = philox(vec4<u32>(q, ch.row + p.row0, 0u, 0u), key); }
     for (var lane = 0u; lane < 4u; lane++) {
       let j = q * 4u + lane;
       if (j >= ch.end) { break; }
@@ -546,7 +547,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   // 5. Gumbel-max over the kept candidates
   var key = NEG_BIG;
   if (kept) {
-    let r = philox(vec4<u32>(id / 4u, row, 0u, 0u), vec2<u32>(p.seed, p.step));
+    let r = philox(vec4<u32>(id / 4u, row + p.row0, 0u, 0u), vec2<u32>(p.seed, p.step));
     key = z + gumbel(noiseWord(r, id % 4u));
   }
   shK[lid] = key;

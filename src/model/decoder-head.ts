@@ -1,9 +1,11 @@
 // The LM head: final RMSNorm, then logits (lm_head) and per-token log-probs / entropies in row chunks
 // (never (N, V) at once), its backward (logits recomputed chunk by chunk), and logits at chosen rows.
+// The lm_head is a RowBlocks: over the binding limit, each chunk's (rows, V) logits are written vocabulary
+// block by block (linearForwardRows), so log-probs and sampling still see whole rows of logits.
 
-import type { Gpu, Tensor } from '../gpu';
+import { wholeTensor, type Gpu, type Tensor, type Weight } from '../gpu';
 import { logprobsBackward, logprobsForward } from '../kernels/logprobs';
-import { linearBackward, linearForward } from '../kernels/matmul';
+import { linearBackwardRows, linearForwardRows } from '../kernels/matmul';
 import { rmsnormBackward, rmsnormForward } from '../kernels/rmsnorm';
 import { copyRows } from '../kernels/rows';
 import type { ModelConfig } from './config';
@@ -15,7 +17,7 @@ export interface HeadModel {
   readonly gpu: Gpu;
   readonly config: ModelConfig;
   readonly weights: ModelWeights;
-  readonly grads: ReadonlyMap<string, Tensor>;
+  readonly grads: ReadonlyMap<string, Weight>;
 }
 
 /** The head's forward outputs: logp / entropy are the pass's results, hf / rstdF / lse what its backward needs. */
@@ -85,13 +87,14 @@ export function headBackward(model: HeadModel, saved: HeadSaved, xL: Tensor, dLp
     const dLogits = gpu.empty([rows, c.vocabSize], 'f32', 'dLogits');
     logprobsBackward(gpu, dLogits, dl, de, ch.logits, ch.targets, lse, { temperature: saved.temperature, ignoreIndex: NO_ROW, entropy: ent });
     const dh = gpu.empty([rows, c.hiddenSize], 'f32', 'dHf.chunk');
-    linearBackward(gpu, dh, dHead, dLogits, ch.h, model.weights.lmHead, { accumulateDW: true });
+    linearBackwardRows(gpu, dh, dHead, dLogits, ch.h, model.weights.lmHead, { accumulateDW: true });
     copyRows(gpu, dHf, dh, { rows, width: c.hiddenSize, dstRow0: r0 });
     [ch.h, ch.targets, ch.logits, lse, dl, dLogits, dh].forEach((t) => t.release());
     [de, ent].forEach((t) => t?.release());
   }
   const dRes = gpu.empty([N, c.hiddenSize], 'f32', 'dResidual'); // (N, C) dL/d(residual stream)
-  rmsnormBackward(gpu, dRes, model.grads.get('model.norm.weight') ?? null, dHf, xL, model.weights.norm, saved.rstdF!, { accumulateDW: true });
+  const dNorm = model.grads.get('model.norm.weight');
+  rmsnormBackward(gpu, dRes, dNorm ? wholeTensor(dNorm, 'head backward') : null, dHf, xL, model.weights.norm, saved.rstdF!, { accumulateDW: true });
   dHf.release();
   return dRes;
 }
@@ -104,7 +107,7 @@ function headChunk(model: HeadModel, hf: Tensor, targets: Tensor, r0: number, ro
   const t = gpu.empty([rows], 'u32', 'targets.chunk');
   copyRows(gpu, t, targets, { rows, width: 1, srcRow0: r0 });
   const logits = gpu.empty([rows, c.vocabSize], 'f32', 'logits');
-  linearForward(gpu, logits, h, model.weights.lmHead);
+  linearForwardRows(gpu, logits, h, model.weights.lmHead);
   return { h, targets: t, logits };
 }
 
@@ -117,7 +120,7 @@ export function logitsAtRows(model: HeadModel, x: Tensor, rowIdx: Tensor, R: num
   const rstd = gpu.empty([R], 'f32', 'last.rstd');
   rmsnormForward(gpu, hn, rstd, h, model.weights.norm, c.rmsNormEps);
   const logits = gpu.empty([R, c.vocabSize], 'f32', 'last.logits');
-  linearForward(gpu, logits, hn, model.weights.lmHead);
+  linearForwardRows(gpu, logits, hn, model.weights.lmHead);
   [h, hn, rstd].forEach((t) => t.release());
   return logits;
 }

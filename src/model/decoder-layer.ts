@@ -2,7 +2,7 @@
 // and LoRA, Qwen3 q/k norm, RoPE, attention over a batch's sequences or a KV cache's slots) and the
 // SwiGLU MLP block, each around RMSNorm and a residual add.
 
-import type { Gpu, Tensor } from '../gpu';
+import { wholeTensor, type Gpu, type Tensor, type Weight } from '../gpu';
 import { addForward } from '../kernels/add';
 import { attentionBackward, attentionForward } from '../kernels/attention';
 import { loraBackward, loraForward } from '../kernels/lora';
@@ -81,7 +81,7 @@ export class DecoderLayers {
     readonly gpu: Gpu,
     readonly weights: ModelWeights,
     /** Full fine-tune gradients by HF key (the decoder's; empty unless trainBase). */
-    private readonly grads: ReadonlyMap<string, Tensor>,
+    private readonly grads: ReadonlyMap<string, Weight>,
     /** The decoder's current adapter (null: base model only). */
     private readonly adapter: () => LoraAdapter | null,
   ) {
@@ -104,11 +104,18 @@ export class DecoderLayers {
   }
 
   private W(l: number, m: LinearModule): Tensor {
-    return this.weights.byName.get(linearKey(l, m))!;
+    return wholeTensor(this.weights.byName.get(linearKey(l, m))!, 'decoder layer');
   }
 
   private bias(l: number, m: LinearModule): Tensor | undefined {
-    return m === 'o_proj' || !this.config.attentionBias ? undefined : this.weights.byName.get(`model.layers.${l}.self_attn.${m}.bias`);
+    const b = m === 'o_proj' || !this.config.attentionBias ? undefined : this.weights.byName.get(`model.layers.${l}.self_attn.${m}.bias`);
+    return b && wholeTensor(b, 'decoder layer');
+  }
+
+  /** A layer weight's full fine-tune gradient (null unless trainBase). */
+  private grad(name: string): Tensor | null {
+    const g = this.grads.get(name);
+    return g ? wholeTensor(g, 'decoder layer backward') : null;
   }
 
   /** y = x W^T (+ b) (+ LoRA); keeps the LoRA hidden (N, r) in `saved`. */
@@ -129,9 +136,9 @@ export class DecoderLayers {
   private linearBack(dX: Tensor | null, dY: Tensor, x: Tensor, l: number, m: LinearModule, saved: Map<LinearModule, Tensor>, accumulateDX: boolean, ones?: Tensor): void {
     const key = linearKey(l, m);
     const W = this.W(l, m);
-    linearBackward(this.gpu, dX, this.grads.get(key) ?? null, dY, x, W, { accumulateDX, accumulateDW: true });
+    linearBackward(this.gpu, dX, this.grad(key), dY, x, W, { accumulateDX, accumulateDW: true });
     const b = this.bias(l, m);
-    const dB = b && this.grads.get(`model.layers.${l}.self_attn.${m}.bias`);
+    const dB = b && this.grad(`model.layers.${l}.self_attn.${m}.bias`);
     if (b && dB && ones) linearBackward(this.gpu, null, dB, dY, ones, b, { accumulateDW: true });
     const ad = this.activeAdapter();
     const p = ad?.params.get(key);
@@ -254,7 +261,7 @@ export class DecoderLayers {
     const N = x.shape[0];
     const [C, I, Hq, Hkv, D] = [c.hiddenSize, c.intermediateSize, c.numHeads, c.numKvHeads, c.headDim];
     const e = (shape: number[], label: string) => gpu.empty(shape, 'f32', label);
-    const grad = (name: string) => this.grads.get(name) ?? null;
+    const grad = (name: string) => this.grad(name);
     const p = `model.layers.${l}`;
     const plan = pass.plan;
 

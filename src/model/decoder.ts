@@ -2,7 +2,7 @@
 // padded or packed batches, backward from dL/dlogp (and dL/dentropy) into LoRA or all weights (optional
 // per-layer recomputation), and the layer stack a KV-cache decode step runs. One layer: decoder-layer.ts.
 
-import { Tensor, type Gpu } from '../gpu';
+import { RowBlocks, Tensor, weightParts, zerosRowsLike, type Gpu, type Weight } from '../gpu';
 import { embeddingBackward, embeddingForward } from '../kernels/embedding';
 import type { ModelConfig } from './config';
 import { DecoderLayers, releaseActs, type AttnPlan, type LayerActs } from './decoder-layer';
@@ -56,8 +56,9 @@ export class Decoder {
   readonly config: ModelConfig;
   /** LoRA adapter used by forward / backward (null: base model only). Its side path is skipped while it is merged. */
   adapter: LoraAdapter | null = null;
-  /** Full fine-tune gradients by HF key (biases (out, 1)); empty unless trainBase. */
-  readonly grads = new Map<string, Tensor>();
+  /** Full fine-tune gradients by HF key (biases (out, 1); the embedding's and lm_head's RowBlocks split at their
+   *  weight's rows); empty unless trainBase. */
+  readonly grads = new Map<string, Weight>();
   readonly recompute: boolean;
   readonly logitsChunkBytes: number;
   private layers: DecoderLayers;
@@ -73,7 +74,9 @@ export class Decoder {
     this.layers = new DecoderLayers(gpu, weights, this.grads, () => this.adapter);
     if (opts.trainBase) {
       if (weights.dtype !== 'f32') throw new Error("Decoder: trainBase (full fine-tune) needs f32 weights; load them with { dtype: 'f32' }");
-      for (const [name, t] of weights.byName) this.grads.set(name, gpu.zeros(t.shape, 'f32', `grad.${name}`));
+      for (const [name, t] of weights.byName) {
+        this.grads.set(name, t instanceof RowBlocks ? zerosRowsLike(gpu, t, 'f32', `grad.${name}`) : gpu.zeros(t.shape, 'f32', `grad.${name}`));
+      }
     }
   }
 
@@ -83,7 +86,7 @@ export class Decoder {
 
   /** Zero the full fine-tune gradients (LoRA gradients: adapter.zeroGrad()). */
   zeroGrad(): void {
-    for (const g of this.grads.values()) this.gpu.clear(g);
+    for (const g of this.grads.values()) for (const t of weightParts(g)) this.gpu.clear(t);
     this.adapter?.zeroGrad();
   }
 

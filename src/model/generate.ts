@@ -1,9 +1,10 @@
 // Batched generation with a KV cache: one prefill per distinct prompt (its keys / values copied into
 // the G slots of its group), ragged prompt lengths, then one decode step per token for all slots.
 // Sampling (temperature / top-k / top-p, seeded) runs on the GPU; only the sampled ids are read back.
+// The slots' logits are computed and sampled in row chunks whose (rows, V) logits fit one binding.
 
 import type { Tensor } from '../gpu';
-import { sampleTokens } from '../kernels/sample';
+import { sampleTokens, type SampleOptions } from '../kernels/sample';
 import type { Decoder } from './decoder';
 import { KVCache } from './kvcache';
 import { DEFAULT_MAX_NEW_TOKENS, PLAIN_SAMPLING, type SamplingConfig } from './sampling';
@@ -109,17 +110,15 @@ export async function generate(model: Decoder, prompts: number[][], opts: Genera
     const onesP = c.attentionBias ? keep(gpu.upload(new Float32Array(P * Tp).fill(1), [P * Tp, 1], 'f32', 'ones')) : undefined;
     const xP = model.runLayers(prep.ids, prep.positions, plan, undefined, onesP);
     const lastRows = keep(gpu.upload(Array.from({ length: S }, (_, s) => Math.floor(s / G) * Tp + slotLen(s) - 1), [S], 'u32', 'prefill.last'));
-    let logits = model.logitsAtRows(xP, lastRows, S); // (S, V)
-    xP.release();
     for (let s = 0; s < S; s++) cache.lengths[s] = slotLen(s);
 
     const sampleOpts = { temperature, topK: opts.topK ?? 0, topP: opts.topP ?? 1, seed: opts.seed ?? 0, logpMode: opts.logpMode };
     ids = gpu.empty([S], 'u32', 'gen.ids');
     const lp = keep(gpu.empty([S], 'f32', 'gen.logp'));
     const logpAll = keep(gpu.empty([maxNew, S], 'f32', 'gen.logpAll')); // (step, slot)
-    sampleTokens(gpu, ids, lp, logits, { ...sampleOpts, step: 0 });
+    sampleAtRows(model, ids, lp, xP, lastRows, { ...sampleOpts, step: 0 });
+    xP.release();
     copyRows(gpu, logpAll, lp, { rows: 1, width: S, dstRow0: 0 });
-    logits.release();
 
     const tokens: number[][] = Array.from({ length: S }, () => []);
     const reason: (FinishReason | null)[] = new Array(S).fill(null);
@@ -156,11 +155,10 @@ export async function generate(model: Decoder, prompts: number[][], opts: Genera
       const kvLens = gpu.upload(pos.map((p) => p + 1), [S], 'u32', 'gen.kvLens');
       const x = model.runLayers(ids!, positions, { kind: 'decode', cache, writeIdx, kvLens }, undefined, onesS);
       for (let s = 0; s < S; s++) cache.lengths[s] = pos[s] + 1;
-      logits = model.logitsAtRows(x, allRows, S);
       const next = gpu.empty([S], 'u32', 'gen.ids');
-      sampleTokens(gpu, next, lp, logits, { ...sampleOpts, step: step + 1 });
+      sampleAtRows(model, next, lp, x, allRows, { ...sampleOpts, step: step + 1 });
       copyRows(gpu, logpAll, lp, { rows: 1, width: S, dstRow0: step + 1 });
-      [x, logits, positions, writeIdx, kvLens, ids!].forEach((t) => t.release());
+      [x, positions, writeIdx, kvLens, ids!].forEach((t) => t.release());
       ids = next;
     }
 
@@ -177,5 +175,35 @@ export async function generate(model: Decoder, prompts: number[][], opts: Genera
     ids?.release();
     temps.forEach((t) => t.release());
     cache.release();
+  }
+}
+
+/**
+ * ids (S,) and logp (S,) sampled from the logits at rows `rows` (S,) u32 of the residual stream x: in one call
+ * when the (S, V) logits fit one binding, else in row chunks that do (each chunk's noise rows offset by its
+ * first row, so the draws are those of one call).
+ */
+function sampleAtRows(model: Decoder, ids: Tensor, logp: Tensor, x: Tensor, rows: Tensor, opts: SampleOptions): void {
+  const { gpu } = model;
+  const S = rows.shape[0];
+  const V = model.config.vocabSize;
+  const maxBind = gpu.limits.maxStorageBufferBindingSize ?? 128 * 1024 * 1024;
+  const per = Math.max(1, Math.floor(maxBind / (4 * V)));
+  if (S <= per) {
+    const logits = model.logitsAtRows(x, rows, S); // (S, V)
+    sampleTokens(gpu, ids, logp, logits, opts);
+    logits.release();
+    return;
+  }
+  for (let r0 = 0; r0 < S; r0 += per) {
+    const n = Math.min(per, S - r0);
+    const part = gpu.empty([n], 'u32', 'gen.rows.chunk');
+    copyRows(gpu, part, rows, { rows: n, width: 1, srcRow0: r0 });
+    const logits = model.logitsAtRows(x, part, n); // (n, V)
+    const [ci, cl] = [gpu.empty([n], 'u32', 'gen.ids.chunk'), gpu.empty([n], 'f32', 'gen.logp.chunk')];
+    sampleTokens(gpu, ci, cl, logits, { ...opts, row0: r0 });
+    copyRows(gpu, ids, ci, { rows: n, width: 1, dstRow0: r0 });
+    copyRows(gpu, logp, cl, { rows: n, width: 1, dstRow0: r0 });
+    [part, logits, ci, cl].forEach((t) => t.release());
   }
 }

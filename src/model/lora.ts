@@ -2,7 +2,7 @@
 // (A kaiming-uniform, B = 0), gradients, merge / unmerge into the base weights for fast sampling,
 // and save / load in the PEFT layout (adapter_config.json + adapter_model.safetensors).
 
-import type { Gpu, Tensor } from '../gpu';
+import { wholeTensor, type Gpu, type Tensor } from '../gpu';
 import { loraMerge } from '../kernels/lora_merge';
 import { loadSafetensors } from '../io/safetensors-read';
 import { writeSafetensors } from '../io/safetensors-write';
@@ -115,7 +115,7 @@ export class LoraAdapter {
     for (const [name, p] of this.params) {
       const W = weights.byName.get(name);
       if (!W) throw new Error(`LoRA: base weight '${name}' is missing`);
-      loraMerge(this.gpu, W, p.A, p.B, scale);
+      loraMerge(this.gpu, wholeTensor(W, 'LoRA merge'), p.A, p.B, scale);
     }
   }
 

@@ -1,9 +1,12 @@
 // Memory planner: GPU bytes for inference with a KV cache and for one LoRA training step, derived
 // from the parameter table, with a printable breakdown. Estimates of what the engine allocates,
-// not measurements; precision follows the design (frozen weights f16|f32, everything else f32).
+// not measurements; precision follows the design (frozen weights f16|f32, everything else f32). The
+// embedding and lm_head are row blocks under the binding limit: their largest single buffer is one block.
 
+import { rowBlockRows } from '../gpu';
 import type { ModelConfig } from './config';
 import { buildParamTable, countParams, loraParamCount, type LinearModule, type ParamTable } from './params';
+import { isRowBlocked } from './weights';
 
 export type WeightDtype = 'f16' | 'f32';
 
@@ -38,6 +41,8 @@ export interface InferencePlanOptions {
   prefillChunk?: number;
   /** Default 'materialized'. */
   attention?: AttentionMode;
+  /** The adapter's maxStorageBufferBindingSize: the embedding and lm_head split into row blocks under it. Default 128 MiB. */
+  maxBinding?: number;
 }
 
 export interface TrainingPlanOptions {
@@ -58,7 +63,13 @@ export interface TrainingPlanOptions {
   attention?: AttentionMode;
   /** LoRA targets. Default all linear modules. */
   loraModules?: readonly LinearModule[];
+  /** The adapter's maxStorageBufferBindingSize: the embedding and lm_head split into row blocks under it, and
+   *  logits chunks fit it. Default 128 MiB. */
+  maxBinding?: number;
 }
+
+/** WebGPU's default maxStorageBufferBindingSize, the planner's default limit. */
+const DEFAULT_BINDING = 128 * 1024 * 1024;
 
 const F32 = 4;
 
@@ -67,7 +78,7 @@ export const LOGITS_CHUNK_BYTES = 64 * 1024 * 1024;
 
 /** Rows per logits chunk, the decoder's rule: as many f32 vocab rows as fit in the smaller of
  *  `capBytes` and the binding limit, at least 1 and at most N. */
-export function logitsChunkRows(vocab: number, N: number, capBytes = LOGITS_CHUNK_BYTES, maxBinding = 128 * 1024 * 1024): number {
+export function logitsChunkRows(vocab: number, N: number, capBytes = LOGITS_CHUNK_BYTES, maxBinding = DEFAULT_BINDING): number {
   return Math.max(1, Math.min(N, Math.floor(Math.min(maxBinding, capBytes) / (F32 * vocab))));
 }
 
@@ -83,13 +94,20 @@ function finish(title: string, items: MemoryItem[]): MemoryPlan {
   return { title, items, totalBytes: items.reduce((a, b) => a + b.bytes, 0), largestBuffer: largest };
 }
 
-function weightsItem(table: ParamTable, dtype: WeightDtype): MemoryItem {
+function weightsItem(table: ParamTable, dtype: WeightDtype, maxBinding: number): MemoryItem {
   const counts = countParams(table);
   const wb = bytesOf(dtype);
   let largest = 0;
-  for (const e of table.entries) largest = Math.max(largest, e.numel * wb);
+  let blocks = '';
+  for (const e of table.entries) {
+    // The embedding and lm_head are RowBlocks (src/gpu/rowblocks.ts): one buffer per block of whole rows.
+    const blocked = isRowBlocked(e);
+    const rows = blocked ? rowBlockRows(e.shape[0], e.shape[1], maxBinding, e.name) : 0;
+    largest = Math.max(largest, blocked ? rows * e.shape[1] * wb : e.numel * wb);
+    if (blocked && rows < e.shape[0] && !blocks) blocks = `, ${e.shape[0]}-row vocabulary in ${Math.ceil(e.shape[0] / rows)} row blocks of ${rows}`;
+  }
   const tied = table.config.tieEmbeddings ? ', tied lm_head' : '';
-  return item('frozen weights', counts.total * wb, largest, `${fmtCount(counts.total)} params x ${wb} B (${dtype}${tied})`);
+  return item('frozen weights', counts.total * wb, largest, `${fmtCount(counts.total)} params x ${wb} B (${dtype}${tied}${blocks})`);
 }
 
 /**
@@ -130,7 +148,7 @@ export function planInference(config: ModelConfig, opts: InferencePlanOptions): 
   const attnBuf = attention === 'materialized' ? tokens * c.numHeads * context * F32 : tokens * c.numHeads * F32;
   const logits = batch * c.vocabSize * F32;
   const items = [
-    weightsItem(table, weights),
+    weightsItem(table, weights, opts.maxBinding ?? DEFAULT_BINDING),
     item(
       'KV cache',
       2 * c.numLayers * perLayerKv,
@@ -151,7 +169,8 @@ export function planTraining(config: ModelConfig, opts: TrainingPlanOptions): Me
   const T = opts.seqLen;
   const N = B * T;
   const recompute = opts.recompute ?? true;
-  const chunk = Math.min(opts.logitsChunk ?? logitsChunkRows(config.vocabSize, N), N);
+  const maxBinding = opts.maxBinding ?? DEFAULT_BINDING;
+  const chunk = Math.min(opts.logitsChunk ?? logitsChunkRows(config.vocabSize, N, LOGITS_CHUNK_BYTES, maxBinding), N);
   const attention = opts.attention ?? 'materialized';
   const table = buildParamTable(config, { loraModules: opts.loraModules });
   const loraN = loraParamCount(table, opts.rank);
@@ -163,7 +182,7 @@ export function planTraining(config: ModelConfig, opts: TrainingPlanOptions): Me
   const attnBuf = attention === 'materialized' ? N * c.numHeads * T * F32 : N * c.numHeads * F32;
   const largestLayerBuf = Math.max(attnBuf, N * c.intermediateSize * F32);
 
-  const items: MemoryItem[] = [weightsItem(table, opts.weights)];
+  const items: MemoryItem[] = [weightsItem(table, opts.weights, maxBinding)];
   const maxLoraBuf = Math.max(...table.entries.filter((e) => e.loraTarget).map((e) => opts.rank * Math.max(e.shape[0], e.shape[1]) * F32), 0);
   items.push(item('LoRA params', loraN * F32, maxLoraBuf, `${fmtCount(loraN)} params (r=${opts.rank}, ${table.loraModules.length} modules/layer) f32`));
   items.push(item('LoRA grads', loraN * F32, maxLoraBuf, 'f32, same shapes'));

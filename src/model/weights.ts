@@ -1,8 +1,10 @@
 // Model weights on the GPU: walk the parameter table, upload each checkpoint tensor as it streams in
 // (2-D matrices f16 when the adapter has shader-f16, else f32; norms and biases always f32), check that
-// every expected tensor arrived, and read weights back (tests, full fine-tune export).
+// every expected tensor arrived, and read weights back (tests, full fine-tune export). The embedding and
+// lm_head are RowBlocks (one block when they fit one binding, several over the limit), each block filled from
+// its slice of the host array.
 
-import { f16ToF32, type Gpu, type Tensor } from '../gpu';
+import { RowBlocks, f16ToF32, readWeight, uploadRows, type Gpu, type Tensor, type Weight } from '../gpu';
 import type { TensorData } from '../io/safetensors-format';
 import { loadWeights } from '../io/safetensors-read';
 import type { ModelSource } from '../io/folder';
@@ -36,13 +38,13 @@ export interface ModelWeights {
   table: ParamTable;
   /** Storage of the 2-D matrices (embedding, linear, lm_head). */
   dtype: WeightDtype;
-  embed: Tensor; // (V, C)
+  embed: RowBlocks; // (V, C) in row blocks under the binding limit
   layers: LayerWeights[];
   norm: Tensor; // (C,)
-  /** (V, C); the embedding itself when tied. */
-  lmHead: Tensor;
-  /** Every tensor by HF key (biases with their (out, 1) shape). */
-  byName: Map<string, Tensor>;
+  /** (V, C) in row blocks; the embedding itself when tied. */
+  lmHead: RowBlocks;
+  /** Every weight by HF key (biases with their (out, 1) shape; embedding and lm_head as RowBlocks). */
+  byName: Map<string, Weight>;
   release(): void;
 }
 
@@ -60,6 +62,11 @@ export function linearKey(layer: number, module: LinearModule): string {
 /** The storage dtype a parameter gets: matrices follow `dtype`, 1-D weights stay f32. */
 export function storageDtype(e: ParamEntry, dtype: WeightDtype): WeightDtype {
   return e.kind === 'linear' || e.kind === 'embed' || e.kind === 'lm_head' ? dtype : 'f32';
+}
+
+/** True for the (vocab, C) matrices stored as RowBlocks: they can outgrow one binding. */
+export function isRowBlocked(e: ParamEntry): boolean {
+  return e.kind === 'embed' || e.kind === 'lm_head';
 }
 
 /** GPU shape of a parameter: biases become (out, 1) columns, everything else keeps its HF shape. */
@@ -107,7 +114,7 @@ export function nonFinite(data: ArrayLike<number> | Uint16Array): { count: numbe
 /** Uploads tensors one at a time (as a checkpoint streams in) and assembles ModelWeights at the end. */
 export class WeightUploader {
   readonly dtype: WeightDtype;
-  private tensors = new Map<string, Tensor>();
+  private tensors = new Map<string, Weight>();
   private ignore: RegExp[];
 
   constructor(
@@ -139,7 +146,8 @@ export class WeightUploader {
     let values: ArrayLike<number> | Uint16Array = data;
     // Uint16Array = f16 bits: pass straight to an f16 tensor, decode for an f32 one.
     if (data instanceof Uint16Array && dt === 'f32') values = f16ToF32(data);
-    this.tensors.set(name, this.gpu.upload(values, gpuShape(e), dt, name));
+    const gs = gpuShape(e);
+    this.tensors.set(name, isRowBlocked(e) ? uploadRows(this.gpu, values, [gs[0], gs[1]], dt, name) : this.gpu.upload(values, gs, dt, name));
   }
 
   /** Check that every parameter arrived and build the typed view. */
@@ -153,10 +161,11 @@ export class WeightUploader {
   }
 }
 
-function assemble(table: ParamTable, dtype: WeightDtype, byName: Map<string, Tensor>): ModelWeights {
+function assemble(table: ParamTable, dtype: WeightDtype, byName: Map<string, Weight>): ModelWeights {
   const cfg = table.config;
-  const get = (n: string) => byName.get(n)!;
-  const opt = (n: string) => byName.get(n);
+  const get = (n: string) => byName.get(n) as Tensor;
+  const opt = (n: string) => byName.get(n) as Tensor | undefined;
+  const blocks = (n: string) => byName.get(n) as RowBlocks;
   const layers: LayerWeights[] = [];
   for (let l = 0; l < cfg.numLayers; l++) {
     const p = `model.layers.${l}`;
@@ -177,7 +186,7 @@ function assemble(table: ParamTable, dtype: WeightDtype, byName: Map<string, Ten
       down: get(linearKey(l, 'down_proj')),
     });
   }
-  const embed = get('model.embed_tokens.weight');
+  const embed = blocks('model.embed_tokens.weight');
   return {
     config: cfg,
     table,
@@ -185,7 +194,7 @@ function assemble(table: ParamTable, dtype: WeightDtype, byName: Map<string, Ten
     embed,
     layers,
     norm: get('model.norm.weight'),
-    lmHead: cfg.tieEmbeddings ? embed : get('lm_head.weight'),
+    lmHead: cfg.tieEmbeddings ? embed : blocks('lm_head.weight'),
     byName,
     release() {
       for (const t of byName.values()) t.release();
@@ -219,6 +228,6 @@ export async function loadModelWeights(gpu: Gpu, source: ModelSource, table: Par
 /** Read every weight back as f32, keyed by HF name with HF shapes. */
 export async function readWeights(gpu: Gpu, w: ModelWeights): Promise<Map<string, Float32Array>> {
   const out = new Map<string, Float32Array>();
-  for (const [name, t] of w.byName) out.set(name, await gpu.readF32(t));
+  for (const [name, t] of w.byName) out.set(name, await readWeight(gpu, t));
   return out;
 }

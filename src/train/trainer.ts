@@ -2,7 +2,7 @@
 // token budget, gradients accumulated on the GPU, AdamW with global-norm clipping, schedules, TRL-named
 // metrics, skipped (never NaN-writing) steps, and checkpoint save / resume (checkpoint.ts).
 
-import type { Gpu } from '../gpu';
+import { weightParts, type Gpu, type Weight } from '../gpu';
 import type { Decoder } from '../model/decoder';
 import type { TokenBatch } from '../model/layout';
 import { loadCheckpoint, saveCheckpoint, type CheckpointStore, type TrainerSnapshot } from './checkpoint';
@@ -129,7 +129,7 @@ export class Trainer {
     this.mode = model.adapter ? 'lora' : 'full';
     const params: OptimParam[] = model.adapter
       ? model.adapter.parameters()
-      : [...model.grads].map(([name, grad]) => ({ name, value: model.weights.byName.get(name)!, grad }));
+      : [...model.grads].flatMap(([name, grad]) => optimParts(name, model.weights.byName.get(name)!, grad));
     this.optimizer = new AdamW(this.gpu, params, this.config.optim);
     this.totalSteps = this.resolveTotalSteps(opts.totalSteps);
     this.rngState = this.config.seed >>> 0;
@@ -370,10 +370,11 @@ export class Trainer {
   async snapshot(): Promise<TrainerSnapshot> {
     const weights = new Map<string, { shape: number[]; data: Float32Array }>();
     for (const p of this.params) weights.set(p.name, { shape: [...p.value.shape], data: await this.gpu.readF32(p.value) });
+    const optim = await this.optimizer.exportState();
     return {
       mode: this.mode,
-      weights,
-      optim: await this.optimizer.exportState(),
+      weights: joinBlocks(weights),
+      optim: { t: optim.t, m: joinBlockData(optim.m), v: joinBlockData(optim.v) },
       peftConfig: this.model.adapter?.peftConfig() ?? null,
       state: {
         step: this.step,
@@ -389,13 +390,14 @@ export class Trainer {
   /** Put a snapshot back: trained weights, optimiser moments, counters, RNG state and metrics. */
   restore(s: TrainerSnapshot): void {
     if (s.mode !== this.mode) throw new Error(`Trainer.restore: the checkpoint is a ${s.mode} checkpoint but this trainer trains ${this.mode === 'lora' ? 'a LoRA adapter' : 'all weights'}`);
+    const data = splitBlocks(new Map([...s.weights].map(([k, w]) => [k, w.data])), this.params);
     for (const p of this.params) {
-      const w = s.weights.get(p.name);
+      const w = data.get(p.name);
       if (!w) throw new Error(`Trainer.restore: the checkpoint has no tensor '${p.name}'; it belongs to another model or adapter layout`);
-      if (w.data.length !== p.value.size) throw new Error(`Trainer.restore: '${p.name}' has ${w.data.length} values in the checkpoint, ${p.value.size} here`);
+      if (w.length !== p.value.size) throw new Error(`Trainer.restore: '${p.name}' has ${w.length} values in the checkpoint, ${p.value.size} here`);
     }
-    for (const p of this.params) this.gpu.write(p.value, s.weights.get(p.name)!.data);
-    this.optimizer.importState(s.optim);
+    for (const p of this.params) this.gpu.write(p.value, data.get(p.name)!);
+    this.optimizer.importState({ t: s.optim.t, m: splitBlocks(s.optim.m, this.params), v: splitBlocks(s.optim.v, this.params) });
     this.step = s.state.step;
     this.skippedSteps = s.state.skippedSteps;
     this.rngState = s.state.rngState >>> 0;
@@ -431,6 +433,69 @@ function lossWeights(w: readonly number[], n: number, what: string): Float32Arra
   for (let t = 0; t < n; t++) {
     if (!(Number.isFinite(w[t]) && w[t] >= 0)) throw new Error(`${what}: weights[${t}] is ${w[t]}; loss weights must be finite numbers >= 0`);
     out[t] = w[t];
+  }
+  return out;
+}
+
+/** A full fine-tune weight as optimiser parameters: itself, or one per row block (AdamW is elementwise) named
+ *  `${name}#${i}`. Checkpoints join the blocks back into the HF tensor (joinBlocks / splitBlocks), so they do
+ *  not depend on the binding limit. */
+function optimParts(name: string, value: Weight, grad: Weight): OptimParam[] {
+  const vs = weightParts(value);
+  const gs = weightParts(grad);
+  if (vs.length !== gs.length) throw new Error(`Trainer: '${name}' has ${vs.length} row block(s) but its gradient ${gs.length}`);
+  return vs.map((v, i) => ({ name: vs.length > 1 ? `${name}#${i}` : name, value: v, grad: gs[i] }));
+}
+
+/** `name#i`: block i of a row-blocked weight's parameters. */
+const BLOCK_NAME = /^(.*)#(\d+)$/;
+
+/** Values by name with each row-blocked weight's blocks (`name#0`, `name#1`, ... in row order) joined into `name`. */
+function joinBlockData(m: Map<string, Float32Array>): Map<string, Float32Array> {
+  const out = new Map<string, Float32Array>();
+  const parts = new Map<string, Float32Array[]>();
+  for (const [k, v] of m) {
+    const b = BLOCK_NAME.exec(k);
+    if (!b) out.set(k, v);
+    else (parts.get(b[1]) ?? parts.set(b[1], []).get(b[1])!)[Number(b[2])] = v;
+  }
+  for (const [k, vs] of parts) {
+    const whole = new Float32Array(vs.reduce((n, v) => n + v.length, 0));
+    let o = 0;
+    for (const v of vs) (whole.set(v, o), (o += v.length));
+    out.set(k, whole);
+  }
+  return out;
+}
+
+/** joinBlockData for snapshot tensors: the joined shape stacks the blocks' rows. */
+function joinBlocks(m: Map<string, { shape: number[]; data: Float32Array }>): Map<string, { shape: number[]; data: Float32Array }> {
+  const data = joinBlockData(new Map([...m].map(([k, w]) => [k, w.data])));
+  const shapes = new Map<string, number[]>();
+  for (const [k, w] of m) {
+    const b = BLOCK_NAME.exec(k);
+    const name = b ? b[1] : k;
+    const s = shapes.get(name);
+    shapes.set(name, s && b ? [s[0] + w.shape[0], ...w.shape.slice(1)] : [...w.shape]);
+  }
+  return new Map([...data].map(([k, d]) => [k, { shape: shapes.get(k)!, data: d }]));
+}
+
+/** The inverse for these parameters: each `name#i` parameter gets its slice of `name` (sliced by the blocks'
+ *  sizes, so a checkpoint saved under another binding limit restores too); other names pass through. */
+function splitBlocks(m: Map<string, Float32Array>, params: readonly OptimParam[]): Map<string, Float32Array> {
+  const out = new Map(m);
+  const offsets = new Map<string, number>();
+  for (const p of params) {
+    const b = BLOCK_NAME.exec(p.name);
+    const whole = b && m.get(b[1]);
+    if (!b || !whole) continue;
+    const o = offsets.get(b[1]) ?? 0;
+    out.set(p.name, whole.subarray(o, o + p.value.size));
+    offsets.set(b[1], o + p.value.size);
+  }
+  for (const [name, n] of offsets) {
+    if (n !== m.get(name)!.length) throw new Error(`Trainer.restore: '${name}' has ${m.get(name)!.length} values in the checkpoint, ${n} here`);
   }
   return out;
 }

@@ -8,6 +8,7 @@ import { checkEmbeddingBackward, checkEmbeddingF16, checkEmbeddingForward } from
 import { checkLoraBackward, checkLoraForward } from '../shared/checks/lora';
 import { checkLoraMerge, checkLoraMergeF16, checkLoraMergeF16Refusal } from '../shared/checks/lora_merge';
 import { checkCopyRows, checkCopyRowsWords } from '../shared/checks/rows';
+import { checkCopyRowsColumns, checkEmbeddingRowBlocks, checkLinearRowBlocks } from '../shared/checks/rowblocks';
 import { checkRmsnormBackward, checkRmsnormF16, checkRmsnormForward } from '../shared/checks/rmsnorm';
 import { checkRopeBackward, checkRopeForward } from '../shared/checks/rope';
 import { checkSwigluBackward, checkSwigluForward } from '../shared/checks/swiglu';
@@ -35,6 +36,9 @@ describe('kernels in Chromium', () => {
   it('debug mode names the kernel', () => checkDebugNonFinite(gpu));
   it('embedding forward', () => checkEmbeddingForward(gpu));
   it('embedding backward', () => checkEmbeddingBackward(gpu));
+  it('embedding over row blocks (gather and scatter)', () => checkEmbeddingRowBlocks(gpu));
+  it('lm_head linear over vocabulary row blocks', () => checkLinearRowBlocks(gpu));
+  it('copyRows column windows', () => checkCopyRowsColumns(gpu));
   it('embedding f16 table', (ctx) => {
     ctx.skip(!gpu.f16, NO_F16);
     return checkEmbeddingF16(gpu);

@@ -2,7 +2,7 @@
 // (frozen base) and to every base weight (full fine-tune) equal central finite differences of the
 // float64 reference forward; activation recomputation gives the same gradients as stored activations.
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Gpu } from '../../src/gpu';
+import { readWeight, type Gpu } from '../../src/gpu';
 import type { Decoder } from '../../src/model/decoder';
 import type { TokenBatch } from '../../src/model/layout';
 import { LoraAdapter } from '../../src/model/lora';
@@ -148,7 +148,7 @@ describe('decoder backward vs finite differences of the reference', () => {
       let worst = 0;
       const r = rng(5);
       for (const e of m.table.entries) {
-        const got = await gpu.readF32(model.grads.get(e.name)!);
+        const got = await readWeight(gpu, model.grads.get(e.name)!);
         // Embedding rows of tokens that occur carry gradient: sample coordinates in used rows.
         let coords = sampleCoords(e.numel, 2, Math.floor(r() * 1e6));
         if (e.kind === 'embed') {

@@ -16,6 +16,7 @@ describe('sample', () => {
   it('ties at the top-k threshold keep the lowest ids; rows with fewer logits than k keep all', () => c.checkSampleTies(gpu));
   it('temperature 0 is argmax with lowest-id ties', () => c.checkSampleGreedy(gpu));
   it('a fixed seed reproduces; other seeds and steps differ', () => c.checkSampleSeeds(gpu));
+  it('row0 offsets the noise rows: a chunk of rows draws what one call over all rows draws', () => c.checkSampleRow0(gpu));
   it('frequencies match the target distribution; top-k / top-p stay in their support', () => c.checkSampleDistribution(gpu));
   it('handles the 151,936-word vocabulary', () => c.checkSampleBigVocab(gpu));
   it('rejects bad inputs naming the kernel', () => c.checkSampleBadInputs(gpu));

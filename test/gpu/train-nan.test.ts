@@ -4,7 +4,7 @@
 // the last good checkpoint still loads; after maxNonFiniteSteps such steps in a row training stops, naming
 // the first kernel that wrote a non-finite value.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Gpu } from '../../src/gpu';
+import { readWeight, writeWeight, type Gpu } from '../../src/gpu';
 import { loadCheckpoint, MemoryCheckpointStore } from '../../src/train/checkpoint';
 import { validateSftConfig } from '../../src/train/config';
 import { NonFiniteTrainingError, Trainer } from '../../src/train/trainer';
@@ -83,10 +83,10 @@ describe('non-finite loss', () => {
     const data = sftData(4);
     await t.sftStep(data);
     const head = model.weights.byName.get('lm_head.weight')!;
-    const good = await gpu.readF32(head);
+    const good = await readWeight(gpu, head);
     const poisoned = good.slice();
     poisoned[5] = NaN;
-    gpu.write(head, poisoned);
+    writeWeight(gpu, head, poisoned);
     const w0 = await readParams(gpu, t.params, 'value');
     const r = await t.sftStep(data);
     expect(r.skipped).toBe(true);
@@ -96,7 +96,7 @@ describe('non-finite loss', () => {
     expect(r.metrics.grad_norm).toBeNull();
     expect(sameBits(await readParams(gpu, t.params, 'value'), w0)).toBe(true);
     expect(t.optimizer.t).toBe(1);
-    gpu.write(head, good); // repair: the next step trains normally
+    writeWeight(gpu, head, good); // repair: the next step trains normally
     const ok = await t.sftStep(data);
     expect(ok.skipped).toBe(false);
     expect(t.optimizer.t).toBe(2);
@@ -108,9 +108,9 @@ describe('non-finite loss', () => {
     const t = new Trainer(model, { config: cfg });
     const data = sftData(4);
     const head = model.weights.byName.get('lm_head.weight')!;
-    const poisoned = (await gpu.readF32(head)).slice();
+    const poisoned = (await readWeight(gpu, head)).slice();
     poisoned[3] = NaN;
-    gpu.write(head, poisoned);
+    writeWeight(gpu, head, poisoned);
     expect((await t.sftStep(data)).skipped).toBe(true);
     expect((await t.sftStep(data)).skipped).toBe(true);
     const err = await t.sftStep(data).then(() => null, (e: unknown) => e);

@@ -328,6 +328,18 @@ describe('memory planner', () => {
     expect(logitsChunkRows(1e9, 512)).toBe(1);
   });
 
+  it('the embedding and lm_head count as row blocks: the largest buffer is one block under the binding limit', () => {
+    const c = real('Qwen2.5-0.5B-Instruct');
+    const at = (maxBinding?: number) => planTraining(c, { seqLen: 256, rank: 8, weights: 'f16', maxBinding }).items.find((i) => i.name === 'frozen weights')!;
+    const whole = at(2 ** 31);
+    expect(whole.largestBuffer).toBe(151_936 * 896 * 2); // one block: the whole f16 embedding (272 MB)
+    const blocked = at(); // 128 MiB: rows of 896 f32 values, 37,449 per block, 5 blocks
+    expect(blocked.largestBuffer).toBe(37_449 * 896 * 2);
+    expect(blocked.bytes).toBe(whole.bytes);
+    expect(blocked.detail).toMatch(/151936-row vocabulary in 5 row blocks of 37449/);
+    expect(() => at(1024)).toThrow(/one row of 896 f32 values is 3584 bytes, over this adapter's maxStorageBufferBindingSize of 1024/);
+  });
+
   it('inference KV cache is 2 * layers * batch * context * kv_dim * bytes', () => {
     const c = real('Qwen3-0.6B');
     const plan = planInference(c, { batch: 4, context: 1000, weights: 'f16', kvCache: 'f16' });

@@ -1,12 +1,12 @@
-// Model benchmark: a random model with Qwen2.5-0.5B's layer shapes (fewer layers) on our kernels:
-// prefill tokens/s, steady-state decode tokens/s at several batch sizes (KV cache), LoRA training
-// tokens/s (forward + backward + AdamW), pool peak bytes, and the memory planner for Qwen3-0.6B / 4B.
-// Usage through the bench CLI: `model [--quick] [--layers=N] [--vocab=N] [--prompt=T] [--batches=1,8,64] ...`.
+// Model benchmark: a random model with Qwen2.5-0.5B's layer shapes (2 layers by default, --layers=all for
+// its 24) and its full 151,936-word vocabulary (stored in row blocks where it is over the binding limit) on
+// our kernels: load time, prefill tokens/s, steady-state decode tokens/s at several batch sizes (KV cache),
+// LoRA training tokens/s (forward + backward + AdamW), pool peak bytes, and the memory planner for Qwen3-0.6B / 4B.
+// Usage through the bench CLI: `model [--quick] [--layers=N|all] [--vocab=N] [--prompt=T] [--batches=1,8,64] ...`.
 
 import { cpus, loadavg } from 'node:os';
-import { Gpu, type Tensor } from '../../gpu';
+import { Gpu, rowBlockRows } from '../../gpu';
 import { randomModelWeights } from '../../model/random';
-import { linearBackward, linearForward } from '../../kernels/matmul';
 import { parseModelConfig, type ModelConfig } from '../../model/config';
 import { Decoder } from '../../model/decoder';
 import { generate } from '../../model/generate';
@@ -21,9 +21,9 @@ import { AdamW } from '../../train/optimizer';
 export interface ModelBenchConfig {
   /** Tiny model and short runs for smoke tests. Default false. */
   quick: boolean;
-  /** Decoder layers of the random model. Default 2. */
+  /** Decoder layers of the random model. Default 2; --layers=all: the model's own (24). */
   layers: number;
-  /** Vocabulary rows; null: the model's own (151,936; quick 512), capped to what one buffer binding holds. */
+  /** Vocabulary rows; null: the model's own (151,936; quick 512). A vocabulary over the binding limit is stored in row blocks. */
   vocab: number | null;
   /** Prompt tokens of the prefill measurement. Default 256 (quick 32). */
   prompt: number;
@@ -47,7 +47,7 @@ export interface ModelBenchConfig {
 }
 
 const USAGE =
-  'model [--quick] [--layers=N] [--vocab=N] [--prompt=T] [--decode-prompt=T] [--decode-steps=N] [--batches=1,8,64] ' +
+  'model [--quick] [--layers=N|all] [--vocab=N] [--prompt=T] [--decode-prompt=T] [--decode-steps=N] [--batches=1,8,64] ' +
   '[--train-seq=T] [--rank=R] [--train-steps=N] [--prefill-reps=N] [--dtype=f16|f32] [--seed=N]';
 
 export function parseModelArgs(args: string[]): ModelBenchConfig {
@@ -77,7 +77,7 @@ export function parseModelArgs(args: string[]): ModelBenchConfig {
     const [key, val = ''] = a.split('=', 2);
     switch (key) {
       case '--layers':
-        cfg.layers = int(a, val);
+        cfg.layers = val === 'all' ? QWEN2_5_0_5B.num_hidden_layers : int(a, val);
         break;
       case '--vocab':
         cfg.vocab = int(a, val);
@@ -150,40 +150,31 @@ function benchConfig(cfg: ModelBenchConfig, vocab: number): ModelConfig {
 }
 
 /**
- * Vocabulary rows to build. The engine keeps the (V, C) embedding in one buffer binding, so by default V
- * is the model's own, capped at maxStorageBufferBindingSize / (C * bytes per weight) rounded down to a
- * multiple of 64. `--vocab=N` builds N rows (at most the model's, and it must fit). Rows left out are
- * covered by the full-vocabulary estimate.
+ * Vocabulary rows to build: the model's own, or `--vocab=N` (at most the model's). An embedding over the binding
+ * limit is stored in row blocks (src/gpu/rowblocks.ts); only a single row over the limit is refused.
  */
-function pickVocab(cfg: ModelBenchConfig, gpu: Gpu, dtype: WeightDtype): { vocab: number; requested: number; note: string | null } {
+function pickVocab(cfg: ModelBenchConfig, gpu: Gpu): { vocab: number; requested: number; note: string | null } {
   const C = cfg.quick ? 64 : QWEN2_5_0_5B.hidden_size;
   const requested = cfg.quick ? 512 : QWEN2_5_0_5B.vocab_size;
-  const bytes = (v: number) => v * C * (dtype === 'f16' ? 2 : 4);
+  const vocab = cfg.vocab ?? requested;
+  if (vocab > requested) throw new Error(`model: --vocab=${vocab} is larger than the model's vocabulary (${requested}); use --vocab=${requested} or less`);
   const maxBind = gpu.limits.maxStorageBufferBindingSize ?? 128 * 1024 * 1024;
-  const fit = Math.floor(maxBind / bytes(1) / 64) * 64;
-  if (cfg.vocab !== null) {
-    if (cfg.vocab > requested) throw new Error(`model: --vocab=${cfg.vocab} is larger than the model's vocabulary (${requested}); use --vocab=${requested} or less`);
-    if (cfg.vocab > fit) {
-      throw new Error(`model: --vocab=${cfg.vocab} needs a ${cfg.vocab} x ${C} ${dtype} embedding of ${bytes(cfg.vocab)} bytes, over this adapter's maxStorageBufferBindingSize (${maxBind}); use --vocab=${fit} or less`);
-    }
-    const note = cfg.vocab < requested ? `vocabulary set to ${cfg.vocab} of ${requested} rows (--vocab)` : null;
-    return { vocab: cfg.vocab, requested, note };
+  try {
+    rowBlockRows(vocab, C, maxBind, 'model.embed_tokens.weight');
+  } catch (e) {
+    throw new Error(`model: ${(e as Error).message}`);
   }
-  if (requested <= fit) return { vocab: requested, requested, note: null };
-  const note =
-    `vocabulary capped from ${requested} to ${fit} rows: the engine binds the (V, ${C}) ${dtype} embedding / tied lm_head as one buffer, ` +
-    `and ${requested} rows (${bytes(requested)} bytes) exceed this adapter's maxStorageBufferBindingSize of ${maxBind}. ` +
-    `Measured throughputs are for ${fit} rows; results.full_vocab_estimate adds the measured lm_head cost of the missing rows`;
-  return { vocab: fit, requested, note };
+  return { vocab, requested, note: vocab < requested ? `vocabulary set to ${vocab} of ${requested} rows (--vocab)` : null };
 }
 
-/** Run a phase with a fresh pool peak; returns its result and the phase's peak bytes. */
-async function phase<T>(gpu: Gpu, fn: () => Promise<T>): Promise<{ value: T; peak: number }> {
+/** Run a phase with a fresh pool peak; returns its result, the phase's peak bytes and its wall time (GPU work included). */
+async function phase<T>(gpu: Gpu, fn: () => Promise<T>): Promise<{ value: T; peak: number; ms: number }> {
   await gpu.sync();
   gpu.pool.resetPeak();
+  const t0 = performance.now();
   const value = await fn();
   await gpu.sync();
-  return { value, peak: gpu.poolStats().peak };
+  return { value, peak: gpu.poolStats().peak, ms: performance.now() - t0 };
 }
 
 // ------------------------------------------------------------------ measurements
@@ -300,75 +291,6 @@ async function benchTrain(gpu: Gpu, model: Decoder, cfg: ModelBenchConfig): Prom
   }
 }
 
-/**
- * Wall milliseconds of the lm_head products over `extraRows` vocabulary rows that the capped model
- * lacks, for M activation rows: forward (y = h W^T) and, with `train`, the training head's two more
- * products (logits recomputed in backward, dH += dLogits W). The rows are split into chunks that fit one
- * binding. Pipelines are already compiled by the phase that ran M rows. Median of `reps` runs.
- */
-async function extraHeadMs(gpu: Gpu, C: number, dtype: WeightDtype, extraRows: number, M: number, train: boolean, reps: number): Promise<number> {
-  const maxBind = gpu.limits.maxStorageBufferBindingSize ?? 128 * 1024 * 1024;
-  const chunk = Math.max(64, Math.floor(Math.min(maxBind / (C * (dtype === 'f16' ? 2 : 4)), maxBind / (4 * M)) / 64) * 64);
-  const tensors: Tensor[] = [];
-  const keep = (t: Tensor) => (tensors.push(t), t);
-  try {
-    const h = keep(gpu.zeros([M, C], 'f32', 'est.h')); // (M, C)
-    const dH = keep(gpu.zeros([M, C], 'f32', 'est.dH'));
-    const parts: { w: Tensor; y: Tensor }[] = [];
-    for (let r0 = 0; r0 < extraRows; r0 += chunk) {
-      const rows = Math.min(chunk, extraRows - r0);
-      parts.push({ w: keep(gpu.zeros([rows, C], dtype, 'est.lmHead')), y: keep(gpu.zeros([M, rows], 'f32', 'est.logits')) }); // (rows, C), (M, rows)
-    }
-    const samples: number[] = [];
-    for (let r = 0; r < reps; r++) {
-      samples.push(
-        await gpu.time(() => {
-          for (const p of parts) {
-            linearForward(gpu, p.y, h, p.w);
-            if (train) {
-              linearForward(gpu, p.y, h, p.w);
-              linearBackward(gpu, dH, null, p.y, h, p.w, { accumulateDX: true });
-            }
-          }
-        }),
-      );
-    }
-    return median(samples);
-  } finally {
-    tensors.forEach((t) => t.release());
-  }
-}
-
-export interface FullVocabEstimate {
-  vocab: number;
-  prefill_tps: number;
-  decode_tps: Record<string, number>;
-  decode_64_over_1: number | null;
-  train_tps: number;
-  /** Measured extra head milliseconds per step: decode by batch, train per step. */
-  extra_head_ms: { decode: Record<string, number>; train: number };
-}
-
-/** Throughputs with the full vocabulary: measured times plus the measured lm_head products over the missing rows. */
-async function fullVocabEstimate(gpu: Gpu, cfg: ModelBenchConfig, c: ModelConfig, dtype: WeightDtype, requested: number, prefillMs: number, decode: DecodeRow[], trainMs: number): Promise<FullVocabEstimate> {
-  const extra = requested - c.vocabSize;
-  log(`full-vocabulary estimate: timing the lm_head over the ${extra} missing rows`);
-  const dec: Record<string, number> = {};
-  for (const d of decode) dec[String(d.batch)] = await extraHeadMs(gpu, c.hiddenSize, dtype, extra, d.batch, false, 3);
-  const train = await extraHeadMs(gpu, c.hiddenSize, dtype, extra, cfg.trainSeq, true, 1);
-  const prefillExtra = dec['1'] ?? (await extraHeadMs(gpu, c.hiddenSize, dtype, extra, 1, false, 3));
-  // Mean step time of the timed window (B * 1000 / tps), plus the missing rows' head products.
-  const tps = Object.fromEntries(decode.map((d) => [String(d.batch), round((d.batch * 1000) / ((d.batch * 1000) / d.tps + dec[String(d.batch)]), 3)]));
-  return {
-    vocab: requested,
-    prefill_tps: round((cfg.prompt * 1000) / (prefillMs + prefillExtra), 3),
-    decode_tps: tps,
-    decode_64_over_1: tps['1'] && tps['64'] ? round(tps['64'] / tps['1'], 2) : null,
-    train_tps: round((cfg.trainSeq * 1000) / (trainMs + train), 3),
-    extra_head_ms: { decode: Object.fromEntries(Object.entries(dec).map(([k, v]) => [k, round(v, 1)])), train: round(train, 1) },
-  };
-}
-
 // ------------------------------------------------------------------ suite
 
 /** The memory planner's LoRA-step totals for the published Qwen3 configs (seq 1024, rank 16, f16 weights, recompute). */
@@ -393,7 +315,7 @@ export async function benchModel(args: string[], opts: { gpu?: Gpu; log?: (line:
   const where = gpu.describe();
   log(`adapter: ${where}`);
   const dtype: WeightDtype = cfg.dtype ?? (gpu.f16 ? 'f16' : 'f32');
-  const { vocab, requested, note } = pickVocab(cfg, gpu, dtype);
+  const { vocab, requested, note } = pickVocab(cfg, gpu);
   const notes: string[] = [];
   if (note) {
     notes.push(note);
@@ -408,7 +330,14 @@ export async function benchModel(args: string[], opts: { gpu?: Gpu; log?: (line:
     });
     model = built.value;
     const m = model;
+    const loadMs = built.ms;
     const weightsBytes = gpu.poolStats().inUse;
+    const embed = m.weights.embed;
+    const blocks = { count: embed.count, rows_per_block: embed.rowsPerBlock, largest_block_bytes: embed.blocks[0].byteLength };
+    if (embed.count > 1) {
+      notes.push(`the ${vocab} x ${config.hiddenSize} ${dtype} embedding${config.tieEmbeddings ? ' / tied lm_head' : ''} is over this adapter's maxStorageBufferBindingSize (${gpu.limits.maxStorageBufferBindingSize}): stored in ${embed.count} row blocks of ${embed.rowsPerBlock} rows`);
+    }
+    log(`weights: ${round(loadMs / 1000, 1)} s to generate and upload; embedding in ${embed.count} row block(s) of ${embed.rowsPerBlock} rows`);
     const prefill = await phase(gpu, () => benchPrefill(m, cfg));
     const decode: DecodeRow[] = [];
     const decodePeaks: Record<string, number> = {};
@@ -425,9 +354,9 @@ export async function benchModel(args: string[], opts: { gpu?: Gpu; log?: (line:
     const d1 = decode.find((d) => d.batch === 1);
     const d64 = decode.find((d) => d.batch === 64);
     const ratio = d1 && d64 ? d64.tps / d1.tps : null;
-    const estimate = requested > vocab ? await fullVocabEstimate(gpu, cfg, config, dtype, requested, prefill.value.ms, decode, train.value.step_ms) : null;
-    const plannedTrain = planTraining(config, { seqLen: cfg.trainSeq, rank: cfg.rank, weights: dtype }).totalBytes;
+    const plannedTrain = planTraining(config, { seqLen: cfg.trainSeq, rank: cfg.rank, weights: dtype, maxBinding: gpu.limits.maxStorageBufferBindingSize }).totalBytes;
     const results = {
+      load_ms: round(loadMs, 1),
       prefill_tps: round(prefill.value.tps, 3),
       decode_tps: tps,
       train_tps: round(train.value.tps, 3),
@@ -444,7 +373,6 @@ export async function benchModel(args: string[], opts: { gpu?: Gpu; log?: (line:
       weights_bytes: weightsBytes,
       peak_bytes_by_phase: peaks,
       train_planned_bytes: plannedTrain,
-      full_vocab_estimate: estimate,
     };
     const host = { cpus: cpus().length, loadavg_1m_start: round(loadStart), loadavg_1m_end: round(loadavg()[0]) };
     if (Math.max(host.loadavg_1m_start, host.loadavg_1m_end) > host.cpus) {
@@ -468,6 +396,7 @@ export async function benchModel(args: string[], opts: { gpu?: Gpu; log?: (line:
         tied_embeddings: config.tieEmbeddings,
         vocab,
         vocab_requested: requested,
+        vocab_blocks: blocks,
         weights_dtype: dtype,
         params: countParams(model.weights.table).total,
       },
@@ -475,11 +404,8 @@ export async function benchModel(args: string[], opts: { gpu?: Gpu; log?: (line:
         prefill: `generate() of 1 token after a ${cfg.prompt}-token prompt (embedding, layers, KV cache write, last-row logits, sampling, id readback); one warm-up run, median of ${cfg.prefillReps} timed runs; tokens/s = prompt tokens / wall time`,
         decode: `generate() of ${cfg.decodeSteps + 2} tokens for B distinct ${cfg.decodePrompt}-token prompts (temperature 1, no eos); wall clock between the readback of step 1 and of the last step, i.e. ${cfg.decodeSteps} steady-state decode steps (prefill and the first, pipeline-compiling decode step excluded); tokens/s = B x ${cfg.decodeSteps} / that time`,
         train: `LoRA r=${cfg.rank} on all 7 linear modules, 1 x ${cfg.trainSeq} tokens: zeroGrad, forward (activation recompute), backward of mean NLL, AdamW step of src/train/optimizer.ts (global grad norm, clip at 1, AdamW on every LoRA tensor, one norm readback), each phase sync'd; one warm-up step on ${Math.min(cfg.trainSeq, 32)} tokens, median of ${cfg.trainSteps} timed step(s); tokens/s = ${cfg.trainSeq} / step time`,
+        load: 'random weights generated on the host (seeded) and uploaded tensor by tensor, the embedding block by block; wall time until the GPU is done',
         peak_bytes: 'BufferPool peak (bytes handed out, size-classed), reset at the start of each phase; peak_bytes is the largest phase peak (weights included)',
-        full_vocab_estimate:
-          'only when the built vocabulary is smaller than the model\'s: each measured step time plus the wall time of the lm_head products over the missing rows ' +
-          '(decode and prefill: y = h W^T for B or 1 rows, median of 3; training: forward, recomputed forward and dH = dLogits W for the sequence, one run), ' +
-          'timed separately on zero-filled weights; the logits softmax / sampling over the missing rows is not included',
         memory_plan: 'planTraining totals: LoRA step, seq 1024, rank 16, f16 weights, recompute on, materialized attention',
       },
       config: cfg,
@@ -497,19 +423,19 @@ export async function benchModel(args: string[], opts: { gpu?: Gpu; log?: (line:
   }
 }
 
-function printTable(where: string, c: ModelConfig, dtype: WeightDtype, r: Record<string, unknown> & { decode: DecodeRow[]; full_vocab_estimate: FullVocabEstimate | null }): void {
+function printTable(where: string, c: ModelConfig, dtype: WeightDtype, r: Record<string, unknown> & { decode: DecodeRow[] }): void {
   const mb = (b: unknown) => `${((b as number) / 2 ** 20).toFixed(1)} MiB`;
-  const est = r.full_vocab_estimate;
   const col = (x: unknown) => String(x ?? '-').padStart(15);
-  const row = (name: string, measured: unknown, estimated: unknown, extra = '') => log(`${name.padEnd(18)}${col(measured)}${est ? col(estimated) : ''}  ${extra}`);
+  const row = (name: string, measured: unknown, extra = '') => log(`${name.padEnd(18)}${col(measured)}  ${extra}`);
   log(`adapter: ${where}`);
   log(`model: ${c.numLayers} layers, C=${c.hiddenSize}, I=${c.intermediateSize}, H=${c.numHeads}/${c.numKvHeads}, D=${c.headDim}, V=${c.vocabSize}, ${dtype} weights`);
-  row('tokens/s', `V=${c.vocabSize}`, est ? `est. V=${est.vocab}` : null);
-  row('prefill', r.prefill_tps, est?.prefill_tps, `(${r.prefill_ms} ms)`);
-  for (const d of r.decode) row(`decode batch ${d.batch}`, d.tps, est?.decode_tps[String(d.batch)], `(${d.step_ms} ms/step)`);
+  row('load (s)', round((r.load_ms as number) / 1000, 1), '(random weights generated and uploaded)');
+  row('tokens/s', `V=${c.vocabSize}`);
+  row('prefill', r.prefill_tps, `(${r.prefill_ms} ms)`);
+  for (const d of r.decode) row(`decode batch ${d.batch}`, d.tps, `(${d.step_ms} ms/step)`);
   const holds = (x: unknown) => (x === null || x === undefined ? 'not measured' : (x as number) >= 10 ? 'holds' : 'does not hold');
-  row('decode 64 / 1', r.decode_64_over_1, est?.decode_64_over_1, `(target >= 10x: ${holds(r.decode_64_over_1)}${est ? `; full vocab: ${holds(est.decode_64_over_1)}` : ''})`);
-  row('LoRA train', r.train_tps, est?.train_tps, `(${r.train_step_ms} ms/step)`);
+  row('decode 64 / 1', r.decode_64_over_1, `(target >= 10x: ${holds(r.decode_64_over_1)})`);
+  row('LoRA train', r.train_tps, `(${r.train_step_ms} ms/step)`);
   log(`peak pool bytes     ${mb(r.peak_bytes)}  (weights ${mb(r.weights_bytes)}; planner for this training step: ${mb(r.train_planned_bytes)})`);
   for (const [k, v] of Object.entries(r.memory_plan as Record<string, number>)) log(`plan ${k.padEnd(14)} ${mb(v)} = ${v} bytes (LoRA step, seq 1024, r 16, f16)`);
 }

@@ -28,8 +28,8 @@ export function modelNeed(id: string, cfg: Readonly<KnownConfigJson>, seqLen: nu
   const config = parseModelConfig(cfg);
   const params = countParams(buildParamTable(config)).total;
   const weights = report?.features.shaderF16 ? 'f16' : 'f32';
-  const plan = planTraining(config, { seqLen, rank, weights });
   const limit = report?.limits.maxStorageBufferBindingSize;
+  const plan = planTraining(config, { seqLen, rank, weights, maxBinding: limit });
   const fits = limit === undefined || plan.largestBuffer.bytes <= limit;
   const verdict = `${fmtBytes(plan.totalBytes)} total (${weights} weights, seq ${seqLen}, LoRA r${rank}); largest buffer ${fmtBytes(plan.largestBuffer.bytes)}` +
     (limit === undefined ? '' : fits ? ` fits the ${fmtBytes(limit)} binding limit` : ` exceeds the ${fmtBytes(limit)} binding limit: this adapter cannot hold it`);

@@ -159,6 +159,26 @@ export async function checkSampleSeeds(gpu: Gpu): Promise<void> {
   }
 }
 
+/** row0: sampling rows [r0, B) alone with row0 = r0 draws what one call over all B rows draws for them. */
+export async function checkSampleRow0(gpu: Gpu): Promise<void> {
+  const B = 24;
+  const V = 1037;
+  const r0 = 9;
+  const x = randn(B * V, 93, 0.5);
+  for (const m of [{ topK: 0, topP: 1 }, { topK: 50, topP: 0.9 }]) {
+    const o = { temperature: 1, seed: 5, step: 2, ...m };
+    const all = await runSample(gpu, x, B, V, o);
+    const tail = await runSample(gpu, x.subarray(r0 * V), B - r0, V, { ...o, row0: r0 });
+    const head = await runSample(gpu, x.subarray(r0 * V), B - r0, V, o);
+    for (let r = r0; r < B; r++) if (tail.ids[r - r0] !== all.ids[r]) throw new Error(`sample row0 ${r0} (topK ${m.topK}): row ${r} got ${tail.ids[r - r0]}, the full call ${all.ids[r]}`);
+    const same = head.ids.reduce((n, v, i) => n + (v === all.ids[r0 + i] ? 1 : 0), 0);
+    if (same > (B - r0) / 2) throw new Error(`sample: without row0 the chunk still agreed on ${same} of ${B - r0} rows; the check cannot tell row0 apart`);
+  }
+  const t = [gpu.empty([1], 'u32'), gpu.empty([1]), gpu.zeros([1, 4])];
+  expectError(() => sampleTokens(gpu, t[0], t[1], t[2], { temperature: 1, topK: 0, topP: 1, seed: 1, step: 0, row0: -1 }), /sample: row0 must be a u32 integer, got -1/, 'bad row0');
+  t.forEach((x) => x.release());
+}
+
 /** Chi-square statistic of counts against probabilities, and an upper 0.1% critical value (Wilson-Hilferty). */
 function chiSquare(counts: number[], probs: number[], n: number): { stat: number; crit: number } {
   let stat = 0;
