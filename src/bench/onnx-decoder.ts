@@ -65,7 +65,7 @@ export function buildDecoderModel(spec: DecoderGraphSpec): Uint8Array {
   const cos = g.node('Unsqueeze', [g.node('Gather', [cosT, pos], { axis: 0 }), axis2]); // (B, T, 1, D/2)
   const sin = g.node('Unsqueeze', [g.node('Gather', [sinT, pos], { axis: 0 }), axis2]);
   const eps = c.rmsNormEps;
-  const epsC = g.scalar('eps', eps);
+  const epsC = norm === 'primitive' ? g.scalar('eps', eps) : '';
   const splitHalf = g.ints('split_half', [half, half]);
 
   const rmsNorm = (x: string, wName: string): string => {
