@@ -36,11 +36,13 @@ export interface PeerBenchConfig {
   ortDtypes: OnnxDType[] | null;
   /** How V8 compiles onnxruntime-web's WebAssembly in Node (OrtInitOptions.wasmTier). Default 'optimized' ('baseline' with --quick). */
   ortWasm: 'optimized' | 'baseline';
+  /** RMSNorm in the ONNX graph: 'simplified' (default, onnxruntime's fused SimplifiedLayerNormalization) or 'primitive' ops. */
+  ortNorm: 'simplified' | 'primitive';
   seed: number;
 }
 
 const USAGE =
-  'peer [--quick] [--layers=N] [--vocab=N] [--prompt=T] [--steps=N] [--batches=1,8] [--reps=N] [--dtype=f16|f32] [--ort-dtypes=f32,f16] [--ort-wasm=optimized|baseline] [--seed=N]';
+  'peer [--quick] [--layers=N] [--vocab=N] [--prompt=T] [--steps=N] [--batches=1,8] [--reps=N] [--dtype=f16|f32] [--ort-dtypes=f32,f16] [--ort-wasm=optimized|baseline] [--ort-norm=simplified|primitive] [--seed=N]';
 
 export function parsePeerArgs(args: string[]): PeerBenchConfig {
   const quick = args.includes('--quick');
@@ -55,6 +57,7 @@ export function parsePeerArgs(args: string[]): PeerBenchConfig {
     dtype: null,
     ortDtypes: null,
     ortWasm: quick ? 'baseline' : 'optimized',
+    ortNorm: 'simplified',
     seed: 1,
   };
   const int = (a: string, v: string): number => {
@@ -75,6 +78,7 @@ export function parsePeerArgs(args: string[]): PeerBenchConfig {
     else if (key === '--dtype' && (val === 'f16' || val === 'f32')) cfg.dtype = val;
     else if (key === '--ort-dtypes' && val.split(',').every((d) => d === 'f16' || d === 'f32')) cfg.ortDtypes = val.split(',') as OnnxDType[];
     else if (key === '--ort-wasm' && (val === 'optimized' || val === 'baseline')) cfg.ortWasm = val;
+    else if (key === '--ort-norm' && (val === 'simplified' || val === 'primitive')) cfg.ortNorm = val;
     else throw new Error(`peer: unknown or malformed option '${a}'; usage: ${USAGE}`);
   }
   return cfg;
@@ -200,7 +204,7 @@ export async function benchPeer(args: string[]): Promise<Record<string, unknown>
     log(`onnxruntime-web ${rt.version} WebGPU EP (${rt.runtime}) on the same GPUDevice, ready in ${(rt.initMs / 1000).toFixed(1)} s`);
     for (const d of ortDtypes) {
       const t = performance.now();
-      sessions[`ort_${d}`] = await OrtDecoder.create(rt, gpu, { config, weights: host, dtype: d, maxPositions });
+      sessions[`ort_${d}`] = await OrtDecoder.create(rt, gpu, { config, weights: host, dtype: d, maxPositions, norm: cfg.ortNorm });
       log(`ort_${d}: graph of ${(sessions[`ort_${d}`].modelBytes / 2 ** 20).toFixed(1)} MiB, session in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     }
     host.clear();
@@ -271,7 +275,7 @@ export async function benchPeer(args: string[]): Promise<Record<string, unknown>
           `(prefill and first decode step excluded); one untimed warm-up run per engine and batch, then ${cfg.reps} timed run(s) per engine interleaved, median`,
         ours: `generate() of src/model/generate.ts: KV cache, ${dtype} weights with f32 activations; one id readback per step`,
         ort:
-          'one ONNX graph of the whole decoder (src/bench/onnx-decoder.ts: Gather embedding, RMSNorm from primitive ops, MatMul projections, ' +
+          `one ONNX graph of the whole decoder (src/bench/onnx-decoder.ts: Gather embedding, RMSNorm as ${cfg.ortNorm === 'simplified' ? 'SimplifiedLayerNormalization' : 'Mul, ReduceMean, Add, Sqrt, Div, Mul'}, MatMul projections, ` +
           'RoPE from gathered cos/sin, GQA attention by 5-D broadcast MatMuls over Concat(past, new) keys/values, SwiGLU, final norm, Gemm lm_head, ArgMax) ' +
           'on onnxruntime-web WebGPU, graphOptimizationLevel all; present keys/values kept in GPU buffers and fed back as past; per step the ids go up and the argmax ids come back. ' +
           'ort_f32: f32 weights holding the same values as ours (f16-rounded when ours are f16), f32 activations; ort_f16: f16 weights, activations and cache',
