@@ -32,6 +32,7 @@ export interface MatMulModelSpec {
 
 const WIRE_VARINT = 0;
 const WIRE_LEN = 2;
+const WIRE_FIXED32 = 5;
 
 /** Append-only protobuf writer: varint and length-delimited fields, nested messages as bytes. */
 export class ProtoWriter {
@@ -66,6 +67,31 @@ export class ProtoWriter {
     return this;
   }
 
+  /** An int64 field of any sign (negative values as 64-bit two's complement: ten bytes). */
+  int64(field: number, value: number): this {
+    if (!Number.isSafeInteger(value)) throw new Error(`ProtoWriter: int64 value must be a safe integer, got ${value}`);
+    if (value >= 0) return this.int(field, value);
+    this.tag(field, WIRE_VARINT);
+    let v = BigInt.asUintN(64, BigInt(value));
+    const out: number[] = [];
+    while (v >= 0x80n) {
+      out.push(Number(v & 0x7fn) | 0x80);
+      v >>= 7n;
+    }
+    out.push(Number(v));
+    this.push(Uint8Array.from(out));
+    return this;
+  }
+
+  /** A float field (wire type 5: four little-endian bytes). */
+  float(field: number, value: number): this {
+    this.tag(field, WIRE_FIXED32);
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setFloat32(0, value, true);
+    this.push(b);
+    return this;
+  }
+
   bytes(field: number, value: Uint8Array): this {
     this.tag(field, WIRE_LEN);
     this.varint(value.length);
@@ -97,7 +123,7 @@ export class ProtoWriter {
 
 // ------------------------------------------------------------------ ONNX messages (field numbers from onnx.proto)
 
-type Dim = number | string;
+export type Dim = number | string;
 
 /** TensorShapeProto.Dimension: dim_value = 1, dim_param = 2. */
 function writeShape(w: ProtoWriter, dims: readonly Dim[]): void {
@@ -110,13 +136,13 @@ function writeShape(w: ProtoWriter, dims: readonly Dim[]): void {
 }
 
 /** ValueInfoProto { name = 1, type = 2 { tensor_type = 1 { elem_type = 1, shape = 2 } } }. */
-function writeValueInfo(w: ProtoWriter, name: string, elemType: number, dims: readonly Dim[]): void {
+export function writeValueInfo(w: ProtoWriter, name: string, elemType: number, dims: readonly Dim[]): void {
   w.string(1, name);
   w.message(2, (tw) => tw.message(1, (tt) => tt.int(1, elemType).message(2, (sw) => writeShape(sw, dims))));
 }
 
 /** TensorProto { dims = 1 (repeated int64), data_type = 2, name = 8, raw_data = 9 (little-endian) }. */
-function writeTensor(w: ProtoWriter, name: string, elemType: number, dims: readonly number[], raw: Uint8Array): void {
+export function writeTensor(w: ProtoWriter, name: string, elemType: number, dims: readonly number[], raw: Uint8Array): void {
   for (const d of dims) w.int(1, d);
   w.int(2, elemType);
   w.string(8, name);
@@ -124,7 +150,7 @@ function writeTensor(w: ProtoWriter, name: string, elemType: number, dims: reado
 }
 
 /** Little-endian bytes of a typed array (copied, so the model owns them). */
-function littleEndianBytes(data: Float32Array | Uint16Array): Uint8Array {
+export function littleEndianBytes(data: Float32Array | Uint16Array): Uint8Array {
   const out = new Uint8Array(data.byteLength);
   const view = new DataView(out.buffer);
   if (data instanceof Float32Array) for (let i = 0; i < data.length; i++) view.setFloat32(i * 4, data[i], true);

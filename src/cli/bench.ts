@@ -1,7 +1,9 @@
 // `npm run bench -- <suite> [--json] [suite options]`: headless benchmarks in Node on Dawn.
 // Suites: kernels (matmul/attention vs onnxruntime-web and a naive kernel), grade (answer grading speed),
 // model (prefill / decode / LoRA training throughput of a random Qwen2.5-0.5B-shaped model, memory plans),
-// tiny (the embedded model's RL stage: sampling and training steps with dispatch / submit / readback counts).
+// tiny (the embedded model's RL stage: sampling and training steps with dispatch / submit / readback counts),
+// peer (greedy decode of one random model on ours and as an ONNX graph on onnxruntime-web WebGPU, same device),
+// gpu-suite (kernels, model and peer in one go; one JSON and a Markdown table in --out).
 // With --json the last line printed is one JSON object with the suite's results.
 
 type Suite = (args: string[]) => Promise<Record<string, unknown>>;
@@ -11,6 +13,8 @@ const SUITES: Record<string, () => Promise<Suite>> = {
   grade: async () => (await import('./bench/grade')).benchGrade,
   model: async () => (await import('./bench/model')).benchModel,
   tiny: async () => (await import('./bench/tiny')).benchTiny,
+  peer: async () => (await import('./bench/peer')).benchPeer,
+  'gpu-suite': async () => (await import('./bench/gpu-suite')).benchGpuSuite,
 };
 
 async function main(): Promise<void> {
