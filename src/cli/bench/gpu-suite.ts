@@ -25,9 +25,9 @@ export interface GpuSuiteConfig {
 const USAGE = 'gpu-suite [--quick] [--out=DIR] [--only=kernels,model,peer] [--timeout-s=N] [--kernels-args="..."] [--model-args="..."] [--peer-args="..."]';
 
 /**
- * Default arguments. The model benchmark runs Qwen2.5-0.5B's full depth (24 layers) and asks for the full
- * vocabulary; it caps the vocabulary itself where one buffer binding cannot hold the embedding, and says
- * so in its notes (carried into the suite's notes). The peer runs the 2-layer model (one ONNX graph of
+ * Default arguments. The model benchmark runs Qwen2.5-0.5B's full depth (24 layers) and its full
+ * vocabulary (stored as row blocks where one buffer binding cannot hold the embedding; its notes are
+ * carried into the suite's notes). The peer runs the 2-layer model (one ONNX graph of
  * 24 f32 layers would be ~2.5 GB, past protobuf's 2 GB limit).
  */
 export function defaultPartArgs(quick: boolean): Record<PartName, string[]> {
