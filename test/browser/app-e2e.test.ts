@@ -238,7 +238,7 @@ describe('InT Lab app', () => {
     expect(root.querySelector('[data-testid=results-mechanism-sentence]')?.textContent).toMatch(/^Credit assignment, measured/);
     expect(app.current?.results.arms).toBeTruthy();
     // every arm keeps its per-problem outcomes on the 4 test problems (what a comparison of two runs resamples)
-    expect(Object.values(app.current!.results.arms).map((a) => a.outcomes?.map((o) => o.n))).toEqual(ARM_IDS.map(() => [4, 4, 4, 4]));
+    expect(Object.values(app.current!.results.arms).map((a) => a.outcomes?.map((o) => o.n))).toEqual(app.settings.arms.map(() => [4, 4, 4, 4]));
     const spliced = root.querySelectorAll('#rollouts [data-testid=spliced]').length;
     const kept = app.current!.filtered.kept.length;
     console.log(`interventions: ${kept} kept, ${spliced} spliced diffs shown`);
