@@ -16,7 +16,9 @@ const ci = (i: Interval | undefined) => (i ? `${pct(i.estimate)} [${pct(i.lo)}, 
 /** Header and rows of the arms table. */
 export function armsTable(r: ExperimentResults): { head: string[]; rows: string[][] } {
   const ks = r.config.eval.ks;
-  const tiers = [...new Set(Object.values(r.arms).flatMap((a) => Object.keys(a.eval.tiers)))];
+  // per-tier columns only when there are several tiers (one tier repeats the overall column)
+  const all = [...new Set(Object.values(r.arms).flatMap((a) => Object.keys(a.eval.tiers)))];
+  const tiers = all.length > 1 ? all : [];
   const head = ['arm', 'SFT rows', 'SFT steps', 'RL steps', ...ks.map((k) => `pass@${k} % [95% CI]`), ...tiers.map((t) => `pass@1 ${t}`)];
   const rows = Object.entries(r.arms).map(([, a]) => [a.label, String(a.sftRows), String(a.sftSteps), String(a.rlSteps), ...ks.map((k) => ci(a.eval.overall.passAt[String(k)])), ...tiers.map((t) => ci(a.eval.tiers[t]?.passAt['1']))]);
   return { head, rows };
