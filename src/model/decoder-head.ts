@@ -39,19 +39,47 @@ export interface HeadSaved {
   lse?: Tensor;
 }
 
-/** Final norm of xL (N, C), then log-probs of `targets` and entropies at `temperature`, R rows at a time. */
-export function headForward(model: HeadModel, xL: Tensor, targets: Tensor, temperature: number, R: number): HeadOut {
+/** The rows whose log-probs a pass needs (targets not NO_ROW), when that is fewer than all N: the head's
+ *  logits, log-probs and their backward run on these rows only (a prompt's rows cost nothing at the head). */
+export interface ScoredRows {
+  /** u32 (M,): the scored rows, ascending. */
+  idx: Tensor;
+  M: number;
+}
+
+/** The scored rows of host targets (N,), or null when every row is scored (or none is). */
+export function scoredRows(gpu: Gpu, targets: Uint32Array): ScoredRows | null {
+  const rows: number[] = [];
+  targets.forEach((t, n) => void (t !== NO_ROW && rows.push(n)));
+  if (rows.length === targets.length || rows.length === 0) return null;
+  return { idx: gpu.upload(Uint32Array.from(rows), [rows.length], 'u32', 'scoredRows'), M: rows.length };
+}
+
+/** Rows `sc.idx` of t (N, width) as a new (M, width) tensor. */
+function gather(gpu: Gpu, t: Tensor, sc: ScoredRows, width: number, label: string): Tensor {
+  const out = gpu.empty(width === 1 ? [sc.M] : [sc.M, width], t.dtype, label);
+  copyRows(gpu, out, t, { rows: sc.M, width, srcIdx: sc.idx });
+  return out;
+}
+
+/** Final norm of xL (N, C), then log-probs of `targets` and entropies at `temperature`, R rows at a time;
+ *  with `sc`, only its rows go through the lm_head (logp, entropy and lse are 0 elsewhere). */
+export function headForward(model: HeadModel, xL: Tensor, targets: Tensor, temperature: number, R: number, sc: ScoredRows | null = null): HeadOut {
   const { gpu, config: c } = model;
   const N = xL.shape[0];
   const hf = gpu.empty([N, c.hiddenSize], 'f32', 'hf');
   const rstdF = gpu.empty([N], 'f32', 'rstdF');
   rmsnormForward(gpu, hf, rstdF, xL, model.weights.norm, c.rmsNormEps);
-  const logp = gpu.empty([N], 'f32', 'logp');
-  const entropy = gpu.empty([N], 'f32', 'entropy');
-  const lse = gpu.empty([N], 'f32', 'logits.lse');
-  for (let r0 = 0; r0 < N; r0 += R) {
-    const rows = Math.min(R, N - r0);
-    const ch = headChunk(model, hf, targets, r0, rows);
+  // the rows the lm_head sees: all N, or the scored M gathered
+  const M = sc ? sc.M : N;
+  const h = sc ? gather(gpu, hf, sc, c.hiddenSize, 'hf.scored') : hf;
+  const tg = sc ? gather(gpu, targets, sc, 1, 'targets.scored') : targets;
+  const logp = gpu.empty([M], 'f32', 'logp');
+  const entropy = gpu.empty([M], 'f32', 'entropy');
+  const lse = gpu.empty([M], 'f32', 'logits.lse');
+  for (let r0 = 0; r0 < M; r0 += R) {
+    const rows = Math.min(R, M - r0);
+    const ch = headChunk(model, h, tg, r0, rows);
     const [lp, en, ls] = [0, 1, 2].map(() => gpu.empty([rows], 'f32', 'chunk'));
     logprobsForward(gpu, lp, en, ls, ch.logits, ch.targets, { temperature, ignoreIndex: NO_ROW });
     copyRows(gpu, logp, lp, { rows, width: 1, dstRow0: r0 });
@@ -59,7 +87,16 @@ export function headForward(model: HeadModel, xL: Tensor, targets: Tensor, tempe
     copyRows(gpu, lse, ls, { rows, width: 1, dstRow0: r0 });
     [lp, en, ls, ch.h, ch.targets, ch.logits].forEach((t) => t.release());
   }
-  return { hf, rstdF, logp, entropy, lse };
+  if (!sc) return { hf, rstdF, logp, entropy, lse };
+  // back to all N rows, zeros at the rows that were not scored
+  const [logpN, entN, lseN] = [logp, entropy, lse].map((t) => {
+    const full = gpu.zeros([N], 'f32', t.label);
+    copyRows(gpu, full, t, { rows: M, width: 1, dstIdx: sc.idx });
+    t.release();
+    return full;
+  });
+  [h, tg].forEach((t) => t.release());
+  return { hf, rstdF, logp: logpN, entropy: entN, lse: lseN };
 }
 
 /**
@@ -67,31 +104,44 @@ export function headForward(model: HeadModel, xL: Tensor, targets: Tensor, tempe
  * returns dL/d(residual stream) (N, C) at the last layer's output xL. lm_head and final norm gradients
  * accumulate into `grads` (full fine-tune).
  */
-export function headBackward(model: HeadModel, saved: HeadSaved, xL: Tensor, dLp: Tensor, dEnt: Tensor | null, R: number): Tensor {
+export function headBackward(model: HeadModel, saved: HeadSaved, xL: Tensor, dLp: Tensor, dEnt: Tensor | null, R: number, sc: ScoredRows | null = null): Tensor {
   const { gpu, config: c } = model;
   const N = xL.shape[0];
-  const dHf = gpu.empty([N, c.hiddenSize], 'f32', 'dHf');
+  const M = sc ? sc.M : N;
+  // the scored rows' inputs, gathered (all N rows without sc); the other rows' dL/dhf is 0
+  const pick = (t: Tensor, width: number, label: string) => (sc ? gather(gpu, t, sc, width, label) : t);
+  const [hS, tS, lseS, dLpS] = [pick(saved.hf!, c.hiddenSize, 'hf.scored'), pick(saved.targets, 1, 'targets.scored'), pick(saved.lse!, 1, 'lse.scored'), pick(dLp, 1, 'dLogp.scored')];
+  const dEntS = dEnt ? pick(dEnt, 1, 'dEntropy.scored') : null;
+  const entS = dEnt ? pick(saved.entropy, 1, 'entropy.scored') : null;
+  const dHf = sc ? gpu.zeros([N, c.hiddenSize], 'f32', 'dHf') : gpu.empty([N, c.hiddenSize], 'f32', 'dHf');
   const dHead = model.grads.get(c.tieEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight') ?? null;
-  for (let r0 = 0; r0 < N; r0 += R) {
-    const rows = Math.min(R, N - r0);
-    const ch = headChunk(model, saved.hf!, saved.targets, r0, rows);
+  for (let r0 = 0; r0 < M; r0 += R) {
+    const rows = Math.min(R, M - r0);
+    const ch = headChunk(model, hS, tS, r0, rows);
     const part = (src: Tensor, label: string) => {
       const t = gpu.empty([rows], 'f32', label);
       copyRows(gpu, t, src, { rows, width: 1, srcRow0: r0 });
       return t;
     };
-    const lse = part(saved.lse!, 'lse.chunk');
-    const dl = part(dLp, 'dLogp.chunk');
-    const de = dEnt ? part(dEnt, 'dEntropy.chunk') : null;
-    const ent = dEnt ? part(saved.entropy, 'entropy.chunk') : undefined;
+    const lse = part(lseS, 'lse.chunk');
+    const dl = part(dLpS, 'dLogp.chunk');
+    const de = dEntS ? part(dEntS, 'dEntropy.chunk') : null;
+    const ent = entS ? part(entS, 'entropy.chunk') : undefined;
     const dLogits = gpu.empty([rows, c.vocabSize], 'f32', 'dLogits');
     logprobsBackward(gpu, dLogits, dl, de, ch.logits, ch.targets, lse, { temperature: saved.temperature, ignoreIndex: NO_ROW, entropy: ent });
     const dh = gpu.empty([rows, c.hiddenSize], 'f32', 'dHf.chunk');
     linearBackwardRows(gpu, dh, dHead, dLogits, ch.h, model.weights.lmHead, { accumulateDW: true });
-    copyRows(gpu, dHf, dh, { rows, width: c.hiddenSize, dstRow0: r0 });
+    if (sc) {
+      // this chunk's rows of the scored list, then dh scattered to them
+      const di = gpu.empty([rows], 'u32', 'scoredRows.chunk');
+      copyRows(gpu, di, sc.idx, { rows, width: 1, srcRow0: r0 });
+      copyRows(gpu, dHf, dh, { rows, width: c.hiddenSize, dstIdx: di });
+      di.release();
+    } else copyRows(gpu, dHf, dh, { rows, width: c.hiddenSize, dstRow0: r0 });
     [ch.h, ch.targets, ch.logits, lse, dl, dLogits, dh].forEach((t) => t.release());
     [de, ent].forEach((t) => t?.release());
   }
+  if (sc) [hS, tS, lseS, dLpS, dEntS, entS].forEach((t) => t?.release());
   const dRes = gpu.empty([N, c.hiddenSize], 'f32', 'dResidual'); // (N, C) dL/d(residual stream)
   const dNorm = model.grads.get('model.norm.weight');
   rmsnormBackward(gpu, dRes, dNorm ? wholeTensor(dNorm, 'head backward') : null, dHf, xL, model.weights.norm, saved.rstdF!, { accumulateDW: true });

@@ -6,7 +6,7 @@ import { RowBlocks, Tensor, weightParts, zerosRowsLike, type Gpu, type Weight } 
 import { embeddingBackward, embeddingForward } from '../kernels/embedding';
 import type { ModelConfig } from './config';
 import { DecoderLayers, releaseActs, type AttnPlan, type LayerActs } from './decoder-layer';
-import { headBackward, headForward, logitsAtRows } from './decoder-head';
+import { headBackward, headForward, logitsAtRows, scoredRows, type ScoredRows } from './decoder-head';
 import { batchLayout, headRowMap, keyStarts, NO_ROW, type BatchLayout, type TokenBatch } from './layout';
 import type { LoraAdapter } from './lora';
 import { LOGITS_CHUNK_BYTES, logitsChunkRows } from './memory';
@@ -50,6 +50,7 @@ interface PassState extends ForwardPass {
   hf?: Tensor; // (N, C) final norm output
   rstdF?: Tensor; // (N,)
   lse?: Tensor; // (N,) logits log-sum-exp
+  scored: ScoredRows | null; // the rows the head scores when not all (targets NO_ROW elsewhere)
 }
 
 export class Decoder {
@@ -93,7 +94,7 @@ export class Decoder {
   // ------------------------------------------------------------------ forward / backward over a batch
 
   /** Upload a batch's ids, targets (NO_ROW at padding), positions and attention plan (caller releases them). */
-  prepareBatch(batch: TokenBatch): { lay: BatchLayout; ids: Tensor; targets: Tensor; positions: Tensor; plan: AttnPlan & { kind: 'seq' } } {
+  prepareBatch(batch: TokenBatch): { lay: BatchLayout; ids: Tensor; targets: Tensor; positions: Tensor; plan: AttnPlan & { kind: 'seq' }; hostTargets: Uint32Array } {
     const { gpu, config: c } = this;
     const lay = batchLayout(batch);
     const N = batch.B * batch.T;
@@ -114,7 +115,7 @@ export class Decoder {
       kvMap: gpu.upload(headRowMap(lay, c.numKvHeads), [N * c.numKvHeads], 'u32', 'kvMap'),
       keyStart: gpu.upload(lay.sequences.length ? keyStarts(lay) : [lay.maxLen], [Math.max(1, lay.sequences.length)], 'u32', 'keyStart'),
     };
-    return { lay, ids: gpu.upload(ids, [N], 'u32', 'ids'), targets: gpu.upload(targets, [N], 'u32', 'targets'), positions: gpu.upload(lay.positions, [N], 'u32', 'positions'), plan };
+    return { lay, ids: gpu.upload(ids, [N], 'u32', 'ids'), targets: gpu.upload(targets, [N], 'u32', 'targets'), positions: gpu.upload(lay.positions, [N], 'u32', 'positions'), plan, hostTargets: targets };
   }
 
   /** Run the layers: embedding, then every layer; returns the residual stream after the last layer. */
@@ -143,7 +144,8 @@ export class Decoder {
     const { gpu, config: c } = this;
     const temperature = opts.temperature ?? 1;
     const train = !!opts.train;
-    const { lay, ids, targets, positions, plan } = this.prepareBatch(batch);
+    const { lay, ids, targets, positions, plan, hostTargets } = this.prepareBatch(batch);
+    const scored = scoredRows(gpu, hostTargets);
     const N = batch.B * batch.T;
     const ones = c.attentionBias ? gpu.upload(new Float32Array(N).fill(1), [N, 1], 'f32', 'ones') : undefined;
     const save = { xs: [] as Tensor[], acts: [] as (LayerActs | null)[], keepActs: train && !this.recompute };
@@ -151,7 +153,7 @@ export class Decoder {
     save.xs.push(xL);
 
     // Head: final norm, then logits and log-probs in row chunks (never (N, V) at once).
-    const { hf, rstdF, logp, entropy, lse } = headForward(this, xL, targets, temperature, this.chunkRows(N));
+    const { hf, rstdF, logp, entropy, lse } = headForward(this, xL, targets, temperature, this.chunkRows(scored ? scored.M : N), scored);
 
     const pass: PassState = {
       N,
@@ -170,6 +172,7 @@ export class Decoder {
       hf: train ? hf : undefined,
       rstdF: train ? rstdF : undefined,
       lse: train ? lse : undefined,
+      scored,
       release: () => releasePass(pass),
     };
     if (!train) [xL, hf, rstdF, lse].forEach((t) => t.release());
@@ -199,7 +202,7 @@ export class Decoder {
 
     // Head backward, chunk by chunk (logits recomputed); dRes: (N, C) dL/d(residual stream).
     const L = c.numLayers;
-    const dRes = headBackward(this, pass, pass.xs[L], dLp, dEnt, this.chunkRows(N));
+    const dRes = headBackward(this, pass, pass.xs[L], dLp, dEnt, this.chunkRows(pass.scored ? pass.scored.M : N), pass.scored);
 
     for (let l = L - 1; l >= 0; l--) {
       const x = pass.xs[l];
@@ -266,7 +269,7 @@ function releasePass(p: PassState): void {
   p.acts = [];
   for (const x of p.xs) x.release();
   p.xs = [];
-  for (const t of [p.hf, p.rstdF, p.lse, p.ids, p.targets, p.positions, p.ones, p.plan.qMap, p.plan.kvMap, p.plan.keyStart, p.logp, p.entropy]) t?.release();
+  for (const t of [p.hf, p.rstdF, p.lse, p.ids, p.targets, p.positions, p.ones, p.plan.qMap, p.plan.kvMap, p.plan.keyStart, p.logp, p.entropy, p.scored?.idx]) t?.release();
   p.hf = undefined;
   p.train = false;
 }

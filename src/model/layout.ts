@@ -16,7 +16,8 @@ export interface TokenBatch {
   T: number;
   /** (B*T) input token ids (any value at padding). */
   ids: ArrayLike<number>;
-  /** (B*T) target ids, i.e. the next token of each position (any value at padding). */
+  /** (B*T) target ids, i.e. the next token of each position (any value at padding); NO_ROW where no
+   *  log-prob is wanted (e.g. a prompt's tokens): the LM head skips those rows (log-prob 0 there). */
   targets: ArrayLike<number>;
   /** (B*T) position ids; default: the offset of each token in its sequence. */
   positions?: ArrayLike<number>;

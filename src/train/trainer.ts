@@ -4,7 +4,7 @@
 
 import { weightParts, type Gpu, type Weight } from '../gpu';
 import type { Decoder } from '../model/decoder';
-import type { TokenBatch } from '../model/layout';
+import { NO_ROW, type TokenBatch } from '../model/layout';
 import { loadCheckpoint, saveCheckpoint, type CheckpointStore, type TrainerSnapshot } from './checkpoint';
 import type { GrpoConfig, SftConfig } from './config';
 import { aggregateMicroBatches, stepMetrics, type CompletionStats, type MicroPart, type StepMetrics } from './metrics';
@@ -199,7 +199,8 @@ export class Trainer {
     return { prompt, completion, seq: { logp: new Float32Array(C), mask: new Uint8Array(C).fill(1) } };
   }
 
-  /** Right-padded (B, T) batch of rows: inputs ids[0..L-2], targets ids[1..L-1]. */
+  /** Right-padded (B, T) batch of rows: inputs ids[0..L-2], targets ids[1..L-1]; the prompt's own
+   *  next tokens are NO_ROW (no log-prob is read there, so the head skips those rows). */
   static rowsBatch(rows: readonly TrainRow[]): TokenBatch {
     const lens = rows.map((r) => r.prompt.length + r.completion.length - 1);
     const B = rows.length;
@@ -210,7 +211,7 @@ export class Trainer {
       const all = [...r.prompt, ...r.completion];
       for (let t = 0; t < lens[b]; t++) {
         ids[b * T + t] = all[t];
-        targets[b * T + t] = all[t + 1];
+        targets[b * T + t] = t < r.prompt.length - 1 ? NO_ROW : all[t + 1];
       }
     });
     return { B, T, ids, targets, lengths: lens };

@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readWeight, type Gpu } from '../../src/gpu';
 import type { Decoder } from '../../src/model/decoder';
-import type { TokenBatch } from '../../src/model/layout';
+import { NO_ROW, type TokenBatch } from '../../src/model/layout';
 import { LoraAdapter } from '../../src/model/lora';
 import { peftLoraKeys } from '../../src/model/params';
 import { referenceBatch, type RefLora } from '../../src/model/reference';
@@ -129,6 +129,51 @@ describe('decoder backward vs finite differences of the reference', () => {
       for (const [k, g] of a) {
         const h = b.get(k)!;
         for (let i = 0; i < g.length; i++) expect(Math.abs(g[i] - h[i])).toBeLessThanOrEqual(1e-6 + 1e-5 * Math.abs(g[i]));
+      }
+    }
+  });
+
+  it('rows with target NO_ROW skip the head: the other rows\' log-probs and every gradient equal a pass that weights them 0', async () => {
+    for (const chunk of [undefined, 2]) {
+      const m = randomModel(smallConfig('qwen2', { tie_word_embeddings: true, head_dim: undefined }), 6);
+      const batch = randomBatch(2, 6, m.config.vocabSize, 11, { lengths: [6, 5] });
+      const { wl, we } = lossWeights(batch, 21, padMask(batch));
+      // a prompt-like run at the start of each row, and one row in the middle, are not scored
+      const skip = [0, 1, 2, 3, 6, 9];
+      for (const n of skip) wl[n] = we[n] = 0;
+      const skipped = { ...batch, targets: Array.from(batch.targets, (t, n) => (skip.includes(n) ? NO_ROW : t)) };
+      const run = async (b: TokenBatch) => {
+        const model = new DecoderClass(gpu, uploadWeights(gpu, m.table, m.weights, { dtype: 'f32' }), { trainBase: true, logitsChunkBytes: chunk && chunk * 4 * m.config.vocabSize });
+        const ad = LoraAdapter.create(gpu, m.table, { rank: 2, alpha: 4, seed: 3 });
+        for (const [, p] of ad.params) gpu.write(p.B, randn(p.B.size, 7, 0.3));
+        model.adapter = ad;
+        const inUse = gpu.poolStats().inUse;
+        const pass = model.forward(b, { train: true, temperature: 0.9 });
+        const logp = await gpu.readF32(pass.logp);
+        model.backward(pass, wl, we);
+        await gpu.sync();
+        const grads = new Map<string, Float32Array>();
+        for (const [name, p] of ad.params) grads.set(name, await gpu.readF32(p.dA)).set(`${name}.B`, await gpu.readF32(p.dB));
+        for (const [name, g] of model.grads) grads.set(name, await readWeight(gpu, g));
+        ad.release();
+        model.weights.release();
+        model.release();
+        await gpu.sync();
+        expect(gpu.poolStats().inUse, 'every temporary back in the pool').toBeLessThanOrEqual(inUse);
+        return { logp, grads };
+      };
+      const all = await run(batch);
+      const some = await run(skipped);
+      const pad = padMask(batch);
+      for (let n = 0; n < wl.length; n++) {
+        if (skip.includes(n)) expect(some.logp[n]).toBe(0);
+        else if (!pad[n]) expect(Math.abs(some.logp[n] - all.logp[n])).toBeLessThanOrEqual(1e-6 + 1e-6 * Math.abs(all.logp[n]));
+      }
+      for (const [k, g] of all.grads) {
+        const h = some.grads.get(k)!;
+        let scale = 0;
+        for (const v of g) scale = Math.max(scale, Math.abs(v));
+        for (let i = 0; i < g.length; i++) expect(Math.abs(g[i] - h[i]), `${k}[${i}]`).toBeLessThanOrEqual(1e-6 + 1e-5 * scale);
       }
     }
   });
