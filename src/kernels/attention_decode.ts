@@ -148,7 +148,8 @@ export function attentionDecode(gpu: Gpu, out: Tensor, lse: Tensor, q: Tensor, k
 /**
  * Store new key / value rows in a KV cache: for r < rows, cache row dstIdx[r] of kCache and vCache gets row
  * srcIdx[r] (default r) of kNew and vNew, converted to the cache's element type (f16 rounds to nearest even).
- * kCache, vCache: (..., D) f32 or f16 (both the same); kNew, vNew: (n, D) f32; dstIdx, srcIdx: u32 (rows,).
+ * kCache, vCache: (..., D) f32 or f16 (same dtype and shape); kNew, vNew: n rows of D f32 (any shape of that size);
+ * dstIdx, srcIdx: u32 (rows,).
  */
 export function writeKvCache(gpu: Gpu, kCache: Tensor, vCache: Tensor, kNew: Tensor, vNew: Tensor, o: { rows: number; D: number; dstIdx: Tensor; srcIdx?: Tensor }): void {
   const kn = 'attention.kvWrite';
@@ -157,7 +158,8 @@ export function writeKvCache(gpu: Gpu, kCache: Tensor, vCache: Tensor, kNew: Ten
   expectTensor(kn, 'kCache', kCache, ['f32', 'f16']);
   expectTensor(kn, 'vCache', vCache, kCache.dtype, kCache.shape);
   expectTensor(kn, 'kNew', kNew, 'f32');
-  expectTensor(kn, 'vNew', vNew, 'f32', kNew.shape);
+  expectTensor(kn, 'vNew', vNew, 'f32');
+  if (vNew.size !== kNew.size) throw new Error(`${kn}: kNew (${kNew}) and vNew (${vNew}) must hold the same number of elements`);
   if (kCache.size % D || kNew.size % D) throw new Error(`${kn}: the cache (${kCache}) and the new rows (${kNew}) must be rows of D=${D}`);
   if (kCache.buffer === vCache.buffer) throw new Error(`${kn}: kCache and vCache must be different tensors`);
   for (const [name, t] of [['dstIdx', o.dstIdx], ['srcIdx', o.srcIdx]] as const) {
