@@ -1,10 +1,14 @@
 // Model benchmark: a random model with Qwen2.5-0.5B's layer shapes (fewer layers) on our kernels:
 // prefill tokens/s, steady-state decode tokens/s at several batch sizes (KV cache), LoRA training
 // tokens/s (forward + backward + AdamW), pool peak bytes, and the memory planner for Qwen3-0.6B / 4B.
-// Usage through the bench CLI: `model [--quick] [--layers=N] [--vocab=N] [--prompt=T] [--batches=1,8,64] ...`.
+// Decode rows also give the device calls per step and the step's FLOP/s as a share of the matmul rate at the
+// same shapes (decode-rate.ts). Usage through the bench CLI:
+// `model [--quick] [--layers=N] [--vocab=N] [--prompt=T] [--batches=1,8,64] [--kv=f32,f16] [--phases=decode] ...`.
 
 import { cpus, loadavg } from 'node:os';
-import { Gpu, type Tensor } from '../../gpu';
+import { Gpu, type GpuCounts, type Tensor } from '../../gpu';
+import { attentionFlopsPerToken, countsPerStep, decodeMatmulMs, matmulFlopsPerToken } from './decode-rate';
+import { resolveKvDtype, type KvDtype } from '../../model/kvcache';
 import { randomModelWeights } from '../../model/random';
 import { linearBackward, linearForward } from '../../kernels/matmul';
 import { parseModelConfig, type ModelConfig } from '../../model/config';
@@ -43,12 +47,19 @@ export interface ModelBenchConfig {
   prefillReps: number;
   /** Weight storage; null: f16 when the adapter has shader-f16, else f32. */
   dtype: WeightDtype | null;
+  /** KV cache element types, one decode measurement per batch each; the first gives decode_tps. Default ['f32']. */
+  kv: KvDtype[];
+  /** Phases to run. Default all three: prefill, decode, train. */
+  phases: Phase[];
   seed: number;
 }
 
+export type Phase = 'prefill' | 'decode' | 'train';
+const PHASES: readonly Phase[] = ['prefill', 'decode', 'train'];
+
 const USAGE =
   'model [--quick] [--layers=N] [--vocab=N] [--prompt=T] [--decode-prompt=T] [--decode-steps=N] [--batches=1,8,64] ' +
-  '[--train-seq=T] [--rank=R] [--train-steps=N] [--prefill-reps=N] [--dtype=f16|f32] [--seed=N]';
+  '[--train-seq=T] [--rank=R] [--train-steps=N] [--prefill-reps=N] [--dtype=f16|f32] [--kv=f32,f16,auto] [--phases=prefill,decode,train] [--seed=N]';
 
 export function parseModelArgs(args: string[]): ModelBenchConfig {
   const quick = args.includes('--quick');
@@ -65,6 +76,8 @@ export function parseModelArgs(args: string[]): ModelBenchConfig {
     trainSteps: 2,
     prefillReps: 3,
     dtype: null,
+    kv: ['f32'],
+    phases: [...PHASES],
     seed: 1,
   };
   const int = (a: string, v: string): number => {
@@ -105,6 +118,18 @@ export function parseModelArgs(args: string[]): ModelBenchConfig {
         break;
       case '--prefill-reps':
         cfg.prefillReps = int(a, val);
+        break;
+      case '--kv':
+        cfg.kv = val.split(',').map((k) => {
+          if (k !== 'f32' && k !== 'f16' && k !== 'auto') throw new Error(`model: --kv takes f32, f16 or auto (comma-separated), got '${k}'; usage: ${USAGE}`);
+          return k;
+        });
+        break;
+      case '--phases':
+        cfg.phases = val.split(',').map((ph) => {
+          if (!PHASES.includes(ph as Phase)) throw new Error(`model: --phases takes ${PHASES.join(', ')} (comma-separated), got '${ph}'; usage: ${USAGE}`);
+          return ph as Phase;
+        });
         break;
       case '--seed':
         cfg.seed = int(a, val);
@@ -207,6 +232,8 @@ async function benchPrefill(model: Decoder, cfg: ModelBenchConfig): Promise<{ tp
 
 export interface DecodeRow {
   batch: number;
+  /** KV cache element type. */
+  kv: 'f32' | 'f16';
   /** batch * timed steps / their wall time. */
   tps: number;
   /** Median wall time of one decode step (all sequences advance one token). */
@@ -214,6 +241,13 @@ export interface DecodeRow {
   timed_steps: number;
   /** Wall time of generate() for the batch, prefill and untimed steps included. */
   total_ms: number;
+  /** Device calls per timed step (Gpu.counts between the first and last timed readback). */
+  counts_per_step: Record<string, number>;
+  /** Decode FLOP/s of the timed window: B x (matmul + attention FLOPs per token) per step / step time, in GFLOP/s. */
+  gflops: number;
+  /** The step's matmuls alone (same weights, B rows), GFLOP/s, and decode's share of that rate. */
+  matmul_gflops: number;
+  share_of_matmul: number;
 }
 
 /**
@@ -221,25 +255,41 @@ export interface DecodeRow {
  * the tokens of step k are read back; step 0's token comes from the prefill and step 1 is the first
  * decode step (pipeline compilation for this batch size), so the timed window is onStep(1) .. onStep(last).
  */
-async function benchDecode(model: Decoder, cfg: ModelBenchConfig, B: number): Promise<DecodeRow> {
-  const V = model.config.vocabSize;
+async function benchDecode(model: Decoder, cfg: ModelBenchConfig, B: number, kv: 'f32' | 'f16', matmulMs: number): Promise<DecodeRow> {
+  const c = model.config;
+  const V = c.vocabSize;
   const prompts = Array.from({ length: B }, (_, b) => randomIds(cfg.decodePrompt, V, cfg.seed * 7919 + b));
   const stamps: number[] = [];
+  const counts: GpuCounts[] = [];
   const t0 = performance.now();
   await generate(model, prompts, {
     maxNewTokens: cfg.decodeSteps + 2,
     temperature: 1,
     eosIds: [],
     seed: cfg.seed,
-    onStep: () => void stamps.push(performance.now()),
+    kvDtype: kv,
+    onStep: () => {
+      stamps.push(performance.now());
+      counts.push(model.gpu.counts());
+    },
   });
   const total = performance.now() - t0;
   const timed = stamps.slice(1);
   const steps = timed.slice(1).map((t, i) => t - timed[i]);
   if (steps.length !== cfg.decodeSteps) throw new Error(`model: expected ${cfg.decodeSteps} timed decode steps at batch ${B}, saw ${steps.length}`);
   const ms = timed[timed.length - 1] - timed[0];
-  const row = { batch: B, tps: (B * steps.length * 1000) / ms, step_ms: median(steps), timed_steps: steps.length, total_ms: total };
-  log(`decode batch ${B}: ${round(row.step_ms, 1)} ms/step, ${round(row.tps)} tokens/s (${steps.length} timed steps, ${round(total / 1000, 1)} s in all)`);
+  // Timed steps k = 1..decodeSteps attend over decodePrompt + k + 1 keys: the mean is decodePrompt + 1 + (decodeSteps + 1) / 2.
+  const keys = cfg.decodePrompt + 1 + (cfg.decodeSteps + 1) / 2;
+  const flopsPerStep = B * (matmulFlopsPerToken(c) + attentionFlopsPerToken(c, keys));
+  const gflops = (flopsPerStep * steps.length) / ms / 1e6;
+  const matmulGflops = (B * matmulFlopsPerToken(c)) / matmulMs / 1e6;
+  const per = countsPerStep(counts[1], counts[counts.length - 1], steps.length);
+  const row = { batch: B, kv, tps: (B * steps.length * 1000) / ms, step_ms: median(steps), timed_steps: steps.length, total_ms: total, counts_per_step: per, gflops, matmul_gflops: matmulGflops, share_of_matmul: gflops / matmulGflops };
+  log(
+    `decode batch ${B} (${kv} KV): ${round(row.step_ms, 1)} ms/step, ${round(row.tps)} tokens/s, ${round(gflops)} GFLOP/s = ${round(row.share_of_matmul, 3)} of the matmuls' ` +
+      `${round(matmulGflops)} GFLOP/s at B=${B} (${round(matmulMs, 1)} ms); per step ${per.dispatches} dispatches, ${per.submits} submits, ${per.readbacks} readbacks ` +
+      `(${steps.length} timed steps, ${round(total / 1000, 1)} s in all)`,
+  );
   return row;
 }
 
@@ -409,38 +459,59 @@ export async function benchModel(args: string[], opts: { gpu?: Gpu; log?: (line:
     model = built.value;
     const m = model;
     const weightsBytes = gpu.poolStats().inUse;
-    const prefill = await phase(gpu, () => benchPrefill(m, cfg));
-    const decode: DecodeRow[] = [];
+    const runs = (ph: Phase) => cfg.phases.includes(ph);
+    const prefill = runs('prefill') ? await phase(gpu, () => benchPrefill(m, cfg)) : null;
+    const allDecode: DecodeRow[] = [];
     const decodePeaks: Record<string, number> = {};
-    for (const B of cfg.batches) {
-      const r = await phase(gpu, () => benchDecode(m, cfg, B));
-      decode.push(r.value);
-      decodePeaks[String(B)] = r.peak;
+    const kvs = [...new Set(cfg.kv.map((k) => resolveKvDtype(gpu, k)))];
+    if (runs('decode')) {
+      for (const B of cfg.batches) {
+        const matmulMs = await decodeMatmulMs(gpu, m, B, 3);
+        for (const kv of kvs) {
+          const r = await phase(gpu, () => benchDecode(m, cfg, B, kv, matmulMs));
+          allDecode.push(r.value);
+          decodePeaks[kv === kvs[0] ? String(B) : `${B}_${kv}`] = r.peak;
+        }
+      }
     }
-    const train = await phase(gpu, () => benchTrain(gpu, m, cfg));
-    const peaks = { weights: built.peak, prefill: prefill.peak, ...Object.fromEntries(Object.entries(decodePeaks).map(([b, p]) => [`decode_${b}`, p])), train: train.peak };
+    const decode = allDecode.filter((d) => d.kv === kvs[0]);
+    const train = runs('train') ? await phase(gpu, () => benchTrain(gpu, m, cfg)) : null;
+    const peaks = {
+      weights: built.peak,
+      ...(prefill ? { prefill: prefill.peak } : {}),
+      ...Object.fromEntries(Object.entries(decodePeaks).map(([b, p]) => [`decode_${b}`, p])),
+      ...(train ? { train: train.peak } : {}),
+    };
     const peakBytes = Math.max(...Object.values(peaks));
 
     const tps = Object.fromEntries(decode.map((d) => [String(d.batch), round(d.tps, 3)]));
     const d1 = decode.find((d) => d.batch === 1);
     const d64 = decode.find((d) => d.batch === 64);
     const ratio = d1 && d64 ? d64.tps / d1.tps : null;
-    const estimate = requested > vocab ? await fullVocabEstimate(gpu, cfg, config, dtype, requested, prefill.value.ms, decode, train.value.step_ms) : null;
+    const estimate = requested > vocab && prefill && train && decode.length ? await fullVocabEstimate(gpu, cfg, config, dtype, requested, prefill.value.ms, decode, train.value.step_ms) : null;
     const plannedTrain = planTraining(config, { seqLen: cfg.trainSeq, rank: cfg.rank, weights: dtype }).totalBytes;
     const results = {
-      prefill_tps: round(prefill.value.tps, 3),
+      prefill_tps: prefill ? round(prefill.value.tps, 3) : null,
       decode_tps: tps,
-      train_tps: round(train.value.tps, 3),
+      train_tps: train ? round(train.value.tps, 3) : null,
       peak_bytes: peakBytes,
       memory_plan: qwen3MemoryPlans(),
-      prefill_ms: round(prefill.value.ms, 1),
-      prefill_samples_ms: prefill.value.samples_ms,
-      decode: decode.map((d) => ({ ...d, tps: round(d.tps, 3), step_ms: round(d.step_ms, 1), total_ms: round(d.total_ms, 1) })),
+      prefill_ms: prefill ? round(prefill.value.ms, 1) : null,
+      prefill_samples_ms: prefill?.value.samples_ms ?? null,
+      decode: allDecode.map((d) => ({
+        ...d,
+        tps: round(d.tps, 3),
+        step_ms: round(d.step_ms, 1),
+        total_ms: round(d.total_ms, 1),
+        gflops: round(d.gflops, 3),
+        matmul_gflops: round(d.matmul_gflops, 3),
+        share_of_matmul: round(d.share_of_matmul, 3),
+      })),
       decode_64_over_1: ratio === null ? null : round(ratio, 2),
       decode_target_10x_holds: ratio === null ? null : ratio >= 10,
-      train_step_ms: round(train.value.step_ms, 1),
-      train_split_ms: { forward: round(train.value.forward_ms, 1), backward: round(train.value.backward_ms, 1), optimizer: round(train.value.optimizer_ms, 1) },
-      lora_params: train.value.lora_params,
+      train_step_ms: train ? round(train.value.step_ms, 1) : null,
+      train_split_ms: train ? { forward: round(train.value.forward_ms, 1), backward: round(train.value.backward_ms, 1), optimizer: round(train.value.optimizer_ms, 1) } : null,
+      lora_params: train?.value.lora_params ?? null,
       weights_bytes: weightsBytes,
       peak_bytes_by_phase: peaks,
       train_planned_bytes: plannedTrain,
@@ -474,6 +545,10 @@ export async function benchModel(args: string[], opts: { gpu?: Gpu; log?: (line:
       method: {
         prefill: `generate() of 1 token after a ${cfg.prompt}-token prompt (embedding, layers, KV cache write, last-row logits, sampling, id readback); one warm-up run, median of ${cfg.prefillReps} timed runs; tokens/s = prompt tokens / wall time`,
         decode: `generate() of ${cfg.decodeSteps + 2} tokens for B distinct ${cfg.decodePrompt}-token prompts (temperature 1, no eos); wall clock between the readback of step 1 and of the last step, i.e. ${cfg.decodeSteps} steady-state decode steps (prefill and the first, pipeline-compiling decode step excluded); tokens/s = B x ${cfg.decodeSteps} / that time`,
+        decode_rate:
+          'gflops: B x (2 x linear and lm_head weights + 4 x D x heads x mean cached keys x layers) per step over the timed window; ' +
+          "matmul_gflops: the same step's linear and lm_head products alone (the model's weights, B rows of zeros, median of 3 after a warm-up), measured in the same run; share_of_matmul = gflops / matmul_gflops. " +
+          'counts_per_step: Gpu.counts() between the first and last timed readback, per step',
         train: `LoRA r=${cfg.rank} on all 7 linear modules, 1 x ${cfg.trainSeq} tokens: zeroGrad, forward (activation recompute), backward of mean NLL, AdamW step of src/train/optimizer.ts (global grad norm, clip at 1, AdamW on every LoRA tensor, one norm readback), each phase sync'd; one warm-up step on ${Math.min(cfg.trainSeq, 32)} tokens, median of ${cfg.trainSteps} timed step(s); tokens/s = ${cfg.trainSeq} / step time`,
         peak_bytes: 'BufferPool peak (bytes handed out, size-classed), reset at the start of each phase; peak_bytes is the largest phase peak (weights included)',
         full_vocab_estimate:
@@ -505,11 +580,11 @@ function printTable(where: string, c: ModelConfig, dtype: WeightDtype, r: Record
   log(`adapter: ${where}`);
   log(`model: ${c.numLayers} layers, C=${c.hiddenSize}, I=${c.intermediateSize}, H=${c.numHeads}/${c.numKvHeads}, D=${c.headDim}, V=${c.vocabSize}, ${dtype} weights`);
   row('tokens/s', `V=${c.vocabSize}`, est ? `est. V=${est.vocab}` : null);
-  row('prefill', r.prefill_tps, est?.prefill_tps, `(${r.prefill_ms} ms)`);
-  for (const d of r.decode) row(`decode batch ${d.batch}`, d.tps, est?.decode_tps[String(d.batch)], `(${d.step_ms} ms/step)`);
+  if (r.prefill_tps !== null) row('prefill', r.prefill_tps, est?.prefill_tps, `(${r.prefill_ms} ms)`);
+  for (const d of r.decode) row(`decode B=${d.batch} ${d.kv}`, d.tps, est?.decode_tps[String(d.batch)], `(${d.step_ms} ms/step, ${d.share_of_matmul} of the matmul rate)`);
   const holds = (x: unknown) => (x === null || x === undefined ? 'not measured' : (x as number) >= 10 ? 'holds' : 'does not hold');
   row('decode 64 / 1', r.decode_64_over_1, est?.decode_64_over_1, `(target >= 10x: ${holds(r.decode_64_over_1)}${est ? `; full vocab: ${holds(est.decode_64_over_1)}` : ''})`);
-  row('LoRA train', r.train_tps, est?.train_tps, `(${r.train_step_ms} ms/step)`);
+  if (r.train_tps !== null) row('LoRA train', r.train_tps, est?.train_tps, `(${r.train_step_ms} ms/step)`);
   log(`peak pool bytes     ${mb(r.peak_bytes)}  (weights ${mb(r.weights_bytes)}; planner for this training step: ${mb(r.train_planned_bytes)})`);
   for (const [k, v] of Object.entries(r.memory_plan as Record<string, number>)) log(`plan ${k.padEnd(14)} ${mb(v)} = ${v} bytes (LoRA step, seq 1024, r 16, f16)`);
 }
