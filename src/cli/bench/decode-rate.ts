@@ -1,9 +1,12 @@
 // Decode FLOP/s against the matmul rate at the same shapes, for the model benchmark (model.ts): the FLOPs
 // of one decode step (every linear layer and the lm_head on B rows, attention over the cache), and the
 // GFLOP/s of the step's matmuls alone (the model's own weights, B activation rows), measured in the same run.
-// Also the device calls per decode step (Gpu.counts between the timed steps' readbacks).
+// Also the device calls per decode step (Gpu.counts between the timed steps' readbacks), and one layer's
+// decode attention alone: the unsplit forward kernel against the split decode kernel, f32 and f16 caches.
 
 import type { Gpu, GpuCounts, Tensor } from '../../gpu';
+import { attentionForward } from '../../kernels/attention';
+import { attentionDecode, decodeSplit } from '../../kernels/attention_decode';
 import { linearForward } from '../../kernels/matmul';
 import type { ModelConfig } from '../../model/config';
 import type { Decoder } from '../../model/decoder';
@@ -68,4 +71,64 @@ export function countsPerStep(a: GpuCounts, b: GpuCounts, n: number): Record<key
     waits: r(b.waits - a.waits),
     writes: r(b.writes - a.writes),
   };
+}
+
+export interface DecodeAttentionRow {
+  batch: number;
+  keys: number;
+  /** Milliseconds per call (median): the unsplit forward kernel (attentionForward, f32 cache: the decode path
+   *  before the split kernel), the decode kernel with its split policy on an f32 and an f16 cache. */
+  forward_ms: number;
+  decode_f32_ms: number;
+  decode_f16_ms: number | null;
+  chunks: number;
+  /** Cache bytes read per call (K and V, f32) over decode_f32_ms, in GB/s. */
+  decode_f32_gbs: number;
+}
+
+/**
+ * One layer's decode attention alone at Qwen2.5-0.5B's heads (14 query, 2 kv, D 64) for B slots of `keys`
+ * cached tokens each: the unsplit attentionForward (as decode ran before) against attentionDecode (split
+ * policy) on f32 and f16 caches. Median of `reps` after a warm-up; each timed call is one submission.
+ */
+export async function benchDecodeAttention(gpu: Gpu, batches: number[], keyCounts: number[], reps: number): Promise<DecodeAttentionRow[]> {
+  const [Hq, Hkv, D] = [14, 2, 64];
+  const rows: DecodeAttentionRow[] = [];
+  const med = async (fn: () => void) => {
+    await gpu.time(fn);
+    const xs: number[] = [];
+    for (let r = 0; r < reps; r++) xs.push(await gpu.time(fn));
+    xs.sort((a, b) => a - b);
+    return xs[xs.length >> 1];
+  };
+  for (const B of batches)
+    for (const keys of keyCounts) {
+      const bytes = B * Hkv * keys * D * 4;
+      if (bytes > (gpu.limits.maxStorageBufferBindingSize ?? 128 * 1024 * 1024)) continue; // one cache tensor must fit a binding
+      const t: Tensor[] = [];
+      const mk = (shape: number[], dtype: 'f32' | 'f16' | 'u32' = 'f32') => (t.push(gpu.zeros(shape, dtype, 'bench.attn')), t[t.length - 1]);
+      try {
+        const q = mk([B, Hq, 1, D]);
+        const out = mk([B, Hq, 1, D]);
+        const lse = mk([B, Hq, 1]);
+        const k = mk([B, Hkv, keys, D]);
+        const v = mk([B, Hkv, keys, D]);
+        const kvLens = gpu.upload(new Uint32Array(B).fill(keys), [B], 'u32');
+        t.push(kvLens);
+        const dims = { B, Hq, Hkv, Tk: keys, D };
+        const forward_ms = await med(() => attentionForward(gpu, out, lse, q, k, v, { ...dims, Tq: 1 }, { kvLens }));
+        const decode_f32_ms = await med(() => attentionDecode(gpu, out, lse, q, k, v, dims, { kvLens }));
+        let decode_f16_ms: number | null = null;
+        if (gpu.f16) {
+          const k16 = mk([B, Hkv, keys, D], 'f16');
+          const v16 = mk([B, Hkv, keys, D], 'f16');
+          decode_f16_ms = await med(() => attentionDecode(gpu, out, lse, q, k16, v16, dims, { kvLens }));
+        }
+        const row = { batch: B, keys, forward_ms, decode_f32_ms, decode_f16_ms, chunks: decodeSplit(gpu, dims).chunks, decode_f32_gbs: (2 * bytes) / decode_f32_ms / 1e6 };
+        rows.push(row);
+      } finally {
+        t.forEach((x) => x.release());
+      }
+    }
+  return rows;
 }

@@ -7,7 +7,7 @@
 
 import { cpus, loadavg } from 'node:os';
 import { Gpu, type GpuCounts, type Tensor } from '../../gpu';
-import { attentionFlopsPerToken, countsPerStep, decodeMatmulMs, matmulFlopsPerToken } from './decode-rate';
+import { attentionFlopsPerToken, benchDecodeAttention, countsPerStep, decodeMatmulMs, matmulFlopsPerToken } from './decode-rate';
 import { resolveKvDtype, type KvDtype } from '../../model/kvcache';
 import { randomModelWeights } from '../../model/random';
 import { linearBackward, linearForward } from '../../kernels/matmul';
@@ -51,6 +51,8 @@ export interface ModelBenchConfig {
   kv: KvDtype[];
   /** Phases to run. Default all three: prefill, decode, train. */
   phases: Phase[];
+  /** Cached tokens at which the decode phase also times one layer's decode attention alone (batch 1 and 64). Default none. */
+  attnKeys: number[];
   seed: number;
 }
 
@@ -59,7 +61,7 @@ const PHASES: readonly Phase[] = ['prefill', 'decode', 'train'];
 
 const USAGE =
   'model [--quick] [--layers=N] [--vocab=N] [--prompt=T] [--decode-prompt=T] [--decode-steps=N] [--batches=1,8,64] ' +
-  '[--train-seq=T] [--rank=R] [--train-steps=N] [--prefill-reps=N] [--dtype=f16|f32] [--kv=f32,f16,auto] [--phases=prefill,decode,train] [--seed=N]';
+  '[--train-seq=T] [--rank=R] [--train-steps=N] [--prefill-reps=N] [--dtype=f16|f32] [--kv=f32,f16,auto] [--phases=prefill,decode,train] [--attn-keys=1024,4096] [--seed=N]';
 
 export function parseModelArgs(args: string[]): ModelBenchConfig {
   const quick = args.includes('--quick');
@@ -78,6 +80,7 @@ export function parseModelArgs(args: string[]): ModelBenchConfig {
     dtype: null,
     kv: ['f32'],
     phases: [...PHASES],
+    attnKeys: [],
     seed: 1,
   };
   const int = (a: string, v: string): number => {
@@ -130,6 +133,9 @@ export function parseModelArgs(args: string[]): ModelBenchConfig {
           if (!PHASES.includes(ph as Phase)) throw new Error(`model: --phases takes ${PHASES.join(', ')} (comma-separated), got '${ph}'; usage: ${USAGE}`);
           return ph as Phase;
         });
+        break;
+      case '--attn-keys':
+        cfg.attnKeys = val.split(',').map((n) => int(a, n));
         break;
       case '--seed':
         cfg.seed = int(a, val);
@@ -475,6 +481,8 @@ export async function benchModel(args: string[], opts: { gpu?: Gpu; log?: (line:
       }
     }
     const decode = allDecode.filter((d) => d.kv === kvs[0]);
+    const decodeAttention = runs('decode') && cfg.attnKeys.length ? await benchDecodeAttention(gpu, [1, 64], cfg.attnKeys, 5) : [];
+    for (const r of decodeAttention) log(`decode attention B=${r.batch}, ${r.keys} keys: unsplit forward ${round(r.forward_ms, 2)} ms, split decode (${r.chunks} chunks) f32 ${round(r.decode_f32_ms, 2)} ms, f16 ${r.decode_f16_ms === null ? '-' : round(r.decode_f16_ms, 2)} ms`);
     const train = runs('train') ? await phase(gpu, () => benchTrain(gpu, m, cfg)) : null;
     const peaks = {
       weights: built.peak,
@@ -516,6 +524,7 @@ export async function benchModel(args: string[], opts: { gpu?: Gpu; log?: (line:
       peak_bytes_by_phase: peaks,
       train_planned_bytes: plannedTrain,
       full_vocab_estimate: estimate,
+      decode_attention: decodeAttention,
     };
     const host = { cpus: cpus().length, loadavg_1m_start: round(loadStart), loadavg_1m_end: round(loadavg()[0]) };
     if (Math.max(host.loadavg_1m_start, host.loadavg_1m_end) > host.cpus) {
