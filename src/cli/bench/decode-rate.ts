@@ -26,10 +26,11 @@ export function attentionFlopsPerToken(c: ModelConfig, keys: number): number {
 }
 
 /**
- * Median wall milliseconds of one decode step's matmuls alone: every layer's seven linear products and the
- * lm_head on B rows of zeros, with the model's weights (same dtype, same kernels and tiles as decode).
+ * Wall milliseconds (`reps` samples after a warm-up) of one decode step's matmuls alone: every layer's seven
+ * linear products and the lm_head on B rows of zeros, with the model's weights (same dtype, kernels and tiles
+ * as decode). The model bench takes samples before and after the decode runs they are compared with.
  */
-export async function decodeMatmulMs(gpu: Gpu, model: Decoder, B: number, reps: number): Promise<number> {
+export async function decodeMatmulMs(gpu: Gpu, model: Decoder, B: number, reps: number): Promise<number[]> {
   const c = model.config;
   const temps: Tensor[] = [];
   const buf = (n: number, label: string) => {
@@ -54,8 +55,7 @@ export async function decodeMatmulMs(gpu: Gpu, model: Decoder, B: number, reps: 
     await gpu.time(run); // pipelines compiled
     const samples: number[] = [];
     for (let r = 0; r < reps; r++) samples.push(await gpu.time(run));
-    samples.sort((a, b) => a - b);
-    return samples[samples.length >> 1];
+    return samples;
   } finally {
     temps.forEach((t) => t.release());
   }

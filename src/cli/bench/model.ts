@@ -261,7 +261,7 @@ export interface DecodeRow {
  * the tokens of step k are read back; step 0's token comes from the prefill and step 1 is the first
  * decode step (pipeline compilation for this batch size), so the timed window is onStep(1) .. onStep(last).
  */
-async function benchDecode(model: Decoder, cfg: ModelBenchConfig, B: number, kv: 'f32' | 'f16', matmulMs: number): Promise<DecodeRow> {
+async function benchDecode(model: Decoder, cfg: ModelBenchConfig, B: number, kv: 'f32' | 'f16'): Promise<DecodeRow> {
   const c = model.config;
   const V = c.vocabSize;
   const prompts = Array.from({ length: B }, (_, b) => randomIds(cfg.decodePrompt, V, cfg.seed * 7919 + b));
@@ -288,15 +288,19 @@ async function benchDecode(model: Decoder, cfg: ModelBenchConfig, B: number, kv:
   const keys = cfg.decodePrompt + 1 + (cfg.decodeSteps + 1) / 2;
   const flopsPerStep = B * (matmulFlopsPerToken(c) + attentionFlopsPerToken(c, keys));
   const gflops = (flopsPerStep * steps.length) / ms / 1e6;
-  const matmulGflops = (B * matmulFlopsPerToken(c)) / matmulMs / 1e6;
   const per = countsPerStep(counts[1], counts[counts.length - 1], steps.length);
-  const row = { batch: B, kv, tps: (B * steps.length * 1000) / ms, step_ms: median(steps), timed_steps: steps.length, total_ms: total, counts_per_step: per, gflops, matmul_gflops: matmulGflops, share_of_matmul: gflops / matmulGflops };
+  return { batch: B, kv, tps: (B * steps.length * 1000) / ms, step_ms: median(steps), timed_steps: steps.length, total_ms: total, counts_per_step: per, gflops: round(gflops, 3), matmul_gflops: 0, share_of_matmul: 0 };
+}
+
+/** Fill in a decode row's matmul rate and share, and log the row. */
+function logDecode(row: DecodeRow, matmulGflops: number, matmulMs: number): void {
+  Object.assign(row, { matmul_gflops: round(matmulGflops, 3), share_of_matmul: round(row.gflops / matmulGflops, 3) });
+  const per = row.counts_per_step;
   log(
-    `decode batch ${B} (${kv} KV): ${round(row.step_ms, 1)} ms/step, ${round(row.tps)} tokens/s, ${round(gflops)} GFLOP/s = ${round(row.share_of_matmul, 3)} of the matmuls' ` +
-      `${round(matmulGflops)} GFLOP/s at B=${B} (${round(matmulMs, 1)} ms); per step ${per.dispatches} dispatches, ${per.submits} submits, ${per.readbacks} readbacks ` +
-      `(${steps.length} timed steps, ${round(total / 1000, 1)} s in all)`,
+    `decode batch ${row.batch} (${row.kv} KV): ${round(row.step_ms, 1)} ms/step, ${round(row.tps)} tokens/s, ${round(row.gflops)} GFLOP/s = ${round(row.share_of_matmul, 3)} of the matmuls' ` +
+      `${round(matmulGflops)} GFLOP/s at B=${row.batch} (${round(matmulMs, 1)} ms); per step ${per.dispatches} dispatches, ${per.submits} submits, ${per.readbacks} readbacks ` +
+      `(${row.timed_steps} timed steps, ${round(row.total_ms / 1000, 1)} s in all)`,
   );
-  return row;
 }
 
 export interface TrainResult {
@@ -472,12 +476,17 @@ export async function benchModel(args: string[], opts: { gpu?: Gpu; log?: (line:
     const kvs = [...new Set(cfg.kv.map((k) => resolveKvDtype(gpu, k)))];
     if (runs('decode')) {
       for (const B of cfg.batches) {
-        const matmulMs = await decodeMatmulMs(gpu, m, B, 3);
+        // The matmul rate from samples on both sides of the decode runs (a shared machine's load drifts).
+        const mm = await decodeMatmulMs(gpu, m, B, 3);
+        const rows: DecodeRow[] = [];
         for (const kv of kvs) {
-          const r = await phase(gpu, () => benchDecode(m, cfg, B, kv, matmulMs));
-          allDecode.push(r.value);
+          const r = await phase(gpu, () => benchDecode(m, cfg, B, kv));
+          rows.push(r.value);
           decodePeaks[kv === kvs[0] ? String(B) : `${B}_${kv}`] = r.peak;
         }
+        const matmulMs = median([...mm, ...(await decodeMatmulMs(gpu, m, B, 3))]);
+        for (const row of rows) logDecode(row, (B * matmulFlopsPerToken(config)) / matmulMs / 1e6, matmulMs);
+        allDecode.push(...rows);
       }
     }
     const decode = allDecode.filter((d) => d.kv === kvs[0]);
@@ -506,15 +515,7 @@ export async function benchModel(args: string[], opts: { gpu?: Gpu; log?: (line:
       memory_plan: qwen3MemoryPlans(),
       prefill_ms: prefill ? round(prefill.value.ms, 1) : null,
       prefill_samples_ms: prefill?.value.samples_ms ?? null,
-      decode: allDecode.map((d) => ({
-        ...d,
-        tps: round(d.tps, 3),
-        step_ms: round(d.step_ms, 1),
-        total_ms: round(d.total_ms, 1),
-        gflops: round(d.gflops, 3),
-        matmul_gflops: round(d.matmul_gflops, 3),
-        share_of_matmul: round(d.share_of_matmul, 3),
-      })),
+      decode: allDecode.map((d) => ({ ...d, tps: round(d.tps, 3), step_ms: round(d.step_ms, 1), total_ms: round(d.total_ms, 1) })),
       decode_64_over_1: ratio === null ? null : round(ratio, 2),
       decode_target_10x_holds: ratio === null ? null : ratio >= 10,
       train_step_ms: train ? round(train.value.step_ms, 1) : null,
@@ -556,7 +557,7 @@ export async function benchModel(args: string[], opts: { gpu?: Gpu; log?: (line:
         decode: `generate() of ${cfg.decodeSteps + 2} tokens for B distinct ${cfg.decodePrompt}-token prompts (temperature 1, no eos); wall clock between the readback of step 1 and of the last step, i.e. ${cfg.decodeSteps} steady-state decode steps (prefill and the first, pipeline-compiling decode step excluded); tokens/s = B x ${cfg.decodeSteps} / that time`,
         decode_rate:
           'gflops: B x (2 x linear and lm_head weights + 4 x D x heads x mean cached keys x layers) per step over the timed window; ' +
-          "matmul_gflops: the same step's linear and lm_head products alone (the model's weights, B rows of zeros, median of 3 after a warm-up), measured in the same run; share_of_matmul = gflops / matmul_gflops. " +
+          "matmul_gflops: the same step's linear and lm_head products alone (the model's weights, B rows of zeros; median of 3 samples before and 3 after that batch's decode runs), measured in the same run; share_of_matmul = gflops / matmul_gflops. " +
           'counts_per_step: Gpu.counts() between the first and last timed readback, per step',
         train: `LoRA r=${cfg.rank} on all 7 linear modules, 1 x ${cfg.trainSeq} tokens: zeroGrad, forward (activation recompute), backward of mean NLL, AdamW step of src/train/optimizer.ts (global grad norm, clip at 1, AdamW on every LoRA tensor, one norm readback), each phase sync'd; one warm-up step on ${Math.min(cfg.trainSeq, 32)} tokens, median of ${cfg.trainSteps} timed step(s); tokens/s = ${cfg.trainSeq} / step time`,
         peak_bytes: 'BufferPool peak (bytes handed out, size-classed), reset at the start of each phase; peak_bytes is the largest phase peak (weights included)',
