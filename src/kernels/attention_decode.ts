@@ -34,16 +34,25 @@ export interface DecodeOptions {
 }
 
 /**
- * Split policy, measured ideas rather than tuned constants: a workgroup per (slot, kv head) is enough when
- * the batch alone gives `targetGroups` workgroups; otherwise the cache is cut into chunks of at least
- * `minChunk` keys until it does. CPU adapters run a handful of workgroups at once (one per core), GPUs
- * want hundreds; a chunk shorter than minChunk costs more in its partial write and combine than it saves.
+ * Split policy: a workgroup per (slot, kv head) is enough when the batch alone gives `targetGroups`
+ * workgroups; otherwise the cache is cut into chunks of at least `minChunk` keys until it does.
+ * GPUs want hundreds of workgroups (not measured here: no GPU was at hand). CPU adapters run one workgroup
+ * per core at a time: on lavapipe with 2 cores (Qwen2.5-0.5B heads, 1 slot, 1024-4096 keys) one chunk was
+ * as fast as or faster than 2-16 chunks, so a CPU splits only when it has more cores than the batch fills,
+ * and into chunks of at least 1024 keys (at 1024 keys the extra dispatch cost as much as the attention).
  */
-export const DECODE_SPLIT: Readonly<{ cpu: { targetGroups: number; minChunk: number }; gpu: { targetGroups: number; minChunk: number }; maxD: number }> = {
-  cpu: { targetGroups: 16, minChunk: 256 },
+export const DECODE_SPLIT: Readonly<{ cpu: { minChunk: number }; gpu: { targetGroups: number; minChunk: number }; maxD: number }> = {
+  cpu: { minChunk: 1024 },
   gpu: { targetGroups: 512, minChunk: 64 },
   maxD: 256,
 };
+
+/** The split policy on this adapter: the GPU one, or the CPU one with one workgroup per core (navigator.hardwareConcurrency, else 2). */
+export function decodeSplitPolicy(gpu: Gpu): { targetGroups: number; minChunk: number } {
+  if (!isCpuAdapter(gpu)) return DECODE_SPLIT.gpu;
+  const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  return { targetGroups: Number.isInteger(cores) && cores! > 0 ? cores! : 2, minChunk: DECODE_SPLIT.cpu.minChunk };
+}
 
 /** Query heads per workgroup (rows of a tile): the G heads sharing a kv head, in whole SIMD groups of 8, at most 32. */
 function tileRows(G: number): number {
@@ -57,7 +66,7 @@ export function decodeSplit(gpu: Gpu, dims: DecodeDims, chunkLen?: number): { ch
     if (!Number.isInteger(chunkLen) || chunkLen < 1) throw new Error(`attention.decode: chunkLen must be a positive integer, got ${chunkLen}`);
     return { chunks: Math.ceil(Tk / chunkLen), chunkLen };
   }
-  const pol = isCpuAdapter(gpu) ? DECODE_SPLIT.cpu : DECODE_SPLIT.gpu;
+  const pol = decodeSplitPolicy(gpu);
   const G = Hq / Hkv;
   const base = B * Hkv * Math.ceil(G / tileRows(G));
   const want = Math.ceil(pol.targetGroups / base);

@@ -37,6 +37,7 @@ export type AttnPlan =
       writeIdx: Tensor; // (N*Hkv,) u32 cache row of each new key / value row
       kvLens: Tensor; // (N,) u32 keys per slot including the new token
       maxLen?: number; // the largest kvLens entry (default: the cache capacity)
+      chunkLen?: number; // keys per chunk of the split decode attention (default: its policy)
     };
 
 /** Everything one layer's backward needs (the input x is owned by the pass). */
@@ -224,7 +225,7 @@ export class DecoderLayers {
       const lse = gpu.empty([N, Hq, 1], 'f32', 'lse');
       // Tk: the longest slot (host-known), so the split covers only rows in use; kvLens masks each slot's own end.
       const dims = { B: N, Hq, Hkv, Tk: plan.maxLen ?? cache.capacity, D };
-      attentionDecode(gpu, att.reshape([N, Hq, 1, D]), lse, qR.reshape([N, Hq, 1, D]), cache.k[l], cache.v[l], dims, { scale: this.scale, kvLens: plan.kvLens, kvStrideT: cache.capacity });
+      attentionDecode(gpu, att.reshape([N, Hq, 1, D]), lse, qR.reshape([N, Hq, 1, D]), cache.k[l], cache.v[l], dims, { scale: this.scale, kvLens: plan.kvLens, kvStrideT: cache.capacity, chunkLen: plan.chunkLen });
       lse.release();
       return { att };
     }

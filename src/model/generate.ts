@@ -30,6 +30,8 @@ export interface GenerateOptions extends Partial<SamplingConfig> {
   signal?: AbortSignal;
   /** KV cache element type: 'f32' (default), 'f16' (half the memory; needs shader-f16) or 'auto' (f16 where available). */
   kvDtype?: KvDtype;
+  /** Keys per chunk of the decode attention's split over the cache; default the adapter's policy (attention_decode.ts decodeSplit). */
+  decodeChunk?: number;
   /** Progress callback after each decode step. */
   onStep?: (step: number, active: number) => void;
 }
@@ -156,7 +158,7 @@ export async function generate(model: Decoder, prompts: number[][], opts: Genera
       const positions = gpu.upload(pos, [S], 'u32', 'gen.positions');
       const writeIdx = gpu.upload(write, [S * Hkv], 'u32', 'gen.writeIdx');
       const kvLens = gpu.upload(pos.map((p) => p + 1), [S], 'u32', 'gen.kvLens');
-      const x = model.runLayers(ids!, positions, { kind: 'decode', cache, writeIdx, kvLens, maxLen: Math.max(...pos) + 1 }, undefined, onesS);
+      const x = model.runLayers(ids!, positions, { kind: 'decode', cache, writeIdx, kvLens, maxLen: Math.max(...pos) + 1, chunkLen: opts.decodeChunk }, undefined, onesS);
       for (let s = 0; s < S; s++) cache.lengths[s] = pos[s] + 1;
       logits = model.logitsAtRows(x, allRows, S);
       const next = gpu.empty([S], 'u32', 'gen.ids');

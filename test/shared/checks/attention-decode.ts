@@ -4,9 +4,8 @@
 import type { Gpu, Tensor } from '../../../src/gpu';
 import { roundToHalf } from '../../../src/gpu';
 import { attentionForwardRef } from '../../../src/kernels/attention.ref';
-import { attentionDecode, decodeSplit, DECODE_SPLIT, writeKvCache, type DecodeDims } from '../../../src/kernels/attention_decode';
+import { attentionDecode, decodeSplit, decodeSplitPolicy, writeKvCache, type DecodeDims } from '../../../src/kernels/attention_decode';
 import { attentionDecodeRef, writeKvCacheRef } from '../../../src/kernels/attention_decode.ref';
-import { isCpuAdapter } from '../../../src/kernels/grid';
 import { assertClose, expectError, randn } from '../check';
 
 interface Case {
@@ -143,12 +142,13 @@ export async function checkKvWrite(gpu: Gpu, f16: boolean): Promise<void> {
   }
 }
 
-/** The split policy: one chunk while the batch fills the adapter or the cache is short; a long cache at batch 1 splits. */
+/** The split policy: one chunk while the batch fills the adapter or the cache is short; a long cache with idle workgroups splits. */
 export function checkDecodeSplitPolicy(gpu: Gpu): void {
-  const pol = isCpuAdapter(gpu) ? DECODE_SPLIT.cpu : DECODE_SPLIT.gpu;
+  const pol = decodeSplitPolicy(gpu);
   const long = pol.minChunk * 8;
-  const one = decodeSplit(gpu, { B: 1, Hq: 14, Hkv: 2, Tk: long, D: 64 });
-  if (one.chunks < 2 || one.chunks * one.chunkLen < long || one.chunkLen < pol.minChunk) throw new Error(`decode split at batch 1, ${long} keys: expected >= 2 chunks of >= ${pol.minChunk} keys covering the cache, got ${JSON.stringify(one)}`);
+  const one = decodeSplit(gpu, { B: 1, Hq: 1, Hkv: 1, Tk: long, D: 64 });
+  const want = Math.min(pol.targetGroups, 8);
+  if (one.chunks !== want || one.chunks * one.chunkLen < long || one.chunkLen < pol.minChunk) throw new Error(`decode split of one slot's ${long} keys with ${pol.targetGroups} workgroups wanted: expected ${want} chunks of >= ${pol.minChunk} keys covering the cache, got ${JSON.stringify(one)}`);
   const short = decodeSplit(gpu, { B: 1, Hq: 14, Hkv: 2, Tk: pol.minChunk - 1, D: 64 });
   if (short.chunks !== 1) throw new Error(`decode split: a cache shorter than ${pol.minChunk} keys should not split, got ${JSON.stringify(short)}`);
   const big = decodeSplit(gpu, { B: pol.targetGroups, Hq: 14, Hkv: 2, Tk: long, D: 64 });
