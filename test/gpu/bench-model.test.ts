@@ -111,7 +111,7 @@ describe('model benchmark', () => {
       expect(d.counts_per_step.submits, `B=${d.batch} ${d.kv}`).toBe(1);
       expect(d.counts_per_step.readbacks, `B=${d.batch} ${d.kv}`).toBe(1);
       positive(d.counts_per_step.dispatches);
-      for (const x of [d.gflops, d.matmul_gflops, d.share_of_matmul]) positive(x);
+      for (const x of [d.gflops, d.matmul_gflops, d.share_of_matmul, d.cpu_ms_per_step, d.share_of_matmul_cpu]) positive(x);
     }
     expect(res.decode_attention.map((a) => `${a.batch}:${a.keys}`)).toEqual(['1:64', '64:64']);
     for (const a of res.decode_attention) for (const x of [a.forward_ms, a.decode_f32_ms, a.decode_f16_ms, a.decode_f32_gbs]) positive(x);

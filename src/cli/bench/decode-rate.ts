@@ -25,12 +25,24 @@ export function attentionFlopsPerToken(c: ModelConfig, keys: number): number {
   return 4 * c.headDim * c.numHeads * keys * c.numLayers;
 }
 
+/** One timing of a step's matmuls: wall and process CPU milliseconds (all threads: on a CPU adapter the driver's workers run the kernels). */
+export interface MatmulSample {
+  wall: number;
+  cpu: number;
+}
+
+/** Process CPU milliseconds so far (user + system, every thread). */
+export function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
 /**
- * Wall milliseconds (`reps` samples after a warm-up) of one decode step's matmuls alone: every layer's seven
- * linear products and the lm_head on B rows of zeros, with the model's weights (same dtype, kernels and tiles
- * as decode). The model bench takes samples before and after the decode runs they are compared with.
+ * `reps` timings (after a warm-up) of one decode step's matmuls alone: every layer's seven linear products and
+ * the lm_head on B rows of zeros, with the model's weights (same dtype, kernels and tiles as decode). The
+ * model bench takes samples before and after the decode runs they are compared with.
  */
-export async function decodeMatmulMs(gpu: Gpu, model: Decoder, B: number, reps: number): Promise<number[]> {
+export async function decodeMatmulMs(gpu: Gpu, model: Decoder, B: number, reps: number): Promise<MatmulSample[]> {
   const c = model.config;
   const temps: Tensor[] = [];
   const buf = (n: number, label: string) => {
@@ -53,12 +65,38 @@ export async function decodeMatmulMs(gpu: Gpu, model: Decoder, B: number, reps: 
     products.push({ w: head, x: xOf(head.shape[1]), y: buf(head.shape[0], 'rate.logits') });
     const run = () => products.forEach((p) => linearForward(gpu, p.y, p.x, p.w));
     await gpu.time(run); // pipelines compiled
-    const samples: number[] = [];
-    for (let r = 0; r < reps; r++) samples.push(await gpu.time(run));
+    const samples: MatmulSample[] = [];
+    for (let r = 0; r < reps; r++) {
+      const c0 = cpuMs();
+      const wall = await gpu.time(run);
+      samples.push({ wall, cpu: cpuMs() - c0 });
+    }
     return samples;
   } finally {
     temps.forEach((t) => t.release());
   }
+}
+
+const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/**
+ * A decode measurement against the matmul samples at its batch B: the matmuls' GFLOP/s (median wall time) and
+ * decode's share of it, and the same by CPU time (less sensitive to other processes on a shared CPU machine;
+ * meaningful on CPU adapters only): share_of_matmul_cpu = (decode FLOPs / decode CPU ms) / (matmul FLOPs / matmul CPU ms).
+ */
+export function matmulShare(c: ModelConfig, B: number, decodeGflops: number, decodeFlopsPerStep: number, decodeCpuMsPerStep: number, samples: MatmulSample[]) {
+  const flops = B * matmulFlopsPerToken(c);
+  const wall = med(samples.map((s) => s.wall));
+  const cpu = med(samples.map((s) => s.cpu));
+  const matmulGflops = flops / wall / 1e6;
+  return {
+    matmul_ms: r3(wall),
+    matmul_gflops: r3(matmulGflops),
+    share_of_matmul: r3(decodeGflops / matmulGflops),
+    matmul_cpu_ms: r3(cpu),
+    share_of_matmul_cpu: r3(decodeFlopsPerStep / decodeCpuMsPerStep / (flops / cpu)),
+  };
 }
 
 /** Counts per step: (b - a) / n, rounded to 2 decimals. */

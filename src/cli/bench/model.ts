@@ -7,7 +7,7 @@
 
 import { cpus, loadavg } from 'node:os';
 import { Gpu, type GpuCounts, type Tensor } from '../../gpu';
-import { attentionFlopsPerToken, benchDecodeAttention, countsPerStep, decodeMatmulMs, matmulFlopsPerToken } from './decode-rate';
+import { attentionFlopsPerToken, benchDecodeAttention, countsPerStep, cpuMs, decodeMatmulMs, matmulFlopsPerToken, matmulShare } from './decode-rate';
 import { resolveKvDtype, type KvDtype } from '../../model/kvcache';
 import { randomModelWeights } from '../../model/random';
 import { linearBackward, linearForward } from '../../kernels/matmul';
@@ -88,6 +88,9 @@ export function parseModelArgs(args: string[]): ModelBenchConfig {
     if (!Number.isInteger(n) || n < 1) throw new Error(`model: option '${a}' needs a positive integer; usage: ${USAGE}`);
     return n;
   };
+  const bad = (msg: string): never => {
+    throw new Error(`model: ${msg}; usage: ${USAGE}`);
+  };
   for (const a of args) {
     if (a === 'model' || a === '--quick') continue;
     const [key, val = ''] = a.split('=', 2);
@@ -123,16 +126,10 @@ export function parseModelArgs(args: string[]): ModelBenchConfig {
         cfg.prefillReps = int(a, val);
         break;
       case '--kv':
-        cfg.kv = val.split(',').map((k) => {
-          if (k !== 'f32' && k !== 'f16' && k !== 'auto') throw new Error(`model: --kv takes f32, f16 or auto (comma-separated), got '${k}'; usage: ${USAGE}`);
-          return k;
-        });
+        cfg.kv = val.split(',').map((k) => (k === 'f32' || k === 'f16' || k === 'auto' ? k : bad(`--kv takes f32, f16 or auto (comma-separated), got '${k}'`)));
         break;
       case '--phases':
-        cfg.phases = val.split(',').map((ph) => {
-          if (!PHASES.includes(ph as Phase)) throw new Error(`model: --phases takes ${PHASES.join(', ')} (comma-separated), got '${ph}'; usage: ${USAGE}`);
-          return ph as Phase;
-        });
+        cfg.phases = val.split(',').map((ph) => (PHASES.includes(ph as Phase) ? (ph as Phase) : bad(`--phases takes ${PHASES.join(', ')} (comma-separated), got '${ph}'`)));
         break;
       case '--attn-keys':
         cfg.attnKeys = val.split(',').map((n) => int(a, n));
@@ -251,9 +248,11 @@ export interface DecodeRow {
   counts_per_step: Record<string, number>;
   /** Decode FLOP/s of the timed window: B x (matmul + attention FLOPs per token) per step / step time, in GFLOP/s. */
   gflops: number;
-  /** The step's matmuls alone (same weights, B rows), GFLOP/s, and decode's share of that rate. */
-  matmul_gflops: number;
-  share_of_matmul: number;
+  /** Decode FLOPs per step and process CPU milliseconds per step (all threads). */
+  flops_per_step: number;
+  cpu_ms_per_step: number;
+  /** The step's matmuls alone (same weights, B rows): wall ms, GFLOP/s, decode's share of that rate; the same by CPU time (decode-rate.ts matmulShare). */
+  matmul_ms?: number; matmul_gflops?: number; share_of_matmul?: number; matmul_cpu_ms?: number; share_of_matmul_cpu?: number;
 }
 
 /**
@@ -267,6 +266,7 @@ async function benchDecode(model: Decoder, cfg: ModelBenchConfig, B: number, kv:
   const prompts = Array.from({ length: B }, (_, b) => randomIds(cfg.decodePrompt, V, cfg.seed * 7919 + b));
   const stamps: number[] = [];
   const counts: GpuCounts[] = [];
+  const cpu: number[] = [];
   const t0 = performance.now();
   await generate(model, prompts, {
     maxNewTokens: cfg.decodeSteps + 2,
@@ -277,6 +277,7 @@ async function benchDecode(model: Decoder, cfg: ModelBenchConfig, B: number, kv:
     onStep: () => {
       stamps.push(performance.now());
       counts.push(model.gpu.counts());
+      cpu.push(cpuMs());
     },
   });
   const total = performance.now() - t0;
@@ -289,16 +290,16 @@ async function benchDecode(model: Decoder, cfg: ModelBenchConfig, B: number, kv:
   const flopsPerStep = B * (matmulFlopsPerToken(c) + attentionFlopsPerToken(c, keys));
   const gflops = (flopsPerStep * steps.length) / ms / 1e6;
   const per = countsPerStep(counts[1], counts[counts.length - 1], steps.length);
-  return { batch: B, kv, tps: (B * steps.length * 1000) / ms, step_ms: median(steps), timed_steps: steps.length, total_ms: total, counts_per_step: per, gflops: round(gflops, 3), matmul_gflops: 0, share_of_matmul: 0 };
+  const cpuPerStep = (cpu[cpu.length - 1] - cpu[1]) / steps.length;
+  return { batch: B, kv, tps: (B * steps.length * 1000) / ms, step_ms: median(steps), timed_steps: steps.length, total_ms: total, counts_per_step: per, gflops: round(gflops, 3), flops_per_step: flopsPerStep, cpu_ms_per_step: round(cpuPerStep, 1) };
 }
 
-/** Fill in a decode row's matmul rate and share, and log the row. */
-function logDecode(row: DecodeRow, matmulGflops: number, matmulMs: number): void {
-  Object.assign(row, { matmul_gflops: round(matmulGflops, 3), share_of_matmul: round(row.gflops / matmulGflops, 3) });
+/** Log a decode row with its matmul comparison. */
+function logDecode(row: DecodeRow): void {
   const per = row.counts_per_step;
   log(
-    `decode batch ${row.batch} (${row.kv} KV): ${round(row.step_ms, 1)} ms/step, ${round(row.tps)} tokens/s, ${round(row.gflops)} GFLOP/s = ${round(row.share_of_matmul, 3)} of the matmuls' ` +
-      `${round(matmulGflops)} GFLOP/s at B=${row.batch} (${round(matmulMs, 1)} ms); per step ${per.dispatches} dispatches, ${per.submits} submits, ${per.readbacks} readbacks ` +
+    `decode batch ${row.batch} (${row.kv} KV): ${round(row.step_ms, 1)} ms/step, ${round(row.tps)} tokens/s, ${round(row.gflops)} GFLOP/s = ${row.share_of_matmul} of the matmuls' ` +
+      `${round(row.matmul_gflops!)} GFLOP/s at B=${row.batch} (${round(row.matmul_ms!, 1)} ms; by CPU time ${row.share_of_matmul_cpu}); per step ${per.dispatches} dispatches, ${per.submits} submits, ${per.readbacks} readbacks ` +
       `(${row.timed_steps} timed steps, ${round(row.total_ms / 1000, 1)} s in all)`,
   );
 }
@@ -484,8 +485,8 @@ export async function benchModel(args: string[], opts: { gpu?: Gpu; log?: (line:
           rows.push(r.value);
           decodePeaks[kv === kvs[0] ? String(B) : `${B}_${kv}`] = r.peak;
         }
-        const matmulMs = median([...mm, ...(await decodeMatmulMs(gpu, m, B, 3))]);
-        for (const row of rows) logDecode(row, (B * matmulFlopsPerToken(config)) / matmulMs / 1e6, matmulMs);
+        mm.push(...(await decodeMatmulMs(gpu, m, B, 3)));
+        for (const row of rows) logDecode(Object.assign(row, matmulShare(config, B, row.gflops, row.flops_per_step, row.cpu_ms_per_step, mm)));
         allDecode.push(...rows);
       }
     }
@@ -557,7 +558,7 @@ export async function benchModel(args: string[], opts: { gpu?: Gpu; log?: (line:
         decode: `generate() of ${cfg.decodeSteps + 2} tokens for B distinct ${cfg.decodePrompt}-token prompts (temperature 1, no eos); wall clock between the readback of step 1 and of the last step, i.e. ${cfg.decodeSteps} steady-state decode steps (prefill and the first, pipeline-compiling decode step excluded); tokens/s = B x ${cfg.decodeSteps} / that time`,
         decode_rate:
           'gflops: B x (2 x linear and lm_head weights + 4 x D x heads x mean cached keys x layers) per step over the timed window; ' +
-          "matmul_gflops: the same step's linear and lm_head products alone (the model's weights, B rows of zeros; median of 3 samples before and 3 after that batch's decode runs), measured in the same run; share_of_matmul = gflops / matmul_gflops. " +
+          "matmul_gflops: the same step's linear and lm_head products alone (the model's weights, B rows of zeros; median of 3 samples before and 3 after that batch's decode runs), measured in the same run; share_of_matmul = gflops / matmul_gflops; share_of_matmul_cpu: the same with process CPU time (all threads) in place of wall time, for CPU adapters. " +
           'counts_per_step: Gpu.counts() between the first and last timed readback, per step',
         train: `LoRA r=${cfg.rank} on all 7 linear modules, 1 x ${cfg.trainSeq} tokens: zeroGrad, forward (activation recompute), backward of mean NLL, AdamW step of src/train/optimizer.ts (global grad norm, clip at 1, AdamW on every LoRA tensor, one norm readback), each phase sync'd; one warm-up step on ${Math.min(cfg.trainSeq, 32)} tokens, median of ${cfg.trainSteps} timed step(s); tokens/s = ${cfg.trainSeq} / step time`,
         peak_bytes: 'BufferPool peak (bytes handed out, size-classed), reset at the start of each phase; peak_bytes is the largest phase peak (weights included)',
