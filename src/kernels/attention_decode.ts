@@ -188,10 +188,3 @@ export function writeKvCache(gpu: Gpu, kCache: Tensor, vCache: Tensor, kNew: Ten
     constants: { WG: 256 },
   });
 }
-
-/** FLOPs of one decode call: 4 * D per (query head, visible key) pair (q k^T and p v), keys summed over slots. */
-export function decodeAttentionFlops(Hq: number, D: number, keysPerSlot: ArrayLike<number>): number {
-  let keys = 0;
-  for (let i = 0; i < keysPerSlot.length; i++) keys += keysPerSlot[i];
-  return 4 * D * Hq * keys;
-}
