@@ -5,6 +5,7 @@
 import { wholeTensor, type Gpu, type Tensor, type Weight } from '../gpu';
 import { addForward } from '../kernels/add';
 import { attentionBackward, attentionForward } from '../kernels/attention';
+import { attentionDecode, writeKvCache } from '../kernels/attention_decode';
 import { loraBackward, loraForward } from '../kernels/lora';
 import { linearBackward, linearForward } from '../kernels/matmul';
 import { rmsnormBackward, rmsnormForward } from '../kernels/rmsnorm';
@@ -35,6 +36,8 @@ export type AttnPlan =
       cache: KVCache;
       writeIdx: Tensor; // (N*Hkv,) u32 cache row of each new key / value row
       kvLens: Tensor; // (N,) u32 keys per slot including the new token
+      maxLen?: number; // the largest kvLens entry (default: the cache capacity)
+      chunkLen?: number; // keys per chunk of the split decode attention (default: its policy)
     };
 
 /** Everything one layer's backward needs (the input x is owned by the pass). */
@@ -224,20 +227,19 @@ export class DecoderLayers {
     if (plan.kind === 'decode') {
       // One new token per cache slot: store its key / value, attend over the slot's cache.
       const { cache } = plan;
-      copyRows(gpu, cache.k[l], kR, { rows: N * Hkv, width: D, dstIdx: plan.writeIdx });
-      copyRows(gpu, cache.v[l], v, { rows: N * Hkv, width: D, dstIdx: plan.writeIdx });
+      writeKvCache(gpu, cache.k[l], cache.v[l], kR, v, { rows: N * Hkv, D, dstIdx: plan.writeIdx });
       const att = gpu.empty([N, Hq * D], 'f32', 'att');
       const lse = gpu.empty([N, Hq, 1], 'f32', 'lse');
-      const dims = { B: N, Hq, Hkv, Tq: 1, Tk: cache.capacity, D };
-      attentionForward(gpu, att.reshape([N, Hq, 1, D]), lse, qR.reshape([N, Hq, 1, D]), cache.k[l], cache.v[l], dims, { scale: this.scale, kvLens: plan.kvLens, kvStrideT: cache.capacity });
+      // Tk: the longest slot (host-known), so the split covers only rows in use; kvLens masks each slot's own end.
+      const dims = { B: N, Hq, Hkv, Tk: plan.maxLen ?? cache.capacity, D };
+      attentionDecode(gpu, att.reshape([N, Hq, 1, D]), lse, qR.reshape([N, Hq, 1, D]), cache.k[l], cache.v[l], dims, { scale: this.scale, kvLens: plan.kvLens, kvStrideT: cache.capacity, chunkLen: plan.chunkLen });
       lse.release();
       return { att };
     }
     const { S, Tm } = plan;
     if (plan.cacheWrite) {
       const w = plan.cacheWrite;
-      copyRows(gpu, w.cache.k[l], kR, { rows: w.rows, width: D, dstIdx: w.dst, srcIdx: w.src });
-      copyRows(gpu, w.cache.v[l], v, { rows: w.rows, width: D, dstIdx: w.dst, srcIdx: w.src });
+      writeKvCache(gpu, w.cache.k[l], w.cache.v[l], kR, v, { rows: w.rows, D, dstIdx: w.dst, srcIdx: w.src });
     }
     // Token-major (N, H, D) -> head-major (S, H, Tm, D); rows outside the sequences stay zero.
     const qH = gpu.zeros([S, Hq, Tm, D], 'f32', 'qH');

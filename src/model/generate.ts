@@ -6,7 +6,7 @@
 import type { Tensor } from '../gpu';
 import { sampleTokens, type SampleOptions } from '../kernels/sample';
 import type { Decoder } from './decoder';
-import { KVCache } from './kvcache';
+import { KVCache, type KvDtype } from './kvcache';
 import { DEFAULT_MAX_NEW_TOKENS, PLAIN_SAMPLING, type SamplingConfig } from './sampling';
 import { copyRows } from '../kernels/rows';
 
@@ -29,6 +29,10 @@ export interface GenerateOptions extends Partial<SamplingConfig> {
   logpMode?: 'tempered' | 'untempered';
   /** Aborting throws the signal's reason (an AbortError by default) and frees the GPU memory. */
   signal?: AbortSignal;
+  /** KV cache element type: 'f32' (default), 'f16' (half the memory; needs shader-f16) or 'auto' (f16 where available). */
+  kvDtype?: KvDtype;
+  /** Keys per chunk of the decode attention's split over the cache; default the adapter's policy (attention_decode.ts decodeSplit). */
+  decodeChunk?: number;
   /** Progress callback after each decode step. */
   onStep?: (step: number, active: number) => void;
 }
@@ -88,7 +92,7 @@ export async function generate(model: Decoder, prompts: number[][], opts: Genera
   const lens = prompts.map((p) => p.length);
   const Tp = Math.max(...lens);
   const Hkv = c.numKvHeads;
-  const cache = new KVCache(gpu, c, S, Tp + maxNew);
+  const cache = new KVCache(gpu, c, S, Tp + maxNew, opts.kvDtype ?? 'f32');
   const temps: Tensor[] = [];
   const keep = <T extends Tensor>(t: T): T => (temps.push(t), t);
   const slotLen = (s: number) => lens[Math.floor(s / G)];
@@ -153,7 +157,7 @@ export async function generate(model: Decoder, prompts: number[][], opts: Genera
       const positions = gpu.upload(pos, [S], 'u32', 'gen.positions');
       const writeIdx = gpu.upload(write, [S * Hkv], 'u32', 'gen.writeIdx');
       const kvLens = gpu.upload(pos.map((p) => p + 1), [S], 'u32', 'gen.kvLens');
-      const x = model.runLayers(ids!, positions, { kind: 'decode', cache, writeIdx, kvLens }, undefined, onesS);
+      const x = model.runLayers(ids!, positions, { kind: 'decode', cache, writeIdx, kvLens, maxLen: Math.max(...pos) + 1, chunkLen: opts.decodeChunk }, undefined, onesS);
       for (let s = 0; s < S; s++) cache.lengths[s] = pos[s] + 1;
       const next = gpu.empty([S], 'u32', 'gen.ids');
       sampleAtRows(model, next, lp, x, allRows, { ...sampleOpts, step: step + 1 });

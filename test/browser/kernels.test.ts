@@ -13,6 +13,7 @@ import { checkRmsnormBackward, checkRmsnormF16, checkRmsnormForward } from '../s
 import { checkRopeBackward, checkRopeForward } from '../shared/checks/rope';
 import { checkSwigluBackward, checkSwigluForward } from '../shared/checks/swiglu';
 import { checkAttentionBackward, checkAttentionDecode, checkAttentionForward } from '../shared/checks/attention';
+import { checkDecodeF16, checkDecodeF32 } from '../shared/checks/attention-decode';
 import { checkLogprobsBackward, checkLogprobsForward } from '../shared/checks/logprobs';
 import { checkLinear, checkMatmulDecode, checkMatmulEdges, checkMatmulF16 } from '../shared/checks/matmul';
 import { checkSampleGreedy, checkSampleMatchesRef, checkSampleSeeds, checkSampleTies } from '../shared/checks/sample';
@@ -80,6 +81,11 @@ describe('kernels in Chromium', () => {
   it('attention forward', () => checkAttentionForward(gpu));
   it('attention decode with offset', () => checkAttentionDecode(gpu));
   it('attention backward', () => checkAttentionBackward(gpu));
+  it('split decode attention, f32 cache', () => checkDecodeF32(gpu));
+  it('split decode attention, f16 cache', (ctx) => {
+    ctx.skip(!gpu.f16, NO_F16);
+    return checkDecodeF16(gpu);
+  });
   it('log-probs forward', () => checkLogprobsForward(gpu));
   it('log-probs backward', () => checkLogprobsBackward(gpu));
   it('sampling equals the reference', () => checkSampleMatchesRef(gpu));

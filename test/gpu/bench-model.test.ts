@@ -7,7 +7,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Gpu } from '../../src/gpu';
-import { benchModel, parseModelArgs } from '../../src/cli/bench/model';
+import { benchModel, parseModelArgs, type DecodeRow } from '../../src/cli/bench/model';
+import type { DecodeAttentionRow } from '../../src/cli/bench/decode-rate';
+import { NO_F16 } from '../shared/check';
 import { parseModelConfig } from '../../src/model/config';
 import { QWEN2_5_0_5B, QWEN3_0_6B, QWEN3_4B } from '../../src/model/known-configs';
 import { planTraining } from '../../src/model/memory';
@@ -98,6 +100,26 @@ describe('model benchmark', () => {
     // 512 x 64: rows of 256 f32 bytes, 128 per 32 KiB block.
     expect(r.model).toMatchObject({ vocab: 512, vocab_requested: 512, vocab_blocks: { count: 4, rows_per_block: 128 } });
     expect((r.notes as string[]).some((n) => /stored in 4 row blocks of 128 rows/.test(n))).toBe(true);
+  });
+
+  it('decode only, f32 and f16 KV: one submit and one readback per decode step, FLOP/s as a share of the matmul rate', async (ctx) => {
+    ctx.skip(!gpu.f16, NO_F16);
+    const r = await benchModel(['--quick', '--vocab=256', '--decode-steps=3', '--batches=1,4', '--kv=f32,f16', '--phases=decode', '--attn-keys=64'], { gpu, log: () => {} });
+    const res = r.results as { prefill_tps: unknown; train_tps: unknown; decode_tps: Record<string, number>; decode: DecodeRow[]; decode_attention: DecodeAttentionRow[] };
+    expect([res.prefill_tps, res.train_tps]).toEqual([null, null]);
+    expect(Object.keys(res.decode_tps).sort()).toEqual(['1', '4']);
+    expect(res.decode.map((d) => `${d.batch}:${d.kv}`)).toEqual(['1:f32', '1:f16', '4:f32', '4:f16']);
+    for (const d of res.decode) {
+      // The step's only readback is the sampled ids, and its work goes to the queue in one submission.
+      expect(d.counts_per_step.submits, `B=${d.batch} ${d.kv}`).toBe(1);
+      expect(d.counts_per_step.readbacks, `B=${d.batch} ${d.kv}`).toBe(1);
+      positive(d.counts_per_step.dispatches);
+      for (const x of [d.gflops, d.matmul_gflops, d.share_of_matmul, d.cpu_ms_per_step, d.share_of_matmul_cpu]) positive(x);
+    }
+    expect(res.decode_attention.map((a) => `${a.batch}:${a.keys}`)).toEqual(['1:64', '64:64']);
+    for (const a of res.decode_attention) for (const x of [a.forward_ms, a.decode_f32_ms, a.decode_f16_ms, a.decode_f32_gbs]) positive(x);
+    expect(() => parseModelArgs(['--kv=bf16'])).toThrow(/--kv takes f32, f16 or auto/);
+    expect(() => parseModelArgs(['--phases=decode,sample'])).toThrow(/--phases takes prefill, decode, train.*got 'sample'/);
   });
 
   it('the built-in configs equal the published config.json files', () => {

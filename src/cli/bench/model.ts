@@ -2,10 +2,14 @@
 // its 24) and its full 151,936-word vocabulary (stored in row blocks where it is over the binding limit) on
 // our kernels: load time, prefill tokens/s, steady-state decode tokens/s at several batch sizes (KV cache),
 // LoRA training tokens/s (forward + backward + AdamW), pool peak bytes, and the memory planner for Qwen3-0.6B / 4B.
-// Usage through the bench CLI: `model [--quick] [--layers=N|all] [--vocab=N] [--prompt=T] [--batches=1,8,64] ...`.
+// Decode rows also give the device calls per step and the step's FLOP/s as a share of the matmul rate at the
+// same shapes (decode-rate.ts). Usage through the bench CLI:
+// `model [--quick] [--layers=N|all] [--vocab=N] [--prompt=T] [--batches=1,8,64] [--kv=f32,f16] [--phases=decode] ...`.
 
 import { cpus, loadavg } from 'node:os';
-import { Gpu, rowBlockRows } from '../../gpu';
+import { Gpu, rowBlockRows, type GpuCounts, type Tensor } from '../../gpu';
+import { attentionFlopsPerToken, benchDecodeAttention, countsPerStep, cpuMs, decodeMatmulMs, matmulFlopsPerToken, matmulShare } from './decode-rate';
+import { resolveKvDtype, type KvDtype } from '../../model/kvcache';
 import { randomModelWeights } from '../../model/random';
 import { parseModelConfig, type ModelConfig } from '../../model/config';
 import { Decoder } from '../../model/decoder';
@@ -43,12 +47,21 @@ export interface ModelBenchConfig {
   prefillReps: number;
   /** Weight storage; null: f16 when the adapter has shader-f16, else f32. */
   dtype: WeightDtype | null;
+  /** KV cache element types, one decode measurement per batch each; the first gives decode_tps. Default ['f32']. */
+  kv: KvDtype[];
+  /** Phases to run. Default all three: prefill, decode, train. */
+  phases: Phase[];
+  /** Cached tokens at which the decode phase also times one layer's decode attention alone (batch 1 and 64). Default none. */
+  attnKeys: number[];
   seed: number;
 }
 
+export type Phase = 'prefill' | 'decode' | 'train';
+const PHASES: readonly Phase[] = ['prefill', 'decode', 'train'];
+
 const USAGE =
   'model [--quick] [--layers=N|all] [--vocab=N] [--prompt=T] [--decode-prompt=T] [--decode-steps=N] [--batches=1,8,64] ' +
-  '[--train-seq=T] [--rank=R] [--train-steps=N] [--prefill-reps=N] [--dtype=f16|f32] [--seed=N]';
+  '[--train-seq=T] [--rank=R] [--train-steps=N] [--prefill-reps=N] [--dtype=f16|f32] [--kv=f32,f16,auto] [--phases=prefill,decode,train] [--attn-keys=1024,4096] [--seed=N]';
 
 export function parseModelArgs(args: string[]): ModelBenchConfig {
   const quick = args.includes('--quick');
@@ -65,12 +78,18 @@ export function parseModelArgs(args: string[]): ModelBenchConfig {
     trainSteps: 2,
     prefillReps: 3,
     dtype: null,
+    kv: ['f32'],
+    phases: [...PHASES],
+    attnKeys: [],
     seed: 1,
   };
   const int = (a: string, v: string): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 1) throw new Error(`model: option '${a}' needs a positive integer; usage: ${USAGE}`);
     return n;
+  };
+  const bad = (msg: string): never => {
+    throw new Error(`model: ${msg}; usage: ${USAGE}`);
   };
   for (const a of args) {
     if (a === 'model' || a === '--quick') continue;
@@ -105,6 +124,15 @@ export function parseModelArgs(args: string[]): ModelBenchConfig {
         break;
       case '--prefill-reps':
         cfg.prefillReps = int(a, val);
+        break;
+      case '--kv':
+        cfg.kv = val.split(',').map((k) => (k === 'f32' || k === 'f16' || k === 'auto' ? k : bad(`--kv takes f32, f16 or auto (comma-separated), got '${k}'`)));
+        break;
+      case '--phases':
+        cfg.phases = val.split(',').map((ph) => (PHASES.includes(ph as Phase) ? (ph as Phase) : bad(`--phases takes ${PHASES.join(', ')} (comma-separated), got '${ph}'`)));
+        break;
+      case '--attn-keys':
+        cfg.attnKeys = val.split(',').map((n) => int(a, n));
         break;
       case '--seed':
         cfg.seed = int(a, val);
@@ -198,6 +226,8 @@ async function benchPrefill(model: Decoder, cfg: ModelBenchConfig): Promise<{ tp
 
 export interface DecodeRow {
   batch: number;
+  /** KV cache element type. */
+  kv: 'f32' | 'f16';
   /** batch * timed steps / their wall time. */
   tps: number;
   /** Median wall time of one decode step (all sequences advance one token). */
@@ -205,6 +235,15 @@ export interface DecodeRow {
   timed_steps: number;
   /** Wall time of generate() for the batch, prefill and untimed steps included. */
   total_ms: number;
+  /** Device calls per timed step (Gpu.counts between the first and last timed readback). */
+  counts_per_step: Record<string, number>;
+  /** Decode FLOP/s of the timed window: B x (matmul + attention FLOPs per token) per step / step time, in GFLOP/s. */
+  gflops: number;
+  /** Decode FLOPs per step and process CPU milliseconds per step (all threads). */
+  flops_per_step: number;
+  cpu_ms_per_step: number;
+  /** The step's matmuls alone (same weights, B rows): wall ms, GFLOP/s, decode's share of that rate; the same by CPU time (decode-rate.ts matmulShare). */
+  matmul_ms?: number; matmul_gflops?: number; share_of_matmul?: number; matmul_cpu_ms?: number; share_of_matmul_cpu?: number;
 }
 
 /**
@@ -212,26 +251,48 @@ export interface DecodeRow {
  * the tokens of step k are read back; step 0's token comes from the prefill and step 1 is the first
  * decode step (pipeline compilation for this batch size), so the timed window is onStep(1) .. onStep(last).
  */
-async function benchDecode(model: Decoder, cfg: ModelBenchConfig, B: number): Promise<DecodeRow> {
-  const V = model.config.vocabSize;
+async function benchDecode(model: Decoder, cfg: ModelBenchConfig, B: number, kv: 'f32' | 'f16'): Promise<DecodeRow> {
+  const c = model.config;
+  const V = c.vocabSize;
   const prompts = Array.from({ length: B }, (_, b) => randomIds(cfg.decodePrompt, V, cfg.seed * 7919 + b));
   const stamps: number[] = [];
+  const counts: GpuCounts[] = [];
+  const cpu: number[] = [];
   const t0 = performance.now();
   await generate(model, prompts, {
     maxNewTokens: cfg.decodeSteps + 2,
     temperature: 1,
     eosIds: [],
     seed: cfg.seed,
-    onStep: () => void stamps.push(performance.now()),
+    kvDtype: kv,
+    onStep: () => {
+      stamps.push(performance.now());
+      counts.push(model.gpu.counts());
+      cpu.push(cpuMs());
+    },
   });
   const total = performance.now() - t0;
   const timed = stamps.slice(1);
   const steps = timed.slice(1).map((t, i) => t - timed[i]);
   if (steps.length !== cfg.decodeSteps) throw new Error(`model: expected ${cfg.decodeSteps} timed decode steps at batch ${B}, saw ${steps.length}`);
   const ms = timed[timed.length - 1] - timed[0];
-  const row = { batch: B, tps: (B * steps.length * 1000) / ms, step_ms: median(steps), timed_steps: steps.length, total_ms: total };
-  log(`decode batch ${B}: ${round(row.step_ms, 1)} ms/step, ${round(row.tps)} tokens/s (${steps.length} timed steps, ${round(total / 1000, 1)} s in all)`);
-  return row;
+  // Timed steps k = 1..decodeSteps attend over decodePrompt + k + 1 keys: the mean is decodePrompt + 1 + (decodeSteps + 1) / 2.
+  const keys = cfg.decodePrompt + 1 + (cfg.decodeSteps + 1) / 2;
+  const flopsPerStep = B * (matmulFlopsPerToken(c) + attentionFlopsPerToken(c, keys));
+  const gflops = (flopsPerStep * steps.length) / ms / 1e6;
+  const per = countsPerStep(counts[1], counts[counts.length - 1], steps.length);
+  const cpuPerStep = (cpu[cpu.length - 1] - cpu[1]) / steps.length;
+  return { batch: B, kv, tps: (B * steps.length * 1000) / ms, step_ms: median(steps), timed_steps: steps.length, total_ms: total, counts_per_step: per, gflops: round(gflops, 3), flops_per_step: flopsPerStep, cpu_ms_per_step: round(cpuPerStep, 1) };
+}
+
+/** Log a decode row with its matmul comparison. */
+function logDecode(row: DecodeRow): void {
+  const per = row.counts_per_step;
+  log(
+    `decode batch ${row.batch} (${row.kv} KV): ${round(row.step_ms, 1)} ms/step, ${round(row.tps)} tokens/s, ${round(row.gflops)} GFLOP/s = ${row.share_of_matmul} of the matmuls' ` +
+      `${round(row.matmul_gflops!)} GFLOP/s at B=${row.batch} (${round(row.matmul_ms!, 1)} ms; by CPU time ${row.share_of_matmul_cpu}); per step ${per.dispatches} dispatches, ${per.submits} submits, ${per.readbacks} readbacks ` +
+      `(${row.timed_steps} timed steps, ${round(row.total_ms / 1000, 1)} s in all)`,
+  );
 }
 
 export interface TrainResult {
@@ -338,16 +399,36 @@ export async function benchModel(args: string[], opts: { gpu?: Gpu; log?: (line:
       notes.push(`the ${vocab} x ${config.hiddenSize} ${dtype} embedding${config.tieEmbeddings ? ' / tied lm_head' : ''} is over this adapter's maxStorageBufferBindingSize (${gpu.limits.maxStorageBufferBindingSize}): stored in ${embed.count} row blocks of ${embed.rowsPerBlock} rows`);
     }
     log(`weights: ${round(loadMs / 1000, 1)} s to generate and upload; embedding in ${embed.count} row block(s) of ${embed.rowsPerBlock} rows`);
-    const prefill = await phase(gpu, () => benchPrefill(m, cfg));
-    const decode: DecodeRow[] = [];
+    const runs = (ph: Phase) => cfg.phases.includes(ph);
+    const prefill = runs('prefill') ? await phase(gpu, () => benchPrefill(m, cfg)) : null;
+    const allDecode: DecodeRow[] = [];
     const decodePeaks: Record<string, number> = {};
-    for (const B of cfg.batches) {
-      const r = await phase(gpu, () => benchDecode(m, cfg, B));
-      decode.push(r.value);
-      decodePeaks[String(B)] = r.peak;
+    const kvs = [...new Set(cfg.kv.map((k) => resolveKvDtype(gpu, k)))];
+    if (runs('decode')) {
+      for (const B of cfg.batches) {
+        // The matmul rate from samples on both sides of the decode runs (a shared machine's load drifts).
+        const mm = await decodeMatmulMs(gpu, m, B, 3);
+        const rows: DecodeRow[] = [];
+        for (const kv of kvs) {
+          const r = await phase(gpu, () => benchDecode(m, cfg, B, kv));
+          rows.push(r.value);
+          decodePeaks[kv === kvs[0] ? String(B) : `${B}_${kv}`] = r.peak;
+        }
+        mm.push(...(await decodeMatmulMs(gpu, m, B, 3)));
+        for (const row of rows) logDecode(Object.assign(row, matmulShare(config, B, row.gflops, row.flops_per_step, row.cpu_ms_per_step, mm)));
+        allDecode.push(...rows);
+      }
     }
-    const train = await phase(gpu, () => benchTrain(gpu, m, cfg));
-    const peaks = { weights: built.peak, prefill: prefill.peak, ...Object.fromEntries(Object.entries(decodePeaks).map(([b, p]) => [`decode_${b}`, p])), train: train.peak };
+    const decode = allDecode.filter((d) => d.kv === kvs[0]);
+    const decodeAttention = runs('decode') && cfg.attnKeys.length ? await benchDecodeAttention(gpu, [1, 64], cfg.attnKeys, 5) : [];
+    for (const r of decodeAttention) log(`decode attention B=${r.batch}, ${r.keys} keys: unsplit forward ${round(r.forward_ms, 2)} ms, split decode (${r.chunks} chunks) f32 ${round(r.decode_f32_ms, 2)} ms, f16 ${r.decode_f16_ms === null ? '-' : round(r.decode_f16_ms, 2)} ms`);
+    const train = runs('train') ? await phase(gpu, () => benchTrain(gpu, m, cfg)) : null;
+    const peaks = {
+      weights: built.peak,
+      ...(prefill ? { prefill: prefill.peak } : {}),
+      ...Object.fromEntries(Object.entries(decodePeaks).map(([b, p]) => [`decode_${b}`, p])),
+      ...(train ? { train: train.peak } : {}),
+    };
     const peakBytes = Math.max(...Object.values(peaks));
 
     const tps = Object.fromEntries(decode.map((d) => [String(d.batch), round(d.tps, 3)]));
@@ -357,22 +438,23 @@ export async function benchModel(args: string[], opts: { gpu?: Gpu; log?: (line:
     const plannedTrain = planTraining(config, { seqLen: cfg.trainSeq, rank: cfg.rank, weights: dtype, maxBinding: gpu.limits.maxStorageBufferBindingSize }).totalBytes;
     const results = {
       load_ms: round(loadMs, 1),
-      prefill_tps: round(prefill.value.tps, 3),
+      prefill_tps: prefill ? round(prefill.value.tps, 3) : null,
       decode_tps: tps,
-      train_tps: round(train.value.tps, 3),
+      train_tps: train ? round(train.value.tps, 3) : null,
       peak_bytes: peakBytes,
       memory_plan: qwen3MemoryPlans(),
-      prefill_ms: round(prefill.value.ms, 1),
-      prefill_samples_ms: prefill.value.samples_ms,
-      decode: decode.map((d) => ({ ...d, tps: round(d.tps, 3), step_ms: round(d.step_ms, 1), total_ms: round(d.total_ms, 1) })),
+      prefill_ms: prefill ? round(prefill.value.ms, 1) : null,
+      prefill_samples_ms: prefill?.value.samples_ms ?? null,
+      decode: allDecode.map((d) => ({ ...d, tps: round(d.tps, 3), step_ms: round(d.step_ms, 1), total_ms: round(d.total_ms, 1) })),
       decode_64_over_1: ratio === null ? null : round(ratio, 2),
       decode_target_10x_holds: ratio === null ? null : ratio >= 10,
-      train_step_ms: round(train.value.step_ms, 1),
-      train_split_ms: { forward: round(train.value.forward_ms, 1), backward: round(train.value.backward_ms, 1), optimizer: round(train.value.optimizer_ms, 1) },
-      lora_params: train.value.lora_params,
+      train_step_ms: train ? round(train.value.step_ms, 1) : null,
+      train_split_ms: train ? { forward: round(train.value.forward_ms, 1), backward: round(train.value.backward_ms, 1), optimizer: round(train.value.optimizer_ms, 1) } : null,
+      lora_params: train?.value.lora_params ?? null,
       weights_bytes: weightsBytes,
       peak_bytes_by_phase: peaks,
       train_planned_bytes: plannedTrain,
+      decode_attention: decodeAttention,
     };
     const host = { cpus: cpus().length, loadavg_1m_start: round(loadStart), loadavg_1m_end: round(loadavg()[0]) };
     if (Math.max(host.loadavg_1m_start, host.loadavg_1m_end) > host.cpus) {
@@ -403,6 +485,10 @@ export async function benchModel(args: string[], opts: { gpu?: Gpu; log?: (line:
       method: {
         prefill: `generate() of 1 token after a ${cfg.prompt}-token prompt (embedding, layers, KV cache write, last-row logits, sampling, id readback); one warm-up run, median of ${cfg.prefillReps} timed runs; tokens/s = prompt tokens / wall time`,
         decode: `generate() of ${cfg.decodeSteps + 2} tokens for B distinct ${cfg.decodePrompt}-token prompts (temperature 1, no eos); wall clock between the readback of step 1 and of the last step, i.e. ${cfg.decodeSteps} steady-state decode steps (prefill and the first, pipeline-compiling decode step excluded); tokens/s = B x ${cfg.decodeSteps} / that time`,
+        decode_rate:
+          'gflops: B x (2 x linear and lm_head weights + 4 x D x heads x mean cached keys x layers) per step over the timed window; ' +
+          "matmul_gflops: the same step's linear and lm_head products alone (the model's weights, B rows of zeros; median of 3 samples before and 3 after that batch's decode runs), measured in the same run; share_of_matmul = gflops / matmul_gflops; share_of_matmul_cpu: the same with process CPU time (all threads) in place of wall time, for CPU adapters. " +
+          'counts_per_step: Gpu.counts() between the first and last timed readback, per step',
         train: `LoRA r=${cfg.rank} on all 7 linear modules, 1 x ${cfg.trainSeq} tokens: zeroGrad, forward (activation recompute), backward of mean NLL, AdamW step of src/train/optimizer.ts (global grad norm, clip at 1, AdamW on every LoRA tensor, one norm readback), each phase sync'd; one warm-up step on ${Math.min(cfg.trainSeq, 32)} tokens, median of ${cfg.trainSteps} timed step(s); tokens/s = ${cfg.trainSeq} / step time`,
         load: 'random weights generated on the host (seeded) and uploaded tensor by tensor, the embedding block by block; wall time until the GPU is done',
         peak_bytes: 'BufferPool peak (bytes handed out, size-classed), reset at the start of each phase; peak_bytes is the largest phase peak (weights included)',
@@ -431,11 +517,11 @@ function printTable(where: string, c: ModelConfig, dtype: WeightDtype, r: Record
   log(`model: ${c.numLayers} layers, C=${c.hiddenSize}, I=${c.intermediateSize}, H=${c.numHeads}/${c.numKvHeads}, D=${c.headDim}, V=${c.vocabSize}, ${dtype} weights`);
   row('load (s)', round((r.load_ms as number) / 1000, 1), '(random weights generated and uploaded)');
   row('tokens/s', `V=${c.vocabSize}`);
-  row('prefill', r.prefill_tps, `(${r.prefill_ms} ms)`);
-  for (const d of r.decode) row(`decode batch ${d.batch}`, d.tps, `(${d.step_ms} ms/step)`);
+  if (r.prefill_tps !== null) row('prefill', r.prefill_tps, `(${r.prefill_ms} ms)`);
+  for (const d of r.decode) row(`decode B=${d.batch} ${d.kv}`, d.tps, `(${d.step_ms} ms/step, ${d.share_of_matmul} of the matmul rate)`);
   const holds = (x: unknown) => (x === null || x === undefined ? 'not measured' : (x as number) >= 10 ? 'holds' : 'does not hold');
   row('decode 64 / 1', r.decode_64_over_1, `(target >= 10x: ${holds(r.decode_64_over_1)})`);
-  row('LoRA train', r.train_tps, `(${r.train_step_ms} ms/step)`);
+  if (r.train_tps !== null) row('LoRA train', r.train_tps, `(${r.train_step_ms} ms/step)`);
   log(`peak pool bytes     ${mb(r.peak_bytes)}  (weights ${mb(r.weights_bytes)}; planner for this training step: ${mb(r.train_planned_bytes)})`);
   for (const [k, v] of Object.entries(r.memory_plan as Record<string, number>)) log(`plan ${k.padEnd(14)} ${mb(v)} = ${v} bytes (LoRA step, seq 1024, r 16, f16)`);
 }
