@@ -6,7 +6,8 @@
 // same shapes (decode-rate.ts). Usage through the bench CLI:
 // `model [--quick] [--layers=N|all] [--vocab=N] [--prompt=T] [--batches=1,8,64] [--kv=f32,f16] [--phases=decode] ...`.
 
-import { cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
+import { hostLoad, modelShapes } from './host';
 import { Gpu, rowBlockRows, type GpuCounts, type Tensor } from '../../gpu';
 import { attentionFlopsPerToken, benchDecodeAttention, countsPerStep, cpuMs, decodeMatmulMs, matmulFlopsPerToken, matmulShare } from './decode-rate';
 import { resolveKvDtype, type KvDtype } from '../../model/kvcache';
@@ -456,10 +457,8 @@ export async function benchModel(args: string[], opts: { gpu?: Gpu; log?: (line:
       train_planned_bytes: plannedTrain,
       decode_attention: decodeAttention,
     };
-    const host = { cpus: cpus().length, loadavg_1m_start: round(loadStart), loadavg_1m_end: round(loadavg()[0]) };
-    if (Math.max(host.loadavg_1m_start, host.loadavg_1m_end) > host.cpus) {
-      notes.push(`the host was busy (1-minute load average ${host.loadavg_1m_start} at the start, ${host.loadavg_1m_end} at the end, ${host.cpus} CPUs): on a CPU adapter other processes slow every number down`);
-    }
+    const { host: host, busy } = hostLoad(loadStart);
+    if (busy) notes.push(busy);
     printTable(where, config, dtype, results);
     for (const n of notes) log(`note: ${n}`);
     return {
@@ -467,13 +466,7 @@ export async function benchModel(args: string[], opts: { gpu?: Gpu; log?: (line:
       adapter: gpu.report,
       adapter_description: where,
       model: {
-        shapes: cfg.quick ? 'tiny Qwen2 (quick)' : 'Qwen2.5-0.5B layer shapes, random weights',
-        layers: config.numLayers,
-        hidden: config.hiddenSize,
-        intermediate: config.intermediateSize,
-        heads: config.numHeads,
-        kv_heads: config.numKvHeads,
-        head_dim: config.headDim,
+        ...modelShapes(config, cfg.quick),
         qkv_bias: config.attentionBias,
         tied_embeddings: config.tieEmbeddings,
         vocab,

@@ -4,7 +4,8 @@
 // batch size; tokens/s of each and the ratio, measured in one run.
 // Usage through the bench CLI: `peer [--quick] [options]` (see USAGE).
 
-import { cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
+import { hostLoad, modelShapes } from './host';
 import { Gpu } from '../../gpu';
 import { OrtDecoder } from '../../bench/ort-decoder';
 import { initOrtWebGpu, type OrtWebGpu } from '../../bench/ort-runner';
@@ -244,10 +245,8 @@ export async function benchPeer(args: string[]): Promise<Record<string, unknown>
         });
       }
     }
-    const host1 = { cpus: cpus().length, loadavg_1m_start: round(loadStart), loadavg_1m_end: round(loadavg()[0]) };
-    if (Math.max(host1.loadavg_1m_start, host1.loadavg_1m_end) > host1.cpus) {
-      notes.push(`the host was busy (1-minute load average ${host1.loadavg_1m_start} at the start, ${host1.loadavg_1m_end} at the end, ${host1.cpus} CPUs): on a CPU adapter other processes slow every number down`);
-    }
+    const { host: host1, busy } = hostLoad(loadStart);
+    if (busy) notes.push(busy);
     log('batch  engine      tokens/s   ms/step   ours/engine  tokens = ours');
     for (const r of rows) log(`${String(r.batch).padStart(5)}  ${r.engine.padEnd(9)} ${String(r.tps).padStart(10)} ${String(r.step_ms).padStart(9)} ${String(r.ours_over).padStart(12)}  ${r.tokens_match_ours}`);
     for (const n of notes) log(`note: ${n}`);
@@ -256,13 +255,7 @@ export async function benchPeer(args: string[]): Promise<Record<string, unknown>
       adapter: gpu.report,
       adapter_description: where,
       model: {
-        shapes: cfg.quick ? 'tiny Qwen2 (quick)' : 'Qwen2.5-0.5B layer shapes, random weights',
-        layers: config.numLayers,
-        hidden: config.hiddenSize,
-        intermediate: config.intermediateSize,
-        heads: config.numHeads,
-        kv_heads: config.numKvHeads,
-        head_dim: config.headDim,
+        ...modelShapes(config, cfg.quick),
         vocab,
         vocab_requested: requested,
         ours_weights_dtype: dtype,
