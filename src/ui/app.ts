@@ -222,6 +222,7 @@ function buildShell(root: HTMLElement, problems: readonly string[], onTab: (t: T
   root.replaceChildren(header, status, gpuBox, nav, ...Object.values(panes));
   panes.results.append(el('p', { text: 'No run yet: start one in the setup view, or open a saved / imported run under Runs.' }));
   panes.rollouts.append(el('p', { text: 'No run yet.' }));
+  panes.run.append(el('p', { text: 'No run yet: "Run experiment" under Setup starts one; its stages, progress and curves show here as it runs.' }));
   for (const p of problems) status.after(el('p', { cls: 'status error', text: p }));
   return { status, gpuBox, nav, panes, tabButtons, pendingBox, setupBox };
 }

@@ -41,7 +41,7 @@ export function statusWords(status: string): string {
 export function attemptLabel(a: InterveneAttempt): string {
   const fix = a.intervention ? `model's fix at step ${a.intervention.location}${a.intervention.status === 'kept' ? '' : ' (not kept)'}` : 'no fix proposed';
   const copies = a.copies && a.copies > 1 ? `, ${a.copies} rollouts wrote it` : '';
-  return `${a.problemId.replace(/^chains-/, '')} ${a.attemptId.slice(a.attemptId.lastIndexOf('#'))}: ${a.steps.length} steps, ${fix}${copies}`;
+  return `${a.problemId} ${a.attemptId.slice(a.attemptId.lastIndexOf('#'))}: ${a.steps.length} steps, ${fix}${copies}`;
 }
 
 /** The row name of a start. */

@@ -61,7 +61,7 @@ export function parseInterventions(text: string, source = 'interventions.jsonl')
 
 /** The filter's verdicts in words: what happened to the intervention and why. */
 export const STATUS_LABELS: Readonly<Record<string, string>> = {
-  kept: 'kept: trained on',
+  kept: 'kept by the filter',
   no_block: 'rejected: the verifier wrote no intervention',
   truncated: 'rejected: the intervention was cut off',
   bad_json: 'rejected: the intervention could not be read',

@@ -19,7 +19,9 @@ export function fmtValue(v: number | null | undefined): string {
 /** Tick labels for ticks `incr` apart: enough decimals to tell them apart, never "-0". */
 export function tickLabels(splits: readonly number[], incr: number): string[] {
   const small = incr > 0 && incr < 1e-3;
-  const dec = incr > 0 ? Math.max(0, Math.min(6, -Math.floor(Math.log10(incr) + 1e-9))) : 0;
+  // the fewest decimals that write the step itself exactly (0.25 -> 2, 0.5 -> 1, 20 -> 0)
+  let dec = 0;
+  while (incr > 0 && dec < 6 && Math.abs(incr * 10 ** dec - Math.round(incr * 10 ** dec)) > 1e-6 * Math.max(1, incr * 10 ** dec)) dec++;
   return splits.map((v) => {
     if (v === null || !Number.isFinite(v)) return '';
     const z = Math.abs(v) < incr * 1e-6 ? 0 : v;

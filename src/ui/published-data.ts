@@ -138,8 +138,9 @@ export interface ForestRow {
 }
 
 /** Every entry of results.paired, in its order (each comparison overall, then per tier). */
-export function forestRows(r: ExperimentResults): ForestRow[] {
-  const h = headline(r).diff;
+export function forestRows(r: ExperimentResults, seeds: SeedsSummary | null = null): ForestRow[] {
+  // with several seeds the headline states the pooled difference, which is not one of these rows
+  const h = headline(r, seeds).diff;
   return r.paired.map((d) => ({
     arm: d.arm,
     versus: d.versus,
@@ -248,7 +249,7 @@ export function mechanismSentence(r: ExperimentResults): string | null {
   const orig = at('prefix_original');
   const tail = orig.samples > 0 ? `; with the attempt's own step put back, ${share(orig)}` : '';
   return (
-    `Credit assignment, measured: on ${iv.problems} problem${iv.problems === 1 ? '' : 's'} the base model never solved, continuing a failed attempt ` +
+    `Credit assignment, measured: on the ${iv.problems} never-solved training problem${iv.problems === 1 ? '' : 's'} with a kept intervention, continuing a failed attempt ` +
     `from the steps before the flagged step succeeds in ${share(pre)}${tail}; from those steps + the model's own corrected step, in ${share(iv)} ` +
     `(solved ${iv.solved} of ${iv.problems} problems). That one step is what InT trains on.`
   );

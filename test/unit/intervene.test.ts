@@ -217,6 +217,6 @@ describe('the view texts', () => {
 
   it('labels an attempt with its fix and copies', () => {
     const a = { attemptId: 'chains-train-critical-00003#2', problemId: 'chains-train-critical-00003', tier: 'critical', steps: ['a', 'b'], reason: '', intervention: { location: 2, content: 'x', status: 'leaks_answer', detail: '' }, truth: 2, checked: null, copies: 3 };
-    expect(attemptLabel(a)).toBe("train-critical-00003 #2: 2 steps, model's fix at step 2 (not kept), 3 rollouts wrote it");
+    expect(attemptLabel(a)).toBe("chains-train-critical-00003 #2: 2 steps, model's fix at step 2 (not kept), 3 rollouts wrote it");
   });
 });

@@ -41,7 +41,7 @@ describe('labels', () => {
       expect(statusLabel(s)).not.toContain('_');
       expect(statusLabel(s)).not.toMatch(/\((kept|not selected)\)/);
     }
-    expect(statusLabel('kept')).toBe('kept: trained on');
+    expect(statusLabel('kept')).toBe('kept by the filter');
     expect(statusLabel('something_new')).toBe('rejected (something new)');
   });
 

@@ -13,6 +13,9 @@ describe('labels', () => {
   it('tick labels have the decimals the spacing needs and no "-0"', () => {
     expect(tickLabels([-0.0000001, -0, 0.5, 1], 0.5)).toEqual(['0.0', '0.0', '0.5', '1.0']);
     expect(tickLabels([-2e-17, 0.02, 0.04], 0.02)).toEqual(['0.00', '0.02', '0.04']);
+    // a step of 0.25 keeps two decimals (not 0.3 / 0.8 for 0.25 / 0.75)
+    expect(tickLabels([0, 0.25, 0.5, 0.75], 0.25)).toEqual(['0.00', '0.25', '0.50', '0.75']);
+    expect(tickLabels([0, 20, 40], 20)).toEqual(['0', '20', '40']);
     expect(tickLabels([0, 5, 10], 5)).toEqual(['0', '5', '10']);
     expect(tickLabels([-0.001, 0, 0.001], 0.001)).toEqual(['-0.001', '0.000', '0.001']);
     expect(tickLabels([0, 1e-4, 2e-4], 1e-4)).toEqual(['0', '1.0e-4', '2.0e-4']);

@@ -78,7 +78,7 @@ describe('mechanismSentence', () => {
   it('states the prefix against the prefix + the intervention on the never-solved problems', () => {
     const r = withRows({ problem_only: row(3, 0, 0, 6), prefix: row(3, 0, 0, 6), prefix_original: row(3, 0, 1, 6), prefix_intervention: row(3, 3, 6, 6) });
     expect(mechanismSentence(r)).toBe(
-      "Credit assignment, measured: on 3 problems the base model never solved, continuing a failed attempt from the steps before the flagged step succeeds in 0 of 6 samples (0%); with the attempt's own step put back, 1 of 6 samples (17%); from those steps + the model's own corrected step, in 6 of 6 samples (100%) (solved 3 of 3 problems). That one step is what InT trains on.",
+      "Credit assignment, measured: on the 3 never-solved training problems with a kept intervention, continuing a failed attempt from the steps before the flagged step succeeds in 0 of 6 samples (0%); with the attempt's own step put back, 1 of 6 samples (17%); from those steps + the model's own corrected step, in 6 of 6 samples (100%) (solved 3 of 3 problems). That one step is what InT trains on.",
     );
   });
 

@@ -96,7 +96,7 @@ export function interveneView(d: InterveneDeps): InterveneView {
   function renderSources(): void {
     const at = sourceSel.value;
     const keys = (['published', 'run'] as const).filter((k) => sources[k]);
-    sourceSel.replaceChildren(...keys.map((k) => el('option', { text: `${sources[k]!.label} (${sources[k]!.attempts.length} failed attempts)`, attrs: { value: k } })));
+    sourceSel.replaceChildren(...keys.map((k) => el('option', { text: `${sources[k]!.label} (${sources[k]!.attempts.length} distinct failed attempts)`, attrs: { value: k } })));
     if (keys.includes(at as 'published' | 'run')) sourceSel.value = at;
     if (sourceSel.value !== at || !current) renderAttempts();
   }

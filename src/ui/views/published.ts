@@ -142,6 +142,9 @@ export function publishedView(p: Published, rerun: (seed: number) => void, inter
     rerunBox(p, rerun),
   );
 
+  // with several seeds: the pooled differences first, then one seed's run in detail (its results.json)
+  const one = p.meta.seeds.length > 1 ? ` (seed ${r.seed})` : '';
+  if (p.seeds) root.append(seedsBox(r, p.seeds), el('p', { cls: 'note', attrs: { 'data-testid': 'published-seed-note' }, text: `Below: seed ${r.seed}'s run in detail (its results.json); the other seeds' runs are summarised in the pooled table above.` }));
   const ks = r.config.eval.ks;
   const kDef = (k: number) => `${k === 1 ? defs['pass@1'] : defs['pass@k'].replace(/\bk\b/g, String(k))} In brackets: the ${defs.interval}`;
   const kCell = (a: ExperimentResults['arms'][string], k: number) => {
@@ -149,28 +152,29 @@ export function publishedView(p: Published, rerun: (seed: number) => void, inter
     return i ? `${pct1(100 * i.estimate)} [${pct1(100 * i.lo)}, ${pct1(100 * i.hi)}]` : 'n/a';
   };
   root.append(
-    el('h3', { text: 'Arms (all held-out problems)' }),
+    el('h3', { text: `Arms (all held-out problems)${one}` }),
     defTable(['arm', 'SFT rows', 'RL steps', ...ks.map((k) => def(`pass@${k} % [interval]`, kDef(k), 'th'))], Object.entries(r.arms).map(([id, a]) => [arm(id), String(a.sftRows), String(a.rlSteps), ...ks.map((k) => kCell(a, k))]), 'published-arms'),
   );
-  root.append(el('h3', {}, d('paired', 'Paired differences of pass@1'), ' (percentage points, arm minus arm, same problems)'), forestPlot(r, defs.paired));
-  root.append(el('h3', {}, d('pass@1', 'pass@1'), ' per arm and ', d('tier'), ' (%, with ', d('interval', 'interval'), ')'), passChart(r));
+  root.append(el('h3', {}, d('paired', 'Paired differences of pass@1'), ` (percentage points, arm minus arm, same problems)${one}`), forestPlot(r, defs.paired, p.seeds));
+  root.append(el('h3', {}, d('pass@1', 'pass@1'), ' per arm and ', d('tier'), ' (%, with ', d('interval', 'interval'), `)${one}`), passChart(r));
 
   const reading = readingLines(r).filter((l) => l.startsWith('- '));
-  root.append(el('h3', { text: 'Reading' }), el('ul', { attrs: { 'data-testid': 'published-reading' } }, ...reading.map((l) => el('li', { text: l.slice(2) }))));
+  root.append(el('h3', { text: `Reading${one}` }), el('ul', { attrs: { 'data-testid': 'published-reading' } }, ...reading.map((l) => el('li', { text: l.slice(2) }))));
 
   const mech = Object.entries(r.mechanism ?? {});
   const tiers = passBars(r).tiers.filter((t) => t === 'all' || mech.some(([, m]) => m.byTier[t]));
   if (mech.length > 0) {
     const cell = (c: { groups: number; zeroVariance: number; share: number } | undefined) => (c ? `${pct1(100 * c.share)}% (${c.zeroVariance} / ${c.groups})` : 'n/a');
     root.append(
-      el('h3', {}, 'Mechanism: ', d('zero-variance', 'zero-variance share'), ' at each RL arm\'s first step'),
+      el('h3', {}, 'Mechanism: ', d('zero-variance', 'zero-variance share'), ` at each RL arm's first step${one}`),
       defTable(['arm', ...tiers.map((t) => def(t, defs.tier, 'th'))], mech.map(([id, m]) => [arm(id), ...tiers.map((t) => cell(t === 'all' ? m : m.byTier[t]))]), 'published-mechanism'),
     );
   }
 
   const dg = r.diagnostics;
   root.append(
-    el('h3', { text: `Diagnostics: continuing the ${dg.neverSolved} never-solved training problems` }),
+    el('h3', { text: `Diagnostics: continuing failed attempts of the never-solved training problems${one}` }),
+    el('p', { text: `${dg.neverSolved} training problems were never solved by the base model; the rows count those with a kept intervention (the starts of every condition are the same attempts).` }),
     defTable(
       ['start', def('starts', defs.starts, 'th'), 'problems', def('solved', defs.solved, 'th'), 'correct / samples'],
       continuationRows(r).map((c) => [def(START_NAMES[c.condition], START_DEFINITIONS[c.condition]), String(c.starts), String(c.problems), String(c.solved), `${c.correct} / ${c.samples}`]),
@@ -178,14 +182,13 @@ export function publishedView(p: Published, rerun: (seed: number) => void, inter
     ),
     el('p', { text: `${dg.samplesPerStart} samples per start. A large gap between "prefix + intervention" and "prefix" means the interventions fix the attempts in context; the arms above measure whether training on them carries over to solving from scratch.` }),
   );
-  root.append(numbersBox(r), ivs.root);
-  if (p.seeds) root.append(seedsBox(r, p.seeds));
+  root.append(numbersBox(r, one), ivs.root);
   root.append(definitions(r, defs));
   return root;
 }
 
 /** The pipeline's counts from results.json, in words. */
-function numbersBox(r: ExperimentResults): HTMLElement {
+function numbersBox(r: ExperimentResults, one: string): HTMLElement {
   const p = r.pipeline;
   const verdicts = Object.entries(p.filter.byStatus as Record<string, number>).filter(([, n]) => n > 0);
   const rows: [string, string][] = [
@@ -194,10 +197,10 @@ function numbersBox(r: ExperimentResults): HTMLElement {
     ['problems never solved', String(p.rollouts.problemsNeverSolved)],
     ['verifications', `${p.proposals.outputs} of ${p.proposals.attempts} failed attempts`],
     ...verdicts.map(([s, n]): [string, string] => [`filter: ${STATUS_LABELS[s] ?? s}`, String(n)]),
-    ...(p.continuation ? [['continuation check', `${p.continuation.correct} of ${p.continuation.samples} continuations correct; ${p.afterContinuation.byStatus.kept} kept`] as [string, string]] : []),
-    ['InT training rows (SFT)', String(p.sftRows.interventions)],
+    ...(p.continuation ? [['continuation check (the filter\'s own samples)', `${p.continuation.correct} of ${p.continuation.samples} continuations correct; ${p.afterContinuation.byStatus.kept} kept`] as [string, string]] : []),
+    ['InT training rows (SFT; kept interventions less duplicates)', String(p.sftRows.interventions)],
   ];
-  return el('div', {}, el('h3', { text: 'The run in numbers' }), defTable(['step', 'count'], rows, 'published-numbers'));
+  return el('div', {}, el('h3', { text: `The run in numbers${one}` }), defTable(['step', 'count'], rows, 'published-numbers'));
 }
 
 /** The interventions of the published run (its first seed), read from interventions.jsonl.gz. */
@@ -289,8 +292,8 @@ const tip = (text: string) => svg('title', {}, text);
 
 /** Every paired difference as a dot with its interval against a zero line; filled dots are
  *  resolved (interval excludes zero); the headline's row is shaded. */
-function forestPlot(r: ExperimentResults, pairedDef: string): HTMLElement {
-  const rows = forestRows(r);
+function forestPlot(r: ExperimentResults, pairedDef: string, seeds: SeedsSummary | null): HTMLElement {
+  const rows = forestRows(r, seeds);
   if (rows.length === 0) return el('p', { text: 'This run reports no paired differences.' });
   const defs = statDefinitions(r);
   const W = 980;
@@ -306,7 +309,8 @@ function forestPlot(r: ExperimentResults, pairedDef: string): HTMLElement {
   s.append(svg('text', { x: 10, y: 14, class: 'axis-title' }, tip(pairedDef), 'arm − arm'), svg('text', { x: tierX, y: 14, class: 'axis-title' }, tip(defs.tier), 'tier'));
   s.append(svg('text', { x: right + 12, y: 14, class: 'axis-title' }, tip(`${defs.paired} ${defs.interval}`), 'points [interval], problems'));
   const step = x1 - x0 > 40 ? 10 : 5;
-  for (let v = x0; v <= x1; v += step) {
+  // ticks on multiples of the step, so zero is always one of them
+  for (let v = Math.ceil(x0 / step) * step; v <= x1; v += step) {
     s.append(svg('line', { x1: x(v), x2: x(v), y1: top - 4, y2: H - 24, class: v === 0 ? 'zero' : 'grid' }), svg('text', { x: x(v), y: H - 8, 'text-anchor': 'middle' }, v > 0 ? `+${v}` : String(v)));
   }
   let last = '';
@@ -328,7 +332,8 @@ function forestPlot(r: ExperimentResults, pairedDef: string): HTMLElement {
     g.append(svg('text', { x: right + 12, y: y + 4 }, `${signed(d.diff)} [${signed(d.lo)}, ${signed(d.hi)}], ${d.problems}`));
     s.append(g);
   });
-  return el('div', { cls: 'chart-box' }, s, el('p', { cls: 'note', text: 'Filled dot: the interval excludes zero (resolved). Open dot: it contains zero. Shaded: the headline row.' }));
+  const shaded = rows.some((d) => d.headline) ? ' Shaded: the headline row.' : '';
+  return el('div', { cls: 'chart-box' }, s, el('p', { cls: 'note', text: `Filled dot: the interval excludes zero (resolved). Open dot: it contains zero.${shaded}` }));
 }
 
 /** pass@1 bars per tier, one colour per arm, each with its interval as a whisker; a legend with

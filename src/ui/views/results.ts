@@ -47,6 +47,13 @@ export function resultsView(run: RunRecord, otherRuns?: () => Promise<RunRecord[
   const h = headline(r);
   root.append(
     el('p', { cls: `headline ${h.verdict}`, attrs: { 'data-testid': 'results-headline' } }, el('strong', { text: h.text })),
+    el('p', {
+      cls: 'note',
+      attrs: { 'data-testid': 'results-scale' },
+      text:
+        `One run, one seed: ${r.problems.test} held-out problems x ${r.config.eval.samples} samples. The interval covers which problems were drawn, not the training seed, ` +
+        `so a run this size can show a difference another seed would not; the published result repeats the comparison over several seeds at a larger size.`,
+    }),
     ...[mechanismSentence(r)].filter((t): t is string => t !== null).map((text) => el('p', { attrs: { 'data-testid': 'results-mechanism-sentence' }, text })),
     el('p', { text: `${r.model} on ${r.task}, seed ${r.seed}; ${r.problems.train} train (pool ${r.problems.pool}) / ${r.problems.test} held-out problems, ${r.config.eval.samples} samples each.` }),
   );
