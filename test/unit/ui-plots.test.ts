@@ -92,3 +92,12 @@ describe('y range', () => {
     expect(yRange(0, 1)).toEqual([-0.05, 1.05]);
   });
 });
+
+describe('run view stage words', () => {
+  it('names every stage in words, with its id and what it does on hover', async () => {
+    const { stageWords } = await import('../../src/ui/views/run');
+    expect(stageWords('sft-sets')).toEqual({ label: 'SFT data', title: 'sft-sets: the training rows of every SFT arm' });
+    expect(stageWords('int_rl/rl')).toEqual({ label: 'InT + RL · RL', title: 'int_rl/rl: RL (GRPO) on the training problems' });
+    expect(stageWords('base/eval').label).toBe('base · eval');
+  });
+});

@@ -8,7 +8,7 @@ import { DATA_STAGE_NAMES, pipelineStages } from '../../int/pipeline';
 import type { StepMetrics } from '../../train/metrics';
 import { button, el, fmtSeconds } from '../dom';
 import { armBars, LivePlot, type ArmBar } from '../plots';
-import { armColour } from '../published-data';
+import { armColour, armName } from '../published-data';
 import { OverallProgress, stageWeights } from '../progress';
 import type { PendingRunSummary, RunEvents } from '../../worker/protocol';
 
@@ -85,7 +85,8 @@ export function runView(arms: readonly ArmId[], controls: RunControls, stored: r
     const bar = el('progress', { attrs: { max: '1', value: '0' } });
     const text = el('span', { cls: 'eta', text: stored.includes(name) ? 'stored, not loaded yet' : 'waiting' });
     const arm = name.includes('/') ? name.split('/')[0] : null;
-    const label = el('span', { cls: 'name' }, ...(arm ? [el('span', { cls: 'swatch', attrs: { style: `background:${armColour(arm)}` } })] : []), name);
+    const words = stageWords(name);
+    const label = el('span', { cls: 'name', attrs: { title: words.title } }, ...(arm ? [el('span', { cls: 'swatch', attrs: { style: `background:${armColour(arm)}` } })] : []), words.label);
     const row = el('div', { cls: 'stage', attrs: { 'data-stage': name } }, label, bar, text);
     bars.set(name, { row, bar, text, t0: null });
     list.append(row);
@@ -214,4 +215,22 @@ export function pendingRunsView(runs: readonly PendingRunSummary[], actions: Pen
   }
   box.append(list);
   return box;
+}
+
+/** A stage's name in words and what it does (the Run view's rows; the id stays in data-stage). */
+export function stageWords(name: string): { label: string; title: string } {
+  const data: Record<string, [string, string]> = {
+    pool: ['pool', 'training problems the base model never solves in its samples (the problems InT is for)'],
+    rollouts: ['rollouts', 'the base model attempts each training problem'],
+    propose: ['verify + intervene', 'the model checks its failed attempts against the reference solution, locates the first wrong step and proposes a corrected step'],
+    filter: ['filter', 'keeps interventions that parse, fit and do not leak the answer'],
+    continuations: ['continuation check', 'continues from the prefix + each intervention and keeps those that reach the answer'],
+    reflect: ['self-reflection', 'the self-reflection baseline\'s data'],
+    diagnostics: ['diagnostics', 'continuations from the prefix, the original step and the intervention at equal budgets'],
+    'sft-sets': ['SFT data', 'the training rows of every SFT arm'],
+  };
+  if (data[name]) return { label: data[name][0], title: `${name}: ${data[name][1]}` };
+  const [arm, part] = name.split('/');
+  const what = { sft: 'fine-tuning on its SFT rows', rl: 'RL (GRPO) on the training problems', eval: 'evaluation on the held-out problems' }[part] ?? part;
+  return { label: `${armName({ arms: {} }, arm)} · ${part === 'sft' ? 'SFT' : part === 'rl' ? 'RL' : 'eval'}`, title: `${name}: ${what}` };
 }
