@@ -162,7 +162,9 @@ export function publishedView(p: Published, rerun: (seed: number) => void, inter
   root.append(el('h3', { text: `Reading${one}` }), el('ul', { attrs: { 'data-testid': 'published-reading' } }, ...reading.map((l) => el('li', { text: l.slice(2) }))));
 
   const mech = Object.entries(r.mechanism ?? {});
-  const tiers = passBars(r).tiers.filter((t) => t === 'all' || mech.some(([, m]) => m.byTier[t]));
+  const allTiers = passBars(r).tiers.filter((t) => t === 'all' || mech.some(([, m]) => m.byTier[t]));
+  // one tier repeats the "all" column
+  const tiers = allTiers.length === 2 ? allTiers.slice(1) : allTiers;
   if (mech.length > 0) {
     const cell = (c: { groups: number; zeroVariance: number; share: number } | undefined) => (c ? `${pct1(100 * c.share)}% (${c.zeroVariance} / ${c.groups})` : 'n/a');
     root.append(
