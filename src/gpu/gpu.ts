@@ -7,7 +7,7 @@ import { acquireDevice, describeAdapter, type AcquireOptions, type AdapterReport
 import { f16ToF32, f32ToF16 } from '../util/f16';
 import { Params } from './params';
 import { PipelineCache } from './pipelines';
-import { BufferPool, type PoolStats } from './pool';
+import { BufferPool, sizeClass, type PoolStats } from './pool';
 import { Profiler } from './profiler';
 import { BYTES, Tensor, numel, shapeStr, type DType, type TensorOwner } from './tensor';
 
@@ -60,7 +60,9 @@ export class Gpu implements TensorOwner {
   private lostInfo: GPUDeviceLostInfo | null = null;
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
-  private pendingRelease: GPUBuffer[] = [];
+  /** Buffers released since the last submit, by pool key: they return to the pool at the next flush.
+   *  A storage buffer among them may be handed to a new tensor at once (see empty()). */
+  private pendingRelease = new Map<string, GPUBuffer[]>();
   private errors: string[] = [];
   private debugQueue: Array<{ kernel: string; outputs: Array<{ t: Tensor; snapshot: GPUBuffer }> }> = [];
   private readonly counters: GpuCounts = { dispatches: 0, submits: 0, readbacks: 0, waits: 0, writes: 0 };
@@ -129,7 +131,20 @@ export class Gpu implements TensorOwner {
     if (maxBind && bytes > maxBind) {
       throw new Error(`tensor '${label}' ${shapeStr(shape)}:${dtype} needs ${bytes} bytes, over this adapter's maxStorageBufferBindingSize of ${maxBind}; split it (a matrix of whole rows: RowBlocks, src/gpu/rowblocks.ts; activations: chunk the tokens or the batch) or use a smaller model`);
     }
-    return new Tensor(this, this.pool.acquire(bytes, STORAGE(), label), shape, dtype, label);
+    return new Tensor(this, this.takePending(bytes) ?? this.pool.acquire(bytes, STORAGE(), label), shape, dtype, label);
+  }
+
+  /**
+   * A storage buffer released since the last submit, of this size class, handed to a new tensor before
+   * the submit: what is recorded later runs after what was recorded before (queue order), so the new
+   * owner's kernels, clears and copies cannot overwrite data the old owner's recorded work still reads.
+   * Host writes are the exception: write() submits the recorded work first, and upload() never takes
+   * such a buffer (queue.writeBuffer would land before that work). Without this, a pass that records
+   * many layers before one submit (a training step's backward) would hold every layer's temporaries.
+   */
+  private takePending(bytes: number): GPUBuffer | null {
+    const list = this.pendingRelease.get(`${STORAGE()}:${sizeClass(bytes)}`);
+    return list?.pop() ?? null;
   }
 
   /** A zero-filled tensor (cleared on the GPU, in order with recorded dispatches). */
@@ -148,7 +163,12 @@ export class Gpu implements TensorOwner {
   /** Upload host data. f16 tensors take float data and convert it. */
   upload(data: ArrayLike<number> | TypedArray, shape: readonly number[], dtype: DType = 'f32', label = 'upload'): Tensor {
     if (data.length !== numel(shape)) throw new Error(`upload '${label}': ${data.length} values for shape ${shapeStr(shape)} (${numel(shape)} elements)`);
-    const t = this.empty(shape, dtype, label);
+    // a fresh pool buffer, never one released since the last submit (see takePending)
+    this.checkAlive(`allocate '${label}'`);
+    const bytes = Math.max(4, numel(shape) * BYTES[dtype]);
+    const maxBind = this.limits.maxStorageBufferBindingSize;
+    if (maxBind && bytes > maxBind) throw new Error(`upload '${label}' ${shapeStr(shape)}:${dtype} needs ${bytes} bytes, over this adapter's maxStorageBufferBindingSize of ${maxBind}; split it (RowBlocks, src/gpu/rowblocks.ts) or upload less at once`);
+    const t = new Tensor(this, this.pool.acquire(bytes, STORAGE(), label), shape, dtype, label);
     this.scope();
     this.writeRaw(t, data);
     return t;
@@ -228,7 +248,14 @@ export class Gpu implements TensorOwner {
 
   releaseBuffer(buf: GPUBuffer): void {
     // Deferred until the recorded work is submitted, so a pending dispatch never sees new data.
-    this.pendingRelease.push(buf);
+    this.defer(buf);
+  }
+
+  private defer(buf: GPUBuffer): void {
+    const key = `${buf.usage}:${this.pool.sizeOf(buf)}`;
+    const list = this.pendingRelease.get(key);
+    if (list) list.push(buf);
+    else this.pendingRelease.set(key, [buf]);
   }
 
   // ---------------------------------------------------------------- dispatch
@@ -289,7 +316,7 @@ export class Gpu implements TensorOwner {
       const ub = this.pool.acquire(bytes.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, 'params');
       this.device.queue.writeBuffer(ub, 0, bytes);
       this.counters.writes++;
-      this.pendingRelease.push(ub);
+      this.defer(ub);
       entries.push({ binding: b++, resource: { buffer: ub, size: bytes.byteLength } });
     }
     const bindGroup = this.device.createBindGroup({ layout: this.pipelines.layout(layout), entries, label: kernel });
@@ -328,8 +355,8 @@ export class Gpu implements TensorOwner {
       this.encoder = null;
     }
     this.closeScope();
-    for (const b of this.pendingRelease) this.pool.release(b);
-    this.pendingRelease = [];
+    for (const list of this.pendingRelease.values()) for (const b of list) this.pool.release(b);
+    this.pendingRelease.clear();
   }
 
   /** Submit and wait for the GPU; throws validation errors and (debug) non-finite outputs. */

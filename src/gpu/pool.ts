@@ -51,6 +51,13 @@ export class BufferPool {
     return buf;
   }
 
+  /** The size class a buffer of this pool was created with. */
+  sizeOf(buf: GPUBuffer): number {
+    const size = this.sizes.get(buf);
+    if (size === undefined) throw new Error('BufferPool.sizeOf: buffer does not belong to this pool');
+    return size;
+  }
+
   release(buf: GPUBuffer): void {
     const size = this.sizes.get(buf);
     if (size === undefined) throw new Error('BufferPool.release: buffer does not belong to this pool');
