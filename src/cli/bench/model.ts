@@ -7,7 +7,7 @@
 // `model [--quick] [--layers=N|all] [--vocab=N] [--prompt=T] [--batches=1,8,64] [--kv=f32,f16] [--phases=decode] ...`.
 
 import { loadavg } from 'node:os';
-import { hostLoad, modelShapes } from './host';
+import { hostLoad, median, modelShapes, randomIds } from './host';
 import { Gpu, rowBlockRows, type GpuCounts, type Tensor } from '../../gpu';
 import { attentionFlopsPerToken, benchDecodeAttention, countsPerStep, cpuMs, decodeMatmulMs, matmulFlopsPerToken, matmulShare } from './decode-rate';
 import { resolveKvDtype, type KvDtype } from '../../model/kvcache';
@@ -155,20 +155,7 @@ let T0 = performance.now();
 let sink: (line: string) => void = (line) => console.error(line);
 const log = (msg: string) => sink(`[bench model ${((performance.now() - T0) / 1000).toFixed(1)}s] ${msg}`);
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
-/** Seeded random token ids in [0, V). */
-function randomIds(n: number, V: number, seed: number): number[] {
-  let s = seed >>> 0;
-  return Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s >>> 8) % V; // high bits: the LCG's low bits are periodic
-  });
-}
 
 /** The benchmarked model: Qwen2.5-0.5B (quick: a tiny model of the same family) with `layers` layers and `vocab` rows. */
 function benchConfig(cfg: ModelBenchConfig, vocab: number): ModelConfig {

@@ -5,7 +5,7 @@
 // Usage through the bench CLI: `peer [--quick] [options]` (see USAGE).
 
 import { loadavg } from 'node:os';
-import { hostLoad, modelShapes } from './host';
+import { hostLoad, median, modelShapes, randomIds } from './host';
 import { Gpu } from '../../gpu';
 import { OrtDecoder } from '../../bench/ort-decoder';
 import { initOrtWebGpu, type OrtWebGpu } from '../../bench/ort-runner';
@@ -88,20 +88,7 @@ export function parsePeerArgs(args: string[]): PeerBenchConfig {
 let T0 = performance.now();
 const log = (msg: string) => console.error(`[bench peer ${((performance.now() - T0) / 1000).toFixed(1)}s] ${msg}`);
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
-/** Seeded random token ids in [0, V) (the model bench's generator). */
-function randomIds(n: number, V: number, seed: number): number[] {
-  let s = seed >>> 0;
-  return Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s >>> 8) % V;
-  });
-}
 
 function peerConfig(cfg: PeerBenchConfig, vocab: number): ModelConfig {
   const base = cfg.quick
