@@ -249,7 +249,7 @@ export function resolveIntConfig(input: IntConfigInput = {}): IntConfig {
   const { sft: sftIn, rl: rlIn, ...rest } = input;
   const c = mergeConfig(structuredClone(INT_DEFAULTS) as Omit<IntConfig, 'sft' | 'rl'>, structuredClone(rest));
 
-  strOrNull(p, 'model', c.model, 'use null for the embedded model, or a hub id such as "Qwen/Qwen3-0.6B"');
+  strOrNull(p, 'model', c.model, 'use null for chains-tiny (public/models/chains-tiny), or a hub id such as "Qwen/Qwen3-0.6B"');
   int(p, 'seed', c.seed, 0, 'use e.g. 0');
   if (c.arms !== null) {
     list(p, 'arms', c.arms, (a) => (ARM_IDS as readonly unknown[]).includes(a), `arm ids (${ARM_IDS.join(', ')})`, 'use null for every arm, or e.g. ["rl", "int_rl"]');
@@ -372,7 +372,7 @@ const CHAINS_CRITICAL: IntConfigInput = {
 export const INT_PRESETS: Readonly<Record<string, IntPreset>> = Object.freeze({
   'chains-smoke': {
     name: 'chains-smoke',
-    description: 'end-to-end check of every stage and arm on 8 easy problems of the embedded model\'s ladder (TINY_LADDER) (about 1 minute on a 2-core CPU through lavapipe)',
+    description: 'end-to-end check of every stage and arm on 8 easy problems of chains-tiny\'s ladder (TINY_LADDER) (about 1 minute on a 2-core CPU through lavapipe)',
     config: {
       data: { task: 'chains', style: 'compact', chains: { tiers: [...TINY_LADDER], counts: { easy: { train: 8, test: 8 }, medium: { train: 0, test: 0 }, hard: { train: 0, test: 0 } } }, maxTrainProblems: 8, maxTestProblems: 8 },
       rollouts: { k: 2, poolSamples: 0, sampling: { maxNewTokens: 64 } },
@@ -387,7 +387,7 @@ export const INT_PRESETS: Readonly<Record<string, IntPreset>> = Object.freeze({
   },
   'chains-quick': {
     name: 'chains-quick',
-    description: 'all arms on the embedded model\'s ladder (TINY_LADDER), 32 train / 16 test problems per tier (under 30 minutes on a 2-core CPU)',
+    description: 'all arms on chains-tiny\'s ladder (TINY_LADDER), 32 train / 16 test problems per tier (under 30 minutes on a 2-core CPU)',
     config: {
       data: { task: 'chains', style: 'compact', chains: { tiers: [...TINY_LADDER], counts: { easy: { train: 32, test: 16 }, medium: { train: 32, test: 16 }, hard: { train: 32, test: 16 } } } },
       rollouts: { k: 4, poolSamples: 8, sampling: { maxNewTokens: 160 } },
@@ -406,7 +406,7 @@ export const INT_PRESETS: Readonly<Record<string, IntPreset>> = Object.freeze({
       'the method\'s effect on the critical-step tier (CRITICAL_LADDER): 64 held-out critical problems x 16 samples for a paired ' +
       'InT + RL - RL interval, 192 training problems for the pool, 16 easy + 16 medium test problems to measure what training costs them; ' +
       'the RL arms of the central comparisons only (hint-guided and self-reflection RL are left out for time: add them to config.arms); ' +
-      'on public/models/chains-critical, the embedded model with the one-digit multiplication habit',
+      'on public/models/chains-critical, chains-tiny with the one-digit multiplication habit',
     config: CHAINS_CRITICAL,
   },
   'chains-critical-strict': {

@@ -1,5 +1,5 @@
-// The base model of an experiment: the embedded chains model (public/models/chains-tiny), a local
-// Hugging Face folder or a hub id, or (when the embedded model is not there yet) a seeded
+// The base model of an experiment: the default chains model (public/models/chains-tiny), a local
+// Hugging Face folder or a hub id, or (when that model is not there yet) a seeded
 // random-init character-level tiny Llama with the same tokenizer, so every code path still runs.
 
 import type { Gpu } from '../gpu';
