@@ -114,6 +114,7 @@ export function headBackward(model: HeadModel, saved: HeadSaved, xL: Tensor, dLp
   const dEntS = dEnt ? pick(dEnt, 1, 'dEntropy.scored') : null;
   const entS = dEnt ? pick(saved.entropy, 1, 'entropy.scored') : null;
   const dHf = sc ? gpu.zeros([N, c.hiddenSize], 'f32', 'dHf') : gpu.empty([N, c.hiddenSize], 'f32', 'dHf');
+  const dHS = sc ? gpu.empty([M, c.hiddenSize], 'f32', 'dHf.scored') : dHf; // the scored rows' dL/dhf, in order
   const dHead = model.grads.get(c.tieEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight') ?? null;
   for (let r0 = 0; r0 < M; r0 += R) {
     const rows = Math.min(R, M - r0);
@@ -131,17 +132,14 @@ export function headBackward(model: HeadModel, saved: HeadSaved, xL: Tensor, dLp
     logprobsBackward(gpu, dLogits, dl, de, ch.logits, ch.targets, lse, { temperature: saved.temperature, ignoreIndex: NO_ROW, entropy: ent });
     const dh = gpu.empty([rows, c.hiddenSize], 'f32', 'dHf.chunk');
     linearBackwardRows(gpu, dh, dHead, dLogits, ch.h, model.weights.lmHead, { accumulateDW: true });
-    if (sc) {
-      // this chunk's rows of the scored list, then dh scattered to them
-      const di = gpu.empty([rows], 'u32', 'scoredRows.chunk');
-      copyRows(gpu, di, sc.idx, { rows, width: 1, srcRow0: r0 });
-      copyRows(gpu, dHf, dh, { rows, width: c.hiddenSize, dstIdx: di });
-      di.release();
-    } else copyRows(gpu, dHf, dh, { rows, width: c.hiddenSize, dstRow0: r0 });
+    copyRows(gpu, dHS, dh, { rows, width: c.hiddenSize, dstRow0: r0 });
     [ch.h, ch.targets, ch.logits, lse, dl, dLogits, dh].forEach((t) => t.release());
     [de, ent].forEach((t) => t?.release());
   }
-  if (sc) [hS, tS, lseS, dLpS, dEntS, entS].forEach((t) => t?.release());
+  if (sc) {
+    copyRows(gpu, dHf, dHS, { rows: M, width: c.hiddenSize, dstIdx: sc.idx });
+    [hS, tS, lseS, dLpS, dEntS, entS, dHS].forEach((t) => t?.release());
+  }
   const dRes = gpu.empty([N, c.hiddenSize], 'f32', 'dResidual'); // (N, C) dL/d(residual stream)
   const dNorm = model.grads.get('model.norm.weight');
   rmsnormBackward(gpu, dRes, dNorm ? wholeTensor(dNorm, 'head backward') : null, dHf, xL, model.weights.norm, saved.rstdF!, { accumulateDW: true });
