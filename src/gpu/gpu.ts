@@ -125,13 +125,19 @@ export class Gpu implements TensorOwner {
 
   /** An uninitialised tensor (contents are whatever the pooled buffer held). */
   empty(shape: readonly number[], dtype: DType = 'f32', label = 'tensor'): Tensor {
+    return this.allocate(shape, dtype, label, true);
+  }
+
+  /** A storage tensor; `reusePending`: it may take a buffer released since the last submit (takePending). */
+  private allocate(shape: readonly number[], dtype: DType, label: string, reusePending: boolean): Tensor {
     this.checkAlive(`allocate '${label}'`);
     const bytes = Math.max(4, numel(shape) * BYTES[dtype]);
     const maxBind = this.limits.maxStorageBufferBindingSize;
     if (maxBind && bytes > maxBind) {
       throw new Error(`tensor '${label}' ${shapeStr(shape)}:${dtype} needs ${bytes} bytes, over this adapter's maxStorageBufferBindingSize of ${maxBind}; split it (a matrix of whole rows: RowBlocks, src/gpu/rowblocks.ts; activations: chunk the tokens or the batch) or use a smaller model`);
     }
-    return new Tensor(this, this.takePending(bytes) ?? this.pool.acquire(bytes, STORAGE(), label), shape, dtype, label);
+    const buf = (reusePending ? this.takePending(bytes) : null) ?? this.pool.acquire(bytes, STORAGE(), label);
+    return new Tensor(this, buf, shape, dtype, label);
   }
 
   /**
@@ -163,12 +169,8 @@ export class Gpu implements TensorOwner {
   /** Upload host data. f16 tensors take float data and convert it. */
   upload(data: ArrayLike<number> | TypedArray, shape: readonly number[], dtype: DType = 'f32', label = 'upload'): Tensor {
     if (data.length !== numel(shape)) throw new Error(`upload '${label}': ${data.length} values for shape ${shapeStr(shape)} (${numel(shape)} elements)`);
-    // a fresh pool buffer, never one released since the last submit (see takePending)
-    this.checkAlive(`allocate '${label}'`);
-    const bytes = Math.max(4, numel(shape) * BYTES[dtype]);
-    const maxBind = this.limits.maxStorageBufferBindingSize;
-    if (maxBind && bytes > maxBind) throw new Error(`upload '${label}' ${shapeStr(shape)}:${dtype} needs ${bytes} bytes, over this adapter's maxStorageBufferBindingSize of ${maxBind}; split it (RowBlocks, src/gpu/rowblocks.ts) or upload less at once`);
-    const t = new Tensor(this, this.pool.acquire(bytes, STORAGE(), label), shape, dtype, label);
+    // never a buffer released since the last submit: the host write would land before its old reader's work
+    const t = this.allocate(shape, dtype, label, false);
     this.scope();
     this.writeRaw(t, data);
     return t;

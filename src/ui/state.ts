@@ -2,7 +2,6 @@
 // an IntConfig, and the URL hash that carries preset + seed + overrides so a link reproduces a run.
 import { ARM_IDS, type ArmId } from '../int/arms';
 import { mergeConfig, presetConfig, registerPreset, presetNames, type IntConfig, type IntConfigInput } from '../int/config';
-import { CRITICAL_LADDER } from '../tasks/chains';
 import type { DatasetUpload } from '../worker/protocol';
 
 /** A browser-sized preset: chains-critical-strict (the published run's config and model) on 8 train /
