@@ -99,5 +99,8 @@ describe('run view stage words', () => {
     expect(stageWords('sft-sets')).toEqual({ label: 'SFT data', title: 'sft-sets: the training rows of every SFT arm' });
     expect(stageWords('int_rl/rl')).toEqual({ label: 'InT + RL · RL', title: 'int_rl/rl: RL (GRPO) on the training problems' });
     expect(stageWords('base/eval').label).toBe('base · eval');
+    // every stage of a run's list has its own words (no arm / part split of a plain name)
+    expect(stageWords('load model').label).toBe('load model');
+    expect(stageWords('something-new')).toEqual({ label: 'something-new', title: 'something-new' });
   });
 });

@@ -220,6 +220,7 @@ export function pendingRunsView(runs: readonly PendingRunSummary[], actions: Pen
 /** A stage's name in words and what it does (the Run view's rows; the id stays in data-stage). */
 export function stageWords(name: string): { label: string; title: string } {
   const data: Record<string, [string, string]> = {
+    'load model': ['load model', 'the base model\'s weights and tokenizer, onto the GPU'],
     pool: ['pool', 'training problems the base model never solves in its samples (the problems InT is for)'],
     rollouts: ['rollouts', 'the base model attempts each training problem'],
     propose: ['verify + intervene', 'the model checks its failed attempts against the reference solution, locates the first wrong step and proposes a corrected step'],
@@ -230,6 +231,7 @@ export function stageWords(name: string): { label: string; title: string } {
     'sft-sets': ['SFT data', 'the training rows of every SFT arm'],
   };
   if (data[name]) return { label: data[name][0], title: `${name}: ${data[name][1]}` };
+  if (!name.includes('/')) return { label: name, title: name };
   const [arm, part] = name.split('/');
   const what = { sft: 'fine-tuning on its SFT rows', rl: 'RL (GRPO) on the training problems', eval: 'evaluation on the held-out problems' }[part] ?? part;
   return { label: `${armName({ arms: {} }, arm)} · ${part === 'sft' ? 'SFT' : part === 'rl' ? 'RL' : 'eval'}`, title: `${name}: ${what}` };
