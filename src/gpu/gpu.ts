@@ -183,7 +183,21 @@ export class Gpu implements TensorOwner {
     this.writeRaw(t, data);
   }
 
-  private writeRaw(t: Tensor, data: ArrayLike<number> | TypedArray): void {
+  /** Overwrite elements [offset, offset + data.length) of a tensor from the host (flushes recorded
+   *  work first, like write). writeBuffer moves whole 4-byte words, so an f16 range must start at
+   *  an even element and have an even length unless it runs to the tensor's end. */
+  writeAt(t: Tensor, offset: number, data: ArrayLike<number> | TypedArray): void {
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset + data.length > t.size) {
+      throw new Error(`writeAt '${t.label}': elements [${offset}, ${offset + data.length}) are outside its ${t.size} elements`);
+    }
+    if (t.dtype === 'f16' && (offset % 2 !== 0 || (data.length % 2 !== 0 && offset + data.length !== t.size))) {
+      throw new Error(`writeAt '${t.label}': an f16 range must start at an even element and end at an even element or the tensor's end (got [${offset}, ${offset + data.length}))`);
+    }
+    this.flush();
+    this.writeRaw(t, data, offset * BYTES[t.dtype]);
+  }
+
+  private writeRaw(t: Tensor, data: ArrayLike<number> | TypedArray, byteOffset = 0): void {
     let bytes: ArrayBufferView;
     switch (t.dtype) {
       case 'f32':
@@ -208,7 +222,7 @@ export class Gpu implements TensorOwner {
       bytes = padded;
       len += 2;
     }
-    this.device.queue.writeBuffer(t.buffer, 0, bytes.buffer, bytes.byteOffset, len);
+    this.device.queue.writeBuffer(t.buffer, byteOffset, bytes.buffer, bytes.byteOffset, len);
     this.counters.writes++;
   }
 

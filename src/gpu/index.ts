@@ -6,4 +6,4 @@ export { P, Params } from './params';
 export { buildWgsl, type Defines } from './wgsl';
 export { f32ToF16, f16ToF32, bf16ToF32, roundToHalf, toHalfBits, fromHalfBits } from '../util/f16';
 export { sizeClass, type PoolStats } from './pool';
-export { RowBlocks, asRowBlocks, emptyRows, readWeight, rowBlockCount, rowBlockRows, uploadRows, weightParts, wholeTensor, writeWeight, zerosRowsLike, type Weight } from './rowblocks';
+export { RowBlocks, asRowBlocks, emptyRows, readWeight, rowBlockCount, rowBlockRows, uploadRows, weightParts, wholeTensor, writeWeight, writeWeightAt, zerosRowsLike, type Weight } from './rowblocks';

@@ -169,3 +169,25 @@ export function writeWeight(gpu: Gpu, w: Weight, data: ArrayLike<number> | Typed
     o += p.size;
   }
 }
+
+/** Overwrite the elements [at, at + data.length) of a weight in row order from the host, split at its
+ *  blocks (a checkpoint streams in pieces: no host copy of the whole matrix). f16 pieces follow
+ *  Gpu.writeAt's alignment: even starts and ends within each block. */
+export function writeWeightAt(gpu: Gpu, w: Weight, at: number, data: ArrayLike<number> | TypedArray): void {
+  const parts = weightParts(w);
+  const total = parts.reduce((n, p) => n + p.size, 0);
+  if (!Number.isSafeInteger(at) || at < 0 || at + data.length > total) {
+    throw new Error(`writeWeightAt '${w.label}': elements [${at}, ${at + data.length}) are outside its ${total} elements`);
+  }
+  let start = 0; // first element of the current block
+  for (const p of parts) {
+    const lo = Math.max(at, start);
+    const hi = Math.min(at + data.length, start + p.size);
+    if (lo < hi) {
+      const piece = ArrayBuffer.isView(data) ? (data as TypedArray).subarray(lo - at, hi - at) : Array.prototype.slice.call(data, lo - at, hi - at);
+      gpu.writeAt(p, lo - start, piece);
+    }
+    start += p.size;
+    if (start >= at + data.length) break;
+  }
+}

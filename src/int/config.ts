@@ -143,6 +143,11 @@ export interface IntConfig {
    *  adapters) or 'full' (every weight, in f32; for tiny models; exports the full weights as
    *  model.safetensors). Default 'lora'. */
   finetune: 'lora' | 'full';
+  /** How the base model's matrices are stored on the GPU: 'auto' keeps a 16-bit checkpoint (bf16,
+   *  f16) in f16 where the adapter has shader-f16 (half the memory of f32; bf16 values are rounded
+   *  to f16) and loads f32 checkpoints, and every checkpoint on adapters without f16, in f32; 'f16'
+   *  and 'f32' force one. A full fine-tune trains its own f32 copy either way. Default 'auto'. */
+  modelDtype: 'auto' | 'f16' | 'f32';
   data: DataConfig;
   rollouts: RolloutConfig;
   propose: ProposeConfig;
@@ -183,6 +188,7 @@ export const INT_DEFAULTS: Readonly<Omit<IntConfig, 'sft' | 'rl'>> = Object.free
   seed: 0,
   arms: null,
   finetune: 'lora',
+  modelDtype: 'auto',
   data: { task: 'chains', style: 'compact', chains: {}, dataset: null, strict: false, maxTrainProblems: null, maxTestProblems: null, testFraction: 0.2, splitSeed: 0 },
   rollouts: { k: 4, sampling: { ...PAPER_SAMPLING, maxNewTokens: 1024 }, poolSamples: 64, poolMaxCorrect: 0 },
   propose: { perAttempt: 4, sampling: { ...PAPER_SAMPLING, maxNewTokens: 2048 }, maxAttempts: null },
@@ -219,7 +225,7 @@ function checkSampling(p: Problems, name: string, s: SamplingConfig, input: unkn
 }
 
 const SECTION_KEYS: Record<string, readonly string[]> = {
-  '': ['model', 'seed', 'arms', 'finetune', 'data', 'rollouts', 'propose', 'filter', 'continuation', 'lora', 'sft', 'rl', 'eval', 'hint'],
+  '': ['model', 'seed', 'arms', 'finetune', 'modelDtype', 'data', 'rollouts', 'propose', 'filter', 'continuation', 'lora', 'sft', 'rl', 'eval', 'hint'],
   data: Object.keys(INT_DEFAULTS.data),
   rollouts: Object.keys(INT_DEFAULTS.rollouts),
   propose: Object.keys(INT_DEFAULTS.propose),
@@ -255,6 +261,7 @@ export function resolveIntConfig(input: IntConfigInput = {}): IntConfig {
     list(p, 'arms', c.arms, (a) => (ARM_IDS as readonly unknown[]).includes(a), `arm ids (${ARM_IDS.join(', ')})`, 'use null for every arm, or e.g. ["rl", "int_rl"]');
   }
   oneOf(p, 'finetune', c.finetune, ['lora', 'full'] as const, 'use "lora" (an adapter) or "full" (every weight, tiny models)');
+  oneOf(p, 'modelDtype', c.modelDtype, ['auto', 'f16', 'f32'] as const, 'use "auto" (16-bit checkpoints in f16 where the adapter has shader-f16), or force "f16" / "f32"');
 
   const d = c.data;
   oneOf(p, 'data.task', d.task, ['chains', 'math'] as const, 'use "chains" for the built-in world');

@@ -160,7 +160,7 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
   try {
     gpu ??= await Gpu.create();
     const dataset = await taskOf(config, root, (line) => progress.note(line));
-    base = await resolveBaseModel(gpu, config.model, { root, seed: config.seed });
+    base = await resolveBaseModel(gpu, config.model, { root, seed: config.seed, dtype: config.modelDtype });
     // problems whose prompts leave no room for a completion are dropped (and reported) up front
     const room = promptRoom(config, base.decoder.config.maxPositions);
     const { task, dropped } = fitProblems(dataset, base.codec, room, config.data.strict === true, (line) => progress.note(line));

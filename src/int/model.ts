@@ -11,6 +11,7 @@ import { Decoder } from '../model/decoder';
 import { loadModelFolder } from '../model/load';
 import { buildParamTable, type ParamTable } from '../model/params';
 import { charCodec, hfCodec, type TextCodec } from '../model/codec';
+import type { IntConfig } from './config';
 
 /** Folder of the embedded default model, relative to the project root. */
 export const DEFAULT_MODEL_DIR = 'public/models/chains-tiny';
@@ -50,8 +51,9 @@ export function randomCharModelConfig(): ModelConfig {
 /** Load a model folder / hub repo (config.json, tokenizer.json, safetensors) through the one
  *  folder loader (src/model/load.ts); the embedded model's character tokenizer gets the fast char
  *  codec, any other tokenizer its chat-template codec. */
-export async function loadBaseModel(gpu: Gpu, source: ModelSource, label: string): Promise<BaseModel> {
-  const m = await loadModelFolder(gpu, source);
+export async function loadBaseModel(gpu: Gpu, source: ModelSource, label: string, dtype: IntConfig['modelDtype'] = 'auto'): Promise<BaseModel> {
+  if (dtype === 'f16' && !gpu.f16) throw new Error(`modelDtype "f16" needs an adapter with shader-f16, and this one has none: use modelDtype "auto" or "f32"`);
+  const m = await loadModelFolder(gpu, source, { dtype });
   const codec = m.charTokenizer ? charCodec(m.charTokenizer) : hfCodec(await m.tokenizer());
   return { decoder: m.decoder, codec, table: m.table, label, baseName: label, randomInit: false };
 }
@@ -91,14 +93,14 @@ export async function modelSourceOf(model: string | null, root: string): Promise
 /** Resolve IntConfig.model in Node: null -> the embedded model folder under `root` when it has a
  *  config.json, else the random stand-in (or an error when `requireModel`); an existing folder
  *  path -> that folder; anything else -> a hub id. */
-export async function resolveBaseModel(gpu: Gpu, model: string | null, opts: { root: string; seed: number; requireModel?: boolean }): Promise<BaseModel> {
+export async function resolveBaseModel(gpu: Gpu, model: string | null, opts: { root: string; seed: number; requireModel?: boolean; dtype?: IntConfig['modelDtype'] }): Promise<BaseModel> {
   const { NodeFolderSource } = await import('../io/folder');
   const m = await modelSourceOf(model, opts.root);
-  if ('dir' in m) return loadBaseModel(gpu, new NodeFolderSource(m.dir), model ?? DEFAULT_MODEL_DIR);
+  if ('dir' in m) return loadBaseModel(gpu, new NodeFolderSource(m.dir), model ?? DEFAULT_MODEL_DIR, opts.dtype);
   if ('random' in m) {
     if (opts.requireModel) throw new Error(`the embedded model ${m.random} is missing (config.json + tokenizer.json + model.safetensors); pretrain it or pass --model`);
     return randomBaseModel(gpu, opts.seed);
   }
   const { HubSource } = await import('../io/hub');
-  return loadBaseModel(gpu, new HubSource(m.hub), m.hub);
+  return loadBaseModel(gpu, new HubSource(m.hub), m.hub, opts.dtype);
 }

@@ -196,7 +196,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineRun> {
       hooks.armDone?.(armResults[arm.id]);
     }
     const data: PipelineData = { pool, attempts, proposals, filtered, checked, reflections, diagnostics, sets };
-    const results = buildReport({ config, preset: o.preset, model: base.label, task: task.name, train: train.length, test: test.length, ...data, arms: armResults, droppedProblems: o.droppedProblems });
+    const results = buildReport({ config, preset: o.preset, model: base.label, modelDtype: base.decoder.weights.dtype, task: task.name, train: train.length, test: test.length, ...data, arms: armResults, droppedProblems: o.droppedProblems });
     return { results, data, ran, skipped, stoppedAfter: null };
 
     /** SFT (adapter saved as "<arm>/sft"), RL (saved as "<arm>/rl"), then held-out evaluation. */

@@ -26,6 +26,9 @@ export interface ArmResult {
 export interface ExperimentResults {
   preset: string | null;
   model: string;
+  /** Storage of the base model's matrices as loaded (config.modelDtype resolved on this adapter).
+   *  Absent in files written before it was recorded. */
+  modelDtype?: 'f16' | 'f32';
   task: string;
   seed: number;
   config: IntConfig;
@@ -119,6 +122,7 @@ export interface ReportInputs extends PipelineData {
   config: IntConfig;
   preset: string | null;
   model: string;
+  modelDtype?: 'f16' | 'f32';
   task: string;
   train: number;
   test: number;
@@ -142,6 +146,7 @@ export function buildReport(x: ReportInputs): ExperimentResults {
   return {
     preset: x.preset,
     model: x.model,
+    ...(x.modelDtype ? { modelDtype: x.modelDtype } : {}),
     task: x.task,
     seed: x.config.seed,
     config: x.config,
@@ -189,7 +194,7 @@ export function resultsMarkdown(r: ExperimentResults): string {
   const tiers = resultTiers(r);
   const L: string[] = [];
   L.push(`# InT experiment${r.preset ? `: ${r.preset}` : ''}`, '');
-  L.push(`Model: ${r.model}. Task: ${r.task}. Seed ${r.seed}. Problems: ${r.problems.train} train (pool ${r.problems.pool}), ${r.problems.test} held-out test; ${r.config.eval.samples} samples per test problem.${droppedLine(r)}`, '');
+  L.push(`Model: ${r.model}${r.modelDtype ? ` (${r.modelDtype} weights)` : ''}. Task: ${r.task}. Seed ${r.seed}. Problems: ${r.problems.train} train (pool ${r.problems.pool}), ${r.problems.test} held-out test; ${r.config.eval.samples} samples per test problem.${droppedLine(r)}`, '');
   L.push('## Arms (held-out, %, 95% bootstrap interval over problems)', '');
   L.push(`| arm | SFT rows | RL steps | ${ks.map((k) => `pass@${k}`).join(' | ')} | ${tiers.map((t) => `pass@1 ${t}`).join(' | ')} |`);
   L.push(`|---|---|---|${ks.map(() => '---').join('|')}|${tiers.map(() => '---').join('|')}|`);

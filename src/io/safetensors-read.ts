@@ -26,11 +26,24 @@ export interface LoadProgress {
   tensorsTotal: number;
 }
 
+/** Takes one tensor in pieces (see LoadOptions.openTensor). `data` is reused once write returns. */
+export interface TensorSink {
+  /** Converted elements [at, at + data.length) of the tensor, in order. */
+  write(at: number, data: TensorData): void | Promise<void>;
+  /** Every piece was written. */
+  close(): void | Promise<void>;
+}
+
 export interface LoadOptions {
-  /** Float dtype handed to onTensor. */
-  dtype: EngineDtype;
+  /** Float dtype handed to onTensor, or a choice made from the checkpoint's tensors (every header
+   *  is read before the first tensor is delivered, so the choice sees the whole checkpoint). */
+  dtype: EngineDtype | ((tensors: readonly StTensorInfo[]) => EngineDtype);
   /** Receives each tensor once; awaited (so an upload can apply backpressure). */
   onTensor(name: string, shape: number[], data: TensorData, info: { dtype: string; file: string }): void | Promise<void>;
+  /** When given, asked before each tensor's data is read: a sink takes the tensor piece by piece
+   *  (the host never holds the whole tensor) and onTensor is not called for it; null takes it
+   *  whole through onTensor. */
+  openTensor?(name: string, shape: number[], info: { dtype: string; file: string }): TensorSink | null | Promise<TensorSink | null>;
   /** When given, the checkpoint must hold exactly these keys and shapes (after `ignore`). */
   expected?: readonly { name: string; shape: readonly number[] }[];
   /** Keys to skip silently. Default: stale `rotary_emb.inv_freq` buffers. */
@@ -197,20 +210,29 @@ async function streamTensors(files: PlannedFile[], opts: LoadOptions): Promise<L
   if (!Number.isInteger(piece) || piece <= 0 || piece % 8 !== 0) {
     throw new Error(`loadSafetensors: pieceBytes must be a positive multiple of 8, got ${piece}.`);
   }
+  const dtype = typeof opts.dtype === 'function' ? opts.dtype(files.flatMap((f) => f.deliver)) : opts.dtype;
   for (const f of files) {
     for (const t of f.deliver) {
       if (opts.signal?.aborted) throw new SafetensorsError('aborted', `${f.header.file}: loading aborted.`);
       await f.reader.skipTo(t.begin);
       const item = ST_ITEM_BYTES[t.dtype as StDtype];
       const numel = (t.end - t.begin) / item;
-      const out = allocOut(t.dtype, numel, opts.dtype);
+      const info = { dtype: t.dtype, file: f.header.file };
+      const sink = (await opts.openTensor?.(t.name, t.shape, info)) ?? null;
+      // Whole: one array for the tensor. Sink: one piece-sized array, reused.
+      const out = allocOut(t.dtype, sink ? Math.min(numel, piece / item) : numel, dtype);
       for (let off = 0; off < t.end - t.begin; off += piece) {
         const n = Math.min(piece, t.end - t.begin - off);
-        convertInto(out, off / item, await f.reader.read(n), t.dtype, opts.dtype);
+        const bytes = await f.reader.read(n);
+        if (sink) {
+          convertInto(out, 0, bytes, t.dtype, dtype);
+          await sink.write(off / item, out.subarray(0, n / item) as TensorData);
+        } else convertInto(out, off / item, bytes, t.dtype, dtype);
         bytesDone += n;
         opts.onProgress?.({ file: f.header.file, bytesDone, bytesTotal, tensorsDone, tensorsTotal });
       }
-      await opts.onTensor(t.name, t.shape, out, { dtype: t.dtype, file: f.header.file });
+      if (sink) await sink.close();
+      else await opts.onTensor(t.name, t.shape, out, info);
       tensorsDone++;
     }
     opts.onProgress?.({ file: f.header.file, bytesDone, bytesTotal, tensorsDone, tensorsTotal });

@@ -51,19 +51,23 @@ function rawBytes(t: TensorToWrite): Uint8Array {
   return bytes;
 }
 
+/** What a file's header declares of one tensor (its data comes later). */
+export type TensorDecl = Pick<TensorToWrite, 'name' | 'shape' | 'dtype'>;
+
 /**
- * Serialize tensors to a safetensors file. Tensors are laid out by decreasing element size (keeps
- * every tensor aligned), in the given order otherwise; the header is space-padded to 8 bytes.
+ * The layout of a safetensors file: tensors by decreasing element size (keeps every tensor aligned),
+ * in the given order otherwise; `head` is the 8-byte length and the header, space-padded to 8 bytes;
+ * `order` gives the indices of `tensors` in data order. A writer then appends each tensor's bytes in
+ * that order (writeSafetensors in memory; a streaming writer one tensor at a time).
  */
-export function writeSafetensors(tensors: readonly TensorToWrite[], metadata?: Record<string, string>): Uint8Array {
+export function safetensorsLayout(tensors: readonly TensorDecl[], metadata?: Record<string, string>): { head: Uint8Array; order: number[]; dataBytes: number } {
   const seen = new Set<string>();
   for (const t of tensors) {
     if (t.name === '__metadata__' || seen.has(t.name)) throw new SafetensorsError('header', `writeSafetensors: duplicate or reserved tensor name "${t.name}".`);
+    if (ST_ITEM_BYTES[t.dtype] === undefined) throw new SafetensorsError('dtype', `writeSafetensors: tensor "${t.name}" has unsupported dtype ${t.dtype}.`);
     seen.add(t.name);
   }
-  const ordered = tensors
-    .map((t, i) => ({ t, i, bytes: rawBytes(t) }))
-    .sort((a, b) => ST_ITEM_BYTES[b.t.dtype] - ST_ITEM_BYTES[a.t.dtype] || a.i - b.i);
+  const order = tensors.map((_, i) => i).sort((a, b) => ST_ITEM_BYTES[tensors[b].dtype] - ST_ITEM_BYTES[tensors[a].dtype] || a - b);
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length) {
     for (const [k, v] of Object.entries(metadata)) {
@@ -72,9 +76,11 @@ export function writeSafetensors(tensors: readonly TensorToWrite[], metadata?: R
     header.__metadata__ = metadata;
   }
   let off = 0;
-  for (const { t, bytes } of ordered) {
-    header[t.name] = { dtype: t.dtype, shape: [...t.shape], data_offsets: [off, off + bytes.byteLength] };
-    off += bytes.byteLength;
+  for (const i of order) {
+    const t = tensors[i];
+    const n = t.shape.reduce((a, b) => a * b, 1) * ST_ITEM_BYTES[t.dtype];
+    header[t.name] = { dtype: t.dtype, shape: [...t.shape], data_offsets: [off, off + n] };
+    off += n;
   }
   let json = new TextEncoder().encode(JSON.stringify(header));
   const padded = Math.ceil(json.byteLength / 8) * 8;
@@ -83,13 +89,27 @@ export function writeSafetensors(tensors: readonly TensorToWrite[], metadata?: R
     p.set(json);
     json = p;
   }
-  const out = new Uint8Array(8 + json.byteLength + off);
-  new DataView(out.buffer).setBigUint64(0, BigInt(json.byteLength), true);
-  out.set(json, 8);
-  let pos = 8 + json.byteLength;
-  for (const { bytes } of ordered) {
-    out.set(bytes, pos);
-    pos += bytes.byteLength;
+  const head = new Uint8Array(8 + json.byteLength);
+  new DataView(head.buffer).setBigUint64(0, BigInt(json.byteLength), true);
+  head.set(json, 8);
+  return { head, order, dataBytes: off };
+}
+
+/** One tensor's bytes as its declared dtype stores them (F32 data rounded to F16 / BF16 when asked). */
+export function tensorBytes(t: TensorToWrite): Uint8Array {
+  return rawBytes(t);
+}
+
+/** Serialize tensors to a safetensors file in memory (layout: safetensorsLayout). */
+export function writeSafetensors(tensors: readonly TensorToWrite[], metadata?: Record<string, string>): Uint8Array {
+  const { head, order, dataBytes } = safetensorsLayout(tensors, metadata);
+  const bytes = tensors.map(rawBytes);
+  const out = new Uint8Array(head.byteLength + dataBytes);
+  out.set(head, 0);
+  let pos = head.byteLength;
+  for (const i of order) {
+    out.set(bytes[i], pos);
+    pos += bytes[i].byteLength;
   }
   return out;
 }

@@ -10,7 +10,7 @@ import { loadTokenizer, type Tokenizer } from '../io/tokenizer';
 import { parseModelConfig, type ModelConfig } from './config';
 import { Decoder } from './decoder';
 import { buildParamTable, type ParamTable } from './params';
-import { loadModelWeights, type ModelWeights, type WeightDtype } from './weights';
+import { loadModelWeights, type LoadWeightsOptions, type ModelWeights, type WeightDtype } from './weights';
 
 /** A model folder on the GPU. */
 export interface LoadedModelFolder {
@@ -29,9 +29,10 @@ export interface LoadedModelFolder {
   release(): void;
 }
 
-export interface LoadModelFolderOptions {
-  /** Storage of the 2-D matrices. Default 'f32'. */
-  dtype?: WeightDtype;
+export interface LoadModelFolderOptions extends Omit<LoadWeightsOptions, 'dtype'> {
+  /** Storage of the 2-D matrices; 'auto' follows the checkpoint (autoWeightDtype: 16-bit
+   *  checkpoints in f16 where the adapter has shader-f16, else f32). Default 'f32'. */
+  dtype?: WeightDtype | 'auto';
 }
 
 /** True when a tokenizer.json is the character tokenizer of the embedded chains model. */
@@ -68,7 +69,7 @@ export async function loadModelFolder(gpu: Gpu, source: ModelSource, opts: LoadM
   const config = parseModelConfig(cfgJson, gen);
   checkTokenIds(config, source.label);
   const table = buildParamTable(config);
-  const weights = await loadModelWeights(gpu, source, table, { dtype: opts.dtype ?? 'f32' });
+  const weights = await loadModelWeights(gpu, source, table, { ...opts, dtype: opts.dtype ?? 'f32' });
   const decoder = new Decoder(gpu, weights);
   let charTokenizer: CharTokenizer | null;
   try {

@@ -4,9 +4,9 @@
 // lm_head are RowBlocks (one block when they fit one binding, several over the limit), each block filled from
 // its slice of the host array.
 
-import { RowBlocks, f16ToF32, readWeight, uploadRows, type Gpu, type Tensor, type Weight } from '../gpu';
-import type { TensorData } from '../io/safetensors-format';
-import { loadWeights } from '../io/safetensors-read';
+import { RowBlocks, emptyRows, f16ToF32, readWeight, uploadRows, writeWeightAt, type Gpu, type Tensor, type Weight } from '../gpu';
+import type { StTensorInfo, TensorData } from '../io/safetensors-format';
+import { loadWeights, type TensorSink } from '../io/safetensors-read';
 import type { ModelSource } from '../io/folder';
 import type { ModelConfig } from './config';
 import { checkpointIgnore, expectedTensors, type LinearModule, type ParamEntry, type ParamTable } from './params';
@@ -126,28 +126,83 @@ export class WeightUploader {
     this.ignore = checkpointIgnore(table.config);
   }
 
-  /** Take one tensor: f32 values, or f16 bit patterns in a Uint16Array. Unknown keys throw; ignorable keys are skipped. */
-  add(name: string, shape: readonly number[], data: TensorData | ArrayLike<number>): void {
+  /** The parameter entry of a checkpoint tensor after the name and shape checks; null for an ignorable key. */
+  private entry(name: string, shape: readonly number[]): ParamEntry | null {
     const e = this.table.byName.get(name);
     if (!e) {
-      if (this.ignore.some((r) => r.test(name))) return;
+      if (this.ignore.some((r) => r.test(name))) return null;
       throw new Error(`weights: checkpoint tensor '${name}' is not a parameter of this ${this.table.config.architecture} model (check that config.json matches the weights)`);
     }
     if (shape.length !== e.shape.length || shape.some((d, i) => d !== e.shape[i])) {
       throw new Error(`weights: '${name}' has shape [${shape.join(', ')}], the config expects [${e.shape.join(', ')}]`);
     }
     if (this.tensors.has(name)) throw new Error(`weights: '${name}' was given twice`);
+    return e;
+  }
+
+  private checkValues(name: string, data: TensorData | ArrayLike<number>, at = 0, source?: string): void {
     if (data instanceof BigInt64Array || data instanceof Int32Array) throw new Error(`weights: '${name}' holds integers; expected floating-point weights`);
     const bad = nonFinite(data);
-    if (bad) {
-      throw new Error(`weights: '${name}' holds ${bad.count} non-finite value(s) (the first at flat index ${bad.index}: ${bad.value}); the checkpoint is corrupt or was saved after training diverged: re-download or re-export it`);
-    }
+    if (!bad) return;
+    const fix =
+      source === 'BF16' && data instanceof Uint16Array
+        ? "a bf16 checkpoint's values beyond f16's range (+-65504) overflow in f16 storage: load it in f32 (modelDtype \"f32\"), or check the checkpoint"
+        : 'the checkpoint is corrupt or was saved after training diverged: re-download or re-export it';
+    throw new Error(`weights: '${name}' holds ${bad.count} non-finite value(s) (the first at flat index ${at + bad.index}: ${bad.value}); ${fix}`);
+  }
+
+  /** Take one tensor: f32 values, or f16 bit patterns in a Uint16Array. Unknown keys throw; ignorable keys are skipped.
+   *  `source` is the checkpoint's dtype (named in messages). */
+  add(name: string, shape: readonly number[], data: TensorData | ArrayLike<number>, source?: string): void {
+    const e = this.entry(name, shape);
+    if (!e) return;
+    this.checkValues(name, data, 0, source);
     const dt = storageDtype(e, this.dtype);
-    let values: ArrayLike<number> | Uint16Array = data;
+    let values = data as ArrayLike<number> | Uint16Array; // integers were refused above
     // Uint16Array = f16 bits: pass straight to an f16 tensor, decode for an f32 one.
     if (data instanceof Uint16Array && dt === 'f32') values = f16ToF32(data);
     const gs = gpuShape(e);
     this.tensors.set(name, isRowBlocked(e) ? uploadRows(this.gpu, values, [gs[0], gs[1]], dt, name) : this.gpu.upload(values, gs, dt, name));
+  }
+
+  /** A row-blocked matrix (embedding, lm_head) taken piece by piece as the checkpoint streams in,
+   *  written straight into its GPU blocks (LoadOptions.openTensor); null for every other tensor
+   *  (taken whole by add). The pieces arrive in this uploader's dtype. */
+  open(name: string, shape: readonly number[], source?: string): TensorSink | null {
+    const e = this.entry(name, shape);
+    if (!e || !isRowBlocked(e)) return null;
+    const dt = storageDtype(e, this.dtype);
+    const [rows, cols] = gpuShape(e);
+    // f16 writes move 4-byte words: blocks must start at even elements.
+    if (dt === 'f16' && cols % 2 !== 0) return null;
+    const rb = emptyRows(this.gpu, [rows, cols], dt, name);
+    let next = 0;
+    return {
+      write: (at, data) => {
+        if (at !== next) throw new Error(`weights: '${name}' pieces must arrive in order (expected element ${next}, got ${at})`);
+        try {
+          this.checkValues(name, data, at, source);
+          writeWeightAt(this.gpu, rb, at, data as ArrayLike<number>);
+        } catch (err) {
+          rb.release();
+          throw err;
+        }
+        next = at + data.length;
+      },
+      close: () => {
+        if (next !== rows * cols) {
+          rb.release();
+          throw new Error(`weights: '${name}' got ${next} of its ${rows * cols} elements`);
+        }
+        this.tensors.set(name, rb);
+      },
+    };
+  }
+
+  /** Release every tensor taken so far (a load that failed part-way). */
+  abort(): void {
+    for (const t of this.tensors.values()) t.release();
+    this.tensors.clear();
   }
 
   /** Check that every parameter arrived and build the typed view. */
@@ -213,16 +268,49 @@ export function uploadWeights(gpu: Gpu, table: ParamTable, host: Map<string, Arr
 }
 
 /** Stream a checkpoint (model.safetensors or shards) from a ModelSource onto the GPU. */
-export async function loadModelWeights(gpu: Gpu, source: ModelSource, table: ParamTable, opts: WeightOptions & { signal?: AbortSignal } = {}): Promise<ModelWeights> {
-  const up = new WeightUploader(gpu, table, opts);
-  await loadWeights(source, {
-    dtype: up.dtype,
-    expected: expectedTensors(table),
-    ignore: checkpointIgnore(table.config),
-    signal: opts.signal,
-    onTensor: (name, shape, data) => up.add(name, shape, data),
+export interface LoadWeightsOptions {
+  /** Storage of the 2-D matrices; 'auto': autoWeightDtype. Default: 'f16' where the adapter has shader-f16, else 'f32'. */
+  dtype?: WeightDtype | 'auto';
+  signal?: AbortSignal;
+  /** Bytes read at a time (LoadOptions.pieceBytes). Default 32 MiB. */
+  pieceBytes?: number;
+  /** Take the embedding / lm_head whole on the host before uploading them, instead of piece by
+   *  piece into their blocks. Default false (benchmarks compare the two). */
+  wholeRows?: boolean;
+}
+
+/** The matrices' storage for a checkpoint under 'auto': f16 when the adapter has shader-f16 and every
+ *  matrix of the checkpoint is stored in 16 bits (F16 or BF16), else f32. An f32 checkpoint keeps its precision. */
+export function autoWeightDtype(gpu: Gpu, table: ParamTable, tensors: readonly StTensorInfo[]): WeightDtype {
+  if (!gpu.f16) return 'f32';
+  const matrices = tensors.filter((t) => {
+    const e = table.byName.get(t.name);
+    return e !== undefined && storageDtype(e, 'f16') === 'f16';
   });
-  return up.finish();
+  return matrices.length > 0 && matrices.every((t) => t.dtype === 'F16' || t.dtype === 'BF16') ? 'f16' : 'f32';
+}
+
+/** Stream a checkpoint (model.safetensors or shards) from a ModelSource onto the GPU. The embedding
+ *  and lm_head go to their blocks piece by piece; other tensors are held whole one at a time. With
+ *  dtype 'auto' the storage follows the checkpoint (autoWeightDtype). */
+export async function loadModelWeights(gpu: Gpu, source: ModelSource, table: ParamTable, opts: LoadWeightsOptions = {}): Promise<ModelWeights> {
+  let up: WeightUploader | null = null;
+  const uploader = () => up ?? (up = new WeightUploader(gpu, table, { dtype: opts.dtype === 'auto' ? undefined : opts.dtype }));
+  try {
+    await loadWeights(source, {
+      dtype: (tensors) => (opts.dtype === 'auto' ? (up = new WeightUploader(gpu, table, { dtype: autoWeightDtype(gpu, table, tensors) })) : uploader()).dtype,
+      expected: expectedTensors(table),
+      ignore: checkpointIgnore(table.config),
+      signal: opts.signal,
+      pieceBytes: opts.pieceBytes,
+      openTensor: opts.wholeRows ? undefined : (name, shape, info) => uploader().open(name, shape, info.dtype),
+      onTensor: (name, shape, data, info) => uploader().add(name, shape, data, info.dtype),
+    });
+  } catch (e) {
+    (up as WeightUploader | null)?.abort();
+    throw e;
+  }
+  return uploader().finish();
 }
 
 /** Read every weight back as f32, keyed by HF name with HF shapes. */

@@ -62,19 +62,19 @@ export class RunCancelled extends Error {
 }
 
 /** Load the chosen model; the embedded one falls back to the seeded random stand-in when absent. */
-export async function loadModel(gpu: Gpu, choice: ModelChoice, seed: number, onDownload?: (p: DownloadProgress) => void): Promise<BaseModel> {
-  if (choice.kind === 'hub') return loadBaseModel(gpu, new HubSource(choice.id, { onProgress: onDownload }), choice.id).catch((e) => rethrowAs(`Cannot load the hub model ${choice.id}`, e));
+export async function loadModel(gpu: Gpu, choice: ModelChoice, seed: number, onDownload?: (p: DownloadProgress) => void, dtype: IntConfig['modelDtype'] = 'auto'): Promise<BaseModel> {
+  if (choice.kind === 'hub') return loadBaseModel(gpu, new HubSource(choice.id, { onProgress: onDownload }), choice.id, dtype).catch((e) => rethrowAs(`Cannot load the hub model ${choice.id}`, e));
   if (choice.kind === 'folder') {
     if (choice.files.length === 0) throw new Error('No local model folder was picked: choose the folder (config.json, *.safetensors, tokenizer.json) under "a local model folder" in the setup view.');
-    return loadBaseModel(gpu, BrowserFolderSource.fromFiles(choice.files), 'local folder').catch((e) => rethrowAs('Cannot load the local model folder', e));
+    return loadBaseModel(gpu, BrowserFolderSource.fromFiles(choice.files), 'local folder', dtype).catch((e) => rethrowAs('Cannot load the local model folder', e));
   }
   if (choice.kind === 'stored') {
     const m = await getStoredModel(choice.name);
     if (!m) throw new Error(`no model "${choice.name}" is stored in this browser (it was deleted, or the site data was cleared); pick another model in the setup view or pretrain one again`);
-    return loadBaseModel(gpu, new MemoryFolderSource(m.files, `stored model "${choice.name}"`), choice.name);
+    return loadBaseModel(gpu, new MemoryFolderSource(m.files, `stored model "${choice.name}"`), choice.name, dtype);
   }
   try {
-    return await loadBaseModel(gpu, new UrlFolderSource(choice.url), `models/${EMBEDDED_MODEL.name}`);
+    return await loadBaseModel(gpu, new UrlFolderSource(choice.url), `models/${EMBEDDED_MODEL.name}`, dtype);
   } catch (e) {
     if (e instanceof ModelFileNotFoundError) return randomBaseModel(gpu, seed);
     throw e;
@@ -148,7 +148,7 @@ export async function runBrowserExperiment(o: BrowserRunOptions): Promise<RunRec
   events.stage('load model', 0, 1);
   const t0 = performance.now();
   const model = o.model;
-  const base = await loadModel(gpu, model, config.seed, model.kind === 'hub' && events.download ? throttleProgress((p) => void Promise.resolve(events.download?.({ repo: model.id, ...p })).catch(() => undefined)) : undefined);
+  const base = await loadModel(gpu, model, config.seed, model.kind === 'hub' && events.download ? throttleProgress((p) => void Promise.resolve(events.download?.({ repo: model.id, ...p })).catch(() => undefined)) : undefined, config.modelDtype);
   events.stageDone('load model', (performance.now() - t0) / 1000);
   try {
     return await runLoaded(o, dataset, base);

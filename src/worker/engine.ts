@@ -88,11 +88,11 @@ function modelKey(m: ModelChoice): string {
   return `folder ${m.files.map((f) => `${f.name}:${f.size}:${f.lastModified}`).join(',')}`;
 }
 
-async function modelFor(choice: ModelChoice, seed: number): Promise<BaseModel> {
-  const key = modelKey(choice);
+async function modelFor(choice: ModelChoice, seed: number, dtype: IntConfig['modelDtype']): Promise<BaseModel> {
+  const key = `${modelKey(choice)} ${dtype}`;
   if (loaded?.key !== key) {
     releaseLoaded();
-    loaded = { key, base: await loadModel(await device(), choice, seed) };
+    loaded = { key, base: await loadModel(await device(), choice, seed, undefined, dtype) };
   }
   return loaded.base;
 }
@@ -289,7 +289,7 @@ export const engineApi: EngineApi = {
     };
     try {
       const task = await taskFor(req.config, req.dataset);
-      const base = await modelFor(req.model, req.seed);
+      const base = await modelFor(req.model, req.seed, req.config.modelDtype ?? 'auto');
       check();
       const engine = new DecoderEngine(await device(), base.decoder, base.codec);
       return await continueFromAttempt({ engine, label: base.label, task, req, events, check });

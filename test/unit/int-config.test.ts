@@ -101,6 +101,9 @@ describe('overrides and validation', () => {
     const p = problemsOf({ finetune: 'qlora', arms: ['rl', 'int_rll'] } as unknown as IntConfigInput);
     expect(p).toHaveLength(2);
     expect(p.find((m) => m.startsWith('finetune'))).toMatch(/"lora", "full".*use "lora"/);
+    expect(c.modelDtype).toBe('auto');
+    expect(resolveIntConfig({ modelDtype: 'f32' }).modelDtype).toBe('f32');
+    expect(problemsOf({ modelDtype: 'bf16' } as unknown as IntConfigInput).find((m) => m.startsWith('modelDtype'))).toMatch(/"auto", "f16", "f32".*use "auto"/);
     expect(p.find((m) => m.startsWith('arms'))).toMatch(/int_sft_with_suffix.*use null for every arm/);
     expect(problemsOf({ arms: [] })[0]).toMatch(/^arms .*non-empty/);
   });

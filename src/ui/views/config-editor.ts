@@ -21,7 +21,7 @@ export const GROUPS: ReadonlyArray<{ id: string; title: string; about: string; p
   { id: 'data', title: 'Data and problems', about: 'Prompt style, problem caps and the chains world\'s generator.', prefixes: ['data.'] },
   { id: 'rollouts', title: 'Rollouts and the training pool', about: 'Attempts sampled on the training problems, and the pool of problems the base model never solves.', prefixes: ['rollouts.'] },
   { id: 'interventions', title: 'Interventions: propose, filter, check', about: 'The model as verifier proposes a corrected step for each failed attempt; filters keep the usable ones.', prefixes: ['propose.', 'filter.', 'continuation.'] },
-  { id: 'finetune', title: 'What is trained (LoRA)', about: 'A LoRA adapter on the frozen base model, or every weight.', prefixes: ['finetune', 'lora.'] },
+  { id: 'finetune', title: 'What is trained (LoRA)', about: 'A LoRA adapter on the frozen base model, or every weight; how the base weights are stored.', prefixes: ['finetune', 'modelDtype', 'lora.'] },
   { id: 'sft', title: 'SFT', about: 'Supervised fine-tuning on each arm\'s SFT rows.', prefixes: ['sft.'] },
   { id: 'rl', title: 'RL (GRPO)', about: 'Outcome-reward RL; every arm with RL gets the same budget.', prefixes: ['rl.', 'hint.'] },
   { id: 'eval', title: 'Held-out evaluation', about: 'Samples per test problem, pass@k and the bootstrap intervals.', prefixes: ['eval.'] },
