@@ -8,7 +8,6 @@
 
 import { loadavg } from 'node:os';
 import { hostLoad, median, modelShapes, randomIds } from './host';
-import { benchTrain } from './train-step';
 import { Gpu, rowBlockRows, type GpuCounts, type Tensor } from '../../gpu';
 import { attentionFlopsPerToken, benchDecodeAttention, countsPerStep, cpuMs, decodeMatmulMs, matmulFlopsPerToken, matmulShare } from './decode-rate';
 import { resolveKvDtype, type KvDtype } from '../../model/kvcache';
@@ -17,9 +16,12 @@ import { parseModelConfig, type ModelConfig } from '../../model/config';
 import { Decoder } from '../../model/decoder';
 import { generate } from '../../model/generate';
 import { QWEN2_5_0_5B, QWEN3_0_6B, QWEN3_4B } from '../../model/known-configs';
+import { LoraAdapter } from '../../model/lora';
 import { planTraining } from '../../model/memory';
 import { countParams } from '../../model/params';
 import type { WeightDtype } from '../../model/weights';
+import { LR_PRESETS, OPTIM_DEFAULTS } from '../../train/config';
+import { AdamW } from '../../train/optimizer';
 
 export interface ModelBenchConfig {
   /** Tiny model and short runs for smoke tests. Default false. */
@@ -281,6 +283,63 @@ function logDecode(row: DecodeRow): void {
   );
 }
 
+export interface TrainResult {
+  tps: number;
+  step_ms: number;
+  /** Median split of a step (each phase sync'd): forward, backward, optimizer (grad norm, clip, AdamW on every LoRA tensor). */
+  forward_ms: number;
+  backward_ms: number;
+  optimizer_ms: number;
+  lora_params: number;
+}
+
+/** LoRA SFT steps on one sequence: zero grads, forward (train), backward of mean NLL, AdamW (src/train/optimizer.ts). */
+async function benchTrain(gpu: Gpu, model: Decoder, cfg: ModelBenchConfig): Promise<TrainResult> {
+  const c = model.config;
+  const ad = LoraAdapter.create(gpu, model.weights.table, { rank: cfg.rank, alpha: 2 * cfg.rank, seed: cfg.seed });
+  model.adapter = ad;
+  const opt = new AdamW(gpu, ad.parameters(), { ...OPTIM_DEFAULTS, lr: LR_PRESETS.loraSmallSft });
+  const step = async (T: number, seed: number) => {
+    const ids = randomIds(T + 1, c.vocabSize, seed);
+    const batch = { B: 1, T, ids: ids.slice(0, T), targets: ids.slice(1) };
+    const t0 = performance.now();
+    opt.zeroGrad();
+    const pass = model.forward(batch, { train: true });
+    await gpu.sync();
+    const t1 = performance.now();
+    model.backward(pass, new Float32Array(T).fill(-1 / T)); // L = -mean log p(target)
+    await gpu.sync();
+    const t2 = performance.now();
+    const res = await opt.step(LR_PRESETS.loraSmallSft); // grad norm, clip, AdamW; reads the norm back
+    if (!res.applied) throw new Error(`model: training step produced a non-finite gradient norm (${res.gradNorm})`);
+    const t3 = performance.now();
+    return { total: t3 - t0, forward: t1 - t0, backward: t2 - t1, optimizer: t3 - t2 };
+  };
+  try {
+    const warm = Math.min(cfg.trainSeq, 32);
+    log(`train: warm-up step on ${warm} tokens (rank ${cfg.rank}, ${ad.numel} LoRA params)`);
+    await step(warm, cfg.seed + 100);
+    const runs = [];
+    for (let s = 0; s < cfg.trainSteps; s++) {
+      runs.push(await step(cfg.trainSeq, cfg.seed + 200 + s));
+      log(`train: step ${s + 1}/${cfg.trainSteps}: ${round(runs[s].total, 1)} ms for ${cfg.trainSeq} tokens`);
+    }
+    const ms = median(runs.map((r) => r.total));
+    return {
+      tps: (cfg.trainSeq * 1000) / ms,
+      step_ms: ms,
+      forward_ms: median(runs.map((r) => r.forward)),
+      backward_ms: median(runs.map((r) => r.backward)),
+      optimizer_ms: median(runs.map((r) => r.optimizer)),
+      lora_params: ad.numel,
+    };
+  } finally {
+    model.adapter = null;
+    opt.release();
+    ad.release();
+  }
+}
+
 // ------------------------------------------------------------------ suite
 
 /** The memory planner's LoRA-step totals for the published Qwen3 configs (seq 1024, rank 16, f16 weights, recompute). */
@@ -351,7 +410,7 @@ export async function benchModel(args: string[], opts: { gpu?: Gpu; log?: (line:
     const decode = allDecode.filter((d) => d.kv === kvs[0]);
     const decodeAttention = runs('decode') && cfg.attnKeys.length ? await benchDecodeAttention(gpu, [1, 64], cfg.attnKeys, 5) : [];
     for (const r of decodeAttention) log(`decode attention B=${r.batch}, ${r.keys} keys: unsplit forward ${round(r.forward_ms, 2)} ms, split decode (${r.chunks} chunks) f32 ${round(r.decode_f32_ms, 2)} ms, f16 ${r.decode_f16_ms === null ? '-' : round(r.decode_f16_ms, 2)} ms`);
-    const train = runs('train') ? await phase(gpu, () => benchTrain(gpu, m, cfg, log)) : null;
+    const train = runs('train') ? await phase(gpu, () => benchTrain(gpu, m, cfg)) : null;
     const peaks = {
       weights: built.peak,
       ...(prefill ? { prefill: prefill.peak } : {}),

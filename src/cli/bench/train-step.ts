@@ -1,6 +1,7 @@
-// The benchmarks' LoRA training step (model suite in Node, browser-model suite in Chromium): LoRA on every
-// linear module, zero grads, forward with activation recompute, backward of mean NLL, AdamW. Browser-safe.
-
+// The LoRA training step of the browser-model bench: LoRA on every linear module, zero grads, forward with
+// activation recompute, backward of mean NLL, AdamW, with the model suite's options (LoraAdapter alpha 2 x rank,
+// OPTIM_DEFAULTS, LR_PRESETS.loraSmallSft) and step sequence. It is a browser-safe copy of the model suite's
+// step: that one sits beside Node-only helpers (host.ts, process CPU time) and cannot load in a page.
 import type { Gpu } from '../../gpu';
 import type { Decoder } from '../../model/decoder';
 import { LoraAdapter } from '../../model/lora';
