@@ -4,7 +4,8 @@
 // tiny (the embedded model's RL stage: sampling and training steps with dispatch / submit / readback counts),
 // peer (greedy decode of one random model on ours and as an ONNX graph on onnxruntime-web WebGPU, same device),
 // gpu-suite (kernels, model and peer in one go; one JSON and a Markdown table in --out),
-// load (a real-size checkpoint written as safetensors and loaded: time, memory, storage dtype).
+// load (a real-size checkpoint written as safetensors and loaded: time, memory, storage dtype),
+// browser-model (SmolLM2-135M's shapes loaded from a safetensors checkpoint, decoded and trained in Chromium on SwiftShader).
 // With --json the last line printed is one JSON object with the suite's results.
 
 type Suite = (args: string[]) => Promise<Record<string, unknown>>;
@@ -17,6 +18,7 @@ const SUITES: Record<string, () => Promise<Suite>> = {
   peer: async () => (await import('./bench/peer')).benchPeer,
   'gpu-suite': async () => (await import('./bench/gpu-suite')).benchGpuSuite,
   load: async () => (await import('./bench/load')).benchLoad,
+  'browser-model': async () => (await import('./bench/browser-model')).benchBrowserModel,
 };
 
 async function main(): Promise<void> {

@@ -1,7 +1,9 @@
 // What the bench suites share: the host's CPU count and load at the start and end of a run (with a note
-// when it was busy), the measured model's shapes, seeded random token ids and the median.
+// when it was busy), the measured model's shapes; seeded random token ids and the median (stats.ts, re-exported).
 import { cpus, loadavg } from 'node:os';
 import type { ModelConfig } from '../../model/config';
+
+export { median, randomIds } from './stats';
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
@@ -26,20 +28,4 @@ export function modelShapes(c: ModelConfig, quick: boolean) {
     kv_heads: c.numKvHeads,
     head_dim: c.headDim,
   };
-}
-
-/** The median of a list of numbers (the mean of the middle two for an even count). */
-export function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-/** Seeded random token ids in [0, V) (a 32-bit LCG; its high bits). */
-export function randomIds(n: number, V: number, seed: number): number[] {
-  let s = seed >>> 0;
-  return Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s >>> 8) % V; // high bits: the LCG's low bits are periodic
-  });
 }
