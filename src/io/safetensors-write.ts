@@ -31,7 +31,13 @@ function rawBytes(t: TensorToWrite): Uint8Array {
   const item = ST_ITEM_BYTES[t.dtype];
   if (item === undefined) throw new SafetensorsError('dtype', `writeSafetensors: tensor "${t.name}" has unsupported dtype ${t.dtype}.`);
   let view: ArrayBufferView = t.data;
-  if (t.data instanceof Float32Array && t.dtype === 'F16') view = Uint16Array.from(t.data, toHalfBits);
+  if (t.data instanceof Float32Array && t.dtype === 'F16') {
+    // a loop, not Uint16Array.from(data, fn): that builds a JS array of every value first (out of heap at 10^8 values)
+    const src = t.data;
+    const out = new Uint16Array(src.length);
+    for (let i = 0; i < src.length; i++) out[i] = toHalfBits(src[i]);
+    view = out;
+  }
   else if (t.data instanceof Float32Array && t.dtype === 'BF16') view = f32ToBf16Bits(t.data);
   else if (!(t.data instanceof Uint8Array)) {
     const ok =
