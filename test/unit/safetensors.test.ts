@@ -7,7 +7,7 @@ import { bf16ToF32, f16ToF32, toHalfBits } from '../../src/util/f16';
 import { SafetensorsError, type TensorData } from '../../src/io/safetensors-format';
 import type { SafetensorsInput } from '../../src/io/safetensors-input';
 import { loadSafetensors, loadShardedSafetensors, loadWeights, readSafetensorsHeader, type LoadOptions } from '../../src/io/safetensors-read';
-import { writeSafetensors, type TensorToWrite } from '../../src/io/safetensors-write';
+import { safetensorsLayout, tensorBytes, writeSafetensors, type TensorToWrite } from '../../src/io/safetensors-write';
 import { bytesFile, ModelFileNotFoundError, NodeFolderSource } from '../../src/io/folder';
 import { parseModelConfig } from '../../src/model/config';
 import { buildParamTable, checkpointIgnore, expectedTensors } from '../../src/model/params';
@@ -301,5 +301,50 @@ describe('loading errors', () => {
     const e = await errorOf(loadWeights(empty, { dtype: 'f32', onTensor: () => {} }));
     expect(e.message).toMatch(/neither model\.safetensors nor model\.safetensors\.index\.json/);
     expect(bytesFile('x', new Uint8Array(3)).size).toBe(3);
+  });
+});
+
+describe('streamed writing and reading in pieces', () => {
+  const tensors: TensorToWrite[] = [
+    { name: 'a', shape: [3, 5], dtype: 'BF16', data: Float32Array.from({ length: 15 }, (_, i) => i / 7 - 1) },
+    { name: 'b', shape: [7], dtype: 'F32', data: Float32Array.from({ length: 7 }, (_, i) => i * 1.5) },
+    { name: 'c', shape: [2, 3], dtype: 'F16', data: Float32Array.from({ length: 6 }, (_, i) => -i / 3) },
+  ];
+
+  it("the layout header plus each tensor's bytes in its order is the file writeSafetensors writes", () => {
+    const { head, order, dataBytes } = safetensorsLayout(tensors, { format: 'pt' });
+    const parts = [head, ...order.map((i) => tensorBytes(tensors[i]))];
+    const joined = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+    let o = 0;
+    for (const p of parts) (joined.set(p, o), (o += p.byteLength));
+    expect(joined.byteLength).toBe(head.byteLength + dataBytes);
+    expect(joined).toEqual(writeSafetensors(tensors, { format: 'pt' }));
+    expect(order).toEqual([1, 0, 2]); // F32 first (decreasing element size), then the given order
+  });
+
+  it('a sink takes a tensor in pieces that together equal the whole tensor; others still come whole', async () => {
+    const file = writeSafetensors(tensors);
+    const whole = await load(file, { dtype: 'f32' });
+    const pieces = new Map<string, { at: number; n: number }[]>();
+    const streamed = new Map<string, Float32Array>();
+    const delivered: string[] = [];
+    await loadSafetensors(file, {
+      dtype: () => 'f32',
+      pieceBytes: 8,
+      openTensor: (name, shape) => {
+        if (name === 'b') return null;
+        const out = new Float32Array(shape.reduce((x, y) => x * y, 1));
+        pieces.set(name, []);
+        return {
+          write: (at, data) => (pieces.get(name)!.push({ at, n: data.length }), out.set(data as Float32Array, at)),
+          close: () => void streamed.set(name, out),
+        };
+      },
+      onTensor: (name) => void delivered.push(name),
+    });
+    expect(delivered).toEqual(['b']);
+    expect(streamed.get('a')).toEqual(whole.get('a')!.data);
+    expect(streamed.get('c')).toEqual(whole.get('c')!.data);
+    expect(pieces.get('a')).toEqual(Array.from({ length: 4 }, (_, i) => ({ at: i * 4, n: i < 3 ? 4 : 3 }))); // 8-byte pieces of 2-byte values
   });
 });
