@@ -165,7 +165,7 @@ export async function runExperiment(opts: ExperimentOptions): Promise<Experiment
     const room = promptRoom(config, base.decoder.config.maxPositions);
     const { task, dropped } = fitProblems(dataset, base.codec, room, config.data.strict === true, (line) => progress.note(line));
     const { train, test } = problemsOf(task, config);
-    progress.note(`model: ${base.label}; task: ${task.name}; ${train.length} train / ${test.length} test problems; arms: ${arms.map((a) => a.id).join(', ')}`);
+    progress.note(`model: ${base.label} (${base.decoder.weights.dtype} weights); task: ${task.name}; ${train.length} train / ${test.length} test problems; arms: ${arms.map((a) => a.id).join(', ')}`);
     const bars = new Map<string, StageProgress>();
     const run = await runPipeline({
       gpu,

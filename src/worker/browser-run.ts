@@ -166,7 +166,7 @@ async function runLoaded(o: BrowserRunOptions, dataset: Task, base: BaseModel): 
   const room = promptRoom(config, base.decoder.config.maxPositions);
   const { task, dropped } = fitProblems(dataset, base.codec, room, config.data.strict === true, (line) => events.note(line));
   const { train, test } = problemsOf(task, config);
-  events.note(`model: ${base.label}; task: ${task.name}; ${train.length} train / ${test.length} test problems`);
+  events.note(`model: ${base.label} (${base.decoder.weights.dtype} weights); task: ${task.name}; ${train.length} train / ${test.length} test problems`);
   let current = '';
   const hooks: PipelineHooks = {
     gate: () => control.gate(() => events.paused(current)),
