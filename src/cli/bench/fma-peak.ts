@@ -5,7 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { P, buildWgsl, type Gpu } from '../../gpu';
+import { P, buildWgsl, type Gpu, type Tensor } from '../../gpu';
 import fmaSrc from './fma_peak.wgsl?raw';
 
 export interface FmaPeakVariant {
@@ -40,18 +40,35 @@ const WG = 64;
 const WORKGROUPS = 64; // 4096 invocations: many workgroups for every CPU thread of the driver
 const ITERS = 2048;
 
+/** One dispatch of the probe with `chains` vec4 chains per invocation, to time beside other work. */
+export interface FmaProbe {
+  chains: number;
+  flops: number;
+  call: () => void;
+  /** (invocations) one sum per invocation: finite when the chains stayed in range. */
+  out: Tensor;
+  release: () => void;
+}
+
+export function fmaProbe(gpu: Gpu, chains: 4 | 8): FmaProbe {
+  const out = gpu.empty([WORKGROUPS * WG], 'f32', 'bench.fmaProbe');
+  const code = buildWgsl(fmaSrc, { WIDE: chains === 8 });
+  const params = P().u32(ITERS).f32(0.999).f32(1e-3);
+  return {
+    chains,
+    flops: WORKGROUPS * WG * ITERS * 4 * chains * 4 * 2,
+    call: () => gpu.dispatch({ kernel: 'bench.fmaPeak', code, constants: { WG }, outputs: [out], inputs: [], params, workgroups: [WORKGROUPS] }),
+    out,
+    release: () => out.release(),
+  };
+}
+
 /** Measure the adapter's FMA ceiling: 4 and 8 vec4 chains per invocation, interleaved; the best counts. */
 export async function measureFmaPeak<C>(gpu: Gpu, cfg: C, measure: Measure<C>, log: (m: string) => void): Promise<FmaPeak> {
-  const out = gpu.empty([WORKGROUPS * WG], 'f32', 'bench.fmaPeak');
-  const variants: FmaPeakVariant[] = [];
-  const calls: Record<string, () => void> = {};
+  const probes = ([4, 8] as const).map((chains) => fmaProbe(gpu, chains));
+  const variants: FmaPeakVariant[] = probes.map((pr) => ({ chains: pr.chains, workgroups: WORKGROUPS, workgroup_size: WG, iters: ITERS, flops: pr.flops, ms: null, gflops: null, cpu_gflops: null }));
+  const calls: Record<string, () => void> = Object.fromEntries(probes.map((pr) => [String(pr.chains), pr.call]));
   try {
-    for (const chains of [4, 8]) {
-      const code = buildWgsl(fmaSrc, { WIDE: chains === 8 });
-      const params = P().u32(ITERS).f32(0.999).f32(1e-3);
-      calls[String(chains)] = () => gpu.dispatch({ kernel: 'bench.fmaPeak', code, constants: { WG }, outputs: [out], inputs: [], params, workgroups: [WORKGROUPS] });
-      variants.push({ chains, workgroups: WORKGROUPS, workgroup_size: WG, iters: ITERS, flops: WORKGROUPS * WG * ITERS * 4 * chains * 4 * 2, ms: null, gflops: null, cpu_gflops: null });
-    }
     const { timings, errors } = await measure(gpu, calls, cfg);
     for (const v of variants) {
       const t = timings[String(v.chains)];
@@ -72,8 +89,8 @@ export async function measureFmaPeak<C>(gpu: Gpu, cfg: C, measure: Measure<C>, l
       const cpuS = (c.user + c.system) / 1e6;
       v.cpu_gflops = cpuS > 0 ? Number(((reps * v.flops * cores) / cpuS / 1e9).toFixed(2)) : null;
     }
-    const sums = await gpu.readF32(out);
-    const finite = sums.every((x) => Number.isFinite(x));
+    let finite = true;
+    for (const pr of probes) finite &&= (await gpu.readF32(pr.out)).every((x) => Number.isFinite(x));
     const rates = variants.map((v) => v.gflops).filter((g): g is number => g !== null);
     const best = rates.length ? Math.max(...rates) : null;
     const cpuRates = variants.map((v) => v.cpu_gflops).filter((g): g is number => g !== null);
@@ -81,7 +98,7 @@ export async function measureFmaPeak<C>(gpu: Gpu, cfg: C, measure: Measure<C>, l
     log(`fma peak (adapter, register-only FMA chains): ${variants.map((v) => `${v.chains} vec4 chains ${v.gflops ?? v.error} GFLOP/s (per CPU time x ${cores} cores: ${v.cpu_gflops ?? '-'})`).join(', ')}; best ${best ?? '-'} wall, ${cpuBest ?? '-'} per CPU time${finite ? '' : ' (NON-FINITE sums: probe broken)'}`);
     return { gflops: best, cpu_gflops: cpuBest, variants, finite };
   } finally {
-    out.release();
+    for (const pr of probes) pr.release();
   }
 }
 

@@ -10,7 +10,7 @@ import { attentionBackward, attentionFlops, attentionForward, type AttnDims } fr
 import { OrtMatMul, initOrtWebGpu, type OrtWebGpu } from '../../bench/ort-runner';
 import { uniformStream as rng } from '../../util/random';
 import { benchSampling, type SamplingRow } from './sampling';
-import { measureFmaPeak, nominalFmaPeak, type FmaPeak, type NominalPeak } from './fma-peak';
+import { fmaProbe, measureFmaPeak, nominalFmaPeak, type FmaPeak, type FmaProbe, type NominalPeak } from './fma-peak';
 
 export interface KernelBenchConfig {
   /** Reduced set for smoke tests (decode shapes, short attention). Default false. */
@@ -200,7 +200,9 @@ export interface KernelRow {
   timing: Record<string, Timing>;
   ort_error?: string;
   note?: string;
-  /** ours / ours_transB GFLOP/s over the measured adapter FMA ceiling and the nominal CPU peak (with --peak). */
+  /** GFLOP/s of the FMA probe timed in the same interleaved rounds as this row's matmuls (with --peak). */
+  fma_gflops?: number | null;
+  /** ours / ours_transB GFLOP/s over fma_gflops (same rounds, so load changes cancel) and the nominal CPU peak (with --peak). */
   share_of_peak?: { adapter_fma: { ours: number | null; ours_transB: number | null }; nominal: { ours: number | null; ours_transB: number | null } };
 }
 
@@ -221,7 +223,7 @@ const round = (x: number | null, d = 3) => (x === null ? null : Number(x.toFixed
 const T0 = performance.now();
 const log = (msg: string) => console.error(`[bench kernels ${((performance.now() - T0) / 1000).toFixed(1)}s] ${msg}`);
 
-async function benchMatmul(gpu: Gpu, ort: OrtWebGpu | null, cfg: KernelBenchConfig, M: number, K: number, N: number, dtype: 'f32' | 'f16', name: string): Promise<KernelRow> {
+async function benchMatmul(gpu: Gpu, ort: OrtWebGpu | null, cfg: KernelBenchConfig, M: number, K: number, N: number, dtype: 'f32' | 'f16', name: string, probe: FmaProbe | null = null): Promise<KernelRow> {
   const shape = `${M}x${K}x${N}`;
   const flops = 2 * M * K * N;
   const aHost = uniform(M * K, 1000 + M); // (M, K)
@@ -248,6 +250,7 @@ async function benchMatmul(gpu: Gpu, ort: OrtWebGpu | null, cfg: KernelBenchConf
     calls.naive = () => matmulNaive(gpu, yN, a, b);
     outs.naive = { y: yN, roundA: false };
   }
+  if (probe) calls.fma_probe = probe.call; // the adapter's FMA ceiling in the same rounds
   let session: OrtMatMul | null = null;
   try {
     if (ort) {
@@ -291,6 +294,7 @@ async function benchMatmul(gpu: Gpu, ort: OrtWebGpu | null, cfg: KernelBenchConf
     row.ours_transB_ms = round(ms('ours_transB'));
     row.ours_transB_gflops = gflops(flops, ms('ours_transB'));
   }
+  if (probe) row.fma_gflops = gflops(probe.flops, ms('fma_probe'));
   if (dtype === 'f16') row.note = 'ours: f32 activations, f16 weights, f32 accumulation and output; ort: f16 A, B and Y (ONNX MatMul has one element type)';
   const g = (k: string) => gflops(flops, ms(k)) ?? '-';
   log(`${name} ${shape} ${dtype}: ours ${g('ours')}, ours transB ${g('ours_transB')}, ort ${g('ort')}, naive ${g('naive')} GFLOP/s; check ${row.check ?? '-'}${row.ort_error ? ` (ort failed: ${row.ort_error})` : ''}`);
@@ -376,15 +380,18 @@ export async function benchKernels(args: string[]): Promise<Record<string, unkno
   try {
     if (withMatmul) {
       if (cfg.peak) fmaPeak = await measureFmaPeak(gpu, cfg, measureInterleaved, log);
+      const best = fmaPeak?.variants.reduce((a, v) => ((v.gflops ?? 0) > (a.gflops ?? 0) ? v : a));
+      const probe = fmaPeak ? fmaProbe(gpu, best?.chains === 8 ? 8 : 4) : null;
       if (nominal) log(`nominal CPU FMA peak: ${nominal.gflops ?? 'unknown'} GFLOP/s = ${nominal.cores} cores x ${nominal.fma_lanes_per_cycle ?? '?'} lanes x 2 x ${nominal.clock_ghz ?? '?'} GHz (${nominal.lanes_source}; clock: ${nominal.clock_source})`);
       const dtypes: Array<'f32' | 'f16'> = gpu.f16 ? ['f32', 'f16'] : ['f32'];
       for (const dtype of dtypes)
         for (const s of cfg.shapes === 'model' ? MODEL_SHAPES : MATMUL_SHAPES) {
           if (cfg.quick && !s.quick) continue;
-          const row = await benchMatmul(gpu, ort, cfg, s.M, s.K, s.N, dtype, s.name);
-          if (cfg.peak) addShares(row, fmaPeak?.gflops ?? null, nominal?.gflops ?? null);
+          const row = await benchMatmul(gpu, ort, cfg, s.M, s.K, s.N, dtype, s.name, probe);
+          if (cfg.peak) addShares(row, row.fma_gflops ?? null, nominal?.gflops ?? null);
           results.push(row);
         }
+      probe?.release();
       // again after the matmuls: the two bracket any change of machine load during the run
       if (fmaPeak) fmaPeakAfter = await measureFmaPeak(gpu, cfg, measureInterleaved, log);
     }
@@ -424,7 +431,7 @@ export async function benchKernels(args: string[]): Promise<Record<string, unkno
       'GFLOP/s = 2*M*K*N (matmul) or attentionFlops (attention) / median time.',
     config: cfg,
     host: { cpus: cpus().length, loadavg_1m_start: round(loadStart, 2), loadavg_1m_end: round(loadavg()[0], 2) },
-    peak: cfg.peak && withMatmul ? { adapter_fma: fmaPeak, adapter_fma_after: fmaPeakAfter, nominal, shares: 'results[].share_of_peak: GFLOP/s / peak GFLOP/s (the adapter ceiling measured before the matmuls)' } : null,
+    peak: cfg.peak && withMatmul ? { adapter_fma: fmaPeak, adapter_fma_after: fmaPeakAfter, nominal, shares: 'results[].share_of_peak: GFLOP/s / peak GFLOP/s; adapter_fma: over results[].fma_gflops, the FMA probe timed in the same interleaved rounds as the row (adapter_fma / adapter_fma_after: the probe alone before and after all rows)' } : null,
     elapsed_s: round((performance.now() - t0) / 1000, 1),
     results,
     sampling,
@@ -440,7 +447,7 @@ function addShares(row: KernelRow, fma: number | null, nominal: number | null): 
   };
   const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
   const sp = row.share_of_peak;
-  log(`  share of peak ${row.shape} ${row.dtype}: ours ${pct(sp.adapter_fma.ours)} of adapter FMA, ${pct(sp.nominal.ours)} of nominal; ours transB ${pct(sp.adapter_fma.ours_transB)} / ${pct(sp.nominal.ours_transB)}`);
+  log(`  share of peak ${row.shape} ${row.dtype}: ours ${pct(sp.adapter_fma.ours)} of the adapter FMA ceiling (${fma ?? '-'} GFLOP/s in the same rounds), ${pct(sp.nominal.ours)} of nominal; ours transB ${pct(sp.adapter_fma.ours_transB)} / ${pct(sp.nominal.ours_transB)}`);
 }
 
 function printTable(rows: KernelRow[]): void {
