@@ -38,7 +38,8 @@ type Measure<C> = (gpu: Gpu, calls: Record<string, () => void>, cfg: C) => Promi
 
 const WG = 64;
 const WORKGROUPS = 64; // 4096 invocations: many workgroups for every CPU thread of the driver
-const ITERS = 2048;
+export const FMA_PROBE_ITERS = 2048;
+const ITERS = FMA_PROBE_ITERS;
 
 /** One dispatch of the probe with `chains` vec4 chains per invocation, to time beside other work. */
 export interface FmaProbe {
@@ -121,15 +122,16 @@ function cpuinfoField(text: string, key: string): string | null {
   return m ? m[1].trim() : null;
 }
 
-/** The host CPU's nominal f32 FMA peak from /proc/cpuinfo (Linux); unknown factors give null with the reason. */
-export function nominalFmaPeak(): NominalPeak {
-  let info = '';
+function readCpuinfo(): string {
   try {
-    info = readFileSync('/proc/cpuinfo', 'utf8');
+    return readFileSync('/proc/cpuinfo', 'utf8');
   } catch {
-    // not Linux: every factor but the core count stays unknown
+    return ''; // not Linux: every factor but the core count stays unknown
   }
-  const cores = cpus().length;
+}
+
+/** The host CPU's nominal f32 FMA peak from /proc/cpuinfo text (Linux); unknown factors give null with the reason. */
+export function nominalFmaPeak(info: string = readCpuinfo(), cores: number = cpus().length): NominalPeak {
   const vendor = cpuinfoField(info, 'vendor_id') ?? '?';
   const family = Number(cpuinfoField(info, 'cpu family') ?? NaN);
   const model = Number(cpuinfoField(info, 'model') ?? NaN);
