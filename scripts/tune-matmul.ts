@@ -4,6 +4,8 @@
 // Shapes are M x K x N. Times are wall-clock per call (best of --reps), including dispatch overhead.
 // On a CPU adapter the process CPU time is reported too: 'cpu GFLOP/s' = flops / (CPU seconds / cores),
 // which is what the wall-clock rate would be on an otherwise idle machine and is steadier under load.
+// On a shared machine prefer the last column, the median over rounds of (first candidate's time / this
+// one's time) in the same round: a best-of time can come from one lucky moment with the cores free.
 
 import { Gpu, type Tensor } from '../src/gpu';
 import { matmul, matmulNaive, pickMatmulTile, type MatmulOpts, type MatmulTile } from '../src/kernels/matmul';
@@ -34,16 +36,16 @@ async function main(): Promise<void> {
     // Candidates are timed round-robin (best of --reps each) so that load from other processes
     // affects them alike.
     const base: MatmulOpts = { transA, transB };
-    const cands: Array<{ name: string; fn: () => void; best: number; cpu: number }> = [];
+    const cands: Array<{ name: string; fn: () => void; best: number; cpu: number; ms: number[] }> = [];
     for (const t of tiles) {
       const tile = t ?? pickMatmulTile(gpu, M, N);
-      cands.push({ name: `tiled ${JSON.stringify(tile)}`, fn: () => matmul(gpu, out, a, b, { ...base, tile }), best: Infinity, cpu: Infinity });
+      cands.push({ name: `tiled ${JSON.stringify(tile)}`, fn: () => matmul(gpu, out, a, b, { ...base, tile }), best: Infinity, cpu: Infinity, ms: [] });
     }
-    if (flag('--naive')) cands.push({ name: 'naive', fn: () => matmulNaive(gpu, out, a, b, base), best: Infinity, cpu: Infinity });
+    if (flag('--naive')) cands.push({ name: 'naive', fn: () => matmulNaive(gpu, out, a, b, base), best: Infinity, cpu: Infinity, ms: [] });
     for (const c of cands) c.fn(); // compile + warm up
     await gpu.sync();
     for (let r = 0; r < reps; r++) {
-      for (const c of cands) {
+      for (const c of r % 2 ? [...cands].reverse() : cands) {
         await gpu.sync();
         const cpu0 = process.cpuUsage();
         const ms = await gpu.time(() => {
@@ -51,11 +53,14 @@ async function main(): Promise<void> {
         });
         const cpu = process.cpuUsage(cpu0);
         c.best = Math.min(c.best, ms / inner);
+        c.ms.push(ms / inner);
         c.cpu = Math.min(c.cpu, (cpu.user + cpu.system) / 1000 / inner);
       }
     }
+    const median = (x: number[]) => [...x].sort((p, q) => p - q)[x.length >> 1];
     for (const c of cands) {
-      console.log(`${`${M}x${K}x${N}`.padEnd(14)} ${f16 ? 'f16' : 'f32'} ${c.name.padEnd(60)} ${c.best.toFixed(2).padStart(9)} ms ${(flops / c.best / 1e6).toFixed(2).padStart(7)} GFLOP/s  cpu ${((flops * cores) / c.cpu / 1e6).toFixed(2).padStart(7)} GFLOP/s`);
+      const ratio = median(c.ms.map((t, r) => cands[0].ms[r] / t));
+      console.log(`${`${M}x${K}x${N}`.padEnd(14)} ${f16 ? 'f16' : 'f32'} ${c.name.padEnd(60)} ${c.best.toFixed(2).padStart(9)} ms ${(flops / c.best / 1e6).toFixed(2).padStart(7)} GFLOP/s  cpu ${((flops * cores) / c.cpu / 1e6).toFixed(2).padStart(7)} GFLOP/s  speed vs first (median of rounds) ${ratio.toFixed(2)}`);
     }
     ([a, b, out] as Tensor[]).forEach((t) => t.release());
   }

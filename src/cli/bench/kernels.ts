@@ -10,6 +10,7 @@ import { attentionBackward, attentionFlops, attentionForward, type AttnDims } fr
 import { OrtMatMul, initOrtWebGpu, type OrtWebGpu } from '../../bench/ort-runner';
 import { uniformStream as rng } from '../../util/random';
 import { benchSampling, type SamplingRow } from './sampling';
+import { fmaProbe, measureFmaPeak, nominalFmaPeak, type FmaPeak, type FmaProbe, type NominalPeak } from './fma-peak';
 
 export interface KernelBenchConfig {
   /** Reduced set for smoke tests (decode shapes, short attention). Default false. */
@@ -32,10 +33,15 @@ export interface KernelBenchConfig {
   longRunMs: number;
   /** How V8 compiles onnxruntime-web's WebAssembly in Node (see OrtInitOptions.wasmTier). Default 'optimized'; 'baseline' with --quick. */
   ortWasm: 'optimized' | 'baseline';
+  /** Matmul shapes: 'default' (decode and 512-row training shapes) or 'model' (Qwen2.5-0.5B linear layers,
+   *  M in {1, 8, 64, 256} x 896->896, 896->4864, 4864->896). Default 'default'. */
+  shapes: 'default' | 'model';
+  /** Measure the FMA ceilings (fma-peak.ts) and report matmul rates as shares of them. Default true with matmul. */
+  peak: boolean;
 }
 
 const USAGE =
-  'kernels [--quick] [--no-ort] [--no-naive] [--no-transb] [--only=matmul|attention|sample] [--budget-ms=N] [--ort-wasm=optimized|baseline]';
+  'kernels [--quick] [--no-ort] [--no-naive] [--no-transb] [--no-peak] [--shapes=default|model] [--only=matmul|attention|sample] [--budget-ms=N] [--ort-wasm=optimized|baseline]';
 
 export function parseKernelArgs(args: string[]): KernelBenchConfig {
   const quick = args.includes('--quick');
@@ -50,12 +56,16 @@ export function parseKernelArgs(args: string[]): KernelBenchConfig {
     maxReps: 15,
     longRunMs: 3000,
     ortWasm: quick ? 'baseline' : 'optimized',
+    shapes: 'default',
+    peak: true,
   };
   for (const a of args) {
     if (a === 'kernels' || a === '--quick') continue;
     else if (a === '--no-ort') cfg.ort = false;
     else if (a === '--no-naive') cfg.naive = false;
     else if (a === '--no-transb') cfg.transB = false;
+    else if (a === '--no-peak') cfg.peak = false;
+    else if (a === '--shapes=default' || a === '--shapes=model') cfg.shapes = a.slice(9) as 'default' | 'model';
     else if (a.startsWith('--only=') && ['matmul', 'attention', 'sample'].includes(a.slice(7))) cfg.only = a.slice(7) as 'matmul' | 'attention' | 'sample';
     else if (a.startsWith('--budget-ms=') && Number(a.slice(12)) > 0) cfg.budgetMs = Number(a.slice(12));
     else if (a === '--ort-wasm=optimized' || a === '--ort-wasm=baseline') cfg.ortWasm = a.slice(11) as 'optimized' | 'baseline';
@@ -190,6 +200,16 @@ export interface KernelRow {
   timing: Record<string, Timing>;
   ort_error?: string;
   note?: string;
+  /** GFLOP/s of the FMA probe timed in the same interleaved rounds as this row's matmuls (with --peak). */
+  fma_gflops?: number | null;
+  /** ours / ours_transB GFLOP/s over fma_gflops (same rounds, so load changes cancel) and the nominal CPU peak (with --peak). */
+  share_of_peak?: {
+    adapter_fma: { ours: number | null; ours_transB: number | null };
+    /** Wall-clock GFLOP/s over the nominal peak of an idle machine: understated while other processes load the CPUs. */
+    nominal: { ours: number | null; ours_transB: number | null };
+    /** adapter_fma share x (probe GFLOP/s per CPU time / nominal): the nominal share with the load taken out. */
+    nominal_idle_est: { ours: number | null; ours_transB: number | null };
+  };
 }
 
 const MATMUL_SHAPES: Array<{ name: string; M: number; K: number; N: number; quick: boolean }> = [
@@ -199,12 +219,17 @@ const MATMUL_SHAPES: Array<{ name: string; M: number; K: number; N: number; quic
   { name: 'matmul.training', M: 512, K: 896, N: 4864, quick: false },
 ];
 
+/** Qwen2.5-0.5B linear layers (hidden 896, MLP 4864) at decode (M = 1, 8) and prefill / training rows (64, 256). */
+const MODEL_SHAPES = [1, 8, 64, 256].flatMap((M) =>
+  [[896, 896], [896, 4864], [4864, 896]].map(([K, N]) => ({ name: M <= 8 ? 'matmul.decode' : 'matmul.model', M, K, N, quick: M <= 8 })),
+);
+
 const gflops = (flops: number, ms: number | null) => (ms === null ? null : Number((flops / ms / 1e6).toFixed(3)));
 const round = (x: number | null, d = 3) => (x === null ? null : Number(x.toFixed(d)));
 const T0 = performance.now();
 const log = (msg: string) => console.error(`[bench kernels ${((performance.now() - T0) / 1000).toFixed(1)}s] ${msg}`);
 
-async function benchMatmul(gpu: Gpu, ort: OrtWebGpu | null, cfg: KernelBenchConfig, M: number, K: number, N: number, dtype: 'f32' | 'f16', name: string): Promise<KernelRow> {
+async function benchMatmul(gpu: Gpu, ort: OrtWebGpu | null, cfg: KernelBenchConfig, M: number, K: number, N: number, dtype: 'f32' | 'f16', name: string, probe: FmaProbe | null = null): Promise<KernelRow> {
   const shape = `${M}x${K}x${N}`;
   const flops = 2 * M * K * N;
   const aHost = uniform(M * K, 1000 + M); // (M, K)
@@ -231,6 +256,7 @@ async function benchMatmul(gpu: Gpu, ort: OrtWebGpu | null, cfg: KernelBenchConf
     calls.naive = () => matmulNaive(gpu, yN, a, b);
     outs.naive = { y: yN, roundA: false };
   }
+  if (probe) calls.fma_probe = probe.call; // the adapter's FMA ceiling in the same rounds
   let session: OrtMatMul | null = null;
   try {
     if (ort) {
@@ -274,6 +300,7 @@ async function benchMatmul(gpu: Gpu, ort: OrtWebGpu | null, cfg: KernelBenchConf
     row.ours_transB_ms = round(ms('ours_transB'));
     row.ours_transB_gflops = gflops(flops, ms('ours_transB'));
   }
+  if (probe) row.fma_gflops = gflops(probe.flops, ms('fma_probe'));
   if (dtype === 'f16') row.note = 'ours: f32 activations, f16 weights, f32 accumulation and output; ort: f16 A, B and Y (ONNX MatMul has one element type)';
   const g = (k: string) => gflops(flops, ms(k)) ?? '-';
   log(`${name} ${shape} ${dtype}: ours ${g('ours')}, ours transB ${g('ours_transB')}, ort ${g('ort')}, naive ${g('naive')} GFLOP/s; check ${row.check ?? '-'}${row.ort_error ? ` (ort failed: ${row.ort_error})` : ''}`);
@@ -352,14 +379,27 @@ export async function benchKernels(args: string[]): Promise<Record<string, unkno
   }
   const results: KernelRow[] = [];
   let sampling: SamplingRow[] = [];
+  const withMatmul = cfg.only === null || cfg.only === 'matmul';
+  let fmaPeak: FmaPeak | null = null;
+  let fmaPeakAfter: FmaPeak | null = null;
+  const nominal: NominalPeak | null = cfg.peak && withMatmul ? nominalFmaPeak() : null;
   try {
-    if (cfg.only === null || cfg.only === 'matmul') {
+    if (withMatmul) {
+      if (cfg.peak) fmaPeak = await measureFmaPeak(gpu, cfg, measureInterleaved, log);
+      const best = fmaPeak?.variants.reduce((a, v) => ((v.gflops ?? 0) > (a.gflops ?? 0) ? v : a));
+      const probe = fmaPeak ? fmaProbe(gpu, best?.chains === 8 ? 8 : 4) : null;
+      if (nominal) log(`nominal CPU FMA peak: ${nominal.gflops ?? 'unknown'} GFLOP/s = ${nominal.cores} cores x ${nominal.fma_lanes_per_cycle ?? '?'} lanes x 2 x ${nominal.clock_ghz ?? '?'} GHz (${nominal.lanes_source}; clock: ${nominal.clock_source})`);
       const dtypes: Array<'f32' | 'f16'> = gpu.f16 ? ['f32', 'f16'] : ['f32'];
       for (const dtype of dtypes)
-        for (const s of MATMUL_SHAPES) {
+        for (const s of cfg.shapes === 'model' ? MODEL_SHAPES : MATMUL_SHAPES) {
           if (cfg.quick && !s.quick) continue;
-          results.push(await benchMatmul(gpu, ort, cfg, s.M, s.K, s.N, dtype, s.name));
+          const row = await benchMatmul(gpu, ort, cfg, s.M, s.K, s.N, dtype, s.name, probe);
+          if (cfg.peak) addShares(row, row.fma_gflops ?? null, nominal?.gflops ?? null, fmaPeak?.cpu_gflops ?? null);
+          results.push(row);
         }
+      probe?.release();
+      // again after the matmuls: the two bracket any change of machine load during the run
+      if (fmaPeak) fmaPeakAfter = await measureFmaPeak(gpu, cfg, measureInterleaved, log);
     }
     if (cfg.only === null || cfg.only === 'sample') sampling = await benchSampling(gpu, cfg, measureInterleaved, log);
     if (cfg.only === null || cfg.only === 'attention') {
@@ -397,10 +437,26 @@ export async function benchKernels(args: string[]): Promise<Record<string, unkno
       'GFLOP/s = 2*M*K*N (matmul) or attentionFlops (attention) / median time.',
     config: cfg,
     host: { cpus: cpus().length, loadavg_1m_start: round(loadStart, 2), loadavg_1m_end: round(loadavg()[0], 2) },
+    peak: cfg.peak && withMatmul ? { adapter_fma: fmaPeak, adapter_fma_after: fmaPeakAfter, nominal, shares: 'results[].share_of_peak: GFLOP/s / peak GFLOP/s; adapter_fma: over results[].fma_gflops, the FMA probe timed in the same interleaved rounds as the row (adapter_fma / adapter_fma_after: the probe alone before and after all rows)' } : null,
     elapsed_s: round((performance.now() - t0) / 1000, 1),
     results,
     sampling,
   };
+}
+
+/** Matmul GFLOP/s (ours, ours_transB) as shares of the adapter's FMA ceiling and the nominal CPU peak. */
+function addShares(row: KernelRow, fma: number | null, nominal: number | null, fmaPerCpu: number | null): void {
+  const share = (g: number | null | undefined, peak: number | null) => (g == null || !peak ? null : Number((g / peak).toFixed(4)));
+  const adapter = { ours: share(row.ours_gflops, fma), ours_transB: share(row.ours_transB_gflops, fma) };
+  const idle = (s: number | null) => (s === null || !fmaPerCpu || !nominal ? null : Number(((s * fmaPerCpu) / nominal).toFixed(4)));
+  row.share_of_peak = {
+    adapter_fma: adapter,
+    nominal: { ours: share(row.ours_gflops, nominal), ours_transB: share(row.ours_transB_gflops, nominal) },
+    nominal_idle_est: { ours: idle(adapter.ours), ours_transB: idle(adapter.ours_transB) },
+  };
+  const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
+  const sp = row.share_of_peak;
+  log(`  share of peak ${row.shape} ${row.dtype}: ours ${pct(sp.adapter_fma.ours)} of the adapter FMA ceiling (${fma ?? '-'} GFLOP/s in the same rounds), ${pct(sp.nominal.ours)} of nominal (${pct(sp.nominal_idle_est.ours)} load taken out); ours transB ${pct(sp.adapter_fma.ours_transB)} / ${pct(sp.nominal.ours_transB)} (${pct(sp.nominal_idle_est.ours_transB)})`);
 }
 
 function printTable(rows: KernelRow[]): void {
