@@ -30,7 +30,7 @@ export interface TrainFlops {
 }
 
 export const TRAIN_FLOPS_NOTE =
-  'Model FLOPs of one step on T tokens (recomputation not counted: the layers\' forward rerun in backward and the lm_head logits recomputed chunk by chunk are work the step does beyond these). ' +
+  'Model FLOPs of one step on T tokens (recomputation not counted: the layers\' forward rerun in backward, and the lm_head logits recomputed chunk by chunk where the forward does not keep them (row recomputed), are work the step does beyond these). ' +
   'N = linear + lm_head weights (matmul parameters). LoRA: forward 2·N·T + backward dX 2·(N − N_qkv0)·T (layer 0\'s q/k/v input gradient is not computed: the embedding is frozen) + LoRA 6·P·T (P = LoRA parameters: forward, dX, dA and dB) + attention. ' +
   'Full: forward 2·N·T + dX 2·N·T + dW 2·N·T + attention. Attention (both): 3 x forward, forward = 4·D·heads·layers·T(T+1)/2 (causal q·k and p·v; backward = 2 x forward). ' +
   'matmul_gflops: the forward, dX (and dW for full) products alone at those shapes (T activation rows of zeros, the model\'s own weights and dtype, the lm_head in the same logits chunks as training, dW into the model\'s gradient buffers), median of 2 samples before and 2 after the steps they are compared with; ' +
@@ -150,6 +150,9 @@ export interface TrainRow {
   backward_ms: number;
   optimizer_ms: number;
   trainable_params: number;
+  /** Work the step does beyond the model FLOPs: the layers' forward rerun in backward (Decoder recompute), the
+   *  lm_head logits recomputed in backward (T x vocab f32 over the decoder's keepLogitsBytes). */
+  recomputed: { layers: boolean; logits: boolean };
   flops: TrainFlops;
   /** flops.total / step time, GFLOP/s. */
   gflops: number;
@@ -243,6 +246,7 @@ export async function benchTrain(gpu: Gpu, model: Decoder, mode: TrainMode, o: T
         backward_ms: r1(median(runs.map((r) => r.backward))),
         optimizer_ms: r1(median(runs.map((r) => r.optimizer))),
         trainable_params: trainable,
+        recomputed: { layers: model.recompute, logits: T * c.vocabSize * 4 > model.keepLogitsBytes },
         flops,
         gflops: r3(gflops),
         cpu_ms_per_step: r1(cpuPerStep),
