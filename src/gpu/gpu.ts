@@ -166,6 +166,22 @@ export class Gpu implements TensorOwner {
     this.enc().clearBuffer(t.buffer, 0, Math.ceil(t.byteLength / 4) * 4);
   }
 
+  /** Copy `words` 4-byte words from src (from word srcWord) to dst (from word dstWord) in command order: a
+   *  buffer copy, no shader (on a CPU adapter a memcpy). The ranges must lie inside the tensors. */
+  copyWords(dst: Tensor, dstWord: number, src: Tensor, srcWord: number, words: number): void {
+    const k = 'gpu.copyWords';
+    for (const [name, t, w0] of [['dst', dst, dstWord], ['src', src, srcWord]] as const) {
+      if (t.isReleased) throw new Error(`${k}: ${name} ${t} was already released`);
+      if (t.dtype === 'f16') throw new Error(`${k}: ${name} ${t} is f16; only 4-byte tensors are copied by words`);
+      if (!Number.isInteger(w0) || w0 < 0 || w0 + words > t.size) throw new Error(`${k}: words [${w0}, ${w0 + words}) are outside ${name} ${t} (${t.size} words)`);
+    }
+    if (dst.buffer === src.buffer) throw new Error(`${k}: dst and src must be different tensors (${dst})`);
+    if (!Number.isInteger(words) || words < 0) throw new Error(`${k}: bad word count ${words}`);
+    if (words === 0) return;
+    this.endPass();
+    this.enc().copyBufferToBuffer(src.buffer, srcWord * 4, dst.buffer, dstWord * 4, words * 4);
+  }
+
   /** Upload host data. f16 tensors take float data and convert it. */
   upload(data: ArrayLike<number> | TypedArray, shape: readonly number[], dtype: DType = 'f32', label = 'upload'): Tensor {
     if (data.length !== numel(shape)) throw new Error(`upload '${label}': ${data.length} values for shape ${shapeStr(shape)} (${numel(shape)} elements)`);

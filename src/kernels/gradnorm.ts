@@ -3,10 +3,9 @@
 // Plain-TS reference in gradnorm.ref.ts.
 
 import { P, buildWgsl, expectTensor, type Gpu, type Tensor } from '../gpu';
-import { grid1D } from './grid';
+import { checkReduceWg, grid1D, reduceWg } from './grid';
 import src from './gradnorm.wgsl?raw';
 
-const WG = 256;
 /** Elements per partial-sum workgroup. */
 const CHUNK = 4096;
 
@@ -20,8 +19,10 @@ function code() {
  * out (1,) = sqrt(sum over all grads of x^2), overflow-safe (scaled sums). Non-finite gradients are reported
  * in the norm itself: NaN when any element is NaN, otherwise +Inf when any element is +-Inf.
  */
-export function gradNorm(gpu: Gpu, out: Tensor, grads: Tensor[]): void {
+export function gradNorm(gpu: Gpu, out: Tensor, grads: Tensor[], opts: { workgroupSize?: number } = {}): void {
   const k = 'gradnorm';
+  // threads per chunk: 256 on GPUs, 8 on CPU adapters (reduceWg: a barrier switches every thread there)
+  const WG = opts.workgroupSize === undefined ? reduceWg(gpu) : checkReduceWg(k, opts.workgroupSize);
   expectTensor(k, 'out', out, 'f32', [1]);
   if (grads.length === 0) throw new Error(`${k}: no gradient tensors given; pass at least one`);
   grads.forEach((g, i) => expectTensor(k, `grads[${i}]`, g, 'f32'));

@@ -27,6 +27,8 @@ export interface HeadOut {
   logp: Tensor; // (N,) log p(target) at temperature T; 0 at padding
   entropy: Tensor; // (N,)
   lse: Tensor; // (N,) logits log-sum-exp
+  /** keep: each row chunk's logits, in chunk order, for the backward (which then skips recomputing them). */
+  logits?: Tensor[];
 }
 
 /** What the head's backward reads from a training forward. */
@@ -37,6 +39,8 @@ export interface HeadSaved {
   hf?: Tensor;
   rstdF?: Tensor;
   lse?: Tensor;
+  /** The forward's logits chunks (headForward with keep), released here; recomputed chunk by chunk when absent. */
+  logits?: Tensor[];
 }
 
 /** The rows whose log-probs a pass needs (targets not NO_ROW), when that is fewer than all N: the head's
@@ -63,8 +67,9 @@ function gather(gpu: Gpu, t: Tensor, sc: ScoredRows, width: number, label: strin
 }
 
 /** Final norm of xL (N, C), then log-probs of `targets` and entropies at `temperature`, R rows at a time;
- *  with `sc`, only its rows go through the lm_head (logp, entropy and lse are 0 elsewhere). */
-export function headForward(model: HeadModel, xL: Tensor, targets: Tensor, temperature: number, R: number, sc: ScoredRows | null = null): HeadOut {
+ *  with `sc`, only its rows go through the lm_head (logp, entropy and lse are 0 elsewhere). `keep`: return the
+ *  logits chunks (HeadOut.logits) for the backward instead of releasing them. */
+export function headForward(model: HeadModel, xL: Tensor, targets: Tensor, temperature: number, R: number, sc: ScoredRows | null = null, keep = false): HeadOut {
   const { gpu, config: c } = model;
   const N = xL.shape[0];
   const hf = gpu.empty([N, c.hiddenSize], 'f32', 'hf');
@@ -77,6 +82,7 @@ export function headForward(model: HeadModel, xL: Tensor, targets: Tensor, tempe
   const logp = gpu.empty([M], 'f32', 'logp');
   const entropy = gpu.empty([M], 'f32', 'entropy');
   const lse = gpu.empty([M], 'f32', 'logits.lse');
+  const kept: Tensor[] = [];
   for (let r0 = 0; r0 < M; r0 += R) {
     const rows = Math.min(R, M - r0);
     const ch = headChunk(model, h, tg, r0, rows);
@@ -85,9 +91,12 @@ export function headForward(model: HeadModel, xL: Tensor, targets: Tensor, tempe
     copyRows(gpu, logp, lp, { rows, width: 1, dstRow0: r0 });
     copyRows(gpu, entropy, en, { rows, width: 1, dstRow0: r0 });
     copyRows(gpu, lse, ls, { rows, width: 1, dstRow0: r0 });
-    [lp, en, ls, ch.h, ch.targets, ch.logits].forEach((t) => t.release());
+    [lp, en, ls, ch.h, ch.targets].forEach((t) => t.release());
+    if (keep) kept.push(ch.logits);
+    else ch.logits.release();
   }
-  if (!sc) return { hf, rstdF, logp, entropy, lse };
+  const logits = keep ? kept : undefined;
+  if (!sc) return { hf, rstdF, logp, entropy, lse, logits };
   // back to all N rows, zeros at the rows that were not scored
   const [logpN, entN, lseN] = [logp, entropy, lse].map((t) => {
     const full = gpu.zeros([N], 'f32', t.label);
@@ -96,7 +105,7 @@ export function headForward(model: HeadModel, xL: Tensor, targets: Tensor, tempe
     return full;
   });
   [h, tg].forEach((t) => t.release());
-  return { hf, rstdF, logp: logpN, entropy: entN, lse: lseN };
+  return { hf, rstdF, logp: logpN, entropy: entN, lse: lseN, logits };
 }
 
 /**
@@ -116,9 +125,12 @@ export function headBackward(model: HeadModel, saved: HeadSaved, xL: Tensor, dLp
   const dHf = sc ? gpu.zeros([N, c.hiddenSize], 'f32', 'dHf') : gpu.empty([N, c.hiddenSize], 'f32', 'dHf');
   const dHS = sc ? gpu.empty([M, c.hiddenSize], 'f32', 'dHf.scored') : dHf; // the scored rows' dL/dhf, in order
   const dHead = model.grads.get(c.tieEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight') ?? null;
-  for (let r0 = 0; r0 < M; r0 += R) {
+  const kept = saved.logits;
+  saved.logits = undefined;
+  if (kept && kept.length !== Math.ceil(M / R)) throw new Error(`head backward: ${kept.length} kept logits chunks for ${M} rows in chunks of ${R}`);
+  for (let r0 = 0, i = 0; r0 < M; r0 += R, i++) {
     const rows = Math.min(R, M - r0);
-    const ch = headChunk(model, hS, tS, r0, rows);
+    const ch = headChunk(model, hS, tS, r0, rows, kept?.[i]);
     const part = (src: Tensor, label: string) => {
       const t = gpu.empty([rows], 'f32', label);
       copyRows(gpu, t, src, { rows, width: 1, srcRow0: r0 });
@@ -147,13 +159,14 @@ export function headBackward(model: HeadModel, saved: HeadSaved, xL: Tensor, dLp
   return dRes;
 }
 
-/** Rows [r0, r0 + rows) of hf and targets, and their logits (rows, V). */
-function headChunk(model: HeadModel, hf: Tensor, targets: Tensor, r0: number, rows: number): { h: Tensor; targets: Tensor; logits: Tensor } {
+/** Rows [r0, r0 + rows) of hf and targets, and their logits (rows, V): `kept` (the forward's), else computed. */
+function headChunk(model: HeadModel, hf: Tensor, targets: Tensor, r0: number, rows: number, kept?: Tensor): { h: Tensor; targets: Tensor; logits: Tensor } {
   const { gpu, config: c } = model;
   const h = gpu.empty([rows, c.hiddenSize], 'f32', 'hf.chunk');
   copyRows(gpu, h, hf, { rows, width: c.hiddenSize, srcRow0: r0 });
   const t = gpu.empty([rows], 'u32', 'targets.chunk');
   copyRows(gpu, t, targets, { rows, width: 1, srcRow0: r0 });
+  if (kept) return { h, targets: t, logits: kept };
   const logits = gpu.empty([rows, c.vocabSize], 'f32', 'logits');
   linearForwardRows(gpu, logits, h, model.weights.lmHead);
   return { h, targets: t, logits };

@@ -9,7 +9,7 @@ import { DecoderLayers, releaseActs, type AttnPlan, type LayerActs } from './dec
 import { headBackward, headForward, logitsAtRows, scoredRows, type ScoredRows } from './decoder-head';
 import { batchLayout, headRowMap, keyStarts, NO_ROW, type BatchLayout, type TokenBatch } from './layout';
 import type { LoraAdapter } from './lora';
-import { LOGITS_CHUNK_BYTES, logitsChunkRows } from './memory';
+import { KEEP_LOGITS_BYTES, LOGITS_CHUNK_BYTES, logitsChunkRows } from './memory';
 import type { ModelWeights } from './weights';
 
 export interface DecoderOptions {
@@ -19,6 +19,10 @@ export interface DecoderOptions {
   logitsChunkBytes?: number;
   /** Full fine-tune: gradients for every weight in `grads` (weights must be f32). Default false (LoRA only). */
   trainBase?: boolean;
+  /** A training forward keeps its logits (scored rows x vocab x 4 bytes) for the backward when they fit this
+   *  many bytes, instead of the backward recomputing them chunk by chunk (an lm_head product). 0: always
+   *  recompute. Default KEEP_LOGITS_BYTES (256 MiB). */
+  keepLogitsBytes?: number;
 }
 
 export interface ForwardOptions {
@@ -50,6 +54,7 @@ interface PassState extends ForwardPass {
   hf?: Tensor; // (N, C) final norm output
   rstdF?: Tensor; // (N,)
   lse?: Tensor; // (N,) logits log-sum-exp
+  logits?: Tensor[]; // the head's logits chunks, when kept for the backward
   scored: ScoredRows | null; // the rows the head scores when not all (targets NO_ROW elsewhere)
 }
 
@@ -62,6 +67,7 @@ export class Decoder {
   readonly grads = new Map<string, Weight>();
   readonly recompute: boolean;
   readonly logitsChunkBytes: number;
+  readonly keepLogitsBytes: number;
   private layers: DecoderLayers;
 
   constructor(
@@ -72,6 +78,7 @@ export class Decoder {
     this.config = weights.config;
     this.recompute = opts.recompute ?? true;
     this.logitsChunkBytes = opts.logitsChunkBytes ?? LOGITS_CHUNK_BYTES;
+    this.keepLogitsBytes = opts.keepLogitsBytes ?? KEEP_LOGITS_BYTES;
     this.layers = new DecoderLayers(gpu, weights, this.grads, () => this.adapter);
     if (opts.trainBase) {
       if (weights.dtype !== 'f32') throw new Error("Decoder: trainBase (full fine-tune) needs f32 weights; load them with { dtype: 'f32' }");
@@ -153,7 +160,9 @@ export class Decoder {
     save.xs.push(xL);
 
     // Head: final norm, then logits and log-probs in row chunks (never (N, V) at once).
-    const { hf, rstdF, logp, entropy, lse } = headForward(this, xL, targets, temperature, this.chunkRows(scored ? scored.M : N), scored);
+    const M = scored ? scored.M : N;
+    const keep = train && M * c.vocabSize * 4 <= this.keepLogitsBytes;
+    const { hf, rstdF, logp, entropy, lse, logits } = headForward(this, xL, targets, temperature, this.chunkRows(M), scored, keep);
 
     const pass: PassState = {
       N,
@@ -172,6 +181,7 @@ export class Decoder {
       hf: train ? hf : undefined,
       rstdF: train ? rstdF : undefined,
       lse: train ? lse : undefined,
+      logits,
       scored,
       release: () => releasePass(pass),
     };
@@ -269,6 +279,8 @@ function releasePass(p: PassState): void {
   p.acts = [];
   for (const x of p.xs) x.release();
   p.xs = [];
+  for (const t of p.logits ?? []) t.release();
+  p.logits = undefined;
   for (const t of [p.hf, p.rstdF, p.lse, p.ids, p.targets, p.positions, p.ones, p.plan.qMap, p.plan.kvMap, p.plan.keyStart, p.logp, p.entropy, p.scored?.idx]) t?.release();
   p.hf = undefined;
   p.train = false;

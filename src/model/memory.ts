@@ -76,6 +76,10 @@ const F32 = 4;
 /** Default cap on one logits chunk in the decoder (rows x vocab x 4 bytes). */
 export const LOGITS_CHUNK_BYTES = 64 * 1024 * 1024;
 
+/** Default cap on the logits a training forward keeps for its backward (scored rows x vocab x 4 bytes): at or
+ *  under it the backward reuses them instead of recomputing the lm_head product chunk by chunk. */
+export const KEEP_LOGITS_BYTES = 256 * 1024 * 1024;
+
 /** Rows per logits chunk, the decoder's rule: as many f32 vocab rows as fit in the smaller of
  *  `capBytes` and the binding limit, at least 1 and at most N. */
 export function logitsChunkRows(vocab: number, N: number, capBytes = LOGITS_CHUNK_BYTES, maxBinding = DEFAULT_BINDING): number {
@@ -197,12 +201,14 @@ export function planTraining(config: ModelConfig, opts: TrainingPlanOptions): Me
   }
   items.push(item('backward workspace', layerBytes + N * C * F32, largestLayerBuf, "gradients of one layer's intermediates + residual dX"));
   const logitsBuf = chunk * c.vocabSize * F32;
+  // logits kept from the forward for the backward (the decoder's default cap): every chunk instead of one
+  const keptBytes = N * c.vocabSize * F32 <= KEEP_LOGITS_BYTES ? N * c.vocabSize * F32 : 0;
   items.push(
     item(
       'head + logits',
-      N * (2 * C + 1) * F32 + 2 * logitsBuf + N * 5 * F32,
+      N * (2 * C + 1) * F32 + (keptBytes ? keptBytes + logitsBuf : 2 * logitsBuf) + N * 5 * F32,
       logitsBuf,
-      `final norm in/out, ${chunk} x ${c.vocabSize} f32 logits chunk and its gradient, per-token logp/entropy/ids/targets/weights`,
+      `final norm in/out, ${keptBytes ? `all ${N} x ${c.vocabSize} f32 logits (kept for the backward) and a chunk's gradient` : `${chunk} x ${c.vocabSize} f32 logits chunk and its gradient`}, per-token logp/entropy/ids/targets/weights`,
     ),
   );
   const title =

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Gpu } from '../../src/gpu';
 import { benchModel, parseModelArgs, type DecodeRow } from '../../src/cli/bench/model';
+import type { TrainRow } from '../../src/cli/bench/train-rate';
 import type { DecodeAttentionRow } from '../../src/cli/bench/decode-rate';
 import { NO_F16 } from '../shared/check';
 import { parseModelConfig } from '../../src/model/config';
@@ -78,6 +79,20 @@ describe('model benchmark', () => {
     expect(res.memory_plan['qwen3-0.6b']).toBe(planTraining(parseModelConfig(realJson('Qwen3-0.6B')), opts).totalBytes);
     expect(res.memory_plan['qwen3-4b']).toBe(planTraining(parseModelConfig(realJson('Qwen3-4B-Instruct-2507')), opts).totalBytes);
     expect(res.memory_plan['qwen3-4b']).toBeGreaterThan(3 * res.memory_plan['qwen3-0.6b']);
+    // Training: LoRA and full fine-tune rows, each with its model FLOPs and its share of the products' rate.
+    const train = (r.results as { train: TrainRow[] }).train;
+    expect(train.map((t) => `${t.mode}:${t.seq}`)).toEqual(['lora:32', 'full:32']);
+    for (const t of train) {
+      for (const x of [t.tps, t.gflops, t.matmul_gflops, t.share_of_matmul, t.share_of_matmul_cpu, t.flops.matmul, t.flops.attention]) positive(x);
+      expect(t.flops.total).toBe(t.flops.matmul + t.flops.lora + t.flops.attention);
+      expect(t.counts_per_step.readbacks, t.mode).toBeGreaterThanOrEqual(1);
+    }
+    expect(res.train_tps).toBe(train[0].tps);
+    // Full trains every weight: its products include dW, so 3 x forward against LoRA's < 2 x.
+    const [lora, full] = train;
+    expect(full.flops.matmul).toBeGreaterThan(1.5 * lora.flops.matmul);
+    expect(lora.flops.lora).toBeGreaterThan(0);
+    expect(full.trainable_params).toBe((r.model as { params: number }).params);
   });
 
   it('CLI: `bench model --quick --json` prints the result as one JSON object on its last line', () => {
@@ -134,7 +149,10 @@ describe('model benchmark', () => {
     expect(() => parseModelArgs(['--layers=0'])).toThrow(/--layers=0.*positive integer/);
     expect(() => parseModelArgs(['--frobnicate'])).toThrow(/unknown or malformed option '--frobnicate'.*usage/);
     expect(() => parseModelArgs(['--dtype=bf16'])).toThrow(/--dtype must be f16 or f32/);
-    expect(parseModelArgs(['--batches=2,16', '--layers=3'])).toMatchObject({ batches: [2, 16], layers: 3, trainSeq: 256, rank: 16 });
+    expect(parseModelArgs(['--batches=2,16', '--layers=3'])).toMatchObject({ batches: [2, 16], layers: 3, trainSeq: [256], train: ['lora', 'full'], trainProfile: false, rank: 16 });
+    expect(parseModelArgs(['--train-seq=64,256', '--train=full', '--train-profile'])).toMatchObject({ trainSeq: [64, 256], train: ['full'], trainProfile: true });
+    expect(() => parseModelArgs(['--train=lora,qlora'])).toThrow(/--train takes lora, full or both.*got 'qlora'/);
+    expect(() => parseModelArgs(['--train-seq=64,0'])).toThrow(/--train-seq=64,0.*positive integer/);
     expect(parseModelArgs(['--layers=all']).layers).toBe(24);
     const tiny = Object.create(gpu, { limits: { value: { ...gpu.limits, maxStorageBufferBindingSize: 128 } } }) as Gpu;
     await expect(benchModel(['--quick'], { gpu: tiny, log: () => {} })).rejects.toThrow(/model: .*one row of 64 f32 values is 256 bytes, over this adapter's maxStorageBufferBindingSize of 128/);

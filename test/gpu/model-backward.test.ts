@@ -72,11 +72,11 @@ function checkGrad(got: ArrayLike<number>, coords: number[], arr: Float32Array |
   return worst;
 }
 
-async function loraCase(family: 'llama' | 'qwen2' | 'qwen3', recompute: boolean, over: Record<string, unknown> = {}, chunkRows?: number) {
+async function loraCase(family: 'llama' | 'qwen2' | 'qwen3', recompute: boolean, over: Record<string, unknown> = {}, chunkRows?: number, keepLogitsBytes?: number) {
   const m = randomModel(smallConfig(family, over), 5);
   const batch = randomBatch(2, 6, m.config.vocabSize, 7, { lengths: [6, 4] });
   const { wl, we } = lossWeights(batch, 9, padMask(batch));
-  const model: Decoder = new DecoderClass(gpu, uploadWeights(gpu, m.table, m.weights, { dtype: 'f32' }), { recompute, logitsChunkBytes: chunkRows && chunkRows * 4 * m.config.vocabSize });
+  const model: Decoder = new DecoderClass(gpu, uploadWeights(gpu, m.table, m.weights, { dtype: 'f32' }), { recompute, logitsChunkBytes: chunkRows && chunkRows * 4 * m.config.vocabSize, keepLogitsBytes });
   const ad = LoraAdapter.create(gpu, m.table, { rank: 3, alpha: 6, seed: 4 });
   model.adapter = ad;
   // Non-zero B so every factor has a gradient; mirror A and B on the host.
@@ -104,7 +104,7 @@ async function loraCase(family: 'llama' | 'qwen2' | 'qwen3', recompute: boolean,
     worst = Math.max(worst, checkGrad(dB, sampleCoords(dB.length, 3, checked + 2), h.B as Float32Array, f, `${peftLoraKeys(p.target).b}`));
     checked += 6;
   }
-  console.log(`[model-backward] lora ${family} recompute=${recompute} chunkRows=${chunkRows ?? 'all'}: ${checked} coordinates, worst error ratio ${worst.toFixed(3)}`);
+  console.log(`[model-backward] lora ${family} recompute=${recompute} chunkRows=${chunkRows ?? 'all'} logits ${keepLogitsBytes === 0 ? 'recomputed' : 'kept'}: ${checked} coordinates, worst error ratio ${worst.toFixed(3)}`);
   const grads = new Map<string, Float32Array>();
   for (const q of ad.parameters()) grads.set(q.name, await gpu.readF32(q.grad));
   ad.release();
@@ -123,9 +123,9 @@ describe('decoder backward vs finite differences of the reference', () => {
     await loraCase('qwen3', true);
   });
 
-  it('recomputing activations, or logits in 5-row chunks, gives the same gradients', async () => {
+  it('recomputing activations, logits in 5-row chunks, or recomputing the logits in the backward, gives the same gradients', async () => {
     const a = await loraCase('qwen3', true);
-    for (const b of [await loraCase('qwen3', false), await loraCase('qwen3', true, {}, 5)]) {
+    for (const b of [await loraCase('qwen3', false), await loraCase('qwen3', true, {}, 5), await loraCase('qwen3', true, {}, undefined, 0), await loraCase('qwen3', true, {}, 5, 0)]) {
       for (const [k, g] of a) {
         const h = b.get(k)!;
         for (let i = 0; i < g.length; i++) expect(Math.abs(g[i] - h[i])).toBeLessThanOrEqual(1e-6 + 1e-5 * Math.abs(g[i]));
@@ -186,7 +186,9 @@ describe('decoder backward vs finite differences of the reference', () => {
       const m = randomModel(smallConfig(family, over), 8);
       const batch = randomBatch(2, 5, m.config.vocabSize, 3, { lengths: [5, 3] });
       const { wl, we } = lossWeights(batch, 19, padMask(batch));
-      const model = new DecoderClass(gpu, uploadWeights(gpu, m.table, m.weights, { dtype: 'f32' }), { trainBase: true });
+      // qwen2: the forward's logits kept for the backward (the default at this size); qwen3: recomputed there
+      const keepLogitsBytes = family === 'qwen3' ? 0 : undefined;
+      const model = new DecoderClass(gpu, uploadWeights(gpu, m.table, m.weights, { dtype: 'f32' }), { trainBase: true, keepLogitsBytes });
       const pass = model.forward(batch, { train: true, temperature: 0.9 });
       model.backward(pass, wl, we);
       const f = () => refLoss(m, batch, wl, we);
@@ -212,9 +214,13 @@ describe('decoder backward vs finite differences of the reference', () => {
     const m = randomModel(smallConfig('llama'), 2);
     const model = new DecoderClass(gpu, uploadWeights(gpu, m.table, m.weights, { dtype: 'f32' }));
     const batch = randomBatch(1, 4, m.config.vocabSize, 1);
+    await gpu.sync();
+    const inUse = gpu.poolStats().inUse;
     const pass = model.forward(batch, { train: true });
     expect(() => model.backward(pass, new Float32Array(4))).toThrow(/attach a LoRA adapter/);
-    pass.release();
+    pass.release(); // also the logits it kept for the backward
+    await gpu.sync();
+    expect(gpu.poolStats().inUse, 'a released training pass returns its buffers').toBe(inUse);
     const p2 = model.forward(batch);
     expect(() => model.backward(p2, new Float32Array(4))).toThrow(/train: true/);
     p2.release();

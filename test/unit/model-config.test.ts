@@ -324,6 +324,12 @@ describe('memory planner', () => {
     const head = planTraining(c, { seqLen: 512, rank: 8, weights: 'f16' }).items.find((i) => i.name === 'head + logits')!;
     expect(head.bytes).toBe(512 * (2 * c.hiddenSize + 1) * 4 + 2 * rows * c.vocabSize * 4 + 512 * 5 * 4);
     expect(head.largestBuffer).toBe(rows * c.vocabSize * 4);
+    // at 256 tokens all the logits (155.6 MB) are under KEEP_LOGITS_BYTES: kept from the forward, plus a chunk's gradient
+    const q = real('Qwen2.5-0.5B-Instruct');
+    const kept = planTraining(q, { seqLen: 256, rank: 8, weights: 'f16' }).items.find((i) => i.name === 'head + logits')!;
+    const qRows = logitsChunkRows(q.vocabSize, 256);
+    expect(kept.bytes).toBe(256 * (2 * q.hiddenSize + 1) * 4 + 256 * q.vocabSize * 4 + qRows * q.vocabSize * 4 + 256 * 5 * 4);
+    expect(kept.detail).toMatch(/kept for the backward/);
     expect(logitsChunkRows(100, 7)).toBe(7);
     expect(logitsChunkRows(1e9, 512)).toBe(1);
   });

@@ -1,10 +1,10 @@
 // Model benchmark: a random model with Qwen2.5-0.5B's layer shapes (2 layers by default, --layers=all for
 // its 24) and its full 151,936-word vocabulary (stored in row blocks where it is over the binding limit) on
 // our kernels: load time, prefill tokens/s, steady-state decode tokens/s at several batch sizes (KV cache),
-// LoRA training tokens/s (forward + backward + AdamW), pool peak bytes, and the memory planner for Qwen3-0.6B / 4B.
-// Decode rows also give the device calls per step and the step's FLOP/s as a share of the matmul rate at the
-// same shapes (decode-rate.ts). Usage through the bench CLI:
-// `model [--quick] [--layers=N|all] [--vocab=N] [--prompt=T] [--batches=1,8,64] [--kv=f32,f16] [--phases=decode] ...`.
+// LoRA and full fine-tune training tokens/s (forward + backward + AdamW), pool peak bytes, and the memory planner
+// for Qwen3-0.6B / 4B. Decode and training rows also give the device calls per step and the step's FLOP/s as a
+// share of the matmul rate at the same shapes (decode-rate.ts, train-rate.ts). Usage through the bench CLI:
+// `model [--quick] [--layers=N|all] [--vocab=N] [--batches=1,8,64] [--kv=f32,f16] [--train-seq=64,256] [--train=lora,full] ...`.
 
 import { loadavg } from 'node:os';
 import { hostLoad, median, modelShapes, randomIds } from './host';
@@ -16,12 +16,10 @@ import { parseModelConfig, type ModelConfig } from '../../model/config';
 import { Decoder } from '../../model/decoder';
 import { generate } from '../../model/generate';
 import { QWEN2_5_0_5B, QWEN3_0_6B, QWEN3_4B } from '../../model/known-configs';
-import { LoraAdapter } from '../../model/lora';
 import { planTraining } from '../../model/memory';
 import { countParams } from '../../model/params';
 import type { WeightDtype } from '../../model/weights';
-import { LR_PRESETS, OPTIM_DEFAULTS } from '../../train/config';
-import { AdamW } from '../../train/optimizer';
+import { benchTrain, TRAIN_FLOPS_NOTE, type TrainMode, type TrainRow } from './train-rate';
 
 export interface ModelBenchConfig {
   /** Tiny model and short runs for smoke tests. Default false. */
@@ -38,8 +36,13 @@ export interface ModelBenchConfig {
   decodeSteps: number;
   /** Sequences decoded together, one measurement each. Default 1, 8, 64. */
   batches: number[];
-  /** Tokens of the LoRA training sequence. Default 256 (quick 32). */
-  trainSeq: number;
+  /** Tokens of the training sequence, one measurement each. Default 256 (quick 32). */
+  trainSeq: number[];
+  /** Training modes: LoRA (the bench's weights) and full fine-tune (f32 weights: the bench's when f32, else a
+   *  second f32 copy with the same seed). Default both. */
+  train: TrainMode[];
+  /** One more step per training measurement with timestamp queries (GPU time by kernel). Default false. */
+  trainProfile: boolean;
   /** LoRA rank. Default 16 (quick 4). */
   rank: number;
   /** Timed training steps (after one warm-up step on a short sequence). Default 2. */
@@ -59,10 +62,11 @@ export interface ModelBenchConfig {
 
 export type Phase = 'prefill' | 'decode' | 'train';
 const PHASES: readonly Phase[] = ['prefill', 'decode', 'train'];
+const TRAIN_MODES: readonly TrainMode[] = ['lora', 'full'];
 
 const USAGE =
   'model [--quick] [--layers=N|all] [--vocab=N] [--prompt=T] [--decode-prompt=T] [--decode-steps=N] [--batches=1,8,64] ' +
-  '[--train-seq=T] [--rank=R] [--train-steps=N] [--prefill-reps=N] [--dtype=f16|f32] [--kv=f32,f16,auto] [--phases=prefill,decode,train] [--attn-keys=1024,4096] [--seed=N]';
+  '[--train-seq=64,256] [--train=lora,full] [--train-profile] [--rank=R] [--train-steps=N] [--prefill-reps=N] [--dtype=f16|f32] [--kv=f32,f16,auto] [--phases=prefill,decode,train] [--attn-keys=1024,4096] [--seed=N]';
 
 export function parseModelArgs(args: string[]): ModelBenchConfig {
   const quick = args.includes('--quick');
@@ -74,7 +78,9 @@ export function parseModelArgs(args: string[]): ModelBenchConfig {
     decodePrompt: quick ? 8 : 16,
     decodeSteps: quick ? 3 : 8,
     batches: [1, 8, 64],
-    trainSeq: quick ? 32 : 256,
+    trainSeq: [quick ? 32 : 256],
+    train: ['lora', 'full'],
+    trainProfile: false,
     rank: quick ? 4 : 16,
     trainSteps: 2,
     prefillReps: 3,
@@ -94,6 +100,10 @@ export function parseModelArgs(args: string[]): ModelBenchConfig {
   };
   for (const a of args) {
     if (a === 'model' || a === '--quick') continue;
+    if (a === '--train-profile') {
+      cfg.trainProfile = true;
+      continue;
+    }
     const [key, val = ''] = a.split('=', 2);
     switch (key) {
       case '--layers':
@@ -115,8 +125,12 @@ export function parseModelArgs(args: string[]): ModelBenchConfig {
         cfg.batches = val.split(',').map((b) => int(a, b));
         break;
       case '--train-seq':
-        cfg.trainSeq = int(a, val);
+        cfg.trainSeq = val.split(',').map((t) => int(a, t));
         break;
+      case '--train':
+        cfg.train = val.split(',').map((m) => (TRAIN_MODES.includes(m as TrainMode) ? (m as TrainMode) : bad(`--train takes lora, full or both (comma-separated), got '${m}'`)));
+        break;
+
       case '--rank':
         cfg.rank = int(a, val);
         break;
@@ -283,63 +297,6 @@ function logDecode(row: DecodeRow): void {
   );
 }
 
-export interface TrainResult {
-  tps: number;
-  step_ms: number;
-  /** Median split of a step (each phase sync'd): forward, backward, optimizer (grad norm, clip, AdamW on every LoRA tensor). */
-  forward_ms: number;
-  backward_ms: number;
-  optimizer_ms: number;
-  lora_params: number;
-}
-
-/** LoRA SFT steps on one sequence: zero grads, forward (train), backward of mean NLL, AdamW (src/train/optimizer.ts). */
-async function benchTrain(gpu: Gpu, model: Decoder, cfg: ModelBenchConfig): Promise<TrainResult> {
-  const c = model.config;
-  const ad = LoraAdapter.create(gpu, model.weights.table, { rank: cfg.rank, alpha: 2 * cfg.rank, seed: cfg.seed });
-  model.adapter = ad;
-  const opt = new AdamW(gpu, ad.parameters(), { ...OPTIM_DEFAULTS, lr: LR_PRESETS.loraSmallSft });
-  const step = async (T: number, seed: number) => {
-    const ids = randomIds(T + 1, c.vocabSize, seed);
-    const batch = { B: 1, T, ids: ids.slice(0, T), targets: ids.slice(1) };
-    const t0 = performance.now();
-    opt.zeroGrad();
-    const pass = model.forward(batch, { train: true });
-    await gpu.sync();
-    const t1 = performance.now();
-    model.backward(pass, new Float32Array(T).fill(-1 / T)); // L = -mean log p(target)
-    await gpu.sync();
-    const t2 = performance.now();
-    const res = await opt.step(LR_PRESETS.loraSmallSft); // grad norm, clip, AdamW; reads the norm back
-    if (!res.applied) throw new Error(`model: training step produced a non-finite gradient norm (${res.gradNorm})`);
-    const t3 = performance.now();
-    return { total: t3 - t0, forward: t1 - t0, backward: t2 - t1, optimizer: t3 - t2 };
-  };
-  try {
-    const warm = Math.min(cfg.trainSeq, 32);
-    log(`train: warm-up step on ${warm} tokens (rank ${cfg.rank}, ${ad.numel} LoRA params)`);
-    await step(warm, cfg.seed + 100);
-    const runs = [];
-    for (let s = 0; s < cfg.trainSteps; s++) {
-      runs.push(await step(cfg.trainSeq, cfg.seed + 200 + s));
-      log(`train: step ${s + 1}/${cfg.trainSteps}: ${round(runs[s].total, 1)} ms for ${cfg.trainSeq} tokens`);
-    }
-    const ms = median(runs.map((r) => r.total));
-    return {
-      tps: (cfg.trainSeq * 1000) / ms,
-      step_ms: ms,
-      forward_ms: median(runs.map((r) => r.forward)),
-      backward_ms: median(runs.map((r) => r.backward)),
-      optimizer_ms: median(runs.map((r) => r.optimizer)),
-      lora_params: ad.numel,
-    };
-  } finally {
-    model.adapter = null;
-    opt.release();
-    ad.release();
-  }
-}
-
 // ------------------------------------------------------------------ suite
 
 /** The memory planner's LoRA-step totals for the published Qwen3 configs (seq 1024, rank 16, f16 weights, recompute). */
@@ -410,12 +367,33 @@ export async function benchModel(args: string[], opts: { gpu?: Gpu; log?: (line:
     const decode = allDecode.filter((d) => d.kv === kvs[0]);
     const decodeAttention = runs('decode') && cfg.attnKeys.length ? await benchDecodeAttention(gpu, [1, 64], cfg.attnKeys, 5) : [];
     for (const r of decodeAttention) log(`decode attention B=${r.batch}, ${r.keys} keys: unsplit forward ${round(r.forward_ms, 2)} ms, split decode (${r.chunks} chunks) f32 ${round(r.decode_f32_ms, 2)} ms, f16 ${r.decode_f16_ms === null ? '-' : round(r.decode_f16_ms, 2)} ms`);
-    const train = runs('train') ? await phase(gpu, () => benchTrain(gpu, m, cfg)) : null;
+    const trainOpts = { seqs: cfg.trainSeq, rank: cfg.rank, steps: cfg.trainSteps, seed: cfg.seed, profile: cfg.trainProfile, log };
+    const trainRows: TrainRow[] = [];
+    const trainPeaks: Record<string, number> = {};
+    for (const mode of runs('train') ? cfg.train : []) {
+      const r = await phase(gpu, async () => {
+        if (mode === 'lora') return benchTrain(gpu, m, mode, trainOpts);
+        // Full fine-tuning needs f32 weights: the bench's own, or an f32 copy of the same random model.
+        const own = dtype === 'f32';
+        if (!own) log(`train full: f32 copy of the ${config.numLayers}-layer model (the bench's weights are ${dtype})`);
+        const weights = own ? m.weights : randomModelWeights(gpu, config, { dtype: 'f32', seed: cfg.seed });
+        const dec = new Decoder(gpu, weights, { trainBase: true });
+        try {
+          return await benchTrain(gpu, dec, mode, trainOpts);
+        } finally {
+          dec.release();
+          if (!own) weights.release();
+        }
+      });
+      trainRows.push(...r.value);
+      trainPeaks[mode === 'lora' ? 'train' : 'train_full'] = r.peak;
+    }
+    const lora0 = trainRows.find((t) => t.mode === 'lora') ?? null;
     const peaks = {
       weights: built.peak,
       ...(prefill ? { prefill: prefill.peak } : {}),
       ...Object.fromEntries(Object.entries(decodePeaks).map(([b, p]) => [`decode_${b}`, p])),
-      ...(train ? { train: train.peak } : {}),
+      ...trainPeaks,
     };
     const peakBytes = Math.max(...Object.values(peaks));
 
@@ -423,12 +401,13 @@ export async function benchModel(args: string[], opts: { gpu?: Gpu; log?: (line:
     const d1 = decode.find((d) => d.batch === 1);
     const d64 = decode.find((d) => d.batch === 64);
     const ratio = d1 && d64 ? d64.tps / d1.tps : null;
-    const plannedTrain = planTraining(config, { seqLen: cfg.trainSeq, rank: cfg.rank, weights: dtype, maxBinding: gpu.limits.maxStorageBufferBindingSize }).totalBytes;
+    const plannedTrain = planTraining(config, { seqLen: Math.max(...cfg.trainSeq), rank: cfg.rank, weights: dtype, maxBinding: gpu.limits.maxStorageBufferBindingSize }).totalBytes;
     const results = {
       load_ms: round(loadMs, 1),
       prefill_tps: prefill ? round(prefill.value.tps, 3) : null,
       decode_tps: tps,
-      train_tps: train ? round(train.value.tps, 3) : null,
+      train_tps: lora0 ? lora0.tps : null,
+      full_train_tps: trainRows.find((t) => t.mode === 'full')?.tps ?? null,
       peak_bytes: peakBytes,
       memory_plan: qwen3MemoryPlans(),
       prefill_ms: prefill ? round(prefill.value.ms, 1) : null,
@@ -436,9 +415,10 @@ export async function benchModel(args: string[], opts: { gpu?: Gpu; log?: (line:
       decode: allDecode.map((d) => ({ ...d, tps: round(d.tps, 3), step_ms: round(d.step_ms, 1), total_ms: round(d.total_ms, 1) })),
       decode_64_over_1: ratio === null ? null : round(ratio, 2),
       decode_target_10x_holds: ratio === null ? null : ratio >= 10,
-      train_step_ms: train ? round(train.value.step_ms, 1) : null,
-      train_split_ms: train ? { forward: round(train.value.forward_ms, 1), backward: round(train.value.backward_ms, 1), optimizer: round(train.value.optimizer_ms, 1) } : null,
-      lora_params: train?.value.lora_params ?? null,
+      train_step_ms: lora0?.step_ms ?? null,
+      train_split_ms: lora0 ? { forward: lora0.forward_ms, backward: lora0.backward_ms, optimizer: lora0.optimizer_ms } : null,
+      lora_params: lora0?.trainable_params ?? null,
+      train: trainRows,
       weights_bytes: weightsBytes,
       peak_bytes_by_phase: peaks,
       train_planned_bytes: plannedTrain,
@@ -469,7 +449,8 @@ export async function benchModel(args: string[], opts: { gpu?: Gpu; log?: (line:
           'gflops: B x (2 x linear and lm_head weights + 4 x D x heads x mean cached keys x layers) per step over the timed window; ' +
           "matmul_gflops: the same step's linear and lm_head products alone (the model's weights, B rows of zeros; median of 3 samples before and 3 after that batch's decode runs), measured in the same run; share_of_matmul = gflops / matmul_gflops; share_of_matmul_cpu: the same with process CPU time (all threads) in place of wall time, for CPU adapters. " +
           'counts_per_step: Gpu.counts() between the first and last timed readback, per step',
-        train: `LoRA r=${cfg.rank} on all 7 linear modules, 1 x ${cfg.trainSeq} tokens: zeroGrad, forward (activation recompute), backward of mean NLL, AdamW step of src/train/optimizer.ts (global grad norm, clip at 1, AdamW on every LoRA tensor, one norm readback), each phase sync'd; one warm-up step on ${Math.min(cfg.trainSeq, 32)} tokens, median of ${cfg.trainSteps} timed step(s); tokens/s = ${cfg.trainSeq} / step time`,
+        train: `per mode (${cfg.train.join(', ')}) and sequence length (${cfg.trainSeq.join(', ')}): 1 x T tokens, zeroGrad, forward (activation recompute), backward of mean NLL, AdamW step of src/train/optimizer.ts (global grad norm, clip at 1, AdamW on every trainable tensor, one norm readback), each phase sync'd; LoRA r=${cfg.rank} on all 7 linear modules of the ${dtype} weights (train_tps: LoRA at the first T), full: every weight trained, f32 weights${dtype === 'f32' ? '' : ' (an f32 copy of the same random model)'}; one warm-up step on ${Math.min(cfg.trainSeq[0], 32)} tokens per mode, median of ${cfg.trainSteps} timed step(s); tokens/s = T / step time`,
+        train_rate: TRAIN_FLOPS_NOTE,
         load: 'random weights generated on the host (seeded) and uploaded tensor by tensor, the embedding block by block; wall time until the GPU is done',
         peak_bytes: 'BufferPool peak (bytes handed out, size-classed), reset at the start of each phase; peak_bytes is the largest phase peak (weights included)',
         memory_plan: 'planTraining totals: LoRA step, seq 1024, rank 16, f16 weights, recompute on, materialized attention',
@@ -501,7 +482,7 @@ function printTable(where: string, c: ModelConfig, dtype: WeightDtype, r: Record
   for (const d of r.decode) row(`decode B=${d.batch} ${d.kv}`, d.tps, `(${d.step_ms} ms/step, ${d.share_of_matmul} of the matmul rate)`);
   const holds = (x: unknown) => (x === null || x === undefined ? 'not measured' : (x as number) >= 10 ? 'holds' : 'does not hold');
   row('decode 64 / 1', r.decode_64_over_1, `(target >= 10x: ${holds(r.decode_64_over_1)})`);
-  if (r.train_tps !== null) row('LoRA train', r.train_tps, `(${r.train_step_ms} ms/step)`);
+  for (const t of r.train as TrainRow[]) row(`${t.mode === 'lora' ? 'LoRA' : 'full'} train T=${t.seq}`, t.tps, `(${t.step_ms} ms/step, ${t.share_of_matmul} of the matmul rate, by CPU time ${t.share_of_matmul_cpu})`);
   log(`peak pool bytes     ${mb(r.peak_bytes)}  (weights ${mb(r.weights_bytes)}; planner for this training step: ${mb(r.train_planned_bytes)})`);
   for (const [k, v] of Object.entries(r.memory_plan as Record<string, number>)) log(`plan ${k.padEnd(14)} ${mb(v)} = ${v} bytes (LoRA step, seq 1024, r 16, f16)`);
 }

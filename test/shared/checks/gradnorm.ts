@@ -10,10 +10,10 @@ import { clipScaleRef, gradNormRef } from '../../../src/kernels/gradnorm.ref';
 import { assertClose, expectError, randn } from '../check';
 
 
-async function normOf(gpu: Gpu, arrays: Float32Array[]): Promise<number> {
+async function normOf(gpu: Gpu, arrays: Float32Array[], workgroupSize?: number): Promise<number> {
   const ts: Tensor[] = arrays.map((a) => gpu.upload(a, [a.length]));
   const out = gpu.empty([1]);
-  gradNorm(gpu, out, ts);
+  gradNorm(gpu, out, ts, { workgroupSize });
   const v = (await gpu.readF32(out))[0];
   [...ts, out].forEach((t) => t.release());
   return v;
@@ -22,8 +22,11 @@ async function normOf(gpu: Gpu, arrays: Float32Array[]): Promise<number> {
 /** Several ragged tensors (one spanning many workgroups, one empty) against the reference. */
 export async function checkGradNormMatchesRef(gpu: Gpu): Promise<void> {
   const arrays = [randn(1037, 1), randn(3 * 333, 2, 0.01), randn(5, 3, 10), new Float32Array(0), randn(70000 + 11, 4, 0.5)];
-  const got = await normOf(gpu, arrays);
-  assertClose([got], [gradNormRef(arrays)], { atol: 0, rtol: 1e-5 }, 'gradnorm vs reference');
+  // the adapter's default workgroup (256 threads per chunk on GPUs, 8 on CPU adapters), then each forced
+  for (const wg of [undefined, 256, 8, 1]) {
+    const got = await normOf(gpu, arrays, wg);
+    assertClose([got], [gradNormRef(arrays)], { atol: 0, rtol: 1e-5 }, `gradnorm vs reference (workgroup ${wg ?? 'default'})`);
+  }
   const zero = await normOf(gpu, [new Float32Array(100)]);
   if (zero !== 0) throw new Error(`gradnorm of zeros is ${zero}, expected 0`);
 }
@@ -32,8 +35,10 @@ export async function checkGradNormMatchesRef(gpu: Gpu): Promise<void> {
 export async function checkGradNormRange(gpu: Gpu): Promise<void> {
   for (const scale of [1e25, 1e-25]) {
     const arrays = [randn(5000, 5, scale), randn(300, 6, scale * 3)];
-    const got = await normOf(gpu, arrays);
-    assertClose([got], [gradNormRef(arrays)], { atol: 0, rtol: 1e-5 }, `gradnorm at magnitude ${scale}`);
+    for (const wg of [256, 8]) {
+      const got = await normOf(gpu, arrays, wg);
+      assertClose([got], [gradNormRef(arrays)], { atol: 0, rtol: 1e-5 }, `gradnorm at magnitude ${scale} (workgroup ${wg})`);
+    }
   }
 }
 
@@ -118,6 +123,7 @@ export async function checkClipChain(gpu: Gpu): Promise<void> {
 export async function checkGradNormBadInputs(gpu: Gpu): Promise<void> {
   const out = gpu.zeros([1]);
   expectError(() => gradNorm(gpu, out, []), /gradnorm: no gradient tensors/, 'empty list');
+  expectError(() => gradNorm(gpu, out, [gpu.zeros([3])], { workgroupSize: 12 }), /gradnorm: workgroupSize must be a power of two/, 'workgroup size');
   expectError(() => gradNorm(gpu, out, [gpu.zeros([3]), gpu.zeros([3], 'f16')]), /gradnorm: grads\[1\] must be f32/, 'dtype');
   expectError(() => gradNorm(gpu, gpu.zeros([2]), [gpu.zeros([3])]), /gradnorm: out must have shape \[1\]/, 'out shape');
   expectError(() => clipScale(gpu, out, out, 0), /gradnorm\.clipScale: maxNorm must be a finite number > 0/, 'maxNorm');

@@ -2,7 +2,7 @@
 // u32 / i32 words, bad inputs), shared by the Node (Dawn) and browser (Chromium) test projects.
 // copyRows is a pure copy with no backward, so there is no gradient check.
 import type { Gpu } from '../../../src/gpu';
-import { copyRows } from '../../../src/kernels/rows';
+import { copyRows, type CopyRowsOptions } from '../../../src/kernels/rows';
 import { copyRowsRef, NO_ROW, type CopyRowsRefOptions } from '../../../src/kernels/rows.ref';
 import { assertClose, expectError, randn, rng } from '../check';
 
@@ -25,7 +25,7 @@ interface RowsCase {
 }
 
 /** One copy of f32 data against the reference: exact, since the kernel moves 4-byte words. */
-async function f32Case(gpu: Gpu, c: RowsCase, seed: number): Promise<void> {
+async function f32Case(gpu: Gpu, c: RowsCase, seed: number, layout?: CopyRowsOptions['layout']): Promise<void> {
   const { width } = c.o;
   const dst0 = randn(c.dstRows * width, seed);
   const src = randn(c.srcRows * width, seed + 1);
@@ -33,26 +33,39 @@ async function f32Case(gpu: Gpu, c: RowsCase, seed: number): Promise<void> {
   const tSrc = gpu.upload(src, [c.srcRows, width]);
   const tDi = c.o.dstIdx ? gpu.upload(c.o.dstIdx, [c.o.rows], 'u32') : undefined;
   const tSi = c.o.srcIdx ? gpu.upload(c.o.srcIdx, [c.o.rows], 'u32') : undefined;
-  copyRows(gpu, tDst, tSrc, { ...c.o, dstIdx: tDi, srcIdx: tSi });
-  assertClose(await gpu.readF32(tDst), copyRowsRef(dst0, src, c.o), { atol: 0, rtol: 0 }, `rows.copy ${c.what}`);
+  copyRows(gpu, tDst, tSrc, { ...c.o, dstIdx: tDi, srcIdx: tSi, layout });
+  assertClose(await gpu.readF32(tDst), copyRowsRef(dst0, src, c.o), { atol: 0, rtol: 0 }, `rows.copy ${c.what} (${layout ?? 'default'} layout)`);
   [tDst, tSrc, tDi, tSi].forEach((t) => t?.release());
 }
 
-/** Contiguous ranges (offsets on each side), scatter with skipped rows, gather with zero rows, both maps. */
+/** Contiguous ranges (offsets on each side), column windows, scatter with skipped rows, gather with zero rows,
+ *  both maps; in each layout (buffer copies only without index maps) and the default pick. */
 export async function checkCopyRows(gpu: Gpu): Promise<void> {
   const W = 45;
-  await f32Case(gpu, { what: 'contiguous with offsets', dstRows: 50, srcRows: 40, o: { rows: 37, width: W, dstRow0: 11, srcRow0: 3 } }, 1);
-  await f32Case(gpu, { what: 'width 1 (logits columns)', dstRows: 300, srcRows: 257, o: { rows: 257, width: 1, dstRow0: 43 } }, 3);
   const scatter = perm(40, 5).slice(0, 37);
   scatter[4] = NO_ROW;
   scatter[20] = NO_ROW;
-  await f32Case(gpu, { what: 'scatter (dstIdx, NO_ROW skips)', dstRows: 40, srcRows: 37, o: { rows: 37, width: W, dstIdx: scatter } }, 7);
   const gather = perm(37, 9);
   gather[0] = NO_ROW;
   gather[36] = NO_ROW;
-  await f32Case(gpu, { what: 'gather (srcIdx, NO_ROW writes zeros)', dstRows: 37, srcRows: 37, o: { rows: 37, width: W, srcIdx: gather } }, 11);
-  await f32Case(gpu, { what: 'both maps', dstRows: 40, srcRows: 37, o: { rows: 37, width: W, dstIdx: scatter, srcIdx: gather } }, 13);
-  await f32Case(gpu, { what: 'zero rows (no dispatch)', dstRows: 4, srcRows: 4, o: { rows: 0, width: W } }, 15);
+  const cases: RowsCase[] = [
+    { what: 'contiguous with offsets', dstRows: 50, srcRows: 40, o: { rows: 37, width: W, dstRow0: 11, srcRow0: 3 } },
+    { what: 'width 1 (logits columns)', dstRows: 300, srcRows: 257, o: { rows: 257, width: 1, dstRow0: 43 } },
+    // a vocabulary block's columns: ragged width (not a multiple of a workgroup's words), windows on both sides
+    { what: 'column windows of wide rows', dstRows: 9, srcRows: 7, o: { rows: 6, width: 1283, dstRow0: 2, srcRow0: 1, dstStride: 3001, dstCol0: 1700, srcStride: 1400, srcCol0: 117 } },
+    { what: 'scatter (dstIdx, NO_ROW skips)', dstRows: 40, srcRows: 37, o: { rows: 37, width: W, dstIdx: scatter } },
+    { what: 'gather (srcIdx, NO_ROW writes zeros)', dstRows: 37, srcRows: 37, o: { rows: 37, width: W, srcIdx: gather } },
+    { what: 'wide gather (srcIdx)', dstRows: 37, srcRows: 37, o: { rows: 37, width: 300, srcIdx: gather } },
+    { what: 'both maps', dstRows: 40, srcRows: 37, o: { rows: 37, width: W, dstIdx: scatter, srcIdx: gather } },
+    { what: 'zero rows (no dispatch)', dstRows: 4, srcRows: 4, o: { rows: 0, width: W } },
+  ];
+  let seed = 1;
+  for (const c of cases) {
+    const rowsOf = (stride: number | undefined, n: number) => (stride ? Math.ceil((n * stride) / c.o.width) : n);
+    const cc = { ...c, dstRows: rowsOf(c.o.dstStride, c.dstRows), srcRows: rowsOf(c.o.srcStride, c.srcRows) };
+    const layouts: (CopyRowsOptions['layout'] | undefined)[] = [undefined, 'flat', 'wide', ...(c.o.dstIdx || c.o.srcIdx ? [] : ['buffer' as const])];
+    for (const layout of layouts) await f32Case(gpu, cc, (seed += 2), layout);
+  }
 }
 
 /** u32 and i32 words (NaN payloads, sign bits, large values) come through bit for bit. */
@@ -90,5 +103,8 @@ export async function checkCopyRowsErrors(gpu: Gpu): Promise<void> {
   expectError(() => copyRows(gpu, a, b, { rows: 4, width: 5, srcIdx: idxShort }), /rows.copy: srcIdx must be u32 with at least 4 entries/, 'short index map');
   expectError(() => copyRows(gpu, a, b, { rows: 4, width: 5, dstRow0: 1 }), /rows.copy: rows \[1, 5\) x 5 overflow dst/, 'dst overflow');
   expectError(() => copyRows(gpu, a, b, { rows: 2, width: 5, srcRow0: 3 }), /rows.copy: rows \[3, 5\) x 5 overflow src/, 'src overflow');
+  const idx = gpu.upload([0, 1, 2, 3], [4], 'u32');
+  expectError(() => copyRows(gpu, a, b, { rows: 4, width: 5, srcIdx: idx, layout: 'buffer' }), /rows.copy: the 'buffer' layout .* takes no dstIdx \/ srcIdx/, 'buffer layout with a map');
+  idx.release();
   [a, b, half, idxF, idxShort].forEach((t) => t.release());
 }
