@@ -1,19 +1,7 @@
 // Test projects: unit (plain Node), gpu (Node + Dawn/lavapipe), browser (system Chromium + SwiftShader).
 import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
-
-const chromiumFlags = [
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-webgpu-adapter=swiftshader',
-  '--no-sandbox',
-  '--disable-gpu-sandbox',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { CHROMIUM_PATH, CHROMIUM_WEBGPU_FLAGS } from './src/cli/bench/chromium';
 
 export default defineConfig({
   test: {
@@ -47,7 +35,7 @@ export default defineConfig({
             enabled: true,
             headless: true,
             provider: playwright({
-              launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumFlags },
+              launchOptions: { executablePath: CHROMIUM_PATH, args: [...CHROMIUM_WEBGPU_FLAGS] },
             }),
             instances: [{ browser: 'chromium' }],
           },

@@ -13,26 +13,38 @@ import { loadModelFolder, type LoadedModelFolder } from '../../model/load';
 import { planInference, planTraining, type MemoryPlan } from '../../model/memory';
 import { buildParamTable, countParams, type ParamEntry, type ParamTable } from '../../model/params';
 import { uniformStream } from '../../util/random';
-import { median, randomIds } from './stats';
+import { median, phase, randomIds } from './stats';
 import { benchTrain, type TrainResult } from './train-step';
 
 export type CheckpointDtype = 'f32' | 'bf16';
 
-/** What the Node side hands the page. */
-export interface PageConfig {
-  /** config.json of the model whose shapes are built (num_hidden_layers already set to the layers to run). */
-  configJson: Record<string, unknown>;
-  /** Checkpoints to write and load, in order; the last one stays loaded for the measurements. */
+/** What the page measures (the bench's options less the model's depth and the time limit). */
+export interface MeasureOptions {
+  /** Checkpoints written and loaded in order; the last stays loaded for the measurements. Default bf16 then f32. */
   checkpoints: CheckpointDtype[];
+  /** Prompt tokens of the prefill measurement. Default 32. */
   prompt: number;
+  /** Timed prefill runs after one warm-up. Default 1. */
   prefillReps: number;
+  /** Prompt tokens per sequence before decoding. Default 8. */
   decodePrompt: number;
+  /** Timed decode steps per batch (two more run untimed: the prefill's token and a warm-up step). Default 3. */
   decodeSteps: number;
+  /** Default 1, 8. */
   batches: number[];
+  /** Tokens of the LoRA training sequence. Default 64. */
   trainSeq: number;
+  /** LoRA rank. Default 16. */
   rank: number;
+  /** Timed training steps after one warm-up step. Default 1. */
   trainSteps: number;
   seed: number;
+}
+
+/** What the Node side hands the page. */
+export interface PageConfig extends MeasureOptions {
+  /** config.json of the model whose shapes are built (num_hidden_layers already set to the layers to run). */
+  configJson: Record<string, unknown>;
 }
 
 export interface CheckpointLoad {
@@ -97,16 +109,6 @@ function writeCheckpoint(table: ParamTable, dtype: CheckpointDtype, seed: number
   const st = dtype === 'bf16' ? 'BF16' : 'F32';
   const tensors = table.entries.map((e, i) => ({ name: e.name, shape: e.shape, dtype: st as 'F32' | 'BF16', data: fill(e, uniformStream((seed * 1000003 + i * 7919) >>> 0)) }));
   return writeSafetensors(tensors, { format: 'pt' });
-}
-
-/** Measure `fn` with a fresh pool peak; GPU work is finished before the clock stops. */
-async function phase<T>(gpu: Gpu, fn: () => Promise<T>): Promise<{ value: T; peak: number; ms: number }> {
-  await gpu.sync();
-  gpu.pool.resetPeak();
-  const t0 = performance.now();
-  const value = await fn();
-  await gpu.sync();
-  return { value, peak: gpu.poolStats().peak, ms: performance.now() - t0 };
 }
 
 const peakVsPlan = (peak: number, planned: number): PhasePeak => ({ peak_bytes: peak, planned_bytes: planned, ratio: round(peak / planned, 3) });

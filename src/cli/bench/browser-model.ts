@@ -9,52 +9,20 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CheckpointDtype, PageConfig, PageResult } from './browser-model-page';
+import type { CheckpointDtype, MeasureOptions, PageConfig, PageResult } from './browser-model-page';
 import { hostLoad } from './host';
+import { CHROMIUM_PATH, CHROMIUM_WEBGPU_FLAGS } from './chromium';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const CONFIG_PATH = 'test/fixtures/models/real/SmolLM2-135M-Instruct/config.json';
 const PAGE_PATH = '/bench-browser-model.html';
 const PAGE_MODULE = '/src/cli/bench/browser-model-page.ts';
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-/** The browser test project's flags (vitest.config.ts): WebGPU on SwiftShader. */
-const FLAGS = [
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-webgpu-adapter=swiftshader',
-  '--no-sandbox',
-  '--disable-gpu-sandbox',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
-export interface BrowserModelArgs {
+export interface BrowserModelArgs extends MeasureOptions {
   /** Decoder layers; null: the model's own (30). */
   layers: number | null;
-  /** Checkpoints written and loaded in order; the last stays loaded. Default bf16 then f32. */
-  checkpoints: CheckpointDtype[];
-  /** Prompt tokens of the prefill measurement. Default 32. */
-  prompt: number;
-  /** Timed prefill runs after one warm-up. Default 1. */
-  prefillReps: number;
-  /** Prompt tokens per sequence before decoding. Default 8. */
-  decodePrompt: number;
-  /** Timed decode steps per batch (two more run untimed: the prefill's token and a warm-up step). Default 3. */
-  decodeSteps: number;
-  /** Default 1, 8. */
-  batches: number[];
-  /** Tokens of the LoRA training sequence. Default 64. */
-  trainSeq: number;
-  /** LoRA rank. Default 16. */
-  rank: number;
-  /** Timed training steps after one warm-up step. Default 1. */
-  trainSteps: number;
   /** Minutes the page may run before the bench gives up. Default 40. */
   timeoutMin: number;
-  seed: number;
 }
 
 const USAGE =
@@ -183,7 +151,7 @@ export async function benchBrowserModel(args: string[]): Promise<Record<string, 
   const { server, url } = await startServer();
   let browser: Awaited<ReturnType<typeof chromium.launch>> | null = null;
   try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_WEBGPU_FLAGS] });
     const tab = await browser.newPage();
     tab.on('console', (m) => process.stderr.write(`${m.text()}\n`));
     tab.on('pageerror', (e) => log(`page error: ${e.message}`));
@@ -203,7 +171,7 @@ export async function benchBrowserModel(args: string[]): Promise<Record<string, 
     return {
       suite: 'browser-model',
       browser: `Chromium ${browser.version()}`,
-      flags: FLAGS,
+      flags: [...CHROMIUM_WEBGPU_FLAGS],
       adapter: result.adapter,
       adapter_description: result.adapter_description,
       user_agent: result.user_agent,

@@ -31,6 +31,17 @@ export interface MatmulSample {
   cpu: number;
 }
 
+/** `reps` timings of `run` (recorded work, synced): wall ms and the process's CPU ms for each. */
+export async function timedSamples(gpu: Gpu, run: () => void, reps: number): Promise<MatmulSample[]> {
+  const samples: MatmulSample[] = [];
+  for (let r = 0; r < reps; r++) {
+    const c0 = cpuMs();
+    const wall = await gpu.time(run);
+    samples.push({ wall, cpu: cpuMs() - c0 });
+  }
+  return samples;
+}
+
 /** Process CPU milliseconds so far (user + system, every thread). */
 export function cpuMs(): number {
   const u = process.cpuUsage();
@@ -65,13 +76,7 @@ export async function decodeMatmulMs(gpu: Gpu, model: Decoder, B: number, reps: 
     products.push({ w: head, x: xOf(head.shape[1]), y: buf(head.shape[0], 'rate.logits') });
     const run = () => products.forEach((p) => linearForwardRows(gpu, p.y, p.x, p.w));
     await gpu.time(run); // pipelines compiled
-    const samples: MatmulSample[] = [];
-    for (let r = 0; r < reps; r++) {
-      const c0 = cpuMs();
-      const wall = await gpu.time(run);
-      samples.push({ wall, cpu: cpuMs() - c0 });
-    }
-    return samples;
+    return await timedSamples(gpu, run, reps);
   } finally {
     temps.forEach((t) => t.release());
   }

@@ -8,6 +8,7 @@
 
 import { loadavg } from 'node:os';
 import { hostLoad, median, modelShapes, randomIds } from './host';
+import { phase } from './stats';
 import { Gpu, rowBlockRows, type GpuCounts, type Tensor } from '../../gpu';
 import { attentionFlopsPerToken, benchDecodeAttention, countsPerStep, cpuMs, decodeMatmulMs, matmulFlopsPerToken, matmulShare } from './decode-rate';
 import { resolveKvDtype, type KvDtype } from '../../model/kvcache';
@@ -195,16 +196,6 @@ function pickVocab(cfg: ModelBenchConfig, gpu: Gpu): { vocab: number; requested:
     throw new Error(`model: ${(e as Error).message}`);
   }
   return { vocab, requested, note: vocab < requested ? `vocabulary set to ${vocab} of ${requested} rows (--vocab)` : null };
-}
-
-/** Run a phase with a fresh pool peak; returns its result, the phase's peak bytes and its wall time (GPU work included). */
-async function phase<T>(gpu: Gpu, fn: () => Promise<T>): Promise<{ value: T; peak: number; ms: number }> {
-  await gpu.sync();
-  gpu.pool.resetPeak();
-  const t0 = performance.now();
-  const value = await fn();
-  await gpu.sync();
-  return { value, peak: gpu.poolStats().peak, ms: performance.now() - t0 };
 }
 
 // ------------------------------------------------------------------ measurements

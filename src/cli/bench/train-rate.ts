@@ -13,8 +13,9 @@ import { DEFAULT_LORA_MODULES } from '../../model/params';
 import { linearKey } from '../../model/weights';
 import { LR_PRESETS, OPTIM_DEFAULTS } from '../../train/config';
 import { AdamW, type OptimParam } from '../../train/optimizer';
-import { attentionFlopsPerToken, countsPerStep, cpuMs, matmulFlopsPerToken, type MatmulSample } from './decode-rate';
-import { median, randomIds } from './host';
+import { attentionFlopsPerToken, countsPerStep, cpuMs, matmulFlopsPerToken, timedSamples, type MatmulSample } from './decode-rate';
+import { median } from './host';
+import { timedTrainStep } from './train-step';
 
 export type TrainMode = 'lora' | 'full';
 
@@ -107,13 +108,7 @@ export async function trainMatmulMs(gpu: Gpu, model: Decoder, T: number, mode: T
       work.push(() => linearBackwardRows(gpu, dh, dHead, logits, h, head, { accumulateDW: true }));
     }
     const run = () => work.forEach((f) => f());
-    const samples: MatmulSample[] = [];
-    for (let r = 0; r < reps; r++) {
-      const c0 = cpuMs();
-      const wall = await gpu.time(run);
-      samples.push({ wall, cpu: cpuMs() - c0 });
-    }
-    return samples;
+    return await timedSamples(gpu, run, reps);
   } finally {
     temps.forEach((t) => t.release());
   }
@@ -195,22 +190,7 @@ export async function benchTrain(gpu: Gpu, model: Decoder, mode: TrainMode, o: T
   const params = ad ? ad.parameters() : fullParams(model);
   const trainable = params.reduce((n, p) => n + p.value.size, 0);
   const opt = new AdamW(gpu, params, { ...OPTIM_DEFAULTS, lr });
-  const step = async (T: number, seed: number) => {
-    const ids = randomIds(T + 1, c.vocabSize, seed);
-    const batch = { B: 1, T, ids: ids.slice(0, T), targets: ids.slice(1) };
-    const t0 = performance.now();
-    opt.zeroGrad();
-    const pass = model.forward(batch, { train: true });
-    await gpu.sync();
-    const t1 = performance.now();
-    model.backward(pass, new Float32Array(T).fill(-1 / T)); // L = -mean log p(target)
-    await gpu.sync();
-    const t2 = performance.now();
-    const res = await opt.step(lr); // grad norm, clip, AdamW; reads the norm back
-    if (!res.applied) throw new Error(`model: ${mode} training step produced a non-finite gradient norm (${res.gradNorm})`);
-    const t3 = performance.now();
-    return { total: t3 - t0, forward: t1 - t0, backward: t2 - t1, optimizer: t3 - t2 };
-  };
+  const step = (T: number, seed: number) => timedTrainStep(gpu, model, opt, lr, T, seed, `${mode} training`);
   const rows: TrainRow[] = [];
   try {
     const warm = Math.min(o.seqs[0], 32);

@@ -33,28 +33,40 @@ export interface TrainResult {
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
+/** Wall times of one training step's phases, each synced (ms). */
+export interface StepTimes {
+  total: number;
+  forward: number;
+  backward: number;
+  optimizer: number;
+}
+
+/** One training step on seeded random ids of T tokens: zero grads, forward (train), backward of mean NLL,
+ *  optimizer step (grad norm, clip, AdamW; reads the norm back). `what` names the step in the error for a
+ *  non-finite gradient norm. Shared by the model suite (train-rate.ts) and the browser page. */
+export async function timedTrainStep(gpu: Gpu, model: Decoder, opt: AdamW, lr: number, T: number, seed: number, what: string): Promise<StepTimes> {
+  const ids = randomIds(T + 1, model.config.vocabSize, seed);
+  const batch = { B: 1, T, ids: ids.slice(0, T), targets: ids.slice(1) };
+  const t0 = performance.now();
+  opt.zeroGrad();
+  const pass = model.forward(batch, { train: true });
+  await gpu.sync();
+  const t1 = performance.now();
+  model.backward(pass, new Float32Array(T).fill(-1 / T)); // L = -mean log p(target)
+  await gpu.sync();
+  const t2 = performance.now();
+  const res = await opt.step(lr);
+  if (!res.applied) throw new Error(`model: ${what} step produced a non-finite gradient norm (${res.gradNorm})`);
+  const t3 = performance.now();
+  return { total: t3 - t0, forward: t1 - t0, backward: t2 - t1, optimizer: t3 - t2 };
+}
+
 /** LoRA SFT steps on one sequence: zero grads, forward (train), backward of mean NLL, AdamW (src/train/optimizer.ts). */
 export async function benchTrain(gpu: Gpu, model: Decoder, cfg: TrainStepConfig, log: (msg: string) => void): Promise<TrainResult> {
-  const c = model.config;
   const ad = LoraAdapter.create(gpu, model.weights.table, { rank: cfg.rank, alpha: 2 * cfg.rank, seed: cfg.seed });
   model.adapter = ad;
   const opt = new AdamW(gpu, ad.parameters(), { ...OPTIM_DEFAULTS, lr: LR_PRESETS.loraSmallSft });
-  const step = async (T: number, seed: number) => {
-    const ids = randomIds(T + 1, c.vocabSize, seed);
-    const batch = { B: 1, T, ids: ids.slice(0, T), targets: ids.slice(1) };
-    const t0 = performance.now();
-    opt.zeroGrad();
-    const pass = model.forward(batch, { train: true });
-    await gpu.sync();
-    const t1 = performance.now();
-    model.backward(pass, new Float32Array(T).fill(-1 / T)); // L = -mean log p(target)
-    await gpu.sync();
-    const t2 = performance.now();
-    const res = await opt.step(LR_PRESETS.loraSmallSft); // grad norm, clip, AdamW; reads the norm back
-    if (!res.applied) throw new Error(`model: training step produced a non-finite gradient norm (${res.gradNorm})`);
-    const t3 = performance.now();
-    return { total: t3 - t0, forward: t1 - t0, backward: t2 - t1, optimizer: t3 - t2 };
-  };
+  const step = (T: number, seed: number) => timedTrainStep(gpu, model, opt, LR_PRESETS.loraSmallSft, T, seed, 'training');
   try {
     const warm = Math.min(cfg.trainSeq, 32);
     log(`train: warm-up step on ${warm} tokens (rank ${cfg.rank}, ${ad.numel} LoRA params)`);
