@@ -114,7 +114,7 @@ export function mountApp(root: HTMLElement, opts: AppOptions = {}): App {
 
   show('published');
   const changed = () => history.replaceState(null, '', settingsToHash(settings));
-  const runner = createRunner({ engine, settings, modelUrl, shell, show, showRun, openStep, models });
+  const runner = createRunner({ engine, settings, modelUrl, shell, show, showRun, openStep, models, report: () => report });
 
   function renderSetup(): void {
     shell.setupBox.replaceChildren(setupView({ settings, report, storedModels: stored, checkDataset: (u) => engine.checkDataset(u), changed, run: () => void runner.run() }));
@@ -278,6 +278,8 @@ interface RunnerDeps {
   openStep(node: NodeId): void;
   /** Shows a run's hub model download (also in the status line). */
   models: ModelCacheView;
+  /** The adapter's report once the engine started (null before, or without WebGPU). */
+  report(): AdapterReport | null;
 }
 
 /** Starting, resuming and discarding runs; one at a time. */
@@ -366,7 +368,8 @@ function createRunner(d: RunnerDeps): Runner {
 
   async function run(): Promise<RunRecord | null> {
     if (running) return null;
-    const problems = setupProblems(settings);
+    const report = d.report();
+    const problems = setupProblems(settings, report && { shaderF16: report.features.shaderF16 });
     if (problems.length > 0) {
       showError(shell.status, `Run is blocked (see Setup): ${problems.map((p) => p.message).join('; ')}`);
       d.show('setup');

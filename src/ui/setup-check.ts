@@ -18,7 +18,7 @@ export interface SetupProblem {
 }
 
 /** The problems of `s` (empty: it can run). */
-export function setupProblems(s: Settings): SetupProblem[] {
+export function setupProblems(s: Settings, adapter?: { shaderF16: boolean } | null): SetupProblem[] {
   const out: SetupProblem[] = [];
   for (const [path, { text, error }] of Object.entries(s.invalid)) out.push({ path, message: `${path} ("${text}"): ${error}` });
   if (s.arms.length === 0) out.push({ path: 'arms', message: 'no arm is selected: tick at least one under Arms (e.g. "+ InT + RL" and "+ RL" to compare them)' });
@@ -36,6 +36,9 @@ export function setupProblems(s: Settings): SetupProblem[] {
     if (e instanceof ConfigError) {
       for (const line of e.problems) if (!(modelSaid && fieldOfProblem(line) === 'model')) out.push({ path: fieldOfProblem(line), message: line });
     } else out.push({ path: 'preset', message: (e as Error).message });
+  }
+  if (config?.modelDtype === 'f16' && adapter && !adapter.shaderF16) {
+    out.push({ path: 'modelDtype', message: 'modelDtype "f16": this browser\'s WebGPU adapter has no shader-f16, so weights cannot be stored in f16 here: use "auto" (f32 on this adapter) or "f32"' });
   }
   const task = config?.data.task ?? (s.overrides.data?.task as string | undefined) ?? null;
   if (task === 'math') out.push(...datasetProblems(s, config));

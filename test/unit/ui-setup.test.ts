@@ -110,6 +110,16 @@ describe('setup problems', () => {
     expect(setupProblems(defaultSettings())).toEqual([]);
   });
 
+  it('modelDtype "f16" is refused on an adapter without shader-f16, with the values that work', () => {
+    const s = defaultSettings();
+    s.overrides = { modelDtype: 'f16' };
+    expect(setupProblems(s, { shaderF16: false })).toEqual([{ path: 'modelDtype', message: expect.stringMatching(/no shader-f16.*use "auto" \(f32 on this adapter\) or "f32"/) }]);
+    expect(setupProblems(s, { shaderF16: true })).toEqual([]);
+    expect(setupProblems(s)).toEqual([]); // before the adapter is known the load itself refuses
+    s.overrides = { modelDtype: 'auto' };
+    expect(setupProblems(s, { shaderF16: false })).toEqual([]);
+  });
+
   it('LoRA rank 0 and a negative seed are listed with their field and fix', () => {
     const s = defaultSettings();
     s.overrides = { lora: { rank: 0 } };

@@ -69,7 +69,7 @@ export function setupView(d: SetupDeps): HTMLElement {
   view.append(basic, advancedSection(ctx));
 
   function validate(): SetupProblem[] {
-    const problems = setupProblems(s);
+    const problems = setupProblems(s, d.report && { shaderF16: d.report.features.shaderF16 });
     runBtn.disabled = problems.length > 0;
     summary.textContent = runSummary(s);
     if (problems.length === 0) problemsBox.replaceChildren(el('p', { cls: 'status ok', text: 'Ready: every setting is valid.' }));

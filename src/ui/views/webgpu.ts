@@ -9,7 +9,7 @@ export function webgpuReport(r: AdapterReport): HTMLElement {
   box.append(el('h2', { text: 'WebGPU' }), el('p', { text: `Adapter: ${name}`, attrs: { 'data-testid': 'adapter' } }));
   const feats = Object.entries(r.features).map(([k, v]) => `${k}: ${v ? 'yes' : 'no'}`).join(', ');
   const details = el('details', {}, el('summary', { text: 'features and limits' }), table(['name', 'value'], [['features', feats], ...Object.entries(r.limits).map(([k, v]) => [k, v.toLocaleString('en-US')])]));
-  box.append(el('p', { text: `Features: ${feats}. Weights are stored as ${r.features.shaderF16 ? 'f16' : 'f32 (no shader-f16)'}.` }), details);
+  box.append(el('p', { text: `Features: ${feats}. Model weights: ${r.features.shaderF16 ? 'bf16 / f16 checkpoints are kept in f16, f32 ones in f32 (modelDtype "auto")' : 'f32 (no shader-f16)'}.` }), details);
   return box;
 }
 
