@@ -393,6 +393,9 @@ export async function benchModel(args: string[], opts: { gpu?: Gpu; log?: (line:
     const d64 = decode.find((d) => d.batch === 64);
     const ratio = d1 && d64 ? d64.tps / d1.tps : null;
     const plannedTrain = planTraining(config, { seqLen: Math.max(...cfg.trainSeq), rank: cfg.rank, weights: dtype, maxBinding: gpu.limits.maxStorageBufferBindingSize }).totalBytes;
+    // the planner against the LoRA steps' own peak (the phase's peak also holds the matmul-rate products)
+    const loraRows = trainRows.filter((t) => t.mode === 'lora');
+    const trainStepPeak = loraRows.length ? Math.max(...loraRows.map((t) => t.peak_bytes)) : null;
     const results = {
       load_ms: round(loadMs, 1),
       prefill_tps: prefill ? round(prefill.value.tps, 3) : null,
@@ -413,6 +416,8 @@ export async function benchModel(args: string[], opts: { gpu?: Gpu; log?: (line:
       weights_bytes: weightsBytes,
       peak_bytes_by_phase: peaks,
       train_planned_bytes: plannedTrain,
+      train_step_peak_bytes: trainStepPeak,
+      train_step_peak_over_plan: trainStepPeak === null ? null : round(trainStepPeak / plannedTrain, 3),
       decode_attention: decodeAttention,
     };
     const { host: host, busy } = hostLoad(loadStart);
@@ -474,6 +479,7 @@ function printTable(where: string, c: ModelConfig, dtype: WeightDtype, r: Record
   const holds = (x: unknown) => (x === null || x === undefined ? 'not measured' : (x as number) >= 10 ? 'holds' : 'does not hold');
   row('decode 64 / 1', r.decode_64_over_1, `(target >= 10x: ${holds(r.decode_64_over_1)})`);
   for (const t of r.train as TrainRow[]) row(`${t.mode === 'lora' ? 'LoRA' : 'full'} train T=${t.seq}`, t.tps, `(${t.step_ms} ms/step, ${t.share_of_matmul} of the matmul rate, by CPU time ${t.share_of_matmul_cpu})`);
-  log(`peak pool bytes     ${mb(r.peak_bytes)}  (weights ${mb(r.weights_bytes)}; planner for this training step: ${mb(r.train_planned_bytes)})`);
+  log(`peak pool bytes     ${mb(r.peak_bytes)}  (weights ${mb(r.weights_bytes)})`);
+  if (r.train_step_peak_bytes !== null) log(`LoRA step peak      ${mb(r.train_step_peak_bytes)}  (planner for the longest step: ${mb(r.train_planned_bytes)}; ratio ${r.train_step_peak_over_plan})`);
   for (const [k, v] of Object.entries(r.memory_plan as Record<string, number>)) log(`plan ${k.padEnd(14)} ${mb(v)} = ${v} bytes (LoRA step, seq 1024, r 16, f16)`);
 }

@@ -9,6 +9,7 @@ import { linearBackward, linearBackwardRows, linearForward, linearForwardRows } 
 import type { ModelConfig } from '../../model/config';
 import type { Decoder } from '../../model/decoder';
 import { LoraAdapter } from '../../model/lora';
+import { planTraining } from '../../model/memory';
 import { DEFAULT_LORA_MODULES } from '../../model/params';
 import { linearKey } from '../../model/weights';
 import { LR_PRESETS, OPTIM_DEFAULTS } from '../../train/config';
@@ -161,6 +162,10 @@ export interface TrainRow {
   matmul_cpu_ms: number;
   share_of_matmul_cpu: number;
   profile: TrainProfile | null;
+  /** Pool peak over the timed steps alone (weights included; the matmul-rate products before and after are not). */
+  peak_bytes: number;
+  /** planTraining's figure for this step (LoRA rows; null for full fine-tuning, which the planner does not model). */
+  planned_bytes: number | null;
 }
 
 export interface TrainBenchOptions {
@@ -199,6 +204,8 @@ export async function benchTrain(gpu: Gpu, model: Decoder, mode: TrainMode, o: T
     for (const T of o.seqs) {
       const mm = await trainMatmulMs(gpu, model, T, mode, 2);
       const runs: { total: number; forward: number; backward: number; optimizer: number }[] = [];
+      await gpu.sync();
+      gpu.pool.resetPeak();
       const c0 = gpu.counts();
       const cpu0 = cpuMs();
       for (let s = 0; s < o.steps; s++) {
@@ -207,6 +214,8 @@ export async function benchTrain(gpu: Gpu, model: Decoder, mode: TrainMode, o: T
       }
       const cpuPerStep = (cpuMs() - cpu0) / o.steps;
       const counts = countsPerStep(c0, gpu.counts(), o.steps);
+      const peakBytes = gpu.poolStats().peak;
+      const plannedBytes = ad ? planTraining(c, { seqLen: T, rank: o.rank, weights: model.weights.dtype, maxBinding: gpu.limits.maxStorageBufferBindingSize }).totalBytes : null;
       mm.push(...(await trainMatmulMs(gpu, model, T, mode, 2)));
       let profile: TrainProfile | null = null;
       if (o.profile && gpu.profiler.supported) profile = await profiled(gpu, () => step(T, o.seed + 300));
@@ -238,6 +247,8 @@ export async function benchTrain(gpu: Gpu, model: Decoder, mode: TrainMode, o: T
         matmul_cpu_ms: r1(mmCpu),
         share_of_matmul_cpu: r3(flops.total / cpuPerStep / (flops.matmul / mmCpu)),
         profile,
+        peak_bytes: peakBytes,
+        planned_bytes: plannedBytes,
       };
       rows.push(row);
       logTrain(o.log, row);
