@@ -26,7 +26,8 @@ function f32ToBf16Bits(src: Float32Array): Uint16Array {
   return out;
 }
 
-function rawBytes(t: TensorToWrite): Uint8Array {
+/** One tensor's bytes as its declared dtype stores them (F32 data rounded to F16 / BF16 when asked). */
+export function tensorBytes(t: TensorToWrite): Uint8Array {
   const numel = t.shape.reduce((a, b) => a * b, 1);
   const item = ST_ITEM_BYTES[t.dtype];
   if (item === undefined) throw new SafetensorsError('dtype', `writeSafetensors: tensor "${t.name}" has unsupported dtype ${t.dtype}.`);
@@ -101,15 +102,10 @@ export function safetensorsLayout(tensors: readonly TensorDecl[], metadata?: Rec
   return { head, order, dataBytes: off };
 }
 
-/** One tensor's bytes as its declared dtype stores them (F32 data rounded to F16 / BF16 when asked). */
-export function tensorBytes(t: TensorToWrite): Uint8Array {
-  return rawBytes(t);
-}
-
 /** Serialize tensors to a safetensors file in memory (layout: safetensorsLayout). */
 export function writeSafetensors(tensors: readonly TensorToWrite[], metadata?: Record<string, string>): Uint8Array {
   const { head, order, dataBytes } = safetensorsLayout(tensors, metadata);
-  const bytes = tensors.map(rawBytes);
+  const bytes = tensors.map(tensorBytes);
   const out = new Uint8Array(head.byteLength + dataBytes);
   out.set(head, 0);
   let pos = head.byteLength;

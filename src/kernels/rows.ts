@@ -85,8 +85,7 @@ export function copyRows(gpu: Gpu, dst: Tensor, srcT: Tensor, o: CopyRowsOptions
     else for (let r = 0; r < rows; r++) gpu.copyWords(dst, (d0 + r) * dS + dC, srcT, (s0 + r) * sS + sC, width);
     return;
   }
-  const wide = layout;
-  if (wide === 'wide') {
+  if (layout === 'wide') {
     // one workgroup row per copied row: no per-word index division (on a CPU adapter it cost more than the copy)
     const wg = o.wideWg ?? WIDE_WG;
     const per = o.widePer ?? WIDE_PER;

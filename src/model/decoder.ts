@@ -9,7 +9,7 @@ import { DecoderLayers, releaseActs, type AttnPlan, type LayerActs } from './dec
 import { headBackward, headForward, logitsAtRows, scoredRows, type ScoredRows } from './decoder-head';
 import { batchLayout, headRowMap, keyStarts, NO_ROW, type BatchLayout, type TokenBatch } from './layout';
 import type { LoraAdapter } from './lora';
-import { KEEP_LOGITS_BYTES, LOGITS_CHUNK_BYTES, logitsChunkRows } from './memory';
+import { KEEP_LOGITS_BYTES, keptLogitsBytes, LOGITS_CHUNK_BYTES, logitsChunkRows } from './memory';
 import type { ModelWeights } from './weights';
 
 export interface DecoderOptions {
@@ -161,7 +161,7 @@ export class Decoder {
 
     // Head: final norm, then logits and log-probs in row chunks (never (N, V) at once).
     const M = scored ? scored.M : N;
-    const keep = train && M * c.vocabSize * 4 <= this.keepLogitsBytes;
+    const keep = train && keptLogitsBytes(M, c.vocabSize, this.keepLogitsBytes) > 0;
     const { hf, rstdF, logp, entropy, lse, logits } = headForward(this, xL, targets, temperature, this.chunkRows(M), scored, keep);
 
     const pass: PassState = {

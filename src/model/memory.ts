@@ -80,6 +80,13 @@ export const LOGITS_CHUNK_BYTES = 64 * 1024 * 1024;
  *  under it the backward reuses them instead of recomputing the lm_head product chunk by chunk. */
 export const KEEP_LOGITS_BYTES = 256 * 1024 * 1024;
 
+/** Bytes of logits a training forward over `rows` scored rows keeps for its backward under `capBytes`: all of
+ *  them (rows x vocab x 4) when they fit, else 0 (the backward recomputes them chunk by chunk). */
+export function keptLogitsBytes(rows: number, vocab: number, capBytes = KEEP_LOGITS_BYTES): number {
+  const bytes = rows * vocab * F32;
+  return bytes <= capBytes ? bytes : 0;
+}
+
 /** Rows per logits chunk, the decoder's rule: as many f32 vocab rows as fit in the smaller of
  *  `capBytes` and the binding limit, at least 1 and at most N. */
 export function logitsChunkRows(vocab: number, N: number, capBytes = LOGITS_CHUNK_BYTES, maxBinding = DEFAULT_BINDING): number {
@@ -202,7 +209,7 @@ export function planTraining(config: ModelConfig, opts: TrainingPlanOptions): Me
   items.push(item('backward workspace', layerBytes + N * C * F32, largestLayerBuf, "gradients of one layer's intermediates + residual dX"));
   const logitsBuf = chunk * c.vocabSize * F32;
   // logits kept from the forward for the backward (the decoder's default cap): every chunk instead of one
-  const keptBytes = N * c.vocabSize * F32 <= KEEP_LOGITS_BYTES ? N * c.vocabSize * F32 : 0;
+  const keptBytes = keptLogitsBytes(N, c.vocabSize);
   items.push(
     item(
       'head + logits',

@@ -294,23 +294,23 @@ export function autoWeightDtype(gpu: Gpu, table: ParamTable, tensors: readonly S
  *  and lm_head go to their blocks piece by piece; other tensors are held whole one at a time. With
  *  dtype 'auto' the storage follows the checkpoint (autoWeightDtype). */
 export async function loadModelWeights(gpu: Gpu, source: ModelSource, table: ParamTable, opts: LoadWeightsOptions = {}): Promise<ModelWeights> {
-  let up: WeightUploader | null = null;
-  const uploader = () => up ?? (up = new WeightUploader(gpu, table, { dtype: opts.dtype === 'auto' ? undefined : opts.dtype }));
+  // made once every header is read (loadWeights asks for the dtype before the first tensor), so 'auto' sees the checkpoint
+  let up = null as WeightUploader | null;
   try {
     await loadWeights(source, {
-      dtype: (tensors) => (opts.dtype === 'auto' ? (up = new WeightUploader(gpu, table, { dtype: autoWeightDtype(gpu, table, tensors) })) : uploader()).dtype,
+      dtype: (tensors) => (up = new WeightUploader(gpu, table, { dtype: opts.dtype === 'auto' ? autoWeightDtype(gpu, table, tensors) : opts.dtype })).dtype,
       expected: expectedTensors(table),
       ignore: checkpointIgnore(table.config),
       signal: opts.signal,
       pieceBytes: opts.pieceBytes,
-      openTensor: opts.wholeRows ? undefined : (name, shape, info) => uploader().open(name, shape, info.dtype),
-      onTensor: (name, shape, data, info) => uploader().add(name, shape, data, info.dtype),
+      openTensor: opts.wholeRows ? undefined : (name, shape, info) => up!.open(name, shape, info.dtype),
+      onTensor: (name, shape, data, info) => up!.add(name, shape, data, info.dtype),
     });
   } catch (e) {
-    (up as WeightUploader | null)?.abort();
+    up?.abort();
     throw e;
   }
-  return uploader().finish();
+  return up!.finish();
 }
 
 /** Read every weight back as f32, keyed by HF name with HF shapes. */
